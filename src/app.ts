@@ -1,0 +1,172 @@
+/**
+ * The composition root: the one place that reads config and wires adapters to services.
+ * Follow the names from here to find any behaviour.
+ */
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { AuditLog } from './audit/index.ts';
+import { CommandService } from './commands/index.ts';
+import { type Config, sqlitePath } from './config/index.ts';
+import { createEntitlements } from './entitlements/index.ts';
+import { EventStream } from './events/index.ts';
+import { buildAdminApi, buildPlayerApi } from './http/index.ts';
+import { createIdentity } from './identity/index.ts';
+import { type Bus, type LiveState, openLive } from './live/index.ts';
+import { createMetrics, type Metrics } from './metrics/index.ts';
+import { OperatorService } from './operators/index.ts';
+import { SessionService, SocketHub, shardRegions } from './sessions/index.ts';
+import { openRecordStore, type RecordStore } from './store/index.ts';
+import { Tokens } from './tokens/index.ts';
+
+export interface AppOptions {
+  config: Config;
+  /** Defaults to a pino logger at config.log.level on stdout. */
+  logger?: Logger;
+  /** Defaults to Date.now; drills and tests pass a virtual clock. */
+  clock?: () => number;
+}
+
+/** The services and listeners of one Lifeline node. */
+export interface App {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: RecordStore;
+  readonly live: LiveState;
+  readonly bus: Bus;
+  readonly tokens: Tokens;
+  readonly audit: AuditLog;
+  readonly operators: OperatorService;
+  readonly sessions: SessionService;
+  readonly commands: CommandService;
+  readonly hub: SocketHub;
+  readonly metrics: Metrics;
+  readonly player: FastifyInstance;
+  readonly admin: FastifyInstance;
+  /** Starts both listeners; resolves to their URLs. */
+  listen(): Promise<{ playerUrl: string; adminUrl: string }>;
+  /** Drains: /ready turns 503, sockets close with 1001, listeners and stores close. */
+  close(): Promise<void>;
+}
+
+/** The record store alone, for CLI commands that work without a running server. */
+export async function openStore(config: Config): Promise<RecordStore> {
+  return openRecordStore({ kind: config.store.kind, path: sqlitePath(config) });
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const clock = options.clock ?? Date.now;
+  const logger = options.logger ?? pino({ level: config.log.level, base: { node: config.nodeId } });
+
+  // Adapters: chosen here from config, and nowhere else.
+  const identity = createIdentity(config.identity, config.environment);
+  const entitlements = createEntitlements({
+    ...config.entitlements,
+    licences: { ...config.entitlements.licences },
+  });
+  const store = await openStore(config);
+  const { live, bus } = await openLive({ kind: config.live.kind });
+
+  const events = new EventStream();
+  const tokens = await Tokens.load(store, config.tokens, clock());
+  const audit = new AuditLog({ store, clock });
+  const operators = new OperatorService({ store, audit, clock });
+  const sessions = new SessionService({
+    store,
+    live,
+    bus,
+    tokens,
+    identity,
+    entitlements,
+    events,
+    topology: config.topology,
+    nodeId: config.nodeId,
+    clock,
+    refreshTtlSeconds: config.tokens.refreshTtlSeconds,
+  });
+  const commands = new CommandService({ store, live, bus, tokens, audit, events, clock });
+  const hub = new SocketHub({
+    live,
+    bus,
+    events,
+    nodeId: config.nodeId,
+    clock,
+    heartbeatIntervalSeconds: config.session.heartbeatIntervalSeconds,
+    heartbeatTimeoutSeconds: config.session.heartbeatTimeoutSeconds,
+    idleTimeoutSeconds: config.session.idleTimeoutSeconds,
+  });
+  const regions = shardRegions(config.topology);
+  const metrics = createMetrics({
+    events,
+    live,
+    regionOf: (shard) => regions.get(shard) ?? 'unknown',
+    eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
+  });
+
+  let draining = false;
+  const readiness = async () => {
+    const checks: Record<string, string> = { draining: draining ? 'yes' : 'no' };
+    const probe = async (name: string, ping: () => Promise<void>) => {
+      try {
+        await ping();
+        checks[name] = 'ok';
+      } catch (err) {
+        checks[name] = `unreachable: ${(err as Error).message}`;
+      }
+    };
+    await Promise.all([probe('store', () => store.ping()), probe('live', () => live.ping())]);
+    return { ready: !draining && Object.values(checks).every((v) => v === 'ok' || v === 'no'), checks };
+  };
+
+  const player = await buildPlayerApi({
+    logger,
+    bodyLimitBytes: config.player.bodyLimitBytes,
+    trustProxy: config.player.trustProxy,
+    sessions,
+    hub,
+    tokens,
+    metrics,
+    readiness,
+  });
+  const admin = await buildAdminApi({
+    logger,
+    bodyLimitBytes: config.admin.bodyLimitBytes,
+    operators,
+    commands,
+    audit,
+    live,
+    store,
+  });
+  hub.start();
+
+  return {
+    config,
+    logger,
+    store,
+    live,
+    bus,
+    tokens,
+    audit,
+    operators,
+    sessions,
+    commands,
+    hub,
+    metrics,
+    player,
+    admin,
+    async listen() {
+      const playerUrl = await player.listen({ host: config.player.host, port: config.player.port });
+      const adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
+      return { playerUrl, adminUrl };
+    },
+    async close() {
+      draining = true;
+      hub.stop();
+      await Promise.allSettled([player.close(), admin.close()]);
+      metrics.stop();
+      await bus.close();
+      await live.close();
+      await store.close();
+    },
+  };
+}

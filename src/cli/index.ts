@@ -1,0 +1,301 @@
+/**
+ * The `lifeline` command. Two kinds of subcommand, and `--help` says which each is:
+ * - direct: opens the record store itself (operators, audit), so it works with no server
+ *   running (SQLite serializes writers with the server when one is);
+ * - api: talks to a running server's admin listener (sessions, kick), because live sessions
+ *   exist only inside the server.
+ */
+import { userInfo } from 'node:os';
+import { Command, Option } from 'commander';
+import { createApp, openStore } from '../app.ts';
+import { AuditLog, exportAudit } from '../audit/index.ts';
+import { type Config, loadConfig } from '../config/index.ts';
+import { isLifelineError } from '../errors/index.ts';
+import { OperatorService } from '../operators/index.ts';
+import { roles } from '../store/index.ts';
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+interface GlobalOptions {
+  json?: boolean;
+  config?: string;
+  token?: string;
+  adminUrl?: string;
+}
+
+/** Runs the CLI; resolves to the process exit code. `serve` resolves only on shutdown. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('lifeline')
+    .description('Lifeline: session resilience for online games')
+    .option('--json', 'print machine-readable JSON')
+    .option(
+      '-c, --config <file>',
+      'config file (default: ./lifeline.config.json if present; env LIFELINE_CONFIG)',
+    )
+    .option('--token <token>', 'operator bearer token for api commands (env LIFELINE_TOKEN)')
+    .option(
+      '--admin-url <url>',
+      'admin listener for api commands (env LIFELINE_ADMIN_URL; default from config)',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const config = (): Config =>
+    loadConfig({ file: globals().config ?? io.env.LIFELINE_CONFIG, env: io.env, cwd: io.cwd });
+  const print = (human: string, json: unknown): void =>
+    io.out(globals().json ? JSON.stringify(json, null, 2) : human);
+  const cliActor = (): string => `cli:${safeUser()}`;
+
+  const withStore = async <T>(
+    work: (ctx: { store: Awaited<ReturnType<typeof openStore>>; audit: AuditLog }) => Promise<T>,
+  ): Promise<T> => {
+    const store = await openStore(config());
+    try {
+      return await work({ store, audit: new AuditLog({ store, clock: Date.now }) });
+    } finally {
+      await store.close();
+    }
+  };
+
+  const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const cfg = config();
+    const base =
+      globals().adminUrl ??
+      io.env.LIFELINE_ADMIN_URL ??
+      `http://${hostFor(cfg.admin.host)}:${cfg.admin.port}`;
+    const token = globals().token ?? io.env.LIFELINE_TOKEN;
+    if (!token)
+      throw new CliError('OPERATOR_UNAUTHENTICATED', 'Give an operator token with --token or LIFELINE_TOKEN');
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, base), {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new CliError(
+        'NOT_READY',
+        `Cannot reach the admin API at ${base}: is \`lifeline serve\` running? (${(err as Error).message})`,
+      );
+    }
+    const payload = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+    if (!res.ok)
+      throw new CliError(
+        payload.error?.code ?? `HTTP_${res.status}`,
+        payload.error?.message ?? res.statusText,
+      );
+    return payload;
+  };
+
+  program
+    .command('serve')
+    .description('[server] run Lifeline: the player and admin listeners on the configured store')
+    .action(async () => {
+      const app = await createApp({ config: config() });
+      const { playerUrl, adminUrl } = await app.listen();
+      app.logger.info({ playerUrl, adminUrl, store: app.store.kind }, 'Lifeline is serving');
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          app.logger.info('draining');
+          void app.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+
+  const operators = program.command('operators').description('[direct] manage admin-plane operators');
+  operators
+    .command('add <name>')
+    .description(
+      '[direct] create an operator and print its bearer token (shown once); bootstraps the first admin',
+    )
+    .addOption(new Option('--role <role>', 'role').choices([...roles]).makeOptionMandatory())
+    .action(async (name: string, opts: { role: string }) => {
+      const created = await withStore(({ store, audit }) =>
+        new OperatorService({ store, audit, clock: Date.now }).add({ name, role: opts.role }, cliActor()),
+      );
+      print(
+        `operator ${created.operator.name} (${created.operator.role}) created\ntoken (shown once): ${created.token}`,
+        {
+          operator: { id: created.operator.id, name: name, role: created.operator.role },
+          token: created.token,
+        },
+      );
+    });
+  operators
+    .command('list')
+    .description('[direct] list operators')
+    .action(async () => {
+      const list = await withStore(({ store }) => store.listOperators());
+      const rows = list.map((o) => ({ id: o.id, name: o.name, role: o.role, revoked: o.revokedAt !== null }));
+      print(
+        rows.map((r) => `${r.name}\t${r.role}${r.revoked ? '\trevoked' : ''}`).join('\n') || '(no operators)',
+        {
+          operators: rows,
+        },
+      );
+    });
+  operators
+    .command('revoke <name>')
+    .description('[direct] revoke an operator; their token stops working at once')
+    .action(async (name: string) => {
+      await withStore(({ store, audit }) =>
+        new OperatorService({ store, audit, clock: Date.now }).revoke(name, cliActor()),
+      );
+      print(`operator ${name} revoked`, { revoked: name });
+    });
+
+  program
+    .command('sessions')
+    .description('[api] list live sessions and counts by region and shard')
+    .option('--region <region>')
+    .option('--shard <shard>')
+    .option('--zone <zone>')
+    .option('--player <playerId>')
+    .option('--limit <n>', 'sessions to list', '20')
+    .action(
+      async (opts: { region?: string; shard?: string; zone?: string; player?: string; limit: string }) => {
+        const q = new URLSearchParams();
+        for (const [k, v] of Object.entries({
+          region: opts.region,
+          shard: opts.shard,
+          zone: opts.zone,
+          playerId: opts.player,
+          limit: opts.limit,
+        })) {
+          if (v !== undefined) q.set(k, v);
+        }
+        const body = (await api('GET', `/admin/v1/sessions?${q}`)) as {
+          counts: { total: number; byRegion: Record<string, number>; byShard: Record<string, number> };
+          sessions: { id: string; playerId: string; region: string; shard: string }[];
+        };
+        const lines = [
+          `${body.counts.total} live session(s)`,
+          ...Object.entries(body.counts.byShard).map(([s, n]) => `  ${s}\t${n}`),
+          ...body.sessions.map((s) => `${s.id}\t${s.playerId}\t${s.region}/${s.shard}`),
+        ];
+        print(lines.join('\n'), body);
+      },
+    );
+
+  program
+    .command('kick')
+    .description('[api] kick one player (all their sessions) or one session')
+    .option('--player <playerId>')
+    .option('--session <sessionId>')
+    .requiredOption('--reason <text>', 'why; lands in the audit log and is shown to the player')
+    .action(async (opts: { player?: string; session?: string; reason: string }) => {
+      const selector = {
+        ...(opts.player ? { playerId: opts.player } : {}),
+        ...(opts.session ? { sessionId: opts.session } : {}),
+      };
+      const body = (await api('POST', '/admin/v1/commands', {
+        action: 'kick',
+        selector,
+        reason: opts.reason,
+      })) as {
+        command: { id: string };
+        ended: number;
+      };
+      print(`command ${body.command.id}: ${body.ended} session(s) ended`, body);
+    });
+
+  const audit = program.command('audit').description('[direct] the hash-chained audit log');
+  audit
+    .command('verify')
+    .description('[direct] walk the whole chain; exit 1 naming the first bad seq')
+    .option('--checkpoint <seq:hash>', 'a head exported earlier; detects truncation back past it')
+    .action(async (opts: { checkpoint?: string }) => {
+      const checkpoint = opts.checkpoint ? parseCheckpoint(opts.checkpoint) : undefined;
+      const result = await withStore(({ audit }) => audit.verify(checkpoint ? { checkpoint } : {}));
+      if (result.ok) {
+        print(
+          `audit chain ok: ${result.entries} entries, head ${result.head ? `${result.head.seq}:${result.head.hash}` : '(empty)'}`,
+          result,
+        );
+      } else {
+        print(`audit chain BROKEN at seq ${result.firstBadSeq} (${result.reason}): ${result.detail}`, result);
+        exitCode = 1;
+      }
+    });
+  audit
+    .command('export')
+    .description('[direct] write entries as JSONL plus a manifest holding the chain head')
+    .option('--from <time>', 'ISO time or epoch ms (default: the beginning)')
+    .option('--to <time>', 'ISO time or epoch ms (default: now)')
+    .option('--out <dir>', 'directory to write into', '.')
+    .action(async (opts: { from?: string; to?: string; out: string }) => {
+      const from = opts.from === undefined ? undefined : parseWhen(opts.from, '--from');
+      const to = opts.to === undefined ? undefined : parseWhen(opts.to, '--to');
+      const written = await withStore(({ audit }) => exportAudit(audit, { from, to, dir: opts.out }));
+      print(
+        `wrote ${written.manifest.count} entries to ${written.file}\nmanifest ${written.manifestFile}`,
+        written,
+      );
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof Error && 'exitCode' in err && typeof err.exitCode === 'number') {
+      // commander's own exits: --help, --version, a usage error (already printed).
+      return err.exitCode;
+    }
+    const code = isLifelineError(err) || err instanceof CliError ? err.code : 'INTERNAL';
+    const message = err instanceof Error ? err.message : String(err);
+    if (globals().json) io.out(JSON.stringify({ error: { code, message } }));
+    else io.err(`error ${code}: ${message}`);
+    return 1;
+  }
+  return exitCode;
+}
+
+/** An error the CLI itself reports, in the same `code: message` shape as the API's. */
+class CliError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function parseWhen(value: string, flag: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(n))
+    throw new CliError('VALIDATION_FAILED', `${flag} is neither an ISO time nor epoch ms`);
+  return n;
+}
+
+function parseCheckpoint(value: string): { seq: number; hash: string } {
+  const m = /^(\d+):([0-9a-f]{64})$/.exec(value);
+  if (!m) throw new CliError('VALIDATION_FAILED', '--checkpoint is <seq>:<64 hex hash>');
+  return { seq: Number(m[1]), hash: m[2] as string };
+}
+
+function hostFor(listenHost: string): string {
+  if (listenHost === '0.0.0.0') return '127.0.0.1';
+  if (listenHost === '::') return '[::1]';
+  return listenHost.includes(':') ? `[${listenHost}]` : listenHost;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

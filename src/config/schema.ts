@@ -1,0 +1,195 @@
+/**
+ * The shape of Lifeline's configuration: one TypeBox schema holding every key's type, bounds and
+ * default. `docs/CONFIGURATION.md` documents the same keys; a test checks that every key and its
+ * environment variable appear there.
+ *
+ * Two non-standard schema options carry the operator-facing wording of errors, because the generic
+ * JSON Schema messages ("must be <= 65535", "must match anyOf") do not say what would be accepted:
+ * `errorMessage` on a value, `keyMessage` on a map whose key names are constrained.
+ */
+import { type Static, type TEnum, type TSchema, Type } from 'typebox';
+
+/** The values of `environment`, set by `NODE_ENV`. */
+export const environments = ['development', 'production', 'test'] as const;
+/** The environment Lifeline runs in. Only `production` changes behaviour (it refuses dev identity). */
+export type Environment = (typeof environments)[number];
+
+/** The values of `log.level`, from most to least severe; `silent` logs nothing. */
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** A pino log level. */
+export type LogLevel = (typeof logLevels)[number];
+
+/** The values of `identity.provider`. */
+export const identityProviders = ['dev', 'http'] as const;
+/** How players prove who they are: `dev` trusts the given playerId, `http` asks an upstream service. */
+export type IdentityProvider = (typeof identityProviders)[number];
+
+/** The pattern every region, shard and zone name matches. */
+export const topologyNamePattern = '^[a-z0-9][a-z0-9-]{0,31}$';
+const topologyNameRule = 'must be 1-32 characters of a-z, 0-9 and "-", starting with a letter or digit';
+
+const nodeIdPattern = '^[A-Za-z0-9._-]{1,64}$';
+
+function oneOf<const V extends string[]>(values: readonly [...V], defaultValue: V[number]): TEnum<V> {
+  return Type.Enum(values, { default: defaultValue, errorMessage: `must be one of ${values.join(', ')}` });
+}
+
+function positiveInteger(defaultValue: number) {
+  return Type.Integer({ minimum: 1, default: defaultValue, errorMessage: 'must be a positive integer' });
+}
+
+function nonEmptyString(defaultValue: string) {
+  return Type.String({ minLength: 1, default: defaultValue, errorMessage: 'must be a non-empty string' });
+}
+
+function port(defaultValue: number) {
+  return Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: defaultValue,
+    errorMessage: 'must be an integer from 0 to 65535',
+  });
+}
+
+/** A fixed-shape object section: unknown keys are errors, and a missing section takes its defaults. */
+function section<P extends Record<string, TSchema>>(properties: P) {
+  return Type.Object(properties, {
+    additionalProperties: false,
+    default: {},
+    errorMessage: 'must be an object',
+  });
+}
+
+function topologyNames(minItems: number) {
+  return Type.Array(Type.String({ pattern: topologyNamePattern, errorMessage: topologyNameRule }), {
+    minItems,
+    uniqueItems: true,
+    errorMessage:
+      minItems > 0
+        ? `must be a list of at least ${minItems} distinct names`
+        : 'must be a list of distinct names',
+  });
+}
+
+const regionSchema = Type.Object(
+  { shards: topologyNames(1), zones: topologyNames(0) },
+  { additionalProperties: false, errorMessage: 'must be an object with shards and zones' },
+);
+
+function defaultRegion(name: string) {
+  return { shards: [1, 2, 3].map((n) => `${name}-${n}`), zones: [`${name}-a`, `${name}-b`] };
+}
+
+/** The whole configuration schema. Validate with `loadConfig`, which also applies env and files. */
+export const configSchema = Type.Object(
+  {
+    environment: oneOf(environments, 'development'),
+    nodeId: Type.String({
+      pattern: nodeIdPattern,
+      default: 'node-1',
+      errorMessage: 'must be 1-64 characters of A-Z, a-z, 0-9, ".", "_" and "-"',
+    }),
+    dataDir: nonEmptyString('./data'),
+    player: section({
+      host: nonEmptyString('0.0.0.0'),
+      port: port(8080),
+      bodyLimitBytes: positiveInteger(16384),
+      trustProxy: Type.Boolean({ default: false, errorMessage: 'must be true or false' }),
+    }),
+    admin: section({
+      host: nonEmptyString('127.0.0.1'),
+      port: port(8081),
+      bodyLimitBytes: positiveInteger(65536),
+    }),
+    log: section({ level: oneOf(logLevels, 'info') }),
+    tokens: section({
+      issuer: nonEmptyString('lifeline'),
+      audience: nonEmptyString('game'),
+      accessTtlSeconds: positiveInteger(600),
+      refreshTtlSeconds: positiveInteger(604800),
+      resumeTtlSeconds: positiveInteger(3600),
+    }),
+    session: section({
+      heartbeatIntervalSeconds: positiveInteger(15),
+      heartbeatTimeoutSeconds: positiveInteger(45),
+      idleTimeoutSeconds: positiveInteger(900),
+    }),
+    identity: section({
+      provider: oneOf(identityProviders, 'dev'),
+      http: section({
+        url: Type.String({ default: '', errorMessage: 'must be a string' }),
+        timeoutMs: positiveInteger(2000),
+      }),
+    }),
+    entitlements: section({
+      source: oneOf(['static'], 'static'),
+      defaultLicence: nonEmptyString('standard'),
+      licences: Type.Record(
+        Type.String({ minLength: 1 }),
+        Type.String({ minLength: 1, errorMessage: 'must be a non-empty licence name' }),
+        { default: {}, errorMessage: 'must be an object mapping playerId to licence' },
+      ),
+      file: Type.Optional(Type.String({ minLength: 1, errorMessage: 'must be a non-empty path' })),
+    }),
+    topology: section({
+      regions: Type.Record(Type.String({ pattern: topologyNamePattern }), regionSchema, {
+        additionalProperties: false,
+        minProperties: 1,
+        default: { na: defaultRegion('na'), eu: defaultRegion('eu'), ap: defaultRegion('ap') },
+        errorMessage: 'must be an object with at least one region',
+        keyMessage: `region name ${topologyNameRule}`,
+      }),
+    }),
+    store: section({
+      kind: oneOf(['sqlite'], 'sqlite'),
+      sqlite: section({ file: nonEmptyString('lifeline.db') }),
+    }),
+    live: section({ kind: oneOf(['memory'], 'memory') }),
+    metrics: section({ eventLoopResolutionMs: positiveInteger(20) }),
+  },
+  { additionalProperties: false, errorMessage: 'must be an object' },
+);
+
+type DeepReadonly<T> = T extends readonly (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** Every value partly optional, for `loadConfig`'s `overrides`. Arrays are given whole. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/**
+ * Lifeline's validated configuration, deep-frozen. From `loadConfig`, `dataDir` and
+ * `entitlements.file` are absolute paths.
+ */
+export type Config = DeepReadonly<Static<typeof configSchema>>;
+/** The regions Lifeline serves: region name to its shards and zones. */
+export type Topology = Config['topology'];
+/** One region's shards (at least one) and zones (possibly none). */
+export type RegionTopology = Topology['regions'][string];
+/** The HTTP listener settings of the player plane. */
+export type PlayerListenerConfig = Config['player'];
+/** The HTTP listener settings of the admin plane. */
+export type AdminListenerConfig = Config['admin'];
+/** Token issuing settings. */
+export type TokensConfig = Config['tokens'];
+/** Session liveness settings. */
+export type SessionConfig = Config['session'];
+/** Identity provider settings. */
+export type IdentityConfig = Config['identity'];
+/** Entitlement (licence) settings. */
+export type EntitlementsConfig = Config['entitlements'];
+/** Record store adapter settings. */
+export type StoreConfig = Config['store'];
+
+/**
+ * Keys whose value, when given by a file, env or overrides, replaces the default whole instead of
+ * merging into it: a map of regions or licences is a list of facts, and a merge would keep
+ * default entries (the sample regions) that the operator meant to drop.
+ */
+export const replacedKeys: ReadonlySet<string> = new Set(['topology.regions', 'entitlements.licences']);

@@ -1,0 +1,137 @@
+/**
+ * Checks a merged configuration against the schema and the rules that span keys, and turns the
+ * first failure into a CONFIG_INVALID error that names the key, what it must be, and which layer
+ * (file, variable, overrides) set it.
+ */
+import type { Static } from 'typebox';
+import type { TLocalizedValidationError } from 'typebox/error';
+import { Value } from 'typebox/value';
+import { LifelineError } from '../errors/index.ts';
+import { configSchema } from './schema.ts';
+
+/** Dotted key to the place that last set it: a file path, a variable name, or `overrides`. */
+export type Sources = ReadonlyMap<string, string>;
+
+interface Problem {
+  key: string;
+  message: string;
+}
+
+function pointerSegments(pointer: string): string[] {
+  return pointer
+    .replace(/^#/, '')
+    .split('/')
+    .slice(1)
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+// Walks schemaPath rather than instancePath so patternProperties land on the schema that failed.
+function schemaAt(schemaPath: string): Record<string, unknown> {
+  let node: unknown = configSchema;
+  for (const segment of pointerSegments(schemaPath)) {
+    node = (node as Record<string, unknown> | undefined)?.[segment];
+  }
+  return typeof node === 'object' && node !== null ? (node as Record<string, unknown>) : {};
+}
+
+function joinKey(segments: string[]): string {
+  return segments.length === 0 ? '(root)' : segments.join('.');
+}
+
+function describe(error: TLocalizedValidationError): Problem[] {
+  const at = pointerSegments(error.instancePath);
+  switch (error.keyword) {
+    // Each unknown key also yields a 'boolean' (false schema) error; this one names the parent's rule.
+    case 'boolean':
+      return [];
+    case 'additionalProperties': {
+      const rule = schemaAt(error.schemaPath).keyMessage;
+      const message = typeof rule === 'string' ? rule : 'unknown key';
+      return error.params.additionalProperties.map((name) => ({ key: joinKey([...at, name]), message }));
+    }
+    case 'required':
+      return error.params.requiredProperties.map((name) => ({
+        key: joinKey([...at, name]),
+        message: 'is required',
+      }));
+    default: {
+      const rule = schemaAt(error.schemaPath).errorMessage;
+      return [{ key: joinKey(at), message: typeof rule === 'string' ? rule : error.message }];
+    }
+  }
+}
+
+function sourceOf(key: string, sources: Sources): string {
+  const segments = key.split('.');
+  for (let n = segments.length; n > 0; n--) {
+    const source = sources.get(segments.slice(0, n).join('.'));
+    if (source !== undefined) return source;
+  }
+  return 'default';
+}
+
+function invalid(problems: Problem[], sources: Sources): LifelineError {
+  const [first] = problems as [Problem, ...Problem[]];
+  const source = sourceOf(first.key, sources);
+  const from = source === 'default' ? '' : ` (from ${source})`;
+  const more = problems.length > 1 ? `; and ${problems.length - 1} more problem(s)` : '';
+  return new LifelineError('CONFIG_INVALID', `${first.key}: ${first.message}${from}${more}`, {
+    details: {
+      key: first.key,
+      source,
+      problems: problems.map((p) => `${p.key}: ${p.message} (from ${sourceOf(p.key, sources)})`),
+    },
+  });
+}
+
+function crossFieldProblems(config: Static<typeof configSchema>): Problem[] {
+  const problems: Problem[] = [];
+  const { session, identity } = config;
+  if (session.heartbeatTimeoutSeconds <= session.heartbeatIntervalSeconds) {
+    problems.push({
+      key: 'session.heartbeatTimeoutSeconds',
+      message: `must be greater than session.heartbeatIntervalSeconds (${session.heartbeatIntervalSeconds})`,
+    });
+  }
+  // Shards are addressed by name alone (kick selectors, metrics labels), so a shard name may
+  // belong to one region only.
+  const owner = new Map<string, string>();
+  for (const [region, r] of Object.entries(config.topology.regions)) {
+    for (const shard of r.shards) {
+      const other = owner.get(shard);
+      if (other !== undefined) {
+        problems.push({
+          key: `topology.regions.${region}.shards`,
+          message: `shard ${shard} is already in region ${other}`,
+        });
+      } else owner.set(shard, region);
+    }
+  }
+  // An unused URL is still checked when given: a typo there would surface only on switching provider.
+  if (identity.provider === 'http' || identity.http.url !== '') {
+    if (!URL.canParse(identity.http.url) || !/^https?:$/.test(new URL(identity.http.url).protocol)) {
+      problems.push({
+        key: 'identity.http.url',
+        message:
+          identity.provider === 'http'
+            ? 'must be an http(s) URL when identity.provider is http'
+            : 'must be an http(s) URL or empty',
+      });
+    }
+  }
+  return problems;
+}
+
+/** Throws CONFIG_INVALID unless `candidate` is a complete, valid configuration. */
+export function validate(
+  candidate: unknown,
+  sources: Sources,
+): asserts candidate is Static<typeof configSchema> {
+  const seen = new Set<string>();
+  const problems = Value.Errors(configSchema, candidate)
+    .flatMap(describe)
+    .filter((p) => !seen.has(p.key) && seen.add(p.key));
+  if (problems.length > 0) throw invalid(problems, sources);
+  const crossField = crossFieldProblems(candidate as Static<typeof configSchema>);
+  if (crossField.length > 0) throw invalid(crossField, sources);
+}

@@ -1,0 +1,84 @@
+/**
+ * The one catalog of Lifeline's error codes. Each code keeps one meaning forever: a client or a
+ * runbook may match on it. A code is added here, documented in docs/ERRORS.md (a test checks
+ * that), and never reused for something else.
+ */
+export const catalog = {
+  // Input
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected shape' },
+  MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than allowed' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json' },
+  UNKNOWN_REGION: { status: 400, message: 'The region is not part of the configured topology' },
+  UNKNOWN_SHARD: { status: 400, message: 'The shard is not part of the region' },
+  UNKNOWN_ZONE: { status: 400, message: 'The zone is not part of the region' },
+  SELECTOR_EMPTY: { status: 400, message: 'A selector must name at least one field' },
+  SELECTOR_UNSUPPORTED: { status: 400, message: 'This selector is not supported for this action' },
+  NOT_FOUND: { status: 404, message: 'No such route or resource' },
+  // Player authentication and tokens
+  CREDENTIAL_MISSING: { status: 400, message: 'Give either playerId or idToken' },
+  IDENTITY_REJECTED: { status: 401, message: 'The identity provider refused the credential' },
+  IDENTITY_UNAVAILABLE: { status: 503, message: 'The identity provider cannot be reached; try again later' },
+  TOKEN_INVALID: { status: 401, message: 'The token is malformed, forged or of the wrong kind' },
+  TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },
+  REFRESH_REUSED: {
+    status: 401,
+    message: 'This refresh token was already used; its whole family is revoked, log in again',
+  },
+  SESSION_ENDED: { status: 401, message: 'The session has ended' },
+  // Operators and the admin plane
+  OPERATOR_UNAUTHENTICATED: { status: 401, message: 'A valid operator bearer token is required' },
+  OPERATOR_FORBIDDEN: { status: 403, message: 'Your role may not do this' },
+  OPERATOR_EXISTS: { status: 409, message: 'An operator with this name already exists' },
+  OPERATOR_NOT_FOUND: { status: 404, message: 'No such operator' },
+  NO_MATCHING_SESSIONS: { status: 404, message: 'No live session matches the selector' },
+  COMMAND_NOT_FOUND: { status: 404, message: 'No such command' },
+  // Audit
+  AUDIT_CHAIN_BROKEN: { status: 409, message: 'The audit chain does not verify' },
+  // Configuration and start-up
+  CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
+  CONFIG_UNREADABLE: { status: 500, message: 'The configuration file cannot be read' },
+  DEV_IDENTITY_IN_PRODUCTION: {
+    status: 500,
+    message: 'The dev identity provider accepts anyone and refuses to start with NODE_ENV=production',
+  },
+  // Infrastructure
+  STORE_UNAVAILABLE: { status: 503, message: 'The record store cannot be reached' },
+  NOT_READY: { status: 503, message: 'Lifeline is not ready' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof catalog;
+
+/** Every failure Lifeline means to report carries a catalog code; anything else is a bug (INTERNAL). */
+export class LifelineError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(
+      message ?? catalog[code].message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = 'LifelineError';
+    this.code = code;
+    this.status = catalog[code].status;
+    this.details = options?.details;
+  }
+}
+
+export function isLifelineError(err: unknown, code?: ErrorCode): err is LifelineError {
+  return err instanceof LifelineError && (code === undefined || err.code === code);
+}
+
+/** The wire shape of every error response. */
+export function errorBody(err: LifelineError): {
+  error: { code: ErrorCode; message: string } & Record<string, unknown>;
+} {
+  return { error: { code: err.code, message: err.message, ...(err.details ?? {}) } };
+}

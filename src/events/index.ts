@@ -1,0 +1,29 @@
+/**
+ * The one internal stream of what happened. Metrics (and later detectors and incident
+ * timelines) listen here instead of being called from every service.
+ */
+import { EventEmitter } from 'node:events';
+
+export interface LifelineEvents {
+  login: [{ outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid'; region?: string }];
+  refresh: [{ outcome: 'ok' | 'reused' | 'invalid' }];
+  'session.ended': [{ cause: string; count: number; source?: string }];
+  'socket.opened': [];
+  'socket.closed': [{ code: number }];
+}
+
+export type EventName = keyof LifelineEvents;
+
+/** A typed EventEmitter; listeners run synchronously, so they must be cheap. */
+export class EventStream {
+  readonly #emitter = new EventEmitter();
+
+  emit<E extends EventName>(name: E, ...args: LifelineEvents[E]): void {
+    this.#emitter.emit(name, ...args);
+  }
+
+  on<E extends EventName>(name: E, listener: (...args: LifelineEvents[E]) => void): () => void {
+    this.#emitter.on(name, listener as (...a: unknown[]) => void);
+    return () => this.#emitter.off(name, listener as (...a: unknown[]) => void);
+  }
+}

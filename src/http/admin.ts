@@ -1,0 +1,155 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { AuditLog } from '../audit/index.ts';
+import type { CommandService } from '../commands/index.ts';
+import { LifelineError } from '../errors/index.ts';
+import type { LiveState } from '../live/index.ts';
+import type { OperatorService, Permission } from '../operators/index.ts';
+import type { Operator, RecordStore } from '../store/index.ts';
+import { ajvOptions, installErrorHandling } from './errors.ts';
+import {
+  AuditQuery,
+  CommandBody,
+  DisruptionsQuery,
+  IdParam,
+  NameParam,
+  OperatorBody,
+  SessionsQuery,
+} from './schemas.ts';
+
+export interface AdminApiDeps {
+  logger: FastifyBaseLogger;
+  bodyLimitBytes: number;
+  operators: OperatorService;
+  commands: CommandService;
+  audit: AuditLog;
+  live: LiveState;
+  store: RecordStore;
+}
+
+/** A time in a query: epoch milliseconds or an ISO 8601 string. */
+export function parseTime(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(n))
+    throw new LifelineError('VALIDATION_FAILED', `${field} is neither epoch ms nor an ISO time`);
+  return n;
+}
+
+const int = (v: string | undefined, fallback: number, max: number): number =>
+  v === undefined ? fallback : Math.min(Number(v), max);
+
+const operatorView = (o: Operator) => ({
+  id: o.id,
+  name: o.name,
+  role: o.role,
+  createdAt: new Date(o.createdAt).toISOString(),
+  revokedAt: o.revokedAt === null ? null : new Date(o.revokedAt).toISOString(),
+});
+
+/**
+ * The admin listener: bearer operators, role checks, and thin routes that validate, call a
+ * service and let the error handler map failures. Never mounted on the player port.
+ */
+export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance> {
+  const base = Fastify({
+    loggerInstance: deps.logger.child({ listener: 'admin' }),
+    bodyLimit: deps.bodyLimitBytes,
+    ajv: ajvOptions,
+    return503OnClosing: true,
+  });
+  installErrorHandling(base);
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+  const who = new WeakMap<FastifyRequest, Operator>();
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    who.set(
+      request,
+      await deps.operators.authenticate(header?.startsWith('Bearer ') ? header.slice(7) : undefined),
+    );
+  });
+  const allow = async (
+    request: FastifyRequest,
+    permission: Permission,
+    target: string,
+  ): Promise<Operator> => {
+    const operator = who.get(request) as Operator;
+    await deps.operators.authorize(operator, permission, target);
+    return operator;
+  };
+
+  app.get('/admin/v1/whoami', async (request) => operatorView(who.get(request) as Operator));
+
+  app.get('/admin/v1/sessions', { schema: { querystring: SessionsQuery } }, async (request) => {
+    await allow(request, 'sessions.read', 'sessions');
+    const { limit, ...filter } = request.query;
+    const [counts, sessions] = await Promise.all([
+      deps.live.countSessions(filter),
+      deps.live.findSessions(filter, int(limit, 100, 10_000)),
+    ]);
+    return { counts, sessions };
+  });
+
+  app.post('/admin/v1/commands', { schema: { body: CommandBody } }, async (request) => {
+    const operator = await allow(request, 'commands.kick', `command:${request.body.action}`);
+    const result = await deps.commands.kick(request.body, { name: operator.name, source: 'api' });
+    return { command: result.command, ended: result.ended };
+  });
+
+  app.get('/admin/v1/commands/:id', { schema: { params: IdParam } }, async (request) => {
+    await allow(request, 'commands.read', `command:${request.params.id}`);
+    return { command: await deps.commands.get(request.params.id) };
+  });
+
+  app.get('/admin/v1/disruptions', { schema: { querystring: DisruptionsQuery } }, async (request) => {
+    await allow(request, 'disruptions.read', 'disruptions');
+    const q = request.query;
+    const disruptions = await deps.store.listDisruptions({
+      commandId: q.commandId,
+      playerId: q.playerId,
+      from: parseTime(q.from, 'from'),
+      to: parseTime(q.to, 'to'),
+      limit: int(q.limit, 1000, 10_000),
+    });
+    return { disruptions };
+  });
+
+  app.get('/admin/v1/audit', { schema: { querystring: AuditQuery } }, async (request) => {
+    await allow(request, 'audit.read', 'audit');
+    const q = request.query;
+    const entries = await deps.audit.list({
+      from: parseTime(q.from, 'from'),
+      to: parseTime(q.to, 'to'),
+      action: q.action,
+      actor: q.actor,
+      afterSeq: q.afterSeq === undefined ? undefined : Number(q.afterSeq),
+      limit: int(q.limit, 100, 1000),
+    });
+    return { entries };
+  });
+
+  app.get('/admin/v1/audit/verify', async (request) => {
+    await allow(request, 'audit.read', 'audit');
+    return deps.audit.verify();
+  });
+
+  app.get('/admin/v1/operators', async (request) => {
+    await allow(request, 'operators.manage', 'operators');
+    return { operators: (await deps.operators.list()).map(operatorView) };
+  });
+
+  app.post('/admin/v1/operators', { schema: { body: OperatorBody } }, async (request, reply) => {
+    const operator = await allow(request, 'operators.manage', `operator:${request.body.name}`);
+    const created = await deps.operators.add(request.body, operator.name);
+    void reply.status(201);
+    return { operator: operatorView(created.operator), token: created.token };
+  });
+
+  app.delete('/admin/v1/operators/:name', { schema: { params: NameParam } }, async (request) => {
+    const operator = await allow(request, 'operators.manage', `operator:${request.params.name}`);
+    return { operator: operatorView(await deps.operators.revoke(request.params.name, operator.name)) };
+  });
+
+  return base;
+}

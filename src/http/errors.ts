@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { errorBody, LifelineError } from '../errors/index.ts';
+
+/** Fastify's own failures, each mapped onto the catalog code a client sees. */
+const fastifyCodes: Record<string, LifelineError['code']> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+export function toLifelineError(err: unknown): LifelineError {
+  if (err instanceof LifelineError) return err;
+  const e = err as Partial<FastifyError>;
+  if (e.validation) {
+    return new LifelineError('VALIDATION_FAILED', `${e.validationContext ?? 'request'}${messageOf(e)}`, {
+      cause: err,
+    });
+  }
+  const code = e.code === undefined ? undefined : fastifyCodes[e.code];
+  if (code) return new LifelineError(code, undefined, { cause: err });
+  if (e.statusCode === 404) return new LifelineError('NOT_FOUND', undefined, { cause: err });
+  return new LifelineError('INTERNAL', undefined, { cause: err });
+}
+
+function messageOf(e: Partial<FastifyError>): string {
+  const first = e.validation?.[0];
+  if (!first) return ` ${e.message ?? 'is invalid'}`;
+  const where = first.instancePath || '';
+  if (first.keyword === 'additionalProperties') {
+    const extra = (first.params as { additionalProperty?: string }).additionalProperty;
+    return `${where} has an unknown field "${extra}"`;
+  }
+  return `${where} ${first.message ?? 'is invalid'}`;
+}
+
+/** Every error leaves as `{error:{code,message}}` with the catalog's status; 5xx are logged. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const mapped = toLifelineError(err);
+    if (mapped.status >= 500) request.log.error({ err }, 'request failed');
+    void reply.status(mapped.status).send(errorBody(mapped));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .status(404)
+      .send(errorBody(new LifelineError('NOT_FOUND', `No route ${request.method} ${request.url}`)));
+  });
+}
+
+/**
+ * Ajv settings for every listener: unknown fields are an error (never silently dropped), and
+ * types are not coerced, so `"port": "80"` is refused rather than guessed at.
+ */
+export const ajvOptions = {
+  customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false },
+} as const;

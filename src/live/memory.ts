@@ -1,0 +1,137 @@
+import type { Bus, Directive, LiveSession, LiveState, SessionCounts, SessionFilter } from './port.ts';
+
+function matches(s: LiveSession, f: SessionFilter): boolean {
+  return (
+    (f.region === undefined || s.region === f.region) &&
+    (f.shard === undefined || s.shard === f.shard) &&
+    (f.zone === undefined || s.zone === f.zone) &&
+    (f.playerId === undefined || s.playerId === f.playerId) &&
+    (f.sessionId === undefined || s.id === f.sessionId)
+  );
+}
+
+const bump = (m: Record<string, number>, k: string, by: number): void => {
+  const n = (m[k] ?? 0) + by;
+  if (n === 0) delete m[k];
+  else m[k] = n;
+};
+
+/** Live state held in this process: the embedded default, and the CLI's and tests' stand-in. */
+export class MemoryLiveState implements LiveState {
+  readonly kind = 'memory';
+  readonly #sessions = new Map<string, LiveSession>();
+  readonly #byPlayer = new Map<string, Set<string>>();
+  // Counts kept as sessions come and go, so /metrics never walks every session.
+  readonly #byRegion: Record<string, number> = {};
+  readonly #byShard: Record<string, number> = {};
+
+  async ping(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async putSession(s: LiveSession): Promise<void> {
+    const old = this.#sessions.get(s.id);
+    if (old) this.#remove(old);
+    this.#sessions.set(s.id, s);
+    let ids = this.#byPlayer.get(s.playerId);
+    if (!ids) {
+      ids = new Set();
+      this.#byPlayer.set(s.playerId, ids);
+    }
+    ids.add(s.id);
+    bump(this.#byRegion, s.region, 1);
+    bump(this.#byShard, s.shard, 1);
+  }
+
+  #remove(s: LiveSession): void {
+    this.#sessions.delete(s.id);
+    const ids = this.#byPlayer.get(s.playerId);
+    ids?.delete(s.id);
+    if (ids?.size === 0) this.#byPlayer.delete(s.playerId);
+    bump(this.#byRegion, s.region, -1);
+    bump(this.#byShard, s.shard, -1);
+  }
+
+  async getSession(id: string): Promise<LiveSession | null> {
+    return this.#sessions.get(id) ?? null;
+  }
+
+  async touchSession(id: string, at: number): Promise<void> {
+    const s = this.#sessions.get(id);
+    if (s) s.lastSeenAt = at;
+  }
+
+  async endSessions(ids: readonly string[]): Promise<LiveSession[]> {
+    const ended: LiveSession[] = [];
+    for (const id of ids) {
+      const s = this.#sessions.get(id);
+      if (!s) continue;
+      this.#remove(s);
+      ended.push(s);
+    }
+    return ended;
+  }
+
+  #candidates(f: SessionFilter): Iterable<LiveSession> {
+    if (f.sessionId !== undefined) {
+      const s = this.#sessions.get(f.sessionId);
+      return s ? [s] : [];
+    }
+    if (f.playerId !== undefined) {
+      const ids = this.#byPlayer.get(f.playerId) ?? new Set<string>();
+      return [...ids].flatMap((id) => this.#sessions.get(id) ?? []);
+    }
+    return this.#sessions.values();
+  }
+
+  async findSessions(f: SessionFilter, limit: number): Promise<LiveSession[]> {
+    const out: LiveSession[] = [];
+    for (const s of this.#candidates(f)) {
+      if (out.length >= limit) break;
+      if (matches(s, f)) out.push({ ...s });
+    }
+    return out;
+  }
+
+  async countSessions(f: SessionFilter): Promise<SessionCounts> {
+    if (Object.values(f).every((v) => v === undefined)) {
+      return { total: this.#sessions.size, byRegion: { ...this.#byRegion }, byShard: { ...this.#byShard } };
+    }
+    const counts: SessionCounts = { total: 0, byRegion: {}, byShard: {} };
+    for (const s of this.#candidates(f)) {
+      if (!matches(s, f)) continue;
+      counts.total++;
+      bump(counts.byRegion, s.region, 1);
+      bump(counts.byShard, s.shard, 1);
+    }
+    return counts;
+  }
+
+  async idleSessions(before: number, limit: number): Promise<LiveSession[]> {
+    const out: LiveSession[] = [];
+    for (const s of this.#sessions.values()) {
+      if (s.lastSeenAt < before) out.push({ ...s });
+    }
+    return out.sort((a, b) => a.lastSeenAt - b.lastSeenAt).slice(0, limit);
+  }
+}
+
+/** The in-process bus: one process is every node there is. */
+export class MemoryBus implements Bus {
+  readonly kind = 'memory';
+  readonly #handlers = new Map<string, (d: Directive) => void>();
+
+  async deliver(node: string, directive: Directive): Promise<void> {
+    this.#handlers.get(node)?.(directive);
+  }
+
+  onDirective(node: string, handler: (d: Directive) => void): () => void {
+    this.#handlers.set(node, handler);
+    return () => {
+      if (this.#handlers.get(node) === handler) this.#handlers.delete(node);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#handlers.clear();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Live state: what is true right now and may be lost with the process (sessions online,
+ * counters). And the bus: how one node asks another to act on a socket it holds.
+ */
+
+/** A session that is online now. The durable side (refresh family, snapshot) is the Grant. */
+export interface LiveSession {
+  id: string;
+  playerId: string;
+  region: string;
+  shard: string;
+  zone: string | null;
+  clientVersion: string | null;
+  licence: string;
+  provisional: boolean;
+  /** The gateway node that issued the session and holds its socket. */
+  node: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** Fields combine with AND; an absent field matches everything. */
+export interface SessionFilter {
+  region?: string;
+  shard?: string;
+  zone?: string;
+  playerId?: string;
+  sessionId?: string;
+}
+
+export interface SessionCounts {
+  total: number;
+  byRegion: Record<string, number>;
+  byShard: Record<string, number>;
+}
+
+export interface LiveState {
+  readonly kind: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  putSession(session: LiveSession): Promise<void>;
+  getSession(id: string): Promise<LiveSession | null>;
+  /** Marks the session as seen; a no-op for a session that is no longer live. */
+  touchSession(id: string, at: number): Promise<void>;
+  /**
+   * Removes the given sessions and returns those that were still live. Each session is returned
+   * to exactly one caller, so two concurrent enders never both count (or both kick) the same one.
+   */
+  endSessions(ids: readonly string[]): Promise<LiveSession[]>;
+  findSessions(filter: SessionFilter, limit: number): Promise<LiveSession[]>;
+  countSessions(filter: SessionFilter): Promise<SessionCounts>;
+  /** Sessions whose lastSeenAt is older than `before`, oldest first, for the idle reaper. */
+  idleSessions(before: number, limit: number): Promise<LiveSession[]>;
+}
+
+/** What a node is asked to do to a socket it holds. */
+export type Directive = {
+  kind: 'end-session';
+  sessionId: string;
+  /** WebSocket close code; see docs/API.md. */
+  closeCode: number;
+  /** Sent to the client as JSON before the close. */
+  message: Record<string, unknown>;
+};
+
+export interface Bus {
+  readonly kind: string;
+  /** Delivers to the node named; resolves once handed over (not once acted on). */
+  deliver(node: string, directive: Directive): Promise<void>;
+  /** Registers this node's handler; returns the function that unregisters it. */
+  onDirective(node: string, handler: (directive: Directive) => void): () => void;
+  close(): Promise<void>;
+}

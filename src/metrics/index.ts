@@ -1,0 +1,107 @@
+/**
+ * Prometheus metrics, each fed by the event stream or read from live state at scrape time.
+ * Every app gets its own registry so that several apps in one process (tests) never collide.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { EventStream } from '../events/index.ts';
+import type { LiveState } from '../live/index.ts';
+
+export interface Metrics {
+  readonly registry: Registry;
+  stop(): void;
+}
+
+export function createMetrics(deps: {
+  events: EventStream;
+  live: LiveState;
+  /** The region a shard belongs to, from the topology. */
+  regionOf: (shard: string) => string;
+  eventLoopResolutionMs: number;
+}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: deps.eventLoopResolutionMs });
+
+  new Gauge({
+    name: 'lifeline_sessions_active',
+    help: 'Sessions online now, by region and shard',
+    labelNames: ['region', 'shard'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const counts = await deps.live.countSessions({});
+      for (const [shard, n] of Object.entries(counts.byShard)) {
+        this.set({ region: deps.regionOf(shard), shard }, n);
+      }
+    },
+  });
+  const logins = new Counter({
+    name: 'lifeline_logins_total',
+    help: 'Login attempts by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const refreshes = new Counter({
+    name: 'lifeline_refreshes_total',
+    help: 'Token refreshes by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const ended = new Counter({
+    name: 'lifeline_sessions_ended_total',
+    help: 'Sessions ended without the player choosing it, by cause',
+    labelNames: ['cause'] as const,
+    registers: [registry],
+  });
+  const kicks = new Counter({
+    name: 'lifeline_kicks_total',
+    help: 'Sessions ended by a kick, by source (api, cli)',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  const sockets = new Gauge({
+    name: 'lifeline_websocket_connections',
+    help: 'Open control WebSockets on this node',
+    registers: [registry],
+  });
+  const socketCloses = new Counter({
+    name: 'lifeline_websocket_closes_total',
+    help: 'Control WebSocket closes by close code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  // prom-client's default nodejs_eventloop_lag_seconds samples one timer; this histogram-backed
+  // p99 is what an operator watches during a storm.
+  const loop = monitorEventLoopDelay({ resolution: deps.eventLoopResolutionMs });
+  loop.enable();
+  new Gauge({
+    name: 'lifeline_event_loop_delay_p99_seconds',
+    help: 'p99 event-loop delay since the previous scrape',
+    registers: [registry],
+    collect() {
+      this.set(loop.percentile(99) / 1e9);
+      loop.reset();
+    },
+  });
+
+  const offs = [
+    deps.events.on('login', (e) => logins.inc({ outcome: e.outcome })),
+    deps.events.on('refresh', (e) => refreshes.inc({ outcome: e.outcome })),
+    deps.events.on('session.ended', (e) => {
+      ended.inc({ cause: e.cause }, e.count);
+      if (e.cause === 'kick') kicks.inc({ source: e.source ?? 'api' }, e.count);
+    }),
+    deps.events.on('socket.opened', () => sockets.inc()),
+    deps.events.on('socket.closed', (e) => {
+      sockets.dec();
+      socketCloses.inc({ code: String(e.code) });
+    }),
+  ];
+  return {
+    registry,
+    stop() {
+      loop.disable();
+      for (const off of offs) off();
+    },
+  };
+}

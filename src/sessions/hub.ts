@@ -1,0 +1,152 @@
+import type { WebSocket } from 'ws';
+import type { EventStream } from '../events/index.ts';
+import type { Bus, Directive, LiveSession, LiveState } from '../live/index.ts';
+import { closeCodes, type ServerMessage } from './protocol.ts';
+
+/** Per-socket state, kept small: a node holds tens of thousands of these. */
+class Link {
+  readonly sessionId: string;
+  readonly socket: WebSocket;
+  lastSeen: number;
+  lastTouched: number;
+
+  constructor(sessionId: string, socket: WebSocket, now: number) {
+    this.sessionId = sessionId;
+    this.socket = socket;
+    this.lastSeen = now;
+    this.lastTouched = now;
+  }
+}
+
+export interface SocketHubDeps {
+  live: LiveState;
+  bus: Bus;
+  events: EventStream;
+  nodeId: string;
+  clock: () => number;
+  heartbeatIntervalSeconds: number;
+  heartbeatTimeoutSeconds: number;
+  idleTimeoutSeconds: number;
+}
+
+/**
+ * Holds this node's control sockets: greets, answers pings, drops silent clients, and carries
+ * out directives from the bus (a kick decided on any node reaches the node holding the socket).
+ * One sweep timer serves every socket, instead of a timer each.
+ */
+export class SocketHub {
+  readonly #d: SocketHubDeps;
+  readonly #links = new Map<string, Link>();
+  #sweep: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(deps: SocketHubDeps) {
+    this.#d = deps;
+  }
+
+  get size(): number {
+    return this.#links.size;
+  }
+
+  start(): void {
+    this.#unsubscribe = this.#d.bus.onDirective(this.#d.nodeId, (d) => this.#onDirective(d));
+    const everyMs = Math.max(250, (this.#d.heartbeatIntervalSeconds * 1000) / 2);
+    this.#sweep = setInterval(() => {
+      this.#dropSilent();
+      void this.#reapIdle().catch(() => {});
+    }, everyMs);
+    this.#sweep.unref();
+  }
+
+  /** Closes every socket (server shutdown); clients reconnect elsewhere or later. */
+  stop(): void {
+    clearInterval(this.#sweep);
+    this.#unsubscribe?.();
+    for (const link of this.#links.values()) link.socket.close(closeCodes.goingAway, 'server shutting down');
+  }
+
+  attach(session: LiveSession, socket: WebSocket): void {
+    const d = this.#d;
+    const now = d.clock();
+    const previous = this.#links.get(session.id);
+    if (previous)
+      this.#close(previous, closeCodes.replaced, {
+        type: 'notice',
+        message: 'replaced by a newer connection',
+      });
+    const link = new Link(session.id, socket, now);
+    this.#links.set(session.id, link);
+    d.events.emit('socket.opened');
+    socket.on('message', (data, isBinary) => this.#onMessage(link, data, isBinary));
+    socket.once('close', (code) => {
+      if (this.#links.get(link.sessionId) === link) this.#links.delete(link.sessionId);
+      d.events.emit('socket.closed', { code });
+    });
+    send(socket, {
+      type: 'welcome',
+      sessionId: session.id,
+      playerId: session.playerId,
+      heartbeatIntervalSeconds: d.heartbeatIntervalSeconds,
+      heartbeatTimeoutSeconds: d.heartbeatTimeoutSeconds,
+    });
+  }
+
+  #onMessage(link: Link, data: unknown, isBinary: boolean): void {
+    const now = this.#d.clock();
+    link.lastSeen = now;
+    let type: unknown;
+    try {
+      type = isBinary ? undefined : (JSON.parse(String(data)) as { type?: unknown }).type;
+    } catch {
+      type = undefined;
+    }
+    if (type !== 'ping') {
+      send(link.socket, { type: 'error', code: 'VALIDATION_FAILED', message: 'Send JSON {"type":"ping"}' });
+      return;
+    }
+    send(link.socket, { type: 'pong', at: now });
+    // Live state hears of activity at most once per heartbeat interval: with Redis behind it,
+    // a write per ping per player would be the largest load on it.
+    if (now - link.lastTouched >= this.#d.heartbeatIntervalSeconds * 1000) {
+      link.lastTouched = now;
+      void this.#d.live.touchSession(link.sessionId, now).catch(() => {});
+    }
+  }
+
+  #dropSilent(): void {
+    const deadline = this.#d.clock() - this.#d.heartbeatTimeoutSeconds * 1000;
+    for (const link of this.#links.values()) {
+      if (link.lastSeen < deadline) this.#close(link, closeCodes.heartbeatTimeout, undefined);
+    }
+  }
+
+  /**
+   * Takes sessions nobody has used for the idle timeout out of live state, unless this node
+   * holds their socket. Their grant stays: a client that comes back and refreshes is let in.
+   */
+  async #reapIdle(): Promise<void> {
+    const idle = await this.#d.live.idleSessions(this.#d.clock() - this.#d.idleTimeoutSeconds * 1000, 1000);
+    const gone = idle.filter((s) => s.node === this.#d.nodeId && !this.#links.has(s.id)).map((s) => s.id);
+    if (gone.length > 0) await this.#d.live.endSessions(gone);
+  }
+
+  #onDirective(d: Directive): void {
+    const link = this.#links.get(d.sessionId);
+    if (link) this.#close(link, d.closeCode, d.message as ServerMessage);
+  }
+
+  #close(link: Link, code: number, message: ServerMessage | undefined): void {
+    this.#links.delete(link.sessionId);
+    if (message) send(link.socket, message);
+    link.socket.close(code, closeReason(code));
+  }
+}
+
+function send(socket: WebSocket, message: ServerMessage): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+}
+
+function closeReason(code: number): string {
+  for (const [name, c] of Object.entries(closeCodes)) if (c === code) return name;
+  return 'closed';
+}

@@ -1,0 +1,31 @@
+/**
+ * The control WebSocket's wire protocol. Close codes in the 4000 range are Lifeline's own
+ * (RFC 6455 leaves 4000–4999 to applications); docs/API.md lists them for client authors.
+ */
+export const closeCodes = {
+  /** An operator's kick ended the session; the last message carries a resumeToken. */
+  kicked: 4001,
+  /** No ping from the client within the heartbeat timeout. */
+  heartbeatTimeout: 4002,
+  /** The session was revoked (refresh-token reuse) or has ended. */
+  revoked: 4003,
+  /** A newer socket for the same session took over. */
+  replaced: 4004,
+  /** Lifeline is shutting down; reconnect to another node or shortly to this one. */
+  goingAway: 1001,
+} as const;
+
+/** Messages the server sends: `{type, …}` as JSON text frames. */
+export type ServerMessage =
+  | {
+      type: 'welcome';
+      sessionId: string;
+      playerId: string;
+      heartbeatIntervalSeconds: number;
+      heartbeatTimeoutSeconds: number;
+    }
+  | { type: 'pong'; at: number }
+  | { type: 'kicked'; reason: string; commandId: string; resumeToken: string }
+  | { type: 'revoked'; reason: string }
+  | { type: 'notice'; message: string }
+  | { type: 'error'; code: string; message: string };

@@ -1,0 +1,210 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { EntitlementSource } from '../entitlements/index.ts';
+import { LifelineError } from '../errors/index.ts';
+import type { EventStream } from '../events/index.ts';
+import type { Credential, IdentityProvider } from '../identity/index.ts';
+import type { Bus, LiveSession, LiveState } from '../live/index.ts';
+import type { Grant, RecordStore, RestoreSnapshot } from '../store/index.ts';
+import type { Tokens } from '../tokens/index.ts';
+import { closeCodes } from './protocol.ts';
+import { checkPlacement, type Topology } from './topology.ts';
+
+export interface LoginInput extends Credential {
+  region: string;
+  shard: string;
+  zone?: string;
+  clientVersion?: string;
+}
+
+/** What a successful login, refresh or rejoin hands the client. */
+export interface SessionTokens {
+  sessionId: string;
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+export interface SessionServiceDeps {
+  store: RecordStore;
+  live: LiveState;
+  bus: Bus;
+  tokens: Tokens;
+  identity: IdentityProvider;
+  entitlements: EntitlementSource;
+  events: EventStream;
+  topology: Topology;
+  nodeId: string;
+  clock: () => number;
+  refreshTtlSeconds: number;
+}
+
+/**
+ * Opens sessions, keeps them alive, and checks the tokens that name them. Only `login` calls
+ * the identity provider; `refresh` works from Lifeline's own durable grant, so an identity
+ * outage never ends a session (static stability).
+ */
+export class SessionService {
+  readonly #d: SessionServiceDeps;
+
+  constructor(deps: SessionServiceDeps) {
+    this.#d = deps;
+  }
+
+  async login(input: LoginInput): Promise<SessionTokens> {
+    const d = this.#d;
+    if ((input.playerId === undefined) === (input.idToken === undefined)) {
+      d.events.emit('login', { outcome: 'invalid' });
+      throw new LifelineError('CREDENTIAL_MISSING');
+    }
+    try {
+      checkPlacement(d.topology, input);
+    } catch (err) {
+      d.events.emit('login', { outcome: 'invalid' });
+      throw err;
+    }
+    let playerId: string;
+    try {
+      ({ playerId } = await d.identity.verify(input));
+    } catch (err) {
+      const unavailable = err instanceof LifelineError && err.code === 'IDENTITY_UNAVAILABLE';
+      d.events.emit('login', { outcome: unavailable ? 'unavailable' : 'rejected', region: input.region });
+      throw err;
+    }
+    const entitlement = await d.entitlements.entitlementFor(playerId);
+    const now = d.clock();
+    const snapshot: RestoreSnapshot = {
+      region: input.region,
+      shard: input.shard,
+      zone: input.zone ?? null,
+      clientVersion: input.clientVersion ?? null,
+      licence: entitlement.licence,
+      provisional: entitlement.provisional,
+    };
+    const grant: Grant = {
+      sessionId: randomUUID(),
+      playerId,
+      familyId: randomBytes(16).toString('base64url'),
+      generation: 0,
+      snapshot,
+      createdAt: now,
+      expiresAt: now + d.refreshTtlSeconds * 1000,
+      revokedAt: null,
+      revokedReason: null,
+    };
+    await d.store.openGrant(grant);
+    await d.live.putSession(this.#liveFrom(grant, now));
+    d.events.emit('login', { outcome: 'ok', region: input.region });
+    return this.#tokensFor(grant);
+  }
+
+  /** Rotates the refresh token. A spent one revokes its family and ends the session. */
+  async refresh(refreshToken: string): Promise<SessionTokens> {
+    const d = this.#d;
+    let parsed: { familyId: string; generation: number };
+    try {
+      parsed = d.tokens.parseRefresh(refreshToken);
+    } catch (err) {
+      d.events.emit('refresh', { outcome: 'invalid' });
+      throw err;
+    }
+    const now = d.clock();
+    const outcome = await d.store.rotateGrant(
+      parsed.familyId,
+      parsed.generation,
+      now,
+      now + d.refreshTtlSeconds * 1000,
+    );
+    switch (outcome.kind) {
+      case 'rotated': {
+        // After a restart (or the idle reaper) the live entry may be gone while the grant holds:
+        // the session is still the player's, so it comes back from the grant.
+        if (!(await d.live.getSession(outcome.grant.sessionId))) {
+          await d.live.putSession(this.#liveFrom(outcome.grant, now));
+        } else {
+          await d.live.touchSession(outcome.grant.sessionId, now);
+        }
+        d.events.emit('refresh', { outcome: 'ok' });
+        return this.#tokensFor(outcome.grant);
+      }
+      case 'reused': {
+        d.events.emit('refresh', { outcome: 'reused' });
+        await this.#endRevoked(outcome.grant.sessionId);
+        throw new LifelineError('REFRESH_REUSED');
+      }
+      case 'revoked':
+        d.events.emit('refresh', { outcome: 'invalid' });
+        throw new LifelineError(
+          'SESSION_ENDED',
+          `The session has ended (${outcome.grant.revokedReason ?? 'revoked'})`,
+        );
+      case 'expired':
+        d.events.emit('refresh', { outcome: 'invalid' });
+        throw new LifelineError('TOKEN_EXPIRED', 'The refresh token has expired; log in again');
+      case 'unknown':
+        d.events.emit('refresh', { outcome: 'invalid' });
+        throw new LifelineError('TOKEN_INVALID');
+    }
+  }
+
+  /** Checks an access token and that its session is still live: the WebSocket's gate. */
+  async authenticate(accessToken: string): Promise<LiveSession> {
+    const claims = await this.#d.tokens.verifyAccess(accessToken);
+    const session = await this.#d.live.getSession(claims.sid);
+    if (!session) {
+      // Not live here: it may have ended, or Lifeline restarted. The grant tells which.
+      const grant = await this.#d.store.getGrant(claims.sid);
+      if (!grant || grant.revokedAt !== null) throw new LifelineError('SESSION_ENDED');
+      const revived = this.#liveFrom(grant, this.#d.clock());
+      await this.#d.live.putSession(revived);
+      return revived;
+    }
+    return session;
+  }
+
+  async #endRevoked(sessionId: string): Promise<void> {
+    const ended = await this.#d.live.endSessions([sessionId]);
+    for (const s of ended) {
+      await this.#d.bus.deliver(s.node, {
+        kind: 'end-session',
+        sessionId: s.id,
+        closeCode: closeCodes.revoked,
+        message: { type: 'revoked', reason: 'refresh-reuse' },
+      });
+    }
+  }
+
+  #liveFrom(grant: Grant, now: number): LiveSession {
+    return {
+      id: grant.sessionId,
+      playerId: grant.playerId,
+      region: grant.snapshot.region,
+      shard: grant.snapshot.shard,
+      zone: grant.snapshot.zone,
+      clientVersion: grant.snapshot.clientVersion,
+      licence: grant.snapshot.licence,
+      provisional: grant.snapshot.provisional,
+      node: this.#d.nodeId,
+      createdAt: grant.createdAt,
+      lastSeenAt: now,
+    };
+  }
+
+  async #tokensFor(grant: Grant): Promise<SessionTokens> {
+    const t = this.#d.tokens;
+    const accessToken = await t.issueAccess({
+      sub: grant.playerId,
+      sid: grant.sessionId,
+      region: grant.snapshot.region,
+      shard: grant.snapshot.shard,
+      zone: grant.snapshot.zone,
+      lic: grant.snapshot.licence,
+      prov: grant.snapshot.provisional,
+    });
+    return {
+      sessionId: grant.sessionId,
+      accessToken,
+      refreshToken: t.issueRefresh(grant.familyId, grant.generation),
+      expiresIn: t.settings.accessTtlSeconds,
+    };
+  }
+}

@@ -1,0 +1,394 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { LifelineError } from '../../errors/index.ts';
+import type {
+  AuditEntry,
+  AuditQuery,
+  CommandRecord,
+  Disruption,
+  DisruptionQuery,
+  Grant,
+  Operator,
+  RecordStore,
+  RotateOutcome,
+  SigningKey,
+} from '../port.ts';
+import { sql } from './statements.ts';
+
+const migrationsDir = join(import.meta.dirname, 'migrations');
+
+/** Numbered `NNN_name.sql` files, in order. Shared with the PostgreSQL adapter's runner later. */
+function migrationFiles(): { version: number; file: string }[] {
+  return readdirSync(migrationsDir)
+    .filter((f) => /^\d{3}_.+\.sql$/.test(f))
+    .map((f) => ({ version: Number(f.slice(0, 3)), file: join(migrationsDir, f) }))
+    .sort((a, b) => a.version - b.version);
+}
+
+type Row = Record<string, unknown>;
+
+const str = (v: unknown): string => v as string;
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function toAudit(r: Row): AuditEntry {
+  return {
+    seq: num(r.seq),
+    at: num(r.at),
+    actor: str(r.actor),
+    action: str(r.action),
+    target: str(r.target),
+    details: JSON.parse(str(r.details)) as Record<string, unknown>,
+    result: str(r.result),
+    prevHash: str(r.prev_hash),
+    hash: str(r.hash),
+  };
+}
+
+function toOperator(r: Row): Operator {
+  return {
+    id: str(r.id),
+    name: str(r.name),
+    role: str(r.role) as Operator['role'],
+    tokenHash: str(r.token_hash),
+    totpSecret: strOrNull(r.totp_secret),
+    createdAt: num(r.created_at),
+    revokedAt: numOrNull(r.revoked_at),
+  };
+}
+
+function toCommand(r: Row): CommandRecord {
+  return {
+    id: str(r.id),
+    action: str(r.action) as CommandRecord['action'],
+    selector: JSON.parse(str(r.selector)) as Record<string, unknown>,
+    reason: str(r.reason),
+    requestedBy: str(r.requested_by),
+    requestedAt: num(r.requested_at),
+    state: str(r.state) as CommandRecord['state'],
+    plan: JSON.parse(str(r.plan)) as CommandRecord['plan'],
+    progress: JSON.parse(str(r.progress)) as CommandRecord['progress'],
+    finishedAt: numOrNull(r.finished_at),
+  };
+}
+
+function toDisruption(r: Row): Disruption {
+  return {
+    id: str(r.id),
+    sessionId: str(r.session_id),
+    playerId: str(r.player_id),
+    cause: str(r.cause) as Disruption['cause'],
+    commandId: strOrNull(r.command_id),
+    incidentId: strOrNull(r.incident_id),
+    at: num(r.at),
+    snapshot: JSON.parse(str(r.snapshot)) as Disruption['snapshot'],
+    outcome: str(r.outcome) as Disruption['outcome'],
+    outcomeReason: strOrNull(r.outcome_reason),
+  };
+}
+
+function toGrant(r: Row): Grant {
+  return {
+    sessionId: str(r.session_id),
+    playerId: str(r.player_id),
+    familyId: str(r.family_id),
+    generation: num(r.generation),
+    snapshot: JSON.parse(str(r.snapshot)) as Grant['snapshot'],
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    revokedAt: numOrNull(r.revoked_at),
+    revokedReason: strOrNull(r.revoked_reason),
+  };
+}
+
+/**
+ * The embedded record store: one SQLite file in WAL mode. node:sqlite is synchronous, so each
+ * method runs to completion before another starts; that is what keeps a transaction whole here.
+ * Writers in other processes (the CLI beside a running server) are serialized by SQLite itself
+ * through BEGIN IMMEDIATE and the busy timeout.
+ */
+export class SqliteRecordStore implements RecordStore {
+  readonly kind = 'sqlite';
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #stmts = new Map<string, StatementSync>();
+
+  constructor(path: string) {
+    this.path = path;
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    try {
+      this.#db = new DatabaseSync(path);
+      this.#db.exec('PRAGMA journal_mode = WAL');
+      // NORMAL in WAL mode: a commit survives a process crash; only a power loss can undo the
+      // last few, and then the chain still verifies (it is the tail that goes missing).
+      this.#db.exec('PRAGMA synchronous = NORMAL');
+      this.#db.exec('PRAGMA busy_timeout = 5000');
+      this.#db.exec('PRAGMA foreign_keys = ON');
+      this.#migrate();
+    } catch (err) {
+      throw new LifelineError('STORE_UNAVAILABLE', `Cannot open the SQLite store at ${path}`, { cause: err });
+    }
+  }
+
+  #migrate(): void {
+    this.#db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+    );
+    const applied = new Set(
+      (this.#db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => num(r.version)),
+    );
+    for (const m of migrationFiles()) {
+      if (applied.has(m.version)) continue;
+      this.#tx(() => {
+        this.#db.exec(readFileSync(m.file, 'utf8'));
+        this.#db
+          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+          .run(m.version, Date.now());
+      });
+    }
+  }
+
+  #stmt(text: string): StatementSync {
+    let s = this.#stmts.get(text);
+    if (!s) {
+      s = this.#db.prepare(text);
+      this.#stmts.set(text, s);
+    }
+    return s;
+  }
+
+  #tx<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = work();
+      this.#db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.#stmt('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  // Audit ---------------------------------------------------------------------------------------
+
+  async auditHead(): Promise<AuditEntry | null> {
+    const r = this.#stmt(sql.auditHead).get() as Row | undefined;
+    return r ? toAudit(r) : null;
+  }
+
+  async appendAudit(entries: readonly AuditEntry[]): Promise<boolean> {
+    const first = entries[0];
+    if (!first) return true;
+    return this.#tx(() => {
+      const head = this.#stmt(sql.auditHead).get() as Row | undefined;
+      const headSeq = head ? num(head.seq) : 0;
+      const headHash = head ? str(head.hash) : null;
+      if (first.seq !== headSeq + 1 || (headHash !== null && first.prevHash !== headHash)) return false;
+      const insert = this.#stmt(sql.auditInsert);
+      for (const e of entries) {
+        insert.run(
+          e.seq,
+          e.at,
+          e.actor,
+          e.action,
+          e.target,
+          JSON.stringify(e.details),
+          e.result,
+          e.prevHash,
+          e.hash,
+        );
+      }
+      return true;
+    });
+  }
+
+  async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
+    const rows = this.#stmt(sql.auditList).all(
+      q.from ?? null,
+      q.to ?? null,
+      q.action ?? null,
+      q.actor ?? null,
+      q.afterSeq ?? 0,
+      q.limit ?? 100,
+    ) as Row[];
+    return rows.map(toAudit);
+  }
+
+  async readAuditPage(afterSeq: number, limit: number): Promise<AuditEntry[]> {
+    return (this.#stmt(sql.auditPage).all(afterSeq, limit) as Row[]).map(toAudit);
+  }
+
+  // Operators -----------------------------------------------------------------------------------
+
+  async addOperator(o: Operator): Promise<void> {
+    try {
+      this.#stmt(sql.operatorInsert).run(
+        o.id,
+        o.name,
+        o.role,
+        o.tokenHash,
+        o.totpSecret,
+        o.createdAt,
+        o.revokedAt,
+      );
+    } catch (err) {
+      if (String((err as Error).message).includes('UNIQUE')) {
+        throw new LifelineError('OPERATOR_EXISTS', `An operator named ${o.name} already exists`, {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  async findOperator(by: { id: string } | { name: string }): Promise<Operator | null> {
+    const r = (
+      'id' in by ? this.#stmt(sql.operatorById).get(by.id) : this.#stmt(sql.operatorByName).get(by.name)
+    ) as Row | undefined;
+    return r ? toOperator(r) : null;
+  }
+
+  async listOperators(): Promise<Operator[]> {
+    return (this.#stmt(sql.operatorList).all() as Row[]).map(toOperator);
+  }
+
+  async revokeOperator(id: string, at: number): Promise<boolean> {
+    return Number(this.#stmt(sql.operatorRevoke).run(at, id).changes) > 0;
+  }
+
+  // Commands and disruptions --------------------------------------------------------------------
+
+  async recordCommand(c: CommandRecord, disruptions: readonly Disruption[]): Promise<void> {
+    this.#tx(() => {
+      this.#stmt(sql.commandUpsert).run(
+        c.id,
+        c.action,
+        JSON.stringify(c.selector),
+        c.reason,
+        c.requestedBy,
+        c.requestedAt,
+        c.state,
+        JSON.stringify(c.plan),
+        JSON.stringify(c.progress),
+        c.finishedAt,
+      );
+      this.#insertDisruptions(disruptions);
+    });
+  }
+
+  async getCommand(id: string): Promise<CommandRecord | null> {
+    const r = this.#stmt(sql.commandById).get(id) as Row | undefined;
+    return r ? toCommand(r) : null;
+  }
+
+  async recordDisruptions(batch: readonly Disruption[]): Promise<void> {
+    this.#tx(() => this.#insertDisruptions(batch));
+  }
+
+  #insertDisruptions(batch: readonly Disruption[]): void {
+    const insert = this.#stmt(sql.disruptionInsert);
+    for (const d of batch) {
+      insert.run(
+        d.id,
+        d.sessionId,
+        d.playerId,
+        d.cause,
+        d.commandId,
+        d.incidentId,
+        d.at,
+        JSON.stringify(d.snapshot),
+        d.outcome,
+        d.outcomeReason,
+      );
+    }
+  }
+
+  async listDisruptions(q: DisruptionQuery): Promise<Disruption[]> {
+    const rows = this.#stmt(sql.disruptionList).all(
+      q.commandId ?? null,
+      q.playerId ?? null,
+      q.from ?? null,
+      q.to ?? null,
+      q.limit ?? 1000,
+    ) as Row[];
+    return rows.map(toDisruption);
+  }
+
+  async getDisruption(id: string): Promise<Disruption | null> {
+    const r = this.#stmt(sql.disruptionById).get(id) as Row | undefined;
+    return r ? toDisruption(r) : null;
+  }
+
+  // Grants --------------------------------------------------------------------------------------
+
+  async openGrant(g: Grant): Promise<void> {
+    this.#stmt(sql.grantInsert).run(
+      g.sessionId,
+      g.playerId,
+      g.familyId,
+      g.generation,
+      JSON.stringify(g.snapshot),
+      g.createdAt,
+      g.expiresAt,
+      g.revokedAt,
+      g.revokedReason,
+    );
+  }
+
+  async getGrant(sessionId: string): Promise<Grant | null> {
+    const r = this.#stmt(sql.grantBySession).get(sessionId) as Row | undefined;
+    return r ? toGrant(r) : null;
+  }
+
+  async rotateGrant(
+    familyId: string,
+    generation: number,
+    now: number,
+    expiresAt: number,
+  ): Promise<RotateOutcome> {
+    return this.#tx((): RotateOutcome => {
+      const r = this.#stmt(sql.grantByFamily).get(familyId) as Row | undefined;
+      if (!r) return { kind: 'unknown' };
+      const grant = toGrant(r);
+      if (grant.revokedAt !== null) return { kind: 'revoked', grant };
+      if (grant.expiresAt <= now) return { kind: 'expired', grant };
+      if (grant.generation !== generation) {
+        this.#stmt(sql.grantRevokeFamily).run(now, 'refresh-reuse', familyId);
+        return { kind: 'reused', grant: { ...grant, revokedAt: now, revokedReason: 'refresh-reuse' } };
+      }
+      this.#stmt(sql.grantRotate).run(generation + 1, expiresAt, familyId);
+      return { kind: 'rotated', grant: { ...grant, generation: generation + 1, expiresAt } };
+    });
+  }
+
+  async revokeGrants(sessionIds: readonly string[], at: number, reason: string): Promise<void> {
+    this.#tx(() => {
+      const revoke = this.#stmt(sql.grantRevokeSession);
+      for (const id of sessionIds) revoke.run(at, reason, id);
+    });
+  }
+
+  // Signing keys --------------------------------------------------------------------------------
+
+  async signingKeys(): Promise<SigningKey[]> {
+    return (this.#stmt(sql.keysList).all() as Row[]).map((r) => ({
+      kid: str(r.kid),
+      privatePem: str(r.private_pem),
+      createdAt: num(r.created_at),
+    }));
+  }
+
+  async addSigningKey(k: SigningKey): Promise<void> {
+    this.#stmt(sql.keyInsert).run(k.kid, k.privatePem, k.createdAt);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The SQLite adapter's statements, one constant each. The header of each names its positional
+ * parameters in order; a `?` that may be NULL means "no filter".
+ */
+export const sql = {
+  /** () -> the newest audit row */
+  auditHead: 'SELECT * FROM audit ORDER BY seq DESC LIMIT 1',
+  /** (seq, at, actor, action, target, details, result, prev_hash, hash) */
+  auditInsert:
+    'INSERT INTO audit (seq, at, actor, action, target, details, result, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  /** (from?, to?, action?, actor?, afterSeq, limit) -> rows in seq order */
+  auditList: `SELECT * FROM audit
+    WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2)
+      AND (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR actor = ?4) AND seq > ?5
+    ORDER BY seq LIMIT ?6`,
+  /** (afterSeq, limit) -> rows in seq order */
+  auditPage: 'SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?',
+
+  /** (id, name, role, token_hash, totp_secret, created_at, revoked_at) */
+  operatorInsert:
+    'INSERT INTO operators (id, name, role, token_hash, totp_secret, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  /** (id) */
+  operatorById: 'SELECT * FROM operators WHERE id = ?',
+  /** (name) */
+  operatorByName: 'SELECT * FROM operators WHERE name = ?',
+  /** () */
+  operatorList: 'SELECT * FROM operators ORDER BY created_at, name',
+  /** (revoked_at, id) -> changes 1 if it was active */
+  operatorRevoke: 'UPDATE operators SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+
+  /** (id, action, selector, reason, requested_by, requested_at, state, plan, progress, finished_at) */
+  commandUpsert: `INSERT INTO commands (id, action, selector, reason, requested_by, requested_at, state, plan, progress, finished_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET state = excluded.state, plan = excluded.plan,
+      progress = excluded.progress, finished_at = excluded.finished_at`,
+  /** (id) */
+  commandById: 'SELECT * FROM commands WHERE id = ?',
+
+  /** (id, session_id, player_id, cause, command_id, incident_id, at, snapshot, outcome, outcome_reason) */
+  disruptionInsert: `INSERT INTO disruptions
+    (id, session_id, player_id, cause, command_id, incident_id, at, snapshot, outcome, outcome_reason)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  /** (commandId?, playerId?, from?, to?, limit) -> rows oldest first */
+  disruptionList: `SELECT * FROM disruptions
+    WHERE (?1 IS NULL OR command_id = ?1) AND (?2 IS NULL OR player_id = ?2)
+      AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at <= ?4)
+    ORDER BY at, id LIMIT ?5`,
+  /** (id) */
+  disruptionById: 'SELECT * FROM disruptions WHERE id = ?',
+
+  /** (session_id, player_id, family_id, generation, snapshot, created_at, expires_at, revoked_at, revoked_reason) */
+  grantInsert: `INSERT INTO grants
+    (session_id, player_id, family_id, generation, snapshot, created_at, expires_at, revoked_at, revoked_reason)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  /** (session_id) */
+  grantBySession: 'SELECT * FROM grants WHERE session_id = ?',
+  /** (family_id) */
+  grantByFamily: 'SELECT * FROM grants WHERE family_id = ?',
+  /** (generation, expires_at, family_id) */
+  grantRotate: 'UPDATE grants SET generation = ?, expires_at = ? WHERE family_id = ?',
+  /** (revoked_at, reason, family_id) */
+  grantRevokeFamily:
+    'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE family_id = ? AND revoked_at IS NULL',
+  /** (revoked_at, reason, session_id) */
+  grantRevokeSession:
+    'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE session_id = ? AND revoked_at IS NULL',
+
+  /** () -> newest first */
+  keysList: 'SELECT * FROM signing_keys ORDER BY created_at DESC',
+  /** (kid, private_pem, created_at) */
+  keyInsert: 'INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?, ?, ?)',
+} as const;

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import { runCli } from '../../src/cli/index.ts';
+import { closeCodes } from '../../src/sessions/index.ts';
+import { addOperator, Client, getJson, login, postJson, startLifeline } from '../helpers.ts';
+
+async function cli(dataDir: string, args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await runCli(args, {
+    env: { LIFELINE_DATA_DIR: dataDir },
+    cwd: dataDir,
+    out: (s) => {
+      out += `${s}\n`;
+    },
+    err: (s) => {
+      out += `${s}\n`;
+    },
+  });
+  return { code, out };
+}
+
+test('200 players hold sockets; one is kicked, the other 199 stay; the chain verifies until a row is edited', async (t) => {
+  const { app, dataDir, playerUrl, adminUrl } = await startLifeline(t);
+  const regions = ['na', 'eu', 'ap'];
+  const players = await Promise.all(
+    Array.from({ length: 200 }, (_, i) => {
+      const region = regions[i % 3] as string;
+      return login(playerUrl, `player-${String(i).padStart(3, '0')}`, region, `${region}-${(i % 3) + 1}`);
+    }),
+  );
+  const clients = players.map((p) => new Client(playerUrl, p.accessToken));
+  t.after(() => {
+    for (const c of clients) c.close();
+  });
+  await Promise.all(clients.map((c) => c.welcomed));
+  assert.equal(app.hub.size, 200);
+
+  const operator = await addOperator(app, 'ops-alice', 'operator');
+  const auditor = await addOperator(app, 'audit-bob', 'auditor');
+  const target = players[7]!;
+  const kicked = clients[7]!;
+
+  const res = await postJson(
+    `${adminUrl}/admin/v1/commands`,
+    { action: 'kick', selector: { playerId: target.playerId }, reason: 'cheating report #4411' },
+    { authorization: `Bearer ${operator}` },
+  );
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.ended, 1);
+  const commandId = res.body.command.id as string;
+
+  assert.equal(await kicked.closed, closeCodes.kicked);
+  const last = kicked.messages.at(-1);
+  assert.equal(last.type, 'kicked');
+  assert.equal(last.reason, 'cheating report #4411');
+  assert.equal(last.commandId, commandId);
+  assert.match(last.resumeToken, /^rs\./);
+
+  // The other 199 are still connected and answered.
+  const others = clients.filter((c) => c !== kicked);
+  const pongs = await Promise.all(others.map((c) => c.ping()));
+  assert.equal(pongs.length, 199);
+  assert.ok(others.every((c) => c.closeCode === undefined));
+  assert.equal(app.hub.size, 199);
+  const sessions = await getJson(`${adminUrl}/admin/v1/sessions`, operator);
+  assert.equal(sessions.body.counts.total, 199);
+
+  // The kicked session cannot refresh or reconnect.
+  const refreshed = await postJson(`${playerUrl}/v1/refresh`, { refreshToken: target.refreshToken });
+  assert.equal(refreshed.status, 401);
+  assert.equal(refreshed.body.error.code, 'SESSION_ENDED');
+
+  const disruptions = await getJson(`${adminUrl}/admin/v1/disruptions?commandId=${commandId}`, auditor);
+  assert.equal(disruptions.status, 200);
+  assert.equal(disruptions.body.disruptions.length, 1);
+  const d = disruptions.body.disruptions[0];
+  assert.equal(d.sessionId, target.sessionId);
+  assert.equal(d.cause, 'kick');
+  assert.equal(d.outcome, 'pending');
+  assert.deepEqual(d.snapshot, {
+    region: 'eu',
+    shard: 'eu-2',
+    zone: null,
+    clientVersion: null,
+    licence: 'standard',
+    provisional: false,
+  });
+
+  const audit = await getJson(`${adminUrl}/admin/v1/audit?action=command.kick`, auditor);
+  assert.deepEqual(
+    audit.body.entries.map((e: { result: string; actor: string; details: { commandId: string } }) => [
+      e.actor,
+      e.result,
+      e.details.commandId,
+    ]),
+    [
+      ['ops-alice', 'accepted', commandId],
+      ['ops-alice', 'done', commandId],
+    ],
+  );
+  const verified = await getJson(`${adminUrl}/admin/v1/audit/verify`, auditor);
+  assert.equal(verified.body.ok, true);
+
+  await app.close();
+  const ok = await cli(dataDir, ['audit', 'verify', '--json']);
+  assert.equal(ok.code, 0, ok.out);
+  assert.equal(JSON.parse(ok.out).ok, true);
+
+  // Someone edits one audit row in the SQLite file by hand.
+  const editedSeq = audit.body.entries[0].seq as number;
+  const db = new DatabaseSync(
+    app.config.store.sqlite.file === ':memory:' ? ':memory:' : `${dataDir}/lifeline.db`,
+  );
+  db.prepare('UPDATE audit SET details = ? WHERE seq = ?').run(
+    JSON.stringify({ commandId, reason: 'routine' }),
+    editedSeq,
+  );
+  db.close();
+  const broken = await cli(dataDir, ['audit', 'verify', '--json']);
+  assert.equal(broken.code, 1);
+  const result = JSON.parse(broken.out);
+  assert.equal(result.ok, false);
+  assert.equal(result.firstBadSeq, editedSeq);
+  assert.equal(result.reason, 'hash-mismatch');
+});

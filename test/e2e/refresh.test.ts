@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { test } from 'node:test';
+import { Client, postJson, startLifeline } from '../helpers.ts';
+
+/** A studio identity verifier on loopback that can be switched to failing. */
+async function identityServer(t: { after: (fn: () => void) => void }) {
+  const state = { failing: false, calls: 0 };
+  const server: Server = createServer((req, res) => {
+    state.calls++;
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      if (state.failing) {
+        res.writeHead(503).end('down');
+        return;
+      }
+      const { playerId } = JSON.parse(body) as { playerId: string };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ playerId }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const { port } = server.address() as { port: number };
+  return { state, url: `http://127.0.0.1:${port}/verify` };
+}
+
+test('refresh keeps working while the identity provider fails; a reused refresh token revokes its family', async (t) => {
+  const idp = await identityServer(t);
+  const { playerUrl } = await startLifeline(t, {
+    overrides: { identity: { provider: 'http', http: { url: idp.url, timeoutMs: 1000 } } },
+  });
+
+  const first = await postJson(`${playerUrl}/v1/login`, { playerId: 'p-1', region: 'eu', shard: 'eu-2' });
+  assert.equal(first.status, 200);
+  const client = new Client(playerUrl, first.body.accessToken);
+  t.after(() => client.close());
+  await client.welcomed;
+
+  idp.state.failing = true;
+  const callsAtOutage = idp.state.calls;
+  const refused = await postJson(`${playerUrl}/v1/login`, { playerId: 'p-2', region: 'eu', shard: 'eu-2' });
+  assert.equal(refused.status, 503);
+  assert.equal(refused.body.error.code, 'IDENTITY_UNAVAILABLE');
+
+  // Three rotations during the outage; none reaches the identity provider.
+  let current = first.body.refreshToken as string;
+  const spent: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await postJson(`${playerUrl}/v1/refresh`, { refreshToken: current });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.sessionId, first.body.sessionId);
+    assert.notEqual(r.body.refreshToken, current);
+    spent.push(current);
+    current = r.body.refreshToken;
+  }
+  assert.equal(idp.state.calls, callsAtOutage + 1, 'only the refused login called the identity provider');
+  assert.equal(client.closeCode, undefined, 'the socket stayed open through the outage');
+
+  // Someone replays a spent token: the family is revoked, the live session ends.
+  const replay = await postJson(`${playerUrl}/v1/refresh`, { refreshToken: spent[1] });
+  assert.equal(replay.status, 401);
+  assert.equal(replay.body.error.code, 'REFRESH_REUSED');
+  const after = await postJson(`${playerUrl}/v1/refresh`, { refreshToken: current });
+  assert.equal(after.status, 401);
+  assert.equal(after.body.error.code, 'SESSION_ENDED');
+  assert.equal(await client.closed, 4003);
+});

@@ -1,0 +1,151 @@
+/**
+ * Shared test scaffolding: a real Lifeline on loopback ports with its own temporary data dir,
+ * real WebSocket clients, and operators created the way the CLI creates them.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { type App, createApp } from '../src/app.ts';
+import { type DeepPartial, loadConfig, type Config } from '../src/config/index.ts';
+
+export interface Running {
+  app: App;
+  config: Config;
+  dataDir: string;
+  playerUrl: string;
+  adminUrl: string;
+}
+
+export function tempDir(t: TestContext, prefix = 'lifeline-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function testConfig(dataDir: string, overrides: DeepPartial<Config> = {}): Config {
+  return loadConfig({
+    env: {},
+    cwd: dataDir,
+    overrides: {
+      environment: 'test',
+      dataDir,
+      player: { host: '127.0.0.1', port: 0 },
+      admin: { host: '127.0.0.1', port: 0 },
+      log: { level: 'silent' },
+      ...overrides,
+    },
+  });
+}
+
+/** Starts a Lifeline on ephemeral ports; closes it when the test ends (or earlier, by hand). */
+export async function startLifeline(
+  t: TestContext,
+  options: { dataDir?: string; overrides?: DeepPartial<Config> } = {},
+): Promise<Running> {
+  const dataDir = options.dataDir ?? tempDir(t);
+  const config = testConfig(dataDir, options.overrides);
+  const app = await createApp({ config, logger: pino({ level: 'silent' }) });
+  const { playerUrl, adminUrl } = await app.listen();
+  let closed = false;
+  const close = app.close.bind(app);
+  (app as { close: () => Promise<void> }).close = async () => {
+    if (closed) return;
+    closed = true;
+    await close();
+  };
+  t.after(() => app.close());
+  return { app, config, dataDir, playerUrl, adminUrl };
+}
+
+export async function addOperator(app: App, name: string, role: string): Promise<string> {
+  const { token } = await app.operators.add({ name, role }, 'cli:test');
+  return token;
+}
+
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => null), headers: res.headers };
+}
+
+export async function getJson(url: string, token?: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+export interface LoggedIn {
+  playerId: string;
+  sessionId: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export async function login(
+  playerUrl: string,
+  playerId: string,
+  region = 'na',
+  shard = `${region}-1`,
+): Promise<LoggedIn> {
+  const res = await postJson(`${playerUrl}/v1/login`, { playerId, region, shard });
+  if (res.status !== 200)
+    throw new Error(`login ${playerId} answered ${res.status} ${JSON.stringify(res.body)}`);
+  return { playerId, ...res.body };
+}
+
+/** A control-socket client that records every message and the close code. */
+export class Client {
+  readonly socket: WebSocket;
+  readonly messages: any[] = [];
+  closeCode: number | undefined;
+  readonly closed: Promise<number>;
+  readonly welcomed: Promise<any>;
+
+  constructor(playerUrl: string, accessToken: string) {
+    this.socket = new WebSocket(
+      `${playerUrl.replace(/^http/, 'ws')}/v1/session?access_token=${encodeURIComponent(accessToken)}`,
+    );
+    this.closed = new Promise((resolve) => {
+      this.socket.once('close', (code) => {
+        this.closeCode = code;
+        resolve(code);
+      });
+    });
+    this.welcomed = new Promise((resolve, reject) => {
+      this.socket.once('error', reject);
+      this.socket.once('unexpected-response', (_req, res) =>
+        reject(new Error(`upgrade refused: ${res.statusCode}`)),
+      );
+      this.socket.on('message', (data) => {
+        const message = JSON.parse(String(data));
+        this.messages.push(message);
+        if (message.type === 'welcome') resolve(message);
+      });
+    });
+  }
+
+  /** Sends a ping and resolves with the pong. */
+  async ping(): Promise<any> {
+    const before = this.messages.length;
+    this.socket.send(JSON.stringify({ type: 'ping' }));
+    for (let i = 0; i < 200; i++) {
+      const pong = this.messages.slice(before).find((m) => m.type === 'pong');
+      if (pong) return pong;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('no pong');
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
