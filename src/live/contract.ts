@@ -1,0 +1,125 @@
+/**
+ * The live-state and bus contract: one suite every adapter passes on its real backend.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Bus, Directive, LiveSession, LiveState } from './port.ts';
+
+export type OpenLive = () => Promise<{ live: LiveState; bus: Bus }>;
+
+function session(id: string, overrides: Partial<LiveSession> = {}): LiveSession {
+  return {
+    id,
+    playerId: `p-${id}`,
+    region: 'na',
+    shard: 'na-1',
+    zone: null,
+    clientVersion: null,
+    licence: 'standard',
+    provisional: false,
+    node: 'node-1',
+    createdAt: 1,
+    lastSeenAt: 1,
+    ...overrides,
+  };
+}
+
+export function liveStateContract(name: string, open: OpenLive): void {
+  describe(`live state contract: ${name}`, () => {
+    const withLive = async (t: { after: (fn: () => Promise<void>) => void }) => {
+      const opened = await open();
+      t.after(async () => {
+        await opened.bus.close();
+        await opened.live.close();
+      });
+      return opened;
+    };
+
+    test('sessions are found by any combination of fields and counted by region and shard', async (t) => {
+      const { live } = await withLive(t);
+      await live.putSession(session('a'));
+      await live.putSession(session('b', { shard: 'na-2', zone: 'na-a' }));
+      await live.putSession(session('c', { region: 'eu', shard: 'eu-1', playerId: 'p-a' }));
+      assert.deepEqual((await live.findSessions({ region: 'na' }, 10)).map((s) => s.id).sort(), ['a', 'b']);
+      assert.deepEqual(
+        (await live.findSessions({ region: 'na', zone: 'na-a' }, 10)).map((s) => s.id),
+        ['b'],
+      );
+      assert.deepEqual((await live.findSessions({ playerId: 'p-a' }, 10)).map((s) => s.id).sort(), [
+        'a',
+        'c',
+      ]);
+      assert.deepEqual(
+        (await live.findSessions({ sessionId: 'c', region: 'na' }, 10)).map((s) => s.id),
+        [],
+      );
+      assert.equal((await live.findSessions({}, 2)).length, 2, 'the limit holds');
+      assert.deepEqual(await live.countSessions({}), {
+        total: 3,
+        byRegion: { na: 2, eu: 1 },
+        byShard: { 'na-1': 1, 'na-2': 1, 'eu-1': 1 },
+      });
+      assert.deepEqual(await live.countSessions({ region: 'na' }), {
+        total: 2,
+        byRegion: { na: 2 },
+        byShard: { 'na-1': 1, 'na-2': 1 },
+      });
+      assert.deepEqual(await live.getSession('b'), session('b', { shard: 'na-2', zone: 'na-a' }));
+    });
+
+    test('ending sessions hands each one to exactly one caller', async (t) => {
+      const { live } = await withLive(t);
+      for (const id of ['a', 'b', 'c']) await live.putSession(session(id));
+      const [first, second] = await Promise.all([live.endSessions(['a', 'b']), live.endSessions(['b', 'c'])]);
+      const ended = [...(first ?? []), ...(second ?? [])].map((s) => s.id).sort();
+      assert.deepEqual(ended, ['a', 'b', 'c']);
+      assert.equal(await live.getSession('b'), null);
+      assert.equal((await live.countSessions({})).total, 0);
+      assert.deepEqual(await live.endSessions(['a']), []);
+    });
+
+    test('a re-put session is counted once; idle sessions are listed oldest first', async (t) => {
+      const { live } = await withLive(t);
+      await live.putSession(session('a', { lastSeenAt: 50 }));
+      await live.putSession(session('a', { lastSeenAt: 30 }));
+      await live.putSession(session('b', { lastSeenAt: 10 }));
+      await live.putSession(session('c', { lastSeenAt: 90 }));
+      assert.equal((await live.countSessions({})).total, 3);
+      await live.touchSession('b', 95);
+      await live.touchSession('gone', 95);
+      assert.deepEqual(
+        (await live.idleSessions(60, 10)).map((s) => s.id),
+        ['a'],
+      );
+      assert.deepEqual(
+        (await live.idleSessions(100, 2)).map((s) => s.id),
+        ['a', 'c'],
+      );
+    });
+
+    test('the bus delivers a directive to the named node only', async (t) => {
+      const { bus } = await withLive(t);
+      const got: Record<string, Directive[]> = { n1: [], n2: [] };
+      const off1 = bus.onDirective('n1', (d) => got.n1?.push(d));
+      bus.onDirective('n2', (d) => got.n2?.push(d));
+      const directive: Directive = {
+        kind: 'end-session',
+        sessionId: 's',
+        closeCode: 4001,
+        message: { type: 'kicked' },
+      };
+      await bus.deliver('n2', directive);
+      await waitFor(() => got.n2?.length === 1);
+      assert.deepEqual(got.n2, [directive]);
+      assert.deepEqual(got.n1, []);
+      off1();
+      await bus.deliver('n1', directive);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(got.n1, [], 'an unregistered node hears nothing');
+    });
+  });
+}
+
+async function waitFor(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+}

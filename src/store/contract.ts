@@ -1,0 +1,211 @@
+/**
+ * The record-store contract: one suite every adapter must pass on its real backend. An adapter's
+ * test file calls `recordStoreContract` with a factory that opens a fresh, isolated store.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import type { AuditEntry, CommandRecord, Disruption, Grant, RecordStore } from './port.ts';
+
+export type OpenStore = () => Promise<RecordStore>;
+
+const snapshot = {
+  region: 'na',
+  shard: 'na-1',
+  zone: null,
+  clientVersion: '1.2.3',
+  licence: 'premium',
+  provisional: false,
+};
+
+function grant(overrides: Partial<Grant> = {}): Grant {
+  return {
+    sessionId: randomUUID(),
+    playerId: 'p-1',
+    familyId: randomUUID(),
+    generation: 0,
+    snapshot,
+    createdAt: 1_000,
+    expiresAt: 100_000,
+    revokedAt: null,
+    revokedReason: null,
+    ...overrides,
+  };
+}
+
+function disruption(commandId: string | null, at: number, overrides: Partial<Disruption> = {}): Disruption {
+  return {
+    id: randomUUID(),
+    sessionId: randomUUID(),
+    playerId: `p-${at}`,
+    cause: 'kick',
+    commandId,
+    incidentId: null,
+    at,
+    snapshot,
+    outcome: 'pending',
+    outcomeReason: null,
+    ...overrides,
+  };
+}
+
+// Entries need not be correctly hashed here: the store keeps what it is given; sealing and
+// verification are the audit module's job. What the store owns is the head check.
+function entry(seq: number, prevHash: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    seq,
+    at: seq * 10,
+    actor: 'alice',
+    action: 'command.kick',
+    target: `player:p-${seq}`,
+    details: { n: seq, nested: { ok: true } },
+    result: 'accepted',
+    prevHash,
+    hash: `h${seq}`,
+    ...overrides,
+  };
+}
+
+export function recordStoreContract(name: string, open: OpenStore): void {
+  describe(`record store contract: ${name}`, () => {
+    const withStore = async (t: { after: (fn: () => Promise<void>) => void }): Promise<RecordStore> => {
+      const store = await open();
+      t.after(() => store.close());
+      return store;
+    };
+
+    test('audit appends only when they extend the head, and reads back in seq order', async (t) => {
+      const store = await withStore(t);
+      assert.equal(await store.auditHead(), null);
+      assert.equal(await store.appendAudit([entry(2, 'x')]), false, 'a chain starts at seq 1');
+      assert.equal(await store.appendAudit([entry(1, 'g'), entry(2, 'h1')]), true);
+      assert.equal(
+        await store.appendAudit([entry(3, 'not-the-head')]),
+        false,
+        'prevHash must be the head hash',
+      );
+      assert.equal(await store.appendAudit([entry(2, 'h1')]), false, 'a seq is taken once');
+      assert.equal(await store.appendAudit([entry(3, 'h2', { action: 'operator.add', actor: 'bob' })]), true);
+      assert.deepEqual((await store.auditHead())?.seq, 3);
+      const page = await store.readAuditPage(1, 10);
+      assert.deepEqual(
+        page.map((e) => e.seq),
+        [2, 3],
+      );
+      assert.deepEqual(page[0], entry(2, 'h1'), 'details round-trip exactly');
+      assert.deepEqual(
+        (await store.listAudit({ actor: 'bob' })).map((e) => e.seq),
+        [3],
+      );
+      assert.deepEqual(
+        (await store.listAudit({ from: 15, to: 25 })).map((e) => e.seq),
+        [2],
+      );
+      assert.deepEqual(
+        (await store.listAudit({ action: 'command.kick', limit: 1 })).map((e) => e.seq),
+        [1],
+      );
+    });
+
+    test('operators are found by id and name, unique by name, and revoked once', async (t) => {
+      const store = await withStore(t);
+      const op = {
+        id: 'op1',
+        name: 'alice',
+        role: 'admin' as const,
+        tokenHash: 'ab'.repeat(32),
+        totpSecret: null,
+        createdAt: 5,
+        revokedAt: null,
+      };
+      await store.addOperator(op);
+      assert.deepEqual(await store.findOperator({ id: 'op1' }), op);
+      assert.deepEqual(await store.findOperator({ name: 'alice' }), op);
+      await assert.rejects(store.addOperator({ ...op, id: 'op2' }), { code: 'OPERATOR_EXISTS' });
+      assert.equal(await store.revokeOperator('op1', 9), true);
+      assert.equal(await store.revokeOperator('op1', 10), false);
+      assert.equal((await store.findOperator({ id: 'op1' }))?.revokedAt, 9);
+      assert.equal((await store.listOperators()).length, 1);
+    });
+
+    test('a command and its disruptions are written together and queried by command and time', async (t) => {
+      const store = await withStore(t);
+      const command: CommandRecord = {
+        id: 'cmd-1',
+        action: 'kick',
+        selector: { playerId: 'p-1' },
+        reason: 'test',
+        requestedBy: 'alice',
+        requestedAt: 100,
+        state: 'done',
+        plan: { count: 2, sample: ['s1'] },
+        progress: { ended: 2 },
+        finishedAt: 101,
+      };
+      const batch = [disruption('cmd-1', 100), disruption('cmd-1', 200)];
+      await store.recordCommand(command, batch);
+      await store.recordDisruptions([disruption(null, 300, { cause: 'node-loss' })]);
+      assert.deepEqual(await store.getCommand('cmd-1'), command);
+      assert.equal(await store.getCommand('cmd-2'), null);
+      assert.deepEqual(await store.listDisruptions({ commandId: 'cmd-1' }), batch);
+      assert.deepEqual(
+        (await store.listDisruptions({ from: 150 })).map((d) => d.at),
+        [200, 300],
+      );
+      assert.deepEqual(await store.getDisruption((batch[0] as Disruption).id), batch[0]);
+      // A failing batch leaves nothing behind: the duplicate id makes the second insert fail.
+      const dup = disruption('cmd-3', 400);
+      await assert.rejects(store.recordCommand({ ...command, id: 'cmd-3' }, [dup, dup]));
+      assert.equal(await store.getCommand('cmd-3'), null, 'the command is not half-written');
+      assert.deepEqual(await store.listDisruptions({ commandId: 'cmd-3' }), []);
+    });
+
+    test('a grant rotates one generation at a time; a spent generation revokes the family', async (t) => {
+      const store = await withStore(t);
+      const g = grant();
+      await store.openGrant(g);
+      const r1 = await store.rotateGrant(g.familyId, 0, 2_000, 200_000);
+      assert.equal(r1.kind, 'rotated');
+      assert.equal(r1.kind === 'rotated' && r1.grant.generation, 1);
+      const reused = await store.rotateGrant(g.familyId, 0, 3_000, 300_000);
+      assert.equal(reused.kind, 'reused');
+      assert.equal(
+        (await store.rotateGrant(g.familyId, 1, 4_000, 400_000)).kind,
+        'revoked',
+        'the family is dead',
+      );
+      assert.equal((await store.getGrant(g.sessionId))?.revokedReason, 'refresh-reuse');
+      assert.equal((await store.rotateGrant('nope', 0, 1, 2)).kind, 'unknown');
+      const old = grant({ expiresAt: 500 });
+      await store.openGrant(old);
+      assert.equal((await store.rotateGrant(old.familyId, 0, 600, 9_000)).kind, 'expired');
+      const kicked = grant();
+      await store.openGrant(kicked);
+      await store.revokeGrants([kicked.sessionId], 700, 'kick');
+      const after = await store.rotateGrant(kicked.familyId, 0, 800, 9_000);
+      assert.equal(after.kind, 'revoked');
+      assert.equal(after.kind === 'revoked' && after.grant.revokedReason, 'kick');
+    });
+
+    test('two concurrent rotations of the same generation: exactly one wins', async (t) => {
+      const store = await withStore(t);
+      const g = grant();
+      await store.openGrant(g);
+      const results = await Promise.all([
+        store.rotateGrant(g.familyId, 0, 2_000, 200_000),
+        store.rotateGrant(g.familyId, 0, 2_000, 200_000),
+      ]);
+      assert.deepEqual(results.map((r) => r.kind).sort(), ['reused', 'rotated']);
+    });
+
+    test('signing keys are kept newest first', async (t) => {
+      const store = await withStore(t);
+      await store.addSigningKey({ kid: 'k1', privatePem: 'pem1', createdAt: 1 });
+      await store.addSigningKey({ kid: 'k2', privatePem: 'pem2', createdAt: 2 });
+      assert.deepEqual(
+        (await store.signingKeys()).map((k) => k.kid),
+        ['k2', 'k1'],
+      );
+    });
+  });
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../../src/cli/index.ts';
+import { Client, login, startLifeline, tempDir } from '../helpers.ts';
+
+const root = join(import.meta.dirname, '../..');
+
+function cliIn(dataDir: string, env: Record<string, string> = {}) {
+  return async (...args: string[]): Promise<{ code: number; out: string; json: any }> => {
+    let out = '';
+    const code = await runCli(args, {
+      env: { LIFELINE_DATA_DIR: dataDir, ...env },
+      cwd: dataDir,
+      out: (s) => {
+        out += `${s}\n`;
+      },
+      err: (s) => {
+        out += `${s}\n`;
+      },
+    });
+    let json: any;
+    try {
+      json = JSON.parse(out);
+    } catch {
+      json = undefined;
+    }
+    return { code, out, json };
+  };
+}
+
+test('operators are bootstrapped on the store directly; sessions and kick go through the admin API', async (t) => {
+  const running = await startLifeline(t);
+  const cli = cliIn(running.dataDir, { LIFELINE_ADMIN_URL: running.adminUrl });
+
+  const added = await cli('operators', 'add', 'root', '--role', 'admin', '--json');
+  assert.equal(added.code, 0, added.out);
+  const token = added.json.token as string;
+  assert.match(token, /^llo_/);
+  assert.equal(
+    (await cli('operators', 'add', 'root', '--role', 'admin', '--json')).json.error.code,
+    'OPERATOR_EXISTS',
+  );
+  const badRole = await cli('operators', 'add', 'eve', '--role', 'god');
+  assert.notEqual(badRole.code, 0);
+  assert.deepEqual(
+    (await cli('operators', 'list', '--json')).json.operators.map((o: any) => [o.name, o.role]),
+    [['root', 'admin']],
+  );
+
+  const p = await login(running.playerUrl, 'cli-player', 'eu', 'eu-3');
+  const client = new Client(running.playerUrl, p.accessToken);
+  t.after(() => client.close());
+  await client.welcomed;
+
+  const sessions = await cli('sessions', '--region', 'eu', '--json', '--token', token);
+  assert.equal(sessions.code, 0, sessions.out);
+  assert.equal(sessions.json.counts.total, 1);
+  assert.equal(sessions.json.sessions[0].playerId, 'cli-player');
+  const noToken = await cli('sessions', '--json');
+  assert.equal(noToken.json.error.code, 'OPERATOR_UNAUTHENTICATED');
+
+  const kicked = await cli(
+    'kick',
+    '--player',
+    'cli-player',
+    '--reason',
+    'cli drill',
+    '--json',
+    '--token',
+    token,
+  );
+  assert.equal(kicked.code, 0, kicked.out);
+  assert.equal(kicked.json.ended, 1);
+  assert.equal(await client.closed, 4001);
+  const again = await cli(
+    'kick',
+    '--player',
+    'cli-player',
+    '--reason',
+    'cli drill',
+    '--json',
+    '--token',
+    token,
+  );
+  assert.equal(again.code, 1);
+  assert.equal(again.json.error.code, 'NO_MATCHING_SESSIONS');
+
+  // Revoking takes effect at once, even against the running server.
+  const revoked = await cli('operators', 'revoke', 'root', '--json');
+  assert.equal(revoked.code, 0, revoked.out);
+  assert.equal(
+    (await cli('sessions', '--json', '--token', token)).json.error.code,
+    'OPERATOR_UNAUTHENTICATED',
+  );
+
+  // Export: JSONL plus a manifest whose head matches the last line.
+  const outDir = tempDir(t);
+  const exported = await cli('audit', 'export', '--out', outDir, '--json');
+  assert.equal(exported.code, 0, exported.out);
+  const lines = readFileSync(exported.json.file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.ok(lines.length >= 4, 'operator add, kick accepted, kick done, revoke');
+  assert.equal(exported.json.manifest.count, lines.length);
+  assert.equal(exported.json.manifest.lastHash, lines.at(-1).hash);
+  assert.ok(existsSync(exported.json.manifestFile));
+  const verified = await cli(
+    'audit',
+    'verify',
+    '--json',
+    '--checkpoint',
+    `${lines.at(-1).seq}:${lines.at(-1).hash}`,
+  );
+  assert.equal(verified.code, 0, verified.out);
+});
+
+test('bad CLI input: an unknown config key is named and nothing starts', async (t) => {
+  const dir = tempDir(t);
+  const cli = cliIn(dir, { LIFELINE_PLAYER__PROT: '1' });
+  const res = await cli('operators', 'list', '--json');
+  assert.equal(res.code, 1);
+  assert.equal(res.json.error.code, 'CONFIG_INVALID');
+  assert.match(res.json.error.message, /LIFELINE_PLAYER__PROT/);
+  assert.equal(existsSync(join(dir, 'data')), false, 'no store was created');
+});
+
+test('`npm start` (node src/main.ts serve) serves both listeners and drains on SIGTERM', async (t) => {
+  const dir = tempDir(t);
+  const child = spawn(process.execPath, [join(root, 'src/main.ts'), 'serve'], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      LIFELINE_PLAYER__PORT: '0',
+      LIFELINE_PLAYER__HOST: '127.0.0.1',
+      LIFELINE_ADMIN__PORT: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  const serving = await new Promise<{ playerUrl: string; adminUrl: string }>((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      for (const line of buffered.split('\n')) {
+        if (line.includes('Lifeline is serving')) resolve(JSON.parse(line));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  assert.match(serving.adminUrl, /^http:\/\/127\.0\.0\.1:/, 'the admin listener stays on loopback');
+  const health = await fetch(`${serving.playerUrl}/health`);
+  assert.equal(health.status, 200);
+  const ready = await fetch(`${serving.playerUrl}/ready`);
+  assert.equal(ready.status, 200);
+  assert.deepEqual((await ready.json()).checks, { draining: 'no', store: 'ok', live: 'ok' });
+  assert.ok(existsSync(join(dir, 'data', 'lifeline.db')), 'data lives under ./data by default');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
