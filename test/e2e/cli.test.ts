@@ -156,7 +156,11 @@ test('`npm start` (node src/main.ts serve) serves both listeners and drains on S
   assert.equal(health.status, 200);
   const ready = await fetch(`${serving.playerUrl}/ready`);
   assert.equal(ready.status, 200);
-  assert.deepEqual((await ready.json()).checks, { draining: 'no', store: 'ok', live: 'ok' });
+  assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, {
+    draining: 'no',
+    store: 'ok',
+    live: 'ok',
+  });
   assert.ok(existsSync(join(dir, 'data', 'lifeline.db')), 'data lives under ./data by default');
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
