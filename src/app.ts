@@ -5,10 +5,12 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AuditLog } from './audit/index.ts';
+import { KickBreaker } from './breaker/index.ts';
 import { CommandService } from './commands/index.ts';
 import { type Config, sqlitePath } from './config/index.ts';
 import { createEntitlements } from './entitlements/index.ts';
 import { EventStream } from './events/index.ts';
+import { FlagService } from './flags/index.ts';
 import { buildAdminApi, buildPlayerApi } from './http/index.ts';
 import { createIdentity } from './identity/index.ts';
 import { type Bus, type LiveState, openLive } from './live/index.ts';
@@ -38,6 +40,8 @@ export interface App {
   readonly operators: OperatorService;
   readonly sessions: SessionService;
   readonly commands: CommandService;
+  readonly breaker: KickBreaker;
+  readonly flags: FlagService;
   readonly hub: SocketHub;
   readonly metrics: Metrics;
   readonly player: FastifyInstance;
@@ -71,7 +75,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const tokens = await Tokens.load(store, config.tokens, clock());
   const audit = new AuditLog({ store, clock });
   const operators = new OperatorService({ store, audit, clock });
+  const flags = await FlagService.open({ store, audit, clock });
   const sessions = new SessionService({
+    flags,
     store,
     live,
     bus,
@@ -84,7 +90,24 @@ export async function createApp(options: AppOptions): Promise<App> {
     clock,
     refreshTtlSeconds: config.tokens.refreshTtlSeconds,
   });
-  const commands = new CommandService({ store, live, bus, tokens, audit, events, clock });
+  const breaker = new KickBreaker({ store, live, audit, events, logger, clock, settings: config.breaker });
+  const commands = new CommandService({
+    store,
+    live,
+    bus,
+    tokens,
+    audit,
+    events,
+    operators,
+    breaker,
+    flags,
+    topology: config.topology,
+    logger,
+    clock,
+    settings: config.commands,
+  });
+  const interrupted = await commands.recover();
+  if (interrupted > 0) logger.warn({ interrupted }, 'halted commands a previous run left running');
   const hub = new SocketHub({
     live,
     bus,
@@ -136,8 +159,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     audit,
     live,
     store,
+    breaker,
+    flags,
+    rateLimit: config.admin.rateLimit,
+    clock,
   });
   hub.start();
+  // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
+  const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
+  flagPoll.unref();
 
   return {
     config,
@@ -150,6 +180,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     operators,
     sessions,
     commands,
+    breaker,
+    flags,
     hub,
     metrics,
     player,
@@ -161,8 +193,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     async close() {
       draining = true;
+      clearInterval(flagPoll);
+      commands.stop();
       hub.stop();
       await Promise.allSettled([player.close(), admin.close()]);
+      await commands.settle();
       metrics.stop();
       await bus.close();
       await live.close();

@@ -21,13 +21,16 @@ function tempDb(t: { after: (fn: () => void) => void }): string {
 
 /**
  * The real SQLite store, counting its appendAudit calls; `writeDelayMs` makes writes take a
- * while, as over a network or on a busy disk.
+ * while, as over a network or on a busy disk, and `gate` holds a write until the test opens it
+ * (so ordering is decided by the test, not by how busy the machine is).
  */
 class CountingStore extends SqliteRecordStore {
   appendCalls = 0;
   writeDelayMs = 0;
+  gate: Promise<void> | undefined;
   override async appendAudit(entries: readonly AuditEntry[]): Promise<boolean> {
     this.appendCalls += 1;
+    if (this.gate) await this.gate;
     if (this.writeDelayMs > 0) await sleep(this.writeDelayMs);
     return super.appendAudit(entries);
   }
@@ -88,7 +91,8 @@ test('group-commits concurrent appends, each caller getting its own entry', asyn
 
 test('batches drafts that arrive while a write is in flight into the next write', async (t) => {
   const store = open(t, tempDb(t));
-  store.writeDelayMs = 20;
+  const { promise: gate, resolve: openGate } = Promise.withResolvers<void>();
+  store.gate = gate;
   const log = new AuditLog({ store, clock: () => T0 });
   const first = log.append(draft(0));
   await sleep(5);
@@ -96,6 +100,8 @@ test('batches drafts that arrive while a write is in flight into the next write'
   const rest = Array.from({ length: 50 }, (_, i) => log.append(draft(i + 1)));
   await sleep(5);
   rest.push(log.append(draft(51)));
+  store.gate = undefined;
+  openGate();
   const entries = await Promise.all([first, ...rest]);
   assert.equal(store.appendCalls, 2, 'everything queued behind the first write went out in one');
   assert.deepEqual(

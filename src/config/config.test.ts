@@ -41,7 +41,12 @@ test('with no file and no variables, the defaults apply and paths resolve agains
   assert.equal(config.nodeId, 'node-1');
   assert.equal(config.dataDir, path.join(cwd, 'data'));
   assert.deepEqual(config.player, { host: '0.0.0.0', port: 8080, bodyLimitBytes: 16384, trustProxy: false });
-  assert.deepEqual(config.admin, { host: '127.0.0.1', port: 8081, bodyLimitBytes: 65536 });
+  assert.deepEqual(config.admin, {
+    host: '127.0.0.1',
+    port: 8081,
+    bodyLimitBytes: 65536,
+    rateLimit: { perSecond: 5, burst: 10 },
+  });
   assert.equal(config.log.level, 'info');
   assert.equal(config.tokens.accessTtlSeconds, 600);
   assert.deepEqual(config.session, {

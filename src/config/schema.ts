@@ -38,6 +38,23 @@ function positiveInteger(defaultValue: number) {
   return Type.Integer({ minimum: 1, default: defaultValue, errorMessage: 'must be a positive integer' });
 }
 
+function nonNegativeInteger(defaultValue: number) {
+  return Type.Integer({
+    minimum: 0,
+    default: defaultValue,
+    errorMessage: 'must be a whole number, 0 or more',
+  });
+}
+
+function percent(defaultValue: number) {
+  return Type.Number({
+    minimum: 0,
+    maximum: 100,
+    default: defaultValue,
+    errorMessage: 'must be a number from 0 to 100',
+  });
+}
+
 function nonEmptyString(defaultValue: string) {
   return Type.String({ minLength: 1, default: defaultValue, errorMessage: 'must be a non-empty string' });
 }
@@ -100,6 +117,26 @@ export const configSchema = Type.Object(
       host: nonEmptyString('127.0.0.1'),
       port: port(8081),
       bodyLimitBytes: positiveInteger(65536),
+      rateLimit: section({ perSecond: positiveInteger(5), burst: positiveInteger(10) }),
+    }),
+    commands: section({
+      smallMaxSessions: positiveInteger(50),
+      approvalTtlSeconds: positiveInteger(900),
+      tolerancePercent: percent(1),
+      toleranceMinSessions: nonNegativeInteger(2),
+      canaryPercent: percent(1),
+      canaryMaxSessions: positiveInteger(100),
+      holdSeconds: nonNegativeInteger(30),
+      payingLicences: Type.Array(Type.String({ minLength: 1 }), {
+        default: ['standard', 'premium'],
+        uniqueItems: true,
+        errorMessage: 'must be a list of distinct licence names',
+      }),
+    }),
+    breaker: section({
+      minKicks: positiveInteger(50),
+      onlinePercent: percent(0.5),
+      windowSeconds: positiveInteger(60),
     }),
     log: section({ level: oneOf(logLevels, 'info') }),
     tokens: section({

@@ -5,9 +5,11 @@
 import { EventEmitter } from 'node:events';
 
 export interface LifelineEvents {
-  login: [{ outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid'; region?: string }];
+  login: [{ outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid' | 'closed'; region?: string }];
   refresh: [{ outcome: 'ok' | 'reused' | 'invalid' }];
   'session.ended': [{ cause: string; count: number; source?: string }];
+  'breaker.changed': [{ name: string; state: 'open' | 'closed' }];
+  'command.changed': [{ id: string; state: string; ended: number }];
   'socket.opened': [];
   'socket.closed': [{ code: number }];
 }

@@ -1,16 +1,23 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/index.ts';
+import type { KickBreaker } from '../breaker/index.ts';
 import type { CommandService } from '../commands/index.ts';
-import { LifelineError } from '../errors/index.ts';
+import { catalog, type ErrorCode, LifelineError } from '../errors/index.ts';
+import type { FlagService } from '../flags/index.ts';
 import type { LiveState } from '../live/index.ts';
 import type { OperatorService, Permission } from '../operators/index.ts';
 import type { Operator, RecordStore } from '../store/index.ts';
 import { ajvOptions, installErrorHandling } from './errors.ts';
 import {
+  ApproveBody,
   AuditQuery,
+  BreakerResetBody,
   CommandBody,
   DisruptionsQuery,
+  FlagBody,
+  FlagParam,
+  HaltBody,
   IdParam,
   NameParam,
   OperatorBody,
@@ -25,6 +32,24 @@ export interface AdminApiDeps {
   audit: AuditLog;
   live: LiveState;
   store: RecordStore;
+  breaker: KickBreaker;
+  flags: FlagService;
+  rateLimit: { perSecond: number; burst: number };
+  clock: () => number;
+}
+
+/** An inline command that halted answers with the reason's own code, not a 200. */
+function haltedToError(command: {
+  state: string;
+  haltReason: string | null;
+  id: string;
+  progress: { ended: number };
+}): void {
+  if (command.state !== 'halted') return;
+  const code = (command.haltReason ?? 'INTERNAL') in catalog ? (command.haltReason as ErrorCode) : 'INTERNAL';
+  throw new LifelineError(code, undefined, {
+    details: { commandId: command.id, ended: command.progress.ended },
+  });
 }
 
 /** A time in a query: epoch milliseconds or an ISO 8601 string. */
@@ -91,10 +116,64 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     return { counts, sessions };
   });
 
-  app.post('/admin/v1/commands', { schema: { body: CommandBody } }, async (request) => {
+  app.post('/admin/v1/commands', { schema: { body: CommandBody } }, async (request, reply) => {
     const operator = await allow(request, 'commands.kick', `command:${request.body.action}`);
-    const result = await deps.commands.kick(request.body, { name: operator.name, source: 'api' });
-    return { command: result.command, ended: result.ended };
+    const outcome = await deps.commands.request(request.body, operator, 'api');
+    switch (outcome.kind) {
+      case 'dry-run':
+        return { dryRun: true, plan: outcome.plan, policy: outcome.policy };
+      case 'awaiting-approval':
+        void reply.status(202);
+        return { command: outcome.command };
+      case 'done':
+        haltedToError(outcome.command);
+        return { command: outcome.command, ended: outcome.command.progress.ended };
+    }
+  });
+
+  app.post(
+    '/admin/v1/commands/:id/approve',
+    { schema: { params: IdParam, body: ApproveBody } },
+    async (request, reply) => {
+      const operator = who.get(request) as Operator;
+      const command = await deps.commands.approve(request.params.id, operator, request.body.totp);
+      void reply.status(202);
+      return { command };
+    },
+  );
+
+  app.post(
+    '/admin/v1/commands/:id/halt',
+    { schema: { params: IdParam, body: HaltBody } },
+    async (request) => {
+      const operator = await allow(request, 'commands.halt', `command:${request.params.id}`);
+      return { command: await deps.commands.halt(request.params.id, operator, request.body.reason) };
+    },
+  );
+
+  app.get('/admin/v1/breaker', async (request) => {
+    await allow(request, 'breaker.read', 'breaker:kick');
+    return { breaker: await deps.breaker.status() };
+  });
+
+  app.post('/admin/v1/breaker/reset', { schema: { body: BreakerResetBody } }, async (request) => {
+    const operator = await allow(request, 'breaker.reset', 'breaker:kick');
+    await deps.operators.stepUp(operator, request.body.totp);
+    await deps.breaker.reset(operator.name, request.body.reason);
+    return { breaker: await deps.breaker.status() };
+  });
+
+  app.get('/admin/v1/flags', async (request) => {
+    await allow(request, 'flags.read', 'flags');
+    await deps.flags.refresh();
+    return { flags: deps.flags.list() };
+  });
+
+  app.put('/admin/v1/flags/:key', { schema: { params: FlagParam, body: FlagBody } }, async (request) => {
+    const operator = await allow(request, 'flags.write', `flag:${request.params.key}`);
+    return {
+      flag: await deps.flags.set(request.params.key, request.body.value, operator.name, request.body.reason),
+    };
   });
 
   app.get('/admin/v1/commands/:id', { schema: { params: IdParam } }, async (request) => {

@@ -39,7 +39,10 @@ function messageOf(e: Partial<FastifyError>): string {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const mapped = toLifelineError(err);
-    if (mapped.status >= 500) request.log.error({ err }, 'request failed');
+    if (mapped.status >= 500 && mapped.code === 'INTERNAL') request.log.error({ err }, 'request failed');
+    const retryAfter = mapped.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number')
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     void reply.status(mapped.status).send(errorBody(mapped));
   });
   app.setNotFoundHandler((request, reply) => {

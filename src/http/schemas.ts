@@ -26,20 +26,66 @@ export const SessionTokens = Type.Object({
   expiresIn: Type.Integer(),
 });
 
+const Version = Type.String({ minLength: 1, maxLength: 32, pattern: '^[0-9A-Za-z.+-]+$' });
+
 export const KickSelector = Type.Object(
   {
+    all: Type.Optional(Type.Boolean()),
+    region: Type.Optional(Name),
+    shard: Type.Optional(Name),
+    zone: Type.Optional(Name),
     playerId: Type.Optional(PlayerId),
     sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    playerIds: Type.Optional(Type.Array(PlayerId, { minItems: 1, maxItems: 10_000, uniqueItems: true })),
+    licence: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        minItems: 1,
+        maxItems: 32,
+        uniqueItems: true,
+      }),
+    ),
+    clientVersion: Type.Optional(
+      Type.Object(
+        { min: Type.Optional(Version), max: Type.Optional(Version) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
+
+const Totp = Type.String({ minLength: 1, maxLength: 16 });
 
 export const CommandBody = Type.Object(
   {
     action: Type.Literal('kick'),
     selector: KickSelector,
     reason: Type.String({ minLength: 3, maxLength: 500 }),
+    dryRun: Type.Optional(Type.Boolean()),
+    totp: Type.Optional(Totp),
+    maxSessions: Type.Optional(Type.Integer({ minimum: 1 })),
   },
+  { additionalProperties: false },
+);
+
+export const ApproveBody = Type.Object({ totp: Totp }, { additionalProperties: false });
+export const HaltBody = Type.Object(
+  { reason: Type.String({ minLength: 3, maxLength: 500 }) },
+  { additionalProperties: false },
+);
+export const BreakerResetBody = Type.Object(
+  { totp: Totp, reason: Type.String({ minLength: 3, maxLength: 500 }) },
+  { additionalProperties: false },
+);
+export const FlagBody = Type.Object(
+  {
+    value: Type.Union([Type.Boolean(), Type.String({ maxLength: 1000 }), Type.Number({ minimum: 0 })]),
+    reason: Type.String({ minLength: 3, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
+export const FlagParam = Type.Object(
+  { key: Type.String({ minLength: 1, maxLength: 64 }) },
   { additionalProperties: false },
 );
 

@@ -1,14 +1,5 @@
+import { matchesFilter as matches } from './filter.ts';
 import type { Bus, Directive, LiveSession, LiveState, SessionCounts, SessionFilter } from './port.ts';
-
-function matches(s: LiveSession, f: SessionFilter): boolean {
-  return (
-    (f.region === undefined || s.region === f.region) &&
-    (f.shard === undefined || s.shard === f.shard) &&
-    (f.zone === undefined || s.zone === f.zone) &&
-    (f.playerId === undefined || s.playerId === f.playerId) &&
-    (f.sessionId === undefined || s.id === f.sessionId)
-  );
-}
 
 const bump = (m: Record<string, number>, k: string, by: number): void => {
   const n = (m[k] ?? 0) + by;
@@ -24,6 +15,8 @@ export class MemoryLiveState implements LiveState {
   // Counts kept as sessions come and go, so /metrics never walks every session.
   readonly #byRegion: Record<string, number> = {};
   readonly #byShard: Record<string, number> = {};
+  readonly #kicks: { at: number; count: number }[] = [];
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
 
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
@@ -76,9 +69,11 @@ export class MemoryLiveState implements LiveState {
       const s = this.#sessions.get(f.sessionId);
       return s ? [s] : [];
     }
-    if (f.playerId !== undefined) {
-      const ids = this.#byPlayer.get(f.playerId) ?? new Set<string>();
-      return [...ids].flatMap((id) => this.#sessions.get(id) ?? []);
+    if (f.playerId !== undefined || f.playerIds !== undefined) {
+      const players = f.playerId !== undefined ? [f.playerId] : (f.playerIds ?? []);
+      return players.flatMap((p) =>
+        [...(this.#byPlayer.get(p) ?? [])].flatMap((id) => this.#sessions.get(id) ?? []),
+      );
     }
     return this.#sessions.values();
   }
@@ -112,6 +107,27 @@ export class MemoryLiveState implements LiveState {
       if (s.lastSeenAt < before) out.push({ ...s });
     }
     return out.sort((a, b) => a.lastSeenAt - b.lastSeenAt).slice(0, limit);
+  }
+
+  async claimKickBudget(count: number, cap: number, windowMs: number, now: number) {
+    while (this.#kicks.length > 0 && (this.#kicks[0] as { at: number }).at <= now - windowMs)
+      this.#kicks.shift();
+    const used = this.#kicks.reduce((sum, k) => sum + k.count, 0);
+    if (used + count > cap) return { granted: false, used };
+    this.#kicks.push({ at: now, count });
+    return { granted: true, used };
+  }
+
+  async takeRateToken(key: string, perSecond: number, burst: number, now: number) {
+    const b = this.#buckets.get(key) ?? { tokens: burst, at: now };
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
+    b.at = now;
+    this.#buckets.set(key, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return { ok: true, retryAfterMs: 0 };
+    }
+    return { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) / perSecond) * 1000) };
   }
 }
 

@@ -26,6 +26,10 @@ export interface SessionFilter {
   zone?: string;
   playerId?: string;
   sessionId?: string;
+  playerIds?: readonly string[];
+  licences?: readonly string[];
+  /** Inclusive bounds on dotted numeric versions (1.10.0 > 1.9.2); a session without one never matches. */
+  clientVersion?: { min?: string; max?: string };
 }
 
 export interface SessionCounts {
@@ -51,6 +55,29 @@ export interface LiveState {
   countSessions(filter: SessionFilter): Promise<SessionCounts>;
   /** Sessions whose lastSeenAt is older than `before`, oldest first, for the idle reaper. */
   idleSessions(before: number, limit: number): Promise<LiveSession[]>;
+
+  /**
+   * The kick breaker's sliding window: grants `count` more kicks if the kicks already granted in
+   * the last `windowMs` plus `count` stay within `cap`, atomically, across every node sharing
+   * this live state. Returns how many were in the window (before this claim) either way.
+   */
+  claimKickBudget(
+    count: number,
+    cap: number,
+    windowMs: number,
+    now: number,
+  ): Promise<{ granted: boolean; used: number }>;
+
+  /**
+   * A token bucket per key (an operator): takes one token if there is one. When there is none,
+   * says how long until there will be.
+   */
+  takeRateToken(
+    key: string,
+    perSecond: number,
+    burst: number,
+    now: number,
+  ): Promise<{ ok: boolean; retryAfterMs: number }>;
 }
 
 /** What a node is asked to do to a socket it holds. */

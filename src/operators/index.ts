@@ -7,12 +7,21 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { AuditLog } from '../audit/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import { type Operator, type RecordStore, type Role, roles } from '../store/index.ts';
+import { newTotpSecret, spendTotp, totpUri } from './totp.ts';
+
+export { newTotpSecret, spendTotp, totpUri } from './totp.ts';
 
 /** Which roles may do what. Anything not listed here is refused. */
 export const permissions = {
   'sessions.read': ['viewer', 'operator', 'admin'],
   'commands.read': ['viewer', 'operator', 'admin', 'auditor'],
   'commands.kick': ['operator', 'admin'],
+  'commands.kick.bulk': ['admin'],
+  'commands.halt': ['operator', 'admin'],
+  'breaker.read': ['viewer', 'operator', 'admin', 'auditor'],
+  'breaker.reset': ['admin'],
+  'flags.read': ['viewer', 'operator', 'admin', 'auditor'],
+  'flags.write': ['admin'],
   'disruptions.read': ['viewer', 'operator', 'admin', 'auditor'],
   'audit.read': ['auditor', 'admin'],
   'operators.manage': ['admin'],
@@ -48,11 +57,14 @@ export class OperatorService {
     this.#clock = deps.clock;
   }
 
-  /** Creates an operator and returns its bearer token, which is never shown again. */
+  /**
+   * Creates an operator with a TOTP secret and returns its bearer token and otpauth:// URI,
+   * neither of which is shown again.
+   */
   async add(
     input: { name: string; role: string },
     actor: string,
-  ): Promise<{ operator: Operator; token: string }> {
+  ): Promise<{ operator: Operator; token: string; otpauthUri: string }> {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,63}$/.test(input.name)) {
       throw new LifelineError('VALIDATION_FAILED', 'An operator name is 1–64 letters, digits, . _ @ or -');
     }
@@ -72,7 +84,7 @@ export class OperatorService {
       name: input.name,
       role: input.role,
       tokenHash: hashSecret(secret),
-      totpSecret: null,
+      totpSecret: newTotpSecret(),
       createdAt: this.#clock(),
       revokedAt: null,
     };
@@ -84,7 +96,11 @@ export class OperatorService {
       result: 'accepted',
     });
     await this.#store.addOperator(operator);
-    return { operator, token: `${TOKEN_PREFIX}${id}.${secret}` };
+    return {
+      operator,
+      token: `${TOKEN_PREFIX}${id}.${secret}`,
+      otpauthUri: totpUri(operator.name, operator.totpSecret as string),
+    };
   }
 
   async list(): Promise<Operator[]> {
@@ -102,8 +118,9 @@ export class OperatorService {
       details: { id: operator.id },
       result: 'accepted',
     });
-    await this.#store.revokeOperator(operator.id, this.#clock());
-    return operator;
+    const at = this.#clock();
+    await this.#store.revokeOperator(operator.id, at);
+    return { ...operator, revokedAt: at };
   }
 
   /** Resolves a bearer token to an active operator, or throws OPERATOR_UNAUTHENTICATED. */
@@ -121,6 +138,11 @@ export class OperatorService {
     const stored = Buffer.from(operator.tokenHash, 'hex');
     if (given.length !== stored.length || !timingSafeEqual(given, stored)) return fail();
     return operator;
+  }
+
+  /** Spends a TOTP code of this operator (step-up); throws the TOTP_* codes. */
+  async stepUp(operator: Operator, code: string | undefined): Promise<void> {
+    await spendTotp(this.#store, operator, code, this.#clock());
   }
 
   /**

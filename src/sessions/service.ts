@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntitlementSource } from '../entitlements/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
+import type { FlagService } from '../flags/index.ts';
 import type { Credential, IdentityProvider } from '../identity/index.ts';
 import type { Bus, LiveSession, LiveState } from '../live/index.ts';
 import type { Grant, RecordStore, RestoreSnapshot } from '../store/index.ts';
@@ -32,6 +33,7 @@ export interface SessionServiceDeps {
   identity: IdentityProvider;
   entitlements: EntitlementSource;
   events: EventStream;
+  flags: FlagService;
   topology: Topology;
   nodeId: string;
   clock: () => number;
@@ -52,6 +54,13 @@ export class SessionService {
 
   async login(input: LoginInput): Promise<SessionTokens> {
     const d = this.#d;
+    if (!(await d.flags.enabled('logins.enabled'))) {
+      // Closing logins never closes sessions: refresh, sockets and rejoin carry on.
+      d.events.emit('login', { outcome: 'closed' });
+      throw new LifelineError('LOGINS_CLOSED', await d.flags.text('maintenance.message'), {
+        details: { retryAfterSeconds: await d.flags.number('logins.retryAfterSeconds') },
+      });
+    }
     if ((input.playerId === undefined) === (input.idToken === undefined)) {
       d.events.emit('login', { outcome: 'invalid' });
       throw new LifelineError('CREDENTIAL_MISSING');

@@ -66,6 +66,43 @@ function entry(seq: number, prevHash: string, overrides: Partial<AuditEntry> = {
   };
 }
 
+function commandRecord(id: string, state: CommandRecord['state']): CommandRecord {
+  return {
+    id,
+    action: 'kick',
+    selector: { region: 'na' },
+    reason: 'test',
+    requestedBy: 'alice',
+    requestedAt: 100,
+    state,
+    plan: {
+      count: 2,
+      sample: [{ sessionId: 's1', playerId: 'p1', region: 'na', shard: 'na-1', licence: 'premium' }],
+      byRegion: { na: 2 },
+      byShard: { 'na-1': 2 },
+      byLicence: { premium: 2 },
+      byTier: { paying: 2, free: 0 },
+      online: 10,
+      shareOfOnline: 0.2,
+    },
+    policy: {
+      tier: 'bulk',
+      role: 'admin',
+      totp: true,
+      approvals: 1,
+      cap: 4,
+      tolerance: 2,
+      canary: 1,
+      holdMs: 0,
+    },
+    approvals: [],
+    expiresAt: 1_000,
+    progress: { ended: 0, waves: 0 },
+    haltReason: null,
+    finishedAt: null,
+  };
+}
+
 export function recordStoreContract(name: string, open: OpenStore): void {
   describe(`record store contract: ${name}`, () => {
     const withStore = async (t: { after: (fn: () => Promise<void>) => void }): Promise<RecordStore> => {
@@ -130,18 +167,7 @@ export function recordStoreContract(name: string, open: OpenStore): void {
 
     test('a command and its disruptions are written together and queried by command and time', async (t) => {
       const store = await withStore(t);
-      const command: CommandRecord = {
-        id: 'cmd-1',
-        action: 'kick',
-        selector: { playerId: 'p-1' },
-        reason: 'test',
-        requestedBy: 'alice',
-        requestedAt: 100,
-        state: 'done',
-        plan: { count: 2, sample: ['s1'] },
-        progress: { ended: 2 },
-        finishedAt: 101,
-      };
+      const command = commandRecord('cmd-1', 'done');
       const batch = [disruption('cmd-1', 100), disruption('cmd-1', 200)];
       await store.recordCommand(command, batch);
       await store.recordDisruptions([disruption(null, 300, { cause: 'node-loss' })]);
@@ -196,6 +222,95 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         store.rotateGrant(g.familyId, 0, 2_000, 200_000),
       ]);
       assert.deepEqual(results.map((r) => r.kind).sort(), ['reused', 'rotated']);
+    });
+
+    test('a command advances only from the states named, with its disruptions, all or none', async (t) => {
+      const store = await withStore(t);
+      const waiting = commandRecord('cmd-a', 'awaiting-approval');
+      await store.recordCommand(waiting, []);
+      const running = { ...waiting, state: 'running' as const, approvals: [{ by: 'bob', at: 200 }] };
+      assert.equal(await store.advanceCommand(running, ['awaiting-approval']), true);
+      assert.equal(
+        await store.advanceCommand({ ...waiting, state: 'halted' }, ['awaiting-approval']),
+        false,
+        'a halt racing the approval loses',
+      );
+      const wave = [disruption('cmd-a', 300), disruption('cmd-a', 300)];
+      const after = { ...running, progress: { ended: 2, waves: 1 } };
+      assert.equal(await store.advanceCommand(after, ['running'], wave), true);
+      assert.deepEqual(await store.getCommand('cmd-a'), after);
+      assert.equal((await store.listDisruptions({ commandId: 'cmd-a' })).length, 2);
+      assert.equal(
+        await store.advanceCommand(
+          { ...after, state: 'done' },
+          ['awaiting-approval'],
+          [disruption('cmd-a', 400)],
+        ),
+        false,
+      );
+      assert.equal(
+        (await store.listDisruptions({ commandId: 'cmd-a' })).length,
+        2,
+        'a refused advance writes no disruption',
+      );
+      assert.equal(await store.advanceCommand(commandRecord('cmd-missing', 'running'), ['running']), false);
+      await store.recordCommand(commandRecord('cmd-b', 'running'), []);
+      assert.deepEqual(
+        (await store.listCommands(['running'])).map((c) => c.id),
+        ['cmd-a', 'cmd-b'],
+      );
+    });
+
+    test('writing a disruption revokes the session grant', async (t) => {
+      const store = await withStore(t);
+      const g = grant();
+      await store.openGrant(g);
+      await store.recordDisruptions([disruption(null, 500, { sessionId: g.sessionId, cause: 'node-loss' })]);
+      const after = await store.getGrant(g.sessionId);
+      assert.equal(after?.revokedAt, 500);
+      assert.equal(after?.revokedReason, 'node-loss');
+    });
+
+    test('a TOTP step is spent once, and never an older one', async (t) => {
+      const store = await withStore(t);
+      await store.addOperator({
+        id: 'op',
+        name: 'op',
+        role: 'admin',
+        tokenHash: 'x',
+        totpSecret: null,
+        createdAt: 1,
+        revokedAt: null,
+      });
+      await store.setTotpSecret('op', 'JBSWY3DPEHPK3PXP');
+      assert.equal((await store.findOperator({ id: 'op' }))?.totpSecret, 'JBSWY3DPEHPK3PXP');
+      assert.equal(await store.consumeTotpStep('op', 100), true);
+      assert.equal(await store.consumeTotpStep('op', 100), false);
+      assert.equal(await store.consumeTotpStep('op', 99), false);
+      assert.equal(await store.consumeTotpStep('op', 101), true);
+    });
+
+    test('breaker state changes only when it differs; flags are upserted', async (t) => {
+      const store = await withStore(t);
+      assert.equal(await store.getBreaker('kick'), null);
+      const open = { name: 'kick', state: 'open' as const, changedAt: 1, changedBy: 'a', reason: 'r' };
+      assert.equal(await store.setBreaker(open), true);
+      assert.equal(await store.setBreaker({ ...open, changedBy: 'b' }), false, 'only one tripper wins');
+      assert.deepEqual(await store.getBreaker('kick'), open);
+      assert.equal(await store.setBreaker({ ...open, state: 'closed', changedAt: 2 }), true);
+      await store.setFlag({ key: 'kicks.enabled', value: false, updatedAt: 1, updatedBy: 'a', reason: 'r' });
+      await store.setFlag({ key: 'kicks.enabled', value: true, updatedAt: 2, updatedBy: 'b', reason: 's' });
+      await store.setFlag({
+        key: 'maintenance.message',
+        value: 'back soon',
+        updatedAt: 3,
+        updatedBy: 'b',
+        reason: 's',
+      });
+      assert.deepEqual(await store.listFlags(), [
+        { key: 'kicks.enabled', value: true, updatedAt: 2, updatedBy: 'b', reason: 's' },
+        { key: 'maintenance.message', value: 'back soon', updatedAt: 3, updatedBy: 'b', reason: 's' },
+      ]);
     });
 
     test('signing keys are kept newest first', async (t) => {

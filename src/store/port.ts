@@ -64,6 +64,38 @@ export const commandStates = [
 ] as const;
 export type CommandState = (typeof commandStates)[number];
 
+/** What a selector resolved to when the command was planned: what approvers look at. */
+export interface CommandPlan {
+  count: number;
+  /** Up to 10 of the sessions, for a human to eyeball. */
+  sample: { sessionId: string; playerId: string; region: string; shard: string; licence: string }[];
+  byRegion: Record<string, number>;
+  byShard: Record<string, number>;
+  byLicence: Record<string, number>;
+  /** Paying versus free players, by the configured paying licences. */
+  byTier: { paying: number; free: number };
+  online: number;
+  /** count / online, 0 when nobody is online. */
+  shareOfOnline: number;
+}
+
+/** The guard a command must pass, fixed at planning time from config and the plan's size. */
+export interface CommandPolicy {
+  tier: 'single' | 'small' | 'bulk' | 'all';
+  /** The least role that may request (and approve) it. */
+  role: Role;
+  totp: boolean;
+  /** Second approvers needed: a different operator, with their own TOTP. */
+  approvals: number;
+  /** The most sessions it may ever end: the planned count plus the tolerance. */
+  cap: number;
+  tolerance: number;
+  /** Sessions in the canary wave; 0 runs in one wave. */
+  canary: number;
+  /** How long to hold after the canary before the rest. */
+  holdMs: number;
+}
+
 export interface CommandRecord {
   id: string;
   action: 'kick';
@@ -72,9 +104,31 @@ export interface CommandRecord {
   requestedBy: string;
   requestedAt: number;
   state: CommandState;
-  plan: { count: number; sample: string[] };
-  progress: { ended: number };
+  plan: CommandPlan;
+  policy: CommandPolicy;
+  approvals: { by: string; at: number }[];
+  /** An awaiting command not approved by then is rejected. */
+  expiresAt: number | null;
+  progress: { ended: number; waves: number };
+  /** Why it halted or was rejected (a catalog code), when it did. */
+  haltReason: string | null;
   finishedAt: number | null;
+}
+
+export interface BreakerState {
+  name: string;
+  state: 'closed' | 'open';
+  changedAt: number;
+  changedBy: string;
+  reason: string;
+}
+
+export interface FlagRecord {
+  key: string;
+  value: boolean | string | number;
+  updatedAt: number;
+  updatedBy: string;
+  reason: string;
 }
 
 /** One entry of the hash-chained audit log. `hash` covers every other field. */
@@ -152,10 +206,27 @@ export interface RecordStore {
   findOperator(by: { id: string } | { name: string }): Promise<Operator | null>;
   listOperators(): Promise<Operator[]>;
   revokeOperator(id: string, at: number): Promise<boolean>;
+  setTotpSecret(id: string, secret: string): Promise<void>;
+  /** Records a used TOTP time step; false (and no change) if it is not newer than the last. */
+  consumeTotpStep(id: string, step: number): Promise<boolean>;
 
-  /** Saves a command and its disruption records together, or neither. */
+  /**
+   * Saves a command and its disruption records together, or neither. Writing a disruption also
+   * revokes that session's grant (reason: the cause): it can only come back through a restore.
+   */
   recordCommand(command: CommandRecord, disruptions: readonly Disruption[]): Promise<void>;
+  /**
+   * Saves the command and its new disruptions only if the stored command is still in one of
+   * `from` states (compare-and-set), so an approval and a halt racing cannot both win.
+   */
+  advanceCommand(
+    command: CommandRecord,
+    from: readonly CommandState[],
+    disruptions?: readonly Disruption[],
+  ): Promise<boolean>;
   getCommand(id: string): Promise<CommandRecord | null>;
+  listCommands(states: readonly CommandState[]): Promise<CommandRecord[]>;
+  /** Writes disruption records and revokes their sessions' grants, all or none. */
   recordDisruptions(batch: readonly Disruption[]): Promise<void>;
   listDisruptions(query: DisruptionQuery): Promise<Disruption[]>;
   getDisruption(id: string): Promise<Disruption | null>;
@@ -168,6 +239,13 @@ export interface RecordStore {
    */
   rotateGrant(familyId: string, generation: number, now: number, expiresAt: number): Promise<RotateOutcome>;
   revokeGrants(sessionIds: readonly string[], at: number, reason: string): Promise<void>;
+
+  getBreaker(name: string): Promise<BreakerState | null>;
+  /** Sets the breaker's state; returns false if it already was in that state (someone else won). */
+  setBreaker(next: BreakerState): Promise<boolean>;
+
+  listFlags(): Promise<FlagRecord[]>;
+  setFlag(flag: FlagRecord): Promise<void>;
 
   signingKeys(): Promise<SigningKey[]>;
   addSigningKey(key: SigningKey): Promise<void>;

@@ -87,17 +87,21 @@ test('200 players hold sockets; one is kicked, the other 199 stay; the chain ver
     provisional: false,
   });
 
-  const audit = await getJson(`${adminUrl}/admin/v1/audit?action=command.kick`, auditor);
+  const audit = await getJson(`${adminUrl}/admin/v1/audit`, auditor);
+  const trail = audit.body.entries.filter(
+    (e: { details: { commandId?: string } }) => e.details.commandId === commandId,
+  );
   assert.deepEqual(
-    audit.body.entries.map((e: { result: string; actor: string; details: { commandId: string } }) => [
-      e.actor,
-      e.result,
-      e.details.commandId,
-    ]),
+    trail.map((e: { actor: string; action: string; result: string }) => [e.actor, e.action, e.result]),
     [
-      ['ops-alice', 'accepted', commandId],
-      ['ops-alice', 'done', commandId],
+      ['ops-alice', 'command.request', 'running'],
+      ['ops-alice', 'command.wave', 'accepted'],
+      ['ops-alice', 'command.done', 'done'],
     ],
+  );
+  assert.ok(
+    trail[0].seq < trail[1].seq && trail[1].seq < trail[2].seq,
+    'request, then the wave, audited before it took effect, then the result',
   );
   const verified = await getJson(`${adminUrl}/admin/v1/audit/verify`, auditor);
   assert.equal(verified.body.ok, true);
@@ -108,7 +112,7 @@ test('200 players hold sockets; one is kicked, the other 199 stay; the chain ver
   assert.equal(JSON.parse(ok.out).ok, true);
 
   // Someone edits one audit row in the SQLite file by hand.
-  const editedSeq = audit.body.entries[0].seq as number;
+  const editedSeq = trail[0].seq as number;
   const db = new DatabaseSync(
     app.config.store.sqlite.file === ':memory:' ? ':memory:' : `${dataDir}/lifeline.db`,
   );

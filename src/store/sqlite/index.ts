@@ -5,9 +5,12 @@ import { LifelineError } from '../../errors/index.ts';
 import type {
   AuditEntry,
   AuditQuery,
+  BreakerState,
   CommandRecord,
+  CommandState,
   Disruption,
   DisruptionQuery,
+  FlagRecord,
   Grant,
   Operator,
   RecordStore,
@@ -33,6 +36,16 @@ const num = (v: unknown): number => Number(v);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
+// A details column edited into something that is not JSON must still read back, so verify
+// can name the entry (its hash no longer matches) instead of failing to read the chain.
+function parseDetails(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { unparseable: text };
+  }
+}
+
 function toAudit(r: Row): AuditEntry {
   return {
     seq: num(r.seq),
@@ -40,7 +53,7 @@ function toAudit(r: Row): AuditEntry {
     actor: str(r.actor),
     action: str(r.action),
     target: str(r.target),
-    details: JSON.parse(str(r.details)) as Record<string, unknown>,
+    details: parseDetails(str(r.details)),
     result: str(r.result),
     prevHash: str(r.prev_hash),
     hash: str(r.hash),
@@ -61,6 +74,10 @@ function toOperator(r: Row): Operator {
 
 function toCommand(r: Row): CommandRecord {
   return {
+    policy: JSON.parse(str(r.policy)) as CommandRecord['policy'],
+    approvals: JSON.parse(str(r.approvals)) as CommandRecord['approvals'],
+    expiresAt: numOrNull(r.expires_at),
+    haltReason: strOrNull(r.halt_reason),
     id: str(r.id),
     action: str(r.action) as CommandRecord['action'],
     selector: JSON.parse(str(r.selector)) as Record<string, unknown>,
@@ -266,24 +283,61 @@ export class SqliteRecordStore implements RecordStore {
     return Number(this.#stmt(sql.operatorRevoke).run(at, id).changes) > 0;
   }
 
+  async setTotpSecret(id: string, secret: string): Promise<void> {
+    this.#stmt(sql.operatorSetTotp).run(id, secret);
+  }
+
+  async consumeTotpStep(id: string, step: number): Promise<boolean> {
+    return Number(this.#stmt(sql.operatorConsumeStep).run(id, step).changes) > 0;
+  }
+
   // Commands and disruptions --------------------------------------------------------------------
 
   async recordCommand(c: CommandRecord, disruptions: readonly Disruption[]): Promise<void> {
     this.#tx(() => {
-      this.#stmt(sql.commandUpsert).run(
-        c.id,
-        c.action,
-        JSON.stringify(c.selector),
-        c.reason,
-        c.requestedBy,
-        c.requestedAt,
-        c.state,
-        JSON.stringify(c.plan),
-        JSON.stringify(c.progress),
-        c.finishedAt,
-      );
+      this.#saveCommand(c);
       this.#insertDisruptions(disruptions);
     });
+  }
+
+  async advanceCommand(
+    c: CommandRecord,
+    from: readonly CommandState[],
+    disruptions: readonly Disruption[] = [],
+  ): Promise<boolean> {
+    return this.#tx(() => {
+      const row = this.#stmt(sql.commandState).get(c.id) as Row | undefined;
+      if (!row || !from.includes(str(row.state) as CommandState)) return false;
+      this.#saveCommand(c);
+      this.#insertDisruptions(disruptions);
+      return true;
+    });
+  }
+
+  #saveCommand(c: CommandRecord): void {
+    this.#stmt(sql.commandUpsert).run(
+      c.id,
+      c.action,
+      JSON.stringify(c.selector),
+      c.reason,
+      c.requestedBy,
+      c.requestedAt,
+      c.state,
+      JSON.stringify(c.plan),
+      JSON.stringify(c.progress),
+      c.finishedAt,
+      JSON.stringify(c.policy),
+      JSON.stringify(c.approvals),
+      c.expiresAt,
+      c.haltReason,
+    );
+  }
+
+  async listCommands(states: readonly CommandState[]): Promise<CommandRecord[]> {
+    const out: CommandRecord[] = [];
+    for (const state of states)
+      out.push(...(this.#stmt(sql.commandsByState).all(state) as Row[]).map(toCommand));
+    return out.sort((a, b) => a.requestedAt - b.requestedAt);
   }
 
   async getCommand(id: string): Promise<CommandRecord | null> {
@@ -295,9 +349,13 @@ export class SqliteRecordStore implements RecordStore {
     this.#tx(() => this.#insertDisruptions(batch));
   }
 
+  // A disrupted session's grant ends with it: the player comes back through a restore (with a
+  // new session), never by refreshing the old one.
   #insertDisruptions(batch: readonly Disruption[]): void {
     const insert = this.#stmt(sql.disruptionInsert);
+    const revoke = this.#stmt(sql.grantRevokeSession);
     for (const d of batch) {
+      revoke.run(d.at, d.cause, d.sessionId);
       insert.run(
         d.id,
         d.sessionId,
@@ -376,6 +434,41 @@ export class SqliteRecordStore implements RecordStore {
       const revoke = this.#stmt(sql.grantRevokeSession);
       for (const id of sessionIds) revoke.run(at, reason, id);
     });
+  }
+
+  // Breakers and flags --------------------------------------------------------------------------
+
+  async getBreaker(name: string): Promise<BreakerState | null> {
+    const r = this.#stmt(sql.breakerByName).get(name) as Row | undefined;
+    return r
+      ? {
+          name: str(r.name),
+          state: str(r.state) as BreakerState['state'],
+          changedAt: num(r.changed_at),
+          changedBy: str(r.changed_by),
+          reason: str(r.reason),
+        }
+      : null;
+  }
+
+  async setBreaker(b: BreakerState): Promise<boolean> {
+    return (
+      Number(this.#stmt(sql.breakerSet).run(b.name, b.state, b.changedAt, b.changedBy, b.reason).changes) > 0
+    );
+  }
+
+  async listFlags(): Promise<FlagRecord[]> {
+    return (this.#stmt(sql.flagsList).all() as Row[]).map((r) => ({
+      key: str(r.key),
+      value: JSON.parse(str(r.value)) as FlagRecord['value'],
+      updatedAt: num(r.updated_at),
+      updatedBy: str(r.updated_by),
+      reason: str(r.reason),
+    }));
+  }
+
+  async setFlag(f: FlagRecord): Promise<void> {
+    this.#stmt(sql.flagUpsert).run(f.key, JSON.stringify(f.value), f.updatedAt, f.updatedBy, f.reason);
   }
 
   // Signing keys --------------------------------------------------------------------------------

@@ -28,13 +28,20 @@ export const sql = {
   /** (revoked_at, id) -> changes 1 if it was active */
   operatorRevoke: 'UPDATE operators SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
 
-  /** (id, action, selector, reason, requested_by, requested_at, state, plan, progress, finished_at) */
-  commandUpsert: `INSERT INTO commands (id, action, selector, reason, requested_by, requested_at, state, plan, progress, finished_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  /** (id, action, selector, reason, requested_by, requested_at, state, plan, progress, finished_at,
+   *  policy, approvals, expires_at, halt_reason) */
+  commandUpsert: `INSERT INTO commands (id, action, selector, reason, requested_by, requested_at, state, plan, progress,
+      finished_at, policy, approvals, expires_at, halt_reason)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET state = excluded.state, plan = excluded.plan,
-      progress = excluded.progress, finished_at = excluded.finished_at`,
+      progress = excluded.progress, finished_at = excluded.finished_at, approvals = excluded.approvals,
+      expires_at = excluded.expires_at, halt_reason = excluded.halt_reason`,
   /** (id) */
   commandById: 'SELECT * FROM commands WHERE id = ?',
+  /** (id) -> state only */
+  commandState: 'SELECT state FROM commands WHERE id = ?',
+  /** (state) */
+  commandsByState: 'SELECT * FROM commands WHERE state = ? ORDER BY requested_at',
 
   /** (id, session_id, player_id, cause, command_id, incident_id, at, snapshot, outcome, outcome_reason) */
   disruptionInsert: `INSERT INTO disruptions
@@ -64,6 +71,24 @@ export const sql = {
   /** (revoked_at, reason, session_id) */
   grantRevokeSession:
     'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE session_id = ? AND revoked_at IS NULL',
+
+  /** (id, secret) */
+  operatorSetTotp: 'UPDATE operators SET totp_secret = ?2, totp_last_step = 0 WHERE id = ?1',
+  /** (id, step) -> changes 1 only if step is newer than the last one used */
+  operatorConsumeStep: 'UPDATE operators SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2',
+
+  /** (name) */
+  breakerByName: 'SELECT * FROM breakers WHERE name = ?',
+  /** (name, state, changed_at, changed_by, reason) -> changes 0 when it already was in that state */
+  breakerSet: `INSERT INTO breakers (name, state, changed_at, changed_by, reason) VALUES (?1, ?2, ?3, ?4, ?5)
+    ON CONFLICT (name) DO UPDATE SET state = ?2, changed_at = ?3, changed_by = ?4, reason = ?5
+    WHERE breakers.state <> ?2`,
+
+  /** () */
+  flagsList: 'SELECT * FROM flags ORDER BY key',
+  /** (key, value, updated_at, updated_by, reason) */
+  flagUpsert: `INSERT INTO flags (key, value, updated_at, updated_by, reason) VALUES (?1, ?2, ?3, ?4, ?5)
+    ON CONFLICT (key) DO UPDATE SET value = ?2, updated_at = ?3, updated_by = ?4, reason = ?5`,
 
   /** () -> newest first */
   keysList: 'SELECT * FROM signing_keys ORDER BY created_at DESC',

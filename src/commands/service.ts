@@ -1,0 +1,429 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/index.ts';
+import type { KickBreaker } from '../breaker/index.ts';
+import { LifelineError } from '../errors/index.ts';
+import type { EventStream } from '../events/index.ts';
+import type { FlagService } from '../flags/index.ts';
+import type { Bus, LiveSession, LiveState, SessionFilter } from '../live/index.ts';
+import { may, type OperatorService } from '../operators/index.ts';
+import { closeCodes, type Topology } from '../sessions/index.ts';
+import type {
+  CommandPlan,
+  CommandPolicy,
+  CommandRecord,
+  Disruption,
+  Operator,
+  RecordStore,
+} from '../store/index.ts';
+import type { Tokens } from '../tokens/index.ts';
+import { type PolicySettings, planFor, policyFor } from './policy.ts';
+import { describeSelector, type Selector, toFilter } from './selector.ts';
+
+export interface CommandRequest {
+  action: 'kick';
+  selector: Selector;
+  reason: string;
+  dryRun?: boolean;
+  totp?: string;
+  /** Refuse (BLAST_RADIUS_EXCEEDED) if the selector matches more than this. */
+  maxSessions?: number;
+}
+
+/** Where a request came from, for the kicks metric. */
+export type Source = 'api' | 'cli';
+
+export type RequestOutcome =
+  | { kind: 'dry-run'; plan: CommandPlan; policy: CommandPolicy }
+  | { kind: 'awaiting-approval'; command: CommandRecord }
+  | { kind: 'done'; command: CommandRecord };
+
+export interface CommandServiceDeps {
+  store: RecordStore;
+  live: LiveState;
+  bus: Bus;
+  tokens: Tokens;
+  audit: AuditLog;
+  events: EventStream;
+  operators: OperatorService;
+  breaker: KickBreaker;
+  flags: FlagService;
+  topology: Topology;
+  logger: Logger;
+  clock: () => number;
+  settings: PolicySettings;
+}
+
+/** The most sessions a plan walks; far above any one node's sessions. */
+const MAX_PLAN = 2_000_000;
+/** A command that is done, halted or rejected never runs again. */
+const finished = new Set(['done', 'halted', 'rejected']);
+
+/**
+ * Guarded commands. A request is planned (dry run: the plan and nothing else), checked against
+ * the policy its size calls for (role, TOTP, a second approver), audited, and run in waves: a
+ * canary, a hold, then the rest, each wave re-checking that the selector has not grown past the
+ * approved count. Kicks no approval vouches for draw on the kick breaker's budget.
+ */
+export class CommandService {
+  readonly #d: CommandServiceDeps;
+  /** Runs in flight on this node, so a halt wakes a hold at once. */
+  readonly #running = new Map<string, AbortController>();
+  readonly #done = new Set<Promise<void>>();
+
+  constructor(deps: CommandServiceDeps) {
+    this.#d = deps;
+  }
+
+  async get(id: string): Promise<CommandRecord> {
+    const command = await this.#d.store.getCommand(id);
+    if (!command) throw new LifelineError('COMMAND_NOT_FOUND', `No command ${id}`);
+    return command;
+  }
+
+  async request(req: CommandRequest, operator: Operator, source: Source): Promise<RequestOutcome> {
+    const d = this.#d;
+    const filter = toFilter(req.selector, d.topology);
+    if (!req.dryRun && !(await d.flags.enabled('kicks.enabled'))) throw new LifelineError('KICKS_DISABLED');
+    const [found, counts] = await Promise.all([
+      d.live.findSessions(filter, MAX_PLAN),
+      d.live.countSessions({}),
+    ]);
+    const plan = planFor(found, counts.total, d.settings.payingLicences);
+    const all = req.selector.all === true;
+    const policy = policyFor(plan.count, all, d.settings);
+    if (req.dryRun) return { kind: 'dry-run', plan, policy };
+    if (plan.count === 0) throw new LifelineError('NO_MATCHING_SESSIONS');
+    if (req.maxSessions !== undefined && plan.count > req.maxSessions) {
+      throw new LifelineError(
+        'BLAST_RADIUS_EXCEEDED',
+        `The selector matches ${plan.count} sessions; maxSessions is ${req.maxSessions}`,
+      );
+    }
+    await d.operators.authorize(
+      operator,
+      policy.role === 'admin' ? 'commands.kick.bulk' : 'commands.kick',
+      describeSelector(req.selector),
+    );
+    if (policy.totp) await d.operators.stepUp(operator, req.totp);
+    await d.breaker.assertClosed();
+
+    const now = d.clock();
+    const command: CommandRecord = {
+      id: `cmd-${randomUUID()}`,
+      action: 'kick',
+      selector: { ...req.selector },
+      reason: req.reason,
+      requestedBy: operator.name,
+      requestedAt: now,
+      state: policy.approvals > 0 ? 'awaiting-approval' : 'running',
+      plan,
+      policy,
+      approvals: [],
+      expiresAt: policy.approvals > 0 ? now + d.settings.approvalTtlSeconds * 1000 : null,
+      progress: { ended: 0, waves: 0 },
+      haltReason: null,
+      finishedAt: null,
+    };
+    // Unapproved kicks draw on the breaker's budget first; the request that would cross the
+    // cap trips it and is itself refused.
+    if (policy.approvals === 0) await d.breaker.admit(plan.count, counts.total, operator.name, command.id);
+    await d.audit.append({
+      actor: operator.name,
+      action: 'command.request',
+      target: describeSelector(req.selector),
+      details: {
+        commandId: command.id,
+        reason: req.reason,
+        source,
+        count: plan.count,
+        policy,
+        byTier: plan.byTier,
+      },
+      result: command.state,
+    });
+    await d.store.recordCommand(command, []);
+    if (command.state === 'awaiting-approval') return { kind: 'awaiting-approval', command };
+    return { kind: 'done', command: await this.#execute(command, operator.name, source) };
+  }
+
+  /** A second operator approves with their own TOTP; enough approvals start the run. */
+  async approve(id: string, operator: Operator, totp: string | undefined): Promise<CommandRecord> {
+    const d = this.#d;
+    let command = await this.get(id);
+    if (finished.has(command.state))
+      throw new LifelineError('COMMAND_FINISHED', `Command ${id} is ${command.state}`);
+    if (command.state !== 'awaiting-approval')
+      throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${id} is ${command.state}`);
+    if (command.expiresAt !== null && d.clock() > command.expiresAt) {
+      await this.#finish(command, 'rejected', 'COMMAND_EXPIRED', 'system', ['awaiting-approval']);
+      throw new LifelineError('COMMAND_EXPIRED');
+    }
+    if (operator.name === command.requestedBy) {
+      await this.#deny(operator, 'command.approve', command, 'APPROVAL_SELF');
+      throw new LifelineError('APPROVAL_SELF');
+    }
+    if (command.approvals.some((a) => a.by === operator.name)) throw new LifelineError('APPROVAL_DUPLICATE');
+    const permission = command.policy.role === 'admin' ? 'commands.kick.bulk' : 'commands.kick';
+    if (!may(operator.role, permission)) {
+      await this.#deny(operator, 'command.approve', command, 'APPROVAL_ROLE');
+      throw new LifelineError(
+        'APPROVAL_ROLE',
+        `Role ${operator.role} may not run a ${command.policy.tier} kick`,
+      );
+    }
+    await d.operators.stepUp(operator, totp);
+    const approvals = [...command.approvals, { by: operator.name, at: d.clock() }];
+    const ready = approvals.length >= command.policy.approvals;
+    await d.audit.append({
+      actor: operator.name,
+      action: 'command.approve',
+      target: `command:${id}`,
+      details: { commandId: id, approvals: approvals.length, needed: command.policy.approvals },
+      result: ready ? 'running' : 'awaiting-approval',
+    });
+    const next: CommandRecord = { ...command, approvals, state: ready ? 'running' : 'awaiting-approval' };
+    if (!(await d.store.advanceCommand(next, ['awaiting-approval']))) {
+      throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${id} changed state meanwhile`);
+    }
+    command = next;
+    if (ready) this.#inBackground(command, operator.name);
+    return command;
+  }
+
+  /** Stops a command that is waiting or running; sessions already ended stay ended. */
+  async halt(id: string, operator: Operator, reason: string): Promise<CommandRecord> {
+    const command = await this.get(id);
+    if (finished.has(command.state))
+      throw new LifelineError('COMMAND_FINISHED', `Command ${id} is ${command.state}`);
+    const halted = await this.#finish(
+      command,
+      'halted',
+      `halted by ${operator.name}: ${reason}`,
+      operator.name,
+      ['awaiting-approval', 'running'],
+    );
+    if (!halted) throw new LifelineError('COMMAND_FINISHED', `Command ${id} finished meanwhile`);
+    this.#running.get(id)?.abort();
+    return this.get(id);
+  }
+
+  /**
+   * At start-up: a command left running by a crash is halted, not resumed. Kicking the rest
+   * needs a person to look again; the audit trail says how far it got.
+   */
+  async recover(): Promise<number> {
+    const stale = await this.#d.store.listCommands(['running']);
+    for (const c of stale)
+      await this.#finish(c, 'halted', 'interrupted: Lifeline restarted mid-run', 'system', ['running']);
+    return stale.length;
+  }
+
+  /** Waits for background runs (tests, shutdown). */
+  async settle(): Promise<void> {
+    while (this.#done.size > 0) await Promise.allSettled([...this.#done]);
+  }
+
+  /** Aborts holds in flight so shutdown is not kept waiting; the runs halt as interrupted. */
+  stop(): void {
+    for (const c of this.#running.values()) c.abort();
+  }
+
+  #inBackground(command: CommandRecord, actor: string): void {
+    const run = this.#execute(command, actor, 'api')
+      .then(() => undefined)
+      .catch((err: unknown) => this.#d.logger.error({ err, commandId: command.id }, 'command run failed'))
+      .finally(() => this.#done.delete(run));
+    this.#done.add(run);
+  }
+
+  /** Runs the waves of a command in state `running`; resolves to the command as it ended. */
+  async #execute(command: CommandRecord, actor: string, source: Source): Promise<CommandRecord> {
+    const d = this.#d;
+    const abort = new AbortController();
+    this.#running.set(command.id, abort);
+    try {
+      const filter = toFilter(command.selector as Selector, d.topology);
+      const waves =
+        command.policy.canary > 0
+          ? [command.policy.canary, Number.POSITIVE_INFINITY]
+          : [Number.POSITIVE_INFINITY];
+      let current = command;
+      for (const [i, size] of waves.entries()) {
+        if (i > 0) {
+          await sleep(command.policy.holdMs, abort.signal);
+          if (abort.signal.aborted) return this.get(command.id);
+        }
+        if ((await d.breaker.state()).state === 'open') {
+          await this.#finish(current, 'halted', 'KICK_BREAKER_OPEN', 'system', ['running']);
+          return this.get(command.id);
+        }
+        const last = i === waves.length - 1;
+        const outcome = await this.#wave(current, filter, size, last, actor, source);
+        if (outcome.kind === 'stopped') return this.get(command.id);
+        current = outcome.command;
+        if (!last && Math.abs(outcome.asked - outcome.ended) > command.policy.tolerance) {
+          await this.#finish(current, 'halted', 'CANARY_MISMATCH', 'system', ['running']);
+          return this.get(command.id);
+        }
+      }
+      await d.audit.append({
+        actor,
+        action: 'command.done',
+        target: `command:${command.id}`,
+        details: { commandId: command.id, ended: current.progress.ended, waves: current.progress.waves },
+        result: 'done',
+      });
+      d.events.emit('command.changed', { id: command.id, state: 'done', ended: current.progress.ended });
+      return current;
+    } finally {
+      this.#running.delete(command.id);
+    }
+  }
+
+  /**
+   * One wave: re-resolve the selector, halt on drift, end up to `size` sessions, and write the
+   * disruptions with the progress in one compare-and-set; if the command was halted meanwhile,
+   * the claimed sessions go back and nothing is written.
+   */
+  async #wave(
+    command: CommandRecord,
+    filter: SessionFilter,
+    size: number,
+    last: boolean,
+    actor: string,
+    source: Source,
+  ): Promise<{ kind: 'stopped' } | { kind: 'ran'; command: CommandRecord; asked: number; ended: number }> {
+    const d = this.#d;
+    const budget = command.policy.cap - command.progress.ended;
+    const matching = await d.live.findSessions(filter, budget + 1);
+    if (matching.length > budget) {
+      await this.#finish(command, 'halted', 'SELECTOR_DRIFT', 'system', ['running']);
+      return { kind: 'stopped' };
+    }
+    const targets = matching.slice(0, Math.min(size, matching.length));
+    const wave = command.progress.waves + 1;
+    await d.audit.append({
+      actor,
+      action: 'command.wave',
+      target: `command:${command.id}`,
+      details: { commandId: command.id, wave, sessions: targets.length, canary: !last },
+      result: 'accepted',
+    });
+    const claimed = await d.live.endSessions(targets.map((s) => s.id));
+    const now = d.clock();
+    const disruptions = claimed.map((s) => disruptionFor(s, command.id, now));
+    const next: CommandRecord = {
+      ...command,
+      state: last ? 'done' : 'running',
+      progress: { ended: command.progress.ended + claimed.length, waves: wave },
+      finishedAt: last ? now : null,
+    };
+    let written: boolean;
+    try {
+      written = await d.store.advanceCommand(next, ['running'], disruptions);
+    } catch (err) {
+      for (const s of claimed) await d.live.putSession(s);
+      throw new LifelineError(
+        'STORE_UNAVAILABLE',
+        'The wave was not applied: its records could not be written',
+        { cause: err },
+      );
+    }
+    if (!written) {
+      for (const s of claimed) await d.live.putSession(s);
+      return { kind: 'stopped' };
+    }
+    await Promise.all(
+      claimed.map((s, i) =>
+        d.bus.deliver(s.node, {
+          kind: 'end-session',
+          sessionId: s.id,
+          closeCode: closeCodes.kicked,
+          message: {
+            type: 'kicked',
+            reason: command.reason,
+            commandId: command.id,
+            resumeToken: d.tokens.issueResume((disruptions[i] as Disruption).id, now),
+          },
+        }),
+      ),
+    );
+    d.events.emit('session.ended', { cause: 'kick', count: claimed.length, source });
+    return { kind: 'ran', command: next, asked: targets.length, ended: claimed.length };
+  }
+
+  async #finish(
+    command: CommandRecord,
+    state: 'halted' | 'rejected',
+    reason: string,
+    actor: string,
+    from: readonly CommandRecord['state'][],
+  ): Promise<boolean> {
+    const d = this.#d;
+    await d.audit.append({
+      actor,
+      action: state === 'halted' ? 'command.halt' : 'command.reject',
+      target: `command:${command.id}`,
+      details: { commandId: command.id, reason, ended: command.progress.ended },
+      result: state,
+    });
+    const latest = (await d.store.getCommand(command.id)) ?? command;
+    const ok = await d.store.advanceCommand(
+      { ...latest, state, haltReason: reason, finishedAt: d.clock() },
+      from,
+    );
+    if (ok) {
+      if (state === 'halted') d.logger.warn({ commandId: command.id, reason }, 'command halted');
+      d.events.emit('command.changed', { id: command.id, state, ended: latest.progress.ended });
+    }
+    return ok;
+  }
+
+  async #deny(operator: Operator, action: string, command: CommandRecord, code: string): Promise<void> {
+    await this.#d.audit.append({
+      actor: operator.name,
+      action,
+      target: `command:${command.id}`,
+      details: { commandId: command.id, code },
+      result: 'denied',
+    });
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+function disruptionFor(s: LiveSession, commandId: string, at: number): Disruption {
+  return {
+    id: `dis-${randomUUID()}`,
+    sessionId: s.id,
+    playerId: s.playerId,
+    cause: 'kick',
+    commandId,
+    incidentId: null,
+    at,
+    snapshot: {
+      region: s.region,
+      shard: s.shard,
+      zone: s.zone,
+      clientVersion: s.clientVersion,
+      licence: s.licence,
+      provisional: s.provisional,
+    },
+    outcome: 'pending',
+    outcomeReason: null,
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Feature flags and kill switches, evaluated through OpenFeature with Lifeline's own provider
+ * over the record store: switching kicks or logins off needs no release, only an audited change.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type Client,
+  type EvaluationContext,
+  type JsonValue,
+  OpenFeature,
+  type Provider,
+  type ResolutionDetails,
+  StandardResolutionReasons,
+} from '@openfeature/server-sdk';
+import type { AuditLog } from '../audit/index.ts';
+import { LifelineError } from '../errors/index.ts';
+import type { FlagRecord, RecordStore } from '../store/index.ts';
+
+/** Every flag Lifeline knows, with its type and the value it has until someone sets it. */
+export const flagDefaults = {
+  /** Off: every kick, single or bulk, is refused with KICKS_DISABLED. */
+  'kicks.enabled': true,
+  /** Off: POST /v1/login answers 503 with Retry-After and the maintenance message; sessions continue. */
+  'logins.enabled': true,
+  /** Shown to players turned away while logins are closed. */
+  'maintenance.message': 'Logins are paused for maintenance. You stay connected if you are in a game.',
+  /** Seconds a client turned away should wait before trying again. */
+  'logins.retryAfterSeconds': 30,
+} as const satisfies Record<string, boolean | string | number>;
+
+export type FlagKey = keyof typeof flagDefaults;
+
+export function isFlagKey(key: string): key is FlagKey {
+  return Object.hasOwn(flagDefaults, key);
+}
+
+/** The provider: values from the store, cached here and refreshed on every change and poll. */
+class StoreProvider implements Provider {
+  readonly metadata = { name: 'lifeline-store' } as const;
+  readonly runsOn = 'server';
+  values = new Map<string, boolean | string | number>();
+
+  #resolve<T>(key: string, fallback: T): ResolutionDetails<T> {
+    const value = this.values.get(key);
+    if (value === undefined || typeof value !== typeof fallback) {
+      return { value: fallback, reason: StandardResolutionReasons.DEFAULT };
+    }
+    return { value: value as T, reason: StandardResolutionReasons.STATIC };
+  }
+
+  async resolveBooleanEvaluation(key: string, fallback: boolean, _c: EvaluationContext) {
+    return this.#resolve(key, fallback);
+  }
+  async resolveStringEvaluation(key: string, fallback: string, _c: EvaluationContext) {
+    return this.#resolve(key, fallback);
+  }
+  async resolveNumberEvaluation(key: string, fallback: number, _c: EvaluationContext) {
+    return this.#resolve(key, fallback);
+  }
+  async resolveObjectEvaluation<T extends JsonValue>(_key: string, fallback: T, _c: EvaluationContext) {
+    return { value: fallback, reason: StandardResolutionReasons.DEFAULT };
+  }
+}
+
+export interface FlagView {
+  key: FlagKey;
+  value: boolean | string | number;
+  default: boolean | string | number;
+  updatedAt: number | null;
+  updatedBy: string | null;
+  reason: string | null;
+}
+
+export class FlagService {
+  readonly #store: RecordStore;
+  readonly #audit: AuditLog;
+  readonly #clock: () => number;
+  readonly #provider = new StoreProvider();
+  readonly #client: Client;
+  #records = new Map<string, FlagRecord>();
+
+  private constructor(deps: { store: RecordStore; audit: AuditLog; clock: () => number }) {
+    this.#store = deps.store;
+    this.#audit = deps.audit;
+    this.#clock = deps.clock;
+    // OpenFeature's API is process-wide; a domain of our own keeps two apps in one process
+    // (tests, the lab) from reading each other's flags.
+    const domain = `lifeline-${randomUUID()}`;
+    OpenFeature.setProvider(domain, this.#provider);
+    this.#client = OpenFeature.getClient(domain);
+  }
+
+  static async open(deps: {
+    store: RecordStore;
+    audit: AuditLog;
+    clock: () => number;
+  }): Promise<FlagService> {
+    const flags = new FlagService(deps);
+    await flags.refresh();
+    return flags;
+  }
+
+  /** Re-reads the store: how a change made on another node (or by the CLI) arrives here. */
+  async refresh(): Promise<void> {
+    const records = await this.#store.listFlags();
+    this.#records = new Map(records.map((r) => [r.key, r]));
+    this.#provider.values = new Map(records.map((r) => [r.key, r.value]));
+  }
+
+  async enabled(key: 'kicks.enabled' | 'logins.enabled'): Promise<boolean> {
+    return this.#client.getBooleanValue(key, flagDefaults[key]);
+  }
+
+  async text(key: 'maintenance.message'): Promise<string> {
+    return this.#client.getStringValue(key, flagDefaults[key]);
+  }
+
+  async number(key: 'logins.retryAfterSeconds'): Promise<number> {
+    return this.#client.getNumberValue(key, flagDefaults[key]);
+  }
+
+  list(): FlagView[] {
+    return (Object.keys(flagDefaults) as FlagKey[]).map((key) => {
+      const r = this.#records.get(key);
+      return {
+        key,
+        value: r?.value ?? flagDefaults[key],
+        default: flagDefaults[key],
+        updatedAt: r?.updatedAt ?? null,
+        updatedBy: r?.updatedBy ?? null,
+        reason: r?.reason ?? null,
+      };
+    });
+  }
+
+  /** Sets a flag: audited (who, when, why) before it takes effect. */
+  async set(key: string, value: unknown, actor: string, reason: string): Promise<FlagView> {
+    if (!isFlagKey(key))
+      throw new LifelineError(
+        'FLAG_UNKNOWN',
+        `No flag ${key}; known: ${Object.keys(flagDefaults).join(', ')}`,
+      );
+    const fallback = flagDefaults[key];
+    if (
+      typeof value !== typeof fallback ||
+      (typeof value === 'number' && !(Number.isFinite(value) && value >= 0))
+    ) {
+      throw new LifelineError('FLAG_VALUE_INVALID', `${key} takes a ${typeof fallback}`);
+    }
+    const before = this.list().find((f) => f.key === key)?.value;
+    const record: FlagRecord = {
+      key,
+      value: value as FlagRecord['value'],
+      updatedAt: this.#clock(),
+      updatedBy: actor,
+      reason,
+    };
+    await this.#audit.append({
+      actor,
+      action: 'flag.set',
+      target: `flag:${key}`,
+      details: { from: before, to: record.value, reason },
+      result: 'accepted',
+    });
+    await this.#store.setFlag(record);
+    await this.refresh();
+    return this.list().find((f) => f.key === key) as FlagView;
+  }
+}
+
+/** Parses a flag value typed on a command line: true/false, a number, or text. */
+export function parseFlagValue(key: string, text: string): boolean | string | number {
+  if (!isFlagKey(key)) throw new LifelineError('FLAG_UNKNOWN', `No flag ${key}`);
+  const fallback = flagDefaults[key];
+  if (typeof fallback === 'boolean') {
+    if (text !== 'true' && text !== 'false')
+      throw new LifelineError('FLAG_VALUE_INVALID', `${key} takes true or false`);
+    return text === 'true';
+  }
+  if (typeof fallback === 'number') {
+    const n = Number(text);
+    if (!Number.isFinite(n)) throw new LifelineError('FLAG_VALUE_INVALID', `${key} takes a number`);
+    return n;
+  }
+  return text;
+}
