@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { generate } from 'otplib';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { type App, createApp } from '../src/app.ts';
@@ -25,18 +26,31 @@ export function tempDir(t: TestContext, prefix = 'lifeline-test-'): string {
   return dir;
 }
 
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object'
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Loopback listeners on ephemeral ports, silent logs, the data dir given; overrides merge in deep. */
 export function testConfig(dataDir: string, overrides: DeepPartial<Config> = {}): Config {
+  const base = {
+    environment: 'test',
+    dataDir,
+    player: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    log: { level: 'silent' },
+  };
   return loadConfig({
     env: {},
     cwd: dataDir,
-    overrides: {
-      environment: 'test',
-      dataDir,
-      player: { host: '127.0.0.1', port: 0 },
-      admin: { host: '127.0.0.1', port: 0 },
-      log: { level: 'silent' },
-      ...overrides,
-    },
+    overrides: merge(base, overrides as Record<string, unknown>) as DeepPartial<Config>,
   });
 }
 
@@ -63,6 +77,28 @@ export async function startLifeline(
 export async function addOperator(app: App, name: string, role: string): Promise<string> {
   const { token } = await app.operators.add({ name, role }, 'cli:test');
   return token;
+}
+
+/** An operator with a way to read their authenticator: `totp()` is the code for now. */
+export async function addOperatorWithTotp(
+  app: App,
+  name: string,
+  role: string,
+): Promise<{ token: string; totp: () => Promise<string>; auth: Record<string, string> }> {
+  const { token, otpauthUri } = await app.operators.add({ name, role }, 'cli:test');
+  const secret = new URL(otpauthUri).searchParams.get('secret') as string;
+  return { token, totp: () => generate({ secret }), auth: { authorization: `Bearer ${token}` } };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export async function postJson(

@@ -89,10 +89,18 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   const who = new WeakMap<FastifyRequest, Operator>();
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    who.set(
-      request,
-      await deps.operators.authenticate(header?.startsWith('Bearer ') ? header.slice(7) : undefined),
+    const operator = await deps.operators.authenticate(
+      header?.startsWith('Bearer ') ? header.slice(7) : undefined,
     );
+    who.set(request, operator);
+    // Per operator, so one runaway script cannot starve the person trying to stop it.
+    const { perSecond, burst } = deps.rateLimit;
+    const token = await deps.live.takeRateToken(`operator:${operator.id}`, perSecond, burst, deps.clock());
+    if (!token.ok) {
+      throw new LifelineError('RATE_LIMITED', undefined, {
+        details: { retryAfterSeconds: token.retryAfterMs / 1000 },
+      });
+    }
   });
   const allow = async (
     request: FastifyRequest,
