@@ -11,6 +11,7 @@ import { createApp, openStore } from '../app.ts';
 import { AuditLog, exportAudit } from '../audit/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
 import { isLifelineError } from '../errors/index.ts';
+import { parseFlagValue } from '../flags/index.ts';
 import { OperatorService } from '../operators/index.ts';
 import { roles } from '../store/index.ts';
 
@@ -129,10 +130,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         new OperatorService({ store, audit, clock: Date.now }).add({ name, role: opts.role }, cliActor()),
       );
       print(
-        `operator ${created.operator.name} (${created.operator.role}) created\ntoken (shown once): ${created.token}`,
+        [
+          `operator ${created.operator.name} (${created.operator.role}) created`,
+          `token (shown once): ${created.token}`,
+          `TOTP enrolment (shown once; add to an authenticator app): ${created.otpauthUri}`,
+        ].join('\n'),
         {
           operator: { id: created.operator.id, name: name, role: created.operator.role },
           token: created.token,
+          otpauthUri: created.otpauthUri,
         },
       );
     });
@@ -194,24 +200,152 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('kick')
-    .description('[api] kick one player (all their sessions) or one session')
-    .option('--player <playerId>')
-    .option('--session <sessionId>')
+    .description('[api] kick the sessions a selector names; --dry-run shows the plan and changes nothing')
+    .option('--player <playerId>', 'one player (all their sessions)')
+    .option('--session <sessionId>', 'one session')
+    .option('--players <ids>', 'a comma-separated list of player ids')
+    .option('--region <region>')
+    .option('--shard <shard>')
+    .option('--zone <zone>')
+    .option('--licence <licences>', 'comma-separated licences')
+    .option('--client-min <version>', 'client version at least')
+    .option('--client-max <version>', 'client version at most')
+    .option('--all', 'every session online (needs the highest approval tier)')
+    .option('--max-sessions <n>', 'refuse if more sessions match than this')
+    .option('--totp <code>', 'your TOTP code, for kicks above one session')
+    .option('--dry-run', 'plan only: count, sample, breakdown, policy')
     .requiredOption('--reason <text>', 'why; lands in the audit log and is shown to the player')
-    .action(async (opts: { player?: string; session?: string; reason: string }) => {
-      const selector = {
-        ...(opts.player ? { playerId: opts.player } : {}),
-        ...(opts.session ? { sessionId: opts.session } : {}),
+    .action(async (opts: KickOptions) => {
+      const body = (await api('POST', '/admin/v1/commands', kickBody(opts))) as KickAnswer;
+      if (body.dryRun) {
+        const p = body.plan;
+        print(
+          [
+            `dry run: ${p.count} session(s) of ${p.online} online (${(p.shareOfOnline * 100).toFixed(2)}%)`,
+            `  paying ${p.byTier.paying}, free ${p.byTier.free}`,
+            ...Object.entries(p.byShard).map(([shard, n]) => `  ${shard}\t${n}`),
+            `policy: ${body.policy.tier}: role ${body.policy.role}${body.policy.totp ? ' + TOTP' : ''}${
+              body.policy.approvals > 0 ? ` + ${body.policy.approvals} approver(s)` : ''
+            }; at most ${body.policy.cap} session(s)${body.policy.canary > 0 ? `; canary ${body.policy.canary}` : ''}`,
+          ].join('\n'),
+          body,
+        );
+        return;
+      }
+      const c = body.command;
+      print(
+        c.state === 'awaiting-approval'
+          ? `command ${c.id} awaits approval: lifeline approve ${c.id} --totp <code> (by another operator)`
+          : `command ${c.id}: ${c.state}, ${c.progress.ended} session(s) ended`,
+        body,
+      );
+    });
+
+  program
+    .command('approve <commandId>')
+    .description("[api] approve another operator's command with your own TOTP")
+    .requiredOption('--totp <code>', 'your TOTP code')
+    .action(async (id: string, opts: { totp: string }) => {
+      const body = (await api('POST', `/admin/v1/commands/${encodeURIComponent(id)}/approve`, {
+        totp: opts.totp,
+      })) as {
+        command: { id: string; state: string };
       };
-      const body = (await api('POST', '/admin/v1/commands', {
-        action: 'kick',
-        selector,
+      print(`command ${body.command.id}: ${body.command.state}`, body);
+    });
+
+  program
+    .command('halt <commandId>')
+    .description('[api] stop a command that waits or runs; sessions already ended stay ended')
+    .requiredOption('--reason <text>')
+    .action(async (id: string, opts: { reason: string }) => {
+      const body = (await api('POST', `/admin/v1/commands/${encodeURIComponent(id)}/halt`, {
         reason: opts.reason,
       })) as {
-        command: { id: string };
-        ended: number;
+        command: { id: string; state: string; progress: { ended: number } };
       };
-      print(`command ${body.command.id}: ${body.ended} session(s) ended`, body);
+      print(
+        `command ${body.command.id}: ${body.command.state} after ${body.command.progress.ended} session(s)`,
+        body,
+      );
+    });
+
+  program
+    .command('command <commandId>')
+    .description('[api] show a command: plan, policy, approvals, progress')
+    .action(async (id: string) => {
+      const body = (await api('GET', `/admin/v1/commands/${encodeURIComponent(id)}`)) as {
+        command: {
+          id: string;
+          state: string;
+          progress: { ended: number; waves: number };
+          haltReason: string | null;
+        };
+      };
+      const c = body.command;
+      print(
+        `command ${c.id}: ${c.state}, ${c.progress.ended} ended in ${c.progress.waves} wave(s)${c.haltReason ? ` (${c.haltReason})` : ''}`,
+        body,
+      );
+    });
+
+  const breaker = program.command('breaker').description('[api] the kick breaker');
+  breaker
+    .command('status')
+    .description('[api] open or closed, the cap and the kicks in the window')
+    .action(async () => {
+      const body = (await api('GET', '/admin/v1/breaker')) as {
+        breaker: { state: string; cap: number; usedInWindow: number; reason: string };
+      };
+      const b = body.breaker;
+      print(
+        `kick breaker ${b.state} (${b.reason}); ${b.usedInWindow}/${b.cap} unapproved kicks in the window`,
+        body,
+      );
+    });
+  breaker
+    .command('reset')
+    .description('[api] close the breaker (admin, with TOTP)')
+    .requiredOption('--totp <code>')
+    .requiredOption('--reason <text>')
+    .action(async (opts: { totp: string; reason: string }) => {
+      const body = (await api('POST', '/admin/v1/breaker/reset', {
+        totp: opts.totp,
+        reason: opts.reason,
+      })) as {
+        breaker: { state: string };
+      };
+      print(`kick breaker ${body.breaker.state}`, body);
+    });
+
+  const flags = program.command('flags').description('[api] feature flags and kill switches');
+  flags
+    .command('list')
+    .description('[api] every flag, its value and who set it last')
+    .action(async () => {
+      const body = (await api('GET', '/admin/v1/flags')) as {
+        flags: { key: string; value: unknown; updatedBy: string | null; reason: string | null }[];
+      };
+      print(
+        body.flags
+          .map(
+            (f) =>
+              `${f.key}\t${JSON.stringify(f.value)}${f.updatedBy ? `\t(${f.updatedBy}: ${f.reason})` : ''}`,
+          )
+          .join('\n'),
+        body,
+      );
+    });
+  flags
+    .command('set <key> <value>')
+    .description('[api] set a flag (admin); audited with your reason')
+    .requiredOption('--reason <text>')
+    .action(async (key: string, value: string, opts: { reason: string }) => {
+      const body = (await api('PUT', `/admin/v1/flags/${encodeURIComponent(key)}`, {
+        value: parseFlagValue(key, value),
+        reason: opts.reason,
+      })) as { flag: { key: string; value: unknown } };
+      print(`${body.flag.key} = ${JSON.stringify(body.flag.value)}`, body);
     });
 
   const audit = program.command('audit').description('[direct] the hash-chained audit log');
@@ -262,6 +396,75 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 1;
   }
   return exitCode;
+}
+
+interface KickOptions {
+  player?: string;
+  session?: string;
+  players?: string;
+  region?: string;
+  shard?: string;
+  zone?: string;
+  licence?: string;
+  clientMin?: string;
+  clientMax?: string;
+  all?: boolean;
+  maxSessions?: string;
+  totp?: string;
+  dryRun?: boolean;
+  reason: string;
+}
+
+interface KickAnswer {
+  dryRun?: boolean;
+  plan: {
+    count: number;
+    online: number;
+    shareOfOnline: number;
+    byTier: { paying: number; free: number };
+    byShard: Record<string, number>;
+  };
+  policy: { tier: string; role: string; totp: boolean; approvals: number; cap: number; canary: number };
+  command: { id: string; state: string; progress: { ended: number } };
+}
+
+/** Flags to the API's command body; the server does all checking, so errors keep their codes. */
+function kickBody(o: KickOptions): Record<string, unknown> {
+  const list = (v: string | undefined) =>
+    v === undefined
+      ? undefined
+      : v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
+  const selector: Record<string, unknown> = {
+    all: o.all,
+    playerId: o.player,
+    sessionId: o.session,
+    playerIds: list(o.players),
+    region: o.region,
+    shard: o.shard,
+    zone: o.zone,
+    licence: list(o.licence),
+    clientVersion:
+      o.clientMin === undefined && o.clientMax === undefined
+        ? undefined
+        : { min: o.clientMin, max: o.clientMax },
+  };
+  const maxSessions = o.maxSessions === undefined ? undefined : Number(o.maxSessions);
+  if (maxSessions !== undefined && !Number.isInteger(maxSessions)) {
+    throw new CliError('VALIDATION_FAILED', '--max-sessions takes a whole number');
+  }
+  return JSON.parse(
+    JSON.stringify({
+      action: 'kick',
+      selector,
+      reason: o.reason,
+      totp: o.totp,
+      dryRun: o.dryRun,
+      maxSessions,
+    }),
+  ) as Record<string, unknown>;
 }
 
 /** An error the CLI itself reports, in the same `code: message` shape as the API's. */

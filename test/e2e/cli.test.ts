@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { generate } from 'otplib';
 import { runCli } from '../../src/cli/index.ts';
 import { Client, login, startLifeline, tempDir } from '../helpers.ts';
 
@@ -165,4 +166,114 @@ test('`npm start` (node src/main.ts serve) serves both listeners and drains on S
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
+});
+
+test('the guarded path from the CLI: dry run, request with TOTP, approval by another admin, flags, breaker', async (t) => {
+  const running = await startLifeline(t, { overrides: { commands: { holdSeconds: 0 } } });
+  const cli = cliIn(running.dataDir, { LIFELINE_ADMIN_URL: running.adminUrl });
+  const enrol = async (name: string) => {
+    const r = await cli('operators', 'add', name, '--role', 'admin', '--json');
+    assert.match(r.json.otpauthUri, /^otpauth:\/\/totp\/Lifeline:/);
+    const secret = new URL(r.json.otpauthUri).searchParams.get('secret') as string;
+    return { token: r.json.token as string, totp: () => generate({ secret }) };
+  };
+  const alice = await enrol('alice');
+  const bob = await enrol('bob');
+  for (let i = 0; i < 60; i++) await login(running.playerUrl, `c-${i}`, 'ap', 'ap-1');
+
+  const dry = await cli(
+    'kick',
+    '--region',
+    'ap',
+    '--reason',
+    'bad patch',
+    '--dry-run',
+    '--json',
+    '--token',
+    alice.token,
+  );
+  assert.equal(dry.code, 0, dry.out);
+  assert.equal(dry.json.plan.count, 60);
+  assert.equal(dry.json.policy.approvals, 1);
+  const human = await cli(
+    'kick',
+    '--region',
+    'ap',
+    '--reason',
+    'bad patch',
+    '--dry-run',
+    '--token',
+    alice.token,
+  );
+  assert.match(human.out, /dry run: 60 session\(s\) of 60 online/);
+
+  const asked = await cli(
+    'kick',
+    '--region',
+    'ap',
+    '--reason',
+    'bad patch',
+    '--totp',
+    await alice.totp(),
+    '--json',
+    '--token',
+    alice.token,
+  );
+  assert.equal(asked.code, 0, asked.out);
+  assert.equal(asked.json.command.state, 'awaiting-approval');
+  const approved = await cli(
+    'approve',
+    asked.json.command.id,
+    '--totp',
+    await bob.totp(),
+    '--json',
+    '--token',
+    bob.token,
+  );
+  assert.equal(approved.code, 0, approved.out);
+  await running.app.commands.settle();
+  const shown = await cli('command', asked.json.command.id, '--json', '--token', alice.token);
+  assert.equal(shown.json.command.state, 'done');
+  assert.equal(shown.json.command.progress.ended, 60);
+
+  const set = await cli(
+    'flags',
+    'set',
+    'kicks.enabled',
+    'false',
+    '--reason',
+    'freeze',
+    '--json',
+    '--token',
+    alice.token,
+  );
+  assert.equal(set.code, 0, set.out);
+  const bad = await cli(
+    'flags',
+    'set',
+    'kicks.enabled',
+    'maybe',
+    '--reason',
+    'freeze',
+    '--json',
+    '--token',
+    alice.token,
+  );
+  assert.equal(bad.json.error.code, 'FLAG_VALUE_INVALID');
+  const list = await cli('flags', 'list', '--json', '--token', alice.token);
+  assert.equal(list.json.flags.find((f: any) => f.key === 'kicks.enabled').value, false);
+  const status = await cli('breaker', 'status', '--json', '--token', alice.token);
+  assert.equal(status.json.breaker.state, 'closed');
+  const reset = await cli(
+    'breaker',
+    'reset',
+    '--totp',
+    await bob.totp(),
+    '--reason',
+    'x-y',
+    '--json',
+    '--token',
+    bob.token,
+  );
+  assert.equal(reset.json.error.code, 'TOTP_REPLAYED', 'bob spent this step’s code on the approval');
 });
