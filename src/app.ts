@@ -95,7 +95,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     store,
     live,
     bus,
-    tokens,
     audit,
     events,
     operators,
@@ -110,6 +109,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (interrupted > 0) logger.warn({ interrupted }, 'halted commands a previous run left running');
   const hub = new SocketHub({
     live,
+    tokens,
     bus,
     events,
     nodeId: config.nodeId,

@@ -16,7 +16,6 @@ import type {
   Operator,
   RecordStore,
 } from '../store/index.ts';
-import type { Tokens } from '../tokens/index.ts';
 import { type PolicySettings, planFor, policyFor } from './policy.ts';
 import { describeSelector, type Selector, toFilter } from './selector.ts';
 
@@ -42,7 +41,6 @@ export interface CommandServiceDeps {
   store: RecordStore;
   live: LiveState;
   bus: Bus;
-  tokens: Tokens;
   audit: AuditLog;
   events: EventStream;
   operators: OperatorService;
@@ -340,12 +338,8 @@ export class CommandService {
           kind: 'end-session',
           sessionId: s.id,
           closeCode: closeCodes.kicked,
-          message: {
-            type: 'kicked',
-            reason: command.reason,
-            commandId: command.id,
-            resumeToken: d.tokens.issueResume((disruptions[i] as Disruption).id, now),
-          },
+          message: { type: 'kicked', reason: command.reason, commandId: command.id },
+          disruptionId: (disruptions[i] as Disruption).id,
         }),
       ),
     );

@@ -88,6 +88,12 @@ export type Directive = {
   closeCode: number;
   /** Sent to the client as JSON before the close. */
   message: Record<string, unknown>;
+  /**
+   * The disruption record this end created, if any. The node holding the socket mints the
+   * resume token from it as it tells the client: a bulk kick then spends a MAC only on
+   * sessions that are connected to hear it.
+   */
+  disruptionId?: string;
 };
 
 export interface Bus {

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { EventStream } from '../events/index.ts';
 import type { Bus, Directive, LiveSession, LiveState } from '../live/index.ts';
+import type { Tokens } from '../tokens/index.ts';
 import { closeCodes, type ServerMessage } from './protocol.ts';
 
 /** Per-socket state, kept small: a node holds tens of thousands of these. */
@@ -20,6 +21,7 @@ class Link {
 
 export interface SocketHubDeps {
   live: LiveState;
+  tokens: Tokens;
   bus: Bus;
   events: EventStream;
   nodeId: string;
@@ -132,7 +134,12 @@ export class SocketHub {
 
   #onDirective(d: Directive): void {
     const link = this.#links.get(d.sessionId);
-    if (link) this.#close(link, d.closeCode, d.message as ServerMessage);
+    if (!link) return;
+    const message =
+      d.disruptionId === undefined
+        ? d.message
+        : { ...d.message, resumeToken: this.#d.tokens.issueResume(d.disruptionId, this.#d.clock()) };
+    this.#close(link, d.closeCode, message as ServerMessage);
   }
 
   #close(link: Link, code: number, message: ServerMessage | undefined): void {

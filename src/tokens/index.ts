@@ -4,6 +4,7 @@
  * resume tokens let a kicked client come back to the same place later.
  */
 import {
+  createSecretKey,
   createHmac,
   createPrivateKey,
   createPublicKey,
@@ -59,7 +60,7 @@ export class Tokens {
   readonly settings: TokenSettings;
   readonly #keys: LoadedKey[];
   readonly #byKid: Map<string, LoadedKey>;
-  readonly #macKey: Buffer;
+  readonly #macKey: KeyObject;
 
   private constructor(settings: TokenSettings, keys: LoadedKey[]) {
     this.settings = settings;
@@ -68,13 +69,17 @@ export class Tokens {
     const current = keys[0];
     if (!current) throw new Error('Tokens need at least one key');
     // The refresh MAC key is derived from the signing key, so a key rotation rotates both.
-    this.#macKey = Buffer.from(
-      hkdfSync(
-        'sha256',
-        current.privateKey.export({ format: 'der', type: 'pkcs8' }),
-        'lifeline',
-        'opaque-token-mac',
-        32,
+    // A KeyObject, not a Buffer: Node re-imports a Buffer key on every createHmac, which made
+    // one HMAC cost ~25 µs instead of ~5 µs (measured: a 100k-session kick mints 100k tokens).
+    this.#macKey = createSecretKey(
+      Buffer.from(
+        hkdfSync(
+          'sha256',
+          current.privateKey.export({ format: 'der', type: 'pkcs8' }),
+          'lifeline',
+          'opaque-token-mac',
+          32,
+        ),
       ),
     );
   }

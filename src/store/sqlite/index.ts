@@ -131,6 +131,7 @@ export class SqliteRecordStore implements RecordStore {
   readonly path: string;
   readonly #db: DatabaseSync;
   readonly #stmts = new Map<string, StatementSync>();
+  #pendingGrants: { grant: Grant; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   constructor(path: string) {
     this.path = path;
@@ -193,6 +194,7 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async close(): Promise<void> {
+    if (this.#pendingGrants.length > 0) this.#flushGrants();
     if (this.#db.isOpen) this.#db.close();
   }
 
@@ -350,12 +352,13 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   // A disrupted session's grant ends with it: the player comes back through a restore (with a
-  // new session), never by refreshing the old one.
+  // new session), never by refreshing the old one. A command's wave revokes its grants in one
+  // set-based statement; row by row costs a JS-to-SQLite round trip per session.
   #insertDisruptions(batch: readonly Disruption[]): void {
+    const first = batch[0];
+    if (!first) return;
     const insert = this.#stmt(sql.disruptionInsert);
-    const revoke = this.#stmt(sql.grantRevokeSession);
     for (const d of batch) {
-      revoke.run(d.at, d.cause, d.sessionId);
       insert.run(
         d.id,
         d.sessionId,
@@ -369,6 +372,14 @@ export class SqliteRecordStore implements RecordStore {
         d.outcomeReason,
       );
     }
+    const oneCommand =
+      first.commandId !== null && batch.every((d) => d.commandId === first.commandId && d.at === first.at);
+    if (oneCommand) {
+      this.#stmt(sql.grantRevokeForCommand).run(first.at, first.cause, first.commandId, first.at);
+      return;
+    }
+    const revoke = this.#stmt(sql.grantRevokeSession);
+    for (const d of batch) revoke.run(d.at, d.cause, d.sessionId);
   }
 
   async listDisruptions(q: DisruptionQuery): Promise<Disruption[]> {
@@ -389,7 +400,43 @@ export class SqliteRecordStore implements RecordStore {
 
   // Grants --------------------------------------------------------------------------------------
 
-  async openGrant(g: Grant): Promise<void> {
+  /**
+   * Group commit: every grant opened in the same turn of the event loop is written in one
+   * transaction. A login storm then costs one WAL commit per batch instead of one per login
+   * (each commit rewrites whole pages of the table and its indexes); every caller still
+   * resolves only once its row is committed.
+   */
+  openGrant(g: Grant): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#pendingGrants.push({ grant: g, resolve, reject });
+    if (this.#pendingGrants.length === 1) setImmediate(() => this.#flushGrants());
+    return promise;
+  }
+
+  #flushGrants(): void {
+    const batch = this.#pendingGrants;
+    if (batch.length === 0) return;
+    this.#pendingGrants = [];
+    try {
+      this.#tx(() => {
+        for (const p of batch) this.#insertGrant(p.grant);
+      });
+    } catch {
+      // One bad row (a duplicate session id) must not fail its neighbours: retry one by one.
+      for (const p of batch) {
+        try {
+          this.#insertGrant(p.grant);
+          p.resolve();
+        } catch (single) {
+          p.reject(single);
+        }
+      }
+      return;
+    }
+    for (const p of batch) p.resolve();
+  }
+
+  #insertGrant(g: Grant): void {
     this.#stmt(sql.grantInsert).run(
       g.sessionId,
       g.playerId,

@@ -68,6 +68,9 @@ export const sql = {
   /** (revoked_at, reason, family_id) */
   grantRevokeFamily:
     'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE family_id = ? AND revoked_at IS NULL',
+  /** (revoked_at, reason, command_id, at): every grant of the sessions a command's wave at `at` disrupted */
+  grantRevokeForCommand: `UPDATE grants SET revoked_at = ?1, revoked_reason = ?2
+    WHERE revoked_at IS NULL AND session_id IN (SELECT session_id FROM disruptions WHERE command_id = ?3 AND at = ?4)`,
   /** (revoked_at, reason, session_id) */
   grantRevokeSession:
     'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE session_id = ? AND revoked_at IS NULL',
