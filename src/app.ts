@@ -123,6 +123,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     events,
     live,
     regionOf: (shard) => regions.get(shard) ?? 'unknown',
+    breakerOpen: async () => (await breaker.state()).state === 'open',
     eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
   });
 

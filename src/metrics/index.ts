@@ -17,6 +17,8 @@ export function createMetrics(deps: {
   live: LiveState;
   /** The region a shard belongs to, from the topology. */
   regionOf: (shard: string) => string;
+  /** Whether the kick breaker is open now (read from the record store at scrape time). */
+  breakerOpen: () => Promise<boolean>;
   eventLoopResolutionMs: number;
 }): Metrics {
   const registry = new Registry();
@@ -84,7 +86,31 @@ export function createMetrics(deps: {
     },
   });
 
+  new Gauge({
+    name: 'lifeline_kick_breaker_open',
+    help: '1 while the kick breaker is open and every kick is refused',
+    registers: [registry],
+    async collect() {
+      this.set((await deps.breakerOpen()) ? 1 : 0);
+    },
+  });
+  const trips = new Counter({
+    name: 'lifeline_kick_breaker_trips_total',
+    help: 'Times the kick breaker tripped on this node',
+    registers: [registry],
+  });
+  const commands = new Counter({
+    name: 'lifeline_commands_total',
+    help: 'Commands that finished, by final state (done, halted, rejected)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+
   const offs = [
+    deps.events.on('breaker.changed', (e) => {
+      if (e.state === 'open') trips.inc();
+    }),
+    deps.events.on('command.changed', (e) => commands.inc({ state: e.state })),
     deps.events.on('login', (e) => logins.inc({ outcome: e.outcome })),
     deps.events.on('refresh', (e) => refreshes.inc({ outcome: e.outcome })),
     deps.events.on('session.ended', (e) => {

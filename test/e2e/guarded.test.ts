@@ -163,6 +163,10 @@ test('a runaway script of single kicks stops at the breaker cap, and the breaker
   const status = await getJson(`${first.adminUrl}/admin/v1/breaker`, root.token);
   assert.equal(status.body.breaker.state, 'open');
   assert.equal(status.body.breaker.changedBy, 'ci-bot');
+  const metrics = await (await fetch(`${first.playerUrl}/metrics`)).text();
+  assert.match(metrics, /^lifeline_kick_breaker_open 1$/m);
+  assert.match(metrics, /^lifeline_kick_breaker_trips_total 1$/m);
+  assert.match(metrics, /^lifeline_kicks_total\{source="api"\} 50$/m);
   await first.app.close();
 
   const second = await startLifeline(t, { dataDir, overrides: fastAdmin });
