@@ -1,0 +1,150 @@
+/**
+ * The idle-socket client, alone in its process: logs players in (Lifeline only), opens one
+ * WebSocket per player, waits for each greeting, then holds them all silent until told to stop.
+ *
+ *   node bench/login/sockets.ts <lifeline|ws> <port>
+ *
+ * Commands: `login {n, prefix}`, `open {n}` (Lifeline: with the tokens of the last login),
+ * `warm {n}` (login, open and close n, so one-time costs are paid before the baseline),
+ * `status`, `stop`.
+ */
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { HttpConnection, postJsonRequest } from './http.ts';
+import { announce, serveParent } from './ipc.ts';
+
+const kind = process.argv[2];
+const port = Number(process.argv[3]);
+if ((kind !== 'lifeline' && kind !== 'ws') || !Number.isInteger(port)) {
+  console.error('usage: sockets.ts <lifeline|ws> <port>');
+  process.exit(2);
+}
+
+const LOGIN_CONCURRENCY = 64;
+const OPEN_IN_FLIGHT = 256;
+const OPEN_TIMEOUT_MS = 15_000;
+
+let tokens: string[] = [];
+const held: WebSocket[] = [];
+let closedAfterOpen = 0;
+
+/** Logs in n new players; keeps their access tokens for `open`. */
+async function login(n: number, prefix: string): Promise<Record<string, unknown>> {
+  const started = performance.now();
+  const out: string[] = new Array(n);
+  let next = 0;
+  let failed = 0;
+  let firstError: string | null = null;
+  const worker = async () => {
+    let conn: HttpConnection | undefined;
+    while (next < n) {
+      const i = next++;
+      try {
+        if (!conn?.usable) {
+          conn?.destroy();
+          conn = await HttpConnection.open(port);
+        }
+        const body = JSON.stringify({ playerId: `${prefix}-${i}`, region: 'na', shard: 'na-1' });
+        const res = await conn.request(postJsonRequest(port, '/v1/login', body));
+        if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.toString().slice(0, 200)}`);
+        out[i] = (JSON.parse(res.body.toString()) as { accessToken: string }).accessToken;
+      } catch (err) {
+        failed++;
+        firstError ??= String(err);
+        conn?.destroy();
+      }
+    }
+    conn?.destroy();
+  };
+  await Promise.all(Array.from({ length: LOGIN_CONCURRENCY }, worker));
+  tokens = out.filter((t) => typeof t === 'string');
+  return { ok: tokens.length, failed, firstError, ms: Math.round(performance.now() - started) };
+}
+
+/** Opens one socket and resolves when its first message (the greeting) arrives. */
+function openOne(token: string | undefined): Promise<WebSocket> {
+  const query = token === undefined ? '' : `?access_token=${encodeURIComponent(token)}`;
+  const path = kind === 'lifeline' ? '/v1/session' : '/';
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${path}${query}`, { perMessageDeflate: false });
+    const timer = setTimeout(() => {
+      socket.terminate();
+      reject(new Error('no greeting in time'));
+    }, OPEN_TIMEOUT_MS);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      socket.terminate();
+      reject(err);
+    };
+    socket.once('error', fail);
+    socket.once('unexpected-response', (_req, res) => fail(new Error(`upgrade refused: ${res.statusCode}`)));
+    socket.once('close', (code) => fail(new Error(`closed before the greeting (${code})`)));
+    socket.once('message', (data) => {
+      clearTimeout(timer);
+      const message = JSON.parse(String(data)) as { type?: string };
+      socket.removeAllListeners();
+      if (message.type !== 'welcome') {
+        socket.terminate();
+        reject(new Error(`first message was ${String(data).slice(0, 200)}`));
+        return;
+      }
+      // Idle from here: the only thing the bench listens for is an unexpected close.
+      socket.once('close', () => closedAfterOpen++);
+      socket.on('error', () => {});
+      resolve(socket);
+    });
+  });
+}
+
+/** Opens n sockets, at most OPEN_IN_FLIGHT at a time. */
+async function open(n: number, into: WebSocket[]): Promise<Record<string, unknown>> {
+  if (kind === 'lifeline' && tokens.length < n)
+    throw new Error(`only ${tokens.length} tokens for ${n} sockets`);
+  const started = performance.now();
+  let next = 0;
+  let failed = 0;
+  let firstError: string | null = null;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      try {
+        into.push(await openOne(kind === 'lifeline' ? tokens[i] : undefined));
+      } catch (err) {
+        failed++;
+        firstError ??= String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(OPEN_IN_FLIGHT, n) }, worker));
+  return { ok: into.length, failed, firstError, ms: Math.round(performance.now() - started) };
+}
+
+serveParent(async (cmd, message) => {
+  switch (cmd) {
+    case 'login':
+      return login(Number(message.n), String(message.prefix));
+    case 'open':
+      return open(Number(message.n), held);
+    case 'warm': {
+      const n = Number(message.n);
+      const closedBefore = closedAfterOpen;
+      if (kind === 'lifeline') await login(n, String(message.prefix));
+      const sockets: WebSocket[] = [];
+      const result = await open(n, sockets);
+      for (const s of sockets) s.close();
+      await new Promise((r) => setTimeout(r, 500));
+      closedAfterOpen = closedBefore;
+      tokens = [];
+      return result;
+    }
+    case 'status':
+      return { open: held.filter((s) => s.readyState === WebSocket.OPEN).length, closedAfterOpen };
+    case 'stop':
+      // Exiting closes every socket at once; the server sees them go.
+      process.exit(0);
+      return undefined;
+    default:
+      throw new Error(`unknown command ${cmd}`);
+  }
+}, 170_000);
+announce('ready');
