@@ -72,7 +72,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { live, bus } = await openLive({ kind: config.live.kind });
 
   const events = new EventStream();
-  const tokens = await Tokens.load(store, config.tokens, clock());
+  const tokens = await Tokens.load(store, config.tokens, clock);
   const audit = new AuditLog({ store, clock });
   const operators = new OperatorService({ store, audit, clock });
   const flags = await FlagService.open({ store, audit, clock });

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import type { KickBreaker } from '../breaker/index.ts';
@@ -8,13 +7,14 @@ import type { FlagService } from '../flags/index.ts';
 import type { Bus, LiveSession, LiveState, SessionFilter } from '../live/index.ts';
 import { may, type OperatorService } from '../operators/index.ts';
 import { closeCodes, type Topology } from '../sessions/index.ts';
-import type {
-  CommandPlan,
-  CommandPolicy,
-  CommandRecord,
-  Disruption,
-  Operator,
-  RecordStore,
+import {
+  type CommandPlan,
+  type CommandPolicy,
+  type CommandRecord,
+  type Disruption,
+  type Operator,
+  type RecordStore,
+  uuid7,
 } from '../store/index.ts';
 import { type PolicySettings, planFor, policyFor } from './policy.ts';
 import { describeSelector, type Selector, toFilter } from './selector.ts';
@@ -82,7 +82,7 @@ export class CommandService {
   async request(req: CommandRequest, operator: Operator, source: Source): Promise<RequestOutcome> {
     const d = this.#d;
     const filter = toFilter(req.selector, d.topology);
-    if (!req.dryRun && !(await d.flags.enabled('kicks.enabled'))) throw new LifelineError('KICKS_DISABLED');
+    if (!req.dryRun && !d.flags.enabled('kicks.enabled')) throw new LifelineError('KICKS_DISABLED');
     const [found, counts] = await Promise.all([
       d.live.findSessions(filter, MAX_PLAN),
       d.live.countSessions({}),
@@ -108,7 +108,7 @@ export class CommandService {
 
     const now = d.clock();
     const command: CommandRecord = {
-      id: `cmd-${randomUUID()}`,
+      id: `cmd-${uuid7(now)}`,
       action: 'kick',
       selector: { ...req.selector },
       reason: req.reason,
@@ -402,7 +402,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function disruptionFor(s: LiveSession, commandId: string, at: number): Disruption {
   return {
-    id: `dis-${randomUUID()}`,
+    id: `dis-${uuid7(at)}`,
     sessionId: s.id,
     playerId: s.playerId,
     cause: 'kick',

@@ -1,11 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntitlementSource } from '../entitlements/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import type { Credential, IdentityProvider } from '../identity/index.ts';
 import type { Bus, LiveSession, LiveState } from '../live/index.ts';
-import type { Grant, RecordStore, RestoreSnapshot } from '../store/index.ts';
+import {
+  type Grant,
+  type RecordStore,
+  type RestoreSnapshot,
+  timeOrderedBytes,
+  uuid7,
+} from '../store/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { closeCodes } from './protocol.ts';
 import { checkPlacement, type Topology } from './topology.ts';
@@ -54,11 +59,11 @@ export class SessionService {
 
   async login(input: LoginInput): Promise<SessionTokens> {
     const d = this.#d;
-    if (!(await d.flags.enabled('logins.enabled'))) {
+    if (!d.flags.enabled('logins.enabled')) {
       // Closing logins never closes sessions: refresh, sockets and rejoin carry on.
       d.events.emit('login', { outcome: 'closed' });
-      throw new LifelineError('LOGINS_CLOSED', await d.flags.text('maintenance.message'), {
-        details: { retryAfterSeconds: await d.flags.number('logins.retryAfterSeconds') },
+      throw new LifelineError('LOGINS_CLOSED', d.flags.text('maintenance.message'), {
+        details: { retryAfterSeconds: d.flags.number('logins.retryAfterSeconds') },
       });
     }
     if ((input.playerId === undefined) === (input.idToken === undefined)) {
@@ -90,9 +95,9 @@ export class SessionService {
       provisional: entitlement.provisional,
     };
     const grant: Grant = {
-      sessionId: randomUUID(),
+      sessionId: uuid7(now),
       playerId,
-      familyId: randomBytes(16).toString('base64url'),
+      familyId: timeOrderedBytes(now).toString('base64url'),
       generation: 0,
       snapshot,
       createdAt: now,

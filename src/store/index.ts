@@ -7,6 +7,7 @@ import type { RecordStore } from './port.ts';
 
 export type * from './port.ts';
 export { commandStates, disruptionCauses, disruptionOutcomes, roles } from './port.ts';
+export { timeOrderedBytes, uuid7 } from './ids.ts';
 export { SqliteRecordStore } from './sqlite/index.ts';
 
 /** Which adapter to open and where. PostgreSQL joins this union when the scale-out lands. */
