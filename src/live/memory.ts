@@ -11,7 +11,9 @@ const bump = (m: Record<string, number>, k: string, by: number): void => {
 export class MemoryLiveState implements LiveState {
   readonly kind = 'memory';
   readonly #sessions = new Map<string, LiveSession>();
-  readonly #byPlayer = new Map<string, Set<string>>();
+  // Nearly every player has one session: keep its id as a plain string and only make a Set for
+  // the few with more (a Set per player costs ~200 bytes, which the socket bench counts).
+  readonly #byPlayer = new Map<string, string | Set<string>>();
   // Counts kept as sessions come and go, so /metrics never walks every session.
   readonly #byRegion: Record<string, number> = {};
   readonly #byShard: Record<string, number> = {};
@@ -25,12 +27,11 @@ export class MemoryLiveState implements LiveState {
     const old = this.#sessions.get(s.id);
     if (old) this.#remove(old);
     this.#sessions.set(s.id, s);
-    let ids = this.#byPlayer.get(s.playerId);
-    if (!ids) {
-      ids = new Set();
-      this.#byPlayer.set(s.playerId, ids);
-    }
-    ids.add(s.id);
+    const ids = this.#byPlayer.get(s.playerId);
+    if (ids === undefined) this.#byPlayer.set(s.playerId, s.id);
+    else if (typeof ids === 'string') {
+      if (ids !== s.id) this.#byPlayer.set(s.playerId, new Set([ids, s.id]));
+    } else ids.add(s.id);
     bump(this.#byRegion, s.region, 1);
     bump(this.#byShard, s.shard, 1);
   }
@@ -38,8 +39,11 @@ export class MemoryLiveState implements LiveState {
   #remove(s: LiveSession): void {
     this.#sessions.delete(s.id);
     const ids = this.#byPlayer.get(s.playerId);
-    ids?.delete(s.id);
-    if (ids?.size === 0) this.#byPlayer.delete(s.playerId);
+    if (ids === s.id) this.#byPlayer.delete(s.playerId);
+    else if (typeof ids === 'object') {
+      ids.delete(s.id);
+      if (ids.size === 1) this.#byPlayer.set(s.playerId, ids.values().next().value as string);
+    }
     bump(this.#byRegion, s.region, -1);
     bump(this.#byShard, s.shard, -1);
   }
@@ -71,9 +75,11 @@ export class MemoryLiveState implements LiveState {
     }
     if (f.playerId !== undefined || f.playerIds !== undefined) {
       const players = f.playerId !== undefined ? [f.playerId] : (f.playerIds ?? []);
-      return players.flatMap((p) =>
-        [...(this.#byPlayer.get(p) ?? [])].flatMap((id) => this.#sessions.get(id) ?? []),
-      );
+      return players.flatMap((p) => {
+        const ids = this.#byPlayer.get(p);
+        const list = ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
+        return list.flatMap((id) => this.#sessions.get(id) ?? []);
+      });
     }
     return this.#sessions.values();
   }
