@@ -4,7 +4,7 @@ import type { KickBreaker } from '../breaker/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
-import type { Bus, LiveSession, LiveState, SessionFilter } from '../live/index.ts';
+import { type Bus, type LiveSession, type LiveState, type SessionFilter, snapshotOf } from '../live/index.ts';
 import { may, type OperatorService } from '../operators/index.ts';
 import { closeCodes, type Topology } from '../sessions/index.ts';
 import {
@@ -409,14 +409,7 @@ function disruptionFor(s: LiveSession, commandId: string, at: number): Disruptio
     commandId,
     incidentId: null,
     at,
-    snapshot: {
-      region: s.region,
-      shard: s.shard,
-      zone: s.zone,
-      clientVersion: s.clientVersion,
-      licence: s.licence,
-      provisional: s.provisional,
-    },
+    snapshot: snapshotOf(s),
     outcome: 'pending',
     outcomeReason: null,
   };

@@ -1,4 +1,17 @@
+import type { RestoreSnapshot } from '../store/index.ts';
 import type { LiveSession, SessionFilter } from './port.ts';
+
+/** The part of a live session a restore needs: where it was and what it held. */
+export function snapshotOf(s: LiveSession): RestoreSnapshot {
+  return {
+    region: s.region,
+    shard: s.shard,
+    zone: s.zone,
+    clientVersion: s.clientVersion,
+    licence: s.licence,
+    provisional: s.provisional,
+  };
+}
 
 /**
  * Compares dotted numeric versions part by part (1.10.0 > 1.9.2; 1.2 = 1.2.0). A part that is

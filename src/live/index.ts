@@ -3,7 +3,7 @@ import { MemoryBus, MemoryLiveState } from './memory.ts';
 import type { Bus, LiveState } from './port.ts';
 
 export type * from './port.ts';
-export { compareVersions, matchesFilter } from './filter.ts';
+export { compareVersions, matchesFilter, snapshotOf } from './filter.ts';
 export { MemoryBus, MemoryLiveState } from './memory.ts';
 
 export type LiveSpec = { kind: 'memory' };

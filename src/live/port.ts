@@ -3,16 +3,15 @@
  * counters). And the bus: how one node asks another to act on a socket it holds.
  */
 
-/** A session that is online now. The durable side (refresh family, snapshot) is the Grant. */
-export interface LiveSession {
+import type { RestoreSnapshot } from '../store/index.ts';
+
+/**
+ * A session that is online now: where it is and what it holds (the restore snapshot), plus who
+ * and which node. The durable side (refresh family, snapshot) is the Grant.
+ */
+export interface LiveSession extends RestoreSnapshot {
   id: string;
   playerId: string;
-  region: string;
-  shard: string;
-  zone: string | null;
-  clientVersion: string | null;
-  licence: string;
-  provisional: boolean;
   /** The gateway node that issued the session and holds its socket. */
   node: string;
   createdAt: number;

@@ -189,14 +189,9 @@ export class SessionService {
 
   #liveFrom(grant: Grant, now: number): LiveSession {
     return {
+      ...grant.snapshot,
       id: grant.sessionId,
       playerId: grant.playerId,
-      region: grant.snapshot.region,
-      shard: grant.snapshot.shard,
-      zone: grant.snapshot.zone,
-      clientVersion: grant.snapshot.clientVersion,
-      licence: grant.snapshot.licence,
-      provisional: grant.snapshot.provisional,
       node: this.#d.nodeId,
       createdAt: grant.createdAt,
       lastSeenAt: now,
