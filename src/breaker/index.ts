@@ -134,6 +134,8 @@ export class KickBreaker {
       result: 'closed',
     });
     if (!(await d.store.setBreaker(next))) throw new LifelineError('KICK_BREAKER_CLOSED');
+    // The kicks that tripped it stay counted otherwise, and the next kick would trip it again.
+    await d.live.clearKickBudget();
     d.events.emit('breaker.changed', { name: NAME, state: 'closed' });
     return next;
   }

@@ -103,8 +103,9 @@ export class CommandService {
       policy.role === 'admin' ? 'commands.kick.bulk' : 'commands.kick',
       describeSelector(req.selector),
     );
-    if (policy.totp) await d.operators.stepUp(operator, req.totp);
+    // Checked before the TOTP, so a refused kick does not spend the operator's code.
     await d.breaker.assertClosed();
+    if (policy.totp) await d.operators.stepUp(operator, req.totp);
 
     const now = d.clock();
     const command: CommandRecord = {
@@ -254,6 +255,11 @@ export class CommandService {
         }
         if ((await d.breaker.state()).state === 'open') {
           await this.#finish(current, 'halted', 'KICK_BREAKER_OPEN', 'system', ['running']);
+          return this.get(command.id);
+        }
+        // A kill switch thrown mid-command stops it before its next wave.
+        if (!d.flags.enabled('kicks.enabled')) {
+          await this.#finish(current, 'halted', 'KICKS_DISABLED', 'system', ['running']);
           return this.get(command.id);
         }
         const last = i === waves.length - 1;

@@ -13,7 +13,6 @@ export const catalog = {
   UNKNOWN_SHARD: { status: 400, message: 'The shard is not part of the region' },
   UNKNOWN_ZONE: { status: 400, message: 'The zone is not part of the region' },
   SELECTOR_EMPTY: { status: 400, message: 'A selector must name at least one field' },
-  SELECTOR_UNSUPPORTED: { status: 400, message: 'This selector is not supported for this action' },
   NOT_FOUND: { status: 404, message: 'No such route or resource' },
   // Player authentication and tokens
   CREDENTIAL_MISSING: { status: 400, message: 'Give either playerId or idToken' },
@@ -38,7 +37,10 @@ export const catalog = {
   TOTP_REQUIRED: { status: 401, message: 'This action needs a current TOTP code in "totp"' },
   TOTP_INVALID: { status: 403, message: 'The TOTP code is wrong or out of date' },
   TOTP_REPLAYED: { status: 403, message: 'This TOTP code (or an older one) was already used' },
-  TOTP_NOT_ENROLLED: { status: 403, message: 'This operator has no TOTP secret; re-enrol with the CLI' },
+  TOTP_NOT_ENROLLED: {
+    status: 403,
+    message: 'This operator has no TOTP secret; an admin must create them anew',
+  },
   SELECTOR_ALL_NOT_EXPLICIT: {
     status: 400,
     message: 'To select everyone, send {"all": true} and nothing else',

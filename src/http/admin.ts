@@ -98,7 +98,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     const token = await deps.live.takeRateToken(`operator:${operator.id}`, perSecond, burst, deps.clock());
     if (!token.ok) {
       throw new LifelineError('RATE_LIMITED', undefined, {
-        details: { retryAfterSeconds: token.retryAfterMs / 1000 },
+        details: { retryAfterSeconds: Math.max(1, Math.ceil(token.retryAfterMs / 1000)) },
       });
     }
   });
@@ -230,7 +230,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     const operator = await allow(request, 'operators.manage', `operator:${request.body.name}`);
     const created = await deps.operators.add(request.body, operator.name);
     void reply.status(201);
-    return { operator: operatorView(created.operator), token: created.token };
+    return { operator: operatorView(created.operator), token: created.token, otpauthUri: created.otpauthUri };
   });
 
   app.delete('/admin/v1/operators/:name', { schema: { params: NameParam } }, async (request) => {

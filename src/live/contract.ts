@@ -97,6 +97,29 @@ export function liveStateContract(name: string, open: OpenLive): void {
       );
     });
 
+    test('the kick window grants up to the cap, forgets old kicks, and can be cleared', async (t) => {
+      const { live } = await withLive(t);
+      assert.deepEqual(await live.claimKickBudget(3, 5, 1000, 10_000), { granted: true, used: 0 });
+      assert.deepEqual(await live.claimKickBudget(3, 5, 1000, 10_100), { granted: false, used: 3 });
+      assert.deepEqual(await live.claimKickBudget(2, 5, 1000, 10_200), { granted: true, used: 3 });
+      assert.deepEqual(
+        await live.claimKickBudget(0, 5, 1000, 11_050),
+        { granted: true, used: 2 },
+        'the first 3 left the window',
+      );
+      await live.clearKickBudget();
+      assert.deepEqual(await live.claimKickBudget(5, 5, 1000, 11_100), { granted: true, used: 0 });
+    });
+
+    test('a rate bucket gives its burst, then one token per 1/rate seconds, per key', async (t) => {
+      const { live } = await withLive(t);
+      const take = (key: string, at: number) => live.takeRateToken(key, 2, 3, at);
+      for (let i = 0; i < 3; i++) assert.equal((await take('a', 0)).ok, true);
+      assert.deepEqual(await take('a', 0), { ok: false, retryAfterMs: 500 });
+      assert.equal((await take('b', 0)).ok, true, 'another key has its own bucket');
+      assert.equal((await take('a', 500)).ok, true);
+    });
+
     test('the bus delivers a directive to the named node only', async (t) => {
       const { bus } = await withLive(t);
       const got: Record<string, Directive[]> = { n1: [], n2: [] };

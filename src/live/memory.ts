@@ -124,6 +124,10 @@ export class MemoryLiveState implements LiveState {
     return { granted: true, used };
   }
 
+  async clearKickBudget(): Promise<void> {
+    this.#kicks.length = 0;
+  }
+
   async takeRateToken(key: string, perSecond: number, burst: number, now: number) {
     const b = this.#buckets.get(key) ?? { tokens: burst, at: now };
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);

@@ -67,6 +67,9 @@ export interface LiveState {
     now: number,
   ): Promise<{ granted: boolean; used: number }>;
 
+  /** Empties the kick window: a reset breaker starts counting afresh. */
+  clearKickBudget(): Promise<void>;
+
   /**
    * A token bucket per key (an operator): takes one token if there is one. When there is none,
    * says how long until there will be.

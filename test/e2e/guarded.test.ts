@@ -198,6 +198,12 @@ test('a runaway script of single kicks stops at the breaker cap, and the breaker
   );
   assert.equal(reset.status, 200, JSON.stringify(reset.body));
   assert.equal(reset.body.breaker.state, 'closed');
+  const afterReset = await postJson(
+    `${second.adminUrl}/admin/v1/commands`,
+    { action: 'kick', selector: { sessionId: p.sessionId }, reason: 'x-2' },
+    script.auth,
+  );
+  assert.equal(afterReset.status, 200, 'a reset breaker counts afresh');
   const audit = await getJson(`${second.adminUrl}/admin/v1/audit?action=breaker.trip`, root.token);
   assert.equal(audit.body.entries.length, 1);
 });
@@ -269,6 +275,29 @@ test('kicks.enabled=false refuses kicks; logins.enabled=false turns logins away 
   assert.equal(refreshed.status, 200, 'closing logins never closes sessions');
   assert.equal(client.closeCode, undefined);
   assert.equal((await setFlag('no.such.flag', true)).status, 404);
+
+  // A command approved after the kill switch was thrown halts before its first wave.
+  const bob = await addOperatorWithTotp(app, 'bob', 'admin');
+  assert.equal((await setFlag('logins.enabled', true)).status, 200);
+  await loginMany(playerUrl, 'frozen', 60);
+  assert.equal((await setFlag('kicks.enabled', true)).status, 200);
+  const waiting = await postJson(
+    `${adminUrl}/admin/v1/commands`,
+    { action: 'kick', selector: { region: 'na' }, reason: 'before the freeze', totp: await admin.totp() },
+    admin.auth,
+  );
+  assert.equal(waiting.status, 202);
+  assert.equal((await setFlag('kicks.enabled', false)).status, 200);
+  await postJson(
+    `${adminUrl}/admin/v1/commands/${waiting.body.command.id}/approve`,
+    { totp: await bob.totp() },
+    bob.auth,
+  );
+  await app.commands.settle();
+  const frozen = await app.commands.get(waiting.body.command.id);
+  assert.equal(frozen.state, 'halted');
+  assert.equal(frozen.haltReason, 'KICKS_DISABLED');
+  assert.equal(frozen.progress.ended, 0);
   assert.equal((await setFlag('logins.enabled', 'yes')).status, 400);
 
   const audit = await getJson(`${adminUrl}/admin/v1/audit?action=flag.set`, admin.token);
@@ -282,6 +311,9 @@ test('kicks.enabled=false refuses kicks; logins.enabled=false turns logins away 
       ['flag:kicks.enabled', 'root', 'incident 42'],
       ['flag:logins.enabled', 'root', 'incident 42'],
       ['flag:maintenance.message', 'root', 'incident 42'],
+      ['flag:logins.enabled', 'root', 'incident 42'],
+      ['flag:kicks.enabled', 'root', 'incident 42'],
+      ['flag:kicks.enabled', 'root', 'incident 42'],
     ],
   );
 });
