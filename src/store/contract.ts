@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type { AuditEntry, CommandRecord, Disruption, Grant, RecordStore } from './port.ts';
+import type { AuditEntry, CommandRecord, Disruption, Grant, RecordStore, RestoreRecord } from './port.ts';
 
 export type OpenStore = () => Promise<RecordStore>;
 
@@ -45,7 +45,28 @@ function disruption(commandId: string | null, at: number, overrides: Partial<Dis
     snapshot,
     outcome: 'pending',
     outcomeReason: null,
+    restoreId: null,
+    ticketExpiresAt: null,
+    settledAt: null,
+    restoredSessionId: null,
     ...overrides,
+  };
+}
+
+function restoreRecord(id: string, source: RestoreRecord['source']): RestoreRecord {
+  return {
+    id,
+    source,
+    pacing: { mode: 'fixed', batchSize: 2, intervalMs: 1000 },
+    thresholds: { cpuPercent: 90 },
+    state: 'running',
+    requestedBy: 'alice',
+    createdAt: 1,
+    updatedAt: 1,
+    total: 0,
+    released: 0,
+    batches: 0,
+    pauseReason: null,
   };
 }
 
@@ -311,6 +332,115 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         { key: 'kicks.enabled', value: true, updatedAt: 2, updatedBy: 'b', reason: 's' },
         { key: 'maintenance.message', value: 'back soon', updatedAt: 3, updatedBy: 'b', reason: 's' },
       ]);
+    });
+
+    test("a restore owns its source's pending disruptions; an overlapping one writes nothing", async (t) => {
+      const store = await withStore(t);
+      const batch = [
+        disruption('cmd-r', 100, { snapshot: { ...snapshot, region: 'eu' } }),
+        disruption('cmd-r', 200),
+        disruption('cmd-r', 300),
+        disruption('cmd-other', 250),
+      ];
+      await store.recordDisruptions(batch);
+      const created = await store.createRestore(restoreRecord('r1', { commandId: 'cmd-r' }));
+      assert.deepEqual(created, { created: true, total: 3 });
+      assert.deepEqual(await store.createRestore(restoreRecord('r2', { from: 150, to: 400 })), {
+        created: false,
+        overlapping: 2,
+      });
+      assert.equal(await store.getRestore('r2'), null, 'the overlapping restore was not written');
+      assert.equal((await store.getRestore('r1'))?.total, 3);
+      assert.deepEqual(
+        (await store.listDisruptions({ restoreId: 'r1', region: 'eu' })).map((d) => d.at),
+        [100],
+      );
+      assert.equal(await store.queuePosition('r1', batch[2] as Disruption), 2);
+    });
+
+    test('batches ticket the oldest pending first, once; each record settles once', async (t) => {
+      const store = await withStore(t);
+      const batch = [disruption('c', 100), disruption('c', 200), disruption('c', 300)];
+      await store.recordDisruptions(batch);
+      await store.createRestore(restoreRecord('r', { commandId: 'c' }));
+      const first = await store.releaseBatch('r', 2, 1_000, 5_000);
+      assert.deepEqual(
+        first.map((d) => [d.at, d.outcome, d.ticketExpiresAt]),
+        [
+          [100, 'ticketed', 5_000],
+          [200, 'ticketed', 5_000],
+        ],
+      );
+      assert.deepEqual(
+        (await store.releaseBatch('r', 5, 1_100, 5_000)).map((d) => d.at),
+        [300],
+      );
+      assert.deepEqual(await store.releaseBatch('r', 5, 1_200, 5_000), []);
+      assert.equal((await store.getRestore('r'))?.released, 3);
+      assert.equal((await store.getRestore('r'))?.batches, 2);
+      const [a, b] = first as [Disruption, Disruption];
+      assert.equal(
+        await store.settleDisruption(a.id, ['ticketed'], {
+          outcome: 'restored',
+          reason: null,
+          at: 2_000,
+          sessionId: 'new-1',
+        }),
+        true,
+      );
+      assert.equal(
+        await store.settleDisruption(a.id, ['ticketed'], {
+          outcome: 'restored',
+          reason: null,
+          at: 2_001,
+          sessionId: 'new-2',
+        }),
+        false,
+      );
+      assert.equal((await store.getDisruption(a.id))?.restoredSessionId, 'new-1');
+      assert.equal(await store.expireTickets(4_999), 0);
+      assert.equal(await store.expireTickets(5_000), 2);
+      assert.equal((await store.getDisruption(b.id))?.outcome, 'expired');
+      assert.deepEqual(await store.restoreCounts('r'), {
+        pending: 0,
+        ticketed: 0,
+        restored: 1,
+        expired: 2,
+        refused: 0,
+      });
+    });
+
+    test('a paused restore releases nothing; state changes are compare-and-set', async (t) => {
+      const store = await withStore(t);
+      await store.recordDisruptions([disruption('c', 100)]);
+      await store.createRestore(restoreRecord('r', { commandId: 'c' }));
+      const paused = {
+        ...restoreRecord('r', { commandId: 'c' }),
+        state: 'paused' as const,
+        pauseReason: 'cpu',
+        updatedAt: 5,
+      };
+      assert.equal(await store.updateRestore(paused, ['running']), true);
+      assert.equal(await store.updateRestore({ ...paused, state: 'done' }, ['running']), false);
+      assert.deepEqual(await store.releaseBatch('r', 10, 6, 100), []);
+      assert.equal((await store.listRestores(['paused']))[0]?.pauseReason, 'cpu');
+      assert.equal((await store.getRestore('r'))?.total, 1, 'a state change keeps the counters');
+    });
+
+    test('a newer valid session of the player is found; a revoked one is not', async (t) => {
+      const store = await withStore(t);
+      await store.openGrant(grant({ playerId: 'p-9', createdAt: 500 }));
+      assert.equal(await store.hasNewerSession('p-9', 400), true);
+      assert.equal(await store.hasNewerSession('p-9', 500), false);
+      const old = grant({ playerId: 'p-8', createdAt: 900 });
+      await store.openGrant(old);
+      await store.revokeGrants([old.sessionId], 950, 'kick');
+      assert.equal(await store.hasNewerSession('p-8', 100), false);
+      await store.recordDisruptions([
+        disruption(null, 10, { sessionId: old.sessionId }),
+        disruption(null, 20, { sessionId: old.sessionId }),
+      ]);
+      assert.equal((await store.disruptionOfSession(old.sessionId))?.at, 20);
     });
 
     test('signing keys are kept newest first', async (t) => {

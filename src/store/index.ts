@@ -6,7 +6,7 @@ import { SqliteRecordStore } from './sqlite/index.ts';
 import type { RecordStore } from './port.ts';
 
 export type * from './port.ts';
-export { commandStates, disruptionCauses, disruptionOutcomes, roles } from './port.ts';
+export { commandStates, disruptionCauses, disruptionOutcomes, restoreStates, roles } from './port.ts';
 export { timeOrderedBytes, uuid7 } from './ids.ts';
 export { SqliteRecordStore } from './sqlite/index.ts';
 

@@ -44,14 +44,78 @@ export interface Disruption {
   snapshot: RestoreSnapshot;
   outcome: DisruptionOutcome;
   outcomeReason: string | null;
+  /** The restore that owns it, once one does. */
+  restoreId?: string | null;
+  /** While ticketed: when the ticket lapses and the record becomes `expired`. */
+  ticketExpiresAt?: number | null;
+  /** When it reached a final outcome. */
+  settledAt?: number | null;
+  /** The session a rejoin opened, once restored. */
+  restoredSessionId?: string | null;
 }
 
 export interface DisruptionQuery {
   commandId?: string;
   playerId?: string;
+  restoreId?: string;
   from?: number;
   to?: number;
+  region?: string;
+  shard?: string;
+  zone?: string;
+  outcome?: DisruptionOutcome;
   limit?: number;
+}
+
+/** What a restore brings back: a command's disruptions, or a time window and selector. */
+export interface RestoreSource {
+  commandId?: string;
+  from?: number;
+  to?: number;
+  selector?: { region?: string; shard?: string; zone?: string };
+}
+
+export type Pacing =
+  | { mode: 'fixed'; batchSize: number; intervalMs: number }
+  | { mode: 'adaptive'; maxRate: number };
+
+/** Auto-pause limits; an absent one is not checked. */
+export interface Thresholds {
+  cpuPercent?: number;
+  connections?: number;
+  errorRate?: number;
+  p99LatencyMs?: number;
+  eventLoopDelayMs?: number;
+  /** GET it each tick: anything but a 2xx within a second counts as unhealthy. */
+  healthUrl?: string;
+}
+
+export const restoreStates = ['running', 'paused', 'cancelled', 'done'] as const;
+export type RestoreState = (typeof restoreStates)[number];
+
+export interface RestoreRecord {
+  id: string;
+  source: RestoreSource;
+  pacing: Pacing;
+  thresholds: Thresholds;
+  state: RestoreState;
+  requestedBy: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Disruption records the restore owns. */
+  total: number;
+  /** How many it has ticketed so far: the durable checkpoint a restarted run resumes from. */
+  released: number;
+  batches: number;
+  pauseReason: string | null;
+}
+
+export interface RestoreCounts {
+  pending: number;
+  ticketed: number;
+  restored: number;
+  expired: number;
+  refused: number;
 }
 
 export const commandStates = [
@@ -230,6 +294,48 @@ export interface RecordStore {
   recordDisruptions(batch: readonly Disruption[]): Promise<void>;
   listDisruptions(query: DisruptionQuery): Promise<Disruption[]>;
   getDisruption(id: string): Promise<Disruption | null>;
+  /** The newest disruption of a session, if it has one. */
+  disruptionOfSession(sessionId: string): Promise<Disruption | null>;
+
+  /**
+   * Creates the restore and makes it the owner of every pending disruption its source names, in
+   * one transaction; unless some of those already belong to an unfinished restore, in which case
+   * it writes nothing and reports how many overlap.
+   */
+  createRestore(
+    restore: RestoreRecord,
+  ): Promise<{ created: true; total: number } | { created: false; overlapping: number }>;
+  getRestore(id: string): Promise<RestoreRecord | null>;
+  listRestores(states: readonly RestoreState[]): Promise<RestoreRecord[]>;
+  /** Compare-and-set on state, like advanceCommand. */
+  updateRestore(restore: RestoreRecord, from: readonly RestoreState[]): Promise<boolean>;
+  /**
+   * Tickets the next `size` pending disruptions of a running restore, oldest first, and counts
+   * them into its progress, in one transaction: a crash between batches loses nothing and
+   * releases nobody twice.
+   */
+  releaseBatch(restoreId: string, size: number, now: number, ticketExpiresAt: number): Promise<Disruption[]>;
+  /**
+   * Moves one disruption to a final outcome if it is in one of `from`; false (and no change)
+   * otherwise, so a record is settled once.
+   */
+  settleDisruption(
+    id: string,
+    from: readonly DisruptionOutcome[],
+    to: {
+      outcome: 'restored' | 'expired' | 'refused';
+      reason: string | null;
+      at: number;
+      sessionId?: string;
+    },
+  ): Promise<boolean>;
+  /** Tickets past their time become `expired`; returns how many. */
+  expireTickets(now: number): Promise<number>;
+  restoreCounts(restoreId: string): Promise<RestoreCounts>;
+  /** How many of the restore's pending disruptions are released before this one. */
+  queuePosition(restoreId: string, disruption: Disruption): Promise<number>;
+  /** Whether the player opened a session after `after` that is still valid. */
+  hasNewerSession(playerId: string, after: number): Promise<boolean>;
 
   openGrant(grant: Grant): Promise<void>;
   getGrant(sessionId: string): Promise<Grant | null>;

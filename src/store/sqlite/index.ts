@@ -9,11 +9,16 @@ import type {
   CommandRecord,
   CommandState,
   Disruption,
+  DisruptionOutcome,
   DisruptionQuery,
   FlagRecord,
   Grant,
   Operator,
   RecordStore,
+  RestoreCounts,
+  RestoreRecord,
+  RestoreSource,
+  RestoreState,
   RotateOutcome,
   SigningKey,
 } from '../port.ts';
@@ -103,7 +108,40 @@ function toDisruption(r: Row): Disruption {
     snapshot: JSON.parse(str(r.snapshot)) as Disruption['snapshot'],
     outcome: str(r.outcome) as Disruption['outcome'],
     outcomeReason: strOrNull(r.outcome_reason),
+    restoreId: strOrNull(r.restore_id),
+    ticketExpiresAt: numOrNull(r.ticket_expires_at),
+    settledAt: numOrNull(r.settled_at),
+    restoredSessionId: strOrNull(r.restored_session_id),
   };
+}
+
+function toRestore(r: Row): RestoreRecord {
+  return {
+    id: str(r.id),
+    source: JSON.parse(str(r.source)) as RestoreRecord['source'],
+    pacing: JSON.parse(str(r.pacing)) as RestoreRecord['pacing'],
+    thresholds: JSON.parse(str(r.thresholds)) as RestoreRecord['thresholds'],
+    state: str(r.state) as RestoreState,
+    requestedBy: str(r.requested_by),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    total: num(r.total),
+    released: num(r.released),
+    batches: num(r.batches),
+    pauseReason: strOrNull(r.pause_reason),
+  };
+}
+
+/** A restore source as the six leading parameters of the "(source)" statements. */
+function sourceParams(s: RestoreSource): (string | number | null)[] {
+  return [
+    s.commandId ?? null,
+    s.from ?? null,
+    s.to ?? null,
+    s.selector?.region ?? null,
+    s.selector?.shard ?? null,
+    s.selector?.zone ?? null,
+  ];
 }
 
 function toGrant(r: Row): Grant {
@@ -388,9 +426,128 @@ export class SqliteRecordStore implements RecordStore {
       q.playerId ?? null,
       q.from ?? null,
       q.to ?? null,
+      q.restoreId ?? null,
+      q.region ?? null,
+      q.shard ?? null,
+      q.zone ?? null,
+      q.outcome ?? null,
       q.limit ?? 1000,
     ) as Row[];
     return rows.map(toDisruption);
+  }
+
+  async disruptionOfSession(sessionId: string): Promise<Disruption | null> {
+    const r = this.#stmt(sql.disruptionOfSession).get(sessionId) as Row | undefined;
+    return r ? toDisruption(r) : null;
+  }
+
+  // Restores ------------------------------------------------------------------------------------
+
+  async createRestore(r: RestoreRecord) {
+    return this.#tx(() => {
+      const params = sourceParams(r.source);
+      const overlapping = num((this.#stmt(sql.restoreOverlap).get(...params) as Row).n);
+      if (overlapping > 0) return { created: false as const, overlapping };
+      const total = Number(this.#stmt(sql.restoreClaim).run(...params, r.id).changes);
+      this.#stmt(sql.restoreInsert).run(
+        r.id,
+        JSON.stringify(r.source),
+        JSON.stringify(r.pacing),
+        JSON.stringify(r.thresholds),
+        r.state,
+        r.requestedBy,
+        r.createdAt,
+        r.updatedAt,
+        total,
+        0,
+        0,
+        r.pauseReason,
+      );
+      return { created: true as const, total };
+    });
+  }
+
+  async getRestore(id: string): Promise<RestoreRecord | null> {
+    const r = this.#stmt(sql.restoreById).get(id) as Row | undefined;
+    return r ? toRestore(r) : null;
+  }
+
+  async listRestores(states: readonly RestoreState[]): Promise<RestoreRecord[]> {
+    return states.flatMap((s) => (this.#stmt(sql.restoresByState).all(s) as Row[]).map(toRestore));
+  }
+
+  async updateRestore(r: RestoreRecord, from: readonly RestoreState[]): Promise<boolean> {
+    return this.#tx(() => {
+      const row = this.#stmt(sql.restoreById).get(r.id) as Row | undefined;
+      if (!row || !from.includes(str(row.state) as RestoreState)) return false;
+      // released and batches are the batches' own counters; a state change never rewinds them.
+      this.#stmt(sql.restoreUpdate).run(
+        r.state,
+        r.updatedAt,
+        num(row.released),
+        num(row.batches),
+        r.pauseReason,
+        r.id,
+      );
+      return true;
+    });
+  }
+
+  async releaseBatch(
+    restoreId: string,
+    size: number,
+    now: number,
+    ticketExpiresAt: number,
+  ): Promise<Disruption[]> {
+    return this.#tx(() => {
+      const restore = this.#stmt(sql.restoreById).get(restoreId) as Row | undefined;
+      if (!restore || str(restore.state) !== 'running' || size <= 0) return [];
+      const next = (this.#stmt(sql.restoreNextPending).all(restoreId, size) as Row[]).map(toDisruption);
+      const ticket = this.#stmt(sql.disruptionTicket);
+      for (const d of next) ticket.run(ticketExpiresAt, d.id);
+      if (next.length > 0) this.#stmt(sql.restoreAddReleased).run(next.length, now, restoreId);
+      return next.map((d) => ({ ...d, outcome: 'ticketed' as const, ticketExpiresAt }));
+    });
+  }
+
+  async settleDisruption(
+    id: string,
+    from: readonly DisruptionOutcome[],
+    to: {
+      outcome: 'restored' | 'expired' | 'refused';
+      reason: string | null;
+      at: number;
+      sessionId?: string;
+    },
+  ): Promise<boolean> {
+    const changes = this.#stmt(sql.disruptionSettle).run(
+      to.outcome,
+      to.reason,
+      to.at,
+      to.sessionId ?? null,
+      id,
+      JSON.stringify(from),
+    ).changes;
+    return Number(changes) > 0;
+  }
+
+  async expireTickets(now: number): Promise<number> {
+    return Number(this.#stmt(sql.ticketsExpire).run(now).changes);
+  }
+
+  async restoreCounts(restoreId: string): Promise<RestoreCounts> {
+    const counts: RestoreCounts = { pending: 0, ticketed: 0, restored: 0, expired: 0, refused: 0 };
+    for (const r of this.#stmt(sql.restoreCounts).all(restoreId) as Row[])
+      counts[str(r.outcome) as keyof RestoreCounts] = num(r.n);
+    return counts;
+  }
+
+  async queuePosition(restoreId: string, d: Disruption): Promise<number> {
+    return num((this.#stmt(sql.restorePosition).get(restoreId, d.at, d.id) as Row).n);
+  }
+
+  async hasNewerSession(playerId: string, after: number): Promise<boolean> {
+    return this.#stmt(sql.grantNewer).get(playerId, after) !== undefined;
   }
 
   async getDisruption(id: string): Promise<Disruption | null> {

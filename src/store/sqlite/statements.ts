@@ -47,11 +47,68 @@ export const sql = {
   disruptionInsert: `INSERT INTO disruptions
     (id, session_id, player_id, cause, command_id, incident_id, at, snapshot, outcome, outcome_reason)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  /** (commandId?, playerId?, from?, to?, limit) -> rows oldest first */
+  /** (commandId?, playerId?, from?, to?, restoreId?, region?, shard?, zone?, outcome?, limit) -> rows oldest first */
   disruptionList: `SELECT * FROM disruptions
     WHERE (?1 IS NULL OR command_id = ?1) AND (?2 IS NULL OR player_id = ?2)
-      AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at <= ?4)
-    ORDER BY at, id LIMIT ?5`,
+      AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at <= ?4) AND (?5 IS NULL OR restore_id = ?5)
+      AND (?6 IS NULL OR json_extract(snapshot, '$.region') = ?6)
+      AND (?7 IS NULL OR json_extract(snapshot, '$.shard') = ?7)
+      AND (?8 IS NULL OR json_extract(snapshot, '$.zone') = ?8) AND (?9 IS NULL OR outcome = ?9)
+    ORDER BY at, id LIMIT ?10`,
+  /** (session_id) -> the newest */
+  disruptionOfSession: 'SELECT * FROM disruptions WHERE session_id = ? ORDER BY at DESC LIMIT 1',
+
+  /**
+   * The disruptions a restore source names. Every statement below that says "(source)" takes
+   * these six first: (commandId?, from?, to?, region?, shard?, zone?).
+   */
+  /** (source) -> disruptions that an unfinished restore owns and that are not settled */
+  restoreOverlap: `SELECT count(*) AS n FROM disruptions d JOIN restores r ON r.id = d.restore_id
+    WHERE (?1 IS NULL OR d.command_id = ?1) AND (?2 IS NULL OR d.at >= ?2) AND (?3 IS NULL OR d.at <= ?3)
+      AND (?4 IS NULL OR json_extract(d.snapshot, '$.region') = ?4)
+      AND (?5 IS NULL OR json_extract(d.snapshot, '$.shard') = ?5)
+      AND (?6 IS NULL OR json_extract(d.snapshot, '$.zone') = ?6)
+      AND r.state IN ('running', 'paused') AND d.outcome IN ('pending', 'ticketed')`,
+  /** (source, restoreId) -> claims the pending ones that no unfinished restore owns */
+  restoreClaim: `UPDATE disruptions SET restore_id = ?7
+    WHERE (?1 IS NULL OR command_id = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at <= ?3)
+      AND (?4 IS NULL OR json_extract(snapshot, '$.region') = ?4)
+      AND (?5 IS NULL OR json_extract(snapshot, '$.shard') = ?5)
+      AND (?6 IS NULL OR json_extract(snapshot, '$.zone') = ?6)
+      AND outcome = 'pending'
+      AND (restore_id IS NULL OR restore_id IN (SELECT id FROM restores WHERE state IN ('cancelled', 'done')))`,
+  /** (id, source, pacing, thresholds, state, requested_by, created_at, updated_at, total, released, batches, pause_reason) */
+  restoreInsert: `INSERT INTO restores (id, source, pacing, thresholds, state, requested_by, created_at, updated_at,
+      total, released, batches, pause_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  /** (id) */
+  restoreById: 'SELECT * FROM restores WHERE id = ?',
+  /** (state) */
+  restoresByState: 'SELECT * FROM restores WHERE state = ? ORDER BY created_at',
+  /** (state, updated_at, released, batches, pause_reason, id) */
+  restoreUpdate:
+    'UPDATE restores SET state = ?, updated_at = ?, released = ?, batches = ?, pause_reason = ? WHERE id = ?',
+  /** (restoreId, limit) -> the next pending ones, in release order */
+  restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = ? AND outcome = 'pending' ORDER BY at, id LIMIT ?`,
+  /** (ticket_expires_at, id) */
+  disruptionTicket: `UPDATE disruptions SET outcome = 'ticketed', ticket_expires_at = ? WHERE id = ? AND outcome = 'pending'`,
+  /** (released_add, updated_at, id) */
+  restoreAddReleased:
+    'UPDATE restores SET released = released + ?, batches = batches + 1, updated_at = ? WHERE id = ?',
+  /** (outcome, reason, settled_at, restored_session_id, id, fromJson) */
+  disruptionSettle: `UPDATE disruptions SET outcome = ?1, outcome_reason = ?2, settled_at = ?3, restored_session_id = ?4,
+      ticket_expires_at = NULL
+    WHERE id = ?5 AND outcome IN (SELECT value FROM json_each(?6))`,
+  /** (now) */
+  ticketsExpire: `UPDATE disruptions SET outcome = 'expired', outcome_reason = 'ticket-ttl', settled_at = ?1,
+      ticket_expires_at = NULL WHERE outcome = 'ticketed' AND ticket_expires_at <= ?1`,
+  /** (restoreId) -> outcome, n */
+  restoreCounts: 'SELECT outcome, count(*) AS n FROM disruptions WHERE restore_id = ? GROUP BY outcome',
+  /** (restoreId, at, id) */
+  restorePosition: `SELECT count(*) AS n FROM disruptions WHERE restore_id = ?1 AND outcome = 'pending'
+    AND (at < ?2 OR (at = ?2 AND id < ?3))`,
+  /** (player_id, after) */
+  grantNewer:
+    'SELECT 1 AS found FROM grants WHERE player_id = ? AND created_at > ? AND revoked_at IS NULL LIMIT 1',
   /** (id) */
   disruptionById: 'SELECT * FROM disruptions WHERE id = ?',
 
