@@ -16,6 +16,7 @@ import { createIdentity } from './identity/index.ts';
 import { type Bus, type LiveState, openLive } from './live/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
 import { OperatorService } from './operators/index.ts';
+import { HealthProbe, RestoreService } from './restore/index.ts';
 import { SessionService, SocketHub, shardRegions } from './sessions/index.ts';
 import { openRecordStore, type RecordStore } from './store/index.ts';
 import { Tokens } from './tokens/index.ts';
@@ -42,6 +43,7 @@ export interface App {
   readonly commands: CommandService;
   readonly breaker: KickBreaker;
   readonly flags: FlagService;
+  readonly restores: RestoreService;
   readonly hub: SocketHub;
   readonly metrics: Metrics;
   readonly player: FastifyInstance;
@@ -118,6 +120,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     heartbeatTimeoutSeconds: config.session.heartbeatTimeoutSeconds,
     idleTimeoutSeconds: config.session.idleTimeoutSeconds,
   });
+  const health = new HealthProbe(() => hub.size);
+  const restores = new RestoreService({
+    store,
+    live,
+    sessions,
+    tokens,
+    audit,
+    events,
+    operators,
+    health,
+    logger,
+    clock,
+    settings: config.restore,
+    policy: config.commands,
+  });
   const regions = shardRegions(config.topology);
   const metrics = createMetrics({
     events,
@@ -147,6 +164,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     bodyLimitBytes: config.player.bodyLimitBytes,
     trustProxy: config.player.trustProxy,
     sessions,
+    restores,
     hub,
     tokens,
     metrics,
@@ -162,10 +180,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     store,
     breaker,
     flags,
+    restores,
     rateLimit: config.admin.rateLimit,
     clock,
   });
   hub.start();
+  const resumed = await restores.recover();
+  if (resumed > 0) logger.warn({ resumed }, 'resumed restores a previous run left unfinished');
   // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
   const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
   flagPoll.unref();
@@ -183,6 +204,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     commands,
     breaker,
     flags,
+    restores,
     hub,
     metrics,
     player,
@@ -196,6 +218,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       draining = true;
       clearInterval(flagPoll);
       commands.stop();
+      await restores.stop();
+      health.stop();
       hub.stop();
       await Promise.allSettled([player.close(), admin.close()]);
       await commands.settle();

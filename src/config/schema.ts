@@ -133,6 +133,12 @@ export const configSchema = Type.Object(
         errorMessage: 'must be a list of distinct licence names',
       }),
     }),
+    restore: section({
+      ticketTtlSeconds: positiveInteger(900),
+      healthyHoldSeconds: positiveInteger(10),
+      tickMs: positiveInteger(1000),
+      waitingRetryAfterSeconds: positiveInteger(30),
+    }),
     breaker: section({
       minKicks: positiveInteger(50),
       onlinePercent: percent(0.5),

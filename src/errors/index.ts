@@ -66,6 +66,25 @@ export const catalog = {
   LOGINS_CLOSED: { status: 503, message: 'Logins are closed for maintenance; existing sessions continue' },
   FLAG_UNKNOWN: { status: 404, message: 'No such flag' },
   FLAG_VALUE_INVALID: { status: 400, message: 'The value does not fit the flag’s type' },
+  // Restore and rejoin
+  RESTORE_SOURCE_INVALID: {
+    status: 400,
+    message: 'Give either commandId, or from and to (with an optional selector)',
+  },
+  RESTORE_NOT_FOUND: { status: 404, message: 'No such restore' },
+  RESTORE_OVERLAP: {
+    status: 409,
+    message: 'Some of these disruptions already belong to an unfinished restore',
+  },
+  RESTORE_EMPTY: { status: 404, message: 'No pending disruption matches; nothing to restore' },
+  RESTORE_FINISHED: { status: 409, message: 'The restore has already finished or was cancelled' },
+  RESTORE_NOT_PAUSED: { status: 409, message: 'The restore is not paused' },
+  RESTORE_NOT_RUNNING: { status: 409, message: 'The restore is not running' },
+  COMMAND_STILL_RUNNING: {
+    status: 409,
+    message: 'The command is still waiting or running; restore it once it has ended',
+  },
+  REJOIN_REFUSED: { status: 403, message: 'This session cannot be restored' },
   // Configuration and start-up
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
   CONFIG_UNREADABLE: { status: 500, message: 'The configuration file cannot be read' },

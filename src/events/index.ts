@@ -10,6 +10,10 @@ export interface LifelineEvents {
   'session.ended': [{ cause: string; count: number; source?: string }];
   'breaker.changed': [{ name: string; state: 'open' | 'closed' }];
   'command.changed': [{ id: string; state: string; ended: number }];
+  'restore.released': [{ restoreId: string; count: number }];
+  'restore.paused': [{ restoreId: string; reason: string }];
+  'restore.rate': [{ restoreId: string; perSecond: number }];
+  rejoin: [{ outcome: 'restored' | 'waiting' | 'refused' | 'invalid'; ms: number }];
   'socket.opened': [];
   'socket.closed': [{ code: number }];
 }

@@ -5,6 +5,7 @@ import type { KickBreaker } from '../breaker/index.ts';
 import type { CommandService } from '../commands/index.ts';
 import { catalog, type ErrorCode, LifelineError } from '../errors/index.ts';
 import type { FlagService } from '../flags/index.ts';
+import type { RestoreService } from '../restore/index.ts';
 import type { LiveState } from '../live/index.ts';
 import type { OperatorService, Permission } from '../operators/index.ts';
 import type { Operator, RecordStore } from '../store/index.ts';
@@ -21,6 +22,8 @@ import {
   IdParam,
   NameParam,
   OperatorBody,
+  ReasonBody,
+  RestoreBody,
   SessionsQuery,
 } from './schemas.ts';
 
@@ -34,6 +37,7 @@ export interface AdminApiDeps {
   store: RecordStore;
   breaker: KickBreaker;
   flags: FlagService;
+  restores: RestoreService;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
 }
@@ -159,6 +163,42 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     },
   );
 
+  app.post('/admin/v1/restores', { schema: { body: RestoreBody } }, async (request, reply) => {
+    const operator = await allow(request, 'restores.read', 'restores');
+    const b = request.body;
+    const source = {
+      ...(b.commandId === undefined ? {} : { commandId: b.commandId }),
+      ...(b.from === undefined ? {} : { from: parseTime(String(b.from), 'from') }),
+      ...(b.to === undefined ? {} : { to: parseTime(String(b.to), 'to') }),
+      ...(b.selector === undefined ? {} : { selector: b.selector }),
+    };
+    if (b.dryRun) return { dryRun: true, plan: await deps.restores.plan(source) };
+    if (!b.pacing)
+      throw new LifelineError('VALIDATION_FAILED', 'A restore needs "pacing" (fixed or adaptive)');
+    const status = await deps.restores.start(
+      { source, pacing: b.pacing, thresholds: b.thresholds, totp: b.totp },
+      operator,
+    );
+    void reply.status(202);
+    return status;
+  });
+
+  app.get('/admin/v1/restores/:id', { schema: { params: IdParam } }, async (request) => {
+    await allow(request, 'restores.read', `restore:${request.params.id}`);
+    return deps.restores.status(request.params.id);
+  });
+
+  for (const verb of ['pause', 'resume', 'cancel'] as const) {
+    app.post(
+      `/admin/v1/restores/:id/${verb}`,
+      { schema: { params: IdParam, body: ReasonBody } },
+      async (request) => {
+        const operator = await allow(request, 'restores.control', `restore:${request.params.id}`);
+        return deps.restores[verb](request.params.id, operator, request.body.reason);
+      },
+    );
+  }
+
   app.get('/admin/v1/breaker', async (request) => {
     await allow(request, 'breaker.read', 'breaker:kick');
     return { breaker: await deps.breaker.status() };
@@ -195,6 +235,11 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     const disruptions = await deps.store.listDisruptions({
       commandId: q.commandId,
       playerId: q.playerId,
+      restoreId: q.restoreId,
+      region: q.region,
+      shard: q.shard,
+      zone: q.zone,
+      outcome: q.outcome,
       from: parseTime(q.from, 'from'),
       to: parseTime(q.to, 'to'),
       limit: int(q.limit, 1000, 10_000),

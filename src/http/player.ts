@@ -5,16 +5,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { errorBody, LifelineError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
+import type { RestoreService } from '../restore/index.ts';
 import type { SessionService, SocketHub } from '../sessions/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { ajvOptions, installErrorHandling, toLifelineError } from './errors.ts';
-import { LoginBody, RefreshBody, SessionTokens } from './schemas.ts';
+import { LoginBody, RefreshBody, RejoinBody, SessionTokens } from './schemas.ts';
 
 export interface PlayerApiDeps {
   logger: FastifyBaseLogger;
   bodyLimitBytes: number;
   trustProxy: boolean;
   sessions: SessionService;
+  restores: RestoreService;
   hub: SocketHub;
   tokens: Tokens;
   metrics: Metrics;
@@ -91,6 +93,21 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   );
   base.addHook('onClose', async () => {
     wss.close();
+  });
+
+  // A kicked client comes back: 200 with tokens once its batch is released, 202 with
+  // Retry-After until then, 403 REJOIN_REFUSED with the reason when it cannot.
+  app.post('/v1/rejoin', { schema: { body: RejoinBody } }, async (request, reply) => {
+    const answer = await deps.restores.rejoin(request.body.resumeToken);
+    if (answer.kind === 'restored') return { ...answer.tokens, restored: true };
+    void reply.status(202).header('retry-after', String(answer.retryAfterSeconds));
+    return {
+      waiting: true,
+      restoreId: answer.restoreId,
+      position: answer.position,
+      etaSeconds: answer.etaSeconds,
+      retryAfterSeconds: answer.retryAfterSeconds,
+    };
   });
 
   app.get('/.well-known/jwks.json', async (_request, reply) => {

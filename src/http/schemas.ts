@@ -115,6 +115,13 @@ export const AuditQuery = Type.Object(
 export const DisruptionsQuery = Type.Object(
   {
     commandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    restoreId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    region: Type.Optional(Name),
+    shard: Type.Optional(Name),
+    zone: Type.Optional(Name),
+    outcome: Type.Optional(
+      Type.Union(['pending', 'ticketed', 'restored', 'expired', 'refused'].map((o) => Type.Literal(o))),
+    ),
     playerId: Type.Optional(PlayerId),
     from: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
     to: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
@@ -142,5 +149,67 @@ export const IdParam = Type.Object(
 );
 export const NameParam = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+
+export const RejoinBody = Type.Object({ resumeToken: TokenString }, { additionalProperties: false });
+
+const Time = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 40 })]);
+
+export const RestoreSourceSchema = {
+  commandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  from: Type.Optional(Time),
+  to: Type.Optional(Time),
+  selector: Type.Optional(
+    Type.Object(
+      { region: Type.Optional(Name), shard: Type.Optional(Name), zone: Type.Optional(Name) },
+      { additionalProperties: false, minProperties: 1 },
+    ),
+  ),
+};
+
+export const RestoreBody = Type.Object(
+  {
+    ...RestoreSourceSchema,
+    dryRun: Type.Optional(Type.Boolean()),
+    totp: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+    pacing: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            mode: Type.Literal('fixed'),
+            batchSize: Type.Integer({ minimum: 1, maximum: 100_000 }),
+            intervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Object(
+          {
+            mode: Type.Literal('adaptive'),
+            maxRate: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
+    thresholds: Type.Optional(
+      Type.Object(
+        {
+          cpuPercent: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          connections: Type.Optional(Type.Integer({ minimum: 1 })),
+          errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          p99LatencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          eventLoopDelayMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          healthUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ReasonBody = Type.Object(
+  { reason: Type.String({ minLength: 3, maxLength: 500 }) },
   { additionalProperties: false },
 );

@@ -94,12 +94,27 @@ export class SessionService {
       licence: entitlement.licence,
       provisional: entitlement.provisional,
     };
+    const tokens = await this.#open(playerId, snapshot, now);
+    d.events.emit('login', { outcome: 'ok', region: input.region });
+    return tokens;
+  }
+
+  /**
+   * Opens a new session where a disrupted one was, for a rejoin: same region, shard, zone and
+   * licence, and no call to identity or entitlements (the restore snapshot is the evidence).
+   */
+  async reopen(playerId: string, snapshot: RestoreSnapshot): Promise<SessionTokens> {
+    return this.#open(playerId, snapshot, this.#d.clock());
+  }
+
+  async #open(playerId: string, snapshot: RestoreSnapshot, now: number): Promise<SessionTokens> {
+    const d = this.#d;
     const grant: Grant = {
       sessionId: uuid7(now),
       playerId,
       familyId: timeOrderedBytes(now).toString('base64url'),
-      generation: 0,
       snapshot,
+      generation: 0,
       createdAt: now,
       expiresAt: now + d.refreshTtlSeconds * 1000,
       revokedAt: null,
@@ -107,7 +122,6 @@ export class SessionService {
     };
     await d.store.openGrant(grant);
     await d.live.putSession(this.#liveFrom(grant, now));
-    d.events.emit('login', { outcome: 'ok', region: input.region });
     return this.#tokensFor(grant);
   }
 

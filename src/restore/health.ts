@@ -1,0 +1,108 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { build, type Histogram } from 'hdr-histogram-js';
+import type { Thresholds } from '../store/index.ts';
+
+/** What a restore watches, read once a tick. */
+export interface HealthReading {
+  cpuPercent: number;
+  connections: number;
+  /** Rejoins that failed (refused or errored) over all rejoins, since the last reading. */
+  errorRate: number;
+  /** The larger of rejoin p99 here and the p99 the downstream reports, in ms. */
+  p99LatencyMs: number;
+  eventLoopDelayMs: number;
+  /** null when no health URL is configured. */
+  downstreamHealthy: boolean | null;
+}
+
+/** The first threshold a reading breaks, as `name value > limit`, or null when all hold. */
+export function breach(reading: HealthReading, t: Thresholds): string | null {
+  const checks: [keyof Thresholds & keyof HealthReading, number | undefined][] = [
+    ['cpuPercent', t.cpuPercent],
+    ['connections', t.connections],
+    ['errorRate', t.errorRate],
+    ['p99LatencyMs', t.p99LatencyMs],
+    ['eventLoopDelayMs', t.eventLoopDelayMs],
+  ];
+  for (const [name, limit] of checks) {
+    const value = reading[name] as number;
+    if (limit !== undefined && value > limit) return `${name} ${round(value)} > ${limit}`;
+  }
+  if (t.healthUrl !== undefined && reading.downstreamHealthy === false)
+    return `healthUrl ${t.healthUrl} unhealthy`;
+  return null;
+}
+
+const round = (n: number): number => Math.round(n * 100) / 100;
+
+/**
+ * Samples the signals restores pace on: this process's CPU and event-loop delay, open sockets,
+ * rejoin latency and failures (fed by the rejoin path), and an optional downstream health URL
+ * that answers 2xx when healthy, optionally with JSON `{"p99Ms": n}`.
+ */
+export class HealthProbe {
+  readonly #connections: () => number;
+  readonly #latency: Histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000,
+    numberOfSignificantValueDigits: 2,
+  });
+  readonly #loop = monitorEventLoopDelay({ resolution: 10 });
+  #rejoins = 0;
+  #failures = 0;
+  #cpu = process.cpuUsage();
+  #at = performance.now();
+
+  constructor(connections: () => number) {
+    this.#connections = connections;
+    this.#loop.enable();
+  }
+
+  /** Called by the rejoin path for each answered rejoin. */
+  recordRejoin(ms: number, ok: boolean): void {
+    this.#rejoins++;
+    if (!ok) this.#failures++;
+    this.#latency.recordValue(Math.max(1, Math.round(ms)));
+  }
+
+  /** Reads every signal and starts a new window. */
+  async read(healthUrl: string | undefined): Promise<HealthReading> {
+    const now = performance.now();
+    const cpu = process.cpuUsage(this.#cpu);
+    const elapsedUs = Math.max(1, (now - this.#at) * 1000);
+    const downstream = healthUrl === undefined ? null : await probe(healthUrl);
+    const reading: HealthReading = {
+      cpuPercent: ((cpu.user + cpu.system) / elapsedUs) * 100,
+      connections: this.#connections(),
+      errorRate: this.#rejoins === 0 ? 0 : this.#failures / this.#rejoins,
+      p99LatencyMs: Math.max(
+        this.#rejoins === 0 ? 0 : this.#latency.getValueAtPercentile(99),
+        downstream?.p99Ms ?? 0,
+      ),
+      eventLoopDelayMs: this.#loop.percentile(99) / 1e6,
+      downstreamHealthy: downstream === null ? null : downstream.healthy,
+    };
+    this.#cpu = process.cpuUsage();
+    this.#at = now;
+    this.#rejoins = 0;
+    this.#failures = 0;
+    this.#latency.reset();
+    this.#loop.reset();
+    return reading;
+  }
+
+  stop(): void {
+    this.#loop.disable();
+    this.#latency.destroy();
+  }
+}
+
+async function probe(url: string): Promise<{ healthy: boolean; p99Ms: number | undefined }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    const body = (await res.json().catch(() => ({}))) as { p99Ms?: unknown };
+    return { healthy: res.ok, p99Ms: typeof body.p99Ms === 'number' ? body.p99Ms : undefined };
+  } catch {
+    return { healthy: false, p99Ms: undefined };
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * Restore: bring disrupted players back in paced batches, without losing or doubling one. The
+ * disruption ledger lives in the record store; this is the job that works through it, and the
+ * rejoin path kicked clients come back by.
+ */
+export { breach, type HealthReading, HealthProbe } from './health.ts';
+export { createPacer, type Pacer } from './pacer.ts';
+export {
+  type RejoinAnswer,
+  type RestorePlan,
+  RestoreService,
+  type RestoreServiceDeps,
+  type RestoreSettings,
+  type RestoreStatus,
+} from './service.ts';
