@@ -33,6 +33,8 @@ export interface AppOptions {
 export interface App {
   readonly config: Config;
   readonly logger: Logger;
+  /** What happened, as it happens: metrics listen here, and so may tests and drills. */
+  readonly events: EventStream;
   readonly store: RecordStore;
   readonly live: LiveState;
   readonly bus: Bus;
@@ -194,6 +196,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     config,
     logger,
+    events,
     store,
     live,
     bus,
