@@ -6,6 +6,7 @@
  *   exist only inside the server.
  */
 import { userInfo } from 'node:os';
+import { Presets, SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { createApp, openStore } from '../app.ts';
 import { AuditLog, exportAudit } from '../audit/index.ts';
@@ -348,6 +349,110 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       print(`${body.flag.key} = ${JSON.stringify(body.flag.value)}`, body);
     });
 
+  const restore = program
+    .command('restore')
+    .description('[api] bring disrupted players back in paced batches');
+  const sourceOptions = (c: Command) =>
+    c
+      .option('--command <commandId>', 'the command whose disruptions to restore')
+      .option('--from <time>', 'window start (ISO or epoch ms), with --to')
+      .option('--to <time>', 'window end (ISO or epoch ms)')
+      .option('--region <region>')
+      .option('--shard <shard>')
+      .option('--zone <zone>');
+  sourceOptions(restore.command('plan'))
+    .description('[api] counts, breakdown, players already back or owned by another restore; changes nothing')
+    .action(async (opts: SourceOptions) => {
+      const body = (await api('POST', '/admin/v1/restores', { ...restoreSource(opts), dryRun: true })) as {
+        plan: RestorePlanView;
+      };
+      const p = body.plan;
+      print(
+        [
+          `${p.total} disruption record(s); ${p.restorable} restorable now`,
+          `  outcomes: ${Object.entries(p.byOutcome)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+          `  already back (newer session): ${p.alreadyBack}; owned by another restore: ${p.overlapping}`,
+          ...Object.entries(p.byShard).map(([s, n]) => `  ${s}\t${n}`),
+        ].join('\n'),
+        body,
+      );
+    });
+  sourceOptions(restore.command('start'))
+    .description('[api] start a restore: fixed (--batch-size, --interval) or --pacing adaptive --max-rate')
+    .option('--pacing <mode>', 'fixed or adaptive', 'fixed')
+    .option('--batch-size <n>', 'fixed: sessions per batch', '200')
+    .option('--interval <duration>', 'fixed: time between batches (5s, 500ms, 1m)', '5s')
+    .option('--max-rate <n>', 'adaptive: most sessions per second')
+    .option('--max-cpu <percent>', 'auto-pause above this CPU %')
+    .option('--max-connections <n>', 'auto-pause above this many open sockets')
+    .option('--max-error-rate <ratio>', 'auto-pause above this rejoin failure ratio (0-1)')
+    .option('--max-p99 <ms>', 'auto-pause above this p99 rejoin (or downstream) latency')
+    .option('--health-url <url>', 'auto-pause while this URL does not answer 2xx')
+    .option('--totp <code>', 'your TOTP code (restores above one session)')
+    .action(async (opts: SourceOptions & StartOptions) => {
+      const body = (await api('POST', '/admin/v1/restores', {
+        ...restoreSource(opts),
+        pacing: pacingFrom(opts),
+        thresholds: thresholdsFrom(opts),
+        totp: opts.totp,
+      })) as RestoreStatusView;
+      print(
+        `restore ${body.restore.id} running: ${body.restore.total} record(s); lifeline restore status ${body.restore.id} --watch`,
+        body,
+      );
+    });
+  for (const verb of ['pause', 'resume', 'cancel'] as const) {
+    restore
+      .command(`${verb} <restoreId>`)
+      .description(`[api] ${verb} a restore`)
+      .requiredOption('--reason <text>')
+      .action(async (id: string, opts: { reason: string }) => {
+        const body = (await api('POST', `/admin/v1/restores/${encodeURIComponent(id)}/${verb}`, {
+          reason: opts.reason,
+        })) as RestoreStatusView;
+        print(`restore ${id}: ${body.restore.state}`, body);
+      });
+  }
+  restore
+    .command('status <restoreId>')
+    .description('[api] progress, rate and ETA; --watch draws a progress bar until it ends')
+    .option('--watch', 'keep polling until the restore is done or cancelled')
+    .action(async (id: string, opts: { watch?: boolean }) => {
+      const read = async () =>
+        (await api('GET', `/admin/v1/restores/${encodeURIComponent(id)}`)) as RestoreStatusView;
+      let body = await read();
+      if (opts.watch && !globals().json) {
+        const bar = new SingleBar(
+          {
+            format: 'restore |{bar}| {value}/{total} settled · {rate}/s · ETA {etaText} · {state}',
+            hideCursor: true,
+          },
+          Presets.shades_classic,
+        );
+        const settled = (b: RestoreStatusView) => b.restore.total - b.open;
+        const payload = (b: RestoreStatusView) => ({
+          rate: b.ratePerSecond.toFixed(1),
+          etaText: b.etaSeconds === null ? '—' : `${b.etaSeconds}s`,
+          state: b.restore.state + (b.restore.pauseReason ? ` (${b.restore.pauseReason})` : ''),
+        });
+        bar.start(body.restore.total, settled(body), payload(body));
+        while (body.restore.state === 'running' || body.restore.state === 'paused') {
+          await new Promise((r) => setTimeout(r, 1000));
+          body = await read();
+          bar.update(settled(body), payload(body));
+        }
+        bar.stop();
+      }
+      const c = body.counts;
+      print(
+        `restore ${id}: ${body.restore.state}${body.restore.pauseReason ? ` (${body.restore.pauseReason})` : ''}; ` +
+          `restored ${c.restored}, ticketed ${c.ticketed}, pending ${c.pending}, expired ${c.expired}, refused ${c.refused}`,
+        body,
+      );
+    });
+
   const audit = program.command('audit').description('[direct] the hash-chained audit log');
   audit
     .command('verify')
@@ -396,6 +501,93 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 1;
   }
   return exitCode;
+}
+
+interface SourceOptions {
+  command?: string;
+  from?: string;
+  to?: string;
+  region?: string;
+  shard?: string;
+  zone?: string;
+}
+
+interface StartOptions {
+  pacing: string;
+  batchSize: string;
+  interval: string;
+  maxRate?: string;
+  maxCpu?: string;
+  maxConnections?: string;
+  maxErrorRate?: string;
+  maxP99?: string;
+  healthUrl?: string;
+  totp?: string;
+}
+
+interface RestorePlanView {
+  total: number;
+  restorable: number;
+  alreadyBack: number;
+  overlapping: number;
+  byOutcome: Record<string, number>;
+  byShard: Record<string, number>;
+}
+
+interface RestoreStatusView {
+  restore: { id: string; state: string; total: number; pauseReason: string | null };
+  counts: { pending: number; ticketed: number; restored: number; expired: number; refused: number };
+  open: number;
+  ratePerSecond: number;
+  etaSeconds: number | null;
+}
+
+function restoreSource(o: SourceOptions): Record<string, unknown> {
+  const selector = { region: o.region, shard: o.shard, zone: o.zone };
+  const hasSelector = Object.values(selector).some((v) => v !== undefined);
+  return JSON.parse(
+    JSON.stringify({
+      commandId: o.command,
+      from: o.from === undefined ? undefined : parseWhen(o.from, '--from'),
+      to: o.to === undefined ? undefined : parseWhen(o.to, '--to'),
+      selector: hasSelector ? selector : undefined,
+    }),
+  ) as Record<string, unknown>;
+}
+
+/** "5s", "500ms", "2m" or plain milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m)
+    throw new CliError(
+      'VALIDATION_FAILED',
+      `--interval takes a duration like 5s, 500ms or 1m, not "${text}"`,
+    );
+  const n = Number(m[1]);
+  return Math.round(m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n);
+}
+
+function pacingFrom(o: StartOptions): Record<string, unknown> {
+  if (o.pacing === 'adaptive') {
+    if (o.maxRate === undefined)
+      throw new CliError('VALIDATION_FAILED', '--pacing adaptive needs --max-rate');
+    return { mode: 'adaptive', maxRate: Number(o.maxRate) };
+  }
+  if (o.pacing !== 'fixed') throw new CliError('VALIDATION_FAILED', '--pacing is fixed or adaptive');
+  return { mode: 'fixed', batchSize: Number(o.batchSize), intervalMs: parseDuration(o.interval) };
+}
+
+function thresholdsFrom(o: StartOptions): Record<string, unknown> {
+  const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  return JSON.parse(
+    JSON.stringify({
+      cpuPercent: n(o.maxCpu),
+      connections: n(o.maxConnections),
+      errorRate: n(o.maxErrorRate),
+      p99LatencyMs: n(o.maxP99),
+      healthUrl: o.healthUrl,
+    }),
+  ) as Record<string, unknown>;
 }
 
 interface KickOptions {

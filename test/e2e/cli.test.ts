@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { generate } from 'otplib';
 import { runCli } from '../../src/cli/index.ts';
-import { Client, login, startLifeline, tempDir } from '../helpers.ts';
+import { Client, eventually, login, startLifeline, tempDir } from '../helpers.ts';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -276,4 +276,91 @@ test('the guarded path from the CLI: dry run, request with TOTP, approval by ano
     bob.token,
   );
   assert.equal(reset.json.error.code, 'TOTP_REPLAYED', 'bob spent this step’s code on the approval');
+});
+
+test('restore from the CLI: plan, start with the seed playbook flags, status, pause, resume, cancel', async (t) => {
+  const running = await startLifeline(t, { overrides: { commands: { holdSeconds: 0 } } });
+  const cli = cliIn(running.dataDir, { LIFELINE_ADMIN_URL: running.adminUrl });
+  const enrol = async (name: string) => {
+    const r = await cli('operators', 'add', name, '--role', 'admin', '--json');
+    const secret = new URL(r.json.otpauthUri).searchParams.get('secret') as string;
+    return { token: r.json.token as string, totp: () => generate({ secret }) };
+  };
+  const alice = await enrol('alice');
+  const bob = await enrol('bob');
+  const carol = await enrol('carol');
+  for (let i = 0; i < 60; i++) await login(running.playerUrl, `r-${i}`, 'eu', 'eu-2');
+  const asked = await cli(
+    'kick',
+    '--region',
+    'eu',
+    '--reason',
+    'bad patch',
+    '--totp',
+    await alice.totp(),
+    '--json',
+    '--token',
+    alice.token,
+  );
+  await cli('approve', asked.json.command.id, '--totp', await bob.totp(), '--json', '--token', bob.token);
+  await running.app.commands.settle();
+  const commandId = asked.json.command.id as string;
+
+  const plan = await cli('restore', 'plan', '--command', commandId, '--json', '--token', carol.token);
+  assert.equal(plan.code, 0, plan.out);
+  assert.equal(plan.json.plan.restorable, 60);
+  const badInterval = await cli(
+    'restore',
+    'start',
+    '--command',
+    commandId,
+    '--interval',
+    'soon',
+    '--json',
+    '--token',
+    carol.token,
+  );
+  assert.equal(badInterval.json.error.code, 'VALIDATION_FAILED');
+  const started = await cli(
+    'restore',
+    'start',
+    '--command',
+    commandId,
+    '--batch-size',
+    '20',
+    '--interval',
+    '5s',
+    '--max-cpu',
+    '500',
+    '--totp',
+    await carol.totp(),
+    '--json',
+    '--token',
+    carol.token,
+  );
+  assert.equal(started.code, 0, started.out);
+  const id = started.json.restore.id as string;
+  const status = await eventually(async () => {
+    const s = await cli('restore', 'status', id, '--json', '--token', carol.token);
+    return s.json.counts.ticketed > 0 ? s : undefined;
+  });
+  assert.equal(status.json.restore.state, 'running');
+  assert.equal(status.json.counts.ticketed, 20, 'the first batch of 20 went out at once; the next waits 5 s');
+  const paused = await cli('restore', 'pause', id, '--reason', 'looking', '--json', '--token', carol.token);
+  assert.equal(paused.json.restore.state, 'paused');
+  const resumed = await cli('restore', 'resume', id, '--reason', 'fine', '--json', '--token', carol.token);
+  assert.equal(resumed.json.restore.state, 'running');
+  const cancelled = await cli(
+    'restore',
+    'cancel',
+    id,
+    '--reason',
+    'done here',
+    '--json',
+    '--token',
+    carol.token,
+  );
+  assert.equal(cancelled.json.restore.state, 'cancelled');
+  const human = await cli('restore', 'status', id, '--token', carol.token);
+  assert.match(human.out, /: cancelled \(done here\); restored 0, ticketed 20, pending 40/);
 });
