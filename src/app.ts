@@ -121,6 +121,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     heartbeatIntervalSeconds: config.session.heartbeatIntervalSeconds,
     heartbeatTimeoutSeconds: config.session.heartbeatTimeoutSeconds,
     idleTimeoutSeconds: config.session.idleTimeoutSeconds,
+    onSilent: (sessionId) => {
+      if (!flags.enabled('outage.declared')) return;
+      void sessions.disrupt([sessionId], 'heartbeat-loss').catch((err: unknown) => {
+        logger.error({ err, sessionId }, 'could not record a heartbeat-loss disruption');
+      });
+    },
   });
   const health = new HealthProbe(() => hub.size);
   const restores = new RestoreService({

@@ -24,6 +24,11 @@ export const flagDefaults = {
   'logins.enabled': true,
   /** Shown to players turned away while logins are closed. */
   'maintenance.message': 'Logins are paused for maintenance. You stay connected if you are in a game.',
+  /**
+   * On while an outage is declared: a socket that goes silent then ends its session with a
+   * disruption record, so the player comes back through a paced restore instead of a stampede.
+   */
+  'outage.declared': false,
   /** Seconds a client turned away should wait before trying again. */
   'logins.retryAfterSeconds': 30,
 } as const satisfies Record<string, boolean | string | number>;
@@ -121,7 +126,7 @@ export class FlagService {
     this.#evaluated = evaluated;
   }
 
-  enabled(key: 'kicks.enabled' | 'logins.enabled'): boolean {
+  enabled(key: 'kicks.enabled' | 'logins.enabled' | 'outage.declared'): boolean {
     return this.#evaluated.get(key) as boolean;
   }
 

@@ -33,6 +33,8 @@ export interface SocketHubDeps {
   heartbeatIntervalSeconds: number;
   heartbeatTimeoutSeconds: number;
   idleTimeoutSeconds: number;
+  /** Told of each socket dropped for silence (after it is closed). */
+  onSilent?: (sessionId: string) => void;
 }
 
 /**
@@ -134,7 +136,10 @@ export class SocketHub {
   #dropSilent(): void {
     const deadline = this.#d.clock() - this.#d.heartbeatTimeoutSeconds * 1000;
     for (const link of this.#links.values()) {
-      if (link.lastSeen < deadline) this.#close(link, closeCodes.heartbeatTimeout, undefined);
+      if (link.lastSeen < deadline) {
+        this.#close(link, closeCodes.heartbeatTimeout, undefined);
+        this.#d.onSilent?.(link.sessionId);
+      }
     }
   }
 

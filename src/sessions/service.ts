@@ -3,7 +3,7 @@ import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import type { Credential, IdentityProvider } from '../identity/index.ts';
-import type { Bus, LiveSession, LiveState } from '../live/index.ts';
+import { type Bus, type LiveSession, type LiveState, snapshotOf } from '../live/index.ts';
 import {
   type Grant,
   type RecordStore,
@@ -125,6 +125,33 @@ export class SessionService {
     return this.#tokensFor(grant);
   }
 
+  /**
+   * Ends sessions without the player choosing it, leaving a disruption record for each so a
+   * restore can bring them back. Returns how many were still live.
+   */
+  async disrupt(sessionIds: readonly string[], cause: 'heartbeat-loss' | 'node-loss'): Promise<number> {
+    const d = this.#d;
+    const ended = await d.live.endSessions(sessionIds);
+    if (ended.length === 0) return 0;
+    const at = d.clock();
+    await d.store.recordDisruptions(
+      ended.map((s) => ({
+        id: `dis-${uuid7(at)}`,
+        sessionId: s.id,
+        playerId: s.playerId,
+        cause,
+        commandId: null,
+        incidentId: null,
+        at,
+        snapshot: snapshotOf(s),
+        outcome: 'pending' as const,
+        outcomeReason: null,
+      })),
+    );
+    d.events.emit('session.ended', { cause, count: ended.length });
+    return ended.length;
+  }
+
   /** Rotates the refresh token. A spent one revokes its family and ends the session. */
   async refresh(refreshToken: string): Promise<SessionTokens> {
     const d = this.#d;
@@ -159,12 +186,23 @@ export class SessionService {
         await this.#endRevoked(outcome.grant.sessionId);
         throw new LifelineError('REFRESH_REUSED');
       }
-      case 'revoked':
+      case 'revoked': {
         d.events.emit('refresh', { outcome: 'invalid' });
+        // A player whose session a disruption ended, but who had no socket to hear it, learns
+        // here how to come back: the same resume token the socket would have carried.
+        const disruption = await d.store.disruptionOfSession(outcome.grant.sessionId);
+        const resume =
+          disruption && (disruption.outcome === 'pending' || disruption.outcome === 'ticketed')
+            ? { resumeToken: d.tokens.issueResume(disruption.id, d.clock()) }
+            : undefined;
         throw new LifelineError(
           'SESSION_ENDED',
           `The session has ended (${outcome.grant.revokedReason ?? 'revoked'})`,
+          {
+            ...(resume ? { details: resume } : {}),
+          },
         );
+      }
       case 'expired':
         d.events.emit('refresh', { outcome: 'invalid' });
         throw new LifelineError('TOKEN_EXPIRED', 'The refresh token has expired; log in again');

@@ -28,7 +28,7 @@ export interface RestoreSnapshot {
   provisional: boolean;
 }
 
-export const disruptionCauses = ['kick', 'node-loss', 'expired'] as const;
+export const disruptionCauses = ['kick', 'node-loss', 'expired', 'heartbeat-loss'] as const;
 export type DisruptionCause = (typeof disruptionCauses)[number];
 export const disruptionOutcomes = ['pending', 'ticketed', 'restored', 'expired', 'refused'] as const;
 export type DisruptionOutcome = (typeof disruptionOutcomes)[number];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { closeCodes } from '../../src/sessions/index.ts';
-import { Client, login, startLifeline } from '../helpers.ts';
+import { Client, eventually, login, postJson, startLifeline } from '../helpers.ts';
 
 test('a client that stops pinging is dropped after the heartbeat timeout; one that pings stays', async (t) => {
   const { playerUrl } = await startLifeline(t, {
@@ -25,4 +25,25 @@ test('a client that stops pinging is dropped after the heartbeat timeout; one th
   const back = new Client(playerUrl, quietLogin.accessToken);
   t.after(() => back.close());
   assert.equal((await back.welcomed).sessionId, quietLogin.sessionId);
+});
+
+test('while an outage is declared, a silent socket ends its session with a disruption record to restore', async (t) => {
+  const { app, playerUrl } = await startLifeline(t, {
+    overrides: { session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 2 } },
+  });
+  await app.flags.set('outage.declared', true, 'oncall', 'INC-7: auth down in eu');
+  const quiet = await login(playerUrl, 'quiet', 'eu', 'eu-2');
+  const client = new Client(playerUrl, quiet.accessToken);
+  await client.welcomed;
+  assert.equal(await client.closed, closeCodes.heartbeatTimeout);
+  const [record] = await eventually(async () => {
+    const list = await app.store.listDisruptions({ playerId: 'quiet' });
+    return list.length > 0 ? list : undefined;
+  });
+  assert.equal(record?.cause, 'heartbeat-loss');
+  assert.equal(record?.snapshot.shard, 'eu-2');
+  const refresh = await postJson(`${playerUrl}/v1/refresh`, { refreshToken: quiet.refreshToken });
+  assert.equal(refresh.body.error.code, 'SESSION_ENDED');
+  const rejoin = await postJson(`${playerUrl}/v1/rejoin`, { resumeToken: refresh.body.error.resumeToken });
+  assert.equal(rejoin.status, 202, 'it waits for a restore instead of stampeding back');
 });

@@ -70,6 +70,11 @@ test('200 players hold sockets; one is kicked, the other 199 stay; the chain ver
   const refreshed = await postJson(`${playerUrl}/v1/refresh`, { refreshToken: target.refreshToken });
   assert.equal(refreshed.status, 401);
   assert.equal(refreshed.body.error.code, 'SESSION_ENDED');
+  assert.match(
+    refreshed.body.error.resumeToken,
+    /^rs\./,
+    'a client that missed the socket message still learns how to come back',
+  );
 
   const disruptions = await getJson(`${adminUrl}/admin/v1/disruptions?commandId=${commandId}`, auditor);
   assert.equal(disruptions.status, 200);
