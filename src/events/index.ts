@@ -10,7 +10,7 @@ export interface LifelineEvents {
   'session.ended': [{ cause: string; count: number; source?: string }];
   'breaker.changed': [{ name: string; state: 'open' | 'closed' }];
   'command.changed': [{ id: string; state: string; ended: number }];
-  'restore.released': [{ restoreId: string; count: number }];
+  'restore.released': [{ restoreId: string; count: number; disruptionIds: readonly string[] }];
   'restore.paused': [{ restoreId: string; reason: string }];
   'restore.rate': [{ restoreId: string; perSecond: number }];
   rejoin: [{ outcome: 'restored' | 'waiting' | 'refused' | 'invalid'; ms: number }];

@@ -200,6 +200,7 @@ export const RestoreBody = Type.Object(
           errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
           p99LatencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
           eventLoopDelayMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          downstreamP99Ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
           healthUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://' })),
         },
         { additionalProperties: false },

@@ -8,8 +8,10 @@ export interface HealthReading {
   connections: number;
   /** Rejoins that failed (refused or errored) over all rejoins, since the last reading. */
   errorRate: number;
-  /** The larger of rejoin p99 here and the p99 the downstream reports, in ms. */
+  /** p99 of the rejoins answered here since the last reading, in ms. */
   p99LatencyMs: number;
+  /** The p99 the health URL reports, in ms; 0 when it reports none. */
+  downstreamP99Ms: number;
   eventLoopDelayMs: number;
   /** null when no health URL is configured. */
   downstreamHealthy: boolean | null;
@@ -23,6 +25,7 @@ export function breach(reading: HealthReading, t: Thresholds): string | null {
     ['errorRate', t.errorRate],
     ['p99LatencyMs', t.p99LatencyMs],
     ['eventLoopDelayMs', t.eventLoopDelayMs],
+    ['downstreamP99Ms', t.downstreamP99Ms],
   ];
   for (const [name, limit] of checks) {
     const value = reading[name] as number;
@@ -75,10 +78,8 @@ export class HealthProbe {
       cpuPercent: ((cpu.user + cpu.system) / elapsedUs) * 100,
       connections: this.#connections(),
       errorRate: this.#rejoins === 0 ? 0 : this.#failures / this.#rejoins,
-      p99LatencyMs: Math.max(
-        this.#rejoins === 0 ? 0 : this.#latency.getValueAtPercentile(99),
-        downstream?.p99Ms ?? 0,
-      ),
+      p99LatencyMs: this.#rejoins === 0 ? 0 : this.#latency.getValueAtPercentile(99),
+      downstreamP99Ms: downstream?.p99Ms ?? 0,
       eventLoopDelayMs: this.#loop.percentile(99) / 1e6,
       downstreamHealthy: downstream === null ? null : downstream.healthy,
     };

@@ -427,6 +427,7 @@ export class RestoreService {
     this.#runs.set(id, entry);
     entry.done = (async () => {
       let healthySince: number | null = null;
+      let lastSweep = 0;
       const initial = await d.store.getRestore(id);
       if (!initial) return;
       entry.pacer = createPacer(initial.pacing, d.settings.tickMs);
@@ -457,6 +458,8 @@ export class RestoreService {
           continue;
         }
         if (broken !== null) {
+          // A breach is pressure too: the run comes back from its pause at a lower rate.
+          entry.pacer.observe(true);
           await this.#transition(
             id,
             ['running'],
@@ -471,16 +474,23 @@ export class RestoreService {
         entry.pacer.observe(pressure(reading, restore.thresholds));
         d.events.emit('restore.rate', { restoreId: id, perSecond: entry.pacer.rate() });
         const now = d.clock();
-        await d.store.expireTickets(now);
-        const released = await d.store.releaseBatch(
-          id,
-          entry.pacer.batch(),
-          now,
-          now + d.settings.ticketTtlSeconds * 1000,
-        );
-        if (released.length > 0) d.events.emit('restore.released', { restoreId: id, count: released.length });
-        const counts = await d.store.restoreCounts(id);
-        if (counts.pending === 0 && counts.ticketed === 0) {
+        // Lapsed tickets are swept about once a second, not every tick: a sweep walks the index.
+        if (now - lastSweep >= 1000) {
+          await d.store.expireTickets(now);
+          lastSweep = now;
+        }
+        const asked = entry.pacer.batch();
+        const released = await d.store.releaseBatch(id, asked, now, now + d.settings.ticketTtlSeconds * 1000);
+        if (released.length > 0) {
+          d.events.emit('restore.released', {
+            restoreId: id,
+            count: released.length,
+            disruptionIds: released.map((r) => r.id),
+          });
+        }
+        // Only once the pending ones run out can the restore be finishing; until then, skip the count.
+        const counts = released.length < asked || asked === 0 ? await d.store.restoreCounts(id) : null;
+        if (counts && counts.pending === 0 && counts.ticketed === 0) {
           await d.audit.append({
             actor: 'system',
             action: 'restore.done',
@@ -522,15 +532,20 @@ export class RestoreService {
   }
 }
 
-/** Pressure for the adaptive pacer: any signal past 80% of its limit, or downstream unhealthy. */
+/**
+ * Pressure for the adaptive pacer: any signal past half its limit, or downstream unhealthy.
+ * Half, because queueing latency stays flat until load is close to capacity and then climbs
+ * steeply, and the health readings trail by a tick: acting at the limit is acting too late.
+ */
 function pressure(r: HealthReading, t: Thresholds): boolean {
-  const near = (value: number, limit: number | undefined) => limit !== undefined && value > limit * 0.8;
+  const near = (value: number, limit: number | undefined) => limit !== undefined && value > limit * 0.5;
   return (
     near(r.cpuPercent, t.cpuPercent) ||
     near(r.connections, t.connections) ||
     near(r.errorRate, t.errorRate) ||
     near(r.p99LatencyMs, t.p99LatencyMs) ||
     near(r.eventLoopDelayMs, t.eventLoopDelayMs) ||
+    near(r.downstreamP99Ms, t.downstreamP99Ms) ||
     r.downstreamHealthy === false
   );
 }

@@ -84,8 +84,11 @@ export interface Thresholds {
   cpuPercent?: number;
   connections?: number;
   errorRate?: number;
+  /** p99 of rejoins answered here, over the last tick. */
   p99LatencyMs?: number;
   eventLoopDelayMs?: number;
+  /** p99 the health URL reports as `{"p99Ms"}` (the downstream's own latency). */
+  downstreamP99Ms?: number;
   /** GET it each tick: anything but a 2xx within a second counts as unhealthy. */
   healthUrl?: string;
 }

@@ -6,7 +6,7 @@ ALTER TABLE disruptions ADD COLUMN ticket_expires_at INTEGER;
 ALTER TABLE disruptions ADD COLUMN settled_at INTEGER;
 ALTER TABLE disruptions ADD COLUMN restored_session_id TEXT;
 CREATE INDEX disruptions_restore ON disruptions (restore_id, outcome, at, id);
-CREATE INDEX disruptions_outcome ON disruptions (outcome);
+CREATE INDEX disruptions_tickets ON disruptions (outcome, ticket_expires_at);
 
 CREATE TABLE restores (
   id           TEXT PRIMARY KEY,

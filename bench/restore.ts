@@ -1,0 +1,315 @@
+/**
+ * bench:restore — paced restore of 100,000 disruption records against a downstream of capacity C.
+ *
+ * The downstream (bench/restore/downstream.ts) runs in its own process: C joins per second, with
+ * latency rising as load nears C. Clients come back the moment their batch is released: each
+ * redeems its ticket over HTTP (POST /v1/rejoin), at a random point of its batch's interval as
+ * Retry-After spreads real clients, and then joins the downstream. Three pacings run
+ * in one run, one after the other, on the same records:
+ *   1. the seed playbook's fixed 200 per 5 s,
+ *   2. fixed pacing hand-tuned to 90% of C,
+ *   3. adaptive (AIMD) with a ceiling of 2 × C and the downstream's p99 SLO as its threshold.
+ * Each runs for a bounded window; the time to restore all 100,000 is projected from the rate it
+ * sustained over the last part of its window (a 200-per-5-s restore of 100k takes 42 minutes,
+ * which no bench should wait for). Prints share of C, downstream p99 and seconds over the SLO.
+ *
+ *   npm run bench:restore [-- --records 100000 --capacity 800 --window 30]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { generate } from 'otplib';
+import pino from 'pino';
+import { type App, createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config/index.ts';
+import type { Disruption, Pacing } from '../src/store/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '100000' },
+    capacity: { type: 'string', default: '800' },
+    window: { type: 'string', default: '30' },
+    'seed-window': { type: 'string', default: '15' },
+  },
+});
+const RECORDS = Number(values.records);
+const C = Number(values.capacity);
+const WINDOW_S = Number(values.window);
+const SLO_MS = 100;
+const slots = 8;
+const serviceMs = (slots * 1000) / C;
+
+const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-restore-'));
+let downstream: ChildProcess | undefined;
+let clientProcess: ChildProcess | undefined;
+const cleanup = () => {
+  downstream?.kill('SIGKILL');
+  clientProcess?.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+};
+process.on('exit', cleanup);
+
+async function startDownstream(): Promise<string> {
+  downstream = spawn(
+    process.execPath,
+    [
+      join(import.meta.dirname, 'restore/downstream.ts'),
+      '--slots',
+      String(slots),
+      '--service-ms',
+      String(serviceMs),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
+  const line = await new Promise<string>((resolve) =>
+    createInterface({ input: downstream?.stdout as NodeJS.ReadableStream }).once('line', resolve),
+  );
+  return `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
+}
+
+async function seed(app: App): Promise<string> {
+  const now = Date.now();
+  const commandId = 'cmd-bench-restore';
+  const disruptions: Disruption[] = Array.from({ length: RECORDS }, (_, i) => ({
+    id: `dis-${String(i).padStart(7, '0')}`,
+    sessionId: `s-${i}`,
+    playerId: `p-${i}`,
+    cause: 'kick',
+    commandId,
+    incidentId: null,
+    at: now,
+    snapshot: {
+      region: 'na',
+      shard: `na-${(i % 3) + 1}`,
+      zone: null,
+      clientVersion: null,
+      licence: 'standard',
+      provisional: false,
+    },
+    outcome: 'pending',
+    outcomeReason: null,
+  }));
+  await app.store.recordCommand(
+    {
+      id: commandId,
+      action: 'kick',
+      selector: { all: true },
+      reason: 'bench',
+      requestedBy: 'bench',
+      requestedAt: now,
+      state: 'done',
+      plan: {
+        count: RECORDS,
+        sample: [],
+        byRegion: {},
+        byShard: {},
+        byLicence: {},
+        byTier: { paying: RECORDS, free: 0 },
+        online: RECORDS,
+        shareOfOnline: 1,
+      },
+      policy: {
+        tier: 'all',
+        role: 'admin',
+        totp: true,
+        approvals: 1,
+        cap: RECORDS,
+        tolerance: 0,
+        canary: 0,
+        holdMs: 0,
+      },
+      approvals: [],
+      expiresAt: null,
+      progress: { ended: RECORDS, waves: 1 },
+      haltReason: null,
+      finishedAt: now,
+    },
+    disruptions,
+  );
+  return commandId;
+}
+
+interface ModeResult {
+  name: string;
+  windowSeconds: number;
+  restored: number;
+  sustainedPerSecond: number;
+  shareOfC: number;
+  projectedSecondsFor100k: number;
+  downstreamP99Ms: number;
+  secondsOverSlo: number;
+  rejoinErrors: number;
+}
+
+async function runMode(
+  app: App,
+  clients: ChildProcess,
+  downstreamUrl: string,
+  commandId: string,
+  name: string,
+  pacing: Pacing,
+  windowS: number,
+  who: string,
+): Promise<ModeResult> {
+  const { otpauthUri } = await app.operators.add({ name: who, role: 'admin' }, 'bench');
+  const operator = (await app.store.findOperator({ name: who })) as NonNullable<
+    Awaited<ReturnType<typeof app.store.findOperator>>
+  >;
+  const secret = new URL(otpauthUri).searchParams.get('secret') as string;
+  // Clients told to come back by Retry-After arrive spread over the batch's interval, not in
+  // the same millisecond (that spread is what Retry-After's jitter is for).
+  const spreadMs = pacing.mode === 'fixed' ? pacing.intervalMs : config.restore.tickMs;
+  const off = app.events.on('restore.released', (e) => {
+    const now = Date.now();
+    clients.send({ tokens: e.disruptionIds.map((id) => app.tokens.issueResume(id, now)), spreadMs });
+  });
+  const report = () =>
+    new Promise<{ restored: number; errors: number }>((resolve) => {
+      clients.once('message', (m) => resolve(m as { restored: number; errors: number }));
+      clients.send({ report: true });
+    });
+  const perSecond: number[] = [];
+  const base = await report();
+  await fetch(`${downstreamUrl}/stats`).then((r) => r.arrayBuffer());
+  const status = await app.restores.start(
+    {
+      source: { commandId },
+      pacing,
+      thresholds: { downstreamP99Ms: SLO_MS, healthUrl: `${downstreamUrl}/health` },
+      totp: await generate({ secret }),
+    },
+    operator,
+  );
+  let previous = base.restored;
+  for (let s = 0; s < windowS; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = (await report()).restored;
+    if (process.env.BENCH_TRACE) {
+      const st = await app.restores.status(status.restore.id);
+      console.log(
+        `  ${name} t=${s + 1}s restored/s=${now - previous} rate=${st.ratePerSecond.toFixed(0)} ${st.restore.state} ${st.restore.pauseReason ?? ''}`,
+      );
+    }
+    perSecond.push(now - previous);
+    previous = now;
+  }
+  await app.restores.cancel(status.restore.id, operator, 'bench window over');
+  off();
+  await new Promise((r) => setTimeout(r, Math.min(spreadMs, 5000) + 500));
+  const end = await report();
+  const restored = end.restored - base.restored;
+  const errors = end.errors - base.errors;
+  const seconds = (await (await fetch(`${downstreamUrl}/stats`)).json()) as { joins: number; p99: number }[];
+  // Sustained: the last half of the window, after any ramp-up.
+  const tail = perSecond.slice(Math.floor(perSecond.length / 2));
+  const sustained = tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);
+  const p99s = seconds
+    .filter((x) => x.joins > 0)
+    .map((x) => x.p99)
+    .sort((a, b) => a - b);
+  return {
+    name,
+    windowSeconds: windowS,
+    restored,
+    sustainedPerSecond: Math.round(sustained * 10) / 10,
+    shareOfC: Math.round((sustained / C) * 1000) / 1000,
+    projectedSecondsFor100k: Math.round(100_000 / Math.max(sustained, 0.001)),
+    downstreamP99Ms: Math.round((p99s[Math.floor(p99s.length * 0.99)] ?? p99s.at(-1) ?? 0) * 10) / 10,
+    secondsOverSlo: seconds.filter((x) => x.p99 > SLO_MS).length,
+    rejoinErrors: errors,
+  };
+}
+
+const config = loadConfig({
+  env: {},
+  cwd: dir,
+  overrides: {
+    environment: 'test',
+    dataDir: dir,
+    player: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    log: { level: 'silent' },
+    restore: { tickMs: 250, healthyHoldSeconds: 2 },
+  },
+});
+const app = await createApp({ config, logger: pino({ level: 'silent' }) });
+try {
+  const { playerUrl } = await app.listen();
+  const downstreamUrl = await startDownstream();
+  clientProcess = spawn(
+    process.execPath,
+    [join(import.meta.dirname, 'restore/clients.ts'), playerUrl, downstreamUrl],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const clients = clientProcess;
+  console.log(
+    `bench:restore ${new Date().toISOString()} on ${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}`,
+  );
+  console.log(
+    `${RECORDS} disruption records; downstream capacity C = ${C}/s (${slots} slots × ${serviceMs} ms), p99 SLO ${SLO_MS} ms`,
+  );
+  const t0 = performance.now();
+  const commandId = await seed(app);
+  console.log(`seeded in ${Math.round(performance.now() - t0)} ms`);
+  const tuned = Math.round(C * 0.9);
+  const results = [
+    await runMode(
+      app,
+      clients,
+      downstreamUrl,
+      commandId,
+      'fixed 200 / 5 s (seed playbook)',
+      { mode: 'fixed', batchSize: 200, intervalMs: 5000 },
+      Number(values['seed-window']),
+      'op-seed',
+    ),
+    await runMode(
+      app,
+      clients,
+      downstreamUrl,
+      commandId,
+      `fixed ${Math.round(tuned / 4)} / 250 ms (hand-tuned, 90% of C)`,
+      { mode: 'fixed', batchSize: Math.round(tuned / 4), intervalMs: 250 },
+      WINDOW_S,
+      'op-tuned',
+    ),
+    await runMode(
+      app,
+      clients,
+      downstreamUrl,
+      commandId,
+      `adaptive AIMD, max ${2 * C}/s`,
+      { mode: 'adaptive', maxRate: 2 * C },
+      WINDOW_S,
+      'op-adaptive',
+    ),
+  ];
+  console.log('');
+  console.log(
+    'pacing                                         restored  sustained/s  share of C  projected 100k  downstream p99  s over SLO  rejoin errors',
+  );
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(46)} ${String(r.restored).padStart(8)}  ${String(r.sustainedPerSecond).padStart(11)}  ${`${(r.shareOfC * 100).toFixed(1)}%`.padStart(10)}  ${`${r.projectedSecondsFor100k} s`.padStart(14)}  ${`${r.downstreamP99Ms} ms`.padStart(14)}  ${String(r.secondsOverSlo).padStart(10)}  ${String(r.rejoinErrors).padStart(13)}`,
+    );
+  }
+  const adaptive = results[2] as ModeResult;
+  console.log(
+    `\ntarget: adaptive ≥ 90% of C with p99 inside the SLO: ${adaptive.shareOfC >= 0.9 && adaptive.downstreamP99Ms <= SLO_MS ? 'MET' : 'MISSED'} (${(adaptive.shareOfC * 100).toFixed(1)}%, p99 ${adaptive.downstreamP99Ms} ms)`,
+  );
+  mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
+  writeFileSync(
+    join(import.meta.dirname, 'out', 'restore.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), records: RECORDS, capacity: C, sloMs: SLO_MS, results }, null, 2)}\n`,
+  );
+} finally {
+  await app.close();
+  cleanup();
+}
