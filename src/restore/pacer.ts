@@ -18,6 +18,8 @@ export interface Pacer {
   rate(): number;
   /** Told after each tick whether downstream showed pressure. */
   observe(pressure: boolean): void;
+  /** A threshold was breached: cut hard (halve), whatever the hold. */
+  brake(): void;
 }
 
 export const aimd = {
@@ -37,6 +39,7 @@ export function createPacer(pacing: Pacing, tickMs: number): Pacer {
       intervalMs: () => pacing.intervalMs,
       rate: () => (pacing.batchSize * 1000) / pacing.intervalMs,
       observe: () => {},
+      brake: () => {},
     };
   }
   const max = pacing.maxRate;
@@ -54,6 +57,11 @@ export function createPacer(pacing: Pacing, tickMs: number): Pacer {
     },
     intervalMs: () => tickMs,
     rate: () => rate,
+    brake() {
+      slowStart = false;
+      rate = Math.max(1, rate / 2);
+      holdMs = aimd.holdAfterDecreaseMs;
+    },
     observe(pressure) {
       if (holdMs > 0) {
         holdMs -= tickMs;

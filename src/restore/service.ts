@@ -428,6 +428,7 @@ export class RestoreService {
     entry.done = (async () => {
       let healthySince: number | null = null;
       let lastSweep = 0;
+      let breaches = 0;
       const initial = await d.store.getRestore(id);
       if (!initial) return;
       entry.pacer = createPacer(initial.pacing, d.settings.tickMs);
@@ -457,8 +458,11 @@ export class RestoreService {
           await sleep(d.settings.tickMs);
           continue;
         }
-        if (broken !== null) {
-          // A breach is pressure too: the run comes back from its pause at a lower rate.
+        // Fixed pacing has no other defence, so it pauses at the first breach. An adaptive run
+        // first answers a breach by cutting its rate, and pauses only if the next reading still
+        // breaches: one reading over the limit is usually its own overshoot, already corrected.
+        breaches = broken === null ? 0 : breaches + 1;
+        if (broken !== null && (restore.pacing.mode === 'fixed' || breaches >= 2)) {
           entry.pacer.observe(true);
           await this.#transition(
             id,
@@ -469,9 +473,11 @@ export class RestoreService {
             'restore.pause',
             'RESTORE_NOT_RUNNING',
           );
+          breaches = 0;
           continue;
         }
-        entry.pacer.observe(pressure(reading, restore.thresholds));
+        if (broken !== null) entry.pacer.brake();
+        else entry.pacer.observe(pressure(reading, restore.thresholds));
         d.events.emit('restore.rate', { restoreId: id, perSecond: entry.pacer.rate() });
         const now = d.clock();
         // Lapsed tickets are swept about once a second, not every tick: a sweep walks the index.
@@ -534,7 +540,7 @@ export class RestoreService {
 
 /**
  * Pressure for the adaptive pacer: any signal past half its limit, or downstream unhealthy.
- * Half, because queueing latency stays flat until load is close to capacity and then climbs
+ * Short of the limit, because queueing latency stays flat until load is close to capacity and then climbs
  * steeply, and the health readings trail by a tick: acting at the limit is acting too late.
  */
 function pressure(r: HealthReading, t: Thresholds): boolean {
