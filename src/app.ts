@@ -68,14 +68,14 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   // Adapters: chosen here from config, and nowhere else.
   const identity = createIdentity(config.identity, config.environment);
-  const entitlements = createEntitlements({
-    ...config.entitlements,
-    licences: { ...config.entitlements.licences },
-  });
   const store = await openStore(config);
   const { live, bus } = await openLive({ kind: config.live.kind });
-
   const events = new EventStream();
+  const entitlements = createEntitlements(
+    { ...config.entitlements, licences: { ...config.entitlements.licences } },
+    { store, events, clock },
+  );
+
   const tokens = await Tokens.load(store, config.tokens, clock);
   const audit = new AuditLog({ store, clock });
   const operators = new OperatorService({ store, audit, clock });
@@ -193,6 +193,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     clock,
   });
   hub.start();
+  entitlements.start?.();
+  events.on('entitlement.verified', (e) => {
+    void sessions.confirmEntitlement(e.playerId, e.licence).catch(() => {});
+  });
   const resumed = await restores.recover();
   if (resumed > 0) logger.warn({ resumed }, 'resumed restores a previous run left unfinished');
   // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
@@ -229,6 +233,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       commands.stop();
       await restores.stop();
       health.stop();
+      entitlements.stop?.();
       hub.stop();
       await Promise.allSettled([player.close(), admin.close()]);
       await commands.settle();

@@ -55,7 +55,21 @@ test('with no file and no variables, the defaults apply and paths resolve agains
     idleTimeoutSeconds: 900,
   });
   assert.deepEqual(config.identity, { provider: 'dev', http: { url: '', timeoutMs: 2000 } });
-  assert.deepEqual(config.entitlements, { source: 'static', defaultLicence: 'standard', licences: {} });
+  assert.deepEqual(config.entitlements, {
+    source: 'static',
+    defaultLicence: 'standard',
+    licences: {},
+    http: {
+      url: '',
+      timeoutMs: 1500,
+      lkgMaxAgeSeconds: 2_592_000,
+      failOpen: false,
+      breakerFailures: 5,
+      halfOpenAfterMs: 5000,
+      halfOpenCalls: 5,
+      reverifyPerSecond: 20,
+    },
+  });
   assert.deepEqual(Object.keys(config.topology.regions), ['na', 'eu', 'ap']);
   assert.deepEqual(config.topology.regions['eu'], {
     shards: ['eu-1', 'eu-2', 'eu-3'],

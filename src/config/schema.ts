@@ -165,7 +165,17 @@ export const configSchema = Type.Object(
       }),
     }),
     entitlements: section({
-      source: oneOf(['static'], 'static'),
+      source: oneOf(['static', 'http'], 'static'),
+      http: section({
+        url: Type.String({ default: '', errorMessage: 'must be a string' }),
+        timeoutMs: positiveInteger(1500),
+        lkgMaxAgeSeconds: positiveInteger(2_592_000),
+        failOpen: Type.Boolean({ default: false, errorMessage: 'must be true or false' }),
+        breakerFailures: positiveInteger(5),
+        halfOpenAfterMs: positiveInteger(5000),
+        halfOpenCalls: positiveInteger(5),
+        reverifyPerSecond: positiveInteger(20),
+      }),
       defaultLicence: nonEmptyString('standard'),
       licences: Type.Record(
         Type.String({ minLength: 1 }),

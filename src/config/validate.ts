@@ -107,6 +107,12 @@ function crossFieldProblems(config: Static<typeof configSchema>): Problem[] {
       } else owner.set(shard, region);
     }
   }
+  if (config.entitlements.source === 'http' && !/^https?:\/\//.test(config.entitlements.http.url)) {
+    problems.push({
+      key: 'entitlements.http.url',
+      message: 'must be an http(s) URL when entitlements.source is http',
+    });
+  }
   // An unused URL is still checked when given: a typo there would surface only on switching provider.
   if (identity.provider === 'http' || identity.http.url !== '') {
     if (!URL.canParse(identity.http.url) || !/^https?:$/.test(new URL(identity.http.url).protocol)) {

@@ -1,20 +1,16 @@
 /**
- * The entitlement port: which licence does a player hold? The static source answers from config
- * (and an optional JSON file); the HTTP upstream with its last-known-good fallback comes later.
+ * Entitlements: which licence does a player hold? From a static map (config and an optional JSON
+ * file), or from the studio's HTTP service behind a breaker with a last-known-good fallback.
  */
 import { readFileSync } from 'node:fs';
 import { LifelineError } from '../errors/index.ts';
+import type { EventStream } from '../events/index.ts';
+import type { RecordStore } from '../store/index.ts';
+import { type HttpEntitlementSettings, HttpEntitlements } from './http.ts';
+import type { Entitlement, EntitlementSource } from './source.ts';
 
-export interface Entitlement {
-  licence: string;
-  /** True when the answer is a fallback (last known good), not a fresh one from the source. */
-  provisional: boolean;
-}
-
-export interface EntitlementSource {
-  readonly kind: string;
-  entitlementFor(playerId: string): Promise<Entitlement>;
-}
+export { type HttpEntitlementSettings, HttpEntitlements } from './http.ts';
+export type { Entitlement, EntitlementSource } from './source.ts';
 
 export class StaticEntitlements implements EntitlementSource {
   readonly kind = 'static';
@@ -32,13 +28,20 @@ export class StaticEntitlements implements EntitlementSource {
 }
 
 export type EntitlementSpec = {
-  source: 'static';
+  source: 'static' | 'http';
   defaultLicence: string;
   licences: Record<string, string>;
   file?: string | undefined;
+  http: Omit<HttpEntitlementSettings, 'defaultLicence'>;
 };
 
-export function createEntitlements(spec: EntitlementSpec): EntitlementSource {
+export function createEntitlements(
+  spec: EntitlementSpec,
+  deps: { store: RecordStore; events: EventStream; clock: () => number },
+): EntitlementSource {
+  if (spec.source === 'http') {
+    return new HttpEntitlements({ ...deps, settings: { ...spec.http, defaultLicence: spec.defaultLicence } });
+  }
   let licences = spec.licences;
   if (spec.file) {
     try {

@@ -25,6 +25,11 @@ export const catalog = {
     message: 'This refresh token was already used; its whole family is revoked, log in again',
   },
   SESSION_ENDED: { status: 401, message: 'The session has ended' },
+  ENTITLEMENT_UNAVAILABLE: {
+    status: 503,
+    message: 'Entitlements cannot be checked right now and this player has no last known licence',
+  },
+  ENTITLEMENT_NONE: { status: 403, message: 'This player does not hold a licence for the game' },
   // Operators and the admin plane
   OPERATOR_UNAUTHENTICATED: { status: 401, message: 'A valid operator bearer token is required' },
   OPERATOR_FORBIDDEN: { status: 403, message: 'Your role may not do this' },

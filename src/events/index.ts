@@ -14,6 +14,8 @@ export interface LifelineEvents {
   'restore.paused': [{ restoreId: string; reason: string }];
   'restore.rate': [{ restoreId: string; perSecond: number }];
   rejoin: [{ outcome: 'restored' | 'waiting' | 'refused' | 'invalid'; ms: number }];
+  'entitlement.fallback': [{ outcome: 'last-known-good' | 'fail-open' | 'refused'; reason: string }];
+  'entitlement.verified': [{ playerId: string; licence: string }];
   'socket.opened': [];
   'socket.closed': [{ code: number }];
 }

@@ -137,7 +137,15 @@ export function createMetrics(deps: {
     registers: [registry],
   });
 
+  const fallbacks = new Counter({
+    name: 'lifeline_entitlement_fallbacks_total',
+    help: 'Entitlement answers that did not come fresh from upstream, by outcome and reason',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [registry],
+  });
+
   const offs = [
+    deps.events.on('entitlement.fallback', (e) => fallbacks.inc({ outcome: e.outcome, reason: e.reason })),
     deps.events.on('restore.released', (e) => released.inc(e.count)),
     deps.events.on('restore.rate', (e) => restoreRate.set({ restore: e.restoreId }, e.perSecond)),
     deps.events.on('restore.paused', (e) =>

@@ -152,6 +152,14 @@ export class SessionService {
     return ended.length;
   }
 
+  /** A provisional licence was confirmed upstream: the player's live sessions stop being provisional. */
+  async confirmEntitlement(playerId: string, licence: string): Promise<void> {
+    for (const s of await this.#d.live.findSessions({ playerId }, 100)) {
+      if (s.provisional || s.licence !== licence)
+        await this.#d.live.putSession({ ...s, licence, provisional: false });
+    }
+  }
+
   /** Rotates the refresh token. A spent one revokes its family and ends the session. */
   async refresh(refreshToken: string): Promise<SessionTokens> {
     const d = this.#d;

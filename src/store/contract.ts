@@ -443,6 +443,15 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.equal((await store.disruptionOfSession(old.sessionId))?.at, 20);
     });
 
+    test('the last known good entitlement keeps the newest verification', async (t) => {
+      const store = await withStore(t);
+      assert.equal(await store.lastKnownEntitlement('p'), null);
+      await store.rememberEntitlement('p', 'standard', 100);
+      await store.rememberEntitlement('p', 'premium', 200);
+      await store.rememberEntitlement('p', 'free', 150);
+      assert.deepEqual(await store.lastKnownEntitlement('p'), { licence: 'premium', verifiedAt: 200 });
+    });
+
     test('signing keys are kept newest first', async (t) => {
       const store = await withStore(t);
       await store.addSigningKey({ kid: 'k1', privatePem: 'pem1', createdAt: 1 });

@@ -356,6 +356,10 @@ export interface RecordStore {
   listFlags(): Promise<FlagRecord[]>;
   setFlag(flag: FlagRecord): Promise<void>;
 
+  /** Keeps a licence the entitlement upstream confirmed, as the player's last known good. */
+  rememberEntitlement(playerId: string, licence: string, verifiedAt: number): Promise<void>;
+  lastKnownEntitlement(playerId: string): Promise<{ licence: string; verifiedAt: number } | null>;
+
   signingKeys(): Promise<SigningKey[]>;
   addSigningKey(key: SigningKey): Promise<void>;
 }

@@ -675,6 +675,17 @@ export class SqliteRecordStore implements RecordStore {
     this.#stmt(sql.flagUpsert).run(f.key, JSON.stringify(f.value), f.updatedAt, f.updatedBy, f.reason);
   }
 
+  // Entitlement cache ---------------------------------------------------------------------------
+
+  async rememberEntitlement(playerId: string, licence: string, verifiedAt: number): Promise<void> {
+    this.#stmt(sql.entitlementRemember).run(playerId, licence, verifiedAt);
+  }
+
+  async lastKnownEntitlement(playerId: string): Promise<{ licence: string; verifiedAt: number } | null> {
+    const r = this.#stmt(sql.entitlementLastKnown).get(playerId) as Row | undefined;
+    return r ? { licence: str(r.licence), verifiedAt: num(r.verified_at) } : null;
+  }
+
   // Signing keys --------------------------------------------------------------------------------
 
   async signingKeys(): Promise<SigningKey[]> {

@@ -150,6 +150,12 @@ export const sql = {
   flagUpsert: `INSERT INTO flags (key, value, updated_at, updated_by, reason) VALUES (?1, ?2, ?3, ?4, ?5)
     ON CONFLICT (key) DO UPDATE SET value = ?2, updated_at = ?3, updated_by = ?4, reason = ?5`,
 
+  /** (player_id, licence, verified_at) */
+  entitlementRemember: `INSERT INTO entitlement_cache (player_id, licence, verified_at) VALUES (?1, ?2, ?3)
+    ON CONFLICT (player_id) DO UPDATE SET licence = ?2, verified_at = ?3 WHERE verified_at <= ?3`,
+  /** (player_id) */
+  entitlementLastKnown: 'SELECT licence, verified_at FROM entitlement_cache WHERE player_id = ?',
+
   /** () -> newest first */
   keysList: 'SELECT * FROM signing_keys ORDER BY created_at DESC',
   /** (kid, private_pem, created_at) */

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { test } from 'node:test';
+import { addOperator, eventually, getJson, postJson, startLifeline } from '../helpers.ts';
+
+/** The studio's entitlement service on loopback: owns a map of licences, can be switched off. */
+async function entitlementUpstream(t: { after: (fn: () => void) => void }, owned: Record<string, string>) {
+  const state = { up: true, calls: [] as number[] };
+  const server = createServer((req, res) => {
+    state.calls.push(Date.now());
+    if (!state.up) {
+      res.writeHead(503).end('overloaded');
+      return;
+    }
+    const playerId = decodeURIComponent((req.url ?? '/').slice(1));
+    const licence = owned[playerId];
+    if (!licence) res.writeHead(404).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ licence }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  return { state, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
+}
+
+const claims = (accessToken: string) =>
+  JSON.parse(Buffer.from(accessToken.split('.')[1] as string, 'base64url').toString());
+
+test('entitlement outage: last known good licences log in provisional, others get a coded refusal, upstream calls stay bounded', async (t) => {
+  const owned = Object.fromEntries(
+    Array.from({ length: 20 }, (_, i) => [`owner-${i}`, i % 2 ? 'premium' : 'standard']),
+  );
+  const upstream = await entitlementUpstream(t, { ...owned, newbie: 'standard' });
+  const { app, playerUrl, adminUrl } = await startLifeline(t, {
+    overrides: {
+      admin: { rateLimit: { perSecond: 1000, burst: 1000 } },
+      entitlements: {
+        source: 'http',
+        http: {
+          url: upstream.url,
+          breakerFailures: 3,
+          halfOpenAfterMs: 2000,
+          halfOpenCalls: 2,
+          reverifyPerSecond: 5,
+        },
+      },
+    },
+  });
+  const login = (playerId: string) =>
+    postJson(`${playerUrl}/v1/login`, { playerId, region: 'na', shard: 'na-1' });
+
+  // Before the outage: every owner logs in once, which records their licence as last known good.
+  for (const playerId of Object.keys(owned)) {
+    const res = await login(playerId);
+    assert.equal(res.status, 200);
+    assert.equal(claims(res.body.accessToken).prov, false);
+  }
+  const none = await login('stranger');
+  assert.equal(none.status, 403);
+  assert.equal(none.body.error.code, 'ENTITLEMENT_NONE');
+
+  upstream.state.up = false;
+  const callsBefore = upstream.state.calls.length;
+  // One after another, so the bound is exact: calls already in flight when the breaker opens
+  // would add to it (at most the concurrency).
+  const during: Awaited<ReturnType<typeof login>>[] = [];
+  for (const p of Object.keys(owned)) during.push(await login(p));
+  assert.deepEqual(
+    during.map((r) => r.status),
+    during.map(() => 200),
+    'no false denial for a player with a last known licence',
+  );
+  for (const [i, r] of during.entries()) {
+    const c = claims(r.body.accessToken);
+    assert.equal(c.prov, true);
+    assert.equal(c.lic, owned[`owner-${i}`], 'the licence they held, not a default');
+  }
+  const newbie = await login('newbie');
+  assert.equal(newbie.status, 503);
+  assert.equal(newbie.body.error.code, 'ENTITLEMENT_UNAVAILABLE');
+  const outageCalls = upstream.state.calls.length - callsBefore;
+  assert.ok(
+    outageCalls <= 3,
+    `the breaker opened after 3 failures; upstream saw ${outageCalls} calls for 21 logins`,
+  );
+  const metrics = await (await fetch(`${playerUrl}/metrics`)).text();
+  assert.match(
+    metrics,
+    /lifeline_entitlement_fallbacks_total\{outcome="last-known-good",reason="breaker-open"\} \d+/,
+  );
+
+  // Recovery: provisional players are re-verified at no more than 5 a second.
+  upstream.state.up = true;
+  const recoveredAt = Date.now();
+  const viewer = await addOperator(app, 'watch', 'viewer');
+  await eventually(async () => {
+    const sessions = (await getJson(`${adminUrl}/admin/v1/sessions?limit=1000`, viewer)).body.sessions as {
+      provisional: boolean;
+    }[];
+    return sessions.every((s) => !s.provisional) ? true : undefined;
+  }, 20_000);
+  const after = upstream.state.calls.filter((at) => at >= recoveredAt);
+  const perSecond = new Map<number, number>();
+  for (const at of after)
+    perSecond.set(
+      Math.floor((at - recoveredAt) / 1000),
+      (perSecond.get(Math.floor((at - recoveredAt) / 1000)) ?? 0) + 1,
+    );
+  // 5 re-verifications a second, plus the breaker's 2 half-open trial calls.
+  assert.ok(
+    [...perSecond.values()].every((n) => n <= 5 + 2),
+    `calls per second after recovery: ${[...perSecond.values()].join(',')}`,
+  );
+  assert.ok(after.length >= 20, 'every provisional player was re-verified');
+});
