@@ -54,7 +54,11 @@ test('with no file and no variables, the defaults apply and paths resolve agains
     heartbeatTimeoutSeconds: 45,
     idleTimeoutSeconds: 900,
   });
-  assert.deepEqual(config.identity, { provider: 'dev', http: { url: '', timeoutMs: 2000 } });
+  assert.deepEqual(config.identity, {
+    provider: 'dev',
+    http: { url: '', timeoutMs: 2000 },
+    oidc: { issuer: '', audience: '', jwksUrl: '', playerClaim: 'sub', clockToleranceSeconds: 30, jwksCooldownSeconds: 30 },
+  });
   assert.deepEqual(config.entitlements, {
     source: 'static',
     defaultLicence: 'standard',

@@ -20,7 +20,7 @@ export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 's
 export type LogLevel = (typeof logLevels)[number];
 
 /** The values of `identity.provider`. */
-export const identityProviders = ['dev', 'http'] as const;
+export const identityProviders = ['dev', 'http', 'oidc'] as const;
 /** How players prove who they are: `dev` trusts the given playerId, `http` asks an upstream service. */
 export type IdentityProvider = (typeof identityProviders)[number];
 
@@ -162,6 +162,14 @@ export const configSchema = Type.Object(
       http: section({
         url: Type.String({ default: '', errorMessage: 'must be a string' }),
         timeoutMs: positiveInteger(2000),
+      }),
+      oidc: section({
+        issuer: Type.String({ default: '', errorMessage: 'must be a string' }),
+        audience: Type.String({ default: '', errorMessage: 'must be a string' }),
+        jwksUrl: Type.String({ default: '', errorMessage: 'must be a string' }),
+        playerClaim: nonEmptyString('sub'),
+        clockToleranceSeconds: nonNegativeInteger(30),
+        jwksCooldownSeconds: positiveInteger(30),
       }),
     }),
     entitlements: section({

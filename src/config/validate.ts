@@ -107,6 +107,18 @@ function crossFieldProblems(config: Static<typeof configSchema>): Problem[] {
       } else owner.set(shard, region);
     }
   }
+  if (identity.provider === 'oidc') {
+    const o = identity.oidc;
+    if (!/^https?:\/\//.test(o.jwksUrl))
+      problems.push({
+        key: 'identity.oidc.jwksUrl',
+        message: 'must be an http(s) URL when identity.provider is oidc',
+      });
+    if (o.issuer === '')
+      problems.push({ key: 'identity.oidc.issuer', message: 'is required when identity.provider is oidc' });
+    if (o.audience === '')
+      problems.push({ key: 'identity.oidc.audience', message: 'is required when identity.provider is oidc' });
+  }
   if (config.entitlements.source === 'http' && !/^https?:\/\//.test(config.entitlements.http.url)) {
     problems.push({
       key: 'entitlements.http.url',

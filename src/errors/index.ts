@@ -18,6 +18,14 @@ export const catalog = {
   CREDENTIAL_MISSING: { status: 400, message: 'Give either playerId or idToken' },
   IDENTITY_REJECTED: { status: 401, message: 'The identity provider refused the credential' },
   IDENTITY_UNAVAILABLE: { status: 503, message: 'The identity provider cannot be reached; try again later' },
+  ID_TOKEN_INVALID: { status: 401, message: 'The ID token is malformed or not a JWT' },
+  ID_TOKEN_SIGNATURE: {
+    status: 401,
+    message: 'The ID token signature does not verify against the identity provider keys',
+  },
+  ID_TOKEN_ISSUER: { status: 401, message: 'The ID token was issued by another issuer' },
+  ID_TOKEN_AUDIENCE: { status: 401, message: 'The ID token is meant for another audience' },
+  ID_TOKEN_EXPIRED: { status: 401, message: 'The ID token has expired' },
   TOKEN_INVALID: { status: 401, message: 'The token is malformed, forged or of the wrong kind' },
   TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },
   REFRESH_REUSED: {
