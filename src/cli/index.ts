@@ -388,7 +388,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--max-cpu <percent>', 'auto-pause above this CPU %')
     .option('--max-connections <n>', 'auto-pause above this many open sockets')
     .option('--max-error-rate <ratio>', 'auto-pause above this rejoin failure ratio (0-1)')
-    .option('--max-p99 <ms>', 'auto-pause above this p99 rejoin (or downstream) latency')
+    .option('--max-p99 <ms>', 'auto-pause above this p99 rejoin latency (measured here)')
+    .option('--max-downstream-p99 <ms>', 'auto-pause above the p99 the --health-url reports as {"p99Ms"}')
+    .option('--max-loop-delay <ms>', 'auto-pause above this event-loop delay (p99)')
     .option('--health-url <url>', 'auto-pause while this URL does not answer 2xx')
     .option('--totp <code>', 'your TOTP code (restores above one session)')
     .action(async (opts: SourceOptions & StartOptions) => {
@@ -521,6 +523,8 @@ interface StartOptions {
   maxConnections?: string;
   maxErrorRate?: string;
   maxP99?: string;
+  maxDownstreamP99?: string;
+  maxLoopDelay?: string;
   healthUrl?: string;
   totp?: string;
 }
@@ -585,6 +589,8 @@ function thresholdsFrom(o: StartOptions): Record<string, unknown> {
       connections: n(o.maxConnections),
       errorRate: n(o.maxErrorRate),
       p99LatencyMs: n(o.maxP99),
+      downstreamP99Ms: n(o.maxDownstreamP99),
+      eventLoopDelayMs: n(o.maxLoopDelay),
       healthUrl: o.healthUrl,
     }),
   ) as Record<string, unknown>;

@@ -57,7 +57,14 @@ test('with no file and no variables, the defaults apply and paths resolve agains
   assert.deepEqual(config.identity, {
     provider: 'dev',
     http: { url: '', timeoutMs: 2000 },
-    oidc: { issuer: '', audience: '', jwksUrl: '', playerClaim: 'sub', clockToleranceSeconds: 30, jwksCooldownSeconds: 30 },
+    oidc: {
+      issuer: '',
+      audience: '',
+      jwksUrl: '',
+      playerClaim: 'sub',
+      clockToleranceSeconds: 30,
+      jwksCooldownSeconds: 30,
+    },
   });
   assert.deepEqual(config.entitlements, {
     source: 'static',

@@ -77,7 +77,8 @@ export class HealthProbe {
     const reading: HealthReading = {
       cpuPercent: ((cpu.user + cpu.system) / elapsedUs) * 100,
       connections: this.#connections(),
-      errorRate: this.#rejoins === 0 ? 0 : this.#failures / this.#rejoins,
+      // Below 20 rejoins a window, one failure is noise, not a rate.
+      errorRate: this.#rejoins < 20 ? 0 : this.#failures / this.#rejoins,
       p99LatencyMs: this.#rejoins === 0 ? 0 : this.#latency.getValueAtPercentile(99),
       downstreamP99Ms: downstream?.p99Ms ?? 0,
       eventLoopDelayMs: this.#loop.percentile(99) / 1e6,

@@ -268,6 +268,19 @@ export class RestoreService {
    * place. A record is redeemed once.
    */
   async rejoin(resumeToken: string): Promise<RejoinAnswer> {
+    const started = performance.now();
+    try {
+      return await this.#rejoin(resumeToken);
+    } catch (err) {
+      // What fails here for Lifeline's own reasons (a store error, a bug) is what the error-rate
+      // threshold watches; a coded 4xx is an answer.
+      if (!(err instanceof LifelineError) || err.status >= 500)
+        this.#d.health.recordRejoin(performance.now() - started, false);
+      throw err;
+    }
+  }
+
+  async #rejoin(resumeToken: string): Promise<RejoinAnswer> {
     const d = this.#d;
     const started = performance.now();
     const ok = (answer: RejoinAnswer, outcome: 'restored' | 'waiting'): RejoinAnswer => {
@@ -278,7 +291,9 @@ export class RestoreService {
     };
     const refuse = (reason: string): never => {
       const ms = performance.now() - started;
-      d.health.recordRejoin(ms, false);
+      // A refusal is an answer (the record was expired, already restored, …), not a failure of
+      // the path: only errors count toward the error-rate threshold.
+      d.health.recordRejoin(ms, true);
       d.events.emit('rejoin', { outcome: 'refused', ms });
       throw new LifelineError('REJOIN_REFUSED', `This session cannot be restored: ${reason}`, {
         details: { reason },
