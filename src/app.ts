@@ -4,11 +4,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { AdmissionController } from './admission/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { KickBreaker } from './breaker/index.ts';
 import { CommandService } from './commands/index.ts';
 import { type Config, sqlitePath } from './config/index.ts';
 import { createEntitlements } from './entitlements/index.ts';
+import { LifelineError } from './errors/index.ts';
 import { EventStream } from './events/index.ts';
 import { FlagService } from './flags/index.ts';
 import { buildAdminApi, buildPlayerApi } from './http/index.ts';
@@ -17,7 +19,7 @@ import { type Bus, type LiveState, openLive } from './live/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
 import { OperatorService } from './operators/index.ts';
 import { HealthProbe, RestoreService } from './restore/index.ts';
-import { SessionService, SocketHub, shardRegions } from './sessions/index.ts';
+import { SessionService, type SessionTokens, SocketHub, shardRegions } from './sessions/index.ts';
 import { openRecordStore, type RecordStore } from './store/index.ts';
 import { Tokens } from './tokens/index.ts';
 
@@ -128,6 +130,16 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
     },
   });
+  // Admission protects a remote identity upstream; dev and OIDC verify in-process.
+  const admission =
+    identity.kind === 'http'
+      ? new AdmissionController<SessionTokens>({
+          settings: config.admission,
+          clock,
+          events,
+          isUpstreamFailure: (err) => err instanceof LifelineError && err.code === 'IDENTITY_UNAVAILABLE',
+        })
+      : undefined;
   const health = new HealthProbe(() => hub.size);
   const restores = new RestoreService({
     store,
@@ -172,6 +184,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     bodyLimitBytes: config.player.bodyLimitBytes,
     trustProxy: config.player.trustProxy,
     sessions,
+    admission,
     restores,
     hub,
     tokens,
@@ -233,6 +246,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       commands.stop();
       await restores.stop();
       health.stop();
+      admission?.stop();
       entitlements.stop?.();
       hub.stop();
       await Promise.allSettled([player.close(), admin.close()]);

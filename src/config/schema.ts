@@ -133,6 +133,14 @@ export const configSchema = Type.Object(
         errorMessage: 'must be a list of distinct licence names',
       }),
     }),
+    admission: section({
+      initialLimit: positiveInteger(10),
+      minLimit: positiveInteger(1),
+      maxLimit: positiveInteger(50),
+      maxQueue: positiveInteger(20000),
+      targetLatencyMs: positiveInteger(1000),
+      ticketTtlSeconds: positiveInteger(300),
+    }),
     restore: section({
       ticketTtlSeconds: positiveInteger(900),
       healthyHoldSeconds: positiveInteger(10),

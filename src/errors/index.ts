@@ -32,6 +32,8 @@ export const catalog = {
     status: 401,
     message: 'This refresh token was already used; its whole family is revoked, log in again',
   },
+  LOGIN_QUEUE_FULL: { status: 503, message: 'Too many logins are waiting; try again after Retry-After' },
+  LOGIN_TICKET_UNKNOWN: { status: 404, message: 'No such login ticket, or it lapsed; log in again' },
   SESSION_ENDED: { status: 401, message: 'The session has ended' },
   ENTITLEMENT_UNAVAILABLE: {
     status: 503,

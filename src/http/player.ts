@@ -1,21 +1,24 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { AdmissionController, Admitted } from '../admission/index.ts';
 import { WebSocketServer } from 'ws';
 import { errorBody, LifelineError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { RestoreService } from '../restore/index.ts';
-import type { SessionService, SocketHub } from '../sessions/index.ts';
+import type { SessionService, SessionTokens as IssuedTokens, SocketHub } from '../sessions/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { ajvOptions, installErrorHandling, toLifelineError } from './errors.ts';
-import { LoginBody, RefreshBody, RejoinBody, SessionTokens } from './schemas.ts';
+import { LoginBody, PollBody, RefreshBody, RejoinBody, SessionTokens } from './schemas.ts';
 
 export interface PlayerApiDeps {
   logger: FastifyBaseLogger;
   bodyLimitBytes: number;
   trustProxy: boolean;
   sessions: SessionService;
+  /** Present when identity is a remote upstream to protect. */
+  admission: AdmissionController<IssuedTokens> | undefined;
   restores: RestoreService;
   hub: SocketHub;
   tokens: Tokens;
@@ -51,9 +54,22 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   installErrorHandling(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/v1/login', { schema: { body: LoginBody, response: { 200: SessionTokens } } }, async (request) =>
-    deps.sessions.login(request.body),
-  );
+  // With a remote identity upstream, logins pass admission: 200 now, or 202 with a ticket, a
+  // place in line and Retry-After; the client polls /v1/login/poll with the ticket.
+  const admitted = (reply: FastifyReply, a: Admitted<IssuedTokens>) => {
+    if (a.kind === 'done') return a.value;
+    void reply.status(202).header('retry-after', String(a.etaSeconds));
+    return { queued: true, ticket: a.ticket, position: a.position, etaSeconds: a.etaSeconds };
+  };
+  app.post('/v1/login', { schema: { body: LoginBody } }, async (request, reply) => {
+    if (!deps.admission) return deps.sessions.login(request.body);
+    return admitted(reply, await deps.admission.enter('login', () => deps.sessions.login(request.body)));
+  });
+
+  app.post('/v1/login/poll', { schema: { body: PollBody } }, async (request, reply) => {
+    if (!deps.admission) throw new LifelineError('LOGIN_TICKET_UNKNOWN', 'Logins are not queued here');
+    return admitted(reply, await deps.admission.poll(request.body.ticket));
+  });
 
   app.post(
     '/v1/refresh',

@@ -214,3 +214,8 @@ export const ReasonBody = Type.Object(
   { reason: Type.String({ minLength: 3, maxLength: 500 }) },
   { additionalProperties: false },
 );
+
+export const PollBody = Type.Object(
+  { ticket: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);

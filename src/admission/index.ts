@@ -1,0 +1,290 @@
+/**
+ * Admission: logins pass one controller that calls the identity upstream at the rate it can take,
+ * and queues the rest with a place in line and a time to come back (seed 001: restarting auth
+ * under a retry storm made it worse; re-opening to everyone at once collapsed what sat behind it).
+ *
+ * The limit on calls in flight is AIMD, as in Netflix's concurrency-limits: each success within
+ * the latency target adds 1/limit (about +1 per round of calls), a slow success takes 10% off,
+ * and an upstream failure halves it, down to `minLimit`, never above `maxLimit` (the concurrency
+ * the upstream is known to take). While the upstream fails, the queue waits out a backoff before
+ * its next try: a failing upstream gets one probe at a time, not a stampede.
+ */
+import { randomBytes } from 'node:crypto';
+import { LifelineError } from '../errors/index.ts';
+import type { EventStream } from '../events/index.ts';
+
+export interface AdmissionSettings {
+  /** @defaultValue 10 */
+  initialLimit: number;
+  /** @defaultValue 1 */
+  minLimit: number;
+  /** The most identity calls in flight, ever: what the upstream is known to take. @defaultValue 50 */
+  maxLimit: number;
+  /** Past this many waiting, logins get 503 LOGIN_QUEUE_FULL with Retry-After. @defaultValue 20000 */
+  maxQueue: number;
+  /** A call slower than this counts as a sign of load. @defaultValue 1000 */
+  targetLatencyMs: number;
+  /** A queued login not admitted (or not collected) within this is dropped. @defaultValue 300 */
+  ticketTtlSeconds: number;
+}
+
+/** Lanes in priority order: a rejoin goes before a refresh fallback before a new login. */
+export const lanes = ['rejoin', 'refresh', 'login'] as const;
+export type Lane = (typeof lanes)[number];
+
+type Outcome<T> =
+  | { state: 'queued' }
+  | { state: 'running' }
+  | { state: 'done'; value: T }
+  | { state: 'failed'; error: unknown };
+
+interface Entry<T> {
+  ticket: string;
+  lane: Lane;
+  work: () => Promise<T>;
+  createdAt: number;
+  outcome: Outcome<T>;
+}
+
+export type Admitted<T> =
+  | { kind: 'done'; value: T }
+  | { kind: 'queued'; ticket: string; position: number; etaSeconds: number };
+
+/** Is this failure the upstream's (shrink the limit, retry later) rather than the caller's? */
+export type IsUpstreamFailure = (err: unknown) => boolean;
+
+export class AdmissionController<T> {
+  readonly #s: AdmissionSettings;
+  readonly #clock: () => number;
+  readonly #events: EventStream;
+  readonly #isUpstreamFailure: IsUpstreamFailure;
+  readonly #queues: Record<Lane, Entry<T>[]> = { rejoin: [], refresh: [], login: [] };
+  readonly #tickets = new Map<string, Entry<T>>();
+  #limit: number;
+  #inFlight = 0;
+  #peakInFlight = 0;
+  #failures = 0;
+  #pausedUntil = 0;
+  #wake: NodeJS.Timeout | undefined;
+  /** Completions per second, smoothed: for ETAs. */
+  #throughput = 0;
+  #lastCompletion = 0;
+  #lastExpiry = 0;
+
+  constructor(deps: {
+    settings: AdmissionSettings;
+    clock: () => number;
+    events: EventStream;
+    isUpstreamFailure: IsUpstreamFailure;
+  }) {
+    this.#s = deps.settings;
+    this.#clock = deps.clock;
+    this.#events = deps.events;
+    this.#isUpstreamFailure = deps.isUpstreamFailure;
+    this.#limit = Math.min(
+      deps.settings.maxLimit,
+      Math.max(deps.settings.minLimit, deps.settings.initialLimit),
+    );
+  }
+
+  get limit(): number {
+    return Math.floor(this.#limit);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** The most calls ever in flight at once: what the upstream has seen from this node. */
+  get peakInFlight(): number {
+    return this.#peakInFlight;
+  }
+
+  get queued(): number {
+    return lanes.reduce((n, l) => n + this.#queues[l].length, 0);
+  }
+
+  /**
+   * Runs `work` now if there is room and nobody is waiting; else queues it. An upstream failure
+   * on the direct path queues it too: a login that arrives during an outage waits in line.
+   */
+  async enter(lane: Lane, work: () => Promise<T>): Promise<Admitted<T>> {
+    this.#expire();
+    if (this.queued === 0 && this.#inFlight < this.limit && this.#clock() >= this.#pausedUntil) {
+      this.#inFlight++;
+      this.#peakInFlight = Math.max(this.#peakInFlight, this.#inFlight);
+      const started = this.#clock();
+      try {
+        const value = await work();
+        this.#succeeded(started);
+        return { kind: 'done', value };
+      } catch (err) {
+        if (!this.#isUpstreamFailure(err)) {
+          this.#succeeded(started);
+          throw err;
+        }
+        this.#failed();
+        return this.#enqueue(lane, work, true);
+      } finally {
+        this.#inFlight--;
+        this.#pump();
+      }
+    }
+    return this.#enqueue(lane, work, false);
+  }
+
+  /** A queued login's client asks again. */
+  async poll(ticket: string): Promise<Admitted<T>> {
+    this.#expire();
+    const entry = this.#tickets.get(ticket);
+    if (!entry) throw new LifelineError('LOGIN_TICKET_UNKNOWN');
+    const o = entry.outcome;
+    if (o.state === 'done') {
+      this.#tickets.delete(ticket);
+      return { kind: 'done', value: o.value };
+    }
+    if (o.state === 'failed') {
+      this.#tickets.delete(ticket);
+      throw o.error;
+    }
+    return { kind: 'queued', ticket, ...this.#place(entry) };
+  }
+
+  stop(): void {
+    clearTimeout(this.#wake);
+  }
+
+  #enqueue(lane: Lane, work: () => Promise<T>, front: boolean): Admitted<T> {
+    if (this.queued >= this.#s.maxQueue) {
+      throw new LifelineError('LOGIN_QUEUE_FULL', undefined, {
+        details: { retryAfterSeconds: this.#retryAfter(this.queued) },
+      });
+    }
+    const entry: Entry<T> = {
+      ticket: `lt_${randomBytes(16).toString('base64url')}`,
+      lane,
+      work,
+      createdAt: this.#clock(),
+      outcome: { state: 'queued' },
+    };
+    if (front) this.#queues[lane].unshift(entry);
+    else this.#queues[lane].push(entry);
+    this.#tickets.set(entry.ticket, entry);
+    this.#events.emit('admission.queued', { lane, queued: this.queued });
+    this.#pump();
+    return { kind: 'queued', ticket: entry.ticket, ...this.#place(entry) };
+  }
+
+  /** Position counts everyone ahead, higher lanes included; the ETA divides it by throughput. */
+  #place(entry: Entry<T>): { position: number; etaSeconds: number } {
+    if (entry.outcome.state === 'running') return { position: 0, etaSeconds: 1 };
+    let position = 0;
+    for (const lane of lanes) {
+      const q = this.#queues[lane];
+      if (lane === entry.lane) {
+        position += q.indexOf(entry);
+        break;
+      }
+      position += q.length;
+    }
+    return { position, etaSeconds: this.#retryAfter(position) };
+  }
+
+  #retryAfter(position: number): number {
+    const rate = this.#throughput > 0 ? this.#throughput : Math.max(1, this.limit);
+    return Math.max(1, Math.min(300, Math.ceil((position + 1) / rate)));
+  }
+
+  #pump(): void {
+    const now = this.#clock();
+    if (now < this.#pausedUntil) {
+      clearTimeout(this.#wake);
+      this.#wake = setTimeout(() => this.#pump(), this.#pausedUntil - now);
+      this.#wake.unref();
+      return;
+    }
+    while (this.#inFlight < this.limit) {
+      const entry = this.#next();
+      if (!entry) return;
+      this.#run(entry);
+    }
+  }
+
+  #next(): Entry<T> | undefined {
+    for (const lane of lanes) {
+      const e = this.#queues[lane].shift();
+      if (e) return e;
+    }
+    return undefined;
+  }
+
+  #run(entry: Entry<T>): void {
+    this.#inFlight++;
+    this.#peakInFlight = Math.max(this.#peakInFlight, this.#inFlight);
+    entry.outcome = { state: 'running' };
+    const started = this.#clock();
+    entry
+      .work()
+      .then(
+        (value) => {
+          this.#succeeded(started);
+          entry.outcome = { state: 'done', value };
+        },
+        (error: unknown) => {
+          if (
+            this.#isUpstreamFailure(error) &&
+            this.#clock() - entry.createdAt < this.#s.ticketTtlSeconds * 1000
+          ) {
+            this.#failed();
+            entry.outcome = { state: 'queued' };
+            this.#queues[entry.lane].unshift(entry);
+          } else {
+            this.#succeeded(started);
+            entry.outcome = { state: 'failed', error };
+          }
+        },
+      )
+      .finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
+  }
+
+  #succeeded(started: number): void {
+    const now = this.#clock();
+    const latency = now - started;
+    this.#failures = 0;
+    this.#limit =
+      latency <= this.#s.targetLatencyMs
+        ? Math.min(this.#s.maxLimit, this.#limit + 1 / this.#limit)
+        : Math.max(this.#s.minLimit, this.#limit * 0.9);
+    const gap = Math.max(1, now - this.#lastCompletion);
+    this.#lastCompletion = now;
+    // An exponentially weighted rate, so an ETA follows the last few seconds.
+    this.#throughput = this.#throughput * 0.95 + (1000 / gap) * 0.05;
+    this.#events.emit('admission.limit', { limit: this.limit, inFlight: this.#inFlight });
+  }
+
+  #failed(): void {
+    this.#failures++;
+    this.#limit = Math.max(this.#s.minLimit, this.#limit / 2);
+    // Full-jitter-free, capped exponential backoff before the next try: 100 ms, 200 ms, … 5 s.
+    this.#pausedUntil = this.#clock() + Math.min(5000, 100 * 2 ** Math.min(this.#failures - 1, 6));
+    this.#events.emit('admission.limit', { limit: this.limit, inFlight: this.#inFlight });
+  }
+
+  /** Drops queued or finished entries nobody came back for within the ticket TTL; once a second. */
+  #expire(): void {
+    const now = this.#clock();
+    if (now - this.#lastExpiry < 1000) return;
+    this.#lastExpiry = now;
+    const deadline = now - this.#s.ticketTtlSeconds * 1000;
+    for (const [ticket, e] of this.#tickets) {
+      if (e.createdAt >= deadline || e.outcome.state === 'running') continue;
+      this.#tickets.delete(ticket);
+      const q = this.#queues[e.lane];
+      const i = q.indexOf(e);
+      if (i >= 0) q.splice(i, 1);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { test } from 'node:test';
+import { Client, postJson, startLifeline } from '../helpers.ts';
+
+/** An identity verifier on loopback that knows its own concurrency and can go down. */
+async function identityUpstream(t: { after: (fn: () => void) => void }) {
+  const state = { up: true, inFlight: 0, peak: 0, calls: 0 };
+  const server = createServer((req, res) => {
+    state.calls++;
+    state.inFlight++;
+    state.peak = Math.max(state.peak, state.inFlight);
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      setTimeout(() => {
+        state.inFlight--;
+        if (!state.up) {
+          res.writeHead(503).end('down');
+          return;
+        }
+        const { playerId } = JSON.parse(body) as { playerId: string };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ playerId }));
+      }, 20);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  return { state, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/verify` };
+}
+
+/** A client that logs in, waiting in line as told. */
+async function loginThroughQueue(
+  playerUrl: string,
+  playerId: string,
+): Promise<{ body: any; waited: number }> {
+  let res = await postJson(`${playerUrl}/v1/login`, { playerId, region: 'na', shard: 'na-1' });
+  let waited = 0;
+  while (res.status === 202) {
+    assert.ok(res.body.ticket && res.body.position >= 0 && res.body.etaSeconds >= 1);
+    assert.equal(res.headers.get('retry-after'), String(res.body.etaSeconds));
+    waited++;
+    // Retry-After is honoured, capped for the test's sake at 1 s.
+    await new Promise((r) => setTimeout(r, Math.min(1000, Number(res.headers.get('retry-after')) * 1000)));
+    res = await postJson(`${playerUrl}/v1/login/poll`, { ticket: res.body.ticket });
+  }
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return { body: res.body, waited };
+}
+
+test('identity down: 500 sessions stay connected and refresh for three token lifetimes; new logins queue and are admitted after recovery within the upstream concurrency', async (t) => {
+  const idp = await identityUpstream(t);
+  const { playerUrl } = await startLifeline(t, {
+    overrides: {
+      identity: { provider: 'http', http: { url: idp.url, timeoutMs: 1000 } },
+      tokens: { accessTtlSeconds: 2 },
+      admission: { maxLimit: 5, initialLimit: 5 },
+    },
+  });
+
+  const clients: Client[] = [];
+  t.after(() => {
+    for (const c of clients) c.close();
+  });
+  // Each player connects as soon as it is in. Its access token lives 2 s and was minted when the
+  // queue admitted it, so a client that collected it late refreshes first, as a real client does.
+  const sessions = await Promise.all(
+    Array.from({ length: 500 }, async (_, i) => {
+      const s = await loginThroughQueue(playerUrl, `p-${i}`);
+      const fresh = await postJson(`${playerUrl}/v1/refresh`, { refreshToken: s.body.refreshToken });
+      s.body = fresh.body;
+      const c = new Client(playerUrl, s.body.accessToken);
+      clients.push(c);
+      await c.welcomed;
+      return s;
+    }),
+  );
+  assert.ok(
+    sessions.some((s) => s.waited > 0),
+    '500 at once exceed the limit of 5: some waited in line',
+  );
+
+  idp.state.up = false;
+  const queued = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      postJson(`${playerUrl}/v1/login`, { playerId: `new-${i}`, region: 'na', shard: 'na-1' }),
+    ),
+  );
+  assert.ok(
+    queued.every((r) => r.status === 202 && r.body.queued === true),
+    'new logins queue during the outage',
+  );
+
+  // Three access-token lifetimes (2 s each): every session refreshes every second.
+  const refreshTokens = sessions.map((s) => s.body.refreshToken as string);
+  for (let round = 0; round < 7; round++) {
+    const answers = await Promise.all(
+      refreshTokens.map((rt) => postJson(`${playerUrl}/v1/refresh`, { refreshToken: rt })),
+    );
+    assert.ok(
+      answers.every((a) => a.status === 200),
+      `round ${round}: every refresh succeeded`,
+    );
+    answers.forEach((a, i) => {
+      refreshTokens[i] = a.body.refreshToken;
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.ok(
+    clients.every((c) => c.closeCode === undefined),
+    'no socket closed during the outage',
+  );
+
+  idp.state.up = true;
+  const admitted = await Promise.all(
+    queued.map(async (q) => {
+      let res = q;
+      while (res.status === 202) {
+        await new Promise((r) =>
+          setTimeout(r, Math.min(1000, Number(res.headers.get('retry-after')) * 1000)),
+        );
+        res = await postJson(`${playerUrl}/v1/login/poll`, { ticket: res.body.ticket });
+      }
+      return res;
+    }),
+  );
+  assert.ok(
+    admitted.every((r) => r.status === 200),
+    JSON.stringify(admitted.find((r) => r.status !== 200)?.body),
+  );
+  assert.ok(idp.state.peak <= 5, `the upstream saw at most its concurrency of 5 (peak ${idp.state.peak})`);
+  const unknown = await postJson(`${playerUrl}/v1/login/poll`, { ticket: queued[0]!.body.ticket });
+  assert.equal(unknown.body.error.code, 'LOGIN_TICKET_UNKNOWN', 'a collected ticket is spent');
+});
