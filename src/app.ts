@@ -18,6 +18,7 @@ import { createIdentity } from './identity/index.ts';
 import { type Bus, type LiveState, openLive } from './live/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
 import { OperatorService } from './operators/index.ts';
+import { DependencyProbes } from './probes/index.ts';
 import { HealthProbe, RestoreService } from './restore/index.ts';
 import { SessionService, type SessionTokens, SocketHub, shardRegions } from './sessions/index.ts';
 import { openRecordStore, type RecordStore } from './store/index.ts';
@@ -137,7 +138,9 @@ export async function createApp(options: AppOptions): Promise<App> {
           settings: config.admission,
           clock,
           events,
-          isUpstreamFailure: (err) => err instanceof LifelineError && err.code === 'IDENTITY_UNAVAILABLE',
+          isUpstreamFailure: (err) =>
+            err instanceof LifelineError &&
+            (err.code === 'IDENTITY_UNAVAILABLE' || err.code === 'UPSTREAM_DNS_FAILURE'),
         })
       : undefined;
   const health = new HealthProbe(() => hub.size);
@@ -156,11 +159,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     policy: config.commands,
   });
   const regions = shardRegions(config.topology);
+  const probes = new DependencyProbes(config.probes, clock);
   const metrics = createMetrics({
     events,
     live,
     regionOf: (shard) => regions.get(shard) ?? 'unknown',
     breakerOpen: async () => (await breaker.state()).state === 'open',
+    probes: () => probes.results(),
     eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
   });
 
@@ -176,7 +181,19 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
     };
     await Promise.all([probe('store', () => store.ping()), probe('live', () => live.ping())]);
-    return { ready: !draining && Object.values(checks).every((v) => v === 'ok' || v === 'no'), checks };
+    const ready = !draining && Object.values(checks).every((v) => v === 'ok' || v === 'no');
+    // Upstreams and DNS are reported, never a reason to be unready: a node that cannot reach its
+    // identity upstream still keeps every session it holds (static stability).
+    const dependencies = Object.fromEntries(
+      probes.results().map((r) => [`${r.kind}:${r.name}`, r.ok ? 'ok' : `failing: ${r.error}`]),
+    );
+    if (admission) {
+      dependencies.identity =
+        admission.limit <= config.admission.minLimit && admission.queued > 0
+          ? 'degraded: queueing at the minimum limit'
+          : 'ok';
+    }
+    return { ready, checks, dependencies };
   };
 
   const player = await buildPlayerApi({
@@ -206,6 +223,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     clock,
   });
   hub.start();
+  probes.start();
   entitlements.start?.();
   events.on('entitlement.verified', (e) => {
     void sessions.confirmEntitlement(e.playerId, e.licence).catch(() => {});
@@ -246,6 +264,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       commands.stop();
       await restores.stop();
       health.stop();
+      probes.stop();
       admission?.stop();
       entitlements.stop?.();
       hub.stop();

@@ -133,6 +133,28 @@ export const configSchema = Type.Object(
         errorMessage: 'must be a list of distinct licence names',
       }),
     }),
+    probes: section({
+      hostnames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+        default: [],
+        errorMessage: 'must be a list of hostnames',
+      }),
+      delegations: Type.Array(
+        Type.Object(
+          {
+            zone: Type.String({ minLength: 1, maxLength: 253 }),
+            expect: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+          },
+          { additionalProperties: false },
+        ),
+        { default: [], errorMessage: 'must be a list of {zone, expect?}' },
+      ),
+      intervalSeconds: positiveInteger(30),
+      dnsServers: Type.Array(Type.String({ minLength: 1 }), {
+        default: [],
+        errorMessage: 'must be a list of host:port',
+      }),
+      timeoutMs: positiveInteger(2000),
+    }),
     admission: section({
       initialLimit: positiveInteger(10),
       minLimit: positiveInteger(1),

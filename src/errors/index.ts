@@ -26,6 +26,10 @@ export const catalog = {
   ID_TOKEN_ISSUER: { status: 401, message: 'The ID token was issued by another issuer' },
   ID_TOKEN_AUDIENCE: { status: 401, message: 'The ID token is meant for another audience' },
   ID_TOKEN_EXPIRED: { status: 401, message: 'The ID token has expired' },
+  UPSTREAM_DNS_FAILURE: {
+    status: 503,
+    message: 'An upstream hostname does not resolve (DNS); see /ready for the failing probe',
+  },
   TOKEN_INVALID: { status: 401, message: 'The token is malformed, forged or of the wrong kind' },
   TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },
   REFRESH_REUSED: {

@@ -24,7 +24,11 @@ export interface PlayerApiDeps {
   tokens: Tokens;
   metrics: Metrics;
   /** /ready's answer: null when ready, else what is wrong. */
-  readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+  readiness: () => Promise<{
+    ready: boolean;
+    checks: Record<string, string>;
+    dependencies: Record<string, string>;
+  }>;
 }
 
 function bearer(request: IncomingMessage, url: URL): string | undefined {
@@ -136,7 +140,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   app.get('/ready', async (_request, reply) => {
     const r = await deps.readiness();
     void reply.status(r.ready ? 200 : 503);
-    return { status: r.ready ? 'ready' : 'not-ready', checks: r.checks };
+    return { status: r.ready ? 'ready' : 'not-ready', checks: r.checks, dependencies: r.dependencies };
   });
 
   app.get('/metrics', async (_request, reply) => {

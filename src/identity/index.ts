@@ -4,6 +4,7 @@
  */
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { LifelineError } from '../errors/index.ts';
+import { isDnsFailure } from '../probes/index.ts';
 
 export interface Credential {
   playerId?: string;
@@ -59,6 +60,12 @@ export class HttpIdentity implements IdentityProvider {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
+      // A name that no longer resolves is its own failure (seed 001 was a deleted NS record).
+      if (isDnsFailure(err))
+        throw new LifelineError('UPSTREAM_DNS_FAILURE', undefined, {
+          cause: err,
+          details: { upstream: 'identity' },
+        });
       throw new LifelineError('IDENTITY_UNAVAILABLE', undefined, { cause: err });
     }
     if (res.status === 401 || res.status === 403) {

@@ -19,6 +19,8 @@ export function createMetrics(deps: {
   regionOf: (shard: string) => string;
   /** Whether the kick breaker is open now (read from the record store at scrape time). */
   breakerOpen: () => Promise<boolean>;
+  /** The latest dependency probe results. */
+  probes: () => { kind: string; name: string; ok: boolean }[];
   eventLoopResolutionMs: number;
 }): Metrics {
   const registry = new Registry();
@@ -142,6 +144,17 @@ export function createMetrics(deps: {
     help: 'Entitlement answers that did not come fresh from upstream, by outcome and reason',
     labelNames: ['outcome', 'reason'] as const,
     registers: [registry],
+  });
+
+  new Gauge({
+    name: 'lifeline_dependency_up',
+    help: '1 while a dependency probe (hostname or NS delegation) succeeds, 0 while it fails',
+    labelNames: ['probe'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of deps.probes()) this.set({ probe: `${p.kind}:${p.name}` }, p.ok ? 1 : 0);
+    },
   });
 
   const offs = [
