@@ -133,7 +133,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   // Admission protects a remote identity upstream; dev and OIDC verify in-process.
   const admission =
-    identity.kind === 'http'
+    identity.kind === 'http' && config.admission.enabled
       ? new AdmissionController<SessionTokens>({
           settings: config.admission,
           clock,

@@ -39,6 +39,8 @@ type Outcome<T> =
   | { state: 'failed'; error: unknown };
 
 interface Entry<T> {
+  /** Order of arrival; a retried entry keeps its place. */
+  seq: number;
   ticket: string;
   lane: Lane;
   work: () => Promise<T>;
@@ -48,7 +50,7 @@ interface Entry<T> {
 
 export type Admitted<T> =
   | { kind: 'done'; value: T }
-  | { kind: 'queued'; ticket: string; position: number; etaSeconds: number };
+  | { kind: 'queued'; ticket: string; position: number; etaSeconds: number; retryAfterSeconds: number };
 
 /** Is this failure the upstream's (shrink the limit, retry later) rather than the caller's? */
 export type IsUpstreamFailure = (err: unknown) => boolean;
@@ -60,15 +62,17 @@ export class AdmissionController<T> {
   readonly #isUpstreamFailure: IsUpstreamFailure;
   readonly #queues: Record<Lane, Entry<T>[]> = { rejoin: [], refresh: [], login: [] };
   readonly #tickets = new Map<string, Entry<T>>();
+  #seq = 0;
   #limit: number;
   #inFlight = 0;
   #peakInFlight = 0;
   #failures = 0;
   #pausedUntil = 0;
   #wake: NodeJS.Timeout | undefined;
-  /** Completions per second, smoothed: for ETAs. */
-  #throughput = 0;
-  #lastCompletion = 0;
+  /** When the recent completions happened (the last two seconds): the rate ETAs divide by. */
+  readonly #completions: number[] = [];
+  /** Recent identity call latency, smoothed; 100 ms until measured. */
+  #latencyMs = 100;
   #lastExpiry = 0;
 
   constructor(deps: {
@@ -161,6 +165,7 @@ export class AdmissionController<T> {
       });
     }
     const entry: Entry<T> = {
+      seq: this.#seq++,
       ticket: `lt_${randomBytes(16).toString('base64url')}`,
       lane,
       work,
@@ -176,22 +181,44 @@ export class AdmissionController<T> {
   }
 
   /** Position counts everyone ahead, higher lanes included; the ETA divides it by throughput. */
-  #place(entry: Entry<T>): { position: number; etaSeconds: number } {
-    if (entry.outcome.state === 'running') return { position: 0, etaSeconds: 1 };
+  /**
+   * Position counts everyone ahead, higher lanes included, from sequence numbers (no scan of a
+   * 20,000-long queue per poll). Retry-After is half the ETA: an early estimate can be far off
+   * (it is made before the upstream's latency is known), and a client that comes back at half
+   * time gets a better one; a few polls per client, each a map lookup.
+   */
+  #place(entry: Entry<T>): { position: number; etaSeconds: number; retryAfterSeconds: number } {
+    if (entry.outcome.state !== 'queued') return { position: 0, etaSeconds: 1, retryAfterSeconds: 1 };
     let position = 0;
     for (const lane of lanes) {
       const q = this.#queues[lane];
       if (lane === entry.lane) {
-        position += q.indexOf(entry);
+        position += Math.max(0, entry.seq - (q[0]?.seq ?? entry.seq));
         break;
       }
       position += q.length;
     }
-    return { position, etaSeconds: this.#retryAfter(position) };
+    const etaSeconds = this.#retryAfter(position);
+    return {
+      position,
+      etaSeconds,
+      retryAfterSeconds: etaSeconds <= 2 ? etaSeconds : Math.ceil(etaSeconds / 2),
+    };
   }
 
+  /**
+   * Seconds until this place in line is served: position over the rate of the last two seconds,
+   * or what the limit and the recent call latency allow, whichever is higher.
+   */
   #retryAfter(position: number): number {
-    const rate = this.#throughput > 0 ? this.#throughput : Math.max(1, this.limit);
+    const now = this.#clock();
+    while (this.#completions.length > 0 && (this.#completions[0] as number) < now - 2000)
+      this.#completions.shift();
+    const oldest = this.#completions[0];
+    // Over the part of the window that has data: right after a start, two seconds would halve it.
+    const span = oldest === undefined ? 0 : Math.max(0.25, Math.min(2, (now - oldest) / 1000));
+    const measured = span > 0 ? this.#completions.length / span : 0;
+    const rate = Math.max(measured, (this.limit * 1000) / Math.max(1, this.#latencyMs));
     return Math.max(1, Math.min(300, Math.ceil((position + 1) / rate)));
   }
 
@@ -258,10 +285,9 @@ export class AdmissionController<T> {
       latency <= this.#s.targetLatencyMs
         ? Math.min(this.#s.maxLimit, this.#limit + 1 / this.#limit)
         : Math.max(this.#s.minLimit, this.#limit * 0.9);
-    const gap = Math.max(1, now - this.#lastCompletion);
-    this.#lastCompletion = now;
-    // An exponentially weighted rate, so an ETA follows the last few seconds.
-    this.#throughput = this.#throughput * 0.95 + (1000 / gap) * 0.05;
+    this.#completions.push(now);
+    this.#latencyMs = this.#latencyMs * 0.9 + latency * 0.1;
+    if (this.#completions.length > 100_000) this.#completions.splice(0, 50_000);
     this.#events.emit('admission.limit', { limit: this.limit, inFlight: this.#inFlight });
   }
 

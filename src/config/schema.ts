@@ -156,6 +156,7 @@ export const configSchema = Type.Object(
       timeoutMs: positiveInteger(2000),
     }),
     admission: section({
+      enabled: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
       initialLimit: positiveInteger(10),
       minLimit: positiveInteger(1),
       maxLimit: positiveInteger(50),

@@ -62,8 +62,14 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   // place in line and Retry-After; the client polls /v1/login/poll with the ticket.
   const admitted = (reply: FastifyReply, a: Admitted<IssuedTokens>) => {
     if (a.kind === 'done') return a.value;
-    void reply.status(202).header('retry-after', String(a.etaSeconds));
-    return { queued: true, ticket: a.ticket, position: a.position, etaSeconds: a.etaSeconds };
+    void reply.status(202).header('retry-after', String(a.retryAfterSeconds));
+    return {
+      queued: true,
+      ticket: a.ticket,
+      position: a.position,
+      etaSeconds: a.etaSeconds,
+      retryAfterSeconds: a.retryAfterSeconds,
+    };
   };
   app.post('/v1/login', { schema: { body: LoginBody } }, async (request, reply) => {
     if (!deps.admission) return deps.sessions.login(request.body);

@@ -40,7 +40,8 @@ async function loginThroughQueue(
   let waited = 0;
   while (res.status === 202) {
     assert.ok(res.body.ticket && res.body.position >= 0 && res.body.etaSeconds >= 1);
-    assert.equal(res.headers.get('retry-after'), String(res.body.etaSeconds));
+    assert.equal(res.headers.get('retry-after'), String(res.body.retryAfterSeconds));
+    assert.ok(res.body.retryAfterSeconds <= res.body.etaSeconds);
     waited++;
     // Retry-After is honoured, capped for the test's sake at 1 s.
     await new Promise((r) => setTimeout(r, Math.min(1000, Number(res.headers.get('retry-after')) * 1000)));

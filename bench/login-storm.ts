@@ -1,0 +1,194 @@
+/**
+ * bench:storm — 20,000 clients reconnect at once against an identity upstream of capacity C.
+ *
+ * Processes: the identity upstream (bench/storm/identity.ts, C = slots × 1000 / serviceMs, an
+ * unbounded queue that finishes abandoned work), Lifeline (this process, identity provider
+ * `http` with a 1 s timeout), and the clients (bench/storm/clients.ts). Two runs:
+ *   1. naive: admission off, clients retry every 100 ms (seed 001's storm);
+ *   2. admission on (maxLimit = the upstream's slots), clients are Lifeline's SDK.
+ * Prints goodput over time, the time until all were in against N/C (target ≤ 1.15 × N/C), the
+ * upstream's peak concurrency against its slots, and the error of the first ETA each queued
+ * client was given (target ≤ 20%).
+ *
+ *   npm run bench:storm [-- --clients 20000 --slots 10 --service-ms 10 --deadline 90]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '20000' },
+    slots: { type: 'string', default: '10' },
+    'service-ms': { type: 'string', default: '10' },
+    deadline: { type: 'string', default: '90' },
+  },
+});
+const N = Number(values.clients);
+const SLOTS = Number(values.slots);
+const SERVICE_MS = Number(values['service-ms']);
+const C = (SLOTS * 1000) / SERVICE_MS;
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function child(
+  script: string,
+  args: string[],
+): Promise<{ proc: ChildProcess; firstLine: Promise<string>; lastLine: Promise<string> }> {
+  const proc = spawn(
+    process.execPath,
+    ['--max-old-space-size=4096', join(import.meta.dirname, script), ...args],
+    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+  );
+  children.push(proc);
+  const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
+  const firstLine = new Promise<string>((resolve) => lines.once('line', resolve));
+  const lastLine = new Promise<string>((resolve) => {
+    let last = '';
+    lines.on('line', (l) => {
+      last = l;
+    });
+    proc.once('exit', () => resolve(last));
+  });
+  return { proc, firstLine, lastLine };
+}
+
+interface RunResult {
+  mode: string;
+  admitted: number;
+  allInSeconds: number | null;
+  idealSeconds: number;
+  ratioToIdeal: number | null;
+  goodputPerSecond: number[];
+  upstreamPeakConcurrency: number;
+  upstreamPeakInService: number;
+  upstreamAbandoned: number;
+  etaMedianErrorPct: number | null;
+  etaP90ErrorPct: number | null;
+  requests: number;
+}
+
+async function run(mode: 'naive' | 'sdk'): Promise<RunResult> {
+  const identity = await child('storm/identity.ts', [
+    '--slots',
+    String(SLOTS),
+    '--service-ms',
+    String(SERVICE_MS),
+  ]);
+  const identityUrl = `http://127.0.0.1:${(JSON.parse(await identity.firstLine) as { port: number }).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-storm-'));
+  dirs.push(dir);
+  const config = loadConfig({
+    env: {},
+    cwd: dir,
+    overrides: {
+      environment: 'test',
+      dataDir: dir,
+      player: { host: '127.0.0.1', port: 0 },
+      admin: { host: '127.0.0.1', port: 0 },
+      log: { level: 'silent' },
+      identity: { provider: 'http', http: { url: `${identityUrl}/verify`, timeoutMs: 1000 } },
+      admission: { enabled: mode === 'sdk', maxLimit: SLOTS, initialLimit: SLOTS, maxQueue: N * 2 },
+    },
+  });
+  const app = await createApp({ config, logger: pino({ level: 'silent' }) });
+  const { playerUrl } = await app.listen();
+  await fetch(`${identityUrl}/stats`).then((r) => r.arrayBuffer());
+  const clients = await child('storm/clients.ts', [
+    '--url',
+    playerUrl,
+    '--clients',
+    String(N),
+    '--mode',
+    mode,
+    '--deadline',
+    String(values.deadline),
+  ]);
+  const line = await clients.lastLine;
+  if (process.env.BENCH_TRACE) console.error(`[${mode}] clients done, ${line.length} bytes`);
+  const report = JSON.parse(line) as {
+    t0: number;
+    records: {
+      startedAt: number;
+      inAt: number | null;
+      firstEta: number | null;
+      firstEtaAt: number | null;
+      attempts: number;
+    }[];
+  };
+  const stats = (await (await fetch(`${identityUrl}/stats`)).json()) as {
+    seconds: { done: number; abandoned: number }[];
+    peak: number;
+    peakInService: number;
+  };
+  identity.proc.kill('SIGKILL');
+  await app.close();
+  if (process.env.BENCH_TRACE) console.error(`[${mode}] closed`);
+
+  const ins = report.records.filter((r) => r.inAt !== null).map((r) => (r.inAt as number) - report.t0);
+  const goodput: number[] = [];
+  for (const ms of ins) goodput[Math.floor(ms / 1000)] = (goodput[Math.floor(ms / 1000)] ?? 0) + 1;
+  const errors = report.records
+    .filter((r) => r.firstEta !== null && r.inAt !== null && r.firstEtaAt !== null)
+    .map((r) => {
+      const actual = ((r.inAt as number) - (r.firstEtaAt as number)) / 1000;
+      return Math.abs((r.firstEta as number) - actual) / Math.max(1, actual);
+    })
+    .sort((a, b) => a - b);
+  const pct = (xs: number[], p: number) =>
+    xs.length === 0 ? null : Math.round((xs[Math.floor((xs.length - 1) * p)] as number) * 1000) / 10;
+  const allIn = ins.length === N ? Math.max(...ins) / 1000 : null;
+  return {
+    mode,
+    admitted: ins.length,
+    allInSeconds: allIn === null ? null : Math.round(allIn * 10) / 10,
+    idealSeconds: N / C,
+    ratioToIdeal: allIn === null ? null : Math.round((allIn / (N / C)) * 100) / 100,
+    goodputPerSecond: Array.from(goodput, (g) => g ?? 0),
+    upstreamPeakConcurrency: stats.peak,
+    upstreamPeakInService: stats.peakInService,
+    upstreamAbandoned: stats.seconds.reduce((a, s) => a + s.abandoned, 0),
+    etaMedianErrorPct: pct(errors, 0.5),
+    etaP90ErrorPct: pct(errors, 0.9),
+    requests: report.records.reduce((a, r) => a + r.attempts, 0),
+  };
+}
+
+console.log(
+  `bench:storm ${new Date().toISOString()} on ${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}`,
+);
+console.log(
+  `${N} clients at once; identity upstream C = ${C}/s (${SLOTS} slots × ${SERVICE_MS} ms, unbounded queue); ideal N/C = ${N / C} s`,
+);
+const results = [await run('naive'), await run('sdk')];
+for (const r of results) {
+  console.log(
+    `\n${r.mode === 'naive' ? 'naive clients, no admission' : 'SDK clients, admission (limit = upstream slots)'}:`,
+  );
+  console.log(
+    `  admitted ${r.admitted}/${N}; all in after ${r.allInSeconds ?? 'not within the deadline'} s (${r.ratioToIdeal ?? '—'} × N/C; target ≤ 1.15)`,
+  );
+  console.log(`  goodput per second: ${r.goodputPerSecond.join(' ')}`);
+  console.log(
+    `  upstream: peak ${r.upstreamPeakConcurrency} concurrent (in service ${r.upstreamPeakInService} of ${SLOTS} slots), ${r.upstreamAbandoned} finished for nobody`,
+  );
+  console.log(
+    `  requests sent: ${r.requests}; first-ETA error: median ${r.etaMedianErrorPct ?? '—'}%, p90 ${r.etaP90ErrorPct ?? '—'}% (target ≤ 20%)`,
+  );
+}
+mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
+writeFileSync(
+  join(import.meta.dirname, 'out', 'login-storm.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), N, C, results }, null, 2)}\n`,
+);
+process.exit(0);

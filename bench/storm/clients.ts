@@ -1,0 +1,129 @@
+/**
+ * The players of bench:storm, in their own process. `naive` clients retry a failed login every
+ * 100 ms, as seed 001's did; `sdk` clients are Lifeline's SDK (queue-aware, Retry-After, full
+ * jitter, retry budget). All start at once. Reports, per client, when it started, when it was in,
+ * and the first ETA it was given.
+ */
+import { Agent, request } from 'node:http';
+import { parseArgs } from 'node:util';
+import { LifelineClient } from '../../src/sdk/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    clients: { type: 'string', default: '20000' },
+    mode: { type: 'string', default: 'sdk' },
+    deadline: { type: 'string', default: '120' },
+  },
+});
+const url = values.url as string;
+const N = Number(values.clients);
+const deadline = Date.now() + Number(values.deadline) * 1000;
+const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+
+/** fetch over a bounded keep-alive pool: 20,000 clients must not open 20,000 sockets. */
+const pooledFetch = ((
+  input: string,
+  init?: { method?: string; headers?: Record<string, string>; body?: string },
+) =>
+  new Promise<Response>((resolve, reject) => {
+    const req = request(
+      input,
+      { method: init?.method ?? 'GET', agent, headers: init?.headers, timeout: 30_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+          resolve(
+            new Response(res.statusCode === 204 ? null : Buffer.concat(chunks), {
+              status: res.statusCode ?? 0,
+              headers,
+            }),
+          );
+        });
+      },
+    );
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end(init?.body);
+  })) as unknown as typeof fetch;
+
+interface Record_ {
+  startedAt: number;
+  inAt: number | null;
+  firstEta: number | null;
+  firstEtaAt: number | null;
+  attempts: number;
+}
+
+async function naive(i: number, r: Record_): Promise<void> {
+  while (Date.now() < deadline) {
+    r.attempts++;
+    try {
+      const res = await pooledFetch(`${url}/v1/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ playerId: `p-${i}`, region: 'na', shard: 'na-1' }),
+      });
+      await res.arrayBuffer();
+      if (res.status === 200) {
+        r.inAt = Date.now();
+        return;
+      }
+    } catch {
+      // retry
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function sdk(i: number, r: Record_): Promise<void> {
+  const recording = (async (input: string, init?: RequestInit) => {
+    r.attempts++;
+    const res = await pooledFetch(input, init as never);
+    if (res.status === 202 && r.firstEta === null) {
+      const body = (await res.clone().json()) as { etaSeconds?: number };
+      r.firstEta = body.etaSeconds ?? null;
+      r.firstEtaAt = Date.now();
+    }
+    return res;
+  }) as typeof fetch;
+  const client = new LifelineClient({
+    baseUrl: url,
+    fetch: recording,
+    retryBudget: { burst: 10, perSecond: 1 },
+  });
+  await client.login({ playerId: `p-${i}`, region: 'na', shard: 'na-1' });
+  r.inAt = Date.now();
+  client.close();
+}
+
+const records: Record_[] = Array.from({ length: N }, () => ({
+  startedAt: 0,
+  inAt: null,
+  firstEta: null,
+  firstEtaAt: null,
+  attempts: 0,
+}));
+const t0 = Date.now();
+let finished = 0;
+const progress = process.env.BENCH_TRACE
+  ? setInterval(() => {
+      const attempts = records.reduce((a, r) => a + r.attempts, 0);
+      process.stderr.write(
+        `[clients] ${finished}/${N} finished, ${records.filter((r) => r.inAt).length} in, ${attempts} requests\n`,
+      );
+    }, 1000)
+  : undefined;
+await Promise.all(
+  records.map(async (r, i) => {
+    r.startedAt = Date.now();
+    await (values.mode === 'naive' ? naive(i, r) : sdk(i, r)).catch(() => {});
+    finished++;
+  }),
+);
+clearInterval(progress);
+// Flushed before exit: a pipe write is asynchronous, and exit would cut a long line short.
+process.stdout.write(`${JSON.stringify({ t0, records })}\n`, () => process.exit(0));
