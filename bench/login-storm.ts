@@ -20,7 +20,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config/index.ts';
+import { testConfig } from '../test/helpers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -88,18 +88,10 @@ async function run(mode: 'naive' | 'sdk'): Promise<RunResult> {
   const identityUrl = `http://127.0.0.1:${(JSON.parse(await identity.firstLine) as { port: number }).port}`;
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-storm-'));
   dirs.push(dir);
-  const config = loadConfig({
-    env: {},
-    cwd: dir,
-    overrides: {
-      environment: 'test',
-      dataDir: dir,
-      player: { host: '127.0.0.1', port: 0 },
-      admin: { host: '127.0.0.1', port: 0 },
-      log: { level: 'silent' },
-      identity: { provider: 'http', http: { url: `${identityUrl}/verify`, timeoutMs: 1000 } },
-      admission: { enabled: mode === 'sdk', maxLimit: SLOTS, initialLimit: SLOTS, maxQueue: N * 2 },
-    },
+  // The tests' loopback configuration (ephemeral ports, silent logs), plus this run's.
+  const config = testConfig(dir, {
+    identity: { provider: 'http', http: { url: `${identityUrl}/verify`, timeoutMs: 1000 } },
+    admission: { enabled: mode === 'sdk', maxLimit: SLOTS, initialLimit: SLOTS, maxQueue: N * 2 },
   });
   const app = await createApp({ config, logger: pino({ level: 'silent' }) });
   const { playerUrl } = await app.listen();

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { generate } from 'otplib';
 import pino from 'pino';
 import { type App, createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config/index.ts';
+import { testConfig } from '../test/helpers.ts';
 import type { Disruption, Pacing } from '../src/store/index.ts';
 
 const { values } = parseArgs({
@@ -225,18 +225,7 @@ async function runMode(
   };
 }
 
-const config = loadConfig({
-  env: {},
-  cwd: dir,
-  overrides: {
-    environment: 'test',
-    dataDir: dir,
-    player: { host: '127.0.0.1', port: 0 },
-    admin: { host: '127.0.0.1', port: 0 },
-    log: { level: 'silent' },
-    restore: { tickMs: 250, healthyHoldSeconds: 2 },
-  },
-});
+const config = testConfig(dir, { restore: { tickMs: 250, healthyHoldSeconds: 2 } });
 const app = await createApp({ config, logger: pino({ level: 'silent' }) });
 try {
   const { playerUrl } = await app.listen();

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { generate } from 'otplib';
 import pino from 'pino';
 import { type App, createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config/index.ts';
+import { testConfig } from '../test/helpers.ts';
 
 const { values } = parseArgs({ options: { sessions: { type: 'string', default: '100000' } } });
 const N = Number(values.sessions);
@@ -29,18 +29,10 @@ const dirs: string[] = [];
 async function lifeline(breakerMin: number): Promise<{ app: App; adminUrl: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-kick-'));
   dirs.push(dir);
-  const config = loadConfig({
-    env: {},
-    cwd: dir,
-    overrides: {
-      environment: 'test',
-      dataDir: dir,
-      player: { host: '127.0.0.1', port: 0 },
-      admin: { host: '127.0.0.1', port: 0, rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } },
-      log: { level: 'silent' },
-      breaker: { minKicks: breakerMin },
-      commands: { holdSeconds: 0 },
-    },
+  const config = testConfig(dir, {
+    admin: { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } },
+    breaker: { minKicks: breakerMin },
+    commands: { holdSeconds: 0 },
   });
   const app = await createApp({ config, logger: pino({ level: 'silent' }) });
   const { adminUrl } = await app.listen();

@@ -185,3 +185,23 @@ export class Client {
     this.socket.close();
   }
 }
+
+/** Logs `n` players in, 100 at a time, spread over the region's three shards. */
+export async function loginMany(
+  playerUrl: string,
+  prefix: string,
+  n: number,
+  region = 'na',
+): Promise<Awaited<ReturnType<typeof login>>[]> {
+  const out: Awaited<ReturnType<typeof login>>[] = [];
+  for (let i = 0; i < n; i += 100) {
+    out.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(100, n - i) }, (_, j) =>
+          login(playerUrl, `${prefix}-${i + j}`, region, `${region}-${((i + j) % 3) + 1}`),
+        ),
+      )),
+    );
+  }
+  return out;
+}

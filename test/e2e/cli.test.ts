@@ -32,6 +32,16 @@ function cliIn(dataDir: string, env: Record<string, string> = {}) {
   };
 }
 
+/** Creates admins through the CLI, as an operator would, keeping each one's TOTP at hand. */
+function enrolAdmin(cli: ReturnType<typeof cliIn>) {
+  return async (name: string) => {
+    const r = await cli('operators', 'add', name, '--role', 'admin', '--json');
+    assert.match(r.json.otpauthUri, /^otpauth:\/\/totp\/Lifeline:/);
+    const secret = new URL(r.json.otpauthUri).searchParams.get('secret') as string;
+    return { token: r.json.token as string, totp: () => generate({ secret }) };
+  };
+}
+
 test('operators are bootstrapped on the store directly; sessions and kick go through the admin API', async (t) => {
   const running = await startLifeline(t);
   const cli = cliIn(running.dataDir, { LIFELINE_ADMIN_URL: running.adminUrl });
@@ -171,12 +181,7 @@ test('`npm start` (node src/main.ts serve) serves both listeners and drains on S
 test('the guarded path from the CLI: dry run, request with TOTP, approval by another admin, flags, breaker', async (t) => {
   const running = await startLifeline(t, { overrides: { commands: { holdSeconds: 0 } } });
   const cli = cliIn(running.dataDir, { LIFELINE_ADMIN_URL: running.adminUrl });
-  const enrol = async (name: string) => {
-    const r = await cli('operators', 'add', name, '--role', 'admin', '--json');
-    assert.match(r.json.otpauthUri, /^otpauth:\/\/totp\/Lifeline:/);
-    const secret = new URL(r.json.otpauthUri).searchParams.get('secret') as string;
-    return { token: r.json.token as string, totp: () => generate({ secret }) };
-  };
+  const enrol = enrolAdmin(cli);
   const alice = await enrol('alice');
   const bob = await enrol('bob');
   for (let i = 0; i < 60; i++) await login(running.playerUrl, `c-${i}`, 'ap', 'ap-1');
@@ -281,11 +286,7 @@ test('the guarded path from the CLI: dry run, request with TOTP, approval by ano
 test('restore from the CLI: plan, start with the seed playbook flags, status, pause, resume, cancel', async (t) => {
   const running = await startLifeline(t, { overrides: { commands: { holdSeconds: 0 } } });
   const cli = cliIn(running.dataDir, { LIFELINE_ADMIN_URL: running.adminUrl });
-  const enrol = async (name: string) => {
-    const r = await cli('operators', 'add', name, '--role', 'admin', '--json');
-    const secret = new URL(r.json.otpauthUri).searchParams.get('secret') as string;
-    return { token: r.json.token as string, totp: () => generate({ secret }) };
-  };
+  const enrol = enrolAdmin(cli);
   const alice = await enrol('alice');
   const bob = await enrol('bob');
   const carol = await enrol('carol');

@@ -7,6 +7,7 @@ import {
   eventually,
   getJson,
   login,
+  loginMany,
   postJson,
   startLifeline,
   tempDir,
@@ -14,25 +15,6 @@ import {
 
 /** A fast admin plane for tests that fire many requests; the rate limit has its own test. */
 const fastAdmin = { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } } };
-
-async function loginMany(
-  playerUrl: string,
-  prefix: string,
-  n: number,
-  region = 'na',
-): Promise<Awaited<ReturnType<typeof login>>[]> {
-  const out: Awaited<ReturnType<typeof login>>[] = [];
-  for (let i = 0; i < n; i += 100) {
-    out.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(100, n - i) }, (_, j) =>
-          login(playerUrl, `${prefix}-${i + j}`, region, `${region}-${((i + j) % 3) + 1}`),
-        ),
-      )),
-    );
-  }
-  return out;
-}
 
 async function commandState(adminUrl: string, token: string, id: string) {
   return (await getJson(`${adminUrl}/admin/v1/commands/${id}`, token)).body.command;
