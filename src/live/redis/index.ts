@@ -1,0 +1,467 @@
+/**
+ * Live state and bus on Redis (or Redis Cluster), so several gateway nodes share sessions, the
+ * kick window and rate buckets, and can ask one another to act on a socket.
+ *
+ * Keys. Every key is `${prefix}{lifeline}:...`. The single hash tag `{lifeline}` puts every key
+ * of a deployment in one cluster slot: the Lua scripts below touch several keys atomically, and
+ * some of those keys are only known inside the script (the old player's set on a re-put, the
+ * player set of each ended session), which Redis Cluster allows only within the script's slot.
+ * The cost is that one deployment's live state lives on one shard; a prefix must not itself
+ * contain `{`, or its braces would become the hash tag.
+ *
+ *   session:<id>     string  the session as JSON (immutable after put, except via a re-put)
+ *   sessions         set     every live session id
+ *   player:<player>  set     that player's live session ids
+ *   seen             zset    session id -> lastSeenAt (authoritative; touch only writes here)
+ *   count:region     hash    region -> live sessions (no field at 0)
+ *   count:shard      hash    shard -> live sessions (no field at 0)
+ *   kicks            zset    the kick window: score = time, member = `<unique>:<count>`
+ *   rate:<key>       hash    a token bucket: tokens, at
+ *   node:<node>      channel directives for that node (pub/sub)
+ *
+ * findSessions and countSessions with a filter (other than by session or player) scan the
+ * session set (SSCAN + MGET) and filter with matchesFilter: linear in live sessions, fine for
+ * now; secondary indexes per region/shard would bound it if kicks by region get hot.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { matchesFilter } from '../filter.ts';
+import type { Bus, Directive, LiveSession, LiveState, SessionCounts, SessionFilter } from '../port.ts';
+
+type Client = ReturnType<typeof createClient>;
+
+/**
+ * Stores (or replaces) a session and keeps the indexes and counters right.
+ * KEYS[1] session:<id>  KEYS[2] sessions  KEYS[3] count:region  KEYS[4] count:shard  KEYS[5] seen
+ * ARGV[1] id  ARGV[2] session JSON  ARGV[3] player key prefix (`<p>{lifeline}:player:`)
+ * ARGV[4] playerId  ARGV[5] region  ARGV[6] shard  ARGV[7] lastSeenAt
+ */
+const PUT_SESSION = `
+local function dec(h, f)
+  if redis.call('HINCRBY', h, f, -1) <= 0 then redis.call('HDEL', h, f) end
+end
+local old = redis.call('GET', KEYS[1])
+if old then
+  local o = cjson.decode(old)
+  redis.call('SREM', ARGV[3] .. o.playerId, ARGV[1])
+  dec(KEYS[3], o.region)
+  dec(KEYS[4], o.shard)
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('SADD', ARGV[3] .. ARGV[4], ARGV[1])
+redis.call('HINCRBY', KEYS[3], ARGV[5], 1)
+redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
+redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1])
+return 1
+`;
+
+/**
+ * Marks a session seen, only if it is still live (a touch racing an end never resurrects it).
+ * KEYS[1] session:<id>  KEYS[2] seen
+ * ARGV[1] id  ARGV[2] at
+ */
+const TOUCH_SESSION = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('ZADD', KEYS[2], 'XX', ARGV[2], ARGV[1])
+end
+return 1
+`;
+
+/**
+ * Ends sessions: for each id, reads and deletes it in one step and updates the indexes and
+ * counters, so each session is returned to exactly one caller.
+ * KEYS[1] sessions  KEYS[2] count:region  KEYS[3] count:shard  KEYS[4] seen
+ * ARGV[1] session key prefix (`<p>{lifeline}:session:`)  ARGV[2] player key prefix
+ * ARGV[3..] session ids
+ * Returns a flat list: JSON, lastSeenAt, JSON, lastSeenAt, ... for the sessions that were live.
+ */
+const END_SESSIONS = `
+local function dec(h, f)
+  if redis.call('HINCRBY', h, f, -1) <= 0 then redis.call('HDEL', h, f) end
+end
+local out = {}
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  local key = ARGV[1] .. id
+  local json = redis.call('GET', key)
+  if json then
+    local s = cjson.decode(json)
+    local seen = redis.call('ZSCORE', KEYS[4], id)
+    redis.call('DEL', key)
+    redis.call('SREM', KEYS[1], id)
+    redis.call('SREM', ARGV[2] .. s.playerId, id)
+    redis.call('ZREM', KEYS[4], id)
+    dec(KEYS[2], s.region)
+    dec(KEYS[3], s.shard)
+    out[#out + 1] = json
+    out[#out + 1] = seen or ''
+  end
+end
+return out
+`;
+
+/**
+ * The kick breaker's sliding window.
+ * KEYS[1] kicks (zset: score = time, member = `<unique>:<count>`)
+ * ARGV[1] count  ARGV[2] cap  ARGV[3] windowMs  ARGV[4] now  ARGV[5] unique member id
+ * Forgets kicks at or before now - windowMs, sums the rest (used), and grants when
+ * used + count <= cap, recording the claim (a claim of 0 records nothing).
+ * Returns { granted (1/0), used }.
+ */
+const CLAIM_KICK_BUDGET = `
+local count = tonumber(ARGV[1])
+local cap = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local used = 0
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  used = used + tonumber(string.match(m, ':(%d+)$'))
+end
+if used + count > cap then return { 0, used } end
+if count > 0 then
+  redis.call('ZADD', KEYS[1], now, ARGV[5] .. ':' .. count)
+  -- Garbage collection only: the window itself is enforced by the scores above.
+  redis.call('PEXPIRE', KEYS[1], window + 60000)
+end
+return { 1, used }
+`;
+
+/**
+ * A token bucket.
+ * KEYS[1] rate:<key> (hash: tokens, at)
+ * ARGV[1] perSecond  ARGV[2] burst  ARGV[3] now
+ * Returns { ok (1/0), retryAfterMs }.
+ */
+const TAKE_RATE_TOKEN = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(b[1]) or burst
+local at = tonumber(b[2]) or now
+tokens = math.min(burst, tokens + ((now - at) / 1000) * rate)
+local ok = 0
+local retry = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  ok = 1
+else
+  retry = math.ceil(((1 - tokens) / rate) * 1000)
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%.17g', now))
+-- Garbage collection only: an absent bucket is a full one, which it would be by then anyway.
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst / rate) * 1000) + 60000)
+return { ok, retry }
+`;
+
+const isEmptyFilter = (f: SessionFilter): boolean => Object.values(f).every((v) => v === undefined);
+
+const bump = (m: Record<string, number>, k: string, by: number): void => {
+  m[k] = (m[k] ?? 0) + by;
+};
+
+/** Live state on Redis. Owns its command connection; close() quits it. */
+export class RedisLiveState implements LiveState {
+  readonly kind = 'redis';
+  readonly #c: Client;
+  readonly #k: string;
+
+  constructor(client: Client, prefix: string) {
+    this.#c = client;
+    this.#k = `${prefix}{lifeline}:`;
+  }
+
+  get #sessions(): string {
+    return `${this.#k}sessions`;
+  }
+  get #seen(): string {
+    return `${this.#k}seen`;
+  }
+  #sessionKey(id: string): string {
+    return `${this.#k}session:${id}`;
+  }
+  #playerKey(playerId: string): string {
+    return `${this.#k}player:${playerId}`;
+  }
+
+  async ping(): Promise<void> {
+    await this.#c.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.#c.isOpen) await this.#c.close();
+  }
+
+  async putSession(s: LiveSession): Promise<void> {
+    await this.#c.eval(PUT_SESSION, {
+      keys: [
+        this.#sessionKey(s.id),
+        this.#sessions,
+        `${this.#k}count:region`,
+        `${this.#k}count:shard`,
+        this.#seen,
+      ],
+      arguments: [
+        s.id,
+        JSON.stringify(s),
+        `${this.#k}player:`,
+        s.playerId,
+        s.region,
+        s.shard,
+        String(s.lastSeenAt),
+      ],
+    });
+  }
+
+  /** Reads sessions by id, in order, skipping those no longer live; lastSeenAt comes from `seen`. */
+  async #load(ids: readonly string[]): Promise<LiveSession[]> {
+    if (ids.length === 0) return [];
+    const [jsons, seen] = await Promise.all([
+      this.#c.mGet(ids.map((id) => this.#sessionKey(id))),
+      this.#c.zmScore(this.#seen, [...ids]),
+    ]);
+    const out: LiveSession[] = [];
+    jsons.forEach((json, i) => {
+      if (typeof json !== 'string') return;
+      const s = JSON.parse(json) as LiveSession;
+      const at = seen[i];
+      if (typeof at === 'number') s.lastSeenAt = at;
+      out.push(s);
+    });
+    return out;
+  }
+
+  async getSession(id: string): Promise<LiveSession | null> {
+    return (await this.#load([id]))[0] ?? null;
+  }
+
+  async touchSession(id: string, at: number): Promise<void> {
+    await this.#c.eval(TOUCH_SESSION, {
+      keys: [this.#sessionKey(id), this.#seen],
+      arguments: [id, String(at)],
+    });
+  }
+
+  async endSessions(ids: readonly string[]): Promise<LiveSession[]> {
+    if (ids.length === 0) return [];
+    const reply = (await this.#c.eval(END_SESSIONS, {
+      keys: [this.#sessions, `${this.#k}count:region`, `${this.#k}count:shard`, this.#seen],
+      arguments: [`${this.#k}session:`, `${this.#k}player:`, ...ids],
+    })) as unknown as string[];
+    const out: LiveSession[] = [];
+    for (let i = 0; i < reply.length; i += 2) {
+      const s = JSON.parse(reply[i] as string) as LiveSession;
+      const seen = reply[i + 1];
+      if (seen !== undefined && seen !== '') s.lastSeenAt = Number(seen);
+      out.push(s);
+    }
+    return out;
+  }
+
+  /** Candidate sessions for a filter, in batches: by id, by player, or a scan of every session. */
+  async *#candidates(f: SessionFilter): AsyncGenerator<LiveSession[]> {
+    if (f.sessionId !== undefined) {
+      yield await this.#load([f.sessionId]);
+      return;
+    }
+    if (f.playerId !== undefined || f.playerIds !== undefined) {
+      const players = f.playerId !== undefined ? [f.playerId] : (f.playerIds ?? []);
+      const BATCH = 500;
+      for (let i = 0; i < players.length; i += BATCH) {
+        const sets = await Promise.all(
+          players.slice(i, i + BATCH).map((p) => this.#c.sMembers(this.#playerKey(p))),
+        );
+        yield await this.#load(sets.flat());
+      }
+      return;
+    }
+    for await (const ids of this.#c.sScanIterator(this.#sessions, { COUNT: 500 })) {
+      yield await this.#load(ids);
+    }
+  }
+
+  async findSessions(f: SessionFilter, limit: number): Promise<LiveSession[]> {
+    const out: LiveSession[] = [];
+    if (limit <= 0) return out;
+    for await (const batch of this.#candidates(f)) {
+      for (const s of batch) {
+        if (matchesFilter(s, f)) out.push(s);
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  }
+
+  async countSessions(f: SessionFilter): Promise<SessionCounts> {
+    if (isEmptyFilter(f)) {
+      const [total, byRegion, byShard] = await Promise.all([
+        this.#c.sCard(this.#sessions),
+        this.#c.hGetAll(`${this.#k}count:region`),
+        this.#c.hGetAll(`${this.#k}count:shard`),
+      ]);
+      const nums = (h: Record<string, string>): Record<string, number> =>
+        Object.fromEntries(
+          Object.entries(h)
+            .map(([k, v]) => [k, Number(v)] as const)
+            .filter(([, n]) => n > 0),
+        );
+      return { total, byRegion: nums(byRegion), byShard: nums(byShard) };
+    }
+    const counts: SessionCounts = { total: 0, byRegion: {}, byShard: {} };
+    for await (const batch of this.#candidates(f)) {
+      for (const s of batch) {
+        if (!matchesFilter(s, f)) continue;
+        counts.total++;
+        bump(counts.byRegion, s.region, 1);
+        bump(counts.byShard, s.shard, 1);
+      }
+    }
+    return counts;
+  }
+
+  async idleSessions(before: number, limit: number): Promise<LiveSession[]> {
+    if (limit <= 0) return [];
+    const idle = await this.#c.zRangeWithScores(this.#seen, '-inf', `(${before}`, {
+      BY: 'SCORE',
+      LIMIT: { offset: 0, count: limit },
+    });
+    // A session touched between the two reads keeps its new lastSeenAt; drop it if no longer idle.
+    const loaded = await this.#load(idle.map((e) => e.value));
+    return loaded.filter((s) => s.lastSeenAt < before).sort((a, b) => a.lastSeenAt - b.lastSeenAt);
+  }
+
+  async claimKickBudget(
+    count: number,
+    cap: number,
+    windowMs: number,
+    now: number,
+  ): Promise<{ granted: boolean; used: number }> {
+    const [granted, used] = (await this.#c.eval(CLAIM_KICK_BUDGET, {
+      keys: [`${this.#k}kicks`],
+      arguments: [String(count), String(cap), String(windowMs), String(now), randomBytes(8).toString('hex')],
+    })) as unknown as [number, number];
+    return { granted: granted === 1, used };
+  }
+
+  async clearKickBudget(): Promise<void> {
+    await this.#c.del(`${this.#k}kicks`);
+  }
+
+  async takeRateToken(
+    key: string,
+    perSecond: number,
+    burst: number,
+    now: number,
+  ): Promise<{ ok: boolean; retryAfterMs: number }> {
+    const [ok, retryAfterMs] = (await this.#c.eval(TAKE_RATE_TOKEN, {
+      keys: [`${this.#k}rate:${key}`],
+      arguments: [String(perSecond), String(burst), String(now)],
+    })) as unknown as [number, number];
+    return { ok: ok === 1, retryAfterMs };
+  }
+}
+
+/**
+ * The bus on Redis pub/sub: a directive for a node is published on `${prefix}{lifeline}:node:<node>`.
+ * Owns two connections (publish, subscribe); close() quits both. Pub/sub is fire-and-forget: a
+ * node that is not subscribed at the moment of delivery never hears the directive.
+ */
+export class RedisBus implements Bus {
+  readonly kind = 'redis';
+  readonly #pub: Client;
+  readonly #sub: Client;
+  readonly #k: string;
+  readonly #onError: (err: unknown) => void;
+  readonly #handlers = new Map<string, (d: Directive) => void>();
+  /** Subscribe/unsubscribe calls in flight, in order; deliver waits for them. */
+  #pending: Promise<void> = Promise.resolve();
+
+  constructor(pub: Client, sub: Client, prefix: string, onError: (err: unknown) => void) {
+    this.#pub = pub;
+    this.#sub = sub;
+    this.#k = `${prefix}{lifeline}:`;
+    this.#onError = onError;
+  }
+
+  #channel(node: string): string {
+    return `${this.#k}node:${node}`;
+  }
+
+  #queue(op: () => Promise<unknown>): void {
+    this.#pending = this.#pending.then(op).then(
+      () => {},
+      (err: unknown) => this.#onError(err),
+    );
+  }
+
+  async deliver(node: string, directive: Directive): Promise<void> {
+    // A subscription this process asked for just before is in place before we publish.
+    await this.#pending;
+    await this.#pub.publish(this.#channel(node), JSON.stringify(directive));
+  }
+
+  onDirective(node: string, handler: (directive: Directive) => void): () => void {
+    const first = !this.#handlers.has(node);
+    this.#handlers.set(node, handler);
+    if (first) {
+      const channel = this.#channel(node);
+      this.#queue(() =>
+        this.#sub.subscribe(channel, (message) => {
+          let d: Directive;
+          try {
+            d = JSON.parse(message) as Directive;
+          } catch (err) {
+            this.#onError(err);
+            return;
+          }
+          this.#handlers.get(node)?.(d);
+        }),
+      );
+    }
+    return () => {
+      if (this.#handlers.get(node) !== handler) return;
+      this.#handlers.delete(node);
+      const channel = this.#channel(node);
+      this.#queue(() => (this.#sub.isOpen ? this.#sub.unsubscribe(channel) : Promise.resolve()));
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#handlers.clear();
+    await this.#pending;
+    await Promise.all([this.#sub, this.#pub].map((c) => (c.isOpen ? c.close() : undefined)));
+  }
+}
+
+/**
+ * Connects the live state and the bus (three connections: commands, publish, subscribe).
+ * `onError` hears connection errors and undeliverable messages; by default they become
+ * process warnings (an unheard client 'error' event would crash the process).
+ */
+export async function openRedisLive(opts: {
+  url: string;
+  prefix: string;
+  onError?: (err: unknown) => void;
+}): Promise<{ live: RedisLiveState; bus: RedisBus }> {
+  const onError =
+    opts.onError ??
+    ((err: unknown) => process.emitWarning(`redis live state: ${String(err)}`, 'LifelineRedis'));
+  const client: Client = createClient({ url: opts.url });
+  const pub: Client = client.duplicate();
+  const sub: Client = client.duplicate();
+  const clients = [client, pub, sub];
+  for (const c of clients) c.on('error', onError);
+  try {
+    await Promise.all(clients.map((c) => c.connect()));
+  } catch (err) {
+    for (const c of clients) if (c.isOpen) c.destroy();
+    throw err;
+  }
+  return {
+    live: new RedisLiveState(client, opts.prefix),
+    bus: new RedisBus(pub, sub, opts.prefix, onError),
+  };
+}
