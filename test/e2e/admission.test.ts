@@ -56,7 +56,7 @@ test('identity down: 500 sessions stay connected and refresh for three token lif
   const { playerUrl } = await startLifeline(t, {
     overrides: {
       identity: { provider: 'http', http: { url: idp.url, timeoutMs: 1000 } },
-      tokens: { accessTtlSeconds: 2 },
+      tokens: { accessTtlSeconds: 3 },
       admission: { maxLimit: 5, initialLimit: 5 },
     },
   });
@@ -65,7 +65,7 @@ test('identity down: 500 sessions stay connected and refresh for three token lif
   t.after(() => {
     for (const c of clients) c.close();
   });
-  // Each player connects as soon as it is in. Its access token lives 2 s and was minted when the
+  // Each player connects as soon as it is in. Its access token lives 3 s and was minted when the
   // queue admitted it, so a client that collected it late refreshes first, as a real client does.
   const sessions = await Promise.all(
     Array.from({ length: 500 }, async (_, i) => {
@@ -94,9 +94,9 @@ test('identity down: 500 sessions stay connected and refresh for three token lif
     'new logins queue during the outage',
   );
 
-  // Three access-token lifetimes (2 s each): every session refreshes every second.
+  // Three access-token lifetimes (3 s each): every session refreshes every second.
   const refreshTokens = sessions.map((s) => s.body.refreshToken as string);
-  for (let round = 0; round < 7; round++) {
+  for (let round = 0; round < 10; round++) {
     const answers = await Promise.all(
       refreshTokens.map((rt) => postJson(`${playerUrl}/v1/refresh`, { refreshToken: rt })),
     );
