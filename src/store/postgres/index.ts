@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { LifelineError } from '../../errors/index.ts';
@@ -17,153 +17,33 @@ import type {
   RecordStore,
   RestoreCounts,
   RestoreRecord,
-  RestoreSource,
   RestoreState,
   RotateOutcome,
   SigningKey,
 } from '../port.ts';
+type Queryable = pg.Pool | pg.PoolClient;
+import {
+  migrationFiles,
+  num,
+  type Row,
+  sourceParams,
+  str,
+  toAudit,
+  toCommand,
+  toDisruption,
+  toGrant,
+  toOperator,
+  toRestore,
+} from '../rows.ts';
 import { sql } from './statements.ts';
 
 const migrationsDir = join(import.meta.dirname, 'migrations');
-
-/** Numbered `NNN_name.sql` files, in order: the same numbers and meaning as the SQLite ones. */
-function migrationFiles(): { version: number; file: string }[] {
-  return readdirSync(migrationsDir)
-    .filter((f) => /^\d{3}_.+\.sql$/.test(f))
-    .map((f) => ({ version: Number(f.slice(0, 3)), file: join(migrationsDir, f) }))
-    .sort((a, b) => a.version - b.version);
-}
 
 /**
  * Advisory lock keys (the first half of a two-key lock; the second is the schema's hash), so
  * several schemas in one database never wait on each other.
  */
 const lockKeys = { migrate: 0x4c4c0001, audit: 0x4c4c0002, restore: 0x4c4c0003 } as const;
-
-type Row = Record<string, unknown>;
-type Queryable = pg.Pool | pg.PoolClient;
-
-const str = (v: unknown): string => v as string;
-const num = (v: unknown): number => Number(v);
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
-// A details column edited into something that is not JSON must still read back, so verify
-// can name the entry (its hash no longer matches) instead of failing to read the chain.
-function parseDetails(text: string): Record<string, unknown> {
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return { unparseable: text };
-  }
-}
-
-function toAudit(r: Row): AuditEntry {
-  return {
-    seq: num(r.seq),
-    at: num(r.at),
-    actor: str(r.actor),
-    action: str(r.action),
-    target: str(r.target),
-    details: parseDetails(str(r.details)),
-    result: str(r.result),
-    prevHash: str(r.prev_hash),
-    hash: str(r.hash),
-  };
-}
-
-function toOperator(r: Row): Operator {
-  return {
-    id: str(r.id),
-    name: str(r.name),
-    role: str(r.role) as Operator['role'],
-    tokenHash: str(r.token_hash),
-    totpSecret: strOrNull(r.totp_secret),
-    createdAt: num(r.created_at),
-    revokedAt: numOrNull(r.revoked_at),
-  };
-}
-
-function toCommand(r: Row): CommandRecord {
-  return {
-    policy: JSON.parse(str(r.policy)) as CommandRecord['policy'],
-    approvals: JSON.parse(str(r.approvals)) as CommandRecord['approvals'],
-    expiresAt: numOrNull(r.expires_at),
-    haltReason: strOrNull(r.halt_reason),
-    id: str(r.id),
-    action: str(r.action) as CommandRecord['action'],
-    selector: JSON.parse(str(r.selector)) as Record<string, unknown>,
-    reason: str(r.reason),
-    requestedBy: str(r.requested_by),
-    requestedAt: num(r.requested_at),
-    state: str(r.state) as CommandRecord['state'],
-    plan: JSON.parse(str(r.plan)) as CommandRecord['plan'],
-    progress: JSON.parse(str(r.progress)) as CommandRecord['progress'],
-    finishedAt: numOrNull(r.finished_at),
-  };
-}
-
-function toDisruption(r: Row): Disruption {
-  return {
-    id: str(r.id),
-    sessionId: str(r.session_id),
-    playerId: str(r.player_id),
-    cause: str(r.cause) as Disruption['cause'],
-    commandId: strOrNull(r.command_id),
-    incidentId: strOrNull(r.incident_id),
-    at: num(r.at),
-    snapshot: JSON.parse(str(r.snapshot)) as Disruption['snapshot'],
-    outcome: str(r.outcome) as Disruption['outcome'],
-    outcomeReason: strOrNull(r.outcome_reason),
-    restoreId: strOrNull(r.restore_id),
-    ticketExpiresAt: numOrNull(r.ticket_expires_at),
-    settledAt: numOrNull(r.settled_at),
-    restoredSessionId: strOrNull(r.restored_session_id),
-  };
-}
-
-function toRestore(r: Row): RestoreRecord {
-  return {
-    id: str(r.id),
-    source: JSON.parse(str(r.source)) as RestoreRecord['source'],
-    pacing: JSON.parse(str(r.pacing)) as RestoreRecord['pacing'],
-    thresholds: JSON.parse(str(r.thresholds)) as RestoreRecord['thresholds'],
-    state: str(r.state) as RestoreState,
-    requestedBy: str(r.requested_by),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-    total: num(r.total),
-    released: num(r.released),
-    batches: num(r.batches),
-    pauseReason: strOrNull(r.pause_reason),
-  };
-}
-
-/** A restore source as the six leading parameters of the "(source)" statements. */
-function sourceParams(s: RestoreSource): (string | number | null)[] {
-  return [
-    s.commandId ?? null,
-    s.from ?? null,
-    s.to ?? null,
-    s.selector?.region ?? null,
-    s.selector?.shard ?? null,
-    s.selector?.zone ?? null,
-  ];
-}
-
-function toGrant(r: Row): Grant {
-  return {
-    sessionId: str(r.session_id),
-    playerId: str(r.player_id),
-    familyId: str(r.family_id),
-    generation: num(r.generation),
-    snapshot: JSON.parse(str(r.snapshot)) as Grant['snapshot'],
-    createdAt: num(r.created_at),
-    expiresAt: num(r.expires_at),
-    revokedAt: numOrNull(r.revoked_at),
-    revokedReason: strOrNull(r.revoked_reason),
-  };
-}
 
 /** A schema name as a quoted identifier; only plain names are accepted. */
 function schemaIdent(schema: string): string {
@@ -255,7 +135,7 @@ export class PostgresRecordStore implements RecordStore {
         const applied = new Set(
           (await rows(client, 'SELECT version FROM schema_migrations')).map((r) => num(r.version)),
         );
-        for (const m of migrationFiles()) {
+        for (const m of migrationFiles(migrationsDir)) {
           if (applied.has(m.version)) continue;
           await client.query('BEGIN');
           try {

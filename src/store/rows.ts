@@ -1,0 +1,148 @@
+/**
+ * Row mapping shared by the SQL adapters: both store the same columns (times as epoch ms, JSON as
+ * text), so a row reads back into the same record whichever database it came from.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  AuditEntry,
+  CommandRecord,
+  Disruption,
+  Grant,
+  Operator,
+  RestoreRecord,
+  RestoreSource,
+  RestoreState,
+} from './port.ts';
+
+/** Numbered `NNN_name.sql` files in `dir`, in order. Both adapters keep the same numbers and meaning. */
+export function migrationFiles(dir: string): { version: number; file: string }[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}_.+\.sql$/.test(f))
+    .map((f) => ({ version: Number(f.slice(0, 3)), file: join(dir, f) }))
+    .sort((a, b) => a.version - b.version);
+}
+
+export type Row = Record<string, unknown>;
+
+export const str = (v: unknown): string => v as string;
+export const num = (v: unknown): number => Number(v);
+export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+export const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+// A details column edited into something that is not JSON must still read back, so verify
+// can name the entry (its hash no longer matches) instead of failing to read the chain.
+export function parseDetails(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { unparseable: text };
+  }
+}
+
+export function toAudit(r: Row): AuditEntry {
+  return {
+    seq: num(r.seq),
+    at: num(r.at),
+    actor: str(r.actor),
+    action: str(r.action),
+    target: str(r.target),
+    details: parseDetails(str(r.details)),
+    result: str(r.result),
+    prevHash: str(r.prev_hash),
+    hash: str(r.hash),
+  };
+}
+
+export function toOperator(r: Row): Operator {
+  return {
+    id: str(r.id),
+    name: str(r.name),
+    role: str(r.role) as Operator['role'],
+    tokenHash: str(r.token_hash),
+    totpSecret: strOrNull(r.totp_secret),
+    createdAt: num(r.created_at),
+    revokedAt: numOrNull(r.revoked_at),
+  };
+}
+
+export function toCommand(r: Row): CommandRecord {
+  return {
+    policy: JSON.parse(str(r.policy)) as CommandRecord['policy'],
+    approvals: JSON.parse(str(r.approvals)) as CommandRecord['approvals'],
+    expiresAt: numOrNull(r.expires_at),
+    haltReason: strOrNull(r.halt_reason),
+    id: str(r.id),
+    action: str(r.action) as CommandRecord['action'],
+    selector: JSON.parse(str(r.selector)) as Record<string, unknown>,
+    reason: str(r.reason),
+    requestedBy: str(r.requested_by),
+    requestedAt: num(r.requested_at),
+    state: str(r.state) as CommandRecord['state'],
+    plan: JSON.parse(str(r.plan)) as CommandRecord['plan'],
+    progress: JSON.parse(str(r.progress)) as CommandRecord['progress'],
+    finishedAt: numOrNull(r.finished_at),
+  };
+}
+
+export function toDisruption(r: Row): Disruption {
+  return {
+    id: str(r.id),
+    sessionId: str(r.session_id),
+    playerId: str(r.player_id),
+    cause: str(r.cause) as Disruption['cause'],
+    commandId: strOrNull(r.command_id),
+    incidentId: strOrNull(r.incident_id),
+    at: num(r.at),
+    snapshot: JSON.parse(str(r.snapshot)) as Disruption['snapshot'],
+    outcome: str(r.outcome) as Disruption['outcome'],
+    outcomeReason: strOrNull(r.outcome_reason),
+    restoreId: strOrNull(r.restore_id),
+    ticketExpiresAt: numOrNull(r.ticket_expires_at),
+    settledAt: numOrNull(r.settled_at),
+    restoredSessionId: strOrNull(r.restored_session_id),
+  };
+}
+
+export function toRestore(r: Row): RestoreRecord {
+  return {
+    id: str(r.id),
+    source: JSON.parse(str(r.source)) as RestoreRecord['source'],
+    pacing: JSON.parse(str(r.pacing)) as RestoreRecord['pacing'],
+    thresholds: JSON.parse(str(r.thresholds)) as RestoreRecord['thresholds'],
+    state: str(r.state) as RestoreState,
+    requestedBy: str(r.requested_by),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    total: num(r.total),
+    released: num(r.released),
+    batches: num(r.batches),
+    pauseReason: strOrNull(r.pause_reason),
+  };
+}
+
+/** A restore source as the six leading parameters of the "(source)" statements. */
+export function sourceParams(s: RestoreSource): (string | number | null)[] {
+  return [
+    s.commandId ?? null,
+    s.from ?? null,
+    s.to ?? null,
+    s.selector?.region ?? null,
+    s.selector?.shard ?? null,
+    s.selector?.zone ?? null,
+  ];
+}
+
+export function toGrant(r: Row): Grant {
+  return {
+    sessionId: str(r.session_id),
+    playerId: str(r.player_id),
+    familyId: str(r.family_id),
+    generation: num(r.generation),
+    snapshot: JSON.parse(str(r.snapshot)) as Grant['snapshot'],
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    revokedAt: numOrNull(r.revoked_at),
+    revokedReason: strOrNull(r.revoked_reason),
+  };
+}
