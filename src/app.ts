@@ -20,7 +20,7 @@ import { createMetrics, type Metrics } from './metrics/index.ts';
 import { OperatorService } from './operators/index.ts';
 import { DependencyProbes } from './probes/index.ts';
 import { HealthProbe, RestoreService } from './restore/index.ts';
-import { SessionService, type SessionTokens, SocketHub, shardRegions } from './sessions/index.ts';
+import { Presence, SessionService, type SessionTokens, SocketHub, shardRegions } from './sessions/index.ts';
 import { openRecordStore, type RecordStore } from './store/index.ts';
 import { Tokens } from './tokens/index.ts';
 
@@ -61,7 +61,10 @@ export interface App {
 
 /** The record store alone, for CLI commands that work without a running server. */
 export async function openStore(config: Config): Promise<RecordStore> {
-  return openRecordStore({ kind: config.store.kind, path: sqlitePath(config) });
+  const { store } = config;
+  return store.kind === 'postgres'
+    ? openRecordStore({ kind: 'postgres', ...store.postgres })
+    : openRecordStore({ kind: 'sqlite', path: sqlitePath(config) });
 }
 
 export async function createApp(options: AppOptions): Promise<App> {
@@ -72,7 +75,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Adapters: chosen here from config, and nowhere else.
   const identity = createIdentity(config.identity, config.environment);
   const store = await openStore(config);
-  const { live, bus } = await openLive({ kind: config.live.kind });
+  const { live, bus } =
+    config.live.kind === 'redis'
+      ? await openLive({
+          kind: 'redis',
+          ...config.live.redis,
+          onError: (err) => logger.warn({ err }, 'live state (Redis) connection trouble'),
+        })
+      : await openLive({ kind: 'memory' });
   const events = new EventStream();
   const entitlements = createEntitlements(
     { ...config.entitlements, licences: { ...config.entitlements.licences } },
@@ -97,6 +107,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     clock,
     refreshTtlSeconds: config.tokens.refreshTtlSeconds,
   });
+  const presence = new Presence({
+    live,
+    sessions,
+    audit,
+    events,
+    logger,
+    nodeId: config.nodeId,
+    clock,
+    ttlMs: config.live.presenceTtlSeconds * 1000,
+  });
+  await presence.start();
   const breaker = new KickBreaker({ store, live, audit, events, logger, clock, settings: config.breaker });
   const commands = new CommandService({
     store,
@@ -138,6 +159,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           settings: config.admission,
           clock,
           events,
+          permits: live,
           isUpstreamFailure: (err) =>
             err instanceof LifelineError &&
             (err.code === 'IDENTITY_UNAVAILABLE' || err.code === 'UPSTREAM_DNS_FAILURE'),
@@ -262,6 +284,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       draining = true;
       clearInterval(flagPoll);
       commands.stop();
+      await presence.stop();
       await restores.stop();
       health.stop();
       probes.stop();

@@ -8,10 +8,20 @@
  * and an upstream failure halves it, down to `minLimit`, never above `maxLimit` (the concurrency
  * the upstream is known to take). While the upstream fails, the queue waits out a backoff before
  * its next try: a failing upstream gets one probe at a time, not a stampede.
+ *
+ * The limit and the calls in flight are not this node's: they are permits in live state, so with
+ * several nodes on Redis the upstream sees one limit, whichever node a login lands on. The queue
+ * stays with the node that holds the waiting client's ticket.
  */
 import { randomBytes } from 'node:crypto';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
+import type { LiveState, PermitOutcome } from '../live/index.ts';
+
+/** A permit lapses if its node does not return it within this (it died mid-call). */
+const PERMIT_LEASE_MS = 60_000;
+/** How soon a node with waiting logins asks again for permits other nodes may have returned. */
+const PERMIT_RETRY_MS = 25;
 
 export interface AdmissionSettings {
   /** @defaultValue 10 */
@@ -60,6 +70,7 @@ export class AdmissionController<T> {
   readonly #clock: () => number;
   readonly #events: EventStream;
   readonly #isUpstreamFailure: IsUpstreamFailure;
+  readonly #permits: Pick<LiveState, 'acquirePermits' | 'releasePermit'>;
   readonly #queues: Record<Lane, Entry<T>[]> = { rejoin: [], refresh: [], login: [] };
   readonly #tickets = new Map<string, Entry<T>>();
   #seq = 0;
@@ -69,6 +80,9 @@ export class AdmissionController<T> {
   #failures = 0;
   #pausedUntil = 0;
   #wake: NodeJS.Timeout | undefined;
+  #pumping = false;
+  #pumpAgain = false;
+  #stopped = false;
   /** When the recent completions happened (the last two seconds): the rate ETAs divide by. */
   readonly #completions: number[] = [];
   /** Recent identity call latency, smoothed; 100 ms until measured. */
@@ -80,26 +94,31 @@ export class AdmissionController<T> {
     clock: () => number;
     events: EventStream;
     isUpstreamFailure: IsUpstreamFailure;
+    /** Where the permits and the shared limit live: this process, or Redis for every node. */
+    permits: Pick<LiveState, 'acquirePermits' | 'releasePermit'>;
   }) {
     this.#s = deps.settings;
     this.#clock = deps.clock;
     this.#events = deps.events;
     this.#isUpstreamFailure = deps.isUpstreamFailure;
+    this.#permits = deps.permits;
     this.#limit = Math.min(
       deps.settings.maxLimit,
       Math.max(deps.settings.minLimit, deps.settings.initialLimit),
     );
   }
 
+  /** The shared limit, as this node last heard it. */
   get limit(): number {
     return Math.floor(this.#limit);
   }
 
+  /** Calls in flight from this node. */
   get inFlight(): number {
     return this.#inFlight;
   }
 
-  /** The most calls ever in flight at once: what the upstream has seen from this node. */
+  /** The most calls ever in flight at once from this node. */
   get peakInFlight(): number {
     return this.#peakInFlight;
   }
@@ -114,24 +133,26 @@ export class AdmissionController<T> {
    */
   async enter(lane: Lane, work: () => Promise<T>): Promise<Admitted<T>> {
     this.#expire();
-    if (this.queued === 0 && this.#inFlight < this.limit && this.#clock() >= this.#pausedUntil) {
-      this.#inFlight++;
-      this.#peakInFlight = Math.max(this.#peakInFlight, this.#inFlight);
-      const started = this.#clock();
-      try {
-        const value = await work();
-        this.#succeeded(started);
-        return { kind: 'done', value };
-      } catch (err) {
-        if (!this.#isUpstreamFailure(err)) {
-          this.#succeeded(started);
-          throw err;
+    if (this.queued === 0 && this.#clock() >= this.#pausedUntil) {
+      const [permit] = await this.#acquire(1);
+      if (permit !== undefined) {
+        this.#started();
+        const started = this.#clock();
+        let outcome: PermitOutcome = 'unused';
+        try {
+          const value = await work();
+          outcome = this.#succeeded(started);
+          return { kind: 'done', value };
+        } catch (err) {
+          if (!this.#isUpstreamFailure(err)) {
+            outcome = this.#succeeded(started);
+            throw err;
+          }
+          outcome = this.#failed();
+          return this.#enqueue(lane, work, true);
+        } finally {
+          this.#finished(permit, outcome, true);
         }
-        this.#failed();
-        return this.#enqueue(lane, work, true);
-      } finally {
-        this.#inFlight--;
-        this.#pump();
       }
     }
     return this.#enqueue(lane, work, false);
@@ -155,6 +176,7 @@ export class AdmissionController<T> {
   }
 
   stop(): void {
+    this.#stopped = true;
     clearTimeout(this.#wake);
   }
 
@@ -222,19 +244,74 @@ export class AdmissionController<T> {
     return Math.max(1, Math.min(300, Math.ceil((position + 1) / rate)));
   }
 
+  /**
+   * Hands waiting entries the permits there are. One round at a time: a completion during a
+   * round asks for another round after it. With entries left and no permit, it asks again
+   * shortly (another node may return one, and no event here would say so).
+   */
   #pump(): void {
-    const now = this.#clock();
-    if (now < this.#pausedUntil) {
-      clearTimeout(this.#wake);
-      this.#wake = setTimeout(() => this.#pump(), this.#pausedUntil - now);
-      this.#wake.unref();
+    if (this.#stopped) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
       return;
     }
-    while (this.#inFlight < this.limit) {
-      const entry = this.#next();
-      if (!entry) return;
-      this.#run(entry);
+    const now = this.#clock();
+    if (now < this.#pausedUntil) {
+      this.#wakeIn(this.#pausedUntil - now);
+      return;
     }
+    const want = Math.min(this.queued, this.#s.maxLimit);
+    if (want === 0) return;
+    this.#pumping = true;
+    this.#pumpAgain = false;
+    this.#acquire(want).then(
+      (permits) => {
+        for (const permit of permits) {
+          const entry = this.#next();
+          if (entry) this.#run(entry, permit);
+          else this.#finished(permit, 'unused', false);
+        }
+        this.#pumping = false;
+        if (this.#pumpAgain) this.#pump();
+        else if (this.queued > 0 && permits.length < want) this.#wakeIn(PERMIT_RETRY_MS);
+      },
+      () => {
+        // Live state is away: the queue keeps its order and tries again.
+        this.#pumping = false;
+        this.#wakeIn(500);
+      },
+    );
+  }
+
+  #wakeIn(ms: number): void {
+    clearTimeout(this.#wake);
+    this.#wake = setTimeout(() => this.#pump(), ms);
+    this.#wake.unref();
+  }
+
+  async #acquire(want: number): Promise<string[]> {
+    const r = await this.#permits.acquirePermits(want, PERMIT_LEASE_MS, this.#s, this.#clock());
+    this.#limit = r.limit;
+    return r.permits;
+  }
+
+  #started(): void {
+    this.#inFlight++;
+    this.#peakInFlight = Math.max(this.#peakInFlight, this.#inFlight);
+  }
+
+  /** Returns the permit with what its call showed, then lets the next entries in. */
+  #finished(permit: string, outcome: PermitOutcome, ran: boolean): void {
+    if (ran) this.#inFlight--;
+    this.#permits.releasePermit(permit, outcome, this.#s).then(
+      (r) => {
+        this.#limit = r.limit;
+        this.#events.emit('admission.limit', { limit: this.limit, inFlight: this.#inFlight });
+        this.#pump();
+      },
+      // A permit that cannot be returned lapses with its lease.
+      () => this.#pump(),
+    );
   }
 
   #next(): Entry<T> | undefined {
@@ -245,16 +322,16 @@ export class AdmissionController<T> {
     return undefined;
   }
 
-  #run(entry: Entry<T>): void {
-    this.#inFlight++;
-    this.#peakInFlight = Math.max(this.#peakInFlight, this.#inFlight);
+  #run(entry: Entry<T>, permit: string): void {
+    this.#started();
     entry.outcome = { state: 'running' };
     const started = this.#clock();
+    let outcome: PermitOutcome = 'unused';
     entry
       .work()
       .then(
         (value) => {
-          this.#succeeded(started);
+          outcome = this.#succeeded(started);
           entry.outcome = { state: 'done', value };
         },
         (error: unknown) => {
@@ -262,41 +339,34 @@ export class AdmissionController<T> {
             this.#isUpstreamFailure(error) &&
             this.#clock() - entry.createdAt < this.#s.ticketTtlSeconds * 1000
           ) {
-            this.#failed();
+            outcome = this.#failed();
             entry.outcome = { state: 'queued' };
             this.#queues[entry.lane].unshift(entry);
           } else {
-            this.#succeeded(started);
+            outcome = this.#succeeded(started);
             entry.outcome = { state: 'failed', error };
           }
         },
       )
-      .finally(() => {
-        this.#inFlight--;
-        this.#pump();
-      });
+      .finally(() => this.#finished(permit, outcome, true));
   }
 
-  #succeeded(started: number): void {
+  /** Notes a completed call; says how it should move the shared limit. */
+  #succeeded(started: number): PermitOutcome {
     const now = this.#clock();
     const latency = now - started;
     this.#failures = 0;
-    this.#limit =
-      latency <= this.#s.targetLatencyMs
-        ? Math.min(this.#s.maxLimit, this.#limit + 1 / this.#limit)
-        : Math.max(this.#s.minLimit, this.#limit * 0.9);
     this.#completions.push(now);
     this.#latencyMs = this.#latencyMs * 0.9 + latency * 0.1;
     if (this.#completions.length > 100_000) this.#completions.splice(0, 50_000);
-    this.#events.emit('admission.limit', { limit: this.limit, inFlight: this.#inFlight });
+    return latency <= this.#s.targetLatencyMs ? 'fast' : 'slow';
   }
 
-  #failed(): void {
+  #failed(): PermitOutcome {
     this.#failures++;
-    this.#limit = Math.max(this.#s.minLimit, this.#limit / 2);
-    // Full-jitter-free, capped exponential backoff before the next try: 100 ms, 200 ms, … 5 s.
+    // Capped exponential backoff before this node's next try: 100 ms, 200 ms, … 5 s.
     this.#pausedUntil = this.#clock() + Math.min(5000, 100 * 2 ** Math.min(this.#failures - 1, 6));
-    this.#events.emit('admission.limit', { limit: this.limit, inFlight: this.#inFlight });
+    return 'failed';
   }
 
   /** Drops queued or finished entries nobody came back for within the ticket TTL; once a second. */

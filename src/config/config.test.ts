@@ -365,6 +365,54 @@ test('the http identity provider needs an http(s) URL', (t) => {
   assert.equal(config.identity.http.url, 'https://id.example/verify');
 });
 
+test('PostgreSQL and Redis are chosen with their URLs; Redis live state needs the shared store', (t) => {
+  const cwd = tempDir(t);
+  assertFails(
+    () => loadConfig({ env: { LIFELINE_STORE__KIND: 'postgres' }, cwd }),
+    'CONFIG_INVALID',
+    'store.postgres.url',
+  );
+  assertFails(
+    () => loadConfig({ env: { LIFELINE_STORE__KIND: 'mysql' }, cwd }),
+    'CONFIG_INVALID',
+    'store.kind',
+  );
+  const pg = { LIFELINE_STORE__KIND: 'postgres', LIFELINE_STORE__POSTGRES__URL: 'postgres://db/lifeline' };
+  assertFails(
+    () => loadConfig({ env: { ...pg, LIFELINE_LIVE__KIND: 'redis' }, cwd }),
+    'CONFIG_INVALID',
+    'live.redis.url',
+  );
+  assertFails(
+    () =>
+      loadConfig({
+        env: { LIFELINE_LIVE__KIND: 'redis', LIFELINE_LIVE__REDIS__URL: 'redis://cache:6379' },
+        cwd,
+      }),
+    'CONFIG_INVALID',
+    'store.kind',
+  );
+  assertFails(
+    () => loadConfig({ env: { ...pg, LIFELINE_LIVE__REDIS__PREFIX: 'a{b}' }, cwd }),
+    'CONFIG_INVALID',
+    'live.redis.prefix',
+  );
+  assertFails(
+    () => loadConfig({ env: { ...pg, LIFELINE_STORE__POSTGRES__SCHEMA: 'drop table' }, cwd }),
+    'CONFIG_INVALID',
+    'store.postgres.schema',
+  );
+  const config = loadConfig({
+    env: { ...pg, LIFELINE_LIVE__KIND: 'redis', LIFELINE_LIVE__REDIS__URL: 'redis://cache:6379' },
+    cwd,
+  });
+  assert.equal(config.store.kind, 'postgres');
+  assert.equal(config.store.postgres.schema, 'lifeline');
+  assert.equal(config.live.redis.prefix, 'lifeline:');
+  assert.equal(defaultConfig().store.kind, 'sqlite', 'the embedded default stays the default');
+  assert.equal(defaultConfig().live.kind, 'memory');
+});
+
 test('entitlements.file resolves against cwd and sqlite file against dataDir', (t) => {
   const cwd = tempDir(t);
   const config = loadConfig({

@@ -21,6 +21,7 @@ export type {
   Environment,
   IdentityConfig,
   IdentityProvider,
+  LiveConfig,
   LogLevel,
   PlayerListenerConfig,
   RegionTopology,

@@ -233,10 +233,34 @@ export const configSchema = Type.Object(
       }),
     }),
     store: section({
-      kind: oneOf(['sqlite'], 'sqlite'),
+      kind: oneOf(['sqlite', 'postgres'], 'sqlite'),
       sqlite: section({ file: nonEmptyString('lifeline.db') }),
+      postgres: section({
+        url: Type.String({ default: '', errorMessage: 'must be a postgres:// URL' }),
+        schema: Type.String({
+          pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$',
+          default: 'lifeline',
+          errorMessage: 'must be 1-63 characters of A-Z, a-z, 0-9 and "_", not starting with a digit',
+        }),
+        poolSize: positiveInteger(10),
+      }),
     }),
-    live: section({ kind: oneOf(['memory'], 'memory') }),
+    live: section({
+      kind: oneOf(['memory', 'redis'], 'memory'),
+      redis: section({
+        url: Type.String({ default: '', errorMessage: 'must be a redis:// or rediss:// URL' }),
+        prefix: Type.String({
+          pattern: '^[A-Za-z0-9._:-]{0,64}$',
+          default: 'lifeline:',
+          errorMessage: 'must be up to 64 characters of A-Z, a-z, 0-9, ".", "_", ":" and "-" (no braces)',
+        }),
+      }),
+      presenceTtlSeconds: Type.Integer({
+        minimum: 2,
+        default: 15,
+        errorMessage: 'must be a whole number of seconds, 2 or more',
+      }),
+    }),
     metrics: section({ eventLoopResolutionMs: positiveInteger(20) }),
   },
   { additionalProperties: false, errorMessage: 'must be an object' },
@@ -278,6 +302,8 @@ export type IdentityConfig = Config['identity'];
 export type EntitlementsConfig = Config['entitlements'];
 /** Record store adapter settings. */
 export type StoreConfig = Config['store'];
+/** Live state and bus adapter settings. */
+export type LiveConfig = Config['live'];
 
 /**
  * Keys whose value, when given by a file, env or overrides, replaces the default whole instead of

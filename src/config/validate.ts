@@ -137,6 +137,29 @@ function crossFieldProblems(config: Static<typeof configSchema>): Problem[] {
       });
     }
   }
+  const { store, live } = config;
+  if (store.kind === 'postgres' && !/^postgres(ql)?:\/\//.test(store.postgres.url)) {
+    problems.push({
+      key: 'store.postgres.url',
+      message: 'must be a postgres:// URL when store.kind is postgres',
+    });
+  }
+  if (live.kind === 'redis') {
+    if (!/^rediss?:\/\//.test(live.redis.url)) {
+      problems.push({
+        key: 'live.redis.url',
+        message: 'must be a redis:// or rediss:// URL when live.kind is redis',
+      });
+    }
+    // Nodes that share live state act on one another's sessions; each must see the others'
+    // records (one audit chain, one disruption ledger), which a node's own SQLite file is not.
+    if (store.kind !== 'postgres') {
+      problems.push({
+        key: 'store.kind',
+        message: 'must be postgres when live.kind is redis (nodes sharing sessions must share records)',
+      });
+    }
+  }
   return problems;
 }
 

@@ -18,6 +18,7 @@ export interface LifelineEvents {
   'entitlement.verified': [{ playerId: string; licence: string }];
   'admission.queued': [{ lane: string; queued: number }];
   'admission.limit': [{ limit: number; inFlight: number }];
+  'node.lost': [{ node: string; sessions: number }];
   'socket.opened': [];
   'socket.closed': [{ code: number }];
 }

@@ -120,6 +120,60 @@ export function liveStateContract(name: string, open: OpenLive): void {
       assert.equal((await take('a', 500)).ok, true);
     });
 
+    test('a node whose presence runs out is lost, and its sessions are ended once, by one caller', async (t) => {
+      const { live } = await withLive(t);
+      const now = Date.now();
+      await live.announceNode('n1', 60_000, now);
+      await live.announceNode('n2', 60_000, now);
+      await live.announceNode('n3', 100, now);
+      await live.putSession(session('a', { node: 'n1' }));
+      await live.putSession(session('b', { node: 'n3' }));
+      await live.putSession(session('c', { node: 'n3' }));
+      await live.putSession(session('d', { node: 'n3' }));
+      // A socket that reconnected to n2 moves its session there: it is not n3's to lose.
+      assert.equal(await live.moveSession('d', 'n2'), true);
+      assert.equal(await live.moveSession('gone', 'n2'), false, 'an ended session does not come back');
+      assert.equal((await live.getSession('d'))?.node, 'n2');
+      assert.deepEqual(await live.getSession('d'), session('d', { node: 'n2' }), 'nothing else changes');
+      assert.deepEqual(await live.lostNodes(now), []);
+      await new Promise((r) => setTimeout(r, 150));
+      assert.deepEqual(await live.lostNodes(Date.now()), ['n3']);
+      const [x, y] = await Promise.all([live.endNodeSessions('n3', 1), live.endNodeSessions('n3', 10)]);
+      const ended = [...(x ?? []), ...(y ?? [])].map((s) => s.id).sort();
+      assert.deepEqual(ended, ['b', 'c'], "each of n3's sessions ended exactly once; d moved away");
+      assert.deepEqual(await live.endNodeSessions('n3', 10), []);
+      assert.deepEqual(await live.lostNodes(Date.now()), [], 'a lost node that holds nothing is forgotten');
+      assert.deepEqual((await live.findSessions({}, 10)).map((s) => s.id).sort(), ['a', 'd']);
+      assert.equal((await live.countSessions({})).total, 2);
+    });
+
+    test('admission permits are capped by one shared AIMD limit, and lapse when not released', async (t) => {
+      const { live } = await withLive(t);
+      const aimd = { initialLimit: 4, minLimit: 1, maxLimit: 5 };
+      const now = Date.now();
+      const first = await live.acquirePermits(3, 60_000, aimd, now);
+      assert.equal(first.permits.length, 3);
+      assert.equal(first.limit, 4);
+      const second = await live.acquirePermits(3, 60_000, aimd, now);
+      assert.equal(second.permits.length, 1, 'only one left under the limit of 4');
+      assert.equal(second.inFlight, 4);
+      assert.equal((await live.acquirePermits(1, 60_000, aimd, now)).permits.length, 0);
+      const [p1, p2, p3] = first.permits as [string, string, string];
+      assert.equal((await live.releasePermit(p1, 'fast', aimd)).limit, 4.25);
+      assert.equal((await live.releasePermit(p2, 'failed', aimd)).limit, 2.125);
+      assert.equal((await live.releasePermit(p3, 'unused', aimd)).limit, 2.125);
+      const third = await live.acquirePermits(5, 60_000, aimd, now);
+      assert.equal(third.permits.length, 1, 'floor(2.125) = 2 in flight, one was still held');
+      // Leases that run out free their room: a node that died mid-call does not leak its permits.
+      const later = await live.acquirePermits(5, 100, aimd, now + 120_000);
+      assert.equal(later.permits.length, 2);
+      assert.equal(later.inFlight, 2);
+      for (let i = 0; i < 20; i++) await live.releasePermit('gone', 'fast', aimd);
+      assert.equal((await live.releasePermit('gone', 'unused', aimd)).limit, 5, 'never above maxLimit');
+      for (let i = 0; i < 20; i++) await live.releasePermit('gone', 'slow', aimd);
+      assert.equal((await live.releasePermit('gone', 'unused', aimd)).limit, 1, 'never below minLimit');
+    });
+
     test('the bus delivers a directive to the named node only', async (t) => {
       const { bus } = await withLive(t);
       const got: Record<string, Directive[]> = { n1: [], n2: [] };

@@ -1,5 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { matchesFilter as matches } from './filter.ts';
-import type { Bus, Directive, LiveSession, LiveState, SessionCounts, SessionFilter } from './port.ts';
+import {
+  type AimdBounds,
+  type Bus,
+  type Directive,
+  initialLimit,
+  type LiveSession,
+  type LiveState,
+  nextLimit,
+  type PermitOutcome,
+  type SessionCounts,
+  type SessionFilter,
+} from './port.ts';
 
 const bump = (m: Record<string, number>, k: string, by: number): void => {
   const n = (m[k] ?? 0) + by;
@@ -19,6 +31,11 @@ export class MemoryLiveState implements LiveState {
   readonly #byShard: Record<string, number> = {};
   readonly #kicks: { at: number; count: number }[] = [];
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  // Sessions held per node (a count, not a set: only a lost node's sessions are ever listed).
+  readonly #byNode = new Map<string, number>();
+  readonly #alive = new Map<string, number>();
+  readonly #permits = new Map<string, number>();
+  #limit: number | undefined;
 
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
@@ -34,6 +51,7 @@ export class MemoryLiveState implements LiveState {
     } else ids.add(s.id);
     bump(this.#byRegion, s.region, 1);
     bump(this.#byShard, s.shard, 1);
+    this.#byNode.set(s.node, (this.#byNode.get(s.node) ?? 0) + 1);
   }
 
   #remove(s: LiveSession): void {
@@ -46,10 +64,20 @@ export class MemoryLiveState implements LiveState {
     }
     bump(this.#byRegion, s.region, -1);
     bump(this.#byShard, s.shard, -1);
+    const held = (this.#byNode.get(s.node) ?? 1) - 1;
+    if (held === 0) this.#byNode.delete(s.node);
+    else this.#byNode.set(s.node, held);
   }
 
   async getSession(id: string): Promise<LiveSession | null> {
     return this.#sessions.get(id) ?? null;
+  }
+
+  async moveSession(id: string, node: string): Promise<boolean> {
+    const s = this.#sessions.get(id);
+    if (!s) return false;
+    if (s.node !== node) await this.putSession({ ...s, node });
+    return true;
   }
 
   async touchSession(id: string, at: number): Promise<void> {
@@ -138,6 +166,44 @@ export class MemoryLiveState implements LiveState {
       return { ok: true, retryAfterMs: 0 };
     }
     return { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) / perSecond) * 1000) };
+  }
+
+  async announceNode(node: string, ttlMs: number, now: number): Promise<void> {
+    this.#alive.set(node, now + ttlMs);
+  }
+
+  async lostNodes(now: number): Promise<string[]> {
+    return [...this.#byNode.keys()].filter((n) => (this.#alive.get(n) ?? 0) <= now);
+  }
+
+  async endNodeSessions(node: string, limit: number): Promise<LiveSession[]> {
+    const ended: LiveSession[] = [];
+    for (const s of this.#sessions.values()) {
+      if (ended.length >= limit) break;
+      if (s.node === node) ended.push(s);
+    }
+    for (const s of ended) this.#remove(s);
+    return ended;
+  }
+
+  async acquirePermits(want: number, leaseMs: number, aimd: AimdBounds, now: number) {
+    for (const [id, until] of this.#permits) if (until <= now) this.#permits.delete(id);
+    this.#limit ??= initialLimit(aimd);
+    const limit = this.#limit;
+    const permits: string[] = [];
+    const room = Math.floor(limit) - this.#permits.size;
+    for (let i = 0; i < Math.min(want, room); i++) {
+      const id = randomBytes(8).toString('hex');
+      this.#permits.set(id, now + leaseMs);
+      permits.push(id);
+    }
+    return { permits, limit, inFlight: this.#permits.size };
+  }
+
+  async releasePermit(permit: string, outcome: PermitOutcome, aimd: AimdBounds) {
+    this.#permits.delete(permit);
+    this.#limit = nextLimit(this.#limit ?? initialLimit(aimd), outcome, aimd);
+    return { limit: this.#limit };
   }
 }
 

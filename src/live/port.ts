@@ -43,6 +43,12 @@ export interface LiveState {
   close(): Promise<void>;
   putSession(session: LiveSession): Promise<void>;
   getSession(id: string): Promise<LiveSession | null>;
+  /**
+   * Makes `node` the holder of a session, only if it is still live (a socket reconnected to
+   * another node). Atomic against endSessions: a kick either sees the new holder or ended the
+   * session first, in which case this returns false.
+   */
+  moveSession(id: string, node: string): Promise<boolean>;
   /** Marks the session as seen; a no-op for a session that is no longer live. */
   touchSession(id: string, at: number): Promise<void>;
   /**
@@ -80,6 +86,64 @@ export interface LiveState {
     burst: number,
     now: number,
   ): Promise<{ ok: boolean; retryAfterMs: number }>;
+
+  /**
+   * Presence: says `node` is alive until `now + ttlMs`. A node that stops saying so (it died, or
+   * lost its network) is lost once that passes, and the sessions it held are a survivor's to end.
+   */
+  announceNode(node: string, ttlMs: number, now: number): Promise<void>;
+  /** Nodes that hold live sessions but whose presence has run out. */
+  lostNodes(now: number): Promise<string[]>;
+  /**
+   * Ends up to `limit` of the sessions `node` holds and returns them, each to exactly one caller
+   * (two survivors finding the same lost node never both record its sessions).
+   */
+  endNodeSessions(node: string, limit: number): Promise<LiveSession[]>;
+
+  /**
+   * Admission permits: identity calls in flight, counted across every node under one shared
+   * AIMD limit. Takes up to `want` permits while calls in flight stay under the limit; a permit
+   * not released within `leaseMs` (its node died mid-call) lapses by itself.
+   */
+  acquirePermits(
+    want: number,
+    leaseMs: number,
+    aimd: AimdBounds,
+    now: number,
+  ): Promise<{ permits: string[]; limit: number; inFlight: number }>;
+  /**
+   * Returns a permit and moves the shared limit by what its call showed: a fast success adds
+   * 1/limit, a slow one takes 10% off, an upstream failure halves it; `unused` changes nothing.
+   */
+  releasePermit(permit: string, outcome: PermitOutcome, aimd: AimdBounds): Promise<{ limit: number }>;
+}
+
+/** The admission limit's bounds; the limit starts at `initialLimit`. */
+export interface AimdBounds {
+  initialLimit: number;
+  minLimit: number;
+  maxLimit: number;
+}
+
+export type PermitOutcome = 'fast' | 'slow' | 'failed' | 'unused';
+
+/** The AIMD step every adapter applies (the Redis script mirrors it in Lua). */
+export function nextLimit(limit: number, outcome: PermitOutcome, b: AimdBounds): number {
+  switch (outcome) {
+    case 'fast':
+      return Math.min(b.maxLimit, limit + 1 / limit);
+    case 'slow':
+      return Math.max(b.minLimit, limit * 0.9);
+    case 'failed':
+      return Math.max(b.minLimit, limit / 2);
+    case 'unused':
+      return limit;
+  }
+}
+
+/** The limit a deployment starts from. */
+export function initialLimit(b: AimdBounds): number {
+  return Math.min(b.maxLimit, Math.max(b.minLimit, b.initialLimit));
 }
 
 /** What a node is asked to do to a socket it holds. */

@@ -359,7 +359,7 @@ export class RestoreService {
     const d = this.#d;
     const fallback = d.settings.waitingRetryAfterSeconds;
     const restore = record.restoreId ? await d.store.getRestore(record.restoreId) : null;
-    if (!restore || restore.state !== 'running') {
+    if (restore?.state !== 'running') {
       return {
         kind: 'waiting',
         position: null,

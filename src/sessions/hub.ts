@@ -76,6 +76,20 @@ export class SocketHub {
   attach(session: LiveSession, socket: WebSocket): void {
     const d = this.#d;
     const now = d.clock();
+    // The session may have been opened through another node, or held by one that drained or
+    // died: from now on this node holds its socket, so kicks must be delivered here, and it is
+    // no longer the other node's to lose.
+    if (session.node !== d.nodeId) {
+      void d.live.moveSession(session.id, d.nodeId).then(
+        (live) => {
+          // Ended (kicked) between the check at upgrade and now: the kick went to the old holder.
+          const link = this.#links.get(session.id);
+          if (!live && link?.socket === socket)
+            this.#close(link, closeCodes.revoked, { type: 'revoked', reason: 'session-ended' });
+        },
+        () => {},
+      );
+    }
     const previous = this.#links.get(session.id);
     if (previous)
       this.#close(previous, closeCodes.replaced, {

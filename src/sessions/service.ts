@@ -130,24 +130,41 @@ export class SessionService {
    * restore can bring them back. Returns how many were still live.
    */
   async disrupt(sessionIds: readonly string[], cause: 'heartbeat-loss' | 'node-loss'): Promise<number> {
+    return this.#recordEnded(await this.#d.live.endSessions(sessionIds), cause);
+  }
+
+  /**
+   * Ends up to `limit` of the sessions a lost node held, as `node-loss` disruptions. Returns how
+   * many; 0 once the node holds none.
+   */
+  async disruptNode(node: string, limit: number): Promise<number> {
+    return this.#recordEnded(await this.#d.live.endNodeSessions(node, limit), 'node-loss');
+  }
+
+  async #recordEnded(ended: readonly LiveSession[], cause: 'heartbeat-loss' | 'node-loss'): Promise<number> {
     const d = this.#d;
-    const ended = await d.live.endSessions(sessionIds);
     if (ended.length === 0) return 0;
     const at = d.clock();
-    await d.store.recordDisruptions(
-      ended.map((s) => ({
-        id: `dis-${uuid7(at)}`,
-        sessionId: s.id,
-        playerId: s.playerId,
-        cause,
-        commandId: null,
-        incidentId: null,
-        at,
-        snapshot: snapshotOf(s),
-        outcome: 'pending' as const,
-        outcomeReason: null,
-      })),
-    );
+    const records = ended.map((s) => ({
+      id: `dis-${uuid7(at)}`,
+      sessionId: s.id,
+      playerId: s.playerId,
+      cause,
+      commandId: null,
+      incidentId: null,
+      at,
+      snapshot: snapshotOf(s),
+      outcome: 'pending' as const,
+      outcomeReason: null,
+    }));
+    try {
+      await d.store.recordDisruptions(records);
+    } catch (err) {
+      // Without its record a restore could never find the session: put it back, to be found
+      // again on the next pass, rather than lose it.
+      await Promise.allSettled(ended.map((s) => d.live.putSession(s)));
+      throw err;
+    }
     d.events.emit('session.ended', { cause, count: ended.length });
     return ended.length;
   }

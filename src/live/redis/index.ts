@@ -17,6 +17,11 @@
  *   count:shard      hash    shard -> live sessions (no field at 0)
  *   kicks            zset    the kick window: score = time, member = `<unique>:<count>`
  *   rate:<key>       hash    a token bucket: tokens, at
+ *   holder:<node>    set     the session ids that node holds
+ *   nodes            set     nodes that have held sessions (left once a lost node's are all ended)
+ *   alive:<node>     string  that node's presence, expiring (PX) unless renewed
+ *   permits          zset    admission permits in flight: member = permit id, score = lease end
+ *   limit            string  the shared admission limit (AIMD, a float)
  *   node:<node>      channel directives for that node (pub/sub)
  *
  * findSessions and countSessions with a filter (other than by session or player) scan the
@@ -27,15 +32,26 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { matchesFilter } from '../filter.ts';
-import type { Bus, Directive, LiveSession, LiveState, SessionCounts, SessionFilter } from '../port.ts';
+import type {
+  AimdBounds,
+  Bus,
+  Directive,
+  LiveSession,
+  LiveState,
+  PermitOutcome,
+  SessionCounts,
+  SessionFilter,
+} from '../port.ts';
 
 type Client = ReturnType<typeof createClient>;
 
 /**
  * Stores (or replaces) a session and keeps the indexes and counters right.
  * KEYS[1] session:<id>  KEYS[2] sessions  KEYS[3] count:region  KEYS[4] count:shard  KEYS[5] seen
+ * KEYS[6] nodes
  * ARGV[1] id  ARGV[2] session JSON  ARGV[3] player key prefix (`<p>{lifeline}:player:`)
  * ARGV[4] playerId  ARGV[5] region  ARGV[6] shard  ARGV[7] lastSeenAt
+ * ARGV[8] holder key prefix (`<p>{lifeline}:holder:`)  ARGV[9] node
  */
 const PUT_SESSION = `
 local function dec(h, f)
@@ -45,15 +61,38 @@ local old = redis.call('GET', KEYS[1])
 if old then
   local o = cjson.decode(old)
   redis.call('SREM', ARGV[3] .. o.playerId, ARGV[1])
+  redis.call('SREM', ARGV[8] .. o.node, ARGV[1])
   dec(KEYS[3], o.region)
   dec(KEYS[4], o.shard)
 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('SADD', ARGV[3] .. ARGV[4], ARGV[1])
+redis.call('SADD', ARGV[8] .. ARGV[9], ARGV[1])
+redis.call('SADD', KEYS[6], ARGV[9])
 redis.call('HINCRBY', KEYS[3], ARGV[5], 1)
 redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
 redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1])
+return 1
+`;
+
+/**
+ * Moves a live session to another holder node; nothing if it is no longer live.
+ * KEYS[1] session:<id>  KEYS[2] nodes
+ * ARGV[1] id  ARGV[2] node  ARGV[3] holder key prefix
+ * Returns 1 if the session is live (and now held by the node), else 0.
+ */
+const MOVE_SESSION = `
+local json = redis.call('GET', KEYS[1])
+if not json then return 0 end
+local s = cjson.decode(json)
+if s.node ~= ARGV[2] then
+  redis.call('SREM', ARGV[3] .. s.node, ARGV[1])
+  s.node = ARGV[2]
+  redis.call('SET', KEYS[1], cjson.encode(s))
+  redis.call('SADD', ARGV[3] .. ARGV[2], ARGV[1])
+  redis.call('SADD', KEYS[2], ARGV[2])
+end
 return 1
 `;
 
@@ -70,36 +109,117 @@ return 1
 `;
 
 /**
- * Ends sessions: for each id, reads and deletes it in one step and updates the indexes and
- * counters, so each session is returned to exactly one caller.
- * KEYS[1] sessions  KEYS[2] count:region  KEYS[3] count:shard  KEYS[4] seen
- * ARGV[1] session key prefix (`<p>{lifeline}:session:`)  ARGV[2] player key prefix
- * ARGV[3..] session ids
- * Returns a flat list: JSON, lastSeenAt, JSON, lastSeenAt, ... for the sessions that were live.
+ * Lua shared by the two scripts that end sessions: ends one session if it is live (reads and
+ * deletes it in one step, updates the indexes and counters) and appends it to `out`.
+ * Uses KEYS[1] sessions  KEYS[2] count:region  KEYS[3] count:shard  KEYS[4] seen
+ * ARGV[1] session key prefix  ARGV[2] player key prefix  ARGV[3] holder key prefix
  */
-const END_SESSIONS = `
+const END_ONE = `
 local function dec(h, f)
   if redis.call('HINCRBY', h, f, -1) <= 0 then redis.call('HDEL', h, f) end
 end
-local out = {}
-for i = 3, #ARGV do
-  local id = ARGV[i]
+local function end_one(id, out)
   local key = ARGV[1] .. id
   local json = redis.call('GET', key)
-  if json then
-    local s = cjson.decode(json)
-    local seen = redis.call('ZSCORE', KEYS[4], id)
-    redis.call('DEL', key)
-    redis.call('SREM', KEYS[1], id)
-    redis.call('SREM', ARGV[2] .. s.playerId, id)
-    redis.call('ZREM', KEYS[4], id)
-    dec(KEYS[2], s.region)
-    dec(KEYS[3], s.shard)
-    out[#out + 1] = json
-    out[#out + 1] = seen or ''
+  if not json then return end
+  local s = cjson.decode(json)
+  local seen = redis.call('ZSCORE', KEYS[4], id)
+  redis.call('DEL', key)
+  redis.call('SREM', KEYS[1], id)
+  redis.call('SREM', ARGV[2] .. s.playerId, id)
+  redis.call('SREM', ARGV[3] .. s.node, id)
+  redis.call('ZREM', KEYS[4], id)
+  dec(KEYS[2], s.region)
+  dec(KEYS[3], s.shard)
+  out[#out + 1] = json
+  out[#out + 1] = seen or ''
+end
+`;
+
+/**
+ * Ends sessions by id, each returned to exactly one caller.
+ * KEYS and ARGV[1..3] as END_ONE; ARGV[4..] session ids.
+ * Returns a flat list: JSON, lastSeenAt, JSON, lastSeenAt, ... for the sessions that were live.
+ */
+const END_SESSIONS = `${END_ONE}
+local out = {}
+for i = 4, #ARGV do end_one(ARGV[i], out) end
+return out
+`;
+
+/**
+ * Ends up to a limit of the sessions a node holds (a lost node's, found by a survivor).
+ * KEYS and ARGV[1..3] as END_ONE; ARGV[4] node  ARGV[5] limit.
+ * Returns the same flat list as END_SESSIONS.
+ */
+const END_NODE_SESSIONS = `${END_ONE}
+local out = {}
+local ids = redis.call('SPOP', ARGV[3] .. ARGV[4], tonumber(ARGV[5]))
+for _, id in ipairs(ids) do end_one(id, out) end
+return out
+`;
+
+/**
+ * Nodes whose presence ran out while they still hold sessions. A node that holds none is
+ * forgotten here, so the set stays as small as the cluster.
+ * KEYS[1] nodes
+ * ARGV[1] alive key prefix  ARGV[2] holder key prefix
+ */
+const LOST_NODES = `
+local lost = {}
+for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. n) == 0 then
+    if redis.call('SCARD', ARGV[2] .. n) == 0 then
+      redis.call('SREM', KEYS[1], n)
+    else
+      lost[#lost + 1] = n
+    end
   end
 end
+return lost
+`;
+
+/**
+ * Takes admission permits under the shared limit, after letting lapsed leases go.
+ * KEYS[1] permits  KEYS[2] limit
+ * ARGV[1] want  ARGV[2] leaseMs  ARGV[3] now  ARGV[4] unique permit prefix
+ * ARGV[5] initialLimit  ARGV[6] minLimit  ARGV[7] maxLimit
+ * Returns { limit (string), inFlight, permit ids... }.
+ */
+const ACQUIRE_PERMITS = `
+local now = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local limit = tonumber(redis.call('GET', KEYS[2]) or '') or math.min(tonumber(ARGV[7]), math.max(tonumber(ARGV[6]), tonumber(ARGV[5])))
+local inflight = redis.call('ZCARD', KEYS[1])
+local n = math.min(tonumber(ARGV[1]), math.floor(limit) - inflight)
+local out = { string.format('%.17g', limit), 0 }
+for i = 1, n do
+  local id = ARGV[4] .. ':' .. i
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), id)
+  out[#out + 1] = id
+end
+out[2] = inflight + math.max(n, 0)
 return out
+`;
+
+/**
+ * Returns a permit and moves the shared limit (the same steps as nextLimit in ../port.ts).
+ * KEYS[1] permits  KEYS[2] limit
+ * ARGV[1] permit id  ARGV[2] outcome (fast | slow | failed | unused)
+ * ARGV[3] initialLimit  ARGV[4] minLimit  ARGV[5] maxLimit
+ * Returns the limit as a string.
+ */
+const RELEASE_PERMIT = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+local lo = tonumber(ARGV[4])
+local hi = tonumber(ARGV[5])
+local limit = tonumber(redis.call('GET', KEYS[2]) or '') or math.min(hi, math.max(lo, tonumber(ARGV[3])))
+if ARGV[2] == 'fast' then limit = math.min(hi, limit + 1 / limit)
+elseif ARGV[2] == 'slow' then limit = math.max(lo, limit * 0.9)
+elseif ARGV[2] == 'failed' then limit = math.max(lo, limit / 2) end
+local text = string.format('%.17g', limit)
+redis.call('SET', KEYS[2], text)
+return text
 `;
 
 /**
@@ -203,6 +323,7 @@ export class RedisLiveState implements LiveState {
         `${this.#k}count:region`,
         `${this.#k}count:shard`,
         this.#seen,
+        `${this.#k}nodes`,
       ],
       arguments: [
         s.id,
@@ -212,6 +333,8 @@ export class RedisLiveState implements LiveState {
         s.region,
         s.shard,
         String(s.lastSeenAt),
+        `${this.#k}holder:`,
+        s.node,
       ],
     });
   }
@@ -238,6 +361,14 @@ export class RedisLiveState implements LiveState {
     return (await this.#load([id]))[0] ?? null;
   }
 
+  async moveSession(id: string, node: string): Promise<boolean> {
+    const moved = await this.#c.eval(MOVE_SESSION, {
+      keys: [this.#sessionKey(id), `${this.#k}nodes`],
+      arguments: [id, node, `${this.#k}holder:`],
+    });
+    return moved === 1;
+  }
+
   async touchSession(id: string, at: number): Promise<void> {
     await this.#c.eval(TOUCH_SESSION, {
       keys: [this.#sessionKey(id), this.#seen],
@@ -247,9 +378,18 @@ export class RedisLiveState implements LiveState {
 
   async endSessions(ids: readonly string[]): Promise<LiveSession[]> {
     if (ids.length === 0) return [];
-    const reply = (await this.#c.eval(END_SESSIONS, {
+    return this.#ended(END_SESSIONS, ids);
+  }
+
+  async endNodeSessions(node: string, limit: number): Promise<LiveSession[]> {
+    if (limit <= 0) return [];
+    return this.#ended(END_NODE_SESSIONS, [node, String(limit)]);
+  }
+
+  async #ended(script: string, args: readonly string[]): Promise<LiveSession[]> {
+    const reply = (await this.#c.eval(script, {
       keys: [this.#sessions, `${this.#k}count:region`, `${this.#k}count:shard`, this.#seen],
-      arguments: [`${this.#k}session:`, `${this.#k}player:`, ...ids],
+      arguments: [`${this.#k}session:`, `${this.#k}player:`, `${this.#k}holder:`, ...args],
     })) as unknown as string[];
     const out: LiveSession[] = [];
     for (let i = 0; i < reply.length; i += 2) {
@@ -361,6 +501,47 @@ export class RedisLiveState implements LiveState {
       arguments: [String(perSecond), String(burst), String(now)],
     })) as unknown as [number, number];
     return { ok: ok === 1, retryAfterMs };
+  }
+
+  /** Presence uses Redis's own expiry, so the nodes' clocks need not agree; `now` is unused. */
+  async announceNode(node: string, ttlMs: number, _now: number): Promise<void> {
+    await this.#c.set(`${this.#k}alive:${node}`, '1', { PX: ttlMs });
+  }
+
+  async lostNodes(_now: number): Promise<string[]> {
+    return (await this.#c.eval(LOST_NODES, {
+      keys: [`${this.#k}nodes`],
+      arguments: [`${this.#k}alive:`, `${this.#k}holder:`],
+    })) as unknown as string[];
+  }
+
+  async acquirePermits(
+    want: number,
+    leaseMs: number,
+    aimd: AimdBounds,
+    now: number,
+  ): Promise<{ permits: string[]; limit: number; inFlight: number }> {
+    const [limit, inFlight, ...permits] = (await this.#c.eval(ACQUIRE_PERMITS, {
+      keys: [`${this.#k}permits`, `${this.#k}limit`],
+      arguments: [
+        String(want),
+        String(leaseMs),
+        String(now),
+        randomBytes(8).toString('hex'),
+        String(aimd.initialLimit),
+        String(aimd.minLimit),
+        String(aimd.maxLimit),
+      ],
+    })) as unknown as [string, number, ...string[]];
+    return { permits, limit: Number(limit), inFlight };
+  }
+
+  async releasePermit(permit: string, outcome: PermitOutcome, aimd: AimdBounds): Promise<{ limit: number }> {
+    const limit = (await this.#c.eval(RELEASE_PERMIT, {
+      keys: [`${this.#k}permits`, `${this.#k}limit`],
+      arguments: [permit, outcome, String(aimd.initialLimit), String(aimd.minLimit), String(aimd.maxLimit)],
+    })) as unknown as string;
+    return { limit: Number(limit) };
   }
 }
 

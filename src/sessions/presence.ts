@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/index.ts';
+import type { EventStream } from '../events/index.ts';
+import type { LiveState } from '../live/index.ts';
+import type { SessionService } from './service.ts';
+
+export interface PresenceDeps {
+  live: LiveState;
+  sessions: SessionService;
+  audit: AuditLog;
+  events: EventStream;
+  logger: Logger;
+  nodeId: string;
+  clock: () => number;
+  /** A node silent this long is lost. */
+  ttlMs: number;
+}
+
+/** Sessions ended per store write while sweeping a lost node. */
+const SWEEP_BATCH = 1000;
+
+/**
+ * Presence: this node says it is alive every third of the TTL, and looks for nodes that stopped.
+ * A node that died took its sockets with it; the sessions it held would otherwise sit in live
+ * state until the idle reaper dropped them without a trace. Instead the first survivor to notice
+ * ends them as `node-loss` disruptions (each exactly once, whichever survivors race), so that a
+ * restore can bring those players back through the nodes that remain.
+ */
+export class Presence {
+  readonly #d: PresenceDeps;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> = Promise.resolve();
+
+  constructor(deps: PresenceDeps) {
+    this.#d = deps;
+  }
+
+  /** Announces this node; throws if live state cannot be reached (a node must not start blind). */
+  async start(): Promise<void> {
+    await this.#d.live.announceNode(this.#d.nodeId, this.#d.ttlMs, this.#d.clock());
+    this.#timer = setInterval(
+      () => {
+        this.#running = this.#running.then(() => this.tick());
+      },
+      Math.max(500, Math.floor(this.#d.ttlMs / 3)),
+    );
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** One round: renew this node's presence, then sweep any lost node. Never throws. */
+  async tick(): Promise<void> {
+    const d = this.#d;
+    try {
+      await d.live.announceNode(d.nodeId, d.ttlMs, d.clock());
+      for (const node of await d.live.lostNodes(d.clock())) {
+        if (node !== d.nodeId) await this.#sweep(node);
+      }
+    } catch (err) {
+      // Live state or the store is away: the next round tries again (an outage is not a loss).
+      d.logger.warn({ err }, 'presence round failed; retrying next round');
+    }
+  }
+
+  async #sweep(node: string): Promise<void> {
+    const d = this.#d;
+    let total = 0;
+    for (;;) {
+      const n = await d.sessions.disruptNode(node, SWEEP_BATCH);
+      if (n === 0) break;
+      total += n;
+    }
+    if (total === 0) return;
+    d.logger.warn({ lostNode: node, sessions: total }, 'node lost: its sessions are node-loss disruptions');
+    d.events.emit('node.lost', { node, sessions: total });
+    await d.audit.append({
+      actor: `node:${d.nodeId}`,
+      action: 'node.lost',
+      target: `node:${node}`,
+      details: { node, sessions: total, foundBy: d.nodeId },
+      result: 'done',
+    });
+  }
+}
