@@ -113,6 +113,10 @@ export const catalog = {
   },
   // Infrastructure
   STORE_UNAVAILABLE: { status: 503, message: 'The record store cannot be reached' },
+  LIVE_UNAVAILABLE: {
+    status: 503,
+    message: 'Live state (Redis) cannot be reached; open sessions carry on, try this again shortly',
+  },
   NOT_READY: { status: 503, message: 'Lifeline is not ready' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

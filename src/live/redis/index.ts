@@ -31,6 +31,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
+import { isLifelineError, LifelineError } from '../../errors/index.ts';
 import { matchesFilter } from '../filter.ts';
 import type {
   AimdBounds,
@@ -545,6 +546,29 @@ export class RedisLiveState implements LiveState {
   }
 }
 
+/** A Redis failure in Lifeline's words: the caller gets a coded 503, not a driver error. */
+function unavailable(err: unknown): unknown {
+  if (isLifelineError(err)) return err;
+  return new LifelineError('LIVE_UNAVAILABLE', undefined, { cause: err });
+}
+
+/**
+ * Every public method of the live state maps a Redis failure to LIVE_UNAVAILABLE. Done once here
+ * for all of them, rather than by a try in each of a dozen methods. While Redis is away the
+ * client does not queue commands (disableOfflineQueue), so callers hear at once.
+ */
+for (const name of Object.getOwnPropertyNames(RedisLiveState.prototype)) {
+  const method = Reflect.get(RedisLiveState.prototype, name) as unknown;
+  if (name === 'constructor' || typeof method !== 'function') continue;
+  Reflect.set(RedisLiveState.prototype, name, async function (this: RedisLiveState, ...args: unknown[]) {
+    try {
+      return await (method as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  });
+}
+
 /**
  * The bus on Redis pub/sub: a directive for a node is published on `${prefix}{lifeline}:node:<node>`.
  * Owns two connections (publish, subscribe); close() quits both. Pub/sub is fire-and-forget: a
@@ -581,7 +605,11 @@ export class RedisBus implements Bus {
   async deliver(node: string, directive: Directive): Promise<void> {
     // A subscription this process asked for just before is in place before we publish.
     await this.#pending;
-    await this.#pub.publish(this.#channel(node), JSON.stringify(directive));
+    try {
+      await this.#pub.publish(this.#channel(node), JSON.stringify(directive));
+    } catch (err) {
+      throw unavailable(err);
+    }
   }
 
   onDirective(node: string, handler: (directive: Directive) => void): () => void {
@@ -630,19 +658,50 @@ export async function openRedisLive(opts: {
   const onError =
     opts.onError ??
     ((err: unknown) => process.emitWarning(`redis live state: ${String(err)}`, 'LifelineRedis'));
-  const client: Client = createClient({ url: opts.url });
+  // After a drop the clients reconnect by themselves, backing off to one try every 2 s, and the
+  // subscriber re-subscribes; meanwhile commands fail at once instead of queueing.
+  const client: Client = createClient({
+    url: opts.url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 5000,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
+    },
+  });
   const pub: Client = client.duplicate();
   const sub: Client = client.duplicate();
   const clients = [client, pub, sub];
   for (const c of clients) c.on('error', onError);
+  // A node must not start without its live state: give up after a while instead of retrying forever.
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.all(clients.map((c) => c.connect()));
+    await Promise.race([
+      Promise.all(clients.map((c) => c.connect())),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from ${redactUrl(opts.url)} within 10 s`)), 10_000);
+      }),
+    ]);
   } catch (err) {
     for (const c of clients) if (c.isOpen) c.destroy();
-    throw err;
+    throw new LifelineError('LIVE_UNAVAILABLE', `Redis at ${redactUrl(opts.url)} cannot be reached`, {
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
   }
   return {
     live: new RedisLiveState(client, opts.prefix),
     bus: new RedisBus(pub, sub, opts.prefix, onError),
   };
+}
+
+/** A URL fit for a log line: without its password. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured Redis URL';
+  }
 }

@@ -1,0 +1,97 @@
+/**
+ * Losing Redis for a few seconds: open sockets stay open and answered, what needs live state
+ * fails with LIVE_UNAVAILABLE and changes nothing, and the node recovers by itself when Redis
+ * is back. Redis is taken away by cutting a TCP proxy in front of it; the server is untouched.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { closeCodes } from '../../src/sessions/index.ts';
+import { addOperator, Client, eventually, getJson, login, postJson, startLifeline } from '../helpers.ts';
+import { TcpProxy } from '../proxy.ts';
+import { services } from '../services.ts';
+
+const s = await services('redis outage e2e', ['postgres', 'redis']);
+
+if (s) {
+  test('a Redis outage ends no socket, refuses what needs Redis with a code, and heals by itself', async (t) => {
+    const target = new URL(s.redisUrl);
+    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
+    t.after(() => proxy.close());
+    const { app, playerUrl, adminUrl } = await startLifeline(t, {
+      overrides: {
+        store: { kind: 'postgres', postgres: { url: s.pgUrl, schema: s.schema() } },
+        live: {
+          kind: 'redis',
+          redis: { url: `redis://127.0.0.1:${proxy.port}`, prefix: s.prefix() },
+          presenceTtlSeconds: 3,
+        },
+        session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 3 },
+      },
+    });
+    const operator = await addOperator(app, 'ops', 'operator');
+    const auth = { authorization: `Bearer ${operator}` };
+    const players = await Promise.all(Array.from({ length: 20 }, (_, i) => login(playerUrl, `p-${i}`)));
+    const clients = players.map((p) => new Client(playerUrl, p.accessToken));
+    t.after(() => {
+      for (const c of clients) c.close();
+    });
+    await Promise.all(clients.map((c) => c.welcomed));
+
+    await proxy.cut();
+    const outageStarted = Date.now();
+    // Longer than the heartbeat timeout and the presence TTL: neither may end anything.
+    while (Date.now() - outageStarted < 4_000) {
+      await Promise.all(clients.map((c) => c.ping()));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(
+      clients.every((c) => c.closeCode === undefined),
+      'every socket is still open',
+    );
+    assert.equal(app.hub.size, 20);
+
+    const kick = await postJson(
+      `${adminUrl}/admin/v1/commands`,
+      { action: 'kick', selector: { playerId: 'p-3' }, reason: 'during the outage' },
+      auth,
+    );
+    assert.equal(kick.status, 503, JSON.stringify(kick.body));
+    assert.equal(kick.body.error.code, 'LIVE_UNAVAILABLE');
+    const newcomer = await postJson(`${playerUrl}/v1/login`, {
+      playerId: 'late',
+      region: 'na',
+      shard: 'na-1',
+    });
+    assert.equal(newcomer.status, 503);
+    assert.equal(newcomer.body.error.code, 'LIVE_UNAVAILABLE');
+    const ready = await getJson(`${playerUrl}/ready`);
+    assert.equal(ready.status, 503);
+    assert.match(ready.body.checks.live, /^unreachable/);
+
+    // Nothing half-applied: no command ran, no disruption was written.
+    assert.deepEqual(await app.store.listCommands(['running', 'done']), [], 'no command ran or finished');
+    assert.equal((await app.store.listDisruptions({ limit: 100 })).length, 0);
+
+    await proxy.restore();
+    await eventually(async () => ((await getJson(`${playerUrl}/ready`)).status === 200 ? true : undefined));
+    const again = await eventually(async () => {
+      const r = await postJson(
+        `${adminUrl}/admin/v1/commands`,
+        { action: 'kick', selector: { playerId: 'p-3' }, reason: 'after the outage' },
+        auth,
+      );
+      return r.status === 200 ? r : undefined;
+    });
+    assert.equal(again.body.ended, 1);
+    assert.equal(
+      await clients[3]?.closed,
+      closeCodes.kicked,
+      'the bus re-subscribed: the kick reached the socket',
+    );
+    const others = clients.filter((_, i) => i !== 3);
+    await Promise.all(others.map((c) => c.ping()));
+    assert.ok(others.every((c) => c.closeCode === undefined));
+    assert.equal((await login(playerUrl, 'late')).playerId, 'late');
+    assert.equal((await app.live.countSessions({})).total, 20, '19 who stayed and the newcomer');
+  });
+}

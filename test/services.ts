@@ -1,0 +1,127 @@
+/**
+ * The real PostgreSQL and Redis the scale-out suites run against (127.0.0.1 by default; override
+ * with LIFELINE_TEST_PG_URL and LIFELINE_TEST_REDIS_URL). Without them a suite skips with one
+ * line saying how to run it, unless CI=true, where a missing service is a failure.
+ *
+ * Each test gets its own PostgreSQL schema and Redis key prefix, dropped when the file ends.
+ */
+import { randomBytes } from 'node:crypto';
+import { after, test } from 'node:test';
+import pg from 'pg';
+import { createClient } from 'redis';
+
+export const pgUrl = process.env.LIFELINE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const redisUrl = process.env.LIFELINE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function pgFailure(): Promise<unknown> {
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (err) {
+    return err;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** A short, single connect attempt: a failing client neither reconnects nor keeps the process alive. */
+async function redisFailure(): Promise<unknown> {
+  const probe = createClient({ url: redisUrl, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    await probe.close();
+    return null;
+  } catch (err) {
+    if (probe.isOpen) probe.destroy();
+    return err;
+  }
+}
+
+export interface Services {
+  pgUrl: string;
+  redisUrl: string;
+  /** A fresh schema name, dropped (with everything in it) after the file's tests. */
+  schema(): string;
+  /** A fresh Redis key prefix, its keys deleted after the file's tests. */
+  prefix(): string;
+}
+
+/**
+ * Probes the services `needs` names. When they answer, returns the handle; when not, registers a
+ * failing test (CI=true) or a skipped one with a line saying how to enable it, and returns null.
+ */
+export async function services(
+  suite: string,
+  needs: readonly ('postgres' | 'redis')[],
+): Promise<Services | null> {
+  const failures: string[] = [];
+  if (needs.includes('postgres')) {
+    const f = await pgFailure();
+    if (f !== null) failures.push(`PostgreSQL at ${pgUrl}: ${String(f)}`);
+  }
+  if (needs.includes('redis')) {
+    const f = await redisFailure();
+    if (f !== null) failures.push(`Redis at ${redisUrl}: ${String(f)}`);
+  }
+  if (failures.length > 0) {
+    if (process.env.CI === 'true') {
+      test(`${suite} needs ${needs.join(' and ')}`, () => {
+        throw new Error(`CI=true requires ${needs.join(' and ')}, unreachable: ${failures.join('; ')}`);
+      });
+    } else {
+      console.log(
+        `${suite} skipped: start ${needs.join(' and ')} on 127.0.0.1 (or set LIFELINE_TEST_PG_URL / LIFELINE_TEST_REDIS_URL), or set CI=true to require them`,
+      );
+      test(suite, { skip: `${needs.join(' and ')} not reachable` }, () => {});
+    }
+    return null;
+  }
+  const schemas: string[] = [];
+  const prefixes: string[] = [];
+  after(async () => {
+    if (schemas.length > 0) {
+      const admin = new pg.Client({ connectionString: pgUrl });
+      await admin.connect();
+      try {
+        for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+      } finally {
+        await admin.end();
+      }
+    }
+    if (prefixes.length > 0) {
+      const admin = createClient({
+        url: redisUrl,
+        socket: { reconnectStrategy: false, connectTimeout: 2000 },
+      });
+      admin.on('error', () => {});
+      await admin.connect();
+      try {
+        for (const prefix of prefixes) {
+          for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+            if (keys.length > 0) await admin.del(keys);
+          }
+        }
+      } finally {
+        await admin.close();
+      }
+    }
+  });
+  return {
+    pgUrl,
+    redisUrl,
+    schema() {
+      const s = `lifeline_test_${randomBytes(6).toString('hex')}`;
+      schemas.push(s);
+      return s;
+    },
+    prefix() {
+      const p = `lltest:${randomBytes(6).toString('hex')}:`;
+      prefixes.push(p);
+      return p;
+    },
+  };
+}
