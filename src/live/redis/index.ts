@@ -678,7 +678,10 @@ export async function openRedisLive(opts: {
     await Promise.race([
       Promise.all(clients.map((c) => c.connect())),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer from ${redactUrl(opts.url)} within 10 s`)), 10_000);
+        timer = setTimeout(
+          () => reject(new Error(`no answer from ${redactUrl(opts.url)} within 10 s`)),
+          10_000,
+        );
       }),
     ]);
   } catch (err) {
