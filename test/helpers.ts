@@ -158,9 +158,14 @@ export class Client {
     });
     this.welcomed = new Promise((resolve, reject) => {
       this.socket.once('error', reject);
-      this.socket.once('unexpected-response', (_req, res) =>
-        reject(new Error(`upgrade refused: ${res.statusCode}`)),
-      );
+      this.socket.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c;
+        });
+        res.on('end', () => reject(new Error(`upgrade refused: ${res.statusCode} ${body}`)));
+        res.on('error', () => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      });
       this.socket.on('message', (data) => {
         const message = JSON.parse(String(data));
         this.messages.push(message);

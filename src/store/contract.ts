@@ -452,14 +452,17 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.deepEqual(await store.lastKnownEntitlement('p'), { licence: 'premium', verifiedAt: 200 });
     });
 
-    test('signing keys are kept newest first', async (t) => {
+    test('the first signing key wins: nodes starting together agree on one', async (t) => {
       const store = await withStore(t);
-      await store.addSigningKey({ kid: 'k1', privatePem: 'pem1', createdAt: 1 });
-      await store.addSigningKey({ kid: 'k2', privatePem: 'pem2', createdAt: 2 });
-      assert.deepEqual(
-        (await store.signingKeys()).map((k) => k.kid),
-        ['k2', 'k1'],
+      await Promise.all(
+        ['k1', 'k2', 'k3', 'k4'].map((kid, i) =>
+          store.addFirstSigningKey({ kid, privatePem: `pem-${kid}`, createdAt: i + 1 }),
+        ),
       );
+      const keys = await store.signingKeys();
+      assert.equal(keys.length, 1, JSON.stringify(keys));
+      await store.addFirstSigningKey({ kid: 'k9', privatePem: 'pem9', createdAt: 9 });
+      assert.deepEqual(await store.signingKeys(), keys);
     });
   });
 }

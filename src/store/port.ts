@@ -360,6 +360,11 @@ export interface RecordStore {
   rememberEntitlement(playerId: string, licence: string, verifiedAt: number): Promise<void>;
   lastKnownEntitlement(playerId: string): Promise<{ licence: string; verifiedAt: number } | null>;
 
+  /** Newest first; the newest signs. */
   signingKeys(): Promise<SigningKey[]>;
-  addSigningKey(key: SigningKey): Promise<void>;
+  /**
+   * Adds the key only if the store holds none, atomically: nodes that start together on a fresh
+   * store all end up with the one key that won, so they sign and verify alike.
+   */
+  addFirstSigningKey(key: SigningKey): Promise<void>;
 }

@@ -96,7 +96,7 @@ export class Tokens {
     let stored = await store.signingKeys();
     if (stored.length === 0) {
       const { privateKey } = generateKeyPairSync('ed25519');
-      await store.addSigningKey({
+      await store.addFirstSigningKey({
         kid: `k-${randomUUID()}`,
         privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
         createdAt: now,

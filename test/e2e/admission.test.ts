@@ -70,12 +70,21 @@ test('identity down: 500 sessions stay connected and refresh for three token lif
   const sessions = await Promise.all(
     Array.from({ length: 500 }, async (_, i) => {
       const s = await loginThroughQueue(playerUrl, `p-${i}`);
-      const fresh = await postJson(`${playerUrl}/v1/refresh`, { refreshToken: s.body.refreshToken });
-      s.body = fresh.body;
-      const c = new Client(playerUrl, s.body.accessToken);
-      clients.push(c);
-      await c.welcomed;
-      return s;
+      // A token of 3 s (whole seconds: as little as 2 s left) can lapse on its way to the
+      // upgrade on a busy machine; the client then refreshes and connects again.
+      for (let attempt = 1; ; attempt++) {
+        const fresh = await postJson(`${playerUrl}/v1/refresh`, { refreshToken: s.body.refreshToken });
+        assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+        s.body = fresh.body;
+        const c = new Client(playerUrl, s.body.accessToken);
+        try {
+          await c.welcomed;
+          clients.push(c);
+          return s;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+        }
+      }
     }),
   );
   assert.ok(

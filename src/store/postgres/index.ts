@@ -43,7 +43,7 @@ const migrationsDir = join(import.meta.dirname, 'migrations');
  * Advisory lock keys (the first half of a two-key lock; the second is the schema's hash), so
  * several schemas in one database never wait on each other.
  */
-const lockKeys = { migrate: 0x4c4c0001, audit: 0x4c4c0002, restore: 0x4c4c0003 } as const;
+const lockKeys = { migrate: 0x4c4c0001, audit: 0x4c4c0002, restore: 0x4c4c0003, keys: 0x4c4c0004 } as const;
 
 /** A schema name as a quoted identifier; only plain names are accepted. */
 function schemaIdent(schema: string): string {
@@ -611,7 +611,11 @@ export class PostgresRecordStore implements RecordStore {
     }));
   }
 
-  async addSigningKey(k: SigningKey): Promise<void> {
-    await this.#pool.query(sql.keyInsert, [k.kid, k.privatePem, k.createdAt]);
+  async addFirstSigningKey(k: SigningKey): Promise<void> {
+    // Under READ COMMITTED two nodes would both see no key and both insert: the lock orders them.
+    await this.#tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [lockKeys.keys, this.#schemaKey]);
+      await c.query(sql.keyInsertFirst, [k.kid, k.privatePem, k.createdAt]);
+    });
   }
 }

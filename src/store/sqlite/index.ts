@@ -576,7 +576,8 @@ export class SqliteRecordStore implements RecordStore {
     }));
   }
 
-  async addSigningKey(k: SigningKey): Promise<void> {
-    this.#stmt(sql.keyInsert).run(k.kid, k.privatePem, k.createdAt);
+  async addFirstSigningKey(k: SigningKey): Promise<void> {
+    // One statement: SQLite's single writer makes the check and the insert one step.
+    this.#stmt(sql.keyInsertFirst).run(k.kid, k.privatePem, k.createdAt);
   }
 }

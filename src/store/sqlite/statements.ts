@@ -159,5 +159,6 @@ export const sql = {
   /** () -> newest first */
   keysList: 'SELECT * FROM signing_keys ORDER BY created_at DESC',
   /** (kid, private_pem, created_at) */
-  keyInsert: 'INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?, ?, ?)',
+  keyInsertFirst:
+    'INSERT INTO signing_keys (kid, private_pem, created_at) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM signing_keys)',
 } as const;

@@ -1,0 +1,152 @@
+/**
+ * Lifeline nodes as separate processes (`node src/main.ts serve`) sharing one PostgreSQL schema
+ * and one Redis prefix: the scale-out tests and bench/cluster.ts start them here.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'otplib';
+import { runCli } from '../src/cli/index.ts';
+
+const root = join(import.meta.dirname, '..');
+
+export interface ClusterSpec {
+  pgUrl: string;
+  schema: string;
+  redisUrl: string;
+  prefix: string;
+  /** More LIFELINE_* variables, the same for every node. */
+  env?: Record<string, string>;
+}
+
+export interface NodeProcess {
+  nodeId: string;
+  playerUrl: string;
+  adminUrl: string;
+  child: ChildProcessWithoutNullStreams;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  exited: Promise<number | string>;
+  /** What the node wrote to stderr, for a failing test's message. */
+  stderr(): string;
+}
+
+/** The environment every node of the cluster shares (and the CLI, for direct commands). */
+export function clusterEnv(spec: ClusterSpec, dataDir: string): Record<string, string> {
+  return {
+    LIFELINE_DATA_DIR: dataDir,
+    LIFELINE_STORE__KIND: 'postgres',
+    LIFELINE_STORE__POSTGRES__URL: spec.pgUrl,
+    LIFELINE_STORE__POSTGRES__SCHEMA: spec.schema,
+    LIFELINE_LIVE__KIND: 'redis',
+    LIFELINE_LIVE__REDIS__URL: spec.redisUrl,
+    LIFELINE_LIVE__REDIS__PREFIX: spec.prefix,
+    ...spec.env,
+  };
+}
+
+/** Starts one node process on ephemeral loopback ports; resolves once it is serving. */
+export async function startNode(spec: ClusterSpec, nodeId: string): Promise<NodeProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), `lifeline-${nodeId}-`));
+  const child = spawn(process.execPath, [join(root, 'src/main.ts'), 'serve'], {
+    cwd: dataDir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      ...clusterEnv(spec, dataDir),
+      LIFELINE_NODE_ID: nodeId,
+      LIFELINE_PLAYER__HOST: '127.0.0.1',
+      LIFELINE_PLAYER__PORT: '0',
+      LIFELINE_ADMIN__HOST: '127.0.0.1',
+      LIFELINE_ADMIN__PORT: '0',
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      rmSync(dataDir, { recursive: true, force: true });
+      resolve(code ?? signal ?? 'unknown');
+    }),
+  );
+  const serving = await new Promise<{ playerUrl: string; adminUrl: string }>((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.includes('Lifeline is serving')) resolve(JSON.parse(line));
+      }
+    });
+    void exited.then((code) => reject(new Error(`${nodeId} exited with ${code} before serving: ${stderr}`)));
+    // The line is logged at info: a node started with a quieter log level never says it.
+    setTimeout(
+      () => reject(new Error(`${nodeId} did not log "Lifeline is serving" within 30 s`)),
+      30_000,
+    ).unref();
+  });
+  return { nodeId, ...serving, child, exited, stderr: () => stderr };
+}
+
+/** Starts nodes `node-1` … `node-n` together, as a deployment would. */
+export async function startCluster(spec: ClusterSpec, n: number): Promise<NodeProcess[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => startNode(spec, `node-${i + 1}`)));
+}
+
+/** Drains every node still running (SIGTERM) and waits for them to exit. */
+export async function stopCluster(nodes: readonly NodeProcess[]): Promise<void> {
+  await Promise.all(
+    nodes.map(async (n) => {
+      if (n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGTERM');
+      await n.exited;
+    }),
+  );
+}
+
+/** Runs a CLI command against the cluster's store, as an operator at a shell would. */
+export async function clusterCli(
+  spec: ClusterSpec,
+  ...args: string[]
+): Promise<{ code: number; out: string; json: any }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lifeline-cli-'));
+  let out = '';
+  try {
+    const code = await runCli(args, {
+      env: clusterEnv(spec, dataDir),
+      cwd: dataDir,
+      out: (s) => {
+        out += `${s}\n`;
+      },
+      err: (s) => {
+        out += `${s}\n`;
+      },
+    });
+    let json: any = null;
+    try {
+      json = JSON.parse(out);
+    } catch {}
+    return { code, out, json };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** An operator enrolled with the CLI on the shared store: its token and authenticator. */
+export async function enrol(
+  spec: ClusterSpec,
+  name: string,
+  role: string,
+): Promise<{ token: string; totp: () => Promise<string>; auth: Record<string, string> }> {
+  const r = await clusterCli(spec, 'operators', 'add', name, '--role', role, '--json');
+  if (r.code !== 0) throw new Error(`operators add ${name}: ${r.out}`);
+  const secret = new URL(r.json.otpauthUri).searchParams.get('secret') as string;
+  return {
+    token: r.json.token,
+    totp: () => generate({ secret }),
+    auth: { authorization: `Bearer ${r.json.token}` },
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * Three Lifeline processes on one PostgreSQL and one Redis: the guarantees of one node hold
+ * across nodes. A kick planned on node 1 reaches sockets on nodes 2 and 3; the kick breaker's
+ * cap and the admission limit are global; there is one audit chain; and when node 3 dies its
+ * sessions become node-loss disruptions that a restore brings back through nodes 1 and 2.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { closeCodes } from '../../src/sessions/index.ts';
+import { type ClusterSpec, clusterCli, enrol, startCluster, stopCluster } from '../cluster.ts';
+import { Client, eventually, getJson, login, postJson } from '../helpers.ts';
+import { services } from '../services.ts';
+
+const s = await services('cluster e2e', ['postgres', 'redis']);
+
+/** A fast admin plane: the runaway script must meet the breaker, not the rate limit. */
+const baseEnv = {
+  LIFELINE_ADMIN__RATE_LIMIT__PER_SECOND: '100000',
+  LIFELINE_ADMIN__RATE_LIMIT__BURST: '100000',
+  LIFELINE_COMMANDS__HOLD_SECONDS: '0',
+  LIFELINE_LIVE__PRESENCE_TTL_SECONDS: '3',
+};
+
+if (s) {
+  test('kicks, the breaker, the audit chain and node loss across three node processes', async (t) => {
+    const spec: ClusterSpec = {
+      pgUrl: s.pgUrl,
+      schema: s.schema(),
+      redisUrl: s.redisUrl,
+      prefix: s.prefix(),
+      env: baseEnv,
+    };
+    const nodes = await startCluster(spec, 3);
+    t.after(() => stopCluster(nodes));
+    const [n1, n2, n3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
+    const alice = await enrol(spec, 'alice', 'admin');
+    const bob = await enrol(spec, 'bob', 'admin');
+    const carol = await enrol(spec, 'carol', 'admin');
+    const bot = await enrol(spec, 'ci-bot', 'operator');
+
+    // 30 players in eu, ten logged in and connected on each node.
+    const eu = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const node = nodes[i % 3] as (typeof nodes)[0];
+        const p = await login(node.playerUrl, `eu-${i}`, 'eu', `eu-${(i % 3) + 1}`);
+        return { node, p, client: new Client(node.playerUrl, p.accessToken) };
+      }),
+    );
+    // 30 players in ap held by node 3 alone: they will outlive it.
+    const ap = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const p = await login(n3.playerUrl, `ap-${i}`, 'ap', 'ap-1');
+        return { p, client: new Client(n3.playerUrl, p.accessToken) };
+      }),
+    );
+    // A session opened through node 1 whose socket lands on node 2 (a load balancer's choice):
+    // node 2 holds it from then on, so the kick must find it there.
+    const roamer = await login(n1.playerUrl, 'eu-roamer', 'eu', 'eu-1');
+    const roaming = new Client(n2.playerUrl, roamer.accessToken);
+    // 300 players in na for the runaway script, through nodes 1 and 2.
+    const na = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        login((nodes[i % 2] as (typeof nodes)[0]).playerUrl, `na-${i}`, 'na', `na-${(i % 3) + 1}`),
+      ),
+    );
+    const clients = [...eu.map((e) => e.client), ...ap.map((a) => a.client), roaming];
+    t.after(() => {
+      for (const c of clients) c.close();
+    });
+    await Promise.all(clients.map((c) => c.welcomed));
+
+    // 1. A runaway script of single kicks, spread over the three nodes, stops at one global cap.
+    const queue = na.map((p) => p.sessionId);
+    const answers: { status: number; code?: string; node: string }[] = [];
+    await Promise.all(
+      nodes.map(async (node) => {
+        for (let id = queue.shift(); id !== undefined && answers.length < 150; id = queue.shift()) {
+          const res = await postJson(
+            `${node.adminUrl}/admin/v1/commands`,
+            { action: 'kick', selector: { sessionId: id }, reason: 'cleanup' },
+            bot.auth,
+          );
+          answers.push({ status: res.status, code: res.body?.error?.code, node: node.nodeId });
+        }
+      }),
+    );
+    const kicked = answers.filter((a) => a.status === 200);
+    // The budget is one atomic window in Redis: exactly the cap was granted, whichever node asked.
+    const breaker = await getJson(`${n2.adminUrl}/admin/v1/breaker`, alice.token);
+    assert.equal(breaker.body.breaker.cap, 50, 'max(50, 0.5% of ~360 online)');
+    assert.equal(breaker.body.breaker.usedInWindow, 50);
+    const odd = answers.filter((a) => a.status !== 200 && a.code !== 'KICK_BREAKER_OPEN');
+    assert.ok(kicked.length <= 50, `never past the cap: ${kicked.length} kicked`);
+    assert.equal(
+      kicked.length + odd.length,
+      50,
+      `every granted kick ran or said why: ${JSON.stringify(odd)}`,
+    );
+    assert.equal(new Set(kicked.map((a) => a.node)).size, 3, 'each node kicked some');
+    assert.ok(
+      answers
+        .filter((a) => a.status !== 200)
+        .every((a) => a.status === 503 && a.code === 'KICK_BREAKER_OPEN'),
+      JSON.stringify(answers.filter((a) => a.status !== 200 && a.code !== 'KICK_BREAKER_OPEN')),
+    );
+    for (const node of nodes) {
+      const b = await getJson(`${node.adminUrl}/admin/v1/breaker`, alice.token);
+      assert.equal(b.body.breaker.state, 'open', `${node.nodeId} sees the breaker open`);
+    }
+    const online = await getJson(`${n2.adminUrl}/admin/v1/sessions?region=na`, alice.token);
+    assert.equal(online.body.counts.total, 300 - kicked.length);
+
+    // An admin resets it through another node; the window starts afresh for every node.
+    const reset = await postJson(
+      `${n3.adminUrl}/admin/v1/breaker/reset`,
+      { totp: await bob.totp(), reason: 'script stopped' },
+      bob.auth,
+    );
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    assert.equal(
+      (await getJson(`${n1.adminUrl}/admin/v1/breaker`, alice.token)).body.breaker.state,
+      'closed',
+    );
+
+    // 2. A bulk kick planned through node 1 ends sessions held by all three.
+    const requested = await postJson(
+      `${n1.adminUrl}/admin/v1/commands`,
+      { action: 'kick', selector: { region: 'eu' }, reason: 'exploit in eu', totp: await alice.totp() },
+      alice.auth,
+    );
+    // 31 of ~360 online is a small kick: the operator's TOTP is the guard, no second approval.
+    assert.equal(requested.status, 200, JSON.stringify(requested.body));
+    assert.equal(requested.body.command.plan.count, 31, 'node 1 sees every node’s sessions');
+    assert.equal(requested.body.ended, 31);
+    const commandId = requested.body.command.id as string;
+    const codes = await Promise.all([...eu.map((e) => e.client.closed), roaming.closed]);
+    assert.deepEqual(new Set(codes), new Set([closeCodes.kicked]), 'all 31 sockets got the kick');
+    for (const e of eu) {
+      const last = e.client.messages.at(-1);
+      assert.equal(last.type, 'kicked');
+      assert.equal(last.commandId, commandId);
+      assert.match(last.resumeToken, /^rs\./);
+    }
+    const done = await eventually(async () => {
+      const c = (await getJson(`${n3.adminUrl}/admin/v1/commands/${commandId}`, alice.token)).body.command;
+      return c.state === 'done' ? c : undefined;
+    });
+    assert.equal(done.progress.ended, 31);
+
+    // 3. One audit chain, written by every node, verifies from any node and from the CLI.
+    const actors = new Set(
+      (await getJson(`${n1.adminUrl}/admin/v1/audit?limit=1000`, alice.token)).body.entries.map(
+        (e: { actor: string }) => e.actor,
+      ),
+    );
+    assert.ok(actors.has('alice') && actors.has('bob') && actors.has('ci-bot'), [...actors].join(','));
+    for (const node of nodes) {
+      const v = await getJson(`${node.adminUrl}/admin/v1/audit/verify`, alice.token);
+      assert.equal(v.body.ok, true, `verify from ${node.nodeId}: ${JSON.stringify(v.body)}`);
+    }
+    const cliVerify = await clusterCli(spec, 'audit', 'verify', '--json');
+    assert.equal(cliVerify.code, 0, cliVerify.out);
+
+    // 4. Node 3 dies. Its sockets drop; a survivor turns its sessions into node-loss disruptions.
+    const killedAt = Date.now();
+    n3.child.kill('SIGKILL');
+    await n3.exited;
+    await Promise.all(ap.map((a) => a.client.closed));
+    const lost = await eventually(async () => {
+      const d = (await getJson(`${n1.adminUrl}/admin/v1/disruptions?region=ap`, alice.token)).body
+        .disruptions as { cause: string; outcome: string }[];
+      return d.length === 30 ? d : undefined;
+    }, 20_000);
+    assert.ok(lost.every((d) => d.cause === 'node-loss' && d.outcome === 'pending'));
+    const audit = (await getJson(`${n2.adminUrl}/admin/v1/audit?action=node.lost`, alice.token)).body.entries;
+    assert.equal(audit.length, 1, 'one survivor recorded the loss, once');
+    assert.equal(audit[0].details.node, 'node-3');
+    assert.equal(audit[0].details.sessions, 30);
+
+    // 5. A restore of the window brings them back through nodes 1 and 2.
+    const restore = await postJson(
+      `${n1.adminUrl}/admin/v1/restores`,
+      {
+        from: killedAt - 1000,
+        to: Date.now(),
+        selector: { region: 'ap' },
+        pacing: { mode: 'fixed', batchSize: 10, intervalMs: 100 },
+        totp: await carol.totp(),
+      },
+      carol.auth,
+    );
+    assert.ok(restore.status < 300, JSON.stringify(restore.body));
+    const survivors = [n1, n2];
+    const back = await Promise.all(
+      ap.map(async (a, i) => {
+        const node = survivors[i % 2] as (typeof nodes)[0];
+        // The client's refresh tells it the session ended and how to come back.
+        const refreshed = await postJson(`${node.playerUrl}/v1/refresh`, { refreshToken: a.p.refreshToken });
+        assert.equal(refreshed.body.error.code, 'SESSION_ENDED');
+        const resumeToken = refreshed.body.error.resumeToken as string;
+        for (;;) {
+          const r = await postJson(`${node.playerUrl}/v1/rejoin`, { resumeToken });
+          if (r.status === 200) {
+            const c = new Client(node.playerUrl, r.body.accessToken);
+            clients.push(c);
+            await c.welcomed;
+            return { node: node.nodeId, region: r.body.restored };
+          }
+          assert.equal(r.status, 202, JSON.stringify(r.body));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }),
+    );
+    assert.equal(back.length, 30);
+    assert.deepEqual(new Set(back.map((b) => b.node)), new Set(['node-1', 'node-2']));
+    const apOnline = await getJson(`${n1.adminUrl}/admin/v1/sessions?region=ap`, alice.token);
+    assert.equal(apOnline.body.counts.total, 30);
+    const restored = (await getJson(`${n2.adminUrl}/admin/v1/disruptions?region=ap`, alice.token)).body
+      .disruptions as { outcome: string }[];
+    assert.ok(restored.every((d) => d.outcome === 'restored'));
+  });
+
+  test('the admission limit is global: logins storming three nodes never exceed it upstream', async (t) => {
+    // A slow identity upstream on loopback that counts the calls it holds at once.
+    let inFlight = 0;
+    let peak = 0;
+    let calls = 0;
+    const upstream = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        inFlight++;
+        calls++;
+        peak = Math.max(peak, inFlight);
+        setTimeout(() => {
+          inFlight--;
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ playerId: (JSON.parse(body) as { playerId: string }).playerId }));
+        }, 50);
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    t.after(() => upstream.close());
+    const limit = 4;
+    const spec: ClusterSpec = {
+      pgUrl: s.pgUrl,
+      schema: s.schema(),
+      redisUrl: s.redisUrl,
+      prefix: s.prefix(),
+      env: {
+        ...baseEnv,
+        LIFELINE_IDENTITY__PROVIDER: 'http',
+        LIFELINE_IDENTITY__HTTP__URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/verify`,
+        LIFELINE_ADMISSION__INITIAL_LIMIT: String(limit),
+        LIFELINE_ADMISSION__MAX_LIMIT: String(limit),
+      },
+    };
+    const nodes = await startCluster(spec, 3);
+    t.after(() => stopCluster(nodes));
+
+    // 240 logins at once, 80 on each node; queued ones poll their ticket until done.
+    const results = await Promise.all(
+      Array.from({ length: 240 }, async (_, i) => {
+        const node = nodes[i % 3] as (typeof nodes)[0];
+        let r = await postJson(`${node.playerUrl}/v1/login`, {
+          playerId: `s-${i}`,
+          region: 'na',
+          shard: 'na-1',
+        });
+        while (r.status === 202) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          r = await postJson(`${node.playerUrl}/v1/login/poll`, { ticket: r.body.ticket });
+        }
+        return r.status;
+      }),
+    );
+    assert.deepEqual(new Set(results), new Set([200]), 'every login got in');
+    // A call the upstream was too slow to answer (a loaded machine) is retried: at least one each.
+    assert.ok(calls >= 240, `${calls} upstream calls`);
+    assert.ok(peak <= limit, `the upstream saw ${peak} calls at once; the global limit is ${limit}`);
+    assert.ok(peak >= 2, `the nodes did share the limit (peak ${peak})`);
+  });
+}
