@@ -132,8 +132,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     clock,
     settings: config.commands,
+    nodeId: config.nodeId,
   });
-  const interrupted = await commands.recover();
+  const interrupted = await commands.recover(true);
   if (interrupted > 0) logger.warn({ interrupted }, 'halted commands a previous run left running');
   const hub = new SocketHub({
     live,
@@ -179,6 +180,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     clock,
     settings: config.restore,
     policy: config.commands,
+    nodeId: config.nodeId,
   });
   const regions = shardRegions(config.topology);
   const probes = new DependencyProbes(config.probes, clock);
@@ -252,6 +254,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const resumed = await restores.recover();
   if (resumed > 0) logger.warn({ resumed }, 'resumed restores a previous run left unfinished');
+  // From now on, a command or restore whose node is lost is halted or resumed here.
+  presence.onRound(async () => {
+    const halted = await commands.recover(false);
+    if (halted > 0) logger.warn({ halted }, 'halted commands a lost node left running');
+    const adopted = await restores.recover();
+    if (adopted > 0) logger.warn({ adopted }, 'resumed restores a lost node left unfinished');
+  });
   // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
   const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
   flagPoll.unref();

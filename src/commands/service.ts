@@ -50,6 +50,8 @@ export interface CommandServiceDeps {
   logger: Logger;
   clock: () => number;
   settings: PolicySettings;
+  /** This node: a running command's runner, so other nodes leave it alone while this one lives. */
+  nodeId: string;
 }
 
 /** The most sessions a plan walks; far above any one node's sessions. */
@@ -141,6 +143,8 @@ export class CommandService {
       },
       result: command.state,
     });
+    // The runner is claimed before the record says running: no node finds it running unclaimed.
+    if (command.state === 'running') await d.live.adoptRun(command.id, d.nodeId, now);
     await d.store.recordCommand(command, []);
     if (command.state === 'awaiting-approval') return { kind: 'awaiting-approval', command };
     return { kind: 'done', command: await this.#execute(command, operator.name, source) };
@@ -182,6 +186,7 @@ export class CommandService {
       result: ready ? 'running' : 'awaiting-approval',
     });
     const next: CommandRecord = { ...command, approvals, state: ready ? 'running' : 'awaiting-approval' };
+    if (ready) await d.live.adoptRun(id, d.nodeId, d.clock());
     if (!(await d.store.advanceCommand(next, ['awaiting-approval']))) {
       throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${id} changed state meanwhile`);
     }
@@ -211,11 +216,29 @@ export class CommandService {
    * At start-up: a command left running by a crash is halted, not resumed. Kicking the rest
    * needs a person to look again; the audit trail says how far it got.
    */
-  async recover(): Promise<number> {
-    const stale = await this.#d.store.listCommands(['running']);
-    for (const c of stale)
-      await this.#finish(c, 'halted', 'interrupted: Lifeline restarted mid-run', 'system', ['running']);
-    return stale.length;
+  /**
+   * Halts commands left running by a node that stopped mid-run: this one before a restart (at
+   * start-up), or another that died (found on later rounds). A command another live node runs is
+   * left alone. Halted, not resumed: sessions the selector matches now are not the ones the
+   * operator was shown, so the rest must be asked for again.
+   */
+  async recover(atStartup: boolean): Promise<number> {
+    const d = this.#d;
+    let halted = 0;
+    for (const c of await d.store.listCommands(['running'])) {
+      if (this.#running.has(c.id)) continue;
+      const run = await d.live.adoptRun(c.id, d.nodeId, d.clock());
+      // Not adopted: a live node runs it. Ours and not at start-up: claimed a moment ago, about to run.
+      if (!run.adopted || (run.previous === d.nodeId && !atStartup)) continue;
+      const who =
+        run.previous === null || run.previous === d.nodeId
+          ? 'Lifeline restarted'
+          : `node ${run.previous} was lost`;
+      await this.#finish(c, 'halted', `interrupted: ${who} mid-run`, 'system', ['running']);
+      await d.live.releaseRun(c.id, d.nodeId);
+      halted++;
+    }
+    return halted;
   }
 
   /** Waits for background runs (tests, shutdown). */
@@ -242,6 +265,7 @@ export class CommandService {
     const abort = new AbortController();
     this.#running.set(command.id, abort);
     try {
+      await d.live.adoptRun(command.id, d.nodeId, d.clock());
       const filter = toFilter(command.selector as Selector, d.topology);
       const waves =
         command.policy.canary > 0
@@ -282,6 +306,7 @@ export class CommandService {
       return current;
     } finally {
       this.#running.delete(command.id);
+      await d.live.releaseRun(command.id, d.nodeId).catch(() => {});
     }
   }
 

@@ -147,6 +147,30 @@ export function liveStateContract(name: string, open: OpenLive): void {
       assert.equal((await live.countSessions({})).total, 2);
     });
 
+    test("a run has one runner; a lost runner's run is adopted by exactly one node", async (t) => {
+      const { live } = await withLive(t);
+      const now = Date.now();
+      await live.announceNode('n1', 60_000, now);
+      await live.announceNode('n2', 60_000, now);
+      await live.announceNode('n3', 100, now);
+      assert.deepEqual(await live.adoptRun('cmd-1', 'n1', now), { adopted: true, previous: null });
+      assert.deepEqual(await live.adoptRun('cmd-1', 'n1', now), { adopted: true, previous: 'n1' });
+      assert.deepEqual(await live.adoptRun('cmd-1', 'n2', now), { adopted: false, previous: 'n1' });
+      await live.releaseRun('cmd-1', 'n2');
+      assert.equal((await live.adoptRun('cmd-1', 'n2', now)).adopted, false, 'only the runner releases');
+      await live.releaseRun('cmd-1', 'n1');
+      assert.deepEqual(await live.adoptRun('cmd-1', 'n2', now), { adopted: true, previous: null });
+      assert.equal((await live.adoptRun('r-1', 'n3', now)).adopted, true);
+      await new Promise((r) => setTimeout(r, 150));
+      const later = Date.now();
+      const [a, b] = await Promise.all([
+        live.adoptRun('r-1', 'n1', later),
+        live.adoptRun('r-1', 'n2', later),
+      ]);
+      assert.equal([a, b].filter((x) => x?.adopted).length, 1, "one survivor adopts the lost runner's run");
+      assert.equal([a, b].find((x) => x?.adopted)?.previous, 'n3');
+    });
+
     test('admission permits are capped by one shared AIMD limit, and lapse when not released', async (t) => {
       const { live } = await withLive(t);
       const aimd = { initialLimit: 4, minLimit: 1, maxLimit: 5 };

@@ -35,6 +35,7 @@ export class MemoryLiveState implements LiveState {
   readonly #byNode = new Map<string, number>();
   readonly #alive = new Map<string, number>();
   readonly #permits = new Map<string, number>();
+  readonly #runners = new Map<string, string>();
   #limit: number | undefined;
 
   async ping(): Promise<void> {}
@@ -184,6 +185,17 @@ export class MemoryLiveState implements LiveState {
     }
     for (const s of ended) this.#remove(s);
     return ended;
+  }
+
+  async adoptRun(id: string, node: string, now: number) {
+    const previous = this.#runners.get(id) ?? null;
+    const adopted = previous === null || previous === node || (this.#alive.get(previous) ?? 0) <= now;
+    if (adopted) this.#runners.set(id, node);
+    return { adopted, previous };
+  }
+
+  async releaseRun(id: string, node: string): Promise<void> {
+    if (this.#runners.get(id) === node) this.#runners.delete(id);
   }
 
   async acquirePermits(want: number, leaseMs: number, aimd: AimdBounds, now: number) {

@@ -101,6 +101,16 @@ export interface LiveState {
   endNodeSessions(node: string, limit: number): Promise<LiveSession[]>;
 
   /**
+   * Runs: which node runs a command or restore. Makes `node` the runner of `id` unless another
+   * node runs it and is still present. Returns whether `node` is the runner now, and who was
+   * before (null: nobody, or a record lost with the live state). Of two nodes adopting the same
+   * orphan, exactly one wins.
+   */
+  adoptRun(id: string, node: string, now: number): Promise<{ adopted: boolean; previous: string | null }>;
+  /** The run ended (or was given up): `node` stops being its runner, if it was. */
+  releaseRun(id: string, node: string): Promise<void>;
+
+  /**
    * Admission permits: identity calls in flight, counted across every node under one shared
    * AIMD limit. Takes up to `want` permits while calls in flight stay under the limit; a permit
    * not released within `leaseMs` (its node died mid-call) lapses by itself.

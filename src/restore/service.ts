@@ -78,6 +78,8 @@ export interface RestoreServiceDeps {
   clock: () => number;
   settings: RestoreSettings;
   policy: PolicySettings;
+  /** This node: a restore's runner, so no other node runs it while this one lives. */
+  nodeId: string;
 }
 
 const PLAN_LIMIT = 5_000_000;
@@ -187,7 +189,7 @@ export class RestoreService {
         details: { overlapping: created.overlapping },
       });
     }
-    this.#run(restore.id);
+    this.#background(restore.id);
     return this.status(restore.id);
   }
 
@@ -230,7 +232,7 @@ export class RestoreService {
       'RESTORE_NOT_PAUSED',
       reason,
     );
-    this.#run(id);
+    this.#background(id);
     return this.status(id);
   }
 
@@ -250,10 +252,15 @@ export class RestoreService {
   }
 
   /** At start-up: every restore that was running carries on from its last batch. */
+  /**
+   * Resumes restores left unfinished by a node that stopped: this one before a restart, or
+   * another that died. Each run adopts its restore first, so a restore another live node runs
+   * is left to it, and no restore is ever run by two nodes at once.
+   */
   async recover(): Promise<number> {
     const active = await this.#d.store.listRestores(['running', 'paused']);
-    for (const r of active) this.#run(r.id);
-    return active.length;
+    const resumed = await Promise.all(active.map((r) => this.#run(r.id)));
+    return resumed.filter(Boolean).length;
   }
 
   async stop(): Promise<void> {
@@ -417,9 +424,21 @@ export class RestoreService {
   }
 
   /** One loop per restore on this node: pace, check health, release, finish. */
-  #run(id: string): void {
-    if (this.#runs.has(id) || this.#stopped) return;
+  #background(id: string): void {
+    void this.#run(id).catch((err: unknown) =>
+      this.#d.logger.error(
+        { err, restoreId: id },
+        'restore run did not start; a later presence round retries',
+      ),
+    );
+  }
+
+  /** Runs a restore's loop here, unless it already runs here or another live node runs it. */
+  async #run(id: string): Promise<boolean> {
+    if (this.#runs.has(id) || this.#stopped) return false;
     const d = this.#d;
+    if (!(await d.live.adoptRun(id, d.nodeId, d.clock())).adopted) return false;
+    if (this.#runs.has(id) || this.#stopped) return false;
     let stopped = false;
     let wake: (() => void) | undefined;
     const stop = () => {
@@ -526,9 +545,13 @@ export class RestoreService {
       }
     })()
       .catch((err: unknown) =>
-        d.logger.error({ err, restoreId: id }, 'restore run failed; it resumes at the next start'),
+        d.logger.error({ err, restoreId: id }, 'restore run failed; it resumes on a later presence round'),
       )
-      .finally(() => this.#runs.delete(id));
+      .finally(() => {
+        this.#runs.delete(id);
+        void d.live.releaseRun(id, d.nodeId).catch(() => {});
+      });
+    return true;
   }
 
   async #checkSource(source: RestoreSource): Promise<void> {

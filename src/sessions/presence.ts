@@ -30,6 +30,7 @@ export class Presence {
   readonly #d: PresenceDeps;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> = Promise.resolve();
+  readonly #rounds: (() => Promise<unknown>)[] = [];
 
   constructor(deps: PresenceDeps) {
     this.#d = deps;
@@ -45,6 +46,14 @@ export class Presence {
       Math.max(500, Math.floor(this.#d.ttlMs / 3)),
     );
     this.#timer.unref();
+  }
+
+  /**
+   * Work to do after each round: adopting the commands and restores a lost node was running
+   * (the services find them; presence says when to look).
+   */
+  onRound(work: () => Promise<unknown>): void {
+    this.#rounds.push(work);
   }
 
   async stop(): Promise<void> {
@@ -63,6 +72,14 @@ export class Presence {
     } catch (err) {
       // Live state or the store is away: the next round tries again (an outage is not a loss).
       d.logger.warn({ err }, 'presence round failed; retrying next round');
+      return;
+    }
+    for (const work of this.#rounds) {
+      try {
+        await work();
+      } catch (err) {
+        d.logger.warn({ err }, 'adopting the runs of lost nodes failed; retrying next round');
+      }
     }
   }
 

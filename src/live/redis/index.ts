@@ -20,6 +20,7 @@
  *   holder:<node>    set     the session ids that node holds
  *   nodes            set     nodes that have held sessions (left once a lost node's are all ended)
  *   alive:<node>     string  that node's presence, expiring (PX) unless renewed
+ *   run:<id>         string  the node running that command or restore
  *   permits          zset    admission permits in flight: member = permit id, score = lease end
  *   limit            string  the shared admission limit (AIMD, a float)
  *   node:<node>      channel directives for that node (pub/sub)
@@ -178,6 +179,31 @@ for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 return lost
+`;
+
+/**
+ * Adopts a run unless another node that is still present runs it.
+ * KEYS[1] run:<id>
+ * ARGV[1] node  ARGV[2] alive key prefix
+ * Returns { adopted (1/0), previous runner ('' for none) }.
+ */
+const ADOPT_RUN = `
+local previous = redis.call('GET', KEYS[1])
+if not previous or previous == ARGV[1] or redis.call('EXISTS', ARGV[2] .. previous) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return { 1, previous or '' }
+end
+return { 0, previous }
+`;
+
+/**
+ * Gives a run up, only if this node is its runner (a node that adopted it since keeps it).
+ * KEYS[1] run:<id>
+ * ARGV[1] node
+ */
+const RELEASE_RUN = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
 `;
 
 /**
@@ -514,6 +540,22 @@ export class RedisLiveState implements LiveState {
       keys: [`${this.#k}nodes`],
       arguments: [`${this.#k}alive:`, `${this.#k}holder:`],
     })) as unknown as string[];
+  }
+
+  async adoptRun(
+    id: string,
+    node: string,
+    _now: number,
+  ): Promise<{ adopted: boolean; previous: string | null }> {
+    const [adopted, previous] = (await this.#c.eval(ADOPT_RUN, {
+      keys: [`${this.#k}run:${id}`],
+      arguments: [node, `${this.#k}alive:`],
+    })) as unknown as [number, string];
+    return { adopted: adopted === 1, previous: previous === '' ? null : previous };
+  }
+
+  async releaseRun(id: string, node: string): Promise<void> {
+    await this.#c.eval(RELEASE_RUN, { keys: [`${this.#k}run:${id}`], arguments: [node] });
   }
 
   async acquirePermits(
