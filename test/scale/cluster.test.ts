@@ -200,8 +200,9 @@ if (s) {
         const refreshed = await postJson(`${node.playerUrl}/v1/refresh`, { refreshToken: a.p.refreshToken });
         assert.equal(refreshed.body.error.code, 'SESSION_ENDED');
         const resumeToken = refreshed.body.error.resumeToken as string;
-        for (;;) {
+        for (const until = Date.now() + 30_000; ; ) {
           const r = await postJson(`${node.playerUrl}/v1/rejoin`, { resumeToken });
+          if (Date.now() > until) throw new Error(`still waiting after 30 s: ${JSON.stringify(r.body)}`);
           if (r.status === 200) {
             const c = new Client(node.playerUrl, r.body.accessToken);
             clients.push(c);
@@ -283,5 +284,66 @@ if (s) {
     assert.ok(calls >= 240, `${calls} upstream calls`);
     assert.ok(peak <= limit, `the upstream saw ${peak} calls at once; the global limit is ${limit}`);
     assert.ok(peak >= 2, `the nodes did share the limit (peak ${peak})`);
+  });
+}
+
+if (s) {
+  test('a restore outlives the node running it: a survivor adopts it and finishes it', async (t) => {
+    const spec: ClusterSpec = {
+      pgUrl: s.pgUrl,
+      schema: s.schema(),
+      redisUrl: s.redisUrl,
+      prefix: s.prefix(),
+      env: baseEnv,
+    };
+    const nodes = await startCluster(spec, 2);
+    t.after(() => stopCluster(nodes));
+    const [n1, n2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const alice = await enrol(spec, 'alice', 'admin');
+    const carol = await enrol(spec, 'carol', 'admin');
+    const players = await Promise.all(Array.from({ length: 20 }, (_, i) => login(n2.playerUrl, `r-${i}`)));
+    const kick = await postJson(
+      `${n2.adminUrl}/admin/v1/commands`,
+      { action: 'kick', selector: { region: 'na' }, reason: 'bad build', totp: await alice.totp() },
+      alice.auth,
+    );
+    assert.equal(kick.status, 200, JSON.stringify(kick.body));
+    const commandId = kick.body.command.id as string;
+
+    // Node 1 runs the restore, slowly: two players every 300 ms.
+    const started = await postJson(
+      `${n1.adminUrl}/admin/v1/restores`,
+      { commandId, pacing: { mode: 'fixed', batchSize: 2, intervalMs: 300 }, totp: await carol.totp() },
+      carol.auth,
+    );
+    assert.ok(started.status < 300, JSON.stringify(started.body));
+    const restoreId = started.body.restore.id as string;
+    const status = async () =>
+      (await getJson(`${n2.adminUrl}/admin/v1/restores/${restoreId}`, alice.token)).body;
+    await eventually(async () => ((await status()).counts.ticketed >= 2 ? true : undefined));
+    n1.child.kill('SIGKILL');
+    await n1.exited;
+    const atDeath = (await status()).restore.released as number;
+    assert.ok(atDeath < 20, 'node 1 died before the restore was through');
+
+    // Every player comes back through node 2, which must have taken the restore over.
+    await Promise.all(
+      players.map(async (p) => {
+        const refreshed = await postJson(`${n2.playerUrl}/v1/refresh`, { refreshToken: p.refreshToken });
+        const resumeToken = refreshed.body.error.resumeToken as string;
+        for (const until = Date.now() + 30_000; ; ) {
+          const r = await postJson(`${n2.playerUrl}/v1/rejoin`, { resumeToken });
+          if (r.status === 200) return;
+          if (Date.now() > until) throw new Error(`still waiting after 30 s: ${JSON.stringify(r.body)}`);
+          assert.equal(r.status, 202, JSON.stringify(r.body));
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }),
+    );
+    const done = await eventually(async () => {
+      const b = await status();
+      return b.restore.state === 'done' ? b : undefined;
+    }, 20_000);
+    assert.equal(done.counts.restored, 20);
   });
 }
