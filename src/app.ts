@@ -166,6 +166,11 @@ export async function createApp(options: AppOptions): Promise<App> {
             (err.code === 'IDENTITY_UNAVAILABLE' || err.code === 'UPSTREAM_DNS_FAILURE'),
         })
       : undefined;
+  presence.onLapse(async () => {
+    const closed = await hub.reconcile();
+    if (closed > 0)
+      logger.warn({ closed }, 'closed sockets whose sessions ended while this node was taken for lost');
+  });
   const health = new HealthProbe(() => hub.size);
   const restores = new RestoreService({
     store,

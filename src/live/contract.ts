@@ -123,7 +123,8 @@ export function liveStateContract(name: string, open: OpenLive): void {
     test('a node whose presence runs out is lost, and its sessions are ended once, by one caller', async (t) => {
       const { live } = await withLive(t);
       const now = Date.now();
-      await live.announceNode('n1', 60_000, now);
+      assert.equal(await live.announceNode('n1', 60_000, now), false, 'a first announcement');
+      assert.equal(await live.announceNode('n1', 60_000, now), true, 'renewed while current');
       await live.announceNode('n2', 60_000, now);
       await live.announceNode('n3', 100, now);
       await live.putSession(session('a', { node: 'n1' }));
@@ -138,11 +139,17 @@ export function liveStateContract(name: string, open: OpenLive): void {
       assert.deepEqual(await live.lostNodes(now), []);
       await new Promise((r) => setTimeout(r, 150));
       assert.deepEqual(await live.lostNodes(Date.now()), ['n3']);
+      assert.equal(await live.announceNode('n1', 60_000, Date.now()), true);
       const [x, y] = await Promise.all([live.endNodeSessions('n3', 1), live.endNodeSessions('n3', 10)]);
       const ended = [...(x ?? []), ...(y ?? [])].map((s) => s.id).sort();
       assert.deepEqual(ended, ['b', 'c'], "each of n3's sessions ended exactly once; d moved away");
       assert.deepEqual(await live.endNodeSessions('n3', 10), []);
       assert.deepEqual(await live.lostNodes(Date.now()), [], 'a lost node that holds nothing is forgotten');
+      assert.equal(
+        await live.announceNode('n3', 100, Date.now()),
+        false,
+        'a node back from a lapse hears so',
+      );
       assert.deepEqual((await live.findSessions({}, 10)).map((s) => s.id).sort(), ['a', 'd']);
       assert.equal((await live.countSessions({})).total, 2);
     });

@@ -169,8 +169,10 @@ export class MemoryLiveState implements LiveState {
     return { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) / perSecond) * 1000) };
   }
 
-  async announceNode(node: string, ttlMs: number, now: number): Promise<void> {
+  async announceNode(node: string, ttlMs: number, now: number): Promise<boolean> {
+    const current = (this.#alive.get(node) ?? 0) > now;
     this.#alive.set(node, now + ttlMs);
+    return current;
   }
 
   async lostNodes(now: number): Promise<string[]> {

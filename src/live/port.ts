@@ -90,8 +90,10 @@ export interface LiveState {
   /**
    * Presence: says `node` is alive until `now + ttlMs`. A node that stops saying so (it died, or
    * lost its network) is lost once that passes, and the sessions it held are a survivor's to end.
+   * Returns whether the node's presence was still current: false the first time, and after a
+   * lapse (the node may have been taken for lost meanwhile).
    */
-  announceNode(node: string, ttlMs: number, now: number): Promise<void>;
+  announceNode(node: string, ttlMs: number, now: number): Promise<boolean>;
   /** Nodes that hold live sessions but whose presence has run out. */
   lostNodes(now: number): Promise<string[]>;
   /**

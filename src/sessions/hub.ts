@@ -147,6 +147,31 @@ export class SocketHub {
     }
   }
 
+  /**
+   * Closes the sockets whose session is no longer live here: ended while this node was taken for
+   * lost (4003, so the client refreshes and learns how to rejoin), or now held by another node
+   * (4004). Returns how many were closed.
+   */
+  async reconcile(): Promise<number> {
+    const d = this.#d;
+    let closed = 0;
+    const links = [...this.#links.values()];
+    for (let i = 0; i < links.length; i += 500) {
+      const batch = links.slice(i, i + 500);
+      const sessions = await Promise.all(batch.map((l) => d.live.getSession(l.sessionId)));
+      batch.forEach((link, j) => {
+        if (this.#links.get(link.sessionId) !== link) return;
+        const s = sessions[j];
+        if (!s) this.#close(link, closeCodes.revoked, { type: 'revoked', reason: 'session-ended' });
+        else if (s.node !== d.nodeId)
+          this.#close(link, closeCodes.replaced, { type: 'notice', message: 'held by another node' });
+        else return;
+        closed++;
+      });
+    }
+    return closed;
+  }
+
   #dropSilent(): void {
     const deadline = this.#d.clock() - this.#d.heartbeatTimeoutSeconds * 1000;
     for (const link of this.#links.values()) {

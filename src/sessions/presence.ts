@@ -31,6 +31,9 @@ export class Presence {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> = Promise.resolve();
   readonly #rounds: (() => Promise<unknown>)[] = [];
+  readonly #lapses: (() => Promise<unknown>)[] = [];
+  /** Since when this node's presence has been current without a break. */
+  #presentSince = 0;
 
   constructor(deps: PresenceDeps) {
     this.#d = deps;
@@ -39,6 +42,7 @@ export class Presence {
   /** Announces this node; throws if live state cannot be reached (a node must not start blind). */
   async start(): Promise<void> {
     await this.#d.live.announceNode(this.#d.nodeId, this.#d.ttlMs, this.#d.clock());
+    this.#presentSince = this.#d.clock();
     this.#timer = setInterval(
       () => {
         this.#running = this.#running.then(() => this.tick());
@@ -56,16 +60,38 @@ export class Presence {
     this.#rounds.push(work);
   }
 
+  /**
+   * Work for when this node's own presence is found to have lapsed (a long pause, a partition):
+   * meanwhile another node may have taken it for lost and ended its sessions, so the sockets it
+   * still holds must be checked against live state.
+   */
+  onLapse(work: () => Promise<unknown>): void {
+    this.#lapses.push(work);
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     await this.#running;
   }
 
-  /** One round: renew this node's presence, then sweep any lost node. Never throws. */
+  /**
+   * One round: renew this node's presence; then, once present a whole TTL, end the sessions of
+   * lost nodes and do the round's work (adopting their runs). Never throws.
+   */
   async tick(): Promise<void> {
     const d = this.#d;
     try {
-      await d.live.announceNode(d.nodeId, d.ttlMs, d.clock());
+      if (!(await d.live.announceNode(d.nodeId, d.ttlMs, d.clock()))) {
+        this.#presentSince = d.clock();
+        d.logger.warn("this node's presence had lapsed; checking the sockets it holds");
+        for (const work of this.#lapses) await work();
+      }
+      // After a lapse of its own (Redis away longer than the TTL, say) every node's presence may
+      // have lapsed together: sweeping before the others had a round to renew theirs would end
+      // the sessions of nodes that are alive. So a node sweeps only once it has been present for
+      // a whole TTL itself.
+      // The same holds for adopting the runs of nodes that look lost.
+      if (d.clock() - this.#presentSince < d.ttlMs) return;
       for (const node of await d.live.lostNodes(d.clock())) {
         if (node !== d.nodeId) await this.#sweep(node);
       }

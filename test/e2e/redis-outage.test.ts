@@ -17,17 +17,27 @@ if (s) {
     const target = new URL(s.redisUrl);
     const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
     t.after(() => proxy.close());
-    const { app, playerUrl, adminUrl } = await startLifeline(t, {
-      overrides: {
-        store: { kind: 'postgres', postgres: { url: s.pgUrl, schema: s.schema() } },
-        live: {
-          kind: 'redis',
-          redis: { url: `redis://127.0.0.1:${proxy.port}`, prefix: s.prefix() },
-          presenceTtlSeconds: 3,
-        },
-        session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 3 },
+    const shared = {
+      store: { kind: 'postgres', postgres: { url: s.pgUrl, schema: s.schema() } },
+      live: {
+        kind: 'redis',
+        redis: { url: `redis://127.0.0.1:${proxy.port}`, prefix: s.prefix() },
+        presenceTtlSeconds: 3,
       },
+      session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 3 },
+    } as const;
+    const { app, playerUrl, adminUrl } = await startLifeline(t, {
+      overrides: { ...shared, nodeId: 'node-1' },
     });
+    // A second node through the same Redis: after an outage longer than the presence TTL, every
+    // node's presence has lapsed at once, and neither may take the other for lost.
+    const other = await startLifeline(t, { overrides: { ...shared, nodeId: 'node-2' } });
+    const theirs = await Promise.all(Array.from({ length: 5 }, (_, i) => login(other.playerUrl, `q-${i}`)));
+    const theirClients = theirs.map((p) => new Client(other.playerUrl, p.accessToken));
+    t.after(() => {
+      for (const c of theirClients) c.close();
+    });
+    await Promise.all(theirClients.map((c) => c.welcomed));
     const operator = await addOperator(app, 'ops', 'operator');
     const auth = { authorization: `Bearer ${operator}` };
     const players = await Promise.all(Array.from({ length: 20 }, (_, i) => login(playerUrl, `p-${i}`)));
@@ -37,11 +47,17 @@ if (s) {
     });
     await Promise.all(clients.map((c) => c.welcomed));
 
+    // Both nodes have been present a whole TTL, so either would sweep a node it found lost.
+    for (const until = Date.now() + 3_500; Date.now() < until; ) {
+      await Promise.all([...clients, ...theirClients].map((c) => c.ping()));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+
     await proxy.cut();
     const outageStarted = Date.now();
     // Longer than the heartbeat timeout and the presence TTL: neither may end anything.
     while (Date.now() - outageStarted < 4_000) {
-      await Promise.all(clients.map((c) => c.ping()));
+      await Promise.all([...clients, ...theirClients].map((c) => c.ping()));
       await new Promise((r) => setTimeout(r, 500));
     }
     assert.ok(
@@ -92,6 +108,14 @@ if (s) {
     await Promise.all(others.map((c) => c.ping()));
     assert.ok(others.every((c) => c.closeCode === undefined));
     assert.equal((await login(playerUrl, 'late')).playerId, 'late');
-    assert.equal((await app.live.countSessions({})).total, 20, '19 who stayed and the newcomer');
+    // Two presence TTLs after Redis returned (the clients pinging meanwhile): nobody was taken for lost.
+    for (const until = Date.now() + 6_000; Date.now() < until; ) {
+      await Promise.all([...others, ...theirClients].map((c) => c.ping()));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal((await app.live.countSessions({})).total, 25, '19 who stayed, the newcomer, and node 2’s 5');
+    assert.equal((await app.store.listDisruptions({ limit: 100 })).length, 1, 'only the kick’s');
+    await Promise.all([...others, ...theirClients].map((c) => c.ping()));
+    assert.ok([...others, ...theirClients].every((c) => c.closeCode === undefined));
   });
 }

@@ -531,8 +531,10 @@ export class RedisLiveState implements LiveState {
   }
 
   /** Presence uses Redis's own expiry, so the nodes' clocks need not agree; `now` is unused. */
-  async announceNode(node: string, ttlMs: number, _now: number): Promise<void> {
-    await this.#c.set(`${this.#k}alive:${node}`, '1', { PX: ttlMs });
+  async announceNode(node: string, ttlMs: number, _now: number): Promise<boolean> {
+    // SET … GET answers the value it replaced: none means the presence had lapsed (or never was).
+    const previous = await this.#c.set(`${this.#k}alive:${node}`, '1', { PX: ttlMs, GET: true });
+    return previous !== null;
   }
 
   async lostNodes(_now: number): Promise<string[]> {
