@@ -87,6 +87,10 @@ export class AdmissionController<T> {
   readonly #completions: number[] = [];
   /** Recent identity call latency, smoothed; 100 ms until measured. */
   #latencyMs = 100;
+  /** Whether one identity call has completed yet: until then the latency above is a guess. */
+  #measured = false;
+  /** Queued logins waiting to be quoted an ETA until the first call completes. */
+  #quoting: (() => void)[] = [];
   #lastExpiry = 0;
 
   constructor(deps: {
@@ -149,13 +153,13 @@ export class AdmissionController<T> {
             throw err;
           }
           outcome = this.#failed();
-          return this.#enqueue(lane, work, true);
+          return this.#quote(this.#enqueue(lane, work, true));
         } finally {
           this.#finished(permit, outcome, true);
         }
       }
     }
-    return this.#enqueue(lane, work, false);
+    return this.#quote(this.#enqueue(lane, work, false));
   }
 
   /** A queued login's client asks again. */
@@ -180,7 +184,27 @@ export class AdmissionController<T> {
     clearTimeout(this.#wake);
   }
 
-  #enqueue(lane: Lane, work: () => Promise<T>, front: boolean): Admitted<T> {
+  /**
+   * Answers a queued login. Before any identity call has completed, an ETA would rest on a guessed
+   * latency (seed 001's storm: every client arrives at once, before anything is measured), and a
+   * wrong first ETA sends every client back at the wrong time. So the first answers wait for the
+   * first completion, or a second at most (an upstream that is down may never complete one).
+   */
+  async #quote(entry: Entry<T>): Promise<Admitted<T>> {
+    if (!this.#measured) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#quoting.push(resolve);
+        timer = setTimeout(resolve, 1000);
+      });
+      clearTimeout(timer);
+    }
+    const o = entry.outcome;
+    if (o.state === 'done' || o.state === 'failed') return this.poll(entry.ticket);
+    return { kind: 'queued', ticket: entry.ticket, ...this.#place(entry) };
+  }
+
+  #enqueue(lane: Lane, work: () => Promise<T>, front: boolean): Entry<T> {
     if (this.queued >= this.#s.maxQueue) {
       throw new LifelineError('LOGIN_QUEUE_FULL', undefined, {
         details: { retryAfterSeconds: this.#retryAfter(this.queued) },
@@ -199,7 +223,7 @@ export class AdmissionController<T> {
     this.#tickets.set(entry.ticket, entry);
     this.#events.emit('admission.queued', { lane, queued: this.queued });
     this.#pump();
-    return { kind: 'queued', ticket: entry.ticket, ...this.#place(entry) };
+    return entry;
   }
 
   /** Position counts everyone ahead, higher lanes included; the ETA divides it by throughput. */
@@ -357,7 +381,12 @@ export class AdmissionController<T> {
     const latency = now - started;
     this.#failures = 0;
     this.#completions.push(now);
-    this.#latencyMs = this.#latencyMs * 0.9 + latency * 0.1;
+    // The first measurement replaces the guess instead of being averaged into it.
+    this.#latencyMs = this.#measured ? this.#latencyMs * 0.9 + latency * 0.1 : latency;
+    if (!this.#measured) {
+      this.#measured = true;
+      for (const quote of this.#quoting.splice(0)) quote();
+    }
     if (this.#completions.length > 100_000) this.#completions.splice(0, 50_000);
     return latency <= this.#s.targetLatencyMs ? 'fast' : 'slow';
   }
