@@ -4,6 +4,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
@@ -18,6 +19,12 @@ export interface ClusterSpec {
   prefix: string;
   /** More LIFELINE_* variables, the same for every node. */
   env?: Record<string, string>;
+  /**
+   * The nodes' log level. At `info` (the default) a node logs every request and says "Lifeline
+   * is serving" with its ports; above it (`warn`, `silent`, ...) it says nothing when ready, so
+   * it is started on ports picked here beforehand and polled on `/ready` instead.
+   */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 export interface NodeProcess {
@@ -29,6 +36,8 @@ export interface NodeProcess {
   exited: Promise<number | string>;
   /** What the node wrote to stderr, for a failing test's message. */
   stderr(): string;
+  /** What the node logged to stdout, kept only at a log level above `info` (at info it is every request). */
+  stdout(): string;
 }
 
 /** The environment every node of the cluster shares (and the CLI, for direct commands). */
@@ -45,8 +54,32 @@ export function clusterEnv(spec: ClusterSpec, dataDir: string): Record<string, s
   };
 }
 
-/** Starts one node process on ephemeral loopback ports; resolves once it is serving. */
+/** Ports handed out to nodes by this process, so two nodes starting together never get the same one. */
+const handedOut = new Set<number>();
+
+/** A loopback port free right now, for a node that will not say which port it took. */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+const chatty = new Set(['info', 'debug', 'trace']);
+
+/** Starts one node process on loopback ports; resolves once it is serving. */
 export async function startNode(spec: ClusterSpec, nodeId: string): Promise<NodeProcess> {
+  const quiet = spec.logLevel !== undefined && !chatty.has(spec.logLevel);
+  const [playerPort, adminPort] = quiet ? [await freePort(), await freePort()] : [0, 0];
   const dataDir = mkdtempSync(join(tmpdir(), `lifeline-${nodeId}-`));
   const child = spawn(process.execPath, [join(root, 'src/main.ts'), 'serve'], {
     cwd: dataDir,
@@ -54,15 +87,17 @@ export async function startNode(spec: ClusterSpec, nodeId: string): Promise<Node
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',
       ...clusterEnv(spec, dataDir),
+      ...(spec.logLevel === undefined ? {} : { LIFELINE_LOG__LEVEL: spec.logLevel }),
       LIFELINE_NODE_ID: nodeId,
       LIFELINE_PLAYER__HOST: '127.0.0.1',
-      LIFELINE_PLAYER__PORT: '0',
+      LIFELINE_PLAYER__PORT: String(playerPort),
       LIFELINE_ADMIN__HOST: '127.0.0.1',
-      LIFELINE_ADMIN__PORT: '0',
+      LIFELINE_ADMIN__PORT: String(adminPort),
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
@@ -72,24 +107,81 @@ export async function startNode(spec: ClusterSpec, nodeId: string): Promise<Node
       resolve(code ?? signal ?? 'unknown');
     }),
   );
-  const serving = await new Promise<{ playerUrl: string; adminUrl: string }>((resolve, reject) => {
-    let buffered = '';
-    child.stdout.on('data', (chunk) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.includes('Lifeline is serving')) resolve(JSON.parse(line));
-      }
-    });
-    void exited.then((code) => reject(new Error(`${nodeId} exited with ${code} before serving: ${stderr}`)));
-    // The line is logged at info: a node started with a quieter log level never says it.
-    setTimeout(
-      () => reject(new Error(`${nodeId} did not log "Lifeline is serving" within 30 s`)),
-      30_000,
-    ).unref();
+  const failed = exited.then((code) => {
+    throw new Error(`${nodeId} exited with ${code} before serving: ${stderr}`);
   });
-  return { nodeId, ...serving, child, exited, stderr: () => stderr };
+  failed.catch(() => {});
+  const serve = async (): Promise<{ playerUrl: string; adminUrl: string }> => {
+    if (quiet) {
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      return Promise.race([
+        untilReady(
+          `http://127.0.0.1:${playerPort}`,
+          `http://127.0.0.1:${adminPort}`,
+          nodeId,
+          () => child.exitCode !== null || child.signalCode !== null,
+        ),
+        failed,
+      ]);
+    }
+    return new Promise<{ playerUrl: string; adminUrl: string }>((resolve, reject) => {
+      let buffered = '';
+      child.stdout.on('data', (chunk) => {
+        buffered += chunk;
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.includes('Lifeline is serving')) resolve(JSON.parse(line));
+        }
+      });
+      void failed.catch(reject);
+      setTimeout(
+        () => reject(new Error(`${nodeId} did not log "Lifeline is serving" within 30 s`)),
+        30_000,
+      ).unref();
+    });
+  };
+  let serving: { playerUrl: string; adminUrl: string };
+  try {
+    serving = await serve();
+  } catch (err) {
+    // A node that never became ready is not left behind.
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return { nodeId, ...serving, child, exited, stderr: () => stderr, stdout: () => stdout };
+}
+
+/** Polls a quiet node until its player listener says ready and its admin listener answers. */
+async function untilReady(
+  playerUrl: string,
+  adminUrl: string,
+  nodeId: string,
+  gone: () => boolean,
+): Promise<{ playerUrl: string; adminUrl: string }> {
+  const until = Date.now() + 30_000;
+  const answers = async (url: string, ok: (status: number) => boolean) => {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await res.arrayBuffer();
+      return ok(res.status);
+    } catch {
+      return false;
+    }
+  };
+  while (Date.now() < until && !gone()) {
+    // The admin listener opens just after the player one; any answer means it is listening.
+    if (
+      (await answers(`${playerUrl}/ready`, (s) => s === 200)) &&
+      (await answers(`${adminUrl}/admin/v1/whoami`, () => true))
+    ) {
+      return { playerUrl, adminUrl };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${nodeId} was not ready on ${playerUrl}/ready within 30 s`);
 }
 
 /** Starts nodes `node-1` … `node-n` together, as a deployment would. */

@@ -1,7 +1,7 @@
 /**
- * The login load generator, alone in its process: `concurrency` keep-alive connections, each
- * sending the next `POST /v1/login` (a new playerId every time) as soon as the previous answer
- * arrives (closed loop). A warm-up, then a fixed measured window; announces `window-start` and
+ * The login load generator, alone in its process: `concurrency` keep-alive connections (to one
+ * server, or round-robin over a cluster's nodes), each sending the next `POST /v1/login` (a new
+ * playerId every time) as soon as the previous answer arrives (closed loop). A warm-up, then a fixed measured window; announces `window-start` and
  * `window-end` so the parent can read the server's CPU counters at the same moments.
  *
  *   node bench/login/load.ts     (then the parent sends `run`)
@@ -13,6 +13,11 @@ import { announce, serveParent } from './ipc.ts';
 
 export interface LoadSpec {
   port: number;
+  /**
+   * Several servers (the nodes of a cluster): connection i goes to `ports[i % ports.length]`,
+   * so the load is spread round-robin over them. Without it every connection goes to `port`.
+   */
+  ports?: readonly number[];
   concurrency: number;
   warmupMs: number;
   durationMs: number;
@@ -38,6 +43,8 @@ export interface LoadResult {
   perSecond: number[];
   /** The longest time inside the window with no answer at all (a stall), in ms. */
   longestStallMs: number;
+  /** Answers with status 200 inside the window, by the port that gave them. */
+  okByPort: Record<string, number>;
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
@@ -71,8 +78,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const perSecond = new Array<number>(Math.ceil(spec.durationMs / 1000)).fill(0);
   let lastAnswer = windowStart;
   let longestStall = 0;
+  const ports = spec.ports && spec.ports.length > 0 ? spec.ports : [spec.port];
+  const okByPort: Record<string, number> = Object.fromEntries(ports.map((p) => [String(p), 0]));
 
-  const note = (now: number, status: string, error?: string) => {
+  const note = (now: number, status: string, error?: string, port?: number) => {
     if (now < windowStart) {
       warmupRequests++;
       return false;
@@ -83,8 +92,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     const second = Math.floor((now - windowStart) / 1000);
     if (status === '200' && second < perSecond.length) perSecond[second] = (perSecond[second] as number) + 1;
     statuses[status] = (statuses[status] ?? 0) + 1;
-    if (status === '200') ok++;
-    else {
+    if (status === '200') {
+      ok++;
+      if (port !== undefined) okByPort[port] = (okByPort[port] ?? 0) + 1;
+    } else {
       errors++;
       firstError ??= error ?? `HTTP ${status}`;
     }
@@ -101,7 +112,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     spec.warmupMs + spec.durationMs + 3_000,
   );
 
-  const worker = async () => {
+  const worker = async (port: number) => {
     let conn: HttpConnection | undefined;
     while (performance.now() < windowEnd) {
       if (!conn?.usable) {
@@ -110,7 +121,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
           open.delete(conn);
         }
         try {
-          conn = await HttpConnection.open(spec.port);
+          conn = await HttpConnection.open(port);
           open.add(conn);
           reconnects++;
         } catch (err) {
@@ -122,7 +133,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       const body = JSON.stringify({ playerId: `${spec.idPrefix}-${seq++}`, region: 'na', shard: 'na-1' });
       const sent = performance.now();
       try {
-        const res = await conn.request(postJsonRequest(spec.port, '/v1/login', body));
+        const res = await conn.request(postJsonRequest(port, '/v1/login', body));
         const now = performance.now();
         const status = String(res.status);
         if (
@@ -130,6 +141,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
             now,
             status,
             status === '200' ? undefined : `HTTP ${status}: ${res.body.toString().slice(0, 200)}`,
+            port,
           )
         ) {
           if (status === '200') histogram.recordValue(Math.max(1, Math.round((now - sent) * 1000)));
@@ -144,7 +156,9 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     if (conn) open.delete(conn);
   };
 
-  await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  await Promise.all(
+    Array.from({ length: spec.concurrency }, (_, i) => worker(ports[i % ports.length] as number)),
+  );
   clearTimeout(startTimer);
   clearTimeout(endTimer);
   clearTimeout(drainTimer);
@@ -171,6 +185,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     reconnects: reconnects - spec.concurrency,
     perSecond,
     longestStallMs: Math.round(Math.max(longestStall, windowEnd - lastAnswer)),
+    okByPort,
   };
   histogram.destroy();
   return result;

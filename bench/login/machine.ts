@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** /proc reports CPU time in USER_HZ ticks, 100 a second on Linux. */
 const TICKS_PER_SECOND = 100;
 
-interface CoreTimes {
+export interface CoreTimes {
   cpu: string;
   busy: number;
   steal: number;
@@ -39,7 +39,8 @@ function read(path: string): string | undefined {
   }
 }
 
-function coreTimes(): CoreTimes[] {
+/** Each core's busy and total ticks so far. */
+export function coreTimes(): CoreTimes[] {
   return (read('/proc/stat') ?? '')
     .split('\n')
     .filter((l) => /^cpu\d+ /.test(l))

@@ -98,6 +98,9 @@ export class KickBreaker {
 
   async #trip(actor: string, commandId: string, reason: string): Promise<void> {
     const d = this.#d;
+    // Refusals race (on every node): the first trips it, the rest need not audit a trip again.
+    // (Two may still both get here; the compare-and-set below keeps the state right regardless.)
+    if ((await this.state()).state === 'open') return;
     const at = d.clock();
     await d.audit.append({
       actor,

@@ -213,10 +213,6 @@ export class CommandService {
   }
 
   /**
-   * At start-up: a command left running by a crash is halted, not resumed. Kicking the rest
-   * needs a person to look again; the audit trail says how far it got.
-   */
-  /**
    * Halts commands left running by a node that stopped mid-run: this one before a restart (at
    * start-up), or another that died (found on later rounds). A command another live node runs is
    * left alone. Halted, not resumed: sessions the selector matches now are not the ones the
@@ -277,7 +273,11 @@ export class CommandService {
           await sleep(command.policy.holdMs, abort.signal);
           if (abort.signal.aborted) return this.get(command.id);
         }
-        if ((await d.breaker.state()).state === 'open') {
+        // A kick that drew its budget from the breaker (no approvals) was counted under the cap
+        // already: a trip by someone else since must not refuse it, or the budget is spent on
+        // nothing. Later waves, and approved kicks, stop while the breaker is open.
+        const admitted = i === 0 && command.policy.approvals === 0;
+        if (!admitted && (await d.breaker.state()).state === 'open') {
           await this.#finish(current, 'halted', 'KICK_BREAKER_OPEN', 'system', ['running']);
           return this.get(command.id);
         }

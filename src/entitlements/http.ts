@@ -153,15 +153,20 @@ export class HttpEntitlements implements EntitlementSource {
   #reverifySome(): void {
     const closed = this.#breaker.state === CircuitState.Closed;
     const batch = [...this.#reverify].slice(0, closed ? this.#s.reverifyPerSecond : 1);
-    for (const playerId of batch) {
+    // Call i of n lands at a random point of the i-th n-th of the second (stratified jitter):
+    // spread out like plain jitter, but never bunched, so any one second holds about n calls.
+    for (const [i, playerId] of batch.entries()) {
       this.#reverify.delete(playerId);
-      setTimeout(() => {
-        this.#fetchOnce(playerId)
-          .then((licence) => this.#events.emit('entitlement.verified', { playerId, licence }))
-          .catch((err: unknown) => {
-            if (!(err instanceof NoLicence)) this.#reverify.add(playerId);
-          });
-      }, Math.random() * 1000).unref();
+      setTimeout(
+        () => {
+          this.#fetchOnce(playerId)
+            .then((licence) => this.#events.emit('entitlement.verified', { playerId, licence }))
+            .catch((err: unknown) => {
+              if (!(err instanceof NoLicence)) this.#reverify.add(playerId);
+            });
+        },
+        ((i + Math.random()) * 1000) / batch.length,
+      ).unref();
     }
   }
 }

@@ -251,7 +251,6 @@ export class RestoreService {
     return this.status(id);
   }
 
-  /** At start-up: every restore that was running carries on from its last batch. */
   /**
    * Resumes restores left unfinished by a node that stopped: this one before a restart, or
    * another that died. Each run adopts its restore first, so a restore another live node runs

@@ -100,9 +100,15 @@ test('entitlement outage: last known good licences log in provisional, others ge
   }, 20_000);
   const after = upstream.state.calls.filter((at) => at >= recoveredAt);
   // Each tick spreads its (at most) 5 calls over the following second, so a one-second window
-  // may hold the tail of one tick and the head of the next; any two seconds hold at most two
-  // ticks' worth, plus the breaker's 2 half-open trial calls.
-  const busiest = Math.max(...after.map((at) => after.filter((t) => t >= at && t < at + 2000).length));
-  assert.ok(busiest <= 2 * 5 + 2, `busiest two seconds after recovery saw ${busiest} calls`);
+  // may hold the tail of one tick and the head of the next: at most two ticks' worth, plus the
+  // breaker's 2 half-open trial calls. Over the whole re-verification the rate is at most 5 a
+  // second (a late timer on a busy machine only spreads the calls further).
+  const busiest = Math.max(...after.map((at) => after.filter((t) => t >= at && t < at + 1000).length));
+  assert.ok(busiest <= 2 * 5 + 2, `busiest second after recovery saw ${busiest} calls`);
+  const spanSeconds = Math.ceil(((after.at(-1) ?? recoveredAt) - (after[0] ?? recoveredAt)) / 1000) + 1;
+  assert.ok(
+    after.length - 2 <= 5 * spanSeconds,
+    `${after.length} calls over ${spanSeconds} s after recovery: more than 5 a second`,
+  );
   assert.ok(after.length >= 20, 'every provisional player was re-verified');
 });
