@@ -41,6 +41,69 @@ async function redisFailure(): Promise<unknown> {
   }
 }
 
+/** What of `needs` does not answer, a line each ("PostgreSQL at …: …"); empty when all do. */
+export async function unreachable(needs: readonly ('postgres' | 'redis')[]): Promise<string[]> {
+  const failures: string[] = [];
+  if (needs.includes('postgres')) {
+    const f = await pgFailure();
+    if (f !== null) failures.push(`PostgreSQL at ${pgUrl}: ${String(f)}`);
+  }
+  if (needs.includes('redis')) {
+    const f = await redisFailure();
+    if (f !== null) failures.push(`Redis at ${redisUrl}: ${String(f)}`);
+  }
+  return failures;
+}
+
+const schemas: string[] = [];
+const prefixes: string[] = [];
+
+/** A fresh schema name, dropped (with everything in it) by `dropAll`. */
+export function freshSchema(): string {
+  const s = `lifeline_test_${randomBytes(6).toString('hex')}`;
+  schemas.push(s);
+  return s;
+}
+
+/** A fresh Redis key prefix, its keys deleted by `dropAll`. */
+export function freshPrefix(): string {
+  const p = `lltest:${randomBytes(6).toString('hex')}:`;
+  prefixes.push(p);
+  return p;
+}
+
+/** Drops every schema and deletes every prefix's keys handed out so far; says what it removed. */
+export async function dropAll(): Promise<{ schemas: number; keys: number }> {
+  const dropped = { schemas: 0, keys: 0 };
+  if (schemas.length > 0) {
+    const admin = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2_000 });
+    await admin.connect();
+    try {
+      for (const s of schemas.splice(0)) {
+        await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+        dropped.schemas++;
+      }
+    } finally {
+      await admin.end();
+    }
+  }
+  if (prefixes.length > 0) {
+    const admin = createClient({ url: redisUrl, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
+    admin.on('error', () => {});
+    await admin.connect();
+    try {
+      for (const prefix of prefixes.splice(0)) {
+        for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+          if (keys.length > 0) dropped.keys += await admin.del(keys);
+        }
+      }
+    } finally {
+      await admin.close();
+    }
+  }
+  return dropped;
+}
+
 export interface Services {
   pgUrl: string;
   redisUrl: string;
@@ -58,15 +121,7 @@ export async function services(
   suite: string,
   needs: readonly ('postgres' | 'redis')[],
 ): Promise<Services | null> {
-  const failures: string[] = [];
-  if (needs.includes('postgres')) {
-    const f = await pgFailure();
-    if (f !== null) failures.push(`PostgreSQL at ${pgUrl}: ${String(f)}`);
-  }
-  if (needs.includes('redis')) {
-    const f = await redisFailure();
-    if (f !== null) failures.push(`Redis at ${redisUrl}: ${String(f)}`);
-  }
+  const failures = await unreachable(needs);
   if (failures.length > 0) {
     if (process.env.CI === 'true') {
       test(`${suite} needs ${needs.join(' and ')}`, () => {
@@ -80,48 +135,11 @@ export async function services(
     }
     return null;
   }
-  const schemas: string[] = [];
-  const prefixes: string[] = [];
-  after(async () => {
-    if (schemas.length > 0) {
-      const admin = new pg.Client({ connectionString: pgUrl });
-      await admin.connect();
-      try {
-        for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-      } finally {
-        await admin.end();
-      }
-    }
-    if (prefixes.length > 0) {
-      const admin = createClient({
-        url: redisUrl,
-        socket: { reconnectStrategy: false, connectTimeout: 2000 },
-      });
-      admin.on('error', () => {});
-      await admin.connect();
-      try {
-        for (const prefix of prefixes) {
-          for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-            if (keys.length > 0) await admin.del(keys);
-          }
-        }
-      } finally {
-        await admin.close();
-      }
-    }
-  });
+  after(dropAll);
   return {
     pgUrl,
     redisUrl,
-    schema() {
-      const s = `lifeline_test_${randomBytes(6).toString('hex')}`;
-      schemas.push(s);
-      return s;
-    },
-    prefix() {
-      const p = `lltest:${randomBytes(6).toString('hex')}:`;
-      prefixes.push(p);
-      return p;
-    },
+    schema: freshSchema,
+    prefix: freshPrefix,
   };
 }

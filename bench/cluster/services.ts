@@ -1,88 +1,17 @@
 /**
- * The real PostgreSQL and Redis the cluster bench runs on (127.0.0.1 by default; override with
- * LIFELINE_TEST_PG_URL and LIFELINE_TEST_REDIS_URL, as the scale-out tests do). Each cluster gets
- * a fresh schema and key prefix; `dropAll` removes every one handed out, whatever ended the run.
+ * The real PostgreSQL and Redis the cluster bench runs on: the scale-out tests' (test/services.ts),
+ * with a fresh schema and key prefix per cluster that `dropAll` removes whatever ended the run;
+ * and Redis's slow log, read for the bench's report.
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createClient } from 'redis';
+import { redisUrl, unreachable } from '../../test/services.ts';
 
-export const pgUrl = process.env.LIFELINE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const redisUrl = process.env.LIFELINE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const schemas: string[] = [];
-const prefixes: string[] = [];
-
-/** A fresh schema name, dropped by `dropAll`. */
-export function freshSchema(): string {
-  const s = `lifeline_bench_${randomBytes(6).toString('hex')}`;
-  schemas.push(s);
-  return s;
-}
-
-/** A fresh Redis key prefix, its keys deleted by `dropAll`. */
-export function freshPrefix(): string {
-  const p = `llbench:${randomBytes(6).toString('hex')}:`;
-  prefixes.push(p);
-  return p;
-}
+export { dropAll, freshPrefix, freshSchema, pgUrl, redisUrl } from '../../test/services.ts';
 
 /** Throws with a line saying what to start when PostgreSQL or Redis does not answer. */
 export async function probeServices(): Promise<void> {
-  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } catch (err) {
-    throw new Error(`PostgreSQL at ${pgUrl} does not answer (${String(err)}); start it on 127.0.0.1`);
-  } finally {
-    await client.end().catch(() => {});
-  }
-  const redis = createClient({ url: redisUrl, socket: { reconnectStrategy: false, connectTimeout: 2_000 } });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    await redis.ping();
-    await redis.close();
-  } catch (err) {
-    if (redis.isOpen) redis.destroy();
-    throw new Error(`Redis at ${redisUrl} does not answer (${String(err)}); start it on 127.0.0.1`);
-  }
-}
-
-/** Drops every schema and deletes every prefix's keys handed out so far; returns what it removed. */
-export async function dropAll(): Promise<{ schemas: number; keys: number }> {
-  const dropped = { schemas: 0, keys: 0 };
-  if (schemas.length > 0) {
-    const admin = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2_000 });
-    await admin.connect();
-    try {
-      for (const s of schemas.splice(0)) {
-        await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-        dropped.schemas++;
-      }
-    } finally {
-      await admin.end();
-    }
-  }
-  if (prefixes.length > 0) {
-    const admin = createClient({
-      url: redisUrl,
-      socket: { reconnectStrategy: false, connectTimeout: 2_000 },
-    });
-    admin.on('error', () => {});
-    await admin.connect();
-    try {
-      for (const prefix of prefixes.splice(0)) {
-        for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
-          if (keys.length > 0) dropped.keys += await admin.del(keys);
-        }
-      }
-    } finally {
-      await admin.close();
-    }
-  }
-  return dropped;
+  const failures = await unreachable(['postgres', 'redis']);
+  if (failures.length > 0) throw new Error(`${failures.join('; ')}: start them on 127.0.0.1`);
 }
 
 export interface SlowCommand {
