@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { closeCodes } from '../../src/sessions/index.ts';
 import { type ClusterSpec, clusterCli, enrol, startCluster, stopCluster } from '../cluster.ts';
 import { Client, eventually, getJson, login, postJson } from '../helpers.ts';
-import { services } from '../services.ts';
+import { type Services, services } from '../services.ts';
 
 const s = await services('cluster e2e', ['postgres', 'redis']);
 
@@ -23,17 +23,24 @@ const baseEnv = {
   LIFELINE_LIVE__PRESENCE_TTL_SECONDS: '3',
 };
 
+/** `n` nodes on a fresh schema and key prefix, stopped when the test ends. */
+async function cluster(t: TestContext, n: number, env: Record<string, string> = {}) {
+  const { pgUrl, redisUrl } = s as Services;
+  const spec: ClusterSpec = {
+    pgUrl,
+    schema: (s as Services).schema(),
+    redisUrl,
+    prefix: (s as Services).prefix(),
+    env: { ...baseEnv, ...env },
+  };
+  const nodes = await startCluster(spec, n);
+  t.after(() => stopCluster(nodes));
+  return { spec, nodes };
+}
+
 if (s) {
   test('kicks, the breaker, the audit chain and node loss across three node processes', async (t) => {
-    const spec: ClusterSpec = {
-      pgUrl: s.pgUrl,
-      schema: s.schema(),
-      redisUrl: s.redisUrl,
-      prefix: s.prefix(),
-      env: baseEnv,
-    };
-    const nodes = await startCluster(spec, 3);
-    t.after(() => stopCluster(nodes));
+    const { spec, nodes } = await cluster(t, 3);
     const [n1, n2, n3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
     const alice = await enrol(spec, 'alice', 'admin');
     const bob = await enrol(spec, 'bob', 'admin');
@@ -247,21 +254,12 @@ if (s) {
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     t.after(() => upstream.close());
     const limit = 4;
-    const spec: ClusterSpec = {
-      pgUrl: s.pgUrl,
-      schema: s.schema(),
-      redisUrl: s.redisUrl,
-      prefix: s.prefix(),
-      env: {
-        ...baseEnv,
-        LIFELINE_IDENTITY__PROVIDER: 'http',
-        LIFELINE_IDENTITY__HTTP__URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/verify`,
-        LIFELINE_ADMISSION__INITIAL_LIMIT: String(limit),
-        LIFELINE_ADMISSION__MAX_LIMIT: String(limit),
-      },
-    };
-    const nodes = await startCluster(spec, 3);
-    t.after(() => stopCluster(nodes));
+    const { nodes } = await cluster(t, 3, {
+      LIFELINE_IDENTITY__PROVIDER: 'http',
+      LIFELINE_IDENTITY__HTTP__URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/verify`,
+      LIFELINE_ADMISSION__INITIAL_LIMIT: String(limit),
+      LIFELINE_ADMISSION__MAX_LIMIT: String(limit),
+    });
 
     // 240 logins at once, 80 on each node; queued ones poll their ticket until done.
     const results = await Promise.all(
@@ -289,15 +287,7 @@ if (s) {
 
 if (s) {
   test('a restore outlives the node running it: a survivor adopts it and finishes it', async (t) => {
-    const spec: ClusterSpec = {
-      pgUrl: s.pgUrl,
-      schema: s.schema(),
-      redisUrl: s.redisUrl,
-      prefix: s.prefix(),
-      env: baseEnv,
-    };
-    const nodes = await startCluster(spec, 2);
-    t.after(() => stopCluster(nodes));
+    const { spec, nodes } = await cluster(t, 2);
     const [n1, n2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
     const alice = await enrol(spec, 'alice', 'admin');
     const carol = await enrol(spec, 'carol', 'admin');
