@@ -8,7 +8,8 @@
  * Sending the approval from here keeps the start and every arrival on one clock.
  */
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { openGreeted } from '../login/greeting.ts';
 import { HttpConnection, postJsonRequest } from '../login/http.ts';
 import { announce, serveParent } from '../login/ipc.ts';
 
@@ -107,41 +108,16 @@ const messageListener = function (this: WebSocket, data: WebSocket.RawData): voi
 };
 
 /** Opens a player's socket on its node; resolves at the greeting. */
-function openOne(p: Player): Promise<void> {
+async function openOne(p: Player): Promise<void> {
   const url = `${(nodeUrls[p.node] as string).replace(/^http/, 'ws')}/v1/session?access_token=${encodeURIComponent(p.token)}`;
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { perMessageDeflate: false });
-    const timer = setTimeout(() => {
-      socket.terminate();
-      reject(new Error('no greeting in time'));
-    }, OPEN_TIMEOUT_MS);
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      socket.terminate();
-      reject(err);
-    };
-    socket.once('error', fail);
-    socket.once('unexpected-response', (_req, res) => fail(new Error(`upgrade refused: ${res.statusCode}`)));
-    socket.once('close', (code) => fail(new Error(`closed before the greeting (${code})`)));
-    socket.once('message', (data) => {
-      clearTimeout(timer);
-      socket.removeAllListeners();
-      const message = JSON.parse(String(data)) as { type?: string };
-      if (message.type !== 'welcome') {
-        socket.terminate();
-        reject(new Error(`first message was ${String(data).slice(0, 200)}`));
-        return;
-      }
-      // From here two listeners shared by every socket record the kick and the close.
-      (socket as WebSocket & { player?: Player }).player = p;
-      p.socket = socket;
-      open++;
-      socket.on('message', messageListener);
-      socket.once('close', closeListener);
-      socket.on('error', () => {});
-      resolve();
-    });
-  });
+  const socket = await openGreeted(url, OPEN_TIMEOUT_MS);
+  // From here two listeners shared by every socket record the kick and the close.
+  (socket as WebSocket & { player?: Player }).player = p;
+  p.socket = socket;
+  open++;
+  socket.on('message', messageListener);
+  socket.once('close', closeListener);
+  socket.on('error', () => {});
 }
 
 async function openAll(): Promise<Record<string, unknown>> {

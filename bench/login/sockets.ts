@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { openGreeted } from './greeting.ts';
 import { HttpConnection, postJsonRequest } from './http.ts';
 import { announce, serveParent } from './ipc.ts';
 
@@ -62,38 +63,14 @@ async function login(n: number, prefix: string): Promise<Record<string, unknown>
 }
 
 /** Opens one socket and resolves when its first message (the greeting) arrives. */
-function openOne(token: string | undefined): Promise<WebSocket> {
+async function openOne(token: string | undefined): Promise<WebSocket> {
   const query = token === undefined ? '' : `?access_token=${encodeURIComponent(token)}`;
   const path = kind === 'lifeline' ? '/v1/session' : '/';
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}${path}${query}`, { perMessageDeflate: false });
-    const timer = setTimeout(() => {
-      socket.terminate();
-      reject(new Error('no greeting in time'));
-    }, OPEN_TIMEOUT_MS);
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      socket.terminate();
-      reject(err);
-    };
-    socket.once('error', fail);
-    socket.once('unexpected-response', (_req, res) => fail(new Error(`upgrade refused: ${res.statusCode}`)));
-    socket.once('close', (code) => fail(new Error(`closed before the greeting (${code})`)));
-    socket.once('message', (data) => {
-      clearTimeout(timer);
-      const message = JSON.parse(String(data)) as { type?: string };
-      socket.removeAllListeners();
-      if (message.type !== 'welcome') {
-        socket.terminate();
-        reject(new Error(`first message was ${String(data).slice(0, 200)}`));
-        return;
-      }
-      // Idle from here: the only thing the bench listens for is an unexpected close.
-      socket.once('close', () => closedAfterOpen++);
-      socket.on('error', () => {});
-      resolve(socket);
-    });
-  });
+  const socket = await openGreeted(`ws://127.0.0.1:${port}${path}${query}`, OPEN_TIMEOUT_MS);
+  // Idle from here: the only thing the bench listens for is an unexpected close.
+  socket.once('close', () => closedAfterOpen++);
+  socket.on('error', () => {});
+  return socket;
 }
 
 /** Opens n sockets, at most OPEN_IN_FLIGHT at a time. */

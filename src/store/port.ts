@@ -54,6 +54,14 @@ export interface Disruption {
   restoredSessionId?: string | null;
 }
 
+/** A disruption's final outcome: when, why, and for a restore the session it got. */
+export interface Settlement {
+  outcome: 'restored' | 'expired' | 'refused';
+  reason: string | null;
+  at: number;
+  sessionId?: string;
+}
+
 export interface DisruptionQuery {
   commandId?: string;
   playerId?: string;
@@ -322,16 +330,7 @@ export interface RecordStore {
    * Moves one disruption to a final outcome if it is in one of `from`; false (and no change)
    * otherwise, so a record is settled once.
    */
-  settleDisruption(
-    id: string,
-    from: readonly DisruptionOutcome[],
-    to: {
-      outcome: 'restored' | 'expired' | 'refused';
-      reason: string | null;
-      at: number;
-      sessionId?: string;
-    },
-  ): Promise<boolean>;
+  settleDisruption(id: string, from: readonly DisruptionOutcome[], to: Settlement): Promise<boolean>;
   /** Tickets past their time become `expired`; returns how many. */
   expireTickets(now: number): Promise<number>;
   restoreCounts(restoreId: string): Promise<RestoreCounts>;

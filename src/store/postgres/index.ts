@@ -19,6 +19,7 @@ import type {
   RestoreRecord,
   RestoreState,
   RotateOutcome,
+  Settlement,
   SigningKey,
 } from '../port.ts';
 type Queryable = pg.Pool | pg.PoolClient;
@@ -462,16 +463,7 @@ export class PostgresRecordStore implements RecordStore {
     });
   }
 
-  async settleDisruption(
-    id: string,
-    from: readonly DisruptionOutcome[],
-    to: {
-      outcome: 'restored' | 'expired' | 'refused';
-      reason: string | null;
-      at: number;
-      sessionId?: string;
-    },
-  ): Promise<boolean> {
+  async settleDisruption(id: string, from: readonly DisruptionOutcome[], to: Settlement): Promise<boolean> {
     const n = await changes(this.#pool, sql.disruptionSettle, [
       to.outcome,
       to.reason,

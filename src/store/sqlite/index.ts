@@ -19,6 +19,7 @@ import type {
   RestoreRecord,
   RestoreState,
   RotateOutcome,
+  Settlement,
   SigningKey,
 } from '../port.ts';
 import {
@@ -390,16 +391,7 @@ export class SqliteRecordStore implements RecordStore {
     });
   }
 
-  async settleDisruption(
-    id: string,
-    from: readonly DisruptionOutcome[],
-    to: {
-      outcome: 'restored' | 'expired' | 'refused';
-      reason: string | null;
-      at: number;
-      sessionId?: string;
-    },
-  ): Promise<boolean> {
+  async settleDisruption(id: string, from: readonly DisruptionOutcome[], to: Settlement): Promise<boolean> {
     const changes = this.#stmt(sql.disruptionSettle).run(
       to.outcome,
       to.reason,
