@@ -2,12 +2,24 @@ import type { Pacing } from '../store/index.ts';
 
 /**
  * How many to release now, and when to ask again. Fixed pacing is the seed playbook's
- * `--batch-size N --interval T`. Adaptive pacing is AIMD on the release rate, as TCP does with
- * its window: a slow start that grows the rate by 15% each healthy second until downstream
- * first shows pressure, then +2.5% of the ceiling per healthy second and ×0.85 on pressure.
- * AIMD because it needs nothing but "was that tick healthy", and converges on the share
- * downstream can take; the gentle decrease (0.85, not TCP's 0.5) keeps the saw-tooth's average
- * near the top, measured in bench:restore, and the thresholds still pause a run that overshoots.
+ * `--batch-size N --interval T`.
+ *
+ * Adaptive pacing finds the rate downstream can take and stays just under it. Each tick it is
+ * told the load: the highest of the restore's health signals as a share of its threshold (a p99
+ * of 60 ms against a 100 ms limit is 0.6). Load past `knee.pressure` is pressure.
+ * - Until the first pressure, a slow start grows the rate ×1.3 a second from 10% of maxRate.
+ * - On pressure it remembers the knee: the lowest rate released over the last second, since the
+ *   health readings trail the rate by about that long and the current rate overshot. It cuts to
+ *   90% of the knee and does not act on pressure again for a second and a half, the time its cut
+ *   takes to show in a one-second health window.
+ * - Below the knee it closes half the gap each second: quickly back to where downstream was fine,
+ *   slowly at the top. Past the knee it probes up by 2% of the knee a second, so a downstream that
+ *   has grown is found; 50% past the knee it forgets the knee and slow-starts again.
+ * Why not plain AIMD or a latency gradient (both measured in bench:restore, docs/BENCHMARKS.md):
+ * queueing latency stays flat until load nears capacity and then climbs steeply, so neither sees
+ * the knee before crossing it, and with no memory of where it was, both cross it again at full
+ * speed, a saw-tooth that averaged 60–78% of capacity. TCP CUBIC's answer is the one used here:
+ * remember the rate that hurt, approach it gently, probe past it slowly.
  */
 export interface Pacer {
   /** Sessions to release in this tick. */
@@ -16,20 +28,30 @@ export interface Pacer {
   intervalMs(): number;
   /** Current rate, sessions per second. */
   rate(): number;
-  /** Told after each tick whether downstream showed pressure. */
-  observe(pressure: boolean): void;
-  /** A threshold was breached: cut hard (halve), whatever the hold. */
+  /** Told after each tick the load: the highest health signal as a share of its threshold. */
+  observe(load: number): void;
+  /** A threshold was breached: cut now, whatever the hold. */
   brake(): void;
 }
 
-export const aimd = {
+export const knee = {
+  /** The first rate, as a share of maxRate. */
   start: 0.1,
-  slowStartGrowthPerSecond: 1.15,
-  increasePerSecond: 0.025,
-  decrease: 0.85,
-  /** After a decrease, pressure is not acted on again for this long: health is read over a
-   * one-second window, so the same overload would otherwise cut the rate several times. */
-  holdAfterDecreaseMs: 1500,
+  slowStartPerSecond: 1.3,
+  /** Load past this is pressure: 40% of any threshold. */
+  pressure: 0.4,
+  /** After pressure, the rate is cut to this share of the knee. */
+  backoff: 0.9,
+  /** After a cut, pressure is not acted on again for this long: its effect is not visible yet. */
+  holdMs: 1500,
+  /** Share of the gap to the knee closed per second. */
+  approachPerSecond: 0.5,
+  /** Past the knee, growth per second as a share of the knee. */
+  probePerSecond: 0.02,
+  /** This far past the knee without pressure, the knee is forgotten. */
+  forgetAbove: 1.5,
+  /** The cut on a breach, from the current rate. */
+  brake: 0.7,
 } as const;
 
 export function createPacer(pacing: Pacing, tickMs: number): Pacer {
@@ -44,38 +66,51 @@ export function createPacer(pacing: Pacing, tickMs: number): Pacer {
   }
   const max = pacing.maxRate;
   const perTick = tickMs / 1000;
-  let rate = Math.max(1, max * aimd.start);
-  let slowStart = true;
-  let carry = 0;
+  const lastSecond = Math.max(1, Math.round(1000 / tickMs));
+  let rate = Math.max(1, max * knee.start);
+  let kneeRate: number | null = null;
   let holdMs = 0;
+  let carry = 0;
+  /** The rates of the last second's ticks, newest last. */
+  const recent: number[] = [];
+  const cut = (to: number) => {
+    rate = Math.min(max, Math.max(1, to));
+    holdMs = knee.holdMs;
+  };
   return {
     batch() {
       const exact = rate * perTick + carry;
       const n = Math.floor(exact);
       carry = exact - n;
+      recent.push(rate);
+      if (recent.length > lastSecond) recent.shift();
       return n;
     },
     intervalMs: () => tickMs,
     rate: () => rate,
     brake() {
-      slowStart = false;
-      rate = Math.max(1, rate / 2);
-      holdMs = aimd.holdAfterDecreaseMs;
+      // A breach is pressure too: the knee is at most what was released over the last second.
+      kneeRate = Math.min(kneeRate ?? rate, ...recent, rate);
+      cut(rate * knee.brake);
     },
-    observe(pressure) {
+    observe(load) {
       if (holdMs > 0) {
         holdMs -= tickMs;
         return;
       }
-      if (pressure) {
-        slowStart = false;
-        rate = Math.max(1, rate * aimd.decrease);
-        holdMs = aimd.holdAfterDecreaseMs;
-      } else if (slowStart) {
-        rate = Math.min(max, rate * aimd.slowStartGrowthPerSecond ** perTick);
-      } else {
-        rate = Math.min(max, rate + max * aimd.increasePerSecond * perTick);
+      if (load > knee.pressure) {
+        kneeRate = Math.min(...recent, rate);
+        cut(kneeRate * knee.backoff);
+        return;
       }
+      if (kneeRate === null) {
+        rate = Math.min(max, rate * knee.slowStartPerSecond ** perTick);
+        return;
+      }
+      // Never slower than the probe, or the approach, which halves the gap, would never arrive.
+      const approach = Math.max(0, kneeRate - rate) * (1 - (1 - knee.approachPerSecond) ** perTick);
+      rate = Math.min(max, rate + Math.max(approach, kneeRate * knee.probePerSecond * perTick));
+      if (rate > kneeRate * knee.forgetAbove) kneeRate = null;
     },
   };
 }

@@ -19,7 +19,7 @@ import {
 } from '../store/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { breach, type HealthProbe, type HealthReading } from './health.ts';
-import { createPacer, type Pacer } from './pacer.ts';
+import { createPacer, knee, type Pacer } from './pacer.ts';
 
 export interface RestoreSettings {
   /** @defaultValue 900 */
@@ -461,7 +461,7 @@ export class RestoreService {
     entry.done = (async () => {
       let healthySince: number | null = null;
       let lastSweep = 0;
-      let breaches = 0;
+      let breachSince: number | null = null;
       const initial = await d.store.getRestore(id);
       if (!initial) return;
       entry.pacer = createPacer(initial.pacing, d.settings.tickMs);
@@ -492,11 +492,15 @@ export class RestoreService {
           continue;
         }
         // Fixed pacing has no other defence, so it pauses at the first breach. An adaptive run
-        // first answers a breach by cutting its rate, and pauses only if the next reading still
-        // breaches: one reading over the limit is usually its own overshoot, already corrected.
-        breaches = broken === null ? 0 : breaches + 1;
-        if (broken !== null && (restore.pacing.mode === 'fixed' || breaches >= 2)) {
-          entry.pacer.observe(true);
+        // answers a breach by braking, and pauses only if the readings still break a threshold
+        // once the brake has had time to show (knee.holdMs): the first reading over is usually
+        // its own overshoot, already being corrected, and health trails the rate by a second.
+        const firstBreach = broken !== null && breachSince === null;
+        if (broken === null) breachSince = null;
+        else breachSince ??= d.clock();
+        const adaptive = restore.pacing.mode === 'adaptive';
+        if (broken !== null && (!adaptive || d.clock() - (breachSince as number) >= knee.holdMs)) {
+          entry.pacer.brake();
           await this.#transition(
             id,
             ['running'],
@@ -506,11 +510,11 @@ export class RestoreService {
             'restore.pause',
             'RESTORE_NOT_RUNNING',
           );
-          breaches = 0;
+          breachSince = null;
           continue;
         }
-        if (broken !== null) entry.pacer.brake();
-        else entry.pacer.observe(pressure(reading, restore.thresholds));
+        if (firstBreach) entry.pacer.brake();
+        else if (broken === null) entry.pacer.observe(load(reading, restore.thresholds));
         d.events.emit('restore.rate', { restoreId: id, perSecond: entry.pacer.rate() });
         const now = d.clock();
         // Lapsed tickets are swept about once a second, not every tick: a sweep walks the index.
@@ -576,20 +580,20 @@ export class RestoreService {
 }
 
 /**
- * Pressure for the adaptive pacer: any signal past half its limit, or downstream unhealthy.
- * Short of the limit, because queueing latency stays flat until load is close to capacity and then climbs
- * steeply, and the health readings trail by a tick: acting at the limit is acting too late.
+ * The load the adaptive pacer steers by: the highest configured signal as a share of its
+ * threshold (0.5 is half the limit), and 1, at the limit, when the health URL says unhealthy.
  */
-function pressure(r: HealthReading, t: Thresholds): boolean {
-  const near = (value: number, limit: number | undefined) => limit !== undefined && value > limit * 0.5;
-  return (
-    near(r.cpuPercent, t.cpuPercent) ||
-    near(r.connections, t.connections) ||
-    near(r.errorRate, t.errorRate) ||
-    near(r.p99LatencyMs, t.p99LatencyMs) ||
-    near(r.eventLoopDelayMs, t.eventLoopDelayMs) ||
-    near(r.downstreamP99Ms, t.downstreamP99Ms) ||
-    r.downstreamHealthy === false
+function load(r: HealthReading, t: Thresholds): number {
+  const share = (value: number, limit: number | undefined) =>
+    limit === undefined || limit <= 0 ? 0 : value / limit;
+  return Math.max(
+    share(r.cpuPercent, t.cpuPercent),
+    share(r.connections, t.connections),
+    share(r.errorRate, t.errorRate),
+    share(r.p99LatencyMs, t.p99LatencyMs),
+    share(r.eventLoopDelayMs, t.eventLoopDelayMs),
+    share(r.downstreamP99Ms, t.downstreamP99Ms),
+    r.downstreamHealthy === false ? 1 : 0,
   );
 }
 
