@@ -212,6 +212,8 @@ async function runMode(
   const restored = end.restored - base.restored;
   const errors = end.errors - base.errors;
   const seconds = (await (await fetch(`${downstreamUrl}/stats`)).json()) as { joins: number; p99: number }[];
+  if (process.env.BENCH_TRACE)
+    console.log(`  ${name} downstream p99 per second: ${seconds.map((x) => Math.round(x.p99)).join(' ')}`);
   // Sustained: the last half of the window, after any ramp-up.
   const tail = perSecond.slice(Math.floor(perSecond.length / 2));
   const sustained = tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);

@@ -33,6 +33,21 @@ test('adaptive pacing slow-starts from 10% of maxRate, ×1.3 a healthy second, u
   assert.equal(p.rate(), 1000);
 });
 
+test('slow start turns careful, ×1.1 a second, once the load is half again its lowest reading', () => {
+  const p = createPacer({ mode: 'adaptive', maxRate: 1000 }, TICK);
+  const second = (load: number) => {
+    const from = p.rate();
+    for (let i = 0; i < SECOND; i++) {
+      p.batch();
+      p.observe(load);
+    }
+    return p.rate() / from;
+  };
+  assert.ok(Math.abs(second(0.1) - knee.slowStartPerSecond) < 1e-9);
+  assert.ok(Math.abs(second(0.14) - knee.slowStartPerSecond) < 1e-9, 'under 1.5 × the lowest');
+  assert.ok(Math.abs(second(0.16) - knee.carefulPerSecond) < 1e-9, 'past 1.5 × the lowest');
+});
+
 test('pressure cuts to 90% of the lowest rate of the last second, holds, then returns past the knee', () => {
   const p = createPacer({ mode: 'adaptive', maxRate: 1000 }, TICK);
   const rates: number[] = [];

@@ -7,7 +7,10 @@ import type { Pacing } from '../store/index.ts';
  * Adaptive pacing finds the rate downstream can take and stays just under it. Each tick it is
  * told the load: the highest of the restore's health signals as a share of its threshold (a p99
  * of 60 ms against a 100 ms limit is 0.6). Load past `knee.pressure` is pressure.
- * - Until the first pressure, a slow start grows the rate ×1.3 a second from 10% of maxRate.
+ * - Until the first pressure, a slow start grows the rate ×1.3 a second from 10% of maxRate, and
+ *   only ×1.1 once the load is half again its lowest reading: latency has started to climb, the
+ *   knee is near, and whatever growth is under way when it is crossed becomes overshoot (TCP's
+ *   HyStart leaves slow start on the same sign).
  * - On pressure it remembers the knee: the lowest rate released over the last second, since the
  *   health readings trail the rate by about that long and the current rate overshot. It cuts to
  *   90% of the knee and does not act on pressure again for a second and a half, the time its cut
@@ -38,6 +41,9 @@ export const knee = {
   /** The first rate, as a share of maxRate. */
   start: 0.1,
   slowStartPerSecond: 1.3,
+  /** Slow start's growth once the load has risen `nearKnee` times its lowest reading. */
+  carefulPerSecond: 1.1,
+  nearKnee: 1.5,
   /** Load past this is pressure: 40% of any threshold. */
   pressure: 0.4,
   /** After pressure, the rate is cut to this share of the knee. */
@@ -69,6 +75,8 @@ export function createPacer(pacing: Pacing, tickMs: number): Pacer {
   const lastSecond = Math.max(1, Math.round(1000 / tickMs));
   let rate = Math.max(1, max * knee.start);
   let kneeRate: number | null = null;
+  /** The lowest load read with something to read (above 0): downstream unloaded. */
+  let lowest = Number.POSITIVE_INFINITY;
   let holdMs = 0;
   let carry = 0;
   /** The rates of the last second's ticks, newest last. */
@@ -104,7 +112,10 @@ export function createPacer(pacing: Pacing, tickMs: number): Pacer {
         return;
       }
       if (kneeRate === null) {
-        rate = Math.min(max, rate * knee.slowStartPerSecond ** perTick);
+        if (load > 0) lowest = Math.min(lowest, load);
+        const near = load > lowest * knee.nearKnee;
+        const growth = near ? knee.carefulPerSecond : knee.slowStartPerSecond;
+        rate = Math.min(max, rate * growth ** perTick);
         return;
       }
       // Never slower than the probe, or the approach, which halves the gap, would never arrive.
