@@ -18,11 +18,12 @@ import type { Pacing } from '../store/index.ts';
  * - Below the knee it closes half the gap each second: quickly back to where downstream was fine,
  *   slowly at the top. Past the knee it probes up by 2% of the knee a second, so a downstream that
  *   has grown is found; 50% past the knee it forgets the knee and slow-starts again.
- * Why not plain AIMD or a latency gradient (both measured in bench:restore, docs/BENCHMARKS.md):
- * queueing latency stays flat until load nears capacity and then climbs steeply, so neither sees
- * the knee before crossing it, and with no memory of where it was, both cross it again at full
- * speed, a saw-tooth that averaged 60–78% of capacity. TCP CUBIC's answer is the one used here:
- * remember the rate that hurt, approach it gently, probe past it slowly.
+ * Why this and not the AIMD pacer it replaced, or a latency gradient (all measured in
+ * bench:restore, docs/BENCHMARKS.md): queueing latency stays flat until load nears capacity and
+ * then climbs steeply, so no controller on it sees the knee before crossing it. A gradient
+ * oscillated across it (69% of capacity); AIMD held 93-94% but, with nothing to tell it where the
+ * knee was, had to slow-start gently and took twice as long to get there. TCP CUBIC's answer is
+ * the one used here: remember the rate that hurt, approach it gently, probe past it slowly.
  */
 export interface Pacer {
   /** Sessions to release in this tick. */
