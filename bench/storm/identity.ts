@@ -13,13 +13,12 @@ const { values } = parseArgs({
 });
 const slots = Number(values.slots);
 const serviceMs = Number(values['service-ms']);
-let busy = 0;
-let waiting = 0;
+/** Requests arrived and not yet answered: in service plus waiting. */
+let outstanding = 0;
 let peak = 0;
 let peakInService = 0;
 let done = 0;
 let abandoned = 0;
-const queue: (() => void)[] = [];
 const seconds: { done: number; abandoned: number }[] = [];
 setInterval(() => {
   seconds.push({ done, abandoned });
@@ -27,18 +26,24 @@ setInterval(() => {
   abandoned = 0;
 }, 1000).unref();
 
+// Each slot keeps its own clock: a verification starts when it arrives or when its slot's previous
+// one ends, whichever is later, and ends serviceMs after. A late timer delays that one answer, not
+// the slot's next verification, so the capacity is exactly C however busy the machine is (with
+// setTimeout chaining, every timer's lateness was capacity lost). FIFO: the earliest free slot.
+const freeAt: number[] = Array.from({ length: slots }, () => 0);
 function serve(finish: () => void): void {
-  busy++;
-  peakInService = Math.max(peakInService, busy);
+  outstanding++;
+  peak = Math.max(peak, outstanding);
+  peakInService = Math.max(peakInService, Math.min(slots, outstanding));
+  const now = performance.now();
+  let slot = 0;
+  for (let i = 1; i < slots; i++) if ((freeAt[i] as number) < (freeAt[slot] as number)) slot = i;
+  const end = Math.max(now, freeAt[slot] as number) + serviceMs;
+  freeAt[slot] = end;
   setTimeout(() => {
-    busy--;
+    outstanding--;
     finish();
-    const next = queue.shift();
-    if (next) {
-      waiting--;
-      serve(next);
-    }
-  }, serviceMs);
+  }, end - now);
 }
 
 const server = createServer((req, res) => {
@@ -55,7 +60,6 @@ const server = createServer((req, res) => {
     body += c;
   });
   req.on('end', () => {
-    peak = Math.max(peak, busy + waiting + 1);
     const finish = () => {
       if (res.destroyed || req.socket.destroyed) {
         abandoned++;
@@ -65,11 +69,7 @@ const server = createServer((req, res) => {
       const { playerId } = JSON.parse(body) as { playerId: string };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ playerId }));
     };
-    if (busy < slots) serve(finish);
-    else {
-      waiting++;
-      queue.push(finish);
-    }
+    serve(finish);
   });
 });
 server.keepAliveTimeout = 60_000;

@@ -22,6 +22,9 @@ import type { LiveState, PermitOutcome } from '../live/index.ts';
 const PERMIT_LEASE_MS = 60_000;
 /** How soon a node with waiting logins asks again for permits other nodes may have returned. */
 const PERMIT_RETRY_MS = 25;
+/** Identity call latencies kept for the ETA's latency floor, and the percentile taken. */
+const LATENCY_SAMPLES = 256;
+const LATENCY_FLOOR_PERCENTILE = 0.1;
 
 export interface AdmissionSettings {
   /** @defaultValue 10 */
@@ -48,12 +51,20 @@ type Outcome<T> =
   | { state: 'done'; value: T }
   | { state: 'failed'; error: unknown };
 
+/**
+ * A login's work. It calls `upstreamDone` as soon as the identity upstream has answered: the
+ * permit goes back then, not after Lifeline's own work that follows (writing the session, signing
+ * tokens), which under a storm's load can take longer than the upstream call itself and would
+ * leave the upstream idle with a permit held.
+ */
+export type Work<T> = (upstreamDone: () => void) => Promise<T>;
+
 interface Entry<T> {
   /** Order of arrival; a retried entry keeps its place. */
   seq: number;
   ticket: string;
   lane: Lane;
-  work: () => Promise<T>;
+  work: Work<T>;
   createdAt: number;
   outcome: Outcome<T>;
 }
@@ -85,9 +96,16 @@ export class AdmissionController<T> {
   #stopped = false;
   /** When the recent completions happened (the last two seconds): the rate ETAs divide by. */
   readonly #completions: number[] = [];
-  /** Recent identity call latency, smoothed; 100 ms until measured. */
-  #latencyMs = 100;
-  /** Whether one identity call has completed yet: until then the latency above is a guess. */
+  /** The latencies of the last LATENCY_SAMPLES identity calls, a ring. */
+  readonly #latencies: number[] = [];
+  #latencyAt = 0;
+  /**
+   * A low percentile of those: what one call costs the upstream, without the queueing in this
+   * process that the rest carry. 100 ms until measured.
+   */
+  #latencyFloorMs = 100;
+  /** Whether a round of identity calls (one per permit) has completed: until then the floor
+   * above is a guess. */
   #measured = false;
   /** Queued logins waiting to be quoted an ETA until the first call completes. */
   #quoting: (() => void)[] = [];
@@ -135,27 +153,23 @@ export class AdmissionController<T> {
    * Runs `work` now if there is room and nobody is waiting; else queues it. An upstream failure
    * on the direct path queues it too: a login that arrives during an outage waits in line.
    */
-  async enter(lane: Lane, work: () => Promise<T>): Promise<Admitted<T>> {
+  async enter(lane: Lane, work: Work<T>): Promise<Admitted<T>> {
     this.#expire();
     if (this.queued === 0 && this.#clock() >= this.#pausedUntil) {
       const [permit] = await this.#acquire(1);
       if (permit !== undefined) {
-        this.#started();
-        const started = this.#clock();
-        let outcome: PermitOutcome = 'unused';
+        const call = this.#start(permit, work);
         try {
-          const value = await work();
-          outcome = this.#succeeded(started);
+          const value = await call.result;
+          call.returnPermit(false);
           return { kind: 'done', value };
         } catch (err) {
           if (!this.#isUpstreamFailure(err)) {
-            outcome = this.#succeeded(started);
+            call.returnPermit(false);
             throw err;
           }
-          outcome = this.#failed();
+          call.returnPermit(true);
           return this.#quote(this.#enqueue(lane, work, true));
-        } finally {
-          this.#finished(permit, outcome, true);
         }
       }
     }
@@ -188,7 +202,8 @@ export class AdmissionController<T> {
    * Answers a queued login. Before any identity call has completed, an ETA would rest on a guessed
    * latency (seed 001's storm: every client arrives at once, before anything is measured), and a
    * wrong first ETA sends every client back at the wrong time. So the first answers wait for the
-   * first completion, or a second at most (an upstream that is down may never complete one).
+   * first round of calls (one per permit) to complete, or a second at most (an upstream that is
+   * down may never complete one).
    */
   async #quote(entry: Entry<T>): Promise<Admitted<T>> {
     if (!this.#measured) {
@@ -204,7 +219,7 @@ export class AdmissionController<T> {
     return { kind: 'queued', ticket: entry.ticket, ...this.#place(entry) };
   }
 
-  #enqueue(lane: Lane, work: () => Promise<T>, front: boolean): Entry<T> {
+  #enqueue(lane: Lane, work: Work<T>, front: boolean): Entry<T> {
     if (this.queued >= this.#s.maxQueue) {
       throw new LifelineError('LOGIN_QUEUE_FULL', undefined, {
         details: { retryAfterSeconds: this.#retryAfter(this.queued) },
@@ -254,7 +269,11 @@ export class AdmissionController<T> {
 
   /**
    * Seconds until this place in line is served: position over the rate of the last two seconds,
-   * or what the limit and the recent call latency allow, whichever is higher.
+   * or what the limit and the latency floor allow, whichever is higher. The floor, not the mean:
+   * when a storm arrives, this process is busy taking 20,000 requests, every call's measured
+   * latency carries that queueing, and both the mean and the rate of the first seconds say the
+   * upstream is slower than it is (bench:storm's first ETAs were 30–50% too long). The calls that
+   * happened to meet no queue here show what the upstream itself takes.
    */
   #retryAfter(position: number): number {
     const now = this.#clock();
@@ -264,7 +283,7 @@ export class AdmissionController<T> {
     // Over the part of the window that has data: right after a start, two seconds would halve it.
     const span = oldest === undefined ? 0 : Math.max(0.25, Math.min(2, (now - oldest) / 1000));
     const measured = span > 0 ? this.#completions.length / span : 0;
-    const rate = Math.max(measured, (this.limit * 1000) / Math.max(1, this.#latencyMs));
+    const rate = Math.max(measured, (this.limit * 1000) / Math.max(1, this.#latencyFloorMs));
     return Math.max(1, Math.min(300, Math.ceil((position + 1) / rate)));
   }
 
@@ -347,32 +366,43 @@ export class AdmissionController<T> {
   }
 
   #run(entry: Entry<T>, permit: string): void {
-    this.#started();
     entry.outcome = { state: 'running' };
+    const call = this.#start(permit, entry.work);
+    call.result.then(
+      (value) => {
+        call.returnPermit(false);
+        entry.outcome = { state: 'done', value };
+      },
+      (error: unknown) => {
+        if (
+          this.#isUpstreamFailure(error) &&
+          this.#clock() - entry.createdAt < this.#s.ticketTtlSeconds * 1000
+        ) {
+          call.returnPermit(true);
+          entry.outcome = { state: 'queued' };
+          this.#queues[entry.lane].unshift(entry);
+        } else {
+          call.returnPermit(false);
+          entry.outcome = { state: 'failed', error };
+        }
+      },
+    );
+  }
+
+  /**
+   * Starts work under a permit. The permit goes back once: when the work says the upstream has
+   * answered, or when the work settles, whichever is first; `failed` says the upstream failed.
+   */
+  #start(permit: string, work: Work<T>): { result: Promise<T>; returnPermit: (failed: boolean) => void } {
+    this.#started();
     const started = this.#clock();
-    let outcome: PermitOutcome = 'unused';
-    entry
-      .work()
-      .then(
-        (value) => {
-          outcome = this.#succeeded(started);
-          entry.outcome = { state: 'done', value };
-        },
-        (error: unknown) => {
-          if (
-            this.#isUpstreamFailure(error) &&
-            this.#clock() - entry.createdAt < this.#s.ticketTtlSeconds * 1000
-          ) {
-            outcome = this.#failed();
-            entry.outcome = { state: 'queued' };
-            this.#queues[entry.lane].unshift(entry);
-          } else {
-            outcome = this.#succeeded(started);
-            entry.outcome = { state: 'failed', error };
-          }
-        },
-      )
-      .finally(() => this.#finished(permit, outcome, true));
+    let returned = false;
+    const returnPermit = (failed: boolean) => {
+      if (returned) return;
+      returned = true;
+      this.#finished(permit, failed ? this.#failed() : this.#succeeded(started), true);
+    };
+    return { result: work(() => returnPermit(false)), returnPermit };
   }
 
   /** Notes a completed call; says how it should move the shared limit. */
@@ -382,8 +412,14 @@ export class AdmissionController<T> {
     this.#failures = 0;
     this.#completions.push(now);
     // The first measurement replaces the guess instead of being averaged into it.
-    this.#latencyMs = this.#measured ? this.#latencyMs * 0.9 + latency * 0.1 : latency;
-    if (!this.#measured) {
+    this.#latencies[this.#latencyAt] = latency;
+    this.#latencyAt = (this.#latencyAt + 1) % LATENCY_SAMPLES;
+    // Re-sorted on each call until the ring is full, then every 16th: cheap either way.
+    if (this.#latencies.length < LATENCY_SAMPLES || this.#latencyAt % 16 === 0) {
+      const sorted = [...this.#latencies].sort((a, b) => a - b);
+      this.#latencyFloorMs = sorted[Math.floor((sorted.length - 1) * LATENCY_FLOOR_PERCENTILE)] as number;
+    }
+    if (!this.#measured && this.#latencies.length >= Math.min(this.limit, LATENCY_SAMPLES)) {
       this.#measured = true;
       for (const quote of this.#quoting.splice(0)) quote();
     }

@@ -73,7 +73,10 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   };
   app.post('/v1/login', { schema: { body: LoginBody } }, async (request, reply) => {
     if (!deps.admission) return deps.sessions.login(request.body);
-    return admitted(reply, await deps.admission.enter('login', () => deps.sessions.login(request.body)));
+    return admitted(
+      reply,
+      await deps.admission.enter('login', (verified) => deps.sessions.login(request.body, verified)),
+    );
   });
 
   app.post('/v1/login/poll', { schema: { body: PollBody } }, async (request, reply) => {

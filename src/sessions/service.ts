@@ -57,7 +57,11 @@ export class SessionService {
     this.#d = deps;
   }
 
-  async login(input: LoginInput): Promise<SessionTokens> {
+  /**
+   * `verified` is called once the identity provider has answered and before the session is
+   * written: admission holds its permit for the identity call only, not for Lifeline's own work.
+   */
+  async login(input: LoginInput, verified?: () => void): Promise<SessionTokens> {
     const d = this.#d;
     if (!d.flags.enabled('logins.enabled')) {
       // Closing logins never closes sessions: refresh, sockets and rejoin carry on.
@@ -79,6 +83,7 @@ export class SessionService {
     let playerId: string;
     try {
       ({ playerId } = await d.identity.verify(input));
+      verified?.();
     } catch (err) {
       const unavailable = err instanceof LifelineError && err.code === 'IDENTITY_UNAVAILABLE';
       d.events.emit('login', { outcome: unavailable ? 'unavailable' : 'rejected', region: input.region });

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { EventStream } from '../events/index.ts';
+import { MemoryLiveState } from '../live/index.ts';
+import { AdmissionController, type AdmissionSettings } from './index.ts';
+
+const settings: AdmissionSettings = {
+  initialLimit: 1,
+  minLimit: 1,
+  maxLimit: 1,
+  maxQueue: 100,
+  targetLatencyMs: 1000,
+  ticketTtlSeconds: 300,
+};
+
+function controller(clock: () => number = Date.now) {
+  return new AdmissionController<string>({
+    settings,
+    clock,
+    events: new EventStream(),
+    isUpstreamFailure: () => false,
+    permits: new MemoryLiveState(),
+  });
+}
+
+/** A promise and the function that resolves it. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open = () => {};
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+test('the permit goes back when the upstream answers, not when the login has written its session', async () => {
+  const admission = controller();
+  const upstreamAnswered = gate();
+  const sessionWritten = gate();
+  // One permit. The first login holds it through its upstream call, then writes its session.
+  const first = admission.enter('login', async (upstreamDone) => {
+    await upstreamAnswered.wait;
+    upstreamDone();
+    await sessionWritten.wait;
+    return 'first';
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(admission.inFlight, 1);
+  let secondStarted = false;
+  const second = admission.enter('login', async (upstreamDone) => {
+    secondStarted = true;
+    upstreamDone();
+    return 'second';
+  });
+  upstreamAnswered.open();
+  // The second login's upstream call starts while the first is still writing its session.
+  for (let i = 0; i < 50 && !secondStarted; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(secondStarted, 'the next login was let in before the first finished its own work');
+  sessionWritten.open();
+  assert.deepEqual(await first, { kind: 'done', value: 'first' });
+  const queued = await second;
+  assert.equal(queued.kind, 'queued');
+  if (queued.kind !== 'queued') return;
+  assert.deepEqual(await admission.poll(queued.ticket), { kind: 'done', value: 'second' });
+  assert.equal(admission.peakInFlight, 1, 'never more than the one permit in flight');
+  admission.stop();
+});
+
+test('work that never says the upstream answered returns its permit when it settles', async () => {
+  const admission = controller();
+  assert.deepEqual(await admission.enter('login', async () => 'only'), { kind: 'done', value: 'only' });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(admission.inFlight, 0);
+  assert.deepEqual(await admission.enter('login', async () => 'next'), { kind: 'done', value: 'next' });
+  admission.stop();
+});
+
+test('ETAs come from the fastest calls, not from calls slowed by a storm arriving here', async () => {
+  // One permit. Ten logins one after another: the first three calls take 500 ms (as calls made
+  // while this process takes a storm's 20,000 requests do), the other seven 20 ms.
+  let now = 0;
+  const admission = controller(() => now);
+  for (let i = 0; i < 10; i++) {
+    const answer = await admission.enter('login', async (upstreamDone) => {
+      now += i < 3 ? 500 : 20;
+      upstreamDone();
+      return `p${i}`;
+    });
+    assert.equal(answer.kind, 'done');
+    await new Promise((r) => setImmediate(r));
+  }
+  // The permit is held by a call that has not answered; 99 logins queue behind it.
+  const hung = gate();
+  const holding = admission.enter('login', async (upstreamDone) => {
+    await hung.wait;
+    upstreamDone();
+    return 'held';
+  });
+  await new Promise((r) => setImmediate(r));
+  let last: Awaited<ReturnType<typeof admission.enter>> | undefined;
+  for (let i = 0; i < 99; i++) last = await admission.enter('login', async () => `q${i}`);
+  assert.equal(last?.kind, 'queued');
+  if (last?.kind !== 'queued') return;
+  assert.equal(last.position, 98);
+  // 99 to serve at one permit × 1000 / 20 ms = 50 a second: 2 s. The mean latency (164 ms)
+  // would say 17 s, the completions of the last two seconds (10 over 1.14 s) 12 s.
+  assert.equal(last.etaSeconds, 2);
+  hung.open();
+  await holding;
+  admission.stop();
+});
