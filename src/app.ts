@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AdmissionController } from './admission/index.ts';
 import { AuditLog } from './audit/index.ts';
+import { BanService } from './bans/index.ts';
 import { KickBreaker } from './breaker/index.ts';
 import { CommandService } from './commands/index.ts';
 import { type Config, sqlitePath } from './config/index.ts';
@@ -46,6 +47,7 @@ export interface App {
   readonly operators: OperatorService;
   readonly sessions: SessionService;
   readonly commands: CommandService;
+  readonly bans: BanService;
   readonly breaker: KickBreaker;
   readonly flags: FlagService;
   readonly restores: RestoreService;
@@ -134,6 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     settings: config.commands,
     nodeId: config.nodeId,
   });
+  const bans = new BanService({ store, live, bus, audit, events, operators, clock });
   const interrupted = await commands.recover(true);
   if (interrupted > 0) logger.warn({ interrupted }, 'halted commands a previous run left running');
   const hub = new SocketHub({
@@ -242,6 +245,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     bodyLimitBytes: config.admin.bodyLimitBytes,
     operators,
     commands,
+    bans,
     audit,
     live,
     store,
@@ -282,6 +286,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     operators,
     sessions,
     commands,
+    bans,
     breaker,
     flags,
     restores,

@@ -290,6 +290,46 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       );
     });
 
+  program
+    .command('ban <playerId>')
+    .description('[api] ban a player (admin): ends their sessions; no login, refresh or restore until lifted')
+    .requiredOption('--reason <text>', 'why; lands in the audit log (not shown to the player)')
+    .action(async (playerId: string, opts: { reason: string }) => {
+      const body = (await api('POST', '/admin/v1/bans', { playerId, reason: opts.reason })) as {
+        ban: BanView;
+        sessionsEnded: number;
+      };
+      print(`player ${body.ban.playerId} banned; ${body.sessionsEnded} session(s) ended`, body);
+    });
+
+  program
+    .command('unban <playerId>')
+    .description("[api] lift a player's ban (admin); they may log in again")
+    .requiredOption('--reason <text>', 'why; lands in the audit log')
+    .action(async (playerId: string, opts: { reason: string }) => {
+      const body = (await api('DELETE', `/admin/v1/bans/${encodeURIComponent(playerId)}`, {
+        reason: opts.reason,
+      })) as { ban: BanView };
+      print(`player ${body.ban.playerId}: ban lifted`, body);
+    });
+
+  program
+    .command('bans')
+    .description('[api] list the bans in force, newest first')
+    .option('--player <playerId>', 'only this player')
+    .option('--limit <n>', 'bans to list', '100')
+    .action(async (opts: { player?: string; limit: string }) => {
+      const q = new URLSearchParams({ limit: opts.limit });
+      if (opts.player !== undefined) q.set('playerId', opts.player);
+      const body = (await api('GET', `/admin/v1/bans?${q}`)) as { bans: BanView[] };
+      print(
+        body.bans
+          .map((b) => `${b.playerId}\t${new Date(b.at).toISOString()}\t${b.bannedBy}\t${b.reason}`)
+          .join('\n') || '(no bans)',
+        body,
+      );
+    });
+
   const breaker = program.command('breaker').description('[api] the kick breaker');
   breaker
     .command('status')
@@ -373,7 +413,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           `  outcomes: ${Object.entries(p.byOutcome)
             .map(([k, v]) => `${k} ${v}`)
             .join(', ')}`,
-          `  already back (newer session): ${p.alreadyBack}; owned by another restore: ${p.overlapping}`,
+          `  already back (newer session): ${p.alreadyBack}; banned since: ${p.bannedSince}; owned by another restore: ${p.overlapping}`,
           ...Object.entries(p.byShard).map(([s, n]) => `  ${s}\t${n}`),
         ].join('\n'),
         body,
@@ -533,9 +573,17 @@ interface RestorePlanView {
   total: number;
   restorable: number;
   alreadyBack: number;
+  bannedSince: number;
   overlapping: number;
   byOutcome: Record<string, number>;
   byShard: Record<string, number>;
+}
+
+interface BanView {
+  playerId: string;
+  reason: string;
+  bannedBy: string;
+  at: number;
 }
 
 interface RestoreStatusView {

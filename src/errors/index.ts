@@ -44,6 +44,7 @@ export const catalog = {
     message: 'Entitlements cannot be checked right now and this player has no last known licence',
   },
   ENTITLEMENT_NONE: { status: 403, message: 'This player does not hold a licence for the game' },
+  PLAYER_BANNED: { status: 403, message: 'This player is banned and may not log in' },
   // Operators and the admin plane
   OPERATOR_UNAUTHENTICATED: { status: 401, message: 'A valid operator bearer token is required' },
   OPERATOR_FORBIDDEN: { status: 403, message: 'Your role may not do this' },
@@ -104,6 +105,9 @@ export const catalog = {
     message: 'The command is still waiting or running; restore it once it has ended',
   },
   REJOIN_REFUSED: { status: 403, message: 'This session cannot be restored' },
+  // Bans
+  PLAYER_ALREADY_BANNED: { status: 409, message: 'This player is already banned' },
+  BAN_NOT_FOUND: { status: 404, message: 'This player is not banned' },
   // Configuration and start-up
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
   CONFIG_UNREADABLE: { status: 500, message: 'The configuration file cannot be read' },

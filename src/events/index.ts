@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 
 export interface LifelineEvents {
-  login: [{ outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid' | 'closed'; region?: string }];
+  login: [{ outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid' | 'closed' | 'banned'; region?: string }];
   refresh: [{ outcome: 'ok' | 'reused' | 'invalid' }];
   'session.ended': [{ cause: string; count: number; source?: string }];
   'breaker.changed': [{ name: string; state: 'open' | 'closed' }];

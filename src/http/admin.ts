@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/index.ts';
+import type { BanService } from '../bans/index.ts';
 import type { KickBreaker } from '../breaker/index.ts';
 import type { CommandService } from '../commands/index.ts';
 import { catalog, type ErrorCode, LifelineError } from '../errors/index.ts';
@@ -13,6 +14,8 @@ import { ajvOptions, installErrorHandling } from './errors.ts';
 import {
   ApproveBody,
   AuditQuery,
+  BanBody,
+  BansQuery,
   BreakerResetBody,
   CommandBody,
   DisruptionsQuery,
@@ -22,6 +25,7 @@ import {
   IdParam,
   NameParam,
   OperatorBody,
+  PlayerParam,
   ReasonBody,
   RestoreBody,
   SessionsQuery,
@@ -32,6 +36,7 @@ export interface AdminApiDeps {
   bodyLimitBytes: number;
   operators: OperatorService;
   commands: CommandService;
+  bans: BanService;
   audit: AuditLog;
   live: LiveState;
   store: RecordStore;
@@ -198,6 +203,27 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
       },
     );
   }
+
+  app.post('/admin/v1/bans', { schema: { body: BanBody } }, async (request, reply) => {
+    const outcome = await deps.bans.ban(request.body, who.get(request) as Operator);
+    void reply.status(201);
+    return outcome;
+  });
+
+  app.delete(
+    '/admin/v1/bans/:playerId',
+    { schema: { params: PlayerParam, body: ReasonBody } },
+    async (request) => {
+      const operator = who.get(request) as Operator;
+      return { ban: await deps.bans.lift(request.params.playerId, request.body.reason, operator) };
+    },
+  );
+
+  app.get('/admin/v1/bans', { schema: { querystring: BansQuery } }, async (request) => {
+    await allow(request, 'bans.read', 'bans');
+    const q = request.query;
+    return { bans: await deps.bans.list({ playerId: q.playerId, limit: int(q.limit, 1000, 10_000) }) };
+  });
 
   app.get('/admin/v1/breaker', async (request) => {
     await allow(request, 'breaker.read', 'breaker:kick');

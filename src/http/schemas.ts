@@ -215,6 +215,19 @@ export const ReasonBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const BanBody = Type.Object(
+  { playerId: PlayerId, reason: Type.String({ minLength: 3, maxLength: 500 }) },
+  { additionalProperties: false },
+);
+export const PlayerParam = Type.Object({ playerId: PlayerId }, { additionalProperties: false });
+export const BansQuery = Type.Object(
+  {
+    playerId: Type.Optional(PlayerId),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  },
+  { additionalProperties: false },
+);
+
 export const PollBody = Type.Object(
   { ticket: Type.String({ minLength: 1, maxLength: 64 }) },
   { additionalProperties: false },

@@ -27,6 +27,8 @@ export const permissions = {
   'restores.start.bulk': ['admin'],
   'restores.control': ['operator', 'admin'],
   'disruptions.read': ['viewer', 'operator', 'admin', 'auditor'],
+  'bans.read': ['viewer', 'operator', 'admin', 'auditor'],
+  'bans.write': ['admin'],
   'audit.read': ['auditor', 'admin'],
   'operators.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;

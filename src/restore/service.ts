@@ -40,6 +40,11 @@ export interface RestorePlan {
   byOutcome: RestoreCounts;
   /** Pending records whose player already has a newer session: a restore refuses them. */
   alreadyBack: number;
+  /**
+   * Pending records whose player is banned now (since the disruption: a ban ends the player's
+   * sessions and bars logins, so none is disrupted while banned): a restore refuses them `banned`.
+   */
+  bannedSince: number;
   /** Pending records another unfinished restore owns: starting this one would be refused. */
   overlapping: number;
   /** What a restore would release now. */
@@ -83,6 +88,8 @@ export interface RestoreServiceDeps {
 }
 
 const PLAN_LIMIT = 5_000_000;
+/** Players asked about per ban lookup. */
+const BAN_CHUNK = 1000;
 const unfinished = ['running', 'paused'] as const;
 
 /**
@@ -110,9 +117,13 @@ export class RestoreService {
       byShard: {},
       byOutcome: { pending: 0, ticketed: 0, restored: 0, expired: 0, refused: 0 },
       alreadyBack: 0,
+      bannedSince: 0,
       overlapping: 0,
       restorable: 0,
     };
+    const banned = await this.#bannedAmong(
+      records.filter((d) => d.outcome === 'pending').map((d) => d.playerId),
+    );
     const owners = new Map<string, boolean>();
     for (const d of records) {
       plan.byOutcome[d.outcome as keyof RestoreCounts]++;
@@ -129,7 +140,8 @@ export class RestoreService {
           continue;
         }
       }
-      if (await this.#d.store.hasNewerSession(d.playerId, d.at)) plan.alreadyBack++;
+      if (banned.has(d.playerId)) plan.bannedSince++;
+      else if (await this.#d.store.hasNewerSession(d.playerId, d.at)) plan.alreadyBack++;
       plan.restorable++;
     }
     return plan;
@@ -333,6 +345,14 @@ export class RestoreService {
           });
           return refuse('expired');
         }
+        if (await d.store.currentBan(record.playerId)) {
+          await d.store.settleDisruption(record.id, ['ticketed'], {
+            outcome: 'refused',
+            reason: 'banned',
+            at: now,
+          });
+          return refuse('banned');
+        }
         if (await d.store.hasNewerSession(record.playerId, record.at)) {
           await d.store.settleDisruption(record.id, ['ticketed'], {
             outcome: 'refused',
@@ -492,14 +512,15 @@ export class RestoreService {
           continue;
         }
         // Fixed pacing has no other defence, so it pauses at the first breach. An adaptive run
-        // answers a breach by braking, and pauses only if the readings still break a threshold
-        // once the brake has had time to show (knee.holdMs): the first reading over is usually
-        // its own overshoot, already being corrected, and health trails the rate by a second.
+        // answers a breach by braking, and pauses if readings still break a threshold a second
+        // later (the next reading, at the default tick): the first reading over is usually its
+        // own overshoot, already being corrected, and a one-second health window stays over for
+        // up to a second after the overload is gone.
         const firstBreach = broken !== null && breachSince === null;
         if (broken === null) breachSince = null;
         else breachSince ??= d.clock();
         const adaptive = restore.pacing.mode === 'adaptive';
-        if (broken !== null && (!adaptive || d.clock() - (breachSince as number) >= knee.holdMs)) {
+        if (broken !== null && (!adaptive || d.clock() - (breachSince as number) >= knee.pauseAfterMs)) {
           entry.pacer.brake();
           await this.#transition(
             id,
@@ -530,6 +551,7 @@ export class RestoreService {
             count: released.length,
             disruptionIds: released.map((r) => r.id),
           });
+          await this.#refuseBanned(released, now);
         }
         // Only once the pending ones run out can the restore be finishing; until then, skip the count.
         const counts = released.length < asked || asked === 0 ? await d.store.restoreCounts(id) : null;
@@ -555,6 +577,36 @@ export class RestoreService {
         void d.live.releaseRun(id, d.nodeId).catch(() => {});
       });
     return true;
+  }
+
+  /** The players among `playerIds` who are banned now, asked in chunks of BAN_CHUNK. */
+  async #bannedAmong(playerIds: readonly string[]): Promise<Set<string>> {
+    const unique = [...new Set(playerIds)];
+    const banned = new Set<string>();
+    for (let i = 0; i < unique.length; i += BAN_CHUNK) {
+      const chunk = unique.slice(i, i + BAN_CHUNK);
+      for (const b of await this.#d.store.listBans({ playerIds: chunk, limit: chunk.length }))
+        banned.add(b.playerId);
+    }
+    return banned;
+  }
+
+  /**
+   * Settles the just-ticketed records of banned players as `refused` (`banned`) at once, so they
+   * need no rejoin to reach a final outcome and never hold a ticket that could let them in. A
+   * ban placed after this point is caught when the record is redeemed.
+   */
+  async #refuseBanned(released: readonly Disruption[], now: number): Promise<void> {
+    const banned = await this.#bannedAmong(released.map((r) => r.playerId));
+    if (banned.size === 0) return;
+    for (const r of released) {
+      if (!banned.has(r.playerId)) continue;
+      await this.#d.store.settleDisruption(r.id, ['ticketed'], {
+        outcome: 'refused',
+        reason: 'banned',
+        at: now,
+      });
+    }
   }
 
   async #checkSource(source: RestoreSource): Promise<void> {

@@ -89,6 +89,12 @@ export class SessionService {
       d.events.emit('login', { outcome: unavailable ? 'unavailable' : 'rejected', region: input.region });
       throw err;
     }
+    const ban = await d.store.currentBan(playerId);
+    if (ban) {
+      // The ban's reason is an operator's note: it stays in the audit log, not in the answer.
+      d.events.emit('login', { outcome: 'banned', region: input.region });
+      throw new LifelineError('PLAYER_BANNED', undefined, { details: { bannedAt: ban.at } });
+    }
     const entitlement = await d.entitlements.entitlementFor(playerId);
     const now = d.clock();
     const snapshot: RestoreSnapshot = {

@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type { AuditEntry, CommandRecord, Disruption, Grant, RecordStore, RestoreRecord } from './port.ts';
+import type {
+  AuditEntry,
+  Ban,
+  CommandRecord,
+  Disruption,
+  Grant,
+  RecordStore,
+  RestoreRecord,
+} from './port.ts';
 
 export type OpenStore = () => Promise<RecordStore>;
 
@@ -49,6 +57,20 @@ function disruption(commandId: string | null, at: number, overrides: Partial<Dis
     ticketExpiresAt: null,
     settledAt: null,
     restoredSessionId: null,
+    ...overrides,
+  };
+}
+
+function ban(playerId: string, at: number, overrides: Partial<Ban> = {}): Ban {
+  return {
+    id: `ban-${randomUUID()}`,
+    playerId,
+    reason: 'cheating report #4411',
+    bannedBy: 'alice',
+    at,
+    liftedAt: null,
+    liftedBy: null,
+    liftReason: null,
     ...overrides,
   };
 }
@@ -441,6 +463,77 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         disruption(null, 20, { sessionId: old.sessionId }),
       ]);
       assert.equal((await store.disruptionOfSession(old.sessionId))?.at, 20);
+    });
+
+    test("a ban is in force once per player and revokes the player's valid grants", async (t) => {
+      const store = await withStore(t);
+      const live = grant({ playerId: 'p-b' });
+      const kicked = grant({ playerId: 'p-b' });
+      const other = grant({ playerId: 'p-c' });
+      for (const g of [live, kicked, other]) await store.openGrant(g);
+      await store.revokeGrants([kicked.sessionId], 50, 'kick');
+      const first = ban('p-b', 1_000);
+      assert.equal(await store.banPlayer(first), true);
+      assert.deepEqual(await store.currentBan('p-b'), first);
+      assert.equal(await store.currentBan('p-c'), null);
+      const revoked = await store.getGrant(live.sessionId);
+      assert.equal(revoked?.revokedAt, 1_000);
+      assert.equal(revoked?.revokedReason, 'banned');
+      assert.equal((await store.rotateGrant(live.familyId, 0, 1_100, 9_000)).kind, 'revoked');
+      assert.equal((await store.getGrant(kicked.sessionId))?.revokedReason, 'kick', 'an earlier end is kept');
+      assert.equal((await store.getGrant(other.sessionId))?.revokedAt, null, "another player's grant is not");
+
+      // A second ban while one is in force is refused and writes nothing, grants included.
+      const later = grant({ playerId: 'p-b', createdAt: 1_500 });
+      await store.openGrant(later);
+      assert.equal(await store.banPlayer(ban('p-b', 2_000, { reason: 'again' })), false);
+      assert.deepEqual(await store.currentBan('p-b'), first);
+      assert.equal((await store.getGrant(later.sessionId))?.revokedAt, null);
+      assert.equal(await store.hasNewerSession('p-b', 1_000), true);
+    });
+
+    test('bans in force are listed newest first; a lifted ban leaves the list but keeps its row', async (t) => {
+      const store = await withStore(t);
+      const b1 = ban('p-1', 100);
+      const b2 = ban('p-2', 300);
+      const b3 = ban('p-3', 200);
+      for (const b of [b1, b2, b3]) assert.equal(await store.banPlayer(b), true);
+      assert.deepEqual(await store.listBans({}), [b2, b3, b1]);
+      assert.deepEqual(await store.listBans({ limit: 2 }), [b2, b3]);
+      assert.deepEqual(await store.listBans({ playerIds: ['p-1', 'p-9'] }), [b1]);
+      assert.deepEqual(await store.listBans({ playerIds: [] }), []);
+
+      const lifted = await store.liftBan('p-2', { at: 400, by: 'bob', reason: 'appeal upheld' });
+      assert.deepEqual(lifted, { ...b2, liftedAt: 400, liftedBy: 'bob', liftReason: 'appeal upheld' });
+      assert.equal(await store.currentBan('p-2'), null);
+      assert.deepEqual(await store.listBans({}), [b3, b1]);
+      assert.equal(
+        await store.liftBan('p-2', { at: 500, by: 'bob', reason: 'twice' }),
+        null,
+        'lifting twice changes nothing',
+      );
+      assert.equal(await store.liftBan('p-none', { at: 500, by: 'bob', reason: 'never banned' }), null);
+
+      // Banned again after a lift: a new ban in force, the lifted one still on record beside it.
+      const again = ban('p-2', 600, { reason: 'repeat offence' });
+      assert.equal(await store.banPlayer(again), true);
+      assert.deepEqual(await store.currentBan('p-2'), again);
+      assert.deepEqual(
+        await store.liftBan('p-2', { at: 700, by: 'carol', reason: 'served' }),
+        { ...again, liftedAt: 700, liftedBy: 'carol', liftReason: 'served' },
+        'the lift finds the ban in force, not the old one',
+      );
+    });
+
+    test('two concurrent bans of one player: exactly one is in force', async (t) => {
+      const store = await withStore(t);
+      const results = await Promise.all([
+        store.banPlayer(ban('p-race', 10, { bannedBy: 'alice' })),
+        store.banPlayer(ban('p-race', 10, { bannedBy: 'bob' })),
+        store.banPlayer(ban('p-race', 10, { bannedBy: 'carol' })),
+      ]);
+      assert.deepEqual(results.filter(Boolean).length, 1, JSON.stringify(results));
+      assert.equal((await store.listBans({ playerIds: ['p-race'] })).length, 1);
     });
 
     test('the last known good entitlement keeps the newest verification', async (t) => {

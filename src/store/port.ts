@@ -219,6 +219,30 @@ export interface AuditEntry {
   hash: string;
 }
 
+/**
+ * A ban: the player may not log in, refresh or be restored while it stands. Lifting one keeps
+ * the row (liftedAt, liftedBy, liftReason), so the store holds the history as well as the
+ * audit log; a player has at most one ban in force at a time.
+ */
+export interface Ban {
+  id: string;
+  playerId: string;
+  reason: string;
+  /** The operator who banned. */
+  bannedBy: string;
+  at: number;
+  liftedAt: number | null;
+  liftedBy: string | null;
+  liftReason: string | null;
+}
+
+export interface BanQuery {
+  /** Only bans of these players. */
+  playerIds?: readonly string[];
+  /** @defaultValue 1000 */
+  limit?: number;
+}
+
 export interface AuditQuery {
   from?: number;
   to?: number;
@@ -347,6 +371,19 @@ export interface RecordStore {
    */
   rotateGrant(familyId: string, generation: number, now: number, expiresAt: number): Promise<RotateOutcome>;
   revokeGrants(sessionIds: readonly string[], at: number, reason: string): Promise<void>;
+
+  /**
+   * Puts a ban in force and revokes every grant of the player still valid (reason `banned`), in
+   * one transaction, so none of the player's sessions can be refreshed. Returns false, writing
+   * nothing, when the player already is under a ban.
+   */
+  banPlayer(ban: Ban): Promise<boolean>;
+  /** Lifts the player's ban in force and returns it as lifted; null (and no change) if none. */
+  liftBan(playerId: string, lift: { at: number; by: string; reason: string }): Promise<Ban | null>;
+  /** The player's ban in force, or null. */
+  currentBan(playerId: string): Promise<Ban | null>;
+  /** Bans in force, newest first; lifted ones are not listed. */
+  listBans(query: BanQuery): Promise<Ban[]>;
 
   getBreaker(name: string): Promise<BreakerState | null>;
   /** Sets the breaker's state; returns false if it already was in that state (someone else won). */

@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   AuditEntry,
+  Ban,
   CommandRecord,
   Disruption,
   Grant,
@@ -144,5 +145,18 @@ export function toGrant(r: Row): Grant {
     expiresAt: num(r.expires_at),
     revokedAt: numOrNull(r.revoked_at),
     revokedReason: strOrNull(r.revoked_reason),
+  };
+}
+
+export function toBan(r: Row): Ban {
+  return {
+    id: str(r.id),
+    playerId: str(r.player_id),
+    reason: str(r.reason),
+    bannedBy: str(r.banned_by),
+    at: num(r.at),
+    liftedAt: numOrNull(r.lifted_at),
+    liftedBy: strOrNull(r.lifted_by),
+    liftReason: strOrNull(r.lift_reason),
   };
 }

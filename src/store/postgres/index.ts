@@ -5,6 +5,8 @@ import { LifelineError } from '../../errors/index.ts';
 import type {
   AuditEntry,
   AuditQuery,
+  Ban,
+  BanQuery,
   BreakerState,
   CommandRecord,
   CommandState,
@@ -30,6 +32,7 @@ import {
   sourceParams,
   str,
   toAudit,
+  toBan,
   toCommand,
   toDisruption,
   toGrant,
@@ -539,6 +542,33 @@ export class PostgresRecordStore implements RecordStore {
   async revokeGrants(sessionIds: readonly string[], at: number, reason: string): Promise<void> {
     if (sessionIds.length === 0) return;
     await this.#pool.query(sql.grantRevokeSessions, [at, reason, [...sessionIds]]);
+  }
+
+  // Bans ----------------------------------------------------------------------------------------
+
+  async banPlayer(b: Ban): Promise<boolean> {
+    return this.#tx(async (c) => {
+      // The partial unique index decides between two nodes banning the same player at once.
+      if ((await changes(c, sql.banInsert, [b.id, b.playerId, b.reason, b.bannedBy, b.at])) === 0)
+        return false;
+      await c.query(sql.grantRevokePlayer, [b.at, 'banned', b.playerId]);
+      return true;
+    });
+  }
+
+  async liftBan(playerId: string, lift: { at: number; by: string; reason: string }): Promise<Ban | null> {
+    const r = await one(this.#pool, sql.banLift, [lift.at, lift.by, lift.reason, playerId]);
+    return r ? toBan(r) : null;
+  }
+
+  async currentBan(playerId: string): Promise<Ban | null> {
+    const r = await one(this.#pool, sql.banCurrent, [playerId]);
+    return r ? toBan(r) : null;
+  }
+
+  async listBans(q: BanQuery): Promise<Ban[]> {
+    const ids = q.playerIds === undefined ? null : [...q.playerIds];
+    return (await rows(this.#pool, sql.banList, [ids, q.limit ?? 1000])).map(toBan);
   }
 
   // Breakers and flags --------------------------------------------------------------------------

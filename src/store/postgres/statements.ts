@@ -149,6 +149,22 @@ export const sql = {
   grantRevokeSessions:
     'UPDATE grants SET revoked_at = $1, revoked_reason = $2 WHERE session_id = ANY($3::text[]) AND revoked_at IS NULL',
 
+  /** (id, player_id, reason, banned_by, at) -> rowCount 0 when the player already is under a ban */
+  banInsert: `INSERT INTO bans (id, player_id, reason, banned_by, at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (player_id) WHERE lifted_at IS NULL DO NOTHING`,
+  /** (revoked_at, reason, player_id): every grant of the player still valid */
+  grantRevokePlayer:
+    'UPDATE grants SET revoked_at = $1, revoked_reason = $2 WHERE player_id = $3 AND revoked_at IS NULL',
+  /** (lifted_at, lifted_by, lift_reason, player_id) -> the lifted row, if a ban was in force */
+  banLift: `UPDATE bans SET lifted_at = $1, lifted_by = $2, lift_reason = $3
+    WHERE player_id = $4 AND lifted_at IS NULL RETURNING *`,
+  /** (player_id) -> the ban in force */
+  banCurrent: 'SELECT * FROM bans WHERE player_id = $1 AND lifted_at IS NULL',
+  /** (player_ids[]?, limit) -> bans in force, newest first */
+  banList: `SELECT * FROM bans
+    WHERE lifted_at IS NULL AND ($1::text[] IS NULL OR player_id = ANY($1::text[]))
+    ORDER BY at DESC, player_id LIMIT $2`,
+
   /** (name) */
   breakerByName: 'SELECT * FROM breakers WHERE name = $1',
   /** (name, state, changed_at, changed_by, reason) -> rowCount 0 when it already was in that state */

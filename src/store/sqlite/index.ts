@@ -5,6 +5,8 @@ import { LifelineError } from '../../errors/index.ts';
 import type {
   AuditEntry,
   AuditQuery,
+  Ban,
+  BanQuery,
   BreakerState,
   CommandRecord,
   CommandState,
@@ -29,6 +31,7 @@ import {
   sourceParams,
   str,
   toAudit,
+  toBan,
   toCommand,
   toDisruption,
   toGrant,
@@ -510,6 +513,32 @@ export class SqliteRecordStore implements RecordStore {
       const revoke = this.#stmt(sql.grantRevokeSession);
       for (const id of sessionIds) revoke.run(at, reason, id);
     });
+  }
+
+  // Bans ----------------------------------------------------------------------------------------
+
+  async banPlayer(b: Ban): Promise<boolean> {
+    return this.#tx(() => {
+      const inserted = this.#stmt(sql.banInsert).run(b.id, b.playerId, b.reason, b.bannedBy, b.at).changes;
+      if (Number(inserted) === 0) return false;
+      this.#stmt(sql.grantRevokePlayer).run(b.at, 'banned', b.playerId);
+      return true;
+    });
+  }
+
+  async liftBan(playerId: string, lift: { at: number; by: string; reason: string }): Promise<Ban | null> {
+    const r = this.#stmt(sql.banLift).get(lift.at, lift.by, lift.reason, playerId) as Row | undefined;
+    return r ? toBan(r) : null;
+  }
+
+  async currentBan(playerId: string): Promise<Ban | null> {
+    const r = this.#stmt(sql.banCurrent).get(playerId) as Row | undefined;
+    return r ? toBan(r) : null;
+  }
+
+  async listBans(q: BanQuery): Promise<Ban[]> {
+    const ids = q.playerIds === undefined ? null : JSON.stringify(q.playerIds);
+    return (this.#stmt(sql.banList).all(ids, q.limit ?? 1000) as Row[]).map(toBan);
   }
 
   // Breakers and flags --------------------------------------------------------------------------

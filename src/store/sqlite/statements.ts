@@ -137,6 +137,22 @@ export const sql = {
   /** (id, step) -> changes 1 only if step is newer than the last one used */
   operatorConsumeStep: 'UPDATE operators SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2',
 
+  /** (id, player_id, reason, banned_by, at) -> changes 0 when the player already is under a ban */
+  banInsert: `INSERT INTO bans (id, player_id, reason, banned_by, at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (player_id) WHERE lifted_at IS NULL DO NOTHING`,
+  /** (revoked_at, reason, player_id): every grant of the player still valid */
+  grantRevokePlayer:
+    'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE player_id = ? AND revoked_at IS NULL',
+  /** (lifted_at, lifted_by, lift_reason, player_id) -> the lifted row, if a ban was in force */
+  banLift: `UPDATE bans SET lifted_at = ?, lifted_by = ?, lift_reason = ?
+    WHERE player_id = ? AND lifted_at IS NULL RETURNING *`,
+  /** (player_id) -> the ban in force */
+  banCurrent: 'SELECT * FROM bans WHERE player_id = ? AND lifted_at IS NULL',
+  /** (playerIdsJson?, limit) -> bans in force, newest first */
+  banList: `SELECT * FROM bans
+    WHERE lifted_at IS NULL AND (?1 IS NULL OR player_id IN (SELECT value FROM json_each(?1)))
+    ORDER BY at DESC, player_id LIMIT ?2`,
+
   /** (name) */
   breakerByName: 'SELECT * FROM breakers WHERE name = ?',
   /** (name, state, changed_at, changed_by, reason) -> changes 0 when it already was in that state */

@@ -1,0 +1,145 @@
+import type { AuditLog } from '../audit/index.ts';
+import { LifelineError } from '../errors/index.ts';
+import type { EventStream } from '../events/index.ts';
+import type { Bus, LiveSession, LiveState } from '../live/index.ts';
+import type { OperatorService } from '../operators/index.ts';
+import { closeCodes } from '../sessions/index.ts';
+import { type Ban, type Operator, type RecordStore, uuid7 } from '../store/index.ts';
+
+export interface BanServiceDeps {
+  store: RecordStore;
+  live: LiveState;
+  bus: Bus;
+  audit: AuditLog;
+  events: EventStream;
+  operators: OperatorService;
+  clock: () => number;
+}
+
+/** What a ban did: the ban in force, and how many live sessions it ended. */
+export interface BanOutcome {
+  ban: Ban;
+  sessionsEnded: number;
+}
+
+/** The same shape the admin API's schema accepts, checked again for callers that skip it. */
+const PLAYER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+/** More sessions than any one player holds; the rest, if any, cannot refresh (grants revoked). */
+const MAX_SESSIONS = 1000;
+
+function checkInput(playerId: string, reason: string): void {
+  if (!PLAYER_ID.test(playerId))
+    throw new LifelineError('VALIDATION_FAILED', 'A player id is 1–128 of A-Z a-z 0-9 . _ : @ -');
+  if (reason.trim().length < 3 || reason.length > 500)
+    throw new LifelineError('VALIDATION_FAILED', 'A reason is 3–500 characters');
+}
+
+/**
+ * Bans: a player who may not log in, refresh or be restored. Banning is an admin's act, audited
+ * before it takes effect, and ends the player's sessions at once. It is not a disruption: the
+ * ended sessions leave no record to restore, and the player's earlier disruption records are
+ * refused `banned` by any restore that reaches them while the ban stands.
+ */
+export class BanService {
+  readonly #d: BanServiceDeps;
+
+  constructor(deps: BanServiceDeps) {
+    this.#d = deps;
+  }
+
+  /** The player's ban in force, or null. */
+  async current(playerId: string): Promise<Ban | null> {
+    return this.#d.store.currentBan(playerId);
+  }
+
+  /** Bans in force, newest first. */
+  async list(query: { playerId?: string; limit?: number } = {}): Promise<Ban[]> {
+    return this.#d.store.listBans({
+      ...(query.playerId === undefined ? {} : { playerIds: [query.playerId] }),
+      limit: query.limit ?? 1000,
+    });
+  }
+
+  /**
+   * Bans a player: refused `PLAYER_ALREADY_BANNED` (409) while a ban stands. The ban and the
+   * revocation of every grant the player holds are one write; the live sessions are ended and
+   * their sockets closed with `4003` (`revoked`, reason `banned`).
+   */
+  async ban(input: { playerId: string; reason: string }, operator: Operator): Promise<BanOutcome> {
+    const d = this.#d;
+    checkInput(input.playerId, input.reason);
+    const target = `player:${input.playerId}`;
+    await d.operators.authorize(operator, 'bans.write', target);
+    if (await d.store.currentBan(input.playerId)) throw new LifelineError('PLAYER_ALREADY_BANNED');
+    const live = await d.live.findSessions({ playerId: input.playerId }, MAX_SESSIONS);
+    const now = d.clock();
+    const ban: Ban = {
+      id: `ban-${uuid7(now)}`,
+      playerId: input.playerId,
+      reason: input.reason,
+      bannedBy: operator.name,
+      at: now,
+      liftedAt: null,
+      liftedBy: null,
+      liftReason: null,
+    };
+    await d.audit.append({
+      actor: operator.name,
+      action: 'player.ban',
+      target,
+      details: { banId: ban.id, reason: input.reason, sessions: live.length },
+      result: 'accepted',
+    });
+    // Claimed before the ban is written, as a kick wave does: if the write fails they go back,
+    // and the player is neither banned nor disconnected.
+    const claimed = await d.live.endSessions(live.map((s) => s.id));
+    let written: boolean;
+    try {
+      written = await d.store.banPlayer(ban);
+    } catch (err) {
+      await Promise.allSettled(claimed.map((s) => d.live.putSession(s)));
+      throw new LifelineError('STORE_UNAVAILABLE', 'The ban was not applied: it could not be written', {
+        cause: err,
+      });
+    }
+    // Lost a race to another ban of the same player: that ban stands, so these sessions stay ended.
+    await this.#disconnect(claimed);
+    if (!written) throw new LifelineError('PLAYER_ALREADY_BANNED');
+    return { ban, sessionsEnded: claimed.length };
+  }
+
+  /** Lifts the player's ban; `BAN_NOT_FOUND` (404) when none stands. The player may log in again. */
+  async lift(playerId: string, reason: string, operator: Operator): Promise<Ban> {
+    const d = this.#d;
+    checkInput(playerId, reason);
+    const target = `player:${playerId}`;
+    await d.operators.authorize(operator, 'bans.write', target);
+    const standing = await d.store.currentBan(playerId);
+    if (!standing) throw new LifelineError('BAN_NOT_FOUND', `Player ${playerId} is not banned`);
+    await d.audit.append({
+      actor: operator.name,
+      action: 'player.unban',
+      target,
+      details: { banId: standing.id, reason, bannedAt: standing.at, bannedBy: standing.bannedBy },
+      result: 'accepted',
+    });
+    const lifted = await d.store.liftBan(playerId, { at: d.clock(), by: operator.name, reason });
+    if (!lifted) throw new LifelineError('BAN_NOT_FOUND', `Player ${playerId} is not banned`);
+    return lifted;
+  }
+
+  async #disconnect(ended: readonly LiveSession[]): Promise<void> {
+    if (ended.length === 0) return;
+    await Promise.all(
+      ended.map((s) =>
+        this.#d.bus.deliver(s.node, {
+          kind: 'end-session',
+          sessionId: s.id,
+          closeCode: closeCodes.revoked,
+          message: { type: 'revoked', reason: 'banned' },
+        }),
+      ),
+    );
+    this.#d.events.emit('session.ended', { cause: 'ban', count: ended.length });
+  }
+}
