@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { runCli } from '../src/cli/index.ts';
+import { runCliCaptured } from './helpers.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -205,23 +205,9 @@ export async function clusterCli(
   ...args: string[]
 ): Promise<{ code: number; out: string; json: any }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lifeline-cli-'));
-  let out = '';
   try {
-    const code = await runCli(args, {
-      env: clusterEnv(spec, dataDir),
-      cwd: dataDir,
-      out: (s) => {
-        out += `${s}\n`;
-      },
-      err: (s) => {
-        out += `${s}\n`;
-      },
-    });
-    let json: any = null;
-    try {
-      json = JSON.parse(out);
-    } catch {}
-    return { code, out, json };
+    const { code, out, json } = await runCliCaptured(args, clusterEnv(spec, dataDir), dataDir);
+    return { code, out, json: json ?? null };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { generate } from 'otplib';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { type App, createApp } from '../src/app.ts';
+import { runCli } from '../src/cli/index.ts';
 import { type DeepPartial, loadConfig, type Config } from '../src/config/index.ts';
 
 export interface Running {
@@ -209,4 +210,45 @@ export async function loginMany(
     );
   }
   return out;
+}
+
+/** Runs the CLI in this process, as an operator at a shell would; its output is captured. */
+export async function runCliCaptured(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number; out: string; json: any }> {
+  let out = '';
+  const collect = (s: string) => {
+    out += `${s}\n`;
+  };
+  const code = await runCli(args, { env, cwd, out: collect, err: collect });
+  let json: any;
+  try {
+    json = JSON.parse(out);
+  } catch {
+    json = undefined;
+  }
+  return { code, out, json };
+}
+
+/** An operator as the tests hold one: its bearer header and its authenticator. */
+export interface TotpOperator {
+  auth: Record<string, string>;
+  totp: () => Promise<string>;
+}
+
+/** Starts a restore over the admin API with the operator's TOTP; returns its id, or throws. */
+export async function startRestore(
+  adminUrl: string,
+  operator: TotpOperator,
+  body: Record<string, unknown>,
+): Promise<string> {
+  const started = await postJson(
+    `${adminUrl}/admin/v1/restores`,
+    { ...body, totp: await operator.totp() },
+    operator.auth,
+  );
+  if (started.status !== 202) throw new Error(`restore not started: ${JSON.stringify(started.body)}`);
+  return started.body.restore.id as string;
 }

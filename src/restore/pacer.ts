@@ -59,6 +59,8 @@ export const knee = {
   forgetAbove: 1.5,
   /** The cut on a breach, from the current rate. */
   brake: 0.7,
+  /** A breach still there this long after the first breaking reading pauses the run. */
+  pauseAfterMs: 1000,
 } as const;
 
 export function createPacer(pacing: Pacing, tickMs: number): Pacer {

@@ -4,32 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generate } from 'otplib';
-import { runCli } from '../../src/cli/index.ts';
-import { Client, eventually, login, startLifeline, tempDir } from '../helpers.ts';
+import { Client, eventually, login, runCliCaptured, startLifeline, tempDir } from '../helpers.ts';
 
 const root = join(import.meta.dirname, '../..');
 
 function cliIn(dataDir: string, env: Record<string, string> = {}) {
-  return async (...args: string[]): Promise<{ code: number; out: string; json: any }> => {
-    let out = '';
-    const code = await runCli(args, {
-      env: { LIFELINE_DATA_DIR: dataDir, ...env },
-      cwd: dataDir,
-      out: (s) => {
-        out += `${s}\n`;
-      },
-      err: (s) => {
-        out += `${s}\n`;
-      },
-    });
-    let json: any;
-    try {
-      json = JSON.parse(out);
-    } catch {
-      json = undefined;
-    }
-    return { code, out, json };
-  };
+  return (...args: string[]) => runCliCaptured(args, { LIFELINE_DATA_DIR: dataDir, ...env }, dataDir);
 }
 
 /** Creates admins through the CLI, as an operator would, keeping each one's TOTP at hand. */

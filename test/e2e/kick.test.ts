@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
-import { runCli } from '../../src/cli/index.ts';
 import { closeCodes } from '../../src/sessions/index.ts';
-import { addOperator, Client, getJson, login, postJson, startLifeline } from '../helpers.ts';
+import { addOperator, Client, getJson, login, postJson, runCliCaptured, startLifeline } from '../helpers.ts';
 
 async function cli(dataDir: string, args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await runCli(args, {
-    env: { LIFELINE_DATA_DIR: dataDir },
-    cwd: dataDir,
-    out: (s) => {
-      out += `${s}\n`;
-    },
-    err: (s) => {
-      out += `${s}\n`;
-    },
-  });
-  return { code, out };
+  return runCliCaptured(args, { LIFELINE_DATA_DIR: dataDir }, dataDir);
 }
 
 test('200 players hold sockets; one is kicked, the other 199 stay; the chain verifies until a row is edited', async (t) => {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import type { App } from '../../src/app.ts';
+import { LifelineClient, type Tokens } from '../../src/sdk/index.ts';
 import {
   addOperatorWithTotp,
   Client,
@@ -12,6 +13,7 @@ import {
   login,
   postJson,
   startLifeline,
+  startRestore,
   tempDir,
 } from '../helpers.ts';
 
@@ -84,11 +86,29 @@ async function rejoinLoop(
   }
 }
 
+/** A kicked client coming back with the SDK's rejoin, which honours Retry-After; counts the 202s. */
+async function sdkRejoin(playerUrl: string, resumeToken: string): Promise<{ tokens: Tokens; waits: number }> {
+  let waits = 0;
+  const client = new LifelineClient({
+    baseUrl: playerUrl,
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      if (res.status === 202) waits++;
+      return res;
+    },
+  });
+  try {
+    return { tokens: await client.rejoin(resumeToken), waits };
+  } finally {
+    client.close();
+  }
+}
+
 async function restoreStatus(adminUrl: string, token: string, id: string) {
   return (await getJson(`${adminUrl}/admin/v1/restores/${id}`, token)).body;
 }
 
-test('1,000 kicked players come back in batches of at most 100, every record accounted for', async (t) => {
+test('1,000 kicked players come back through the SDK in batches of at most 100, every record accounted for', async (t) => {
   const { app, playerUrl, adminUrl } = await startLifeline(t, { overrides: fast });
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const bob = await addOperatorWithTotp(app, 'bob', 'admin');
@@ -107,19 +127,17 @@ test('1,000 kicked players come back in batches of at most 100, every record acc
 
   const batches: number[] = [];
   t.after(app.events.on('restore.released', (e) => batches.push(e.count)));
-  const started = await postJson(
-    `${adminUrl}/admin/v1/restores`,
-    { commandId, pacing: { mode: 'fixed', batchSize: 100, intervalMs: 1000 }, totp: await carol.totp() },
-    carol.auth,
-  );
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  const id = started.body.restore.id as string;
+  const id = await startRestore(adminUrl, carol, {
+    commandId,
+    pacing: { mode: 'fixed', batchSize: 100, intervalMs: 1000 },
+  });
 
-  const deadline = Date.now() + 60_000;
-  const results = await Promise.all(
-    resumeTokens.map((token) => rejoinLoop(() => playerUrl, token, deadline)),
+  const results = await Promise.all(resumeTokens.map((token) => sdkRejoin(playerUrl, token)));
+  assert.equal(
+    new Set(results.map((r) => r.tokens.sessionId)).size,
+    1000,
+    'each back in a session of its own',
   );
-  assert.ok(results.every((r) => r.status === 200 && r.body.restored === true));
   assert.ok(
     results.some((r) => r.waits > 0),
     'clients were paced, not all let in at once',
@@ -136,7 +154,7 @@ test('1,000 kicked players come back in batches of at most 100, every record acc
   });
   assert.deepEqual(done.counts, { pending: 0, ticketed: 0, restored: 1000, expired: 0, refused: 0 });
   assert.equal(done.open, 0);
-  const back = results[0]!.body;
+  const back = results[0]!.tokens;
   const session = await getJson(`${adminUrl}/admin/v1/sessions?playerId=na-p-0`, carol.token);
   assert.equal(session.body.sessions[0].id, back.sessionId);
   assert.equal(session.body.sessions[0].shard, 'na-1', 'the same place as before');
@@ -159,14 +177,18 @@ test('1,000 kicked players come back in batches of at most 100, every record acc
   );
 });
 
-test('a threshold over its limit pauses the run within a batch; it resumes once healthy', async (t) => {
-  let healthy = true;
+/**
+ * For the threshold tests: a downstream whose health URL answers 503 while `health.healthy` is
+ * false, a Lifeline reading it every 100 ms (healthy again after 1 s), and 200 kicked players.
+ */
+async function thresholdSetup(t: TestContext) {
+  const health = { healthy: true, url: '' };
   const downstream = createServer((_req, res) => {
-    res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end('{}');
+    res.writeHead(health.healthy ? 200 : 503, { 'content-type': 'application/json' }).end('{}');
   });
   await new Promise<void>((r) => downstream.listen(0, '127.0.0.1', r));
   t.after(() => downstream.close());
-  const healthUrl = `http://127.0.0.1:${(downstream.address() as { port: number }).port}/health`;
+  health.url = `http://127.0.0.1:${(downstream.address() as { port: number }).port}/health`;
   const { app, playerUrl, adminUrl } = await startLifeline(t, {
     overrides: { ...fast, restore: { tickMs: 100, healthyHoldSeconds: 1 } },
   });
@@ -176,20 +198,19 @@ test('a threshold over its limit pauses the run within a batch; it resumes once 
   const { commandId } = await kickMany(t, { playerUrl, adminUrl }, { alice, bob }, 200, 'eu');
   const batches: number[] = [];
   t.after(app.events.on('restore.released', (e) => batches.push(e.count)));
-  const started = await postJson(
-    `${adminUrl}/admin/v1/restores`,
-    {
-      commandId,
-      pacing: { mode: 'fixed', batchSize: 10, intervalMs: 200 },
-      thresholds: { healthUrl },
-      totp: await carol.totp(),
-    },
-    carol.auth,
-  );
-  const id = started.body.restore.id as string;
+  return { health, playerUrl, adminUrl, carol, commandId, batches };
+}
+
+test('a threshold over its limit pauses the run within a batch; it resumes once healthy', async (t) => {
+  const { health, playerUrl, adminUrl, carol, commandId, batches } = await thresholdSetup(t);
+  const id = await startRestore(adminUrl, carol, {
+    commandId,
+    pacing: { mode: 'fixed', batchSize: 10, intervalMs: 200 },
+    thresholds: { healthUrl: health.url },
+  });
   await eventually(async () => (batches.length >= 2 ? true : undefined));
 
-  healthy = false;
+  health.healthy = false;
   const releasedAtFlip = batches.length;
   const paused = await eventually(async () => {
     const s = await restoreStatus(adminUrl, carol.token, id);
@@ -201,7 +222,7 @@ test('a threshold over its limit pauses the run within a batch; it resumes once 
   await new Promise((r) => setTimeout(r, 600));
   assert.equal(batches.length, frozen, 'nothing is released while paused');
 
-  healthy = true;
+  health.healthy = true;
   await eventually(async () =>
     (await restoreStatus(adminUrl, carol.token, id)).restore.state === 'running' ? true : undefined,
   );
@@ -222,6 +243,43 @@ test('a threshold over its limit pauses the run within a batch; it resumes once 
   assert.equal(cancelled.body.restore.state, 'cancelled');
   const metrics = await (await fetch(`${playerUrl}/metrics`)).text();
   assert.match(metrics, /^lifeline_restore_pauses_total\{by="threshold"\} 1$/m);
+});
+
+test('an adaptive run answers a breach by cutting its rate, and pauses when it lasts a second', async (t) => {
+  const { health, adminUrl, carol, commandId, batches } = await thresholdSetup(t);
+  const id = await startRestore(adminUrl, carol, {
+    commandId,
+    pacing: { mode: 'adaptive', maxRate: 50 },
+    thresholds: { healthUrl: health.url },
+  });
+  await eventually(async () => (batches.length >= 3 ? true : undefined));
+  // Healthy, the run is in slow start: its rate only grows. A lower rate later is the brake.
+  const before = (await restoreStatus(adminUrl, carol.token, id)).ratePerSecond as number;
+
+  health.healthy = false;
+  const flippedAt = Date.now();
+  const paused = await eventually(async () => {
+    const s = await restoreStatus(adminUrl, carol.token, id);
+    return s.restore.state === 'paused' ? s : undefined;
+  });
+  assert.ok(Date.now() - flippedAt >= 1000, 'not paused at the first breaking reading');
+  assert.match(paused.restore.pauseReason, /^threshold: healthUrl .* unhealthy$/);
+  assert.ok(paused.ratePerSecond < before, `rate cut: ${before} → ${paused.ratePerSecond}`);
+  const frozen = batches.length;
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(batches.length, frozen, 'nothing is released while paused');
+
+  health.healthy = true;
+  await eventually(async () =>
+    (await restoreStatus(adminUrl, carol.token, id)).restore.state === 'running' ? true : undefined,
+  );
+  await eventually(async () => (batches.length > frozen ? true : undefined));
+  const cancelled = await postJson(
+    `${adminUrl}/admin/v1/restores/${id}/cancel`,
+    { reason: 'test over' },
+    carol.auth,
+  );
+  assert.equal(cancelled.body.restore.state, 'cancelled');
 });
 
 test('restore requests that cannot run get a coded error and change nothing', async (t) => {
@@ -345,13 +403,10 @@ test('killed mid-restore and restarted, the run resumes and the accounting is ex
   const bob = await enrol('bob');
   const carol = await enrol('carol');
   const { commandId, resumeTokens } = await kickMany(t, urls, { alice, bob }, 300);
-  const started = await postJson(
-    `${urls.adminUrl}/admin/v1/restores`,
-    { commandId, pacing: { mode: 'fixed', batchSize: 30, intervalMs: 400 }, totp: await carol.totp() },
-    carol.auth,
-  );
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  const id = started.body.restore.id as string;
+  const id = await startRestore(urls.adminUrl, carol, {
+    commandId,
+    pacing: { mode: 'fixed', batchSize: 30, intervalMs: 400 },
+  });
   const deadline = Date.now() + 90_000;
   const rejoins = Promise.all(resumeTokens.map((token) => rejoinLoop(() => urls.playerUrl, token, deadline)));
 
