@@ -5,7 +5,9 @@
  * unbounded queue that finishes abandoned work), Lifeline (this process, identity provider
  * `http` with a 1 s timeout), and the clients (bench/storm/clients.ts). Two runs:
  *   1. naive: admission off, clients retry every 100 ms (seed 001's storm);
- *   2. admission on (maxLimit = the upstream's slots), clients are Lifeline's SDK.
+ *   2. admission on, clients are Lifeline's SDK. The limit starts at the upstream's slots and may
+ *      grow to twice that (maxLimit): at exactly the slots, each slot idles for the round trip
+ *      between its answer and Lifeline's next call (2.8 ms per 20 ms call measured here, 12% of C).
  * Prints goodput over time, the time until all were in against N/C (target ≤ 1.15 × N/C), the
  * upstream's peak concurrency against its slots, and the error of the first ETA each queued
  * client was given (target ≤ 20%).
@@ -21,10 +23,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createApp } from '../src/app.ts';
 import { testConfig } from '../test/helpers.ts';
+import { coreTimes, stealPercent } from './login/machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -79,6 +83,10 @@ interface RunResult {
   upstreamPeakConcurrency: number;
   upstreamPeakInService: number;
   upstreamAbandoned: number;
+  /** When the upstream answered its last verification, from the clients' start. */
+  upstreamLastAnswerSeconds: number | null;
+  /** CPU time the hypervisor took during the run (a noisy shared host), % of the machine. */
+  stealPercent: number | null;
   etaMedianErrorPct: number | null;
   etaP90ErrorPct: number | null;
   requests: number;
@@ -97,7 +105,12 @@ async function run(mode: 'naive' | 'sdk'): Promise<RunResult> {
   // The tests' loopback configuration (ephemeral ports, silent logs), plus this run's.
   const config = testConfig(dir, {
     identity: { provider: 'http', http: { url: `${identityUrl}/verify`, timeoutMs: 1000 } },
-    admission: { enabled: mode === 'sdk', maxLimit: SLOTS, initialLimit: SLOTS, maxQueue: N * 2 },
+    admission: {
+      enabled: mode === 'sdk',
+      initialLimit: SLOTS,
+      maxLimit: 2 * SLOTS,
+      maxQueue: N * 2,
+    },
   });
   const app = await createApp({ config, logger: pino({ level: 'silent' }) });
   const { playerUrl } = await app.listen();
@@ -112,7 +125,16 @@ async function run(mode: 'naive' | 'sdk'): Promise<RunResult> {
     '--deadline',
     String(values.deadline),
   ]);
+  const cores = coreTimes();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const line = await clients.lastLine;
+  loop.disable();
+  const steal = stealPercent(cores, coreTimes());
+  if (process.env.BENCH_TRACE)
+    console.error(
+      `[${mode}] Lifeline's event loop delay: mean ${(loop.mean / 1e6).toFixed(2)} ms, p50 ${(loop.percentile(50) / 1e6).toFixed(2)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms`,
+    );
   if (process.env.BENCH_TRACE) console.error(`[${mode}] clients done, ${line.length} bytes`);
   const report = JSON.parse(line) as {
     t0: number;
@@ -128,7 +150,16 @@ async function run(mode: 'naive' | 'sdk'): Promise<RunResult> {
     seconds: { done: number; abandoned: number }[];
     peak: number;
     peakInService: number;
+    lastAnsweredAt: number | null;
+    idleMs: number;
+    lateMs: number;
+    idleCalls: number;
+    calls: number;
   };
+  if (process.env.BENCH_TRACE)
+    console.error(
+      `[${mode}] upstream: ${stats.calls} calls, ${stats.idleCalls} found their slot idle, ${Math.round(stats.idleMs)} slot-ms idle (${(stats.idleMs / Math.max(1, stats.idleCalls)).toFixed(2)} ms each), answers ${(stats.lateMs / Math.max(1, stats.calls)).toFixed(2)} ms late on average; answers per second ${stats.seconds.map((x) => x.done).join(' ')}`,
+    );
   identity.proc.kill('SIGKILL');
   await app.close();
   if (process.env.BENCH_TRACE) console.error(`[${mode}] closed`);
@@ -144,6 +175,29 @@ async function run(mode: 'naive' | 'sdk'): Promise<RunResult> {
     })
     .sort((a, b) => a - b);
   if (process.env.BENCH_TRACE) {
+    // First-ETA error by how long the client then waited: which clients the p90 comes from.
+    const signed = report.records
+      .filter((r) => r.firstEta !== null && r.inAt !== null && r.firstEtaAt !== null)
+      .map((r) => {
+        const actual = ((r.inAt as number) - (r.firstEtaAt as number)) / 1000;
+        return { actual, error: ((r.firstEta as number) - actual) / Math.max(1, actual) };
+      });
+    for (const [lo, hi] of [
+      [0, 5],
+      [5, 15],
+      [15, 40],
+      [40, Number.POSITIVE_INFINITY],
+    ] as const) {
+      const xs = signed
+        .filter((x) => x.actual >= lo && x.actual < hi)
+        .map((x) => x.error)
+        .sort((a, b) => a - b);
+      if (xs.length === 0) continue;
+      const at = (p: number) => `${Math.round((xs[Math.floor((xs.length - 1) * p)] as number) * 1000) / 10}%`;
+      console.error(
+        `[${mode}] waited ${lo}–${hi} s: ${xs.length} clients, signed ETA error p10 ${at(0.1)}, median ${at(0.5)}, p90 ${at(0.9)} (negative: told too soon)`,
+      );
+    }
     // First ETA against the wait that followed, for every 2,000th client by when it was quoted.
     const quoted = report.records
       .filter((r) => r.firstEta !== null && r.inAt !== null && r.firstEtaAt !== null)
@@ -168,6 +222,9 @@ async function run(mode: 'naive' | 'sdk'): Promise<RunResult> {
     upstreamPeakConcurrency: stats.peak,
     upstreamPeakInService: stats.peakInService,
     upstreamAbandoned: stats.seconds.reduce((a, s) => a + s.abandoned, 0),
+    stealPercent: steal,
+    upstreamLastAnswerSeconds:
+      stats.lastAnsweredAt === null ? null : Math.round((stats.lastAnsweredAt - report.t0) / 100) / 10,
     etaMedianErrorPct: pct(errors, 0.5),
     etaP90ErrorPct: pct(errors, 0.9),
     requests: report.records.reduce((a, r) => a + r.attempts, 0),
@@ -185,14 +242,17 @@ for (const mode of ['naive', 'sdk'] as const)
   if (values.modes.split(',').includes(mode)) results.push(await run(mode));
 for (const r of results) {
   console.log(
-    `\n${r.mode === 'naive' ? 'naive clients, no admission' : 'SDK clients, admission (limit = upstream slots)'}:`,
+    `\n${r.mode === 'naive' ? 'naive clients, no admission' : `SDK clients, admission (limit ${SLOTS} to ${2 * SLOTS})`}:`,
   );
   console.log(
     `  admitted ${r.admitted}/${N}; all in after ${r.allInSeconds ?? 'not within the deadline'} s (${r.ratioToIdeal ?? '—'} × N/C; target ≤ 1.15)`,
   );
   console.log(`  goodput per second: ${r.goodputPerSecond.join(' ')}`);
   console.log(
-    `  upstream: peak ${r.upstreamPeakConcurrency} concurrent (in service ${r.upstreamPeakInService} of ${SLOTS} slots), ${r.upstreamAbandoned} finished for nobody`,
+    `  upstream: peak ${r.upstreamPeakConcurrency} concurrent (in service ${r.upstreamPeakInService} of ${SLOTS} slots), ${r.upstreamAbandoned} finished for nobody; its last answer at ${r.upstreamLastAnswerSeconds ?? '—'} s`,
+  );
+  console.log(
+    `  CPU steal during the run: ${r.stealPercent ?? '—'}% (the hypervisor's share; a noisy host shows here)`,
   );
   console.log(
     `  requests sent: ${r.requests}; first-ETA error: median ${r.etaMedianErrorPct ?? '—'}%, p90 ${r.etaP90ErrorPct ?? '—'}% (target ≤ 20%)`,

@@ -53,6 +53,22 @@ export function coreTimes(): CoreTimes[] {
     });
 }
 
+/**
+ * The share of the machine's CPU time the hypervisor took between two readings of coreTimes(),
+ * all cores together; null off Linux. A shared host's noise shows here, not in the figures.
+ */
+export function stealPercent(a: CoreTimes[], b: CoreTimes[]): number | null {
+  if (a.length === 0 || b.length === 0) return null;
+  let steal = 0;
+  let total = 0;
+  b.forEach((end, i) => {
+    const start = a[i] as CoreTimes;
+    steal += end.steal - start.steal;
+    total += end.total - start.total;
+  });
+  return Math.round((steal / Math.max(1, total)) * 1000) / 10;
+}
+
 function processTimes(): Map<number, { name: string; ticks: number }> {
   const out = new Map<number, { name: string; ticks: number }>();
   let pids: string[] = [];

@@ -3,7 +3,8 @@
  * once, `serviceMs` each, so its capacity is C = slots × 1000 / serviceMs per second. Requests
  * beyond the slots wait in an unbounded FIFO, and the upstream finishes the work even for callers
  * that gave up: the retry storm of seed 001, where goodput collapses while the CPU stays busy.
- * GET /stats returns per-second completions and the peak concurrency (in service plus queued).
+ * GET /stats returns per-second completions, the peak concurrency (in service plus queued), when
+ * the last answer went out, and (for bench:storm's trace) how long slots sat idle between calls.
  */
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,14 @@ let peak = 0;
 let peakInService = 0;
 let done = 0;
 let abandoned = 0;
+/** Calls, and of those the ones that found their slot idle, with the idle time in all. */
+let calls = 0;
+let idleCalls = 0;
+let idleMs = 0;
+/** How late the answers' timers fired, in all: part of the slots' idle time is this process's. */
+let lateMs = 0;
+/** Wall-clock (epoch ms, comparable with the clients' process) of the last answer. */
+let lastAnsweredAt: number | null = null;
 const seconds: { done: number; abandoned: number }[] = [];
 setInterval(() => {
   seconds.push({ done, abandoned });
@@ -38,9 +47,17 @@ function serve(finish: () => void): void {
   const now = performance.now();
   let slot = 0;
   for (let i = 1; i < slots; i++) if ((freeAt[i] as number) < (freeAt[slot] as number)) slot = i;
+  // A slot that was free before this call arrived sat idle meanwhile: with callers queued, that
+  // is the round trip between its last answer and its next call (bench:storm's trace prints it).
+  if ((freeAt[slot] as number) > 0 && now > (freeAt[slot] as number)) {
+    idleMs += now - (freeAt[slot] as number);
+    idleCalls++;
+  }
+  calls++;
   const end = Math.max(now, freeAt[slot] as number) + serviceMs;
   freeAt[slot] = end;
   setTimeout(() => {
+    lateMs += performance.now() - end;
     outstanding--;
     finish();
   }, end - now);
@@ -48,9 +65,18 @@ function serve(finish: () => void): void {
 
 const server = createServer((req, res) => {
   if (req.url === '/stats') {
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ seconds: seconds.splice(0), peak, peakInService }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        seconds: seconds.splice(0),
+        peak,
+        peakInService,
+        lastAnsweredAt,
+        idleMs,
+        lateMs,
+        idleCalls,
+        calls,
+      }),
+    );
     peak = 0;
     peakInService = 0;
     return;
@@ -66,6 +92,7 @@ const server = createServer((req, res) => {
         return;
       }
       done++;
+      lastAnsweredAt = Date.now();
       const { playerId } = JSON.parse(body) as { playerId: string };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ playerId }));
     };

@@ -108,3 +108,89 @@ test('ETAs come from the fastest calls, not from calls slowed by a storm arrivin
   await holding;
   admission.stop();
 });
+
+test('ETAs divide by the pace per call in flight: a limit above the concurrency measured does not shorten them', async () => {
+  // Eight permits, but the calls so far ran two at a time, 20 ms each: 100 a second. By Little's
+  // law that is 10 ms of upstream per call; the limit alone (8 × 1000 / 20 ms) would say 400.
+  let now = 0;
+  const admission = new AdmissionController<string>({
+    settings: { ...settings, initialLimit: 8, maxLimit: 8, maxQueue: 1000 },
+    clock: () => now,
+    events: new EventStream(),
+    isUpstreamFailure: () => false,
+    permits: new MemoryLiveState(),
+  });
+  for (let round = 0; round < 10; round++) {
+    const answered = gate();
+    const pair = [0, 1].map((i) =>
+      admission.enter('login', async (upstreamDone) => {
+        await answered.wait;
+        upstreamDone();
+        return `r${round}-${i}`;
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    now += 20;
+    answered.open();
+    for (const answer of await Promise.all(pair)) assert.equal(answer.kind, 'done');
+    await new Promise((r) => setImmediate(r));
+  }
+  // All eight permits held by calls that have not answered; 200 logins queue behind them.
+  const hung = gate();
+  const holding = Array.from({ length: 8 }, () =>
+    admission.enter('login', async (upstreamDone) => {
+      await hung.wait;
+      upstreamDone();
+      return 'held';
+    }),
+  );
+  await new Promise((r) => setImmediate(r));
+  let last: Awaited<ReturnType<typeof admission.enter>> | undefined;
+  for (let i = 0; i < 200; i++) last = await admission.enter('login', async () => `q${i}`);
+  assert.equal(last?.kind, 'queued');
+  if (last?.kind !== 'queued') return;
+  assert.equal(last.position, 199);
+  // 200 to serve at 100 a second: 2 s (the limit alone would have said 1 s).
+  assert.equal(last.etaSeconds, 2);
+  hung.open();
+  await Promise.all(holding);
+  admission.stop();
+});
+
+test('a login far back in line is sent away for 20 s at most, however long its ETA', async () => {
+  let now = 0;
+  const admission = new AdmissionController<string>({
+    settings: { ...settings, maxQueue: 10_000 },
+    clock: () => now,
+    events: new EventStream(),
+    isUpstreamFailure: () => false,
+    permits: new MemoryLiveState(),
+  });
+  // One permit, calls of 20 ms: 50 a second.
+  for (let i = 0; i < 3; i++) {
+    await admission.enter('login', async (upstreamDone) => {
+      now += 20;
+      upstreamDone();
+      return `p${i}`;
+    });
+    await new Promise((r) => setImmediate(r));
+  }
+  const hung = gate();
+  const holding = admission.enter('login', async (upstreamDone) => {
+    await hung.wait;
+    upstreamDone();
+    return 'held';
+  });
+  await new Promise((r) => setImmediate(r));
+  const answers = [];
+  for (let i = 0; i < 5000; i++) answers.push(await admission.enter('login', async () => `q${i}`));
+  const near = answers[49];
+  const far = answers[4999];
+  assert.ok(near?.kind === 'queued' && far?.kind === 'queued');
+  // 50 ahead: 1 s, come back then. 5,000 ahead: 100 s, come back in 20 s for a fresher one.
+  assert.deepEqual([near.etaSeconds, near.retryAfterSeconds], [1, 1]);
+  assert.deepEqual([far.etaSeconds, far.retryAfterSeconds], [100, 20]);
+  hung.open();
+  await holding;
+  admission.stop();
+});

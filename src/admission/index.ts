@@ -22,16 +22,26 @@ import type { LiveState, PermitOutcome } from '../live/index.ts';
 const PERMIT_LEASE_MS = 60_000;
 /** How soon a node with waiting logins asks again for permits other nodes may have returned. */
 const PERMIT_RETRY_MS = 25;
-/** Identity call latencies kept for the ETA's latency floor, and the percentile taken. */
-const LATENCY_SAMPLES = 256;
-const LATENCY_FLOOR_PERCENTILE = 0.1;
+/**
+ * The longest a queued login is sent away for, however far off its ETA: the first ETAs of a
+ * storm are made while this process is swamped, and a client told 170 s when its turn came at
+ * 20 s would wait the difference (bench:storm at C = 1000/s without this cap: 4.29 × N/C).
+ */
+const MAX_RETRY_AFTER_SECONDS = 20;
+/** Identity calls' paces kept for the ETA, and the percentile taken (see #pace). */
+const PACE_SAMPLES = 256;
+const PACE_PERCENTILE = 0.1;
 
 export interface AdmissionSettings {
   /** @defaultValue 10 */
   initialLimit: number;
   /** @defaultValue 1 */
   minLimit: number;
-  /** The most identity calls in flight, ever: what the upstream is known to take. @defaultValue 50 */
+  /**
+   * The most identity calls in flight, ever: what the upstream is known to take. Above its
+   * workers by a few: at exactly their number, each worker idles for a round trip between calls
+   * (bench:storm lost 12% of its upstream's capacity so). @defaultValue 50
+   */
   maxLimit: number;
   /** Past this many waiting, logins get 503 LOGIN_QUEUE_FULL with Retry-After. @defaultValue 20000 */
   maxQueue: number;
@@ -96,16 +106,27 @@ export class AdmissionController<T> {
   #stopped = false;
   /** When the recent completions happened (the last two seconds): the rate ETAs divide by. */
   readonly #completions: number[] = [];
-  /** The latencies of the last LATENCY_SAMPLES identity calls, a ring. */
-  readonly #latencies: number[] = [];
-  #latencyAt = 0;
   /**
-   * A low percentile of those: what one call costs the upstream, without the queueing in this
-   * process that the rest carry. 100 ms until measured.
+   * The paces of the last PACE_SAMPLES identity calls, a ring. A call's pace is its latency over
+   * the calls in flight when it started: by Little's law, the upstream's time per call at that
+   * concurrency, so 1000 / pace is the rate it was serving at. Latency alone would not do once
+   * more calls are in flight than the upstream serves at once: they queue there, and each takes
+   * longer while the rate stays the same.
    */
-  #latencyFloorMs = 100;
-  /** Whether a round of identity calls (one per permit) has completed: until then the floor
-   * above is a guess. */
+  readonly #paces: number[] = [];
+  #paceAt = 0;
+  /**
+   * A low percentile of those (the 10th), chosen by measurement (bench:storm, docs/BENCHMARKS.md).
+   * While a storm arrives this process is busy, and both parts of a pace are off: the latency
+   * carries the time an answer waited here to be read (too long), and the calls in flight count
+   * answers not yet read (too many). The median swung from 2% to 107% error between runs with
+   * how busy this process was; the 10th percentile leaves the slow reads out and keeps the
+   * overcount, so its ETAs come out about 12% short, on the side where a client that comes back
+   * early only polls again. Until a call has completed, a guess: 100 ms a call at the limit.
+   */
+  #pace: number | undefined;
+  /** Whether a round of identity calls (one per permit) has completed: until then the pace
+   * above rests on too few calls. */
   #measured = false;
   /** Queued logins waiting to be quoted an ETA until the first call completes. */
   #quoting: (() => void)[] = [];
@@ -263,17 +284,17 @@ export class AdmissionController<T> {
     return {
       position,
       etaSeconds,
-      retryAfterSeconds: etaSeconds <= 2 ? etaSeconds : Math.ceil(etaSeconds / 2),
+      retryAfterSeconds:
+        etaSeconds <= 2 ? etaSeconds : Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil(etaSeconds / 2)),
     };
   }
 
   /**
    * Seconds until this place in line is served: position over the rate of the last two seconds,
-   * or what the limit and the latency floor allow, whichever is higher. The floor, not the mean:
-   * when a storm arrives, this process is busy taking 20,000 requests, every call's measured
-   * latency carries that queueing, and both the mean and the rate of the first seconds say the
-   * upstream is slower than it is (bench:storm's first ETAs were 30–50% too long). The calls that
-   * happened to meet no queue here show what the upstream itself takes.
+   * or the rate the pace says, whichever is higher. The rate of the last seconds alone
+   * would not do: when a storm arrives, this process is busy taking 20,000 requests and serves
+   * the upstream late, so the first seconds say the upstream is slower than it is, and every
+   * first ETA is given in those seconds (bench:storm's were 30–50% too long).
    */
   #retryAfter(position: number): number {
     const now = this.#clock();
@@ -283,7 +304,8 @@ export class AdmissionController<T> {
     // Over the part of the window that has data: right after a start, two seconds would halve it.
     const span = oldest === undefined ? 0 : Math.max(0.25, Math.min(2, (now - oldest) / 1000));
     const measured = span > 0 ? this.#completions.length / span : 0;
-    const rate = Math.max(measured, (this.limit * 1000) / Math.max(1, this.#latencyFloorMs));
+    const pace = this.#pace ?? 100 / Math.max(1, this.limit);
+    const rate = Math.max(measured, 1000 / Math.max(0.01, pace));
     return Math.max(1, Math.min(300, Math.ceil((position + 1) / rate)));
   }
 
@@ -396,30 +418,34 @@ export class AdmissionController<T> {
   #start(permit: string, work: Work<T>): { result: Promise<T>; returnPermit: (failed: boolean) => void } {
     this.#started();
     const started = this.#clock();
+    const inFlight = this.#inFlight;
     let returned = false;
     const returnPermit = (failed: boolean) => {
       if (returned) return;
       returned = true;
-      this.#finished(permit, failed ? this.#failed() : this.#succeeded(started), true);
+      this.#finished(permit, failed ? this.#failed() : this.#succeeded(started, inFlight), true);
     };
     return { result: work(() => returnPermit(false)), returnPermit };
   }
 
-  /** Notes a completed call; says how it should move the shared limit. */
-  #succeeded(started: number): PermitOutcome {
+  /**
+   * Notes a completed call (with the calls in flight from this node when it started, itself
+   * included); says how it should move the shared limit.
+   */
+  #succeeded(started: number, inFlight: number): PermitOutcome {
     const now = this.#clock();
     const latency = now - started;
     this.#failures = 0;
     this.#completions.push(now);
     // The first measurement replaces the guess instead of being averaged into it.
-    this.#latencies[this.#latencyAt] = latency;
-    this.#latencyAt = (this.#latencyAt + 1) % LATENCY_SAMPLES;
+    this.#paces[this.#paceAt] = latency / inFlight;
+    this.#paceAt = (this.#paceAt + 1) % PACE_SAMPLES;
     // Re-sorted on each call until the ring is full, then every 16th: cheap either way.
-    if (this.#latencies.length < LATENCY_SAMPLES || this.#latencyAt % 16 === 0) {
-      const sorted = [...this.#latencies].sort((a, b) => a - b);
-      this.#latencyFloorMs = sorted[Math.floor((sorted.length - 1) * LATENCY_FLOOR_PERCENTILE)] as number;
+    if (this.#paces.length < PACE_SAMPLES || this.#paceAt % 16 === 0) {
+      const sorted = [...this.#paces].sort((a, b) => a - b);
+      this.#pace = sorted[Math.floor((sorted.length - 1) * PACE_PERCENTILE)] as number;
     }
-    if (!this.#measured && this.#latencies.length >= Math.min(this.limit, LATENCY_SAMPLES)) {
+    if (!this.#measured && this.#paces.length >= Math.min(this.limit, PACE_SAMPLES)) {
       this.#measured = true;
       for (const quote of this.#quoting.splice(0)) quote();
     }
