@@ -30,7 +30,7 @@ const PERMIT_RETRY_MS = 25;
 const MAX_RETRY_AFTER_SECONDS = 20;
 /** Identity calls' paces kept for the ETA, and the percentile taken (see #pace). */
 const PACE_SAMPLES = 256;
-const PACE_PERCENTILE = 0.1;
+const PACE_PERCENTILE = 0.25;
 
 export interface AdmissionSettings {
   /** @defaultValue 10 */
@@ -116,13 +116,13 @@ export class AdmissionController<T> {
   readonly #paces: number[] = [];
   #paceAt = 0;
   /**
-   * A low percentile of those (the 10th), chosen by measurement (bench:storm, docs/BENCHMARKS.md).
-   * While a storm arrives this process is busy, and both parts of a pace are off: the latency
-   * carries the time an answer waited here to be read (too long), and the calls in flight count
-   * answers not yet read (too many). The median swung from 2% to 107% error between runs with
-   * how busy this process was; the 10th percentile leaves the slow reads out and keeps the
-   * overcount, so its ETAs come out about 12% short, on the side where a client that comes back
-   * early only polls again. Until a call has completed, a guess: 100 ms a call at the limit.
+   * The lower quartile of those (the 25th percentile), chosen by measurement (bench:storm,
+   * docs/BENCHMARKS.md). While a storm arrives this process is busy, and a call's latency carries
+   * the time its answer waited here to be read: the median pace swung from 2% to 107% first-ETA
+   * error between runs with how busy this process was. A low percentile leaves those slow reads
+   * out, but sits below the middle of any spread, and paces spread (a call's wait at the upstream
+   * depends on its place in the upstream's queue): the 10th percentile gave ETAs ~14% short, the
+   * 25th 4–7% short. Until a call has completed, a guess: 100 ms a call at the limit.
    */
   #pace: number | undefined;
   /** Whether a round of identity calls (one per permit) has completed: until then the pace
