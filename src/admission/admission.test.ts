@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventStream } from '../events/index.ts';
 import { MemoryLiveState } from '../live/index.ts';
-import { AdmissionController, type AdmissionSettings } from './index.ts';
+import { type Admitted, AdmissionController, type AdmissionSettings } from './index.ts';
 
 const settings: AdmissionSettings = {
   initialLimit: 1,
@@ -13,9 +13,9 @@ const settings: AdmissionSettings = {
   ticketTtlSeconds: 300,
 };
 
-function controller(clock: () => number = Date.now) {
+function controller(clock: () => number = Date.now, overrides: Partial<AdmissionSettings> = {}) {
   return new AdmissionController<string>({
-    settings,
+    settings: { ...settings, ...overrides },
     clock,
     events: new EventStream(),
     isUpstreamFailure: () => false,
@@ -30,6 +30,35 @@ function gate(): { wait: Promise<void>; open: () => void } {
     open = resolve;
   });
   return { wait, open };
+}
+
+/**
+ * Holds every permit with calls that have not answered, then queues `count` logins behind them;
+ * `release` lets the held calls answer.
+ */
+async function queueBehindHeldPermits(
+  admission: AdmissionController<string>,
+  permits: number,
+  count: number,
+): Promise<{ answers: Admitted<string>[]; release: () => Promise<void> }> {
+  const hung = gate();
+  const holding = Array.from({ length: permits }, () =>
+    admission.enter('login', async (upstreamDone) => {
+      await hung.wait;
+      upstreamDone();
+      return 'held';
+    }),
+  );
+  await new Promise((r) => setImmediate(r));
+  const answers: Admitted<string>[] = [];
+  for (let i = 0; i < count; i++) answers.push(await admission.enter('login', async () => `q${i}`));
+  return {
+    answers,
+    release: async () => {
+      hung.open();
+      await Promise.all(holding);
+    },
+  };
 }
 
 test('the permit goes back when the upstream answers, not when the login has written its session', async () => {
@@ -89,23 +118,15 @@ test('ETAs come from the fastest calls, not from calls slowed by a storm arrivin
     await new Promise((r) => setImmediate(r));
   }
   // The permit is held by a call that has not answered; 99 logins queue behind it.
-  const hung = gate();
-  const holding = admission.enter('login', async (upstreamDone) => {
-    await hung.wait;
-    upstreamDone();
-    return 'held';
-  });
-  await new Promise((r) => setImmediate(r));
-  let last: Awaited<ReturnType<typeof admission.enter>> | undefined;
-  for (let i = 0; i < 99; i++) last = await admission.enter('login', async () => `q${i}`);
+  const { answers, release } = await queueBehindHeldPermits(admission, 1, 99);
+  const last = answers.at(-1);
   assert.equal(last?.kind, 'queued');
   if (last?.kind !== 'queued') return;
   assert.equal(last.position, 98);
   // 99 to serve at one permit × 1000 / 20 ms = 50 a second: 2 s. The mean latency (164 ms)
   // would say 17 s, the completions of the last two seconds (10 over 1.14 s) 12 s.
   assert.equal(last.etaSeconds, 2);
-  hung.open();
-  await holding;
+  await release();
   admission.stop();
 });
 
@@ -113,13 +134,7 @@ test('ETAs divide by the pace per call in flight: a limit above the concurrency 
   // Eight permits, but the calls so far ran two at a time, 20 ms each: 100 a second. By Little's
   // law that is 10 ms of upstream per call; the limit alone (8 × 1000 / 20 ms) would say 400.
   let now = 0;
-  const admission = new AdmissionController<string>({
-    settings: { ...settings, initialLimit: 8, maxLimit: 8, maxQueue: 1000 },
-    clock: () => now,
-    events: new EventStream(),
-    isUpstreamFailure: () => false,
-    permits: new MemoryLiveState(),
-  });
+  const admission = controller(() => now, { initialLimit: 8, maxLimit: 8, maxQueue: 1000 });
   for (let round = 0; round < 10; round++) {
     const answered = gate();
     const pair = [0, 1].map((i) =>
@@ -136,36 +151,20 @@ test('ETAs divide by the pace per call in flight: a limit above the concurrency 
     await new Promise((r) => setImmediate(r));
   }
   // All eight permits held by calls that have not answered; 200 logins queue behind them.
-  const hung = gate();
-  const holding = Array.from({ length: 8 }, () =>
-    admission.enter('login', async (upstreamDone) => {
-      await hung.wait;
-      upstreamDone();
-      return 'held';
-    }),
-  );
-  await new Promise((r) => setImmediate(r));
-  let last: Awaited<ReturnType<typeof admission.enter>> | undefined;
-  for (let i = 0; i < 200; i++) last = await admission.enter('login', async () => `q${i}`);
+  const { answers, release } = await queueBehindHeldPermits(admission, 8, 200);
+  const last = answers.at(-1);
   assert.equal(last?.kind, 'queued');
   if (last?.kind !== 'queued') return;
   assert.equal(last.position, 199);
   // 200 to serve at 100 a second: 2 s (the limit alone would have said 1 s).
   assert.equal(last.etaSeconds, 2);
-  hung.open();
-  await Promise.all(holding);
+  await release();
   admission.stop();
 });
 
 test('a login far back in line is sent away for 20 s at most, however long its ETA', async () => {
   let now = 0;
-  const admission = new AdmissionController<string>({
-    settings: { ...settings, maxQueue: 10_000 },
-    clock: () => now,
-    events: new EventStream(),
-    isUpstreamFailure: () => false,
-    permits: new MemoryLiveState(),
-  });
+  const admission = controller(() => now, { maxQueue: 10_000 });
   // One permit, calls of 20 ms: 50 a second.
   for (let i = 0; i < 3; i++) {
     await admission.enter('login', async (upstreamDone) => {
@@ -175,22 +174,13 @@ test('a login far back in line is sent away for 20 s at most, however long its E
     });
     await new Promise((r) => setImmediate(r));
   }
-  const hung = gate();
-  const holding = admission.enter('login', async (upstreamDone) => {
-    await hung.wait;
-    upstreamDone();
-    return 'held';
-  });
-  await new Promise((r) => setImmediate(r));
-  const answers = [];
-  for (let i = 0; i < 5000; i++) answers.push(await admission.enter('login', async () => `q${i}`));
+  const { answers, release } = await queueBehindHeldPermits(admission, 1, 5000);
   const near = answers[49];
   const far = answers[4999];
   assert.ok(near?.kind === 'queued' && far?.kind === 'queued');
   // 50 ahead: 1 s, come back then. 5,000 ahead: 100 s, come back in 20 s for a fresher one.
   assert.deepEqual([near.etaSeconds, near.retryAfterSeconds], [1, 1]);
   assert.deepEqual([far.etaSeconds, far.retryAfterSeconds], [100, 20]);
-  hung.open();
-  await holding;
+  await release();
   admission.stop();
 });
