@@ -262,12 +262,11 @@ export class AdmissionController<T> {
     return entry;
   }
 
-  /** Position counts everyone ahead, higher lanes included; the ETA divides it by throughput. */
   /**
    * Position counts everyone ahead, higher lanes included, from sequence numbers (no scan of a
-   * 20,000-long queue per poll). Retry-After is half the ETA: an early estimate can be far off
-   * (it is made before the upstream's latency is known), and a client that comes back at half
-   * time gets a better one; a few polls per client, each a map lookup.
+   * 20,000-long queue per poll). Retry-After is half the ETA, and at most MAX_RETRY_AFTER_SECONDS:
+   * an early estimate can be far off (it is made while the storm is still arriving), and a client
+   * that comes back sooner gets a better one; a few polls per client, each a map lookup.
    */
   #place(entry: Entry<T>): { position: number; etaSeconds: number; retryAfterSeconds: number } {
     if (entry.outcome.state !== 'queued') return { position: 0, etaSeconds: 1, retryAfterSeconds: 1 };
