@@ -167,21 +167,16 @@ async function run(mode: 'naive' | 'sdk'): Promise<RunResult> {
   const ins = report.records.filter((r) => r.inAt !== null).map((r) => (r.inAt as number) - report.t0);
   const goodput: number[] = [];
   for (const ms of ins) goodput[Math.floor(ms / 1000)] = (goodput[Math.floor(ms / 1000)] ?? 0) + 1;
-  const errors = report.records
+  // Each queued client's first ETA against the wait that followed: negative when told too soon.
+  const signed = report.records
     .filter((r) => r.firstEta !== null && r.inAt !== null && r.firstEtaAt !== null)
     .map((r) => {
       const actual = ((r.inAt as number) - (r.firstEtaAt as number)) / 1000;
-      return Math.abs((r.firstEta as number) - actual) / Math.max(1, actual);
-    })
-    .sort((a, b) => a - b);
+      return { actual, error: ((r.firstEta as number) - actual) / Math.max(1, actual) };
+    });
+  const errors = signed.map((x) => Math.abs(x.error)).sort((a, b) => a - b);
   if (process.env.BENCH_TRACE) {
     // First-ETA error by how long the client then waited: which clients the p90 comes from.
-    const signed = report.records
-      .filter((r) => r.firstEta !== null && r.inAt !== null && r.firstEtaAt !== null)
-      .map((r) => {
-        const actual = ((r.inAt as number) - (r.firstEtaAt as number)) / 1000;
-        return { actual, error: ((r.firstEta as number) - actual) / Math.max(1, actual) };
-      });
     for (const [lo, hi] of [
       [0, 5],
       [5, 15],
