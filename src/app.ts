@@ -21,6 +21,7 @@ import { createMetrics, type Metrics } from './metrics/index.ts';
 import { OperatorService } from './operators/index.ts';
 import { DependencyProbes } from './probes/index.ts';
 import { HealthProbe, RestoreService } from './restore/index.ts';
+import { loadKek, Sealer } from './secrets/index.ts';
 import { Presence, SessionService, type SessionTokens, SocketHub, shardRegions } from './sessions/index.ts';
 import { openRecordStore, type RecordStore } from './store/index.ts';
 import { Tokens } from './tokens/index.ts';
@@ -67,6 +68,22 @@ export async function openStore(config: Config): Promise<RecordStore> {
   return store.kind === 'postgres'
     ? openRecordStore({ kind: 'postgres', ...store.postgres })
     : openRecordStore({ kind: 'sqlite', path: sqlitePath(config) });
+}
+
+/**
+ * The sealer for secrets at rest, under the KEK from `secrets.key` or `secrets.keyFile` (created
+ * on first start). The server and the CLI's direct commands open it the same way.
+ */
+export function openSealer(config: Config, logger?: Logger): Sealer {
+  const { kek, origin } = loadKek(config.secrets);
+  if (origin.from === 'new-file')
+    logger?.warn({ keyFile: config.secrets.keyFile }, 'created a new key-encryption key');
+  if (origin.repairedMode !== undefined)
+    logger?.warn(
+      { keyFile: config.secrets.keyFile, was: origin.repairedMode },
+      'the key-encryption key file was readable by others; its mode is now 0600',
+    );
+  return new Sealer(kek);
 }
 
 export async function createApp(options: AppOptions): Promise<App> {

@@ -23,7 +23,11 @@ export interface Running {
 
 export function tempDir(t: TestContext, prefix = 'lifeline-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    // The key-encryption key Lifeline creates beside its data directory by default.
+    rmSync(`${dir}.kek`, { force: true });
+  });
   return dir;
 }
 

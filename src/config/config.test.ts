@@ -87,7 +87,17 @@ test('with no file and no variables, the defaults apply and paths resolve agains
     zones: ['eu-a', 'eu-b'],
   });
   assert.equal(sqlitePath(config), path.join(cwd, 'data', 'lifeline.db'));
-  assert.deepEqual({ ...config, dataDir: './data' }, defaultConfig());
+  assert.equal(config.secrets.keyFile, path.join(cwd, 'data.kek'), 'the KEK sits beside the data directory');
+  const asWritten = { ...config, dataDir: './data', secrets: { ...config.secrets, keyFile: '' } };
+  assert.deepEqual(asWritten, defaultConfig());
+});
+
+test('a KEK file inside the data directory is refused', (t) => {
+  const cwd = tempDir(t);
+  assert.throws(
+    () => loadConfig({ env: { LIFELINE_SECRETS__KEY_FILE: 'data/kek' }, cwd }),
+    (e) => isLifelineError(e, 'CONFIG_INVALID') && e.details?.key === 'secrets.keyFile',
+  );
 });
 
 test('defaultConfig is deep-frozen and leaves paths as written', () => {

@@ -162,6 +162,18 @@ export function loadConfig(options: LoadConfigOptions): Config {
 
   validate(config, sources);
   config.dataDir = path.resolve(options.cwd, config.dataDir);
+  // Beside the data directory by default (`./data` → `./data.kek`): never inside it, so a copy of
+  // the data directory alone does not carry the key that opens its secrets.
+  config.secrets.keyFile =
+    config.secrets.keyFile === ''
+      ? `${config.dataDir.replace(/[/\\]+$/, '')}.kek`
+      : path.resolve(options.cwd, config.secrets.keyFile);
+  const inside = path.relative(config.dataDir, config.secrets.keyFile);
+  if (!inside.startsWith('..') && !path.isAbsolute(inside)) {
+    throw new LifelineError('CONFIG_INVALID', 'secrets.keyFile must be outside dataDir', {
+      details: { key: 'secrets.keyFile', source: sources.get('secrets.keyFile') ?? 'defaults' },
+    });
+  }
   if (config.entitlements.file !== undefined) {
     config.entitlements.file = path.resolve(options.cwd, config.entitlements.file);
   }

@@ -262,6 +262,10 @@ export const configSchema = Type.Object(
       }),
     }),
     metrics: section({ eventLoopResolutionMs: positiveInteger(20) }),
+    secrets: section({
+      keyFile: Type.String({ default: '', errorMessage: 'must be a path, or empty for <dataDir>.kek' }),
+      key: Type.String({ default: '', errorMessage: 'must be base64 of 32 bytes, or empty to use keyFile' }),
+    }),
   },
   { additionalProperties: false, errorMessage: 'must be an object' },
 );

@@ -111,6 +111,15 @@ export const catalog = {
   // Configuration and start-up
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
   CONFIG_UNREADABLE: { status: 500, message: 'The configuration file cannot be read' },
+  SECRETS_KEY_INVALID: {
+    status: 500,
+    message: 'The key-encryption key (secrets.key or secrets.keyFile) is missing, unreadable or not 32 bytes',
+  },
+  SECRETS_KEY_MISMATCH: {
+    status: 500,
+    message: 'A secret in the store was sealed under another key-encryption key than the one loaded',
+  },
+  SECRET_CORRUPT: { status: 500, message: 'A sealed secret in the store does not open: it was changed' },
   DEV_IDENTITY_IN_PRODUCTION: {
     status: 500,
     message: 'The dev identity provider accepts anyone and refuses to start with NODE_ENV=production',
