@@ -10,7 +10,7 @@ import type { RestoreService } from '../restore/index.ts';
 import type { LiveState } from '../live/index.ts';
 import type { OperatorService, Permission } from '../operators/index.ts';
 import type { Operator, RecordStore } from '../store/index.ts';
-import { ajvOptions, installErrorHandling } from './errors.ts';
+import { ajvOptions, frameworkErrors, installErrorHandling } from './errors.ts';
 import {
   ApproveBody,
   AuditQuery,
@@ -90,6 +90,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     loggerInstance: deps.logger.child({ listener: 'admin' }),
     bodyLimit: deps.bodyLimitBytes,
     ajv: ajvOptions,
+    frameworkErrors,
     return503OnClosing: true,
   });
   installErrorHandling(base);

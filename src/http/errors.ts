@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, LifelineError } from '../errors/index.ts';
 
 /** Fastify's own failures, each mapped onto the catalog code a client sees. */
@@ -8,6 +8,10 @@ const fastifyCodes: Record<string, LifelineError['code']> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  // The router's own refusals (a path parameter with a bad %-escape, or longer than the router
+  // takes): the same answer as any other parameter that fails its schema.
+  FST_ERR_BAD_URL: 'VALIDATION_FAILED',
+  FST_ERR_MAX_PARAM_LENGTH: 'VALIDATION_FAILED',
 };
 
 export function toLifelineError(err: unknown): LifelineError {
@@ -19,10 +23,15 @@ export function toLifelineError(err: unknown): LifelineError {
     });
   }
   const code = e.code === undefined ? undefined : fastifyCodes[e.code];
-  if (code) return new LifelineError(code, undefined, { cause: err });
+  if (code) return new LifelineError(code, routerMessages[e.code as string], { cause: err });
   if (e.statusCode === 404) return new LifelineError('NOT_FOUND', undefined, { cause: err });
   return new LifelineError('INTERNAL', undefined, { cause: err });
 }
+
+const routerMessages: Record<string, string> = {
+  FST_ERR_BAD_URL: 'A path parameter is not valid percent-encoded UTF-8',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than allowed',
+};
 
 function messageOf(e: Partial<FastifyError>): string {
   const first = e.validation?.[0];
@@ -50,6 +59,15 @@ export function installErrorHandling(app: FastifyInstance): void {
       .status(404)
       .send(errorBody(new LifelineError('NOT_FOUND', `No route ${request.method} ${request.url}`)));
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: the router refuses some URLs before any route or error
+ * handler runs, and would answer in its own shape; this answers them in the catalog's.
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const mapped = toLifelineError(err);
+  void reply.status(mapped.status).send(errorBody(mapped));
 }
 
 /**

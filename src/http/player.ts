@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/index.ts';
 import type { RestoreService } from '../restore/index.ts';
 import type { SessionService, SessionTokens as IssuedTokens, SocketHub } from '../sessions/index.ts';
 import type { Tokens } from '../tokens/index.ts';
-import { ajvOptions, installErrorHandling, toLifelineError } from './errors.ts';
+import { ajvOptions, frameworkErrors, installErrorHandling, toLifelineError } from './errors.ts';
 import { LoginBody, PollBody, RefreshBody, RejoinBody, SessionTokens } from './schemas.ts';
 
 export interface PlayerApiDeps {
@@ -53,6 +53,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: deps.trustProxy,
     ajv: ajvOptions,
+    frameworkErrors,
     return503OnClosing: true,
   });
   installErrorHandling(base);

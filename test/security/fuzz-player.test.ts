@@ -25,7 +25,9 @@ test('player API: hostile bodies, headers and query strings get a coded 4xx and 
   // A real token with one character changed, cut short or lengthened: near-valid forgeries.
   const tamperedToken = (real: string) =>
     fc.oneof(
-      fc.tuple(fc.nat({ max: real.length - 1 }), fc.string({ minLength: 1, maxLength: 1 })).map(([i, c]) => real.slice(0, i) + c + real.slice(i + 1)),
+      fc
+        .tuple(fc.nat({ max: real.length - 1 }), fc.string({ minLength: 1, maxLength: 1 }))
+        .map(([i, c]) => real.slice(0, i) + c + real.slice(i + 1)),
       fc.nat({ max: real.length }).map((n) => real.slice(0, n)),
       nastyString.map((s) => real + s),
       nastyString,
@@ -67,7 +69,15 @@ test('player API: hostile bodies, headers and query strings get a coded 4xx and 
     method: fc.constantFrom('GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', 'PATCH'),
     url: fc
       .tuple(
-        fc.constantFrom('/health', '/ready', '/.well-known/jwks.json', '/v1/login', '/v1/session', '/', '/v1/x'),
+        fc.constantFrom(
+          '/health',
+          '/ready',
+          '/.well-known/jwks.json',
+          '/v1/login',
+          '/v1/session',
+          '/',
+          '/v1/x',
+        ),
         queryString,
       )
       .map(([p, q]) => (q ? `${p}?${q}` : p)),
@@ -75,26 +85,41 @@ test('player API: hostile bodies, headers and query strings get a coded 4xx and 
     contentType,
   });
   const extraHeaders = fc.dictionary(
-    fc.constantFrom('x-forwarded-for', 'authorization', 'accept', 'accept-encoding', 'origin', 'x-real-ip', 'cookie'),
+    fc.constantFrom(
+      'x-forwarded-for',
+      'authorization',
+      'accept',
+      'accept-encoding',
+      'origin',
+      'x-real-ip',
+      'cookie',
+    ),
     fc.string({ unit: 'binary-ascii', maxLength: 60 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
     { maxKeys: 3 },
   );
 
   await fc.assert(
-    fc.asyncProperty(fc.oneof({ weight: 5, arbitrary: post }, { weight: 1, arbitrary: get }), extraHeaders, async (req, headers) => {
-      const before = await snapshot(app);
-      const res = await app.player.inject({
-        method: req.method as 'POST',
-        url: req.url,
-        headers: { ...headers, ...(req.contentType === undefined ? {} : { 'content-type': req.contentType }) },
-        ...(req.body === undefined ? {} : { payload: req.body }),
-      });
-      const where = `${req.method} ${req.url}`;
-      assertCodedAnswer(where, res.statusCode, res.body);
-      // A spent refresh token sent again revokes its whole family: that refusal acts by design.
-      if (res.statusCode >= 400 && errorCode(res.body) !== 'REFRESH_REUSED')
-        await assertUnchanged(app, before, where);
-    }),
+    fc.asyncProperty(
+      fc.oneof({ weight: 5, arbitrary: post }, { weight: 1, arbitrary: get }),
+      extraHeaders,
+      async (req, headers) => {
+        const before = await snapshot(app);
+        const res = await app.player.inject({
+          method: req.method as 'POST',
+          url: req.url,
+          headers: {
+            ...headers,
+            ...(req.contentType === undefined ? {} : { 'content-type': req.contentType }),
+          },
+          ...(req.body === undefined ? {} : { payload: req.body }),
+        });
+        const where = `${req.method} ${req.url}`;
+        assertCodedAnswer(where, res.statusCode, res.body);
+        // A spent refresh token sent again revokes its whole family: that refusal acts by design.
+        if (res.statusCode >= 400 && errorCode(res.body) !== 'REFRESH_REUSED')
+          await assertUnchanged(app, before, where);
+      },
+    ),
     fuzzParams(800, 0x11e1),
   );
 });

@@ -49,6 +49,7 @@ export const nastyString: fc.Arbitrary<string> = fc.oneof(
     'constructor',
     'prototype',
     "'; DROP TABLE audit; --",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell-style probe, meant literally
     '${jndi:ldap://x}',
     '{{7*7}}',
     'NaN',
@@ -69,19 +70,7 @@ export const nastyString: fc.Arbitrary<string> = fc.oneof(
 
 /** Numbers at the edges: negative, fractional, beyond safe integers, beyond doubles. */
 export const nastyNumber: fc.Arbitrary<number> = fc.oneof(
-  fc.constantFrom(
-    0,
-    -0,
-    -1,
-    1.5,
-    -1e-9,
-    2 ** 31,
-    2 ** 53 + 2,
-    -(2 ** 63),
-    1e308,
-    -1e308,
-    Number.MIN_VALUE,
-  ),
+  fc.constantFrom(0, -0, -1, 1.5, -1e-9, 2 ** 31, 2 ** 53 + 2, -(2 ** 63), 1e308, -1e308, Number.MIN_VALUE),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 );
@@ -113,20 +102,47 @@ export const nastyKey: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 20 }),
 );
 
-/** One mutation of a valid object: a field replaced, removed, or a hostile key added. */
+/** A value of the same JSON type as `v`, so the request often passes its schema and reaches a service. */
+function sameType(v: unknown): fc.Arbitrary<unknown> {
+  if (typeof v === 'string')
+    return fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.string({ unit: 'grapheme', maxLength: 20 }),
+      nastyString.filter((s) => s.length <= 64),
+    );
+  if (typeof v === 'number') return nastyNumber;
+  if (typeof v === 'boolean') return fc.boolean();
+  if (Array.isArray(v)) return fc.array(sameType(v[0]), { maxLength: 4 });
+  return nastyValue;
+}
+
+/**
+ * A valid object as is, or with one mutation: a field replaced by a value of its own type or by
+ * anything, removed, or a hostile key added beside the others.
+ */
 export function mutate(valid: Record<string, unknown>): fc.Arbitrary<Record<string, unknown>> {
   const keys = Object.keys(valid);
+  // Built through JSON so `__proto__` is an own key, as it is in a body a client sends.
+  const add = fc
+    .tuple(nastyKey, nastyValue)
+    .map(([k, v]) =>
+      JSON.parse(`${JSON.stringify(valid).slice(0, -1)},${JSON.stringify(k)}:${JSON.stringify(v ?? null)}}`),
+    );
+  if (keys.length === 0) return add;
+  const retype = fc.constantFrom(...keys).chain((k) => sameType(valid[k]).map((v) => ({ ...valid, [k]: v })));
   const replace = fc.tuple(fc.constantFrom(...keys), nastyValue).map(([k, v]) => ({ ...valid, [k]: v }));
   const remove = fc.constantFrom(...keys).map((k) => {
     const out = { ...valid };
     delete out[k];
     return out;
   });
-  // Built through JSON so `__proto__` is an own key, as it is in a body a client sends.
-  const add = fc
-    .tuple(nastyKey, nastyValue)
-    .map(([k, v]) => JSON.parse(`${JSON.stringify(valid).slice(0, -1)},${JSON.stringify(k)}:${JSON.stringify(v ?? null)}}`));
-  return keys.length === 0 ? add : fc.oneof(replace, remove, add);
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.constant(valid) },
+    { weight: 4, arbitrary: retype },
+    { weight: 3, arbitrary: replace },
+    { weight: 1, arbitrary: remove },
+    { weight: 1, arbitrary: add },
+  );
 }
 
 /** A body as raw text: a near-valid object, any JSON, or not JSON at all. */
@@ -155,7 +171,7 @@ export function bodyText(valid: Record<string, unknown>): fc.Arbitrary<string> {
 
 /** Content types a client might send, right or wrong. */
 export const contentType: fc.Arbitrary<string | undefined> = fc.oneof(
-  { weight: 6, arbitrary: fc.constant('application/json') },
+  { weight: 20, arbitrary: fc.constant('application/json') },
   {
     weight: 2,
     arbitrary: fc.constantFrom(
@@ -189,24 +205,36 @@ export function encodeSegment(s: string): string {
 /** A path segment: usually encoded, sometimes raw bytes of the kind a URL parser must refuse. */
 export const pathSegment: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: nastyString.map(encodeSegment) },
-  { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%C0%80', '%ED%A0%80', '%FF', '..', '.', '%2F', ';a=b') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('%', '%zz', '%C0%80', '%ED%A0%80', '%FF', '..', '.', '%2F', ';a=b'),
+  },
 );
 
 /** A query string: hostile keys and values, repeated keys, raw bytes. */
 export const queryString: fc.Arbitrary<string> = fc.oneof(
   fc
-    .array(fc.tuple(fc.oneof(nastyKey, fc.constantFrom('limit', 'from', 'to', 'playerId', 'afterSeq')), nastyString), {
-      maxLength: 5,
-    })
-    .map((pairs) => pairs.map(([k, v]) => `${encodeSegment(k)}=${encodeSegment(v.slice(0, 2000))}`).join('&')),
+    .array(
+      fc.tuple(
+        fc.oneof(nastyKey, fc.constantFrom('limit', 'from', 'to', 'playerId', 'afterSeq')),
+        nastyString,
+      ),
+      {
+        maxLength: 5,
+      },
+    )
+    .map((pairs) =>
+      pairs.map(([k, v]) => `${encodeSegment(k)}=${encodeSegment(v.slice(0, 2000))}`).join('&'),
+    ),
   fc.constantFrom('', '&&&', '=', 'a', 'a[b]=1', '__proto__[x]=1', 'limit=1&limit=2', '%', 'a=%zz'),
 );
 
 /** A response the fuzzers accept: no 5xx, and every error is a catalog code with a message. */
-export function assertCodedAnswer(where: string, status: number, body: string): void {
+export function assertCodedAnswer(request: string, status: number, body: string): void {
+  const where = request.length > 200 ? `${request.slice(0, 200)}…` : request;
   assert.ok(status < 500, `${where}: answered ${status} ${body.slice(0, 300)}`);
   // HEAD answers carry no body by definition.
-  if (status < 400 || where.startsWith('HEAD ')) return;
+  if (status < 400 || request.startsWith('HEAD ')) return;
   let parsed: any;
   try {
     parsed = JSON.parse(body);
@@ -214,7 +242,10 @@ export function assertCodedAnswer(where: string, status: number, body: string): 
     assert.fail(`${where}: ${status} with a body that is not JSON: ${body.slice(0, 300)}`);
   }
   const code = parsed?.error?.code;
-  assert.ok(typeof code === 'string' && code in catalog, `${where}: ${status} without a catalog code: ${body.slice(0, 300)}`);
+  assert.ok(
+    typeof code === 'string' && code in catalog,
+    `${where}: ${status} without a catalog code: ${body.slice(0, 300)}`,
+  );
   assert.equal(typeof parsed.error.message, 'string', `${where}: no message`);
 }
 
@@ -241,17 +272,18 @@ export interface Snapshot {
 }
 
 export async function snapshot(app: App): Promise<Snapshot> {
-  const [sessions, disruptions, head, operators, bans, commands, restores, flags, breaker] = await Promise.all([
-    app.live.countSessions({}),
-    app.store.listDisruptions({ limit: 100_000 }),
-    app.store.auditHead(),
-    app.store.listOperators(),
-    app.store.listBans({ limit: 100_000 }),
-    app.store.listCommands(commandStates),
-    app.store.listRestores(restoreStates),
-    app.store.listFlags(),
-    app.store.getBreaker('kick'),
-  ]);
+  const [sessions, disruptions, head, operators, bans, commands, restores, flags, breaker] =
+    await Promise.all([
+      app.live.countSessions({}),
+      app.store.listDisruptions({ limit: 100_000 }),
+      app.store.auditHead(),
+      app.store.listOperators(),
+      app.store.listBans({ limit: 100_000 }),
+      app.store.listCommands(commandStates),
+      app.store.listRestores(restoreStates),
+      app.store.listFlags(),
+      app.store.getBreaker('kick'),
+    ]);
   return {
     sessions: sessions.total,
     disruptions: disruptions.length,
@@ -269,7 +301,8 @@ export async function snapshot(app: App): Promise<Snapshot> {
  * Asserts a refused request changed nothing. The audit log may have grown by refusals only
  * (a denied role check is evidence, and lands there by design).
  */
-export async function assertUnchanged(app: App, before: Snapshot, where: string): Promise<void> {
+export async function assertUnchanged(app: App, before: Snapshot, request: string): Promise<void> {
+  const where = request.length > 200 ? `${request.slice(0, 200)}…` : request;
   const after = await snapshot(app);
   if (after.auditSeq !== before.auditSeq) {
     const added = await app.store.readAuditPage(before.auditSeq, 1000);
@@ -281,5 +314,9 @@ export async function assertUnchanged(app: App, before: Snapshot, where: string)
       );
     }
   }
-  assert.deepEqual({ ...after, auditSeq: 0 }, { ...before, auditSeq: 0 }, `${where}: a refused request changed state`);
+  assert.deepEqual(
+    { ...after, auditSeq: 0 },
+    { ...before, auditSeq: 0 },
+    `${where}: a refused request changed state`,
+  );
 }
