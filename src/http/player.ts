@@ -97,8 +97,10 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://lifeline');
-    if (url.pathname !== '/v1/session') return refuse(socket, new LifelineError('NOT_FOUND'));
+    // URL.parse, not new URL: a request target such as `//[` does not parse, and a throw here
+    // once ended the process (found by test/security/fuzz-socket.test.ts).
+    const url = URL.parse(request.url ?? '/', 'http://lifeline');
+    if (url?.pathname !== '/v1/session') return refuse(socket, new LifelineError('NOT_FOUND'));
     const token = bearer(request, url);
     if (!token) {
       return refuse(
@@ -119,7 +121,12 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   };
   base.server.on(
     'upgrade',
-    (request: IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(request, socket, head),
+    (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      void upgrade(request, socket, head).catch((err: unknown) => {
+        // Whatever a client sends, a failed upgrade costs that connection only, never the node.
+        deps.logger.error({ err }, 'socket upgrade failed');
+        socket.destroy();
+      }),
   );
   base.addHook('onClose', async () => {
     wss.close();
