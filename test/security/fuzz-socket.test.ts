@@ -205,7 +205,10 @@ test('control socket: well-formed frames with arbitrary payloads close nothing a
         if ('text' in f) client.socket.send(f.text);
         else if ('binary' in f) client.socket.send(f.binary, { binary: true });
         else if ('control' in f) client.socket.ping(f.control);
-        else f.fragments.forEach((p, i) => client.socket.send(p, { fin: i === f.fragments.length - 1 }));
+        else {
+          for (const [i, p] of f.fragments.entries())
+            client.socket.send(p, { fin: i === f.fragments.length - 1 });
+        }
       }
       // Frames are answered in order: the pong after them means each was handled.
       assert.equal((await client.ping()).type, 'pong');
