@@ -14,13 +14,14 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { Client, login, startLifeline } from '../helpers.ts';
 import {
-  assertUnchanged,
   encodeSegment,
+  fuzzConfig,
   fuzzParams,
+  fuzzTimeout,
   nastyString,
   nastyValue,
   queryString,
-  snapshot,
+  StateWatch,
 } from './fuzz-support.ts';
 
 /** Writes a raw request and resolves with the status line's code (0 when closed unanswered). */
@@ -73,9 +74,9 @@ const headerName = fc.oneof(
 );
 
 test('control socket: hostile upgrade requests get a non-5xx answer and open nothing', {
-  timeout: 300_000,
+  timeout: fuzzTimeout(300_000),
 }, async (t) => {
-  const { app, playerUrl } = await startLifeline(t);
+  const { app, playerUrl } = await startLifeline(t, { overrides: fuzzConfig });
   const port = Number(new URL(playerUrl).port);
   const someone = await login(playerUrl, 'fz-sock', 'na', 'na-1');
   // Another player's: a socket for fz-sock's session is replaced (4004) by each new upgrade.
@@ -134,9 +135,10 @@ test('control socket: hostile upgrade requests get a non-5xx answer and open not
     extra: fc.array(fc.tuple(headerName, headerValue), { maxLength: 4 }),
   });
 
+  const watch = new StateWatch(app);
   await fc.assert(
     fc.asyncProperty(target, handshake, async (path, h) => {
-      const before = await snapshot(app);
+      await watch.before();
       const lines = [
         `GET ${path} HTTP/1.1`,
         `Host: 127.0.0.1:${port}`,
@@ -150,7 +152,7 @@ test('control socket: hostile upgrade requests get a non-5xx answer and open not
       const { status, head } = await rawRequest(port, `${lines.join('\r\n')}\r\n\r\n`);
       const where = `GET ${path.slice(0, 200)}`;
       assert.ok(status < 500, `${where}: answered ${head}`);
-      if (status !== 101) await assertUnchanged(app, before, where);
+      await watch.after(status !== 101, where);
     }),
     fuzzParams(250, 0x50c1),
   );
@@ -159,7 +161,9 @@ test('control socket: hostile upgrade requests get a non-5xx answer and open not
   assert.equal((await bystander.ping()).type, 'pong');
 });
 
-test('control socket: well-formed frames with arbitrary payloads close nothing and end nothing', async (t) => {
+test('control socket: well-formed frames with arbitrary payloads close nothing and end nothing', {
+  timeout: fuzzTimeout(300_000),
+}, async (t) => {
   const { playerUrl } = await startLifeline(t);
   const fuzzer = await login(playerUrl, 'fz-frames', 'na', 'na-1');
   const other = await login(playerUrl, 'fz-bystander', 'na', 'na-2');

@@ -3,8 +3,8 @@
  * the hostile values a near-valid input is mutated with, and the snapshot a refused request must
  * leave as it found it.
  *
- * A longer run: `FUZZ_RUNS=20000 npm run fuzz` (runs per property); `FUZZ_SEED` and `FUZZ_PATH`
- * replay the counterexample a failure prints.
+ * A longer run: `npm run fuzz` (10,000 runs per property, a new seed each time; FUZZ_RUNS sets the
+ * runs); `FUZZ_SEED` and `FUZZ_PATH` replay the counterexample a failure prints.
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -14,20 +14,45 @@ import { commandStates, restoreStates } from '../../src/store/index.ts';
 
 /**
  * fast-check parameters for one property: `ciRuns` unless FUZZ_RUNS says more, the suite's fixed
- * seed unless FUZZ_SEED says otherwise. fast-check prints the seed and path of a failure; both
- * go back in through FUZZ_SEED and FUZZ_PATH.
+ * seed unless FUZZ_SEED says otherwise (`random` for a new one each run). fast-check prints the
+ * seed and path of a failure; both go back in through FUZZ_SEED and FUZZ_PATH.
  */
 export function fuzzParams(ciRuns: number, seed: number): fc.Parameters<unknown> {
   const env = process.env;
   const runs = env.FUZZ_RUNS === undefined ? ciRuns : Number(env.FUZZ_RUNS);
+  const chosen =
+    env.FUZZ_SEED === undefined
+      ? seed
+      : env.FUZZ_SEED === 'random'
+        ? Math.floor(Math.random() * 2 ** 31)
+        : Number(env.FUZZ_SEED);
   return {
     numRuns: Number.isInteger(runs) && runs > 0 ? runs : ciRuns,
-    seed: env.FUZZ_SEED === undefined ? seed : Number(env.FUZZ_SEED),
+    seed: chosen,
     ...(env.FUZZ_PATH === undefined ? {} : { path: env.FUZZ_PATH }),
     endOnFailure: true,
     verbose: 1,
   };
 }
+
+/**
+ * A deadline for a fuzz test, so a request that is never answered fails the run instead of
+ * hanging it; none on a long run (FUZZ_RUNS set), whose length is the point.
+ */
+export function fuzzTimeout(ms: number): number {
+  return process.env.FUZZ_RUNS === undefined ? ms : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Config for a fuzzed node: a long run outlasts the 15-minute idle reaper and approval expiry,
+ * which would change state on their own between a snapshot and a refusal, and the admin rate
+ * limit (its own test covers it), which would turn most requests into 429s.
+ */
+export const fuzzConfig = {
+  session: { idleTimeoutSeconds: 86_400 },
+  commands: { approvalTtlSeconds: 86_400 },
+  admin: { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } },
+};
 
 /** Strings a parser or a database may choke on: controls, lone surrogates, RTL marks, huge. */
 export const nastyString: fc.Arbitrary<string> = fc.oneof(
@@ -301,7 +326,7 @@ export async function snapshot(app: App): Promise<Snapshot> {
  * Asserts a refused request changed nothing. The audit log may have grown by refusals only
  * (a denied role check is evidence, and lands there by design).
  */
-export async function assertUnchanged(app: App, before: Snapshot, request: string): Promise<void> {
+export async function assertUnchanged(app: App, before: Snapshot, request: string): Promise<Snapshot> {
   const where = request.length > 200 ? `${request.slice(0, 200)}…` : request;
   const after = await snapshot(app);
   if (after.auditSeq !== before.auditSeq) {
@@ -319,4 +344,27 @@ export async function assertUnchanged(app: App, before: Snapshot, request: strin
     { ...before, auditSeq: 0 },
     `${where}: a refused request changed state`,
   );
+  return after;
+}
+
+/**
+ * One snapshot per request instead of two: after a refusal, the snapshot that proved nothing
+ * changed is the next request's "before"; after an accepted request, a new one is taken.
+ */
+export class StateWatch {
+  readonly #app: App;
+  #last: Snapshot | undefined;
+
+  constructor(app: App) {
+    this.#app = app;
+  }
+
+  async before(): Promise<void> {
+    this.#last ??= await snapshot(this.#app);
+  }
+
+  async after(refused: boolean, where: string): Promise<void> {
+    const before = this.#last as Snapshot;
+    this.#last = refused ? await assertUnchanged(this.#app, before, where) : undefined;
+  }
 }
