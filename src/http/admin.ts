@@ -11,6 +11,7 @@ import type { LiveState } from '../live/index.ts';
 import type { OperatorService, Permission } from '../operators/index.ts';
 import type { Operator, RecordStore } from '../store/index.ts';
 import { ajvOptions, frameworkErrors, installErrorHandling } from './errors.ts';
+import { refuseNulText } from './input.ts';
 import {
   ApproveBody,
   AuditQuery,
@@ -65,7 +66,8 @@ function haltedToError(command: {
 export function parseTime(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(n))
+  // Beyond ±8.64e15 ms no Date exists, and PostgreSQL's bigint overflows (a 500 before).
+  if (!Number.isFinite(n) || Math.abs(n) > 8.64e15)
     throw new LifelineError('VALIDATION_FAILED', `${field} is neither epoch ms nor an ISO time`);
   return n;
 }
@@ -94,6 +96,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     return503OnClosing: true,
   });
   installErrorHandling(base);
+  refuseNulText(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   const who = new WeakMap<FastifyRequest, Operator>();

@@ -10,6 +10,7 @@ import type { RestoreService } from '../restore/index.ts';
 import type { SessionService, SessionTokens as IssuedTokens, SocketHub } from '../sessions/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { ajvOptions, frameworkErrors, installErrorHandling, toLifelineError } from './errors.ts';
+import { refuseNulText } from './input.ts';
 import { LoginBody, PollBody, RefreshBody, RejoinBody, SessionTokens } from './schemas.ts';
 
 export interface PlayerApiDeps {
@@ -57,6 +58,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
     return503OnClosing: true,
   });
   installErrorHandling(base);
+  refuseNulText(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   // With a remote identity upstream, logins pass admission: 200 now, or 202 with a ticket, a

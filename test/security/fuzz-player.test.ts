@@ -3,9 +3,11 @@
  * the port): random and near-valid bodies, content types, headers and query strings. Each answer
  * must be below 500 with a catalog code when refused, and a refused request must change nothing.
  */
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import fc from 'fast-check';
+import type { Config, DeepPartial } from '../../src/config/index.ts';
 import { login, startLifeline } from '../helpers.ts';
+import { services } from '../services.ts';
 import {
   assertCodedAnswer,
   bodyText,
@@ -14,15 +16,19 @@ import {
   fuzzConfig,
   fuzzParams,
   fuzzTimeout,
+  onServices,
   nastyString,
   queryString,
   StateWatch,
 } from './fuzz-support.ts';
 
-test('player API: hostile bodies, headers and query strings get a coded 4xx and change nothing', {
-  timeout: fuzzTimeout(300_000),
-}, async (t) => {
-  const { app, playerUrl } = await startLifeline(t, { overrides: fuzzConfig });
+async function fuzzPlayer(
+  t: TestContext,
+  backend: DeepPartial<Config>,
+  runs: number,
+  seed: number,
+): Promise<void> {
+  const { app, playerUrl } = await startLifeline(t, { overrides: { ...fuzzConfig, ...backend } });
   const someone = await login(playerUrl, 'fz-holder', 'na', 'na-1');
 
   // A real token with one character changed, cut short or lengthened: near-valid forgeries.
@@ -123,6 +129,22 @@ test('player API: hostile bodies, headers and query strings get a coded 4xx and 
         await watch.after(res.statusCode >= 400 && errorCode(res.body) !== 'REFRESH_REUSED', where);
       },
     ),
-    fuzzParams(700, 0x11e1),
+    fuzzParams(runs, seed),
   );
-});
+}
+
+test(
+  'player API: hostile bodies, headers and query strings get a coded 4xx and change nothing (SQLite, in process)',
+  { timeout: fuzzTimeout(300_000) },
+  (t) => fuzzPlayer(t, {}, 700, 0x11e1),
+);
+
+// PostgreSQL refuses text SQLite takes (U+0000, integers past bigint): fewer runs, same checks.
+const distributed = await services('player fuzz on PostgreSQL and Redis', ['postgres', 'redis']);
+if (distributed) {
+  test(
+    'player API: hostile bodies, headers and query strings get a coded 4xx and change nothing (PostgreSQL and Redis)',
+    { timeout: fuzzTimeout(300_000) },
+    (t) => fuzzPlayer(t, onServices(distributed), 250, 0x11e1 + 1),
+  );
+}

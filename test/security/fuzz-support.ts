@@ -9,6 +9,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { App } from '../../src/app.ts';
+import type { Config, DeepPartial } from '../../src/config/index.ts';
+import type { Services } from '../services.ts';
 import { catalog } from '../../src/errors/index.ts';
 import { commandStates, restoreStates } from '../../src/store/index.ts';
 
@@ -53,6 +55,14 @@ export const fuzzConfig = {
   commands: { approvalTtlSeconds: 86_400 },
   admin: { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } },
 };
+
+/** The record store and live state on the test services, each in a fresh schema and prefix. */
+export function onServices(s: Services): DeepPartial<Config> {
+  return {
+    store: { kind: 'postgres', postgres: { url: s.pgUrl, schema: s.schema() } },
+    live: { kind: 'redis', redis: { url: s.redisUrl, prefix: s.prefix() } },
+  } as DeepPartial<Config>;
+}
 
 /** Strings a parser or a database may choke on: controls, lone surrogates, RTL marks, huge. */
 export const nastyString: fc.Arbitrary<string> = fc.oneof(
