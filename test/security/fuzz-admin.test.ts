@@ -289,3 +289,46 @@ test('a path parameter too long or badly %-escaped gets VALIDATION_FAILED in the
   const res = await app.player.inject({ method: 'GET', url: `/v1/x/${'%zz'.repeat(3)}` });
   assertCodedAnswer('player', res.statusCode, res.body);
 });
+
+// Found by this fuzzer on PostgreSQL, which cannot store or compare text holding U+0000 and whose
+// bigint ends at 9.2e18: these answered 500 INTERNAL or 503 STORE_UNAVAILABLE, and the ban's
+// audit entry was written before the ban failed to be. SQLite took them; both now refuse them.
+const refusedEverywhere: [method: 'GET' | 'POST', url: string, body?: unknown][] = [
+  ['POST', '/admin/v1/bans', { playerId: 'fz-p-1', reason: 'a\u0000b' }],
+  ['GET', '/admin/v1/audit?actor=a%00b'],
+  ['GET', '/admin/v1/commands/a%00b'],
+  ['GET', '/admin/v1/restores/a%00b'],
+  ['GET', '/admin/v1/disruptions?commandId=a%00b'],
+  ['GET', '/admin/v1/disruptions?from=99999999999999999999'],
+  ['POST', '/admin/v1/restores', { from: 0, to: 1e20, dryRun: true }],
+];
+for (const [name, backend] of [
+  ['SQLite', () => ({})],
+  ['PostgreSQL and Redis', () => (distributed ? onServices(distributed) : undefined)],
+] as const) {
+  test(`text with U+0000 and times past any Date get VALIDATION_FAILED and change nothing (${name})`, async (t) => {
+    const overrides = backend();
+    if (!overrides) return t.skip('PostgreSQL and Redis not reachable');
+    const { app } = await startLifeline(t, { overrides: { ...fuzzConfig, ...overrides } });
+    const admin = await addOperatorWithTotp(app, 'fz-admin', 'admin');
+    for (const [method, url, body] of refusedEverywhere) {
+      const where = `${method} ${url} ${JSON.stringify(body ?? '')}`;
+      const before = await snapshot(app);
+      const res = await app.admin.inject({
+        method,
+        url,
+        headers: admin.auth,
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+      assertCodedAnswer(where, res.statusCode, res.body);
+      assert.equal(errorCode(res.body), 'VALIDATION_FAILED', where);
+      await assertUnchanged(app, before, where);
+    }
+    const login = await app.player.inject({
+      method: 'POST',
+      url: '/v1/login',
+      payload: { playerId: 'fz-nul', region: 'na', shard: 'na-1', clientVersion: 'a\u0000b' },
+    });
+    assert.equal(errorCode(login.body), 'VALIDATION_FAILED');
+  });
+}
