@@ -20,6 +20,7 @@ import {
   fuzzTimeout,
   nastyString,
   nastyValue,
+  pathSegment,
   queryString,
   StateWatch,
 } from './fuzz-support.ts';
@@ -159,6 +160,66 @@ test('control socket: hostile upgrade requests get a non-5xx answer and open not
   // The node still serves players, and an open socket never noticed.
   assert.equal((await fetch(`${playerUrl}/health`)).status, 200);
   assert.equal((await bystander.ping()).type, 'pong');
+});
+
+test('player port: hostile HTTP requests on the wire get a non-5xx answer and change nothing', {
+  timeout: fuzzTimeout(300_000),
+}, async (t) => {
+  // inject() skips Node's HTTP parser; here the bytes go through it as a client sends them.
+  const { app, playerUrl } = await startLifeline(t, { overrides: fuzzConfig });
+  const port = Number(new URL(playerUrl).port);
+  const body = fc.oneof(
+    fc.constantFrom('{"playerId":"fz-wire","region":"na","shard":"na-1"}', '{"refreshToken":"rt.x.0.y"}', ''),
+    fc.string({ unit: 'binary', maxLength: 200 }),
+  );
+  const framing = fc.constantFrom('length', 'short-length', 'chunked', 'bad-chunked', 'none', 'both');
+  const watch = new StateWatch(app);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE', 'FOO'),
+      fc.oneof(
+        fc.constantFrom('/v1/login', '/v1/refresh', '/v1/rejoin', '/v1/login/poll', '/health', '/ready'),
+        fc.tuple(pathSegment, queryString).map(([p, q]) => `/v1/${p}?${q}`),
+        fc.constantFrom('*', '//[', 'http://[', '/%', '/..%2F..%2F', 'http://127.0.0.1/v1/login'),
+      ),
+      fc.array(fc.tuple(headerName, headerValue), { maxLength: 4 }),
+      body,
+      framing,
+      async (method, path, extra, text, how) => {
+        await watch.before();
+        const bytes = Buffer.from(text, 'utf8');
+        // Never a Content-Length beyond the body: the server would rightly wait for the rest.
+        const lengthHeaders: string[] = [];
+        let payload = bytes.toString('latin1');
+        if (how === 'length' || how === 'both') lengthHeaders.push(`Content-Length: ${bytes.length}`);
+        if (how === 'short-length') lengthHeaders.push(`Content-Length: ${Math.floor(bytes.length / 2)}`);
+        if (how === 'chunked' || how === 'both') {
+          lengthHeaders.push('Transfer-Encoding: chunked');
+          payload = `${bytes.length.toString(16)}\r\n${payload}\r\n0\r\n\r\n`;
+        }
+        if (how === 'bad-chunked') {
+          lengthHeaders.push('Transfer-Encoding: chunked');
+          payload = `zz\r\n${payload}\r\n`;
+        }
+        const lines = [
+          `${method} ${path} HTTP/1.1`,
+          `Host: 127.0.0.1:${port}`,
+          'Content-Type: application/json',
+          'Connection: close',
+          ...lengthHeaders,
+          ...extra
+            .filter(([n]) => !/^(content-length|transfer-encoding|host)$/i.test(n))
+            .map(([n, v]) => `${n}: ${v}`),
+        ];
+        const { status, head } = await rawRequest(port, `${lines.join('\r\n')}\r\n\r\n${payload}`);
+        const where = `${method} ${path.slice(0, 200)} (${how})`;
+        assert.ok(status < 500, `${where}: answered ${head}`);
+        await watch.after(status >= 400 || status === 0, where);
+      },
+    ),
+    fuzzParams(200, 0x3e7a),
+  );
+  assert.equal((await fetch(`${playerUrl}/health`)).status, 200);
 });
 
 test('control socket: well-formed frames with arbitrary payloads close nothing and end nothing', {
