@@ -161,9 +161,11 @@ export function mutate(valid: Record<string, unknown>): fc.Arbitrary<Record<stri
   const add = fc
     .tuple(nastyKey, nastyValue)
     .map(([k, v]) =>
-      JSON.parse(`${JSON.stringify(valid).slice(0, -1)},${JSON.stringify(k)}:${JSON.stringify(v ?? null)}}`),
+      JSON.parse(
+        `${JSON.stringify(valid).slice(0, -1)}${keys.length > 0 ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v ?? null)}}`,
+      ),
     );
-  if (keys.length === 0) return add;
+  if (keys.length === 0) return fc.oneof(fc.constant(valid), add);
   const retype = fc.constantFrom(...keys).chain((k) => sameType(valid[k]).map((v) => ({ ...valid, [k]: v })));
   const replace = fc.tuple(fc.constantFrom(...keys), nastyValue).map(([k, v]) => ({ ...valid, [k]: v }));
   const remove = fc.constantFrom(...keys).map((k) => {
