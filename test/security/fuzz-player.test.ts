@@ -136,7 +136,7 @@ async function fuzzPlayer(
 test(
   'player API: hostile bodies, headers and query strings get a coded 4xx and change nothing (SQLite, in process)',
   { timeout: fuzzTimeout(300_000) },
-  (t) => fuzzPlayer(t, {}, 700, 0x11e1),
+  (t) => fuzzPlayer(t, {}, 600, 0x11e1),
 );
 
 // PostgreSQL refuses text SQLite takes (U+0000, integers past bigint): fewer runs, same checks.
