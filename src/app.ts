@@ -18,7 +18,7 @@ import { buildAdminApi, buildPlayerApi } from './http/index.ts';
 import { createIdentity } from './identity/index.ts';
 import { type Bus, type LiveState, openLive } from './live/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
-import { OperatorService } from './operators/index.ts';
+import { OperatorService, watchBreakGlass } from './operators/index.ts';
 import { DependencyProbes } from './probes/index.ts';
 import { HealthProbe, RestoreService } from './restore/index.ts';
 import { loadKek, Sealer } from './secrets/index.ts';
@@ -110,7 +110,17 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const tokens = await Tokens.load(store, config.tokens, clock);
   const audit = new AuditLog({ store, clock });
-  const operators = new OperatorService({ store, audit, clock });
+  const operators = new OperatorService({
+    store,
+    audit,
+    clock,
+    sealer: openSealer(config, logger),
+    settings: config.operators,
+    events,
+    logger,
+  });
+  const sealedTotp = await operators.sealStoredSecrets();
+  if (sealedTotp > 0) logger.warn({ operators: sealedTotp }, 'sealed TOTP secrets that were stored plain');
   const flags = await FlagService.open({ store, audit, clock });
   const sessions = new SessionService({
     flags,
@@ -290,6 +300,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
   const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
   flagPoll.unref();
+  // A CLI break-glass write lands in the store, not here: its audit entry raises the alert.
+  const stopBreakGlassWatch = await watchBreakGlass({ store, audit, events, logger, intervalMs: 2000 });
 
   return {
     config,
@@ -319,6 +331,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       draining = true;
       clearInterval(flagPoll);
+      stopBreakGlassWatch();
       commands.stop();
       await presence.stop();
       await restores.stop();

@@ -8,7 +8,7 @@
 import { userInfo } from 'node:os';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import { createApp, openStore } from '../app.ts';
+import { createApp, openSealer, openStore } from '../app.ts';
 import { AuditLog, exportAudit } from '../audit/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
 import { isLifelineError } from '../errors/index.ts';
@@ -65,22 +65,34 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       await store.close();
     }
   };
+  /** The operator service on the store directly, with the sealer the server uses for TOTP secrets. */
+  const withOperators = async <T>(work: (operators: OperatorService) => Promise<T>): Promise<T> => {
+    const cfg = config();
+    const sealer = openSealer(cfg);
+    return withStore(({ store, audit }) =>
+      work(new OperatorService({ store, audit, clock: Date.now, sealer, settings: cfg.operators })),
+    );
+  };
+  const breakGlassWarning = (what: string): void =>
+    io.err(
+      `SECURITY ALERT: break-glass ${what} by ${cliActor()} while admins exist; audited as operator.break-glass, and every running node raises an alert`,
+    );
 
-  const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+  const api = async (method: string, path: string, body?: unknown, bearer = true): Promise<unknown> => {
     const cfg = config();
     const base =
       globals().adminUrl ??
       io.env.LIFELINE_ADMIN_URL ??
       `http://${hostFor(cfg.admin.host)}:${cfg.admin.port}`;
     const token = globals().token ?? io.env.LIFELINE_TOKEN;
-    if (!token)
+    if (!token && bearer)
       throw new CliError('OPERATOR_UNAUTHENTICATED', 'Give an operator token with --token or LIFELINE_TOKEN');
     let res: Response;
     try {
       res = await fetch(new URL(path, base), {
         method,
         headers: {
-          authorization: `Bearer ${token}`,
+          ...(bearer ? { authorization: `Bearer ${token}` } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -123,13 +135,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   operators
     .command('add <name>')
     .description(
-      '[direct] create an operator and print its bearer token (shown once); bootstraps the first admin',
+      '[direct] bootstrap the first admin (or any operator on a store with no admin) and print its token and TOTP URI (shown once); once an admin exists, refused unless --break-glass',
     )
     .addOption(new Option('--role <role>', 'role').choices([...roles]).makeOptionMandatory())
-    .action(async (name: string, opts: { role: string }) => {
-      const created = await withStore(({ store, audit }) =>
-        new OperatorService({ store, audit, clock: Date.now }).add({ name, role: opts.role }, cliActor()),
-      );
+    .option('--break-glass', 'write although admins exist: audited, and raises a security alert')
+    .action(async (name: string, opts: { role: string; breakGlass?: boolean }) => {
+      const breakGlass = opts.breakGlass === true;
+      const { created, admins } = await withOperators(async (ops) => {
+        const admins = (await ops.list()).some((o) => o.role === 'admin' && o.revokedAt === null);
+        return { created: await ops.addDirect({ name, role: opts.role }, cliActor(), { breakGlass }), admins };
+      });
+      if (admins) breakGlassWarning(`operators add ${name}`);
       print(
         [
           `operator ${created.operator.name} (${created.operator.role}) created`,
@@ -141,6 +157,62 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           token: created.token,
           otpauthUri: created.otpauthUri,
         },
+      );
+    });
+  operators
+    .command('request <name>')
+    .description(
+      '[api] ask for a new operator (admin, with TOTP); another admin approves with `lifeline approve`, and receives the enrolment token to hand over',
+    )
+    .addOption(new Option('--role <role>', 'role').choices([...roles]).makeOptionMandatory())
+    .requiredOption('--totp <code>', 'your TOTP code')
+    .option('--reason <text>', 'why; lands in the audit log')
+    .action(async (name: string, opts: { role: string; totp: string; reason?: string }) => {
+      const body = (await api('POST', '/admin/v1/operators', {
+        name,
+        role: opts.role,
+        totp: opts.totp,
+        ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+      })) as { command: { id: string } };
+      print(
+        `command ${body.command.id} awaits approval by another admin: lifeline approve ${body.command.id} --totp <code>`,
+        body,
+      );
+    });
+  operators
+    .command('set-role <name> <role>')
+    .description("[api] ask to change an operator's role (admin, with TOTP); another admin approves")
+    .requiredOption('--totp <code>', 'your TOTP code')
+    .option('--reason <text>', 'why; lands in the audit log')
+    .action(async (name: string, role: string, opts: { totp: string; reason?: string }) => {
+      const body = (await api('PATCH', `/admin/v1/operators/${encodeURIComponent(name)}`, {
+        role,
+        totp: opts.totp,
+        ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+      })) as { command: { id: string } };
+      print(
+        `command ${body.command.id} awaits approval by another admin: lifeline approve ${body.command.id} --totp <code>`,
+        body,
+      );
+    });
+  operators
+    .command('enrol <enrolmentToken>')
+    .description(
+      '[api] redeem your one-time enrolment token: prints your operator token and TOTP URI (shown once); needs no --token',
+    )
+    .action(async (token: string) => {
+      const body = (await api('POST', '/admin/v1/enrol', { token }, false)) as {
+        operator: { name: string; role: string };
+        token: string;
+        otpauthUri: string;
+      };
+      print(
+        [
+          `enrolled as ${body.operator.name} (${body.operator.role})`,
+          `token (shown once): ${body.token}`,
+          `TOTP enrolment (shown once; add to an authenticator app): ${body.otpauthUri}`,
+        ].join('\n'),
+        body,
       );
     });
   operators
@@ -158,11 +230,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
   operators
     .command('revoke <name>')
-    .description('[direct] revoke an operator; their token stops working at once')
-    .action(async (name: string) => {
-      await withStore(({ store, audit }) =>
-        new OperatorService({ store, audit, clock: Date.now }).revoke(name, cliActor()),
-      );
+    .description(
+      '[direct] revoke an operator; their token stops working at once. Once an admin exists, needs --break-glass (the API revokes without it)',
+    )
+    .option('--break-glass', 'write although admins exist: audited, and raises a security alert')
+    .action(async (name: string, opts: { breakGlass?: boolean }) => {
+      const admins = await withOperators(async (ops) => {
+        const admins = (await ops.list()).some((o) => o.role === 'admin' && o.revokedAt === null);
+        await ops.revokeDirect(name, cliActor(), { breakGlass: opts.breakGlass === true });
+        return admins;
+      });
+      if (admins) breakGlassWarning(`operators revoke ${name}`);
       print(`operator ${name} revoked`, { revoked: name });
     });
 
@@ -251,8 +329,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         totp: opts.totp,
       })) as {
         command: { id: string; state: string };
+        enrolment?: { operator: string; token: string; expiresAt: string };
       };
-      print(`command ${body.command.id}: ${body.command.state}`, body);
+      const e = body.enrolment;
+      print(
+        e
+          ? [
+              `command ${body.command.id}: ${body.command.state}`,
+              `enrolment token for ${e.operator} (shown once; hand it to them out of band, valid until ${e.expiresAt}):`,
+              e.token,
+              `they run: lifeline operators enrol <token>`,
+            ].join('\n')
+          : `command ${body.command.id}: ${body.command.state}`,
+        body,
+      );
     });
 
   program

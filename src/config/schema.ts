@@ -133,6 +133,14 @@ export const configSchema = Type.Object(
         errorMessage: 'must be a list of distinct licence names',
       }),
     }),
+    operators: section({
+      enrolmentTtlSeconds: positiveInteger(3600),
+      stepUp: section({
+        maxFailures: positiveInteger(5),
+        windowSeconds: positiveInteger(900),
+        lockSeconds: positiveInteger(900),
+      }),
+    }),
     probes: section({
       hostnames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
         default: [],

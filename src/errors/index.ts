@@ -50,6 +50,15 @@ export const catalog = {
   OPERATOR_FORBIDDEN: { status: 403, message: 'Your role may not do this' },
   OPERATOR_EXISTS: { status: 409, message: 'An operator with this name already exists' },
   OPERATOR_NOT_FOUND: { status: 404, message: 'No such operator' },
+  OPERATOR_DIRECT_WRITE_REFUSED: {
+    status: 409,
+    message:
+      'Admins exist: change operators through the admin API (two admins), or pass --break-glass (audited, raises an alert)',
+  },
+  ENROLMENT_INVALID: {
+    status: 401,
+    message: 'This enrolment token is unknown, already used or expired; ask an admin for a new operator',
+  },
   NO_MATCHING_SESSIONS: { status: 404, message: 'No live session matches the selector' },
   COMMAND_NOT_FOUND: { status: 404, message: 'No such command' },
   RATE_LIMITED: { status: 429, message: 'Too many admin requests; wait for Retry-After seconds' },
@@ -57,6 +66,10 @@ export const catalog = {
   TOTP_REQUIRED: { status: 401, message: 'This action needs a current TOTP code in "totp"' },
   TOTP_INVALID: { status: 403, message: 'The TOTP code is wrong or out of date' },
   TOTP_REPLAYED: { status: 403, message: 'This TOTP code (or an older one) was already used' },
+  TOTP_LOCKED: {
+    status: 429,
+    message: 'Too many failed TOTP codes: step-up is locked for this operator; wait for Retry-After seconds',
+  },
   TOTP_NOT_ENROLLED: {
     status: 403,
     message: 'This operator has no TOTP secret; an admin must create them anew',
@@ -72,6 +85,10 @@ export const catalog = {
   APPROVAL_SELF: { status: 403, message: 'The requester cannot approve their own command' },
   APPROVAL_DUPLICATE: { status: 409, message: 'This operator already approved the command' },
   APPROVAL_ROLE: { status: 403, message: 'The approver’s role may not run this command' },
+  APPROVAL_OPERATOR_TOO_NEW: {
+    status: 403,
+    message: 'The approver was created, enrolled or given their role after the command was requested',
+  },
   COMMAND_NOT_AWAITING: { status: 409, message: 'The command is not awaiting approval' },
   COMMAND_EXPIRED: { status: 409, message: 'The command was not approved in time and is rejected' },
   COMMAND_FINISHED: { status: 409, message: 'The command has already finished' },

@@ -19,12 +19,14 @@ import {
   BreakerResetBody,
   CommandBody,
   DisruptionsQuery,
+  EnrolBody,
   FlagBody,
   FlagParam,
   HaltBody,
   IdParam,
   NameParam,
   OperatorBody,
+  OperatorRoleBody,
   PlayerParam,
   ReasonBody,
   RestoreBody,
@@ -81,6 +83,8 @@ const operatorView = (o: Operator) => ({
   revokedAt: o.revokedAt === null ? null : new Date(o.revokedAt).toISOString(),
 });
 
+const ENROL_ROUTE = '/admin/v1/enrol';
+
 /**
  * The admin listener: bearer operators, role checks, and thin routes that validate, call a
  * service and let the error handler map failures. Never mounted on the player port.
@@ -97,6 +101,9 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
 
   const who = new WeakMap<FastifyRequest, Operator>();
   app.addHook('onRequest', async (request) => {
+    // The one route a new operator calls before they have a bearer token: the enrolment token,
+    // 256 random bits, is its own credential.
+    if (request.routeOptions.url === ENROL_ROUTE && request.method === 'POST') return;
     const header = request.headers.authorization;
     const operator = await deps.operators.authenticate(
       header?.startsWith('Bearer ') ? header.slice(7) : undefined,
@@ -153,9 +160,14 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     { schema: { params: IdParam, body: ApproveBody } },
     async (request, reply) => {
       const operator = who.get(request) as Operator;
-      const command = await deps.commands.approve(request.params.id, operator, request.body.totp);
+      const outcome = await deps.commands.approve(request.params.id, operator, request.body.totp);
       void reply.status(202);
-      return { command };
+      return outcome.enrolment
+        ? {
+            command: outcome.command,
+            enrolment: { ...outcome.enrolment, expiresAt: new Date(outcome.enrolment.expiresAt).toISOString() },
+          }
+        : { command: outcome.command };
     },
   );
 
@@ -297,11 +309,39 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     return { operators: (await deps.operators.list()).map(operatorView) };
   });
 
+  // Creating an operator or changing a role is a guarded command: 202 with the command awaiting
+  // a second admin, who approves it at /admin/v1/commands/:id/approve.
   app.post('/admin/v1/operators', { schema: { body: OperatorBody } }, async (request, reply) => {
-    const operator = await allow(request, 'operators.manage', `operator:${request.body.name}`);
-    const created = await deps.operators.add(request.body, operator.name);
-    void reply.status(201);
-    return { operator: operatorView(created.operator), token: created.token, otpauthUri: created.otpauthUri };
+    const b = request.body;
+    const command = await deps.commands.requestOperatorChange(
+      { change: 'add', name: b.name, role: b.role, reason: b.reason, totp: b.totp },
+      who.get(request) as Operator,
+    );
+    void reply.status(202);
+    return { command };
+  });
+
+  app.patch(
+    '/admin/v1/operators/:name',
+    { schema: { params: NameParam, body: OperatorRoleBody } },
+    async (request, reply) => {
+      const b = request.body;
+      const command = await deps.commands.requestOperatorChange(
+        { change: 'role', name: request.params.name, role: b.role, reason: b.reason, totp: b.totp },
+        who.get(request) as Operator,
+      );
+      void reply.status(202);
+      return { command };
+    },
+  );
+
+  app.post(ENROL_ROUTE, { schema: { body: EnrolBody } }, async (request) => {
+    const enrolled = await deps.operators.enrol(request.body.token);
+    return {
+      operator: operatorView(enrolled.operator),
+      token: enrolled.token,
+      otpauthUri: enrolled.otpauthUri,
+    };
   });
 
   app.delete('/admin/v1/operators/:name', { schema: { params: NameParam } }, async (request) => {

@@ -130,16 +130,33 @@ export const DisruptionsQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const RoleName = Type.Union([
+  Type.Literal('viewer'),
+  Type.Literal('operator'),
+  Type.Literal('admin'),
+  Type.Literal('auditor'),
+]);
+
+/** A request to create an operator: the requester's TOTP; a second admin approves. */
 export const OperatorBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64 }),
-    role: Type.Union([
-      Type.Literal('viewer'),
-      Type.Literal('operator'),
-      Type.Literal('admin'),
-      Type.Literal('auditor'),
-    ]),
+    role: RoleName,
+    totp: Type.Optional(Totp),
+    reason: Type.Optional(Type.String({ minLength: 3, maxLength: 500 })),
   },
+  { additionalProperties: false },
+);
+
+/** A request to change an operator's role: the requester's TOTP; a second admin approves. */
+export const OperatorRoleBody = Type.Object(
+  { role: RoleName, totp: Type.Optional(Totp), reason: Type.Optional(Type.String({ minLength: 3, maxLength: 500 })) },
+  { additionalProperties: false },
+);
+
+/** The new operator's own one-time enrolment token. */
+export const EnrolBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
 );
 

@@ -107,6 +107,12 @@ export function createMetrics(deps: {
     labelNames: ['state'] as const,
     registers: [registry],
   });
+  const alerts = new Counter({
+    name: 'lifeline_security_alerts_total',
+    help: 'Security alerts this node raised, by kind (break-glass, totp-locked)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
 
   const released = new Counter({
     name: 'lifeline_restore_released_total',
@@ -172,6 +178,7 @@ export function createMetrics(deps: {
       if (e.state === 'open') trips.inc();
     }),
     deps.events.on('command.changed', (e) => commands.inc({ state: e.state })),
+    deps.events.on('security.alert', (e) => alerts.inc({ kind: e.kind })),
     deps.events.on('login', (e) => logins.inc({ outcome: e.outcome })),
     deps.events.on('refresh', (e) => refreshes.inc({ outcome: e.outcome })),
     deps.events.on('session.ended', (e) => {

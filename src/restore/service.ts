@@ -154,10 +154,6 @@ export class RestoreService {
   ): Promise<RestoreStatus> {
     const d = this.#d;
     const plan = await this.plan(req.source);
-    if (plan.overlapping > 0) {
-      throw new LifelineError('RESTORE_OVERLAP', undefined, { details: { overlapping: plan.overlapping } });
-    }
-    if (plan.restorable === 0) throw new LifelineError('RESTORE_EMPTY');
     // Same tiers as a kick, but no second approver: a restore undoes harm, and waiting for a
     // second person prolongs the outage; the pacing and thresholds protect downstream instead.
     const policy = policyFor(plan.restorable, false, d.policy);
@@ -166,7 +162,13 @@ export class RestoreService {
       policy.role === 'admin' ? 'restores.start.bulk' : 'restores.start',
       'restores',
     );
-    if (policy.totp) await d.operators.stepUp(operator, req.totp);
+    // A code sent is checked before the state checks below, so its answer does not depend on them.
+    if (policy.totp && req.totp !== undefined) await d.operators.stepUp(operator, req.totp);
+    if (plan.overlapping > 0) {
+      throw new LifelineError('RESTORE_OVERLAP', undefined, { details: { overlapping: plan.overlapping } });
+    }
+    if (plan.restorable === 0) throw new LifelineError('RESTORE_EMPTY');
+    if (policy.totp && req.totp === undefined) throw new LifelineError('TOTP_REQUIRED');
     const now = d.clock();
     const restore: RestoreRecord = {
       id: `rst-${uuid7(now)}`,

@@ -197,6 +197,8 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         totpSecret: null,
         createdAt: 5,
         revokedAt: null,
+        enrolledAt: null,
+        roleChangedAt: null,
       };
       await store.addOperator(op);
       assert.deepEqual(await store.findOperator({ id: 'op1' }), op);
@@ -206,6 +208,55 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.equal(await store.revokeOperator('op1', 10), false);
       assert.equal((await store.findOperator({ id: 'op1' }))?.revokedAt, 9);
       assert.equal((await store.listOperators()).length, 1);
+    });
+
+    test('an enrolment is redeemed once, before it expires; roles change with their time', async (t) => {
+      const store = await withStore(t);
+      const pending = {
+        id: 'op1',
+        name: 'newbie',
+        role: 'admin' as const,
+        tokenHash: '',
+        totpSecret: null,
+        createdAt: 5,
+        revokedAt: null,
+        enrolledAt: null,
+        roleChangedAt: null,
+      };
+      await store.addOperator(pending, { hash: 'h'.repeat(64), expiresAt: 100 });
+      const creds = { tokenHash: 'ab'.repeat(32), totpSecret: 'enc1.sealed' };
+      assert.equal(await store.redeemEnrolment('op1', 'x'.repeat(64), 50, creds), null, 'wrong hash');
+      assert.equal(await store.redeemEnrolment('op1', 'h'.repeat(64), 101, creds), null, 'expired');
+      const enrolled = await store.redeemEnrolment('op1', 'h'.repeat(64), 60, creds);
+      assert.deepEqual(enrolled, { ...pending, ...creds, enrolledAt: 60 });
+      assert.equal(await store.redeemEnrolment('op1', 'h'.repeat(64), 61, creds), null, 'spent');
+      assert.equal(await store.setOperatorRole('op1', 'viewer', 70), true);
+      assert.deepEqual(await store.findOperator({ id: 'op1' }), { ...enrolled, role: 'viewer', roleChangedAt: 70 });
+      assert.equal(await store.replaceTotpSecret('op1', 'enc1.other', 'x'), false);
+      assert.equal(await store.replaceTotpSecret('op1', 'enc1.sealed', 'enc1.resealed'), true);
+      assert.equal((await store.findOperator({ id: 'op1' }))?.totpSecret, 'enc1.resealed');
+    });
+
+    test('failed step-ups are counted in a window and lead to a lock', async (t) => {
+      const store = await withStore(t);
+      assert.equal(await store.stepUpLockedUntil('op1'), null);
+      assert.equal(await store.recordStepUpFailure('op1', 10, 0), 1);
+      assert.equal(await store.recordStepUpFailure('op1', 20, 0), 2);
+      assert.equal(await store.recordStepUpFailure('op1', 30, 15), 2, 'the one at 10 is forgotten');
+      await store.addOperator({
+        id: 'op1',
+        name: 'o',
+        role: 'admin',
+        tokenHash: 'x',
+        totpSecret: null,
+        createdAt: 1,
+        revokedAt: null,
+        enrolledAt: null,
+        roleChangedAt: null,
+      });
+      await store.lockStepUp('op1', 500);
+      assert.equal(await store.stepUpLockedUntil('op1'), 500);
+      assert.equal(await store.recordStepUpFailure('op1', 40, 0), 1, 'the lock cleared the count');
     });
 
     test('a command and its disruptions are written together and queried by command and time', async (t) => {
@@ -324,6 +375,8 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         totpSecret: null,
         createdAt: 1,
         revokedAt: null,
+        enrolledAt: null,
+        roleChangedAt: null,
       });
       await store.setTotpSecret('op', 'JBSWY3DPEHPK3PXP');
       assert.equal((await store.findOperator({ id: 'op' }))?.totpSecret, 'JBSWY3DPEHPK3PXP');

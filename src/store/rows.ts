@@ -64,6 +64,8 @@ export function toOperator(r: Row): Operator {
     totpSecret: strOrNull(r.totp_secret),
     createdAt: num(r.created_at),
     revokedAt: numOrNull(r.revoked_at),
+    enrolledAt: numOrNull(r.enrolled_at),
+    roleChangedAt: numOrNull(r.role_changed_at),
   };
 }
 

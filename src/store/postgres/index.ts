@@ -13,6 +13,7 @@ import type {
   Disruption,
   DisruptionOutcome,
   DisruptionQuery,
+  Enrolment,
   FlagRecord,
   Grant,
   Operator,
@@ -20,6 +21,7 @@ import type {
   RestoreCounts,
   RestoreRecord,
   RestoreState,
+  Role,
   RotateOutcome,
   Settlement,
   SigningKey,
@@ -28,6 +30,7 @@ type Queryable = pg.Pool | pg.PoolClient;
 import {
   migrationFiles,
   num,
+  numOrNull,
   type Row,
   sourceParams,
   str,
@@ -244,7 +247,7 @@ export class PostgresRecordStore implements RecordStore {
 
   // Operators -----------------------------------------------------------------------------------
 
-  async addOperator(o: Operator): Promise<void> {
+  async addOperator(o: Operator, enrolment?: Enrolment): Promise<void> {
     try {
       await this.#pool.query(sql.operatorInsert, [
         o.id,
@@ -254,6 +257,8 @@ export class PostgresRecordStore implements RecordStore {
         o.totpSecret,
         o.createdAt,
         o.revokedAt,
+        enrolment?.hash ?? null,
+        enrolment?.expiresAt ?? null,
       ]);
     } catch (err) {
       if ((err as { code?: unknown }).code === '23505') {
@@ -287,6 +292,50 @@ export class PostgresRecordStore implements RecordStore {
 
   async consumeTotpStep(id: string, step: number): Promise<boolean> {
     return (await changes(this.#pool, sql.operatorConsumeStep, [id, step])) > 0;
+  }
+
+  async redeemEnrolment(
+    id: string,
+    hash: string,
+    now: number,
+    credentials: { tokenHash: string; totpSecret: string },
+  ): Promise<Operator | null> {
+    const r = await one(this.#pool, sql.operatorRedeem, [
+      credentials.tokenHash,
+      credentials.totpSecret,
+      now,
+      id,
+      hash,
+    ]);
+    return r ? toOperator(r) : null;
+  }
+
+  async setOperatorRole(id: string, role: Role, at: number): Promise<boolean> {
+    return (await changes(this.#pool, sql.operatorSetRole, [role, at, id])) > 0;
+  }
+
+  async replaceTotpSecret(id: string, from: string, to: string): Promise<boolean> {
+    return (await changes(this.#pool, sql.operatorReplaceTotp, [to, id, from])) > 0;
+  }
+
+  async stepUpLockedUntil(id: string): Promise<number | null> {
+    const r = await one(this.#pool, sql.stepUpLock, [id]);
+    return r ? numOrNull(r.stepup_locked_until) : null;
+  }
+
+  async recordStepUpFailure(id: string, at: number, since: number): Promise<number> {
+    return this.#tx(async (c) => {
+      await c.query(sql.stepUpFailuresForget, [id, since]);
+      await c.query(sql.stepUpFailureInsert, [id, at]);
+      return num((await one(c, sql.stepUpFailuresCount, [id]))?.n);
+    });
+  }
+
+  async lockStepUp(id: string, until: number): Promise<void> {
+    await this.#tx(async (c) => {
+      await c.query(sql.stepUpSetLock, [until, id]);
+      await c.query(sql.stepUpFailuresClear, [id]);
+    });
   }
 
   // Commands and disruptions --------------------------------------------------------------------

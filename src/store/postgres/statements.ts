@@ -26,9 +26,29 @@ export const sql = {
   /** (afterSeq, limit) -> rows in seq order */
   auditPage: 'SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2',
 
-  /** (id, name, role, token_hash, totp_secret, created_at, revoked_at) */
+  /** (id, name, role, token_hash, totp_secret, created_at, revoked_at, enrol_hash, enrol_expires_at) */
   operatorInsert:
-    'INSERT INTO operators (id, name, role, token_hash, totp_secret, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    'INSERT INTO operators (id, name, role, token_hash, totp_secret, created_at, revoked_at, enrol_hash, enrol_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+  /** (token_hash, totp_secret, now, id, enrol_hash) -> the operator, once, while unexpired and active */
+  operatorRedeem: `UPDATE operators SET token_hash = $1, totp_secret = $2, enrolled_at = $3, enrol_hash = NULL,
+      enrol_expires_at = NULL, totp_last_step = 0
+    WHERE id = $4 AND enrol_hash = $5 AND enrol_expires_at >= $3 AND revoked_at IS NULL RETURNING *`,
+  /** (role, at, id) -> changes 1 if active */
+  operatorSetRole: 'UPDATE operators SET role = $1, role_changed_at = $2 WHERE id = $3 AND revoked_at IS NULL',
+  /** (to, id, from) -> changes 1 if the secret still was `from` */
+  operatorReplaceTotp: 'UPDATE operators SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3',
+  /** (id) -> stepup_locked_until */
+  stepUpLock: 'SELECT stepup_locked_until FROM operators WHERE id = $1',
+  /** (until, id) */
+  stepUpSetLock: 'UPDATE operators SET stepup_locked_until = $1 WHERE id = $2',
+  /** (id, at) */
+  stepUpFailureInsert: 'INSERT INTO stepup_failures (operator_id, at) VALUES ($1, $2)',
+  /** (id, since) */
+  stepUpFailuresForget: 'DELETE FROM stepup_failures WHERE operator_id = $1 AND at < $2',
+  /** (id) */
+  stepUpFailuresClear: 'DELETE FROM stepup_failures WHERE operator_id = $1',
+  /** (id) -> n */
+  stepUpFailuresCount: 'SELECT COUNT(*) AS n FROM stepup_failures WHERE operator_id = $1',
   /** (id) */
   operatorById: 'SELECT * FROM operators WHERE id = $1',
   /** (name) */

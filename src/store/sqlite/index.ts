@@ -13,6 +13,7 @@ import type {
   Disruption,
   DisruptionOutcome,
   DisruptionQuery,
+  Enrolment,
   FlagRecord,
   Grant,
   Operator,
@@ -20,6 +21,7 @@ import type {
   RestoreCounts,
   RestoreRecord,
   RestoreState,
+  Role,
   RotateOutcome,
   Settlement,
   SigningKey,
@@ -27,6 +29,7 @@ import type {
 import {
   migrationFiles,
   num,
+  numOrNull,
   type Row,
   sourceParams,
   str,
@@ -171,7 +174,7 @@ export class SqliteRecordStore implements RecordStore {
 
   // Operators -----------------------------------------------------------------------------------
 
-  async addOperator(o: Operator): Promise<void> {
+  async addOperator(o: Operator, enrolment?: Enrolment): Promise<void> {
     try {
       this.#stmt(sql.operatorInsert).run(
         o.id,
@@ -181,6 +184,8 @@ export class SqliteRecordStore implements RecordStore {
         o.totpSecret,
         o.createdAt,
         o.revokedAt,
+        enrolment?.hash ?? null,
+        enrolment?.expiresAt ?? null,
       );
     } catch (err) {
       if (String((err as Error).message).includes('UNIQUE')) {
@@ -213,6 +218,46 @@ export class SqliteRecordStore implements RecordStore {
 
   async consumeTotpStep(id: string, step: number): Promise<boolean> {
     return Number(this.#stmt(sql.operatorConsumeStep).run(id, step).changes) > 0;
+  }
+
+  async redeemEnrolment(
+    id: string,
+    hash: string,
+    now: number,
+    credentials: { tokenHash: string; totpSecret: string },
+  ): Promise<Operator | null> {
+    const r = this.#stmt(sql.operatorRedeem).get(credentials.tokenHash, credentials.totpSecret, now, id, hash) as
+      | Row
+      | undefined;
+    return r ? toOperator(r) : null;
+  }
+
+  async setOperatorRole(id: string, role: Role, at: number): Promise<boolean> {
+    return Number(this.#stmt(sql.operatorSetRole).run(role, at, id).changes) > 0;
+  }
+
+  async replaceTotpSecret(id: string, from: string, to: string): Promise<boolean> {
+    return Number(this.#stmt(sql.operatorReplaceTotp).run(to, id, from).changes) > 0;
+  }
+
+  async stepUpLockedUntil(id: string): Promise<number | null> {
+    const r = this.#stmt(sql.stepUpLock).get(id) as Row | undefined;
+    return r ? numOrNull(r.stepup_locked_until) : null;
+  }
+
+  async recordStepUpFailure(id: string, at: number, since: number): Promise<number> {
+    return this.#tx(() => {
+      this.#stmt(sql.stepUpFailuresForget).run(id, since);
+      this.#stmt(sql.stepUpFailureInsert).run(id, at);
+      return num((this.#stmt(sql.stepUpFailuresCount).get(id) as Row).n);
+    });
+  }
+
+  async lockStepUp(id: string, until: number): Promise<void> {
+    this.#tx(() => {
+      this.#stmt(sql.stepUpSetLock).run(until, id);
+      this.#stmt(sql.stepUpFailuresClear).run(id);
+    });
   }
 
   // Commands and disruptions --------------------------------------------------------------------
