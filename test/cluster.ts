@@ -219,7 +219,8 @@ export async function enrol(
   name: string,
   role: string,
 ): Promise<{ token: string; totp: () => Promise<string>; auth: Record<string, string> }> {
-  const r = await clusterCli(spec, 'operators', 'add', name, '--role', role, '--json');
+  // Past the first admin a direct add is break-glass: the cluster tests want several at once.
+  const r = await clusterCli(spec, 'operators', 'add', name, '--role', role, '--break-glass', '--json');
   if (r.code !== 0) throw new Error(`operators add ${name}: ${r.out}`);
   const secret = new URL(r.json.otpauthUri).searchParams.get('secret') as string;
   return {

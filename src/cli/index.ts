@@ -73,10 +73,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       work(new OperatorService({ store, audit, clock: Date.now, sealer, settings: cfg.operators })),
     );
   };
-  const breakGlassWarning = (what: string): void =>
-    io.err(
-      `SECURITY ALERT: break-glass ${what} by ${cliActor()} while admins exist; audited as operator.break-glass, and every running node raises an alert`,
-    );
+  // With --json the answer carries `breakGlass: true` instead, so stdout stays one JSON document.
+  const breakGlassWarning = (what: string): void => {
+    if (!globals().json)
+      io.err(
+        `SECURITY ALERT: break-glass ${what} by ${cliActor()} while admins exist; audited as operator.break-glass, and every running node raises an alert`,
+      );
+  };
 
   const api = async (method: string, path: string, body?: unknown, bearer = true): Promise<unknown> => {
     const cfg = config();
@@ -156,6 +159,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           operator: { id: created.operator.id, name: name, role: created.operator.role },
           token: created.token,
           otpauthUri: created.otpauthUri,
+          ...(admins ? { breakGlass: true } : {}),
         },
       );
     });
@@ -241,7 +245,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return admins;
       });
       if (admins) breakGlassWarning(`operators revoke ${name}`);
-      print(`operator ${name} revoked`, { revoked: name });
+      print(`operator ${name} revoked`, { revoked: name, ...(admins ? { breakGlass: true } : {}) });
     });
 
   program

@@ -119,6 +119,10 @@ export class OperatorService {
     how: DirectWrite,
   ): Promise<{ operator: Operator; token: string; otpauthUri: string }> {
     OperatorService.validate(input);
+    // Whoever runs the CLI can read the store: saying the name is taken tells them nothing new.
+    if (await this.#d.store.findOperator({ name: input.name })) {
+      throw new LifelineError('OPERATOR_EXISTS', `An operator named ${input.name} already exists`);
+    }
     await this.#guardDirect(actor, 'operator.add', `operator:${input.name}`, how, { role: input.role });
     return this.add(input, actor);
   }

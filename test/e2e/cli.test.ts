@@ -12,10 +12,13 @@ function cliIn(dataDir: string, env: Record<string, string> = {}) {
   return (...args: string[]) => runCliCaptured(args, { LIFELINE_DATA_DIR: dataDir, ...env }, dataDir);
 }
 
-/** Creates admins through the CLI, as an operator would, keeping each one's TOTP at hand. */
+/**
+ * Creates admins through the CLI, keeping each one's TOTP at hand. Past the first, a direct add
+ * is break-glass (an operator would request them through the API and a second admin).
+ */
 function enrolAdmin(cli: ReturnType<typeof cliIn>) {
   return async (name: string) => {
-    const r = await cli('operators', 'add', name, '--role', 'admin', '--json');
+    const r = await cli('operators', 'add', name, '--role', 'admin', '--break-glass', '--json');
     assert.match(r.json.otpauthUri, /^otpauth:\/\/totp\/Lifeline:/);
     const secret = new URL(r.json.otpauthUri).searchParams.get('secret') as string;
     return { token: r.json.token as string, totp: () => generate({ secret }) };
@@ -80,7 +83,7 @@ test('operators are bootstrapped on the store directly; sessions and kick go thr
   assert.equal(again.json.error.code, 'NO_MATCHING_SESSIONS');
 
   // Revoking takes effect at once, even against the running server.
-  const revoked = await cli('operators', 'revoke', 'root', '--json');
+  const revoked = await cli('operators', 'revoke', 'root', '--break-glass', '--json');
   assert.equal(revoked.code, 0, revoked.out);
   assert.equal(
     (await cli('sessions', '--json', '--token', token)).json.error.code,
