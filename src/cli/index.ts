@@ -146,7 +146,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const breakGlass = opts.breakGlass === true;
       const { created, admins } = await withOperators(async (ops) => {
         const admins = (await ops.list()).some((o) => o.role === 'admin' && o.revokedAt === null);
-        return { created: await ops.addDirect({ name, role: opts.role }, cliActor(), { breakGlass }), admins };
+        return {
+          created: await ops.addDirect({ name, role: opts.role }, cliActor(), { breakGlass }),
+          admins,
+        };
       });
       if (admins) breakGlassWarning(`operators add ${name}`);
       print(

@@ -15,7 +15,16 @@ export interface OperatorChange {
 
 /** Admin, TOTP and one approver from another admin; no sessions are touched. */
 export function operatorChangePolicy(): CommandPolicy {
-  return { tier: 'operators', role: 'admin', totp: true, approvals: 1, cap: 0, tolerance: 0, canary: 0, holdMs: 0 };
+  return {
+    tier: 'operators',
+    role: 'admin',
+    totp: true,
+    approvals: 1,
+    cap: 0,
+    tolerance: 0,
+    canary: 0,
+    holdMs: 0,
+  };
 }
 
 /** An operator change ends no session: its plan is empty. */

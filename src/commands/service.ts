@@ -104,9 +104,10 @@ export class CommandService {
       policy.role === 'admin' ? 'commands.kick.bulk' : 'commands.kick',
       describeSelector(req.selector),
     );
-    // A code sent is checked before any state check (kill switch, breaker, counts), so a wrong
-    // one answers TOTP_INVALID whatever the state; only a missing one waits for them.
-    if (policy.totp && req.totp !== undefined) await d.operators.stepUp(operator, req.totp);
+    // A code sent is checked before any state check (kill switch, breaker, counts, and the tier,
+    // which depends on the count), so a wrong one answers TOTP_INVALID whatever the state; only a
+    // missing one waits for them.
+    if (req.totp !== undefined) await d.operators.stepUp(operator, req.totp);
     if (!d.flags.enabled('kicks.enabled')) throw new LifelineError('KICKS_DISABLED');
     if (plan.count === 0) throw new LifelineError('NO_MATCHING_SESSIONS');
     if (req.maxSessions !== undefined && plan.count > req.maxSessions) {
@@ -178,7 +179,9 @@ export class CommandService {
       id: `cmd-${uuid7(now)}`,
       action: req.change === 'add' ? 'operator.add' : 'operator.role',
       selector: { name: input.name, role: input.role },
-      reason: req.reason ?? `${req.change === 'add' ? 'add operator' : 'change the role of'} ${input.name}: ${input.role}`,
+      reason:
+        req.reason ??
+        `${req.change === 'add' ? 'add operator' : 'change the role of'} ${input.name}: ${input.role}`,
       requestedBy: operator.name,
       requestedAt: now,
       state: 'awaiting-approval',

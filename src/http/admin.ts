@@ -165,7 +165,10 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
       return outcome.enrolment
         ? {
             command: outcome.command,
-            enrolment: { ...outcome.enrolment, expiresAt: new Date(outcome.enrolment.expiresAt).toISOString() },
+            enrolment: {
+              ...outcome.enrolment,
+              expiresAt: new Date(outcome.enrolment.expiresAt).toISOString(),
+            },
           }
         : { command: outcome.command };
     },

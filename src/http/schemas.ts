@@ -150,7 +150,11 @@ export const OperatorBody = Type.Object(
 
 /** A request to change an operator's role: the requester's TOTP; a second admin approves. */
 export const OperatorRoleBody = Type.Object(
-  { role: RoleName, totp: Type.Optional(Totp), reason: Type.Optional(Type.String({ minLength: 3, maxLength: 500 })) },
+  {
+    role: RoleName,
+    totp: Type.Optional(Totp),
+    reason: Type.Optional(Type.String({ minLength: 3, maxLength: 500 })),
+  },
   { additionalProperties: false },
 );
 

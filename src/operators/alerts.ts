@@ -33,7 +33,10 @@ export async function watchBreakGlass(deps: BreakGlassWatchDeps): Promise<() => 
         for (const e of found) {
           after = e.seq;
           const detail = `${String(e.details.write ?? 'write')} ${e.target} (audit seq ${e.seq})`;
-          deps.logger.error({ alert: 'break-glass', actor: e.actor, seq: e.seq, detail }, 'security alert: break-glass');
+          deps.logger.error(
+            { alert: 'break-glass', actor: e.actor, seq: e.seq, detail },
+            'security alert: break-glass',
+          );
           deps.events.emit('security.alert', { kind: 'break-glass', actor: e.actor, detail });
         }
         if (found.length < 100) break;

@@ -32,4 +32,3 @@ export function isRole(value: string): value is Role {
 export function may(role: Role, permission: Permission): boolean {
   return (permissions[permission] as readonly Role[]).includes(role);
 }
-

@@ -229,7 +229,12 @@ export class OperatorService {
   }
 
   /** Gives an active operator another role (after two admins agreed). */
-  async changeRole(name: string, role: Role, actor: string, details: Record<string, unknown>): Promise<Operator> {
+  async changeRole(
+    name: string,
+    role: Role,
+    actor: string,
+    details: Record<string, unknown>,
+  ): Promise<Operator> {
     const d = this.#d;
     const operator = await this.active(name);
     const at = d.clock();

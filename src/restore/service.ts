@@ -162,8 +162,9 @@ export class RestoreService {
       policy.role === 'admin' ? 'restores.start.bulk' : 'restores.start',
       'restores',
     );
-    // A code sent is checked before the state checks below, so its answer does not depend on them.
-    if (policy.totp && req.totp !== undefined) await d.operators.stepUp(operator, req.totp);
+    // A code sent is checked before the state checks below (and whatever the plan's tier, which
+    // depends on state too), so its answer does not depend on them.
+    if (req.totp !== undefined) await d.operators.stepUp(operator, req.totp);
     if (plan.overlapping > 0) {
       throw new LifelineError('RESTORE_OVERLAP', undefined, { details: { overlapping: plan.overlapping } });
     }

@@ -231,7 +231,11 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.deepEqual(enrolled, { ...pending, ...creds, enrolledAt: 60 });
       assert.equal(await store.redeemEnrolment('op1', 'h'.repeat(64), 61, creds), null, 'spent');
       assert.equal(await store.setOperatorRole('op1', 'viewer', 70), true);
-      assert.deepEqual(await store.findOperator({ id: 'op1' }), { ...enrolled, role: 'viewer', roleChangedAt: 70 });
+      assert.deepEqual(await store.findOperator({ id: 'op1' }), {
+        ...enrolled,
+        role: 'viewer',
+        roleChangedAt: 70,
+      });
       assert.equal(await store.replaceTotpSecret('op1', 'enc1.other', 'x'), false);
       assert.equal(await store.replaceTotpSecret('op1', 'enc1.sealed', 'enc1.resealed'), true);
       assert.equal((await store.findOperator({ id: 'op1' }))?.totpSecret, 'enc1.resealed');

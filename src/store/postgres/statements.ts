@@ -34,7 +34,8 @@ export const sql = {
       enrol_expires_at = NULL, totp_last_step = 0
     WHERE id = $4 AND enrol_hash = $5 AND enrol_expires_at >= $3 AND revoked_at IS NULL RETURNING *`,
   /** (role, at, id) -> changes 1 if active */
-  operatorSetRole: 'UPDATE operators SET role = $1, role_changed_at = $2 WHERE id = $3 AND revoked_at IS NULL',
+  operatorSetRole:
+    'UPDATE operators SET role = $1, role_changed_at = $2 WHERE id = $3 AND revoked_at IS NULL',
   /** (to, id, from) -> changes 1 if the secret still was `from` */
   operatorReplaceTotp: 'UPDATE operators SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3',
   /** (id) -> stepup_locked_until */

@@ -226,9 +226,13 @@ export class SqliteRecordStore implements RecordStore {
     now: number,
     credentials: { tokenHash: string; totpSecret: string },
   ): Promise<Operator | null> {
-    const r = this.#stmt(sql.operatorRedeem).get(credentials.tokenHash, credentials.totpSecret, now, id, hash) as
-      | Row
-      | undefined;
+    const r = this.#stmt(sql.operatorRedeem).get(
+      credentials.tokenHash,
+      credentials.totpSecret,
+      now,
+      id,
+      hash,
+    ) as Row | undefined;
     return r ? toOperator(r) : null;
   }
 
