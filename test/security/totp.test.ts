@@ -76,15 +76,13 @@ test('five failed step-ups in 15 minutes lock the step-up for 15 minutes, on eve
   s.advance(15 * 60_000);
   const after = await reset(s.adminUrl, await alice.code(), alice.auth);
   assert.equal(after.body.error.code, 'KICK_BREAKER_CLOSED');
-});
 
-test('failures spread wider than the window do not lock', async (t) => {
-  const s = await startClocked(t);
-  const alice = await operator(s, 'alice');
+  // Failures spread wider than the window never lock: at most 4 in any 15 minutes.
+  const bob = await operator(s, 'bob');
   for (let i = 0; i < 6; i++) {
-    s.advance(4 * 60_000); // 4 failures at most inside any 15 minutes
-    const res = await reset(s.adminUrl, wrongCode(await alice.code()), alice.auth);
-    assert.equal(res.body.error.code, 'TOTP_INVALID', `failure ${i + 1}`);
+    s.advance(4 * 60_000);
+    const res = await reset(s.adminUrl, wrongCode(await bob.code()), bob.auth);
+    assert.equal(res.body.error.code, 'TOTP_INVALID', `bob's failure ${i + 1}`);
   }
 });
 
