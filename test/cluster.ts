@@ -3,6 +3,7 @@
  * and one Redis prefix: the scale-out tests and bench/cluster.ts start them here.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,9 @@ export function clusterEnv(spec: ClusterSpec, dataDir: string): Record<string, s
     LIFELINE_LIVE__KIND: 'redis',
     LIFELINE_LIVE__REDIS__URL: spec.redisUrl,
     LIFELINE_LIVE__REDIS__PREFIX: spec.prefix,
+    // One key-encryption key for the whole cluster (each node and CLI call has its own data dir):
+    // TOTP secrets sealed by one are opened by every other.
+    LIFELINE_SECRETS__KEY: createHash('sha256').update(`kek:${spec.schema}`).digest('base64'),
     ...spec.env,
   };
 }
