@@ -17,7 +17,7 @@ import {
   uuid7,
 } from '../store/index.ts';
 import { type PolicySettings, planFor, policyFor } from './policy.ts';
-import { type OperatorChange, operatorChangePlan, operatorChangePolicy } from './operator-change.ts';
+import { type OperatorChange, requestOperatorChange } from './operator-change.ts';
 import { describeSelector, type Selector, toFilter } from './selector.ts';
 
 export interface CommandRequest {
@@ -165,43 +165,7 @@ export class CommandService {
    * kick (admin, TOTP, a second admin's approval). Nothing changes until it is approved.
    */
   async requestOperatorChange(req: OperatorChange, operator: Operator): Promise<CommandRecord> {
-    const d = this.#d;
-    await d.operators.authorize(operator, 'operators.manage', `operator:${req.name}`);
-    await d.operators.stepUp(operator, req.totp);
-    const input = { name: req.name, role: req.role };
-    OperatorService.validate(input);
-    if (req.change === 'add' && (await d.store.findOperator({ name: req.name })))
-      throw new LifelineError('OPERATOR_EXISTS', `An operator named ${req.name} already exists`);
-    if (req.change === 'role' && (await d.operators.active(req.name)).role === req.role)
-      throw new LifelineError('VALIDATION_FAILED', `${req.name} already has the role ${req.role}`);
-    const now = d.clock();
-    const command: CommandRecord = {
-      id: `cmd-${uuid7(now)}`,
-      action: req.change === 'add' ? 'operator.add' : 'operator.role',
-      selector: { name: input.name, role: input.role },
-      reason:
-        req.reason ??
-        `${req.change === 'add' ? 'add operator' : 'change the role of'} ${input.name}: ${input.role}`,
-      requestedBy: operator.name,
-      requestedAt: now,
-      state: 'awaiting-approval',
-      plan: operatorChangePlan(),
-      policy: operatorChangePolicy(),
-      approvals: [],
-      expiresAt: now + d.settings.approvalTtlSeconds * 1000,
-      progress: { ended: 0, waves: 0 },
-      haltReason: null,
-      finishedAt: null,
-    };
-    await d.audit.append({
-      actor: operator.name,
-      action: 'command.request',
-      target: `operator:${input.name}`,
-      details: { commandId: command.id, action: command.action, role: input.role, reason: command.reason },
-      result: command.state,
-    });
-    await d.store.recordCommand(command, []);
-    return command;
+    return requestOperatorChange(this.#d, req, operator);
   }
 
   /**
