@@ -21,6 +21,7 @@ export interface LifelineEvents {
   'node.lost': [{ node: string; sessions: number }];
   'socket.opened': [];
   'socket.closed': [{ code: number }];
+  'player.limited': [{ route: string; by: 'ip' | 'player' }];
 }
 
 export type EventName = keyof LifelineEvents;
