@@ -22,7 +22,14 @@ import { OperatorService } from './operators/index.ts';
 import { DependencyProbes } from './probes/index.ts';
 import { HealthProbe, RestoreService } from './restore/index.ts';
 import { loadKek, Sealer } from './secrets/index.ts';
-import { Presence, SessionService, type SessionTokens, SocketHub, shardRegions } from './sessions/index.ts';
+import {
+  PlayerLimits,
+  Presence,
+  SessionService,
+  type SessionTokens,
+  SocketHub,
+  shardRegions,
+} from './sessions/index.ts';
 import { openRecordStore, type RecordStore } from './store/index.ts';
 import { Tokens } from './tokens/index.ts';
 
@@ -112,6 +119,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const audit = new AuditLog({ store, clock });
   const operators = new OperatorService({ store, audit, clock });
   const flags = await FlagService.open({ store, audit, clock });
+  const limits = new PlayerLimits({ live, events, settings: config.player.rateLimit, clock });
   const sessions = new SessionService({
     flags,
     store,
@@ -125,6 +133,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     nodeId: config.nodeId,
     clock,
     refreshTtlSeconds: config.tokens.refreshTtlSeconds,
+    limits,
+    cap: { max: config.session.maxPerPlayer, whenFull: config.session.whenFull },
+    endedGrantRetentionSeconds: config.tokens.endedGrantRetentionSeconds,
   });
   const presence = new Presence({
     live,
@@ -196,6 +207,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     store,
     live,
     sessions,
+    limits,
     tokens,
     audit,
     events,
@@ -249,6 +261,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     bodyLimitBytes: config.player.bodyLimitBytes,
     trustProxy: config.player.trustProxy,
+    limits,
     sessions,
     admission,
     restores,
@@ -290,6 +303,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
   const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
   flagPoll.unref();
+  // Ended grants go after their retention; every node may run it (a DELETE of what is past).
+  const grantPurge = setInterval(
+    () =>
+      void sessions.purgeEndedGrants().catch((err: unknown) => {
+        logger.warn({ err }, 'could not purge ended grants; will try again');
+      }),
+    config.tokens.grantPurgeIntervalSeconds * 1000,
+  );
+  grantPurge.unref();
 
   return {
     config,
@@ -319,6 +341,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       draining = true;
       clearInterval(flagPoll);
+      clearInterval(grantPurge);
       commands.stop();
       await presence.stop();
       await restores.stop();

@@ -74,7 +74,11 @@ function port(defaultValue: number) {
 }
 
 function positiveNumber(defaultValue: number) {
-  return Type.Number({ exclusiveMinimum: 0, default: defaultValue, errorMessage: 'must be a number above 0' });
+  return Type.Number({
+    exclusiveMinimum: 0,
+    default: defaultValue,
+    errorMessage: 'must be a number above 0',
+  });
 }
 
 /** Token buckets on one player route: per client address, and per player (or per session). */

@@ -114,7 +114,11 @@ export function liveStateContract(name: string, open: OpenLive): void {
       assert.deepEqual(third, { opened: true, replaced: [mine('a', 10)] }, 'the oldest made room');
       assert.equal(await live.getSession('a'), null);
       assert.deepEqual((await live.findSessions({ playerId: 'p' }, 10)).map((s) => s.id).sort(), ['b', 'c']);
-      assert.deepEqual(await live.countSessions({}), { total: 3, byRegion: { na: 3 }, byShard: { 'na-1': 3 } });
+      assert.deepEqual(await live.countSessions({}), {
+        total: 3,
+        byRegion: { na: 3 },
+        byShard: { 'na-1': 3 },
+      });
       // Two logins racing past the cap on two nodes: each ended session goes to one caller only.
       const [x, y] = await Promise.all([
         live.openSession(mine('d', 40), cap),

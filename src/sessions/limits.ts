@@ -46,7 +46,13 @@ export class PlayerLimits {
    */
   async forPlayer(route: LimitedRoute, subject: string): Promise<void> {
     const s = this.#d.settings[route];
-    await this.#take(route, 'player', `player-api:${route}:player:${subject}`, s.playerPerSecond, s.playerBurst);
+    await this.#take(
+      route,
+      'player',
+      `player-api:${route}:player:${subject}`,
+      s.playerPerSecond,
+      s.playerBurst,
+    );
   }
 
   async #take(route: LimitedRoute, by: 'ip' | 'player', key: string, perSecond: number, burst: number) {
@@ -54,7 +60,10 @@ export class PlayerLimits {
     if (token.ok) return;
     this.#d.events.emit('player.limited', { route, by });
     throw new LifelineError('PLAYER_RATE_LIMITED', undefined, {
-      details: { limit: `${route}:${by}`, retryAfterSeconds: Math.max(1, Math.ceil(token.retryAfterMs / 1000)) },
+      details: {
+        limit: `${route}:${by}`,
+        retryAfterSeconds: Math.max(1, Math.ceil(token.retryAfterMs / 1000)),
+      },
     });
   }
 }
