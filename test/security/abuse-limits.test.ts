@@ -50,7 +50,12 @@ async function start(
 /** A clock that stands still until told to move. */
 function virtualClock(): { now: () => number; advance: (ms: number) => void } {
   let at = Date.now();
-  return { now: () => at, advance: (ms) => void (at += ms) };
+  return {
+    now: () => at,
+    advance: (ms) => {
+      at += ms;
+    },
+  };
 }
 
 const loginBody = (playerId: string) => ({ playerId, region: 'na', shard: 'na-1' });
