@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { runCliCaptured } from './helpers.ts';
+import { raisedPlayerLimitsEnv, runCliCaptured } from './helpers.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -40,26 +40,10 @@ export interface NodeProcess {
   stdout(): string;
 }
 
-/**
- * Player-API limits no test or bench meets (as testConfig's): they log thousands of players in
- * from 127.0.0.1. A spec's `env` may set them back.
- */
-const raisedPlayerLimits: Record<string, string> = {
-  LIFELINE_SESSION__MAX_PER_PLAYER: '1000000',
-  ...Object.fromEntries(
-    ['LOGIN', 'REFRESH', 'REJOIN', 'UPGRADE'].flatMap((route) =>
-      ['IP_PER_SECOND', 'IP_BURST', 'PLAYER_PER_SECOND', 'PLAYER_BURST'].map((key) => [
-        `LIFELINE_PLAYER__RATE_LIMIT__${route}__${key}`,
-        '1000000',
-      ]),
-    ),
-  ),
-};
-
 /** The environment every node of the cluster shares (and the CLI, for direct commands). */
 export function clusterEnv(spec: ClusterSpec, dataDir: string): Record<string, string> {
   return {
-    ...raisedPlayerLimits,
+    ...raisedPlayerLimitsEnv,
     LIFELINE_DATA_DIR: dataDir,
     LIFELINE_STORE__KIND: 'postgres',
     LIFELINE_STORE__POSTGRES__URL: spec.pgUrl,

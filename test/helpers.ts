@@ -55,6 +55,19 @@ export const raisedPlayerLimits = {
   session: { maxPerPlayer: 1_000_000 },
 } as const;
 
+/** raisedPlayerLimits as LIFELINE_* variables, for tests and benches that start `serve` processes. */
+export const raisedPlayerLimitsEnv: Readonly<Record<string, string>> = {
+  LIFELINE_SESSION__MAX_PER_PLAYER: '1000000',
+  ...Object.fromEntries(
+    ['LOGIN', 'REFRESH', 'REJOIN', 'UPGRADE'].flatMap((route) =>
+      ['IP_PER_SECOND', 'IP_BURST', 'PLAYER_PER_SECOND', 'PLAYER_BURST'].map((key) => [
+        `LIFELINE_PLAYER__RATE_LIMIT__${route}__${key}`,
+        '1000000',
+      ]),
+    ),
+  ),
+};
+
 /**
  * Loopback listeners on ephemeral ports, silent logs, the data dir given, player-API limits
  * raised out of the way (raisedPlayerLimits); overrides merge in deep.
