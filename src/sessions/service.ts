@@ -145,10 +145,11 @@ export class SessionService {
     if (!opened.opened) {
       throw new LifelineError('SESSION_LIMIT_REACHED', undefined, { details: { maxPerPlayer: d.cap.max } });
     }
-    await this.#endReplaced(opened.replaced);
     try {
+      await this.#endReplaced(opened.replaced);
       await d.store.openGrant(grant);
     } catch (err) {
+      // Without its grant (or with the others' ends unrecorded) the new session is not handed out.
       await d.live.endSessions([grant.sessionId]).catch(() => {});
       throw err;
     }
@@ -157,7 +158,7 @@ export class SessionService {
 
   /**
    * A returning session (its live entry lapsed: idle, or a restart) takes its slot back under the
-   * cap. Returns false when the cap refuses it; the grant stays valid either way.
+   * cap. Returns null when the cap refuses it; the grant stays valid either way.
    */
   async #revive(grant: Grant, now: number): Promise<LiveSession | null> {
     const session = this.#liveFrom(grant, now);
