@@ -140,19 +140,15 @@ export class SessionService {
       revokedAt: null,
       revokedReason: null,
     };
-    // The live slot first: a refused login writes no grant.
+    // The grant is committed before the session goes live: a session the cap can push out always
+    // has a grant to revoke (never one still being written, which would land unrevoked).
+    await d.store.openGrant(grant);
     const opened = await d.live.openSession(this.#liveFrom(grant, now), d.cap);
     if (!opened.opened) {
+      await d.store.revokeGrants([grant.sessionId], d.clock(), 'session-limit');
       throw new LifelineError('SESSION_LIMIT_REACHED', undefined, { details: { maxPerPlayer: d.cap.max } });
     }
-    try {
-      await this.#endReplaced(opened.replaced);
-      await d.store.openGrant(grant);
-    } catch (err) {
-      // Without its grant (or with the others' ends unrecorded) the new session is not handed out.
-      await d.live.endSessions([grant.sessionId]).catch(() => {});
-      throw err;
-    }
+    await this.#endReplaced(opened.replaced);
     return this.#tokensFor(grant);
   }
 

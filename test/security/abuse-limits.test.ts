@@ -277,7 +277,21 @@ test("replace-oldest: the player's oldest session is closed with 4005, its grant
   assert.equal((await app.store.getGrant(sessions[0].sessionId))?.revokedReason, 'session-limit');
 });
 
-test('refuse: a login past the cap is refused with a code, and nothing is ended or written', async (t) => {
+test('logins racing past the cap leave exactly the cap in valid grants and live sessions', async (t) => {
+  const clock = virtualClock();
+  const { app, config, playerUrl } = await start(t, clock.now, {
+    player: { rateLimit: { login: { playerBurst: 100 } } },
+    session: { maxPerPlayer: 2 },
+  });
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, () => postJson(`${playerUrl}/v1/login`, loginBody('racer'))),
+  );
+  assert.ok(answers.every((a) => a.status === 200));
+  assert.equal((await app.live.countSessions({ playerId: 'racer' })).total, 2);
+  assert.deepEqual(grantRows(config, 'racer'), { total: 20, valid: 2 }, 'every pushed-out grant is revoked');
+});
+
+test('refuse: a login past the cap is refused with a code; nothing is ended and no valid grant is left', async (t) => {
   const clock = virtualClock();
   const { app, config, playerUrl } = await start(t, clock.now, {
     session: { maxPerPlayer: 2, whenFull: 'refuse' },
@@ -295,7 +309,11 @@ test('refuse: a login past the cap is refused with a code, and nothing is ended 
   assert.equal(third.status, 409);
   assert.equal(third.body.error.code, 'SESSION_LIMIT_REACHED');
   assert.equal(third.body.error.maxPerPlayer, 2);
-  assert.deepEqual(grantRows(config, 'capped'), { total: 2, valid: 2 }, 'the refused login wrote no grant');
+  assert.deepEqual(
+    grantRows(config, 'capped'),
+    { total: 3, valid: 2 },
+    "the refused login's grant is revoked at once",
+  );
   assert.equal((await app.live.countSessions({ playerId: 'capped' })).total, 2);
   assert.equal((await client.ping()).type, 'pong', 'the sessions held carry on');
 });
