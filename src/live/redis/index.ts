@@ -30,7 +30,7 @@
  * now; secondary indexes per region/shard would bound it if kicks by region get hot.
  */
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { isLifelineError, LifelineError } from '../../errors/index.ts';
 import { matchesFilter } from '../filter.ts';
@@ -363,6 +363,8 @@ function parseEnded(reply: readonly string[]): LiveSession[] {
   return out;
 }
 
+const TAKE_RATE_TOKEN_SHA = createHash('sha1').update(TAKE_RATE_TOKEN).digest('hex');
+
 const isEmptyFilter = (f: SessionFilter): boolean => Object.values(f).every((v) => v === undefined);
 
 const bump = (m: Record<string, number>, k: string, by: number): void => {
@@ -604,10 +606,20 @@ export class RedisLiveState implements LiveState {
     burst: number,
     now: number,
   ): Promise<{ ok: boolean; retryAfterMs: number }> {
-    const [ok, retryAfterMs] = (await this.#c.eval(TAKE_RATE_TOKEN, {
+    // Every player login, refresh, rejoin and upgrade takes two of these: call the script by its
+    // SHA (loaded once; again after a Redis restart or SCRIPT FLUSH) rather than sending its text.
+    const options = {
       keys: [`${this.#k}rate:${key}`],
       arguments: [String(perSecond), String(burst), String(now)],
-    })) as unknown as [number, number];
+    };
+    let reply: unknown;
+    try {
+      reply = await this.#c.evalSha(TAKE_RATE_TOKEN_SHA, options);
+    } catch (err) {
+      if (!String(err).includes('NOSCRIPT')) throw err;
+      reply = await this.#c.eval(TAKE_RATE_TOKEN, options);
+    }
+    const [ok, retryAfterMs] = reply as [number, number];
     return { ok: ok === 1, retryAfterMs };
   }
 
