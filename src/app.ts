@@ -22,7 +22,14 @@ import { OperatorService, watchBreakGlass } from './operators/index.ts';
 import { DependencyProbes } from './probes/index.ts';
 import { HealthProbe, RestoreService } from './restore/index.ts';
 import { loadKek, Sealer } from './secrets/index.ts';
-import { Presence, SessionService, type SessionTokens, SocketHub, shardRegions } from './sessions/index.ts';
+import {
+  PlayerLimits,
+  Presence,
+  SessionService,
+  type SessionTokens,
+  SocketHub,
+  shardRegions,
+} from './sessions/index.ts';
 import { openRecordStore, type RecordStore } from './store/index.ts';
 import { Tokens } from './tokens/index.ts';
 
@@ -122,6 +129,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const sealedTotp = await operators.sealStoredSecrets();
   if (sealedTotp > 0) logger.warn({ operators: sealedTotp }, 'sealed TOTP secrets that were stored plain');
   const flags = await FlagService.open({ store, audit, clock });
+  const limits = new PlayerLimits({ live, events, settings: config.player.rateLimit, clock });
   const sessions = new SessionService({
     flags,
     store,
@@ -135,6 +143,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     nodeId: config.nodeId,
     clock,
     refreshTtlSeconds: config.tokens.refreshTtlSeconds,
+    limits,
+    cap: { max: config.session.maxPerPlayer, whenFull: config.session.whenFull },
+    endedGrantRetentionSeconds: config.tokens.endedGrantRetentionSeconds,
   });
   const presence = new Presence({
     live,
@@ -206,6 +217,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     store,
     live,
     sessions,
+    limits,
     tokens,
     audit,
     events,
@@ -259,6 +271,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     bodyLimitBytes: config.player.bodyLimitBytes,
     trustProxy: config.player.trustProxy,
+    limits,
     sessions,
     admission,
     restores,
@@ -302,6 +315,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   flagPoll.unref();
   // A CLI break-glass write lands in the store, not here: its audit entry raises the alert.
   const stopBreakGlassWatch = await watchBreakGlass({ store, audit, events, logger, intervalMs: 2000 });
+  // Ended grants go after their retention; every node may run it (a DELETE of what is past).
+  const grantPurge = setInterval(
+    () =>
+      void sessions.purgeEndedGrants().catch((err: unknown) => {
+        logger.warn({ err }, 'could not purge ended grants; will try again');
+      }),
+    config.tokens.grantPurgeIntervalSeconds * 1000,
+  );
+  grantPurge.unref();
 
   return {
     config,
@@ -332,6 +354,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       draining = true;
       clearInterval(flagPoll);
       stopBreakGlassWatch();
+      clearInterval(grantPurge);
       commands.stop();
       await presence.stop();
       await restores.stop();

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { runCliCaptured } from './helpers.ts';
+import { raisedPlayerLimitsEnv, runCliCaptured } from './helpers.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -44,6 +44,7 @@ export interface NodeProcess {
 /** The environment every node of the cluster shares (and the CLI, for direct commands). */
 export function clusterEnv(spec: ClusterSpec, dataDir: string): Record<string, string> {
   return {
+    ...raisedPlayerLimitsEnv,
     LIFELINE_DATA_DIR: dataDir,
     LIFELINE_STORE__KIND: 'postgres',
     LIFELINE_STORE__POSTGRES__URL: spec.pgUrl,

@@ -43,12 +43,41 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   return out;
 }
 
-/** Loopback listeners on ephemeral ports, silent logs, the data dir given; overrides merge in deep. */
+const unlimited = { ipPerSecond: 1e6, ipBurst: 1e6, playerPerSecond: 1e6, playerBurst: 1e6 };
+
+/**
+ * Player-API limits no test meets: tests (and benches) log thousands of players in from
+ * 127.0.0.1, and some one player many times. A test of the limits themselves sets them back
+ * (`defaultConfig().player.rateLimit`, `session.maxPerPlayer: 5`).
+ */
+export const raisedPlayerLimits = {
+  player: { rateLimit: { login: unlimited, refresh: unlimited, rejoin: unlimited, upgrade: unlimited } },
+  session: { maxPerPlayer: 1_000_000 },
+} as const;
+
+/** raisedPlayerLimits as LIFELINE_* variables, for tests and benches that start `serve` processes. */
+export const raisedPlayerLimitsEnv: Readonly<Record<string, string>> = {
+  LIFELINE_SESSION__MAX_PER_PLAYER: '1000000',
+  ...Object.fromEntries(
+    ['LOGIN', 'REFRESH', 'REJOIN', 'UPGRADE'].flatMap((route) =>
+      ['IP_PER_SECOND', 'IP_BURST', 'PLAYER_PER_SECOND', 'PLAYER_BURST'].map((key) => [
+        `LIFELINE_PLAYER__RATE_LIMIT__${route}__${key}`,
+        '1000000',
+      ]),
+    ),
+  ),
+};
+
+/**
+ * Loopback listeners on ephemeral ports, silent logs, the data dir given, player-API limits
+ * raised out of the way (raisedPlayerLimits); overrides merge in deep.
+ */
 export function testConfig(dataDir: string, overrides: DeepPartial<Config> = {}): Config {
   const base = {
     environment: 'test',
     dataDir,
-    player: { host: '127.0.0.1', port: 0 },
+    player: { host: '127.0.0.1', port: 0, rateLimit: raisedPlayerLimits.player.rateLimit },
+    session: raisedPlayerLimits.session,
     admin: { host: '127.0.0.1', port: 0 },
     log: { level: 'silent' },
   };

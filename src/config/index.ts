@@ -26,11 +26,19 @@ export type {
   PlayerListenerConfig,
   RegionTopology,
   SessionConfig,
+  SessionLimitPolicy,
   StoreConfig,
   TokensConfig,
   Topology,
 } from './schema.ts';
-export { configSchema, environments, identityProviders, logLevels, topologyNamePattern } from './schema.ts';
+export {
+  configSchema,
+  environments,
+  identityProviders,
+  logLevels,
+  sessionLimitPolicies,
+  topologyNamePattern,
+} from './schema.ts';
 
 /** The file read from the working directory when `LoadConfigOptions.file` is not given. */
 export const defaultConfigFileName = 'lifeline.config.json';
@@ -160,6 +168,9 @@ export function loadConfig(options: LoadConfigOptions): Config {
   for (const [key, variable] of env.sources) sources.set(key, variable);
   if (options.overrides !== undefined) mergeLayer(config, options.overrides as Tree, 'overrides', sources);
 
+  // `false` was the old spelling of "trust no proxy"; `true` (trust every peer) is refused by the schema.
+  const player = config.player as Tree;
+  if (player.trustProxy === false) player.trustProxy = [];
   validate(config, sources);
   config.dataDir = path.resolve(options.cwd, config.dataDir);
   // Beside the data directory by default (`./data` → `./data.kek`): never inside it, so a copy of

@@ -45,6 +45,14 @@ export const catalog = {
   },
   ENTITLEMENT_NONE: { status: 403, message: 'This player does not hold a licence for the game' },
   PLAYER_BANNED: { status: 403, message: 'This player is banned and may not log in' },
+  PLAYER_RATE_LIMITED: {
+    status: 429,
+    message: 'Too many requests from this address or for this player; wait for Retry-After seconds',
+  },
+  SESSION_LIMIT_REACHED: {
+    status: 409,
+    message: 'This player already holds as many sessions as allowed; end one (or wait for it to lapse) first',
+  },
   // Operators and the admin plane
   OPERATOR_UNAUTHENTICATED: { status: 401, message: 'A valid operator bearer token is required' },
   OPERATOR_FORBIDDEN: { status: 403, message: 'Your role may not do this' },

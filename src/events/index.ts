@@ -23,6 +23,7 @@ export interface LifelineEvents {
   'socket.closed': [{ code: number }];
   /** Something a security review must see at once: a CLI break-glass write, a step-up lock. */
   'security.alert': [{ kind: string; actor: string; detail: string }];
+  'player.limited': [{ route: string; by: 'ip' | 'player' }];
 }
 
 export type EventName = keyof LifelineEvents;

@@ -7,15 +7,25 @@ import { WebSocketServer } from 'ws';
 import { errorBody, LifelineError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { RestoreService } from '../restore/index.ts';
-import type { SessionService, SessionTokens as IssuedTokens, SocketHub } from '../sessions/index.ts';
+import type {
+  LimitedRoute,
+  PlayerLimits,
+  SessionService,
+  SessionTokens as IssuedTokens,
+  SocketHub,
+} from '../sessions/index.ts';
 import type { Tokens } from '../tokens/index.ts';
+import { addressBucket, ClientAddress } from './client-ip.ts';
 import { ajvOptions, installErrorHandling, toLifelineError } from './errors.ts';
 import { LoginBody, PollBody, RefreshBody, RejoinBody, SessionTokens } from './schemas.ts';
 
 export interface PlayerApiDeps {
   logger: FastifyBaseLogger;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /** Proxies whose X-Forwarded-For names the client (player.trustProxy): addresses and CIDRs. */
+  trustProxy: readonly string[];
+  /** Token buckets per client address and per player on login, refresh, rejoin and upgrade. */
+  limits: PlayerLimits;
   sessions: SessionService;
   /** Present when identity is a remote upstream to protect. */
   admission: AdmissionController<IssuedTokens> | undefined;
@@ -40,9 +50,11 @@ function bearer(request: IncomingMessage, url: URL): string | undefined {
 /** Answers a refused upgrade in plain HTTP, with the same error body as every other route. */
 function refuse(socket: Duplex, err: LifelineError): void {
   const body = JSON.stringify(errorBody(err));
+  const retryAfter = err.details?.retryAfterSeconds;
+  const wait = typeof retryAfter === 'number' ? `Retry-After: ${Math.max(1, Math.ceil(retryAfter))}\r\n` : '';
   socket.end(
     `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `${wait}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -51,12 +63,21 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   const base = Fastify({
     loggerInstance: deps.logger.child({ listener: 'player' }),
     bodyLimit: deps.bodyLimitBytes,
-    trustProxy: deps.trustProxy,
+    trustProxy: deps.trustProxy.length > 0 ? [...deps.trustProxy] : false,
     ajv: ajvOptions,
     return503OnClosing: true,
   });
   installErrorHandling(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+  // Every limited request spends from its client address's bucket before any other work. The
+  // address is the TCP peer's, or behind a trusted proxy the one X-Forwarded-For names.
+  const clients = new ClientAddress(deps.trustProxy);
+  const fromAddress = (route: LimitedRoute, request: IncomingMessage) =>
+    deps.limits.fromAddress(
+      route,
+      addressBucket(clients.of(request.socket.remoteAddress, request.headers['x-forwarded-for'])),
+    );
 
   // With a remote identity upstream, logins pass admission: 200 now, or 202 with a ticket, a
   // place in line and Retry-After; the client polls /v1/login/poll with the ticket.
@@ -72,6 +93,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
     };
   };
   app.post('/v1/login', { schema: { body: LoginBody } }, async (request, reply) => {
+    await fromAddress('login', request.raw);
     if (!deps.admission) return deps.sessions.login(request.body);
     return admitted(
       reply,
@@ -87,7 +109,10 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   app.post(
     '/v1/refresh',
     { schema: { body: RefreshBody, response: { 200: SessionTokens } } },
-    async (request) => deps.sessions.refresh(request.body.refreshToken),
+    async (request) => {
+      await fromAddress('refresh', request.raw);
+      return deps.sessions.refresh(request.body.refreshToken);
+    },
   );
 
   // The control socket is upgraded by ws directly, not through a Fastify route: the login bench
@@ -98,6 +123,11 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
     socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://lifeline');
     if (url.pathname !== '/v1/session') return refuse(socket, new LifelineError('NOT_FOUND'));
+    try {
+      await fromAddress('upgrade', request);
+    } catch (err) {
+      return refuse(socket, toLifelineError(err));
+    }
     const token = bearer(request, url);
     if (!token) {
       return refuse(
@@ -127,6 +157,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   // A kicked client comes back: 200 with tokens once its batch is released, 202 with
   // Retry-After until then, 403 REJOIN_REFUSED with the reason when it cannot.
   app.post('/v1/rejoin', { schema: { body: RejoinBody } }, async (request, reply) => {
+    await fromAddress('rejoin', request.raw);
     const answer = await deps.restores.rejoin(request.body.resumeToken);
     if (answer.kind === 'restored') return { ...answer.tokens, restored: true };
     void reply.status(202).header('retry-after', String(answer.retryAfterSeconds));

@@ -57,6 +57,12 @@ export function createMetrics(deps: {
     labelNames: ['cause'] as const,
     registers: [registry],
   });
+  const limited = new Counter({
+    name: 'lifeline_player_rate_limited_total',
+    help: 'Player requests refused 429 by a token bucket, by route and bucket (ip, player)',
+    labelNames: ['route', 'by'] as const,
+    registers: [registry],
+  });
   const kicks = new Counter({
     name: 'lifeline_kicks_total',
     help: 'Sessions ended by a kick, by source (api, cli)',
@@ -185,6 +191,7 @@ export function createMetrics(deps: {
       ended.inc({ cause: e.cause }, e.count);
       if (e.cause === 'kick') kicks.inc({ source: e.source ?? 'api' }, e.count);
     }),
+    deps.events.on('player.limited', (e) => limited.inc({ route: e.route, by: e.by })),
     deps.events.on('socket.opened', () => sockets.inc()),
     deps.events.on('socket.closed', (e) => {
       sockets.dec();

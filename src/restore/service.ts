@@ -5,7 +5,7 @@ import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { LiveState } from '../live/index.ts';
 import type { OperatorService } from '../operators/index.ts';
-import type { SessionService, SessionTokens } from '../sessions/index.ts';
+import type { PlayerLimits, SessionService, SessionTokens } from '../sessions/index.ts';
 import {
   type Disruption,
   type Operator,
@@ -74,6 +74,8 @@ export interface RestoreServiceDeps {
   store: RecordStore;
   live: LiveState;
   sessions: SessionService;
+  /** The per-session rejoin bucket. */
+  limits: PlayerLimits;
   tokens: Tokens;
   audit: AuditLog;
   events: EventStream;
@@ -327,6 +329,8 @@ export class RestoreService {
       d.events.emit('rejoin', { outcome: 'invalid', ms: performance.now() - started });
       throw err;
     }
+    // Per session (the disruption its token names), once the token is proven genuine.
+    await d.limits.forPlayer('rejoin', disruptionId);
     const record = await d.store.getDisruption(disruptionId);
     if (!record) throw new LifelineError('TOKEN_INVALID');
     switch (record.outcome) {

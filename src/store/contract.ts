@@ -311,6 +311,27 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.equal(after.kind === 'revoked' && after.grant.revokedReason, 'kick');
     });
 
+    test('ended grants are purged once past the cut-off, in batches; live ones stay', async (t) => {
+      const store = await withStore(t);
+      const live = grant({ expiresAt: 100_000 });
+      const revokedEarly = grant();
+      const revokedLate = grant();
+      const expired = grant({ expiresAt: 2_000 });
+      for (const g of [live, revokedEarly, revokedLate, expired]) await store.openGrant(g);
+      await store.revokeGrants([revokedEarly.sessionId], 1_500, 'session-limit');
+      await store.revokeGrants([revokedLate.sessionId], 9_000, 'kick');
+      // Until purged, a spent family still answers as revoked: reuse is still told apart.
+      assert.equal((await store.rotateGrant(revokedEarly.familyId, 0, 3_000, 9_000)).kind, 'revoked');
+      assert.equal(await store.purgeGrants(5_000, 1), 1, 'one at a time when asked');
+      assert.equal(await store.purgeGrants(5_000, 10), 1);
+      assert.equal(await store.purgeGrants(5_000, 10), 0);
+      assert.equal(await store.getGrant(revokedEarly.sessionId), null);
+      assert.equal(await store.getGrant(expired.sessionId), null);
+      assert.equal((await store.rotateGrant(revokedEarly.familyId, 0, 6_000, 9_000)).kind, 'unknown');
+      assert.notEqual(await store.getGrant(revokedLate.sessionId), null, 'revoked after the cut-off: kept');
+      assert.notEqual(await store.getGrant(live.sessionId), null, 'a live grant is never purged');
+    });
+
     test('two concurrent rotations of the same generation: exactly one wins', async (t) => {
       const store = await withStore(t);
       const g = grant();

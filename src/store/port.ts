@@ -413,6 +413,12 @@ export interface RecordStore {
    */
   rotateGrant(familyId: string, generation: number, now: number, expiresAt: number): Promise<RotateOutcome>;
   revokeGrants(sessionIds: readonly string[], at: number, reason: string): Promise<void>;
+  /**
+   * Deletes up to `limit` grants that ended at or before `before`: revoked then, or expired
+   * then. Returns how many; the caller repeats while it gets `limit`. Until a grant is deleted,
+   * its refresh tokens still answer "revoked" (or "expired"); after, "unknown".
+   */
+  purgeGrants(before: number, limit: number): Promise<number>;
 
   /**
    * Puts a ban in force and revokes every grant of the player still valid (reason `banned`), in

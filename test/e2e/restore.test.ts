@@ -12,6 +12,7 @@ import {
   getJson,
   login,
   postJson,
+  raisedPlayerLimitsEnv,
   startLifeline,
   startRestore,
   tempDir,
@@ -365,6 +366,7 @@ test('killed mid-restore and restarted, the run resumes and the accounting is ex
         LIFELINE_COMMANDS__HOLD_SECONDS: '0',
         LIFELINE_ADMIN__RATE_LIMIT__PER_SECOND: '100000',
         LIFELINE_ADMIN__RATE_LIMIT__BURST: '100000',
+        ...raisedPlayerLimitsEnv,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -593,6 +593,10 @@ export class PostgresRecordStore implements RecordStore {
     await this.#pool.query(sql.grantRevokeSessions, [at, reason, [...sessionIds]]);
   }
 
+  async purgeGrants(before: number, limit: number): Promise<number> {
+    return changes(this.#pool, sql.grantPurge, [before, limit]);
+  }
+
   // Bans ----------------------------------------------------------------------------------------
 
   async banPlayer(b: Ban): Promise<boolean> {

@@ -173,6 +173,10 @@ export const sql = {
   /** (id, player_id, reason, banned_by, at) -> rowCount 0 when the player already is under a ban */
   banInsert: `INSERT INTO bans (id, player_id, reason, banned_by, at) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT (player_id) WHERE lifted_at IS NULL DO NOTHING`,
+  /** (before, limit) -> rowCount: grants revoked or expired at or before `before` */
+  grantPurge: `DELETE FROM grants WHERE session_id IN (
+      SELECT session_id FROM grants WHERE revoked_at <= $1
+      UNION SELECT session_id FROM grants WHERE expires_at <= $1 LIMIT $2)`,
   /** (revoked_at, reason, player_id): every grant of the player still valid */
   grantRevokePlayer:
     'UPDATE grants SET revoked_at = $1, revoked_reason = $2 WHERE player_id = $3 AND revoked_at IS NULL',

@@ -564,6 +564,10 @@ export class SqliteRecordStore implements RecordStore {
     });
   }
 
+  async purgeGrants(before: number, limit: number): Promise<number> {
+    return Number(this.#stmt(sql.grantPurge).run(before, limit).changes);
+  }
+
   // Bans ----------------------------------------------------------------------------------------
 
   async banPlayer(b: Ban): Promise<boolean> {

@@ -152,6 +152,11 @@ export const sql = {
   grantRevokeSession:
     'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE session_id = ? AND revoked_at IS NULL',
 
+  /** (before, limit) -> changes: grants revoked or expired at or before `before` */
+  grantPurge: `DELETE FROM grants WHERE session_id IN (
+      SELECT session_id FROM grants WHERE revoked_at <= ?1
+      UNION SELECT session_id FROM grants WHERE expires_at <= ?1 LIMIT ?2)`,
+
   /** (id, secret) */
   operatorSetTotp: 'UPDATE operators SET totp_secret = ?2, totp_last_step = 0 WHERE id = ?1',
   /** (id, step) -> changes 1 only if step is newer than the last one used */
