@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AdmissionController } from './admission/index.ts';
-import { AuditLog } from './audit/index.ts';
+import { type AuditAnchoring, AuditLog, ChainWatch, openAnchoring } from './audit/index.ts';
 import { BanService } from './bans/index.ts';
 import { KickBreaker } from './breaker/index.ts';
 import { CommandService } from './commands/index.ts';
@@ -45,6 +45,10 @@ export interface App {
   readonly bus: Bus;
   readonly tokens: Tokens;
   readonly audit: AuditLog;
+  /** The audit key, the anchor outside the store and the checkpointer writing to it. */
+  readonly auditAnchoring: AuditAnchoring;
+  /** Watches the store's chain head against what this node witnessed. */
+  readonly auditWatch: ChainWatch;
   readonly operators: OperatorService;
   readonly sessions: SessionService;
   readonly commands: CommandService;
@@ -86,6 +90,28 @@ export function openSealer(config: Config, logger?: Logger): Sealer {
   return new Sealer(kek);
 }
 
+/**
+ * On a first start with an empty anchor, a chain that already holds entries (written before
+ * anchoring existed, or by the CLI) is verified and, if sound, adopted: one checkpoint vouches
+ * for it. A broken chain is not adopted; verify keeps naming its first bad seq.
+ */
+async function adoptChain(audit: AuditLog, anchoring: AuditAnchoring, logger: Logger) {
+  const head = await audit.head();
+  if (head === null) return null;
+  const verified = await audit.verify();
+  if (!verified.ok) {
+    logger.error({ verified }, 'the audit chain is broken and the anchor is empty; not adopting it');
+    return null;
+  }
+  const anchored = { seq: head.seq, hash: head.hash };
+  await anchoring.checkpointer.adopt(anchored);
+  logger.warn(
+    { seq: head.seq, dir: anchoring.anchor.dir },
+    'the audit anchor was empty; adopted the chain as it is',
+  );
+  return anchored;
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? Date.now;
@@ -110,6 +136,27 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const tokens = await Tokens.load(store, config.tokens, clock);
   const audit = new AuditLog({ store, clock });
+  const sealer = openSealer(config, logger);
+  const auditAnchoring = openAnchoring({
+    settings: config.audit,
+    log: audit,
+    sealer,
+    node: config.nodeId,
+    clock,
+    logger,
+  });
+  const auditWatch = new ChainWatch({
+    log: audit,
+    clock,
+    anchored: auditAnchoring.anchoredAtOpen ?? (await adoptChain(audit, auditAnchoring, logger)),
+    onAlert: (alert) => {
+      logger.error(
+        { alert: 'audit-chain-regressed', kind: alert.kind, detail: alert.detail },
+        'SECURITY: the audit chain went back or changed under this node; see the operator guide',
+      );
+      events.emit('audit.regressed', { kind: alert.kind, detail: alert.detail });
+    },
+  });
   const operators = new OperatorService({ store, audit, clock });
   const flags = await FlagService.open({ store, audit, clock });
   const sessions = new SessionService({
@@ -216,6 +263,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     breakerOpen: async () => (await breaker.state()).state === 'open',
     probes: () => probes.results(),
     eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
+    auditRegressed: () => !auditWatch.status.ok,
   });
 
   let draining = false;
@@ -242,6 +290,10 @@ export async function createApp(options: AppOptions): Promise<App> {
           ? 'degraded: queueing at the minimum limit'
           : 'ok';
     }
+    // Reported, never a reason to be unready: every node shares the store, so an unready answer
+    // would take all of them out at once, and the sessions they hold are not at fault.
+    const chain = auditWatch.status;
+    dependencies['audit-chain'] = chain.ok ? 'ok' : `${chain.kind}: ${chain.detail}`;
     return { ready, checks, dependencies };
   };
 
@@ -264,6 +316,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     commands,
     bans,
     audit,
+    verifyAudit: async () => {
+      // What this node appended goes to the anchor first, so verify judges it too.
+      await auditAnchoring.checkpointer.flush().catch(() => {});
+      return auditAnchoring.verify();
+    },
     live,
     store,
     breaker,
@@ -288,6 +345,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (adopted > 0) logger.warn({ adopted }, 'resumed restores a lost node left unfinished');
   });
   // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
+  auditAnchoring.checkpointer.start(config.audit.checkpointIntervalSeconds * 1000);
+  auditWatch.start(config.audit.witnessIntervalSeconds * 1000);
   const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
   flagPoll.unref();
 
@@ -300,6 +359,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     bus,
     tokens,
     audit,
+    auditAnchoring,
+    auditWatch,
     operators,
     sessions,
     commands,
@@ -329,6 +390,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       hub.stop();
       await Promise.allSettled([player.close(), admin.close()]);
       await commands.settle();
+      auditWatch.stop();
+      await auditAnchoring.checkpointer.stop();
+      auditAnchoring.anchor.close();
       metrics.stop();
       await bus.close();
       await live.close();

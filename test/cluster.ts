@@ -50,6 +50,9 @@ export function clusterEnv(spec: ClusterSpec, dataDir: string): Record<string, s
     LIFELINE_LIVE__KIND: 'redis',
     LIFELINE_LIVE__REDIS__URL: spec.redisUrl,
     LIFELINE_LIVE__REDIS__PREFIX: spec.prefix,
+    // Each node (and each CLI run) has its own anchor beside its own data directory here, so no
+    // one anchor sees every writer's checkpoints.
+    LIFELINE_AUDIT__ANCHOR__SHARED: 'false',
     ...spec.env,
   };
 }
@@ -104,6 +107,7 @@ export async function startNode(spec: ClusterSpec, nodeId: string): Promise<Node
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => {
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(`${dataDir}.anchor`, { recursive: true, force: true });
       resolve(code ?? signal ?? 'unknown');
     }),
   );
@@ -210,6 +214,7 @@ export async function clusterCli(
     return { code, out, json: json ?? null };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(`${dataDir}.anchor`, { recursive: true, force: true });
   }
 }
 

@@ -27,6 +27,8 @@ export function tempDir(t: TestContext, prefix = 'lifeline-test-'): string {
     rmSync(dir, { recursive: true, force: true });
     // The key-encryption key Lifeline creates beside its data directory by default.
     rmSync(`${dir}.kek`, { force: true });
+    // The audit anchor, beside it too.
+    rmSync(`${dir}.anchor`, { recursive: true, force: true });
   });
   return dir;
 }

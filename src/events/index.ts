@@ -21,6 +21,7 @@ export interface LifelineEvents {
   'node.lost': [{ node: string; sessions: number }];
   'socket.opened': [];
   'socket.closed': [{ code: number }];
+  'audit.regressed': [{ kind: 'regressed' | 'rewritten'; detail: string }];
 }
 
 export type EventName = keyof LifelineEvents;
