@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { runCliCaptured } from './helpers.ts';
+import { removeAnchor, runCliCaptured } from './helpers.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -107,7 +107,7 @@ export async function startNode(spec: ClusterSpec, nodeId: string): Promise<Node
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => {
       rmSync(dataDir, { recursive: true, force: true });
-      rmSync(`${dataDir}.anchor`, { recursive: true, force: true });
+      removeAnchor(`${dataDir}.anchor`);
       resolve(code ?? signal ?? 'unknown');
     }),
   );
@@ -214,7 +214,7 @@ export async function clusterCli(
     return { code, out, json: json ?? null };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
-    rmSync(`${dataDir}.anchor`, { recursive: true, force: true });
+    removeAnchor(`${dataDir}.anchor`);
   }
 }
 
