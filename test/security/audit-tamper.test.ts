@@ -35,7 +35,8 @@ function sqliteBackdoor(file: string): Backdoor {
   const db = new DatabaseSync(file);
   return {
     run: async (sql, params = []) => void db.prepare(sql).run(...(params as never[])),
-    rows: async (sql, params = []) => db.prepare(sql).all(...(params as never[])) as Record<string, unknown>[],
+    rows: async (sql, params = []) =>
+      db.prepare(sql).all(...(params as never[])) as Record<string, unknown>[],
     close: async () => db.close(),
   };
 }
@@ -255,7 +256,9 @@ test('a forged append is "not yet anchored", then named once the next checkpoint
     assert.match(r.message, /1 entry is not yet anchored, from seq 13/);
   }
   // They also append a line to the anchor file vouching for it; without the key it is refused.
-  const line = JSON.parse(readFileSync(join(`${sc.dataDir}.anchor`, 'checkpoints.jsonl'), 'utf8').split('\n')[0]!);
+  const line = JSON.parse(
+    readFileSync(join(`${sc.dataDir}.anchor`, 'checkpoints.jsonl'), 'utf8').split('\n')[0]!,
+  );
   appendFileSync(
     join(`${sc.dataDir}.anchor`, 'checkpoints.jsonl'),
     `${JSON.stringify({ ...line, seq: 13, own: [[13, 13]], at: sc.clock.now })}\n`,
@@ -272,7 +275,12 @@ test('a forged append is "not yet anchored", then named once the next checkpoint
     result: 'accepted',
   });
   await sc.app.auditAnchoring?.checkpointer.flush();
-  await assertCaught(sc, 13, 'unwitnessed', /seq 13 \(operator\.add by ops-mallory\) was appended by no Lifeline process/);
+  await assertCaught(
+    sc,
+    13,
+    'unwitnessed',
+    /seq 13 \(operator\.add by ops-mallory\) was appended by no Lifeline process/,
+  );
   const { api } = await verifyBoth(sc);
   assert.equal(api.anchor.invalidLines, 1, 'the forged anchor line is counted, not believed');
 });
@@ -288,7 +296,13 @@ test('a running node sees its chain cut back: alert logged, event, metric, and /
   const alerts: { kind: string; detail: string }[] = [];
   app.events.on('audit.regressed', (e) => alerts.push(e));
   for (let i = 1; i <= 5; i++) {
-    await app.audit.append({ actor: 'ops-alice', action: 'flag.set', target: `f${i}`, details: {}, result: 'ok' });
+    await app.audit.append({
+      actor: 'ops-alice',
+      action: 'flag.set',
+      target: `f${i}`,
+      details: {},
+      result: 'ok',
+    });
   }
   const before = await getJson(`${playerUrl}/ready`);
   assert.equal(before.body.dependencies['audit-chain'], 'ok');
@@ -334,14 +348,22 @@ test('export: files are 0600, the manifest is signed, and verify-export catches 
 
   // The manifest edited to hide an entry: the signature no longer verifies.
   writeFileSync(manifestFile, JSON.stringify({ ...manifest, count: manifest.count - 1 }));
-  const edited = await runCliCaptured(['audit', 'verify-export', manifestFile, '--json'], sc.cliEnv, sc.dataDir);
+  const edited = await runCliCaptured(
+    ['audit', 'verify-export', manifestFile, '--json'],
+    sc.cliEnv,
+    sc.dataDir,
+  );
   assert.equal(edited.code, 1);
   assert.equal(edited.json.reason, 'signature');
 
   // The manifest restored, the file edited: the signed digest no longer matches.
   writeFileSync(manifestFile, JSON.stringify(manifest));
   writeFileSync(file, readFileSync(file, 'utf8').replace('ops-alice', 'ops-bobby'));
-  const changed = await runCliCaptured(['audit', 'verify-export', manifestFile, '--json'], sc.cliEnv, sc.dataDir);
+  const changed = await runCliCaptured(
+    ['audit', 'verify-export', manifestFile, '--json'],
+    sc.cliEnv,
+    sc.dataDir,
+  );
   assert.equal(changed.code, 1);
   assert.equal(changed.json.reason, 'digest');
 });
