@@ -112,6 +112,29 @@ async function adoptChain(audit: AuditLog, anchoring: AuditAnchoring, logger: Lo
   return anchored;
 }
 
+/**
+ * Entries after the newest checkpoint at start were vouched for by no one: the appends of a node
+ * that died within a second of making them (before its checkpoint), or rows written while no
+ * node ran. Nothing can tell which; a checkpoint records that they were found, so verify keeps
+ * counting them as not anchored instead of calling a crash's entries forged.
+ */
+async function noteUnvouchedTail(
+  audit: AuditLog,
+  anchoring: AuditAnchoring,
+  anchored: { seq: number; hash: string },
+  logger: Logger,
+) {
+  const head = await audit.head();
+  if (head === null || head.seq <= anchored.seq) return anchored;
+  const from = anchored.seq + 1;
+  await anchoring.checkpointer.noteFound({ seq: head.seq, hash: head.hash }, [[from, head.seq]]);
+  logger.warn(
+    { from, to: head.seq },
+    'audit entries after the newest checkpoint were vouched for by no one (a crash right after an append, or rows written while no node ran); check them: verify counts them as not anchored',
+  );
+  return { seq: head.seq, hash: head.hash };
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? Date.now;
@@ -148,7 +171,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   const auditWatch = new ChainWatch({
     log: audit,
     clock,
-    anchored: auditAnchoring.anchoredAtOpen ?? (await adoptChain(audit, auditAnchoring, logger)),
+    anchored:
+      auditAnchoring.anchoredAtOpen === null
+        ? await adoptChain(audit, auditAnchoring, logger)
+        : await noteUnvouchedTail(audit, auditAnchoring, auditAnchoring.anchoredAtOpen, logger),
     onAlert: (alert) => {
       logger.error(
         { alert: 'audit-chain-regressed', kind: alert.kind, detail: alert.detail },
@@ -293,8 +319,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Reported, never a reason to be unready: every node shares the store, so an unready answer
     // would take all of them out at once, and the sessions they hold are not at fault.
     const chain = auditWatch.status;
-    dependencies['audit-chain'] = chain.ok ? 'ok' : `${chain.kind}: ${chain.detail}`;
-    return { ready, checks, dependencies };
+    const alerts = { 'audit-chain': chain.ok ? 'ok' : `${chain.kind}: ${chain.detail}` };
+    return { ready, checks, dependencies, alerts };
   };
 
   const player = await buildPlayerApi({

@@ -22,14 +22,21 @@ export interface Checkpoint {
   /** Id of the audit public key that signed it. */
   key: string;
   own: SeqRanges;
+  /**
+   * Seqs a node found after the newest checkpoint when it started, vouched for by no one: most
+   * likely its own appends from just before a crash, or entries written while no node ran. Verify
+   * reports them as not anchored rather than as written by no process.
+   */
+  found?: SeqRanges;
   /** Ed25519 over {@link signedText}, base64url. */
   sig: string;
 }
 
 /** What a signature covers: a domain tag, so nothing else the key signs can pass for a checkpoint. */
 export function signedText(c: Omit<Checkpoint, 'sig'>): string {
-  const { v, seq, hash, at, node, key, own } = c;
-  return `lifeline-audit-checkpoint/1\n${canonicalEncode({ v, seq, hash, at, node, key, own })}`;
+  const { v, seq, hash, at, node, key, own, found } = c;
+  // `found` absent is encoded as absent (canonicalEncode drops undefined members).
+  return `lifeline-audit-checkpoint/1\n${canonicalEncode({ v, seq, hash, at, node, key, own, found })}`;
 }
 
 function isRanges(x: unknown): x is SeqRanges {
@@ -66,7 +73,8 @@ export function parseCheckpoint(line: string, key: AuditPublicKey): Checkpoint |
     !Number.isFinite(c.at) ||
     typeof c.node !== 'string' ||
     c.key !== key.id ||
-    !isRanges(c.own)
+    !isRanges(c.own) ||
+    (c.found !== undefined && !isRanges(c.found))
   )
     return undefined;
   const checkpoint = c as Checkpoint;

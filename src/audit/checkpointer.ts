@@ -67,6 +67,16 @@ export class Checkpointer {
     return run;
   }
 
+  /**
+   * Writes a checkpoint saying that seqs `found` were in the chain, after the newest checkpoint,
+   * when this node started, and nobody vouched for them. Used once at start.
+   */
+  noteFound(head: ChainHead, found: [number, number][]): Promise<void> {
+    const run = this.#chain.then(() => this.#emit(head, [], found));
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
   async stop(): Promise<void> {
     clearTimeout(this.#soon);
     clearInterval(this.#interval);
@@ -98,7 +108,7 @@ export class Checkpointer {
     }
   }
 
-  async #emit(head: ChainHead, own: [number, number][]): Promise<void> {
+  async #emit(head: ChainHead, own: [number, number][], found?: [number, number][]): Promise<void> {
     const body: Omit<Checkpoint, 'sig'> = {
       v: 1,
       seq: head.seq,
@@ -107,6 +117,7 @@ export class Checkpointer {
       node: this.#o.node,
       key: this.#o.signer.publicKey.id,
       own,
+      ...(found === undefined ? {} : { found }),
     };
     await this.#o.anchor.write({ ...body, sig: this.#o.signer.sign(signedText(body)) });
     this.#last = head;

@@ -91,8 +91,8 @@ function loadAnchors(anchors: readonly AnchorSource[]): {
 }
 
 /** Sorted, merged union of every checkpoint's own ranges. */
-function coverageOf(checkpoints: readonly Checkpoint[]): [number, number][] {
-  const ranges = checkpoints.flatMap((c) => c.own.map(([a, b]) => [a, b] as [number, number]));
+function coverageOf(checkpoints: readonly Checkpoint[], field: 'own' | 'found'): [number, number][] {
+  const ranges = checkpoints.flatMap((c) => (c[field] ?? []).map(([a, b]) => [a, b] as [number, number]));
   ranges.sort((x, y) => x[0] - y[0]);
   const out: [number, number][] = [];
   for (const [a, b] of ranges) {
@@ -142,7 +142,9 @@ export async function verifyAnchored(
     max = Math.max(max, bySeq[i]!.at);
     laterAt[i] = max;
   }
-  const coverage = coverageOf(all);
+  const coverage = coverageOf(all, 'own');
+  const found = coverageOf(all, 'found');
+  let fi = 0;
   let ci = 0;
   let bi = 0;
 
@@ -196,7 +198,9 @@ export async function verifyAnchored(
         if (!covered && options.coverage) {
           while (bi < bySeq.length && bySeq[bi]!.seq < entry.seq) bi++;
           const seenAt = laterAt[bi] ?? -Infinity;
-          if (Math.abs(seenAt - entry.at) >= options.graceMs) {
+          while (fi < found.length && found[fi]![1] < entry.seq) fi++;
+          const foundAtStart = fi < found.length && found[fi]![0] <= entry.seq;
+          if (!foundAtStart && Math.abs(seenAt - entry.at) >= options.graceMs) {
             fail(
               entry.seq,
               'unwitnessed',
