@@ -103,6 +103,11 @@ function coverageOf(checkpoints: readonly Checkpoint[], field: 'own' | 'found'):
   return out;
 }
 
+/** Who made a claim, for a detail: "node n1 anchored … at <time>", or the operator's --checkpoint. */
+function who(c: Checkpoint): string {
+  return Number.isNaN(c.at) ? 'the checkpoint given names' : `node ${c.node} anchored (at ${iso(c.at)})`;
+}
+
 function iso(ms: number): string {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }
@@ -133,8 +138,11 @@ export async function verifyAnchored(
       own: [],
       sig: '',
     });
+  // `newest` (signed) bounds what is anchored; `furthest` (a given --checkpoint too) what must exist.
   let newest: Checkpoint | undefined;
-  for (const c of claims.values()) if (newest === undefined || c.seq > newest.seq) newest = c;
+  for (const c of all) if (newest === undefined || c.seq > newest.seq) newest = c;
+  let furthest = newest;
+  for (const c of claims.values()) if (furthest === undefined || c.seq > furthest.seq) furthest = c;
   // For each checkpoint seq, the latest time any checkpoint at or past it was written.
   const bySeq = [...all].sort((a, b) => a.seq - b.seq);
   const laterAt: number[] = new Array(bySeq.length);
@@ -185,7 +193,7 @@ export async function verifyAnchored(
           fail(
             entry.seq,
             'checkpoint-mismatch',
-            `seq ${entry.seq} has hash ${entry.hash}, but node ${claim.node} anchored ${claim.hash} for it at ${iso(claim.at)}: ` +
+            `seq ${entry.seq} has hash ${entry.hash}, but ${who(claim)} ${claim.hash} for it: ` +
               `the chain was rewritten (hashes recomputed) after seq ${lastMatched}, at or before seq ${entry.seq}`,
           );
           break pages;
@@ -222,13 +230,13 @@ export async function verifyAnchored(
     afterSeq = last.seq;
   }
 
-  if (failure === undefined && newest !== undefined && (head?.seq ?? 0) < newest.seq) {
+  if (failure === undefined && furthest !== undefined && (head?.seq ?? 0) < furthest.seq) {
     const end = head?.seq ?? 0;
     fail(
       end + 1,
       'truncated',
-      `${end === 0 ? 'the audit table is empty' : `the chain ends at seq ${end}`}, but node ${newest.node} anchored seq ${newest.seq} ` +
-        `at ${iso(newest.at)}: entries ${end + 1}..${newest.seq} were deleted`,
+      `${end === 0 ? 'the audit table is empty' : `the chain ends at seq ${end}`}, but ${who(furthest)} seq ${furthest.seq}: ` +
+        `entries ${end + 1}..${furthest.seq} were deleted`,
     );
   }
   if (failure !== undefined) {

@@ -183,7 +183,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('list')
     .description('[direct] list operators')
     .action(async () => {
-      const list = await withStore(({ store }) => store.listOperators());
+      const list = await withStore(({ store }) => store.listOperators(), false);
       const rows = list.map((o) => ({ id: o.id, name: o.name, role: o.role, revoked: o.revokedAt !== null }));
       print(
         rows.map((r) => `${r.name}\t${r.role}${r.revoked ? '\trevoked' : ''}`).join('\n') || '(no operators)',
