@@ -90,51 +90,6 @@ export function openSealer(config: Config, logger?: Logger): Sealer {
   return new Sealer(kek);
 }
 
-/**
- * On a first start with an empty anchor, a chain that already holds entries (written before
- * anchoring existed, or by the CLI) is verified and, if sound, adopted: one checkpoint vouches
- * for it. A broken chain is not adopted; verify keeps naming its first bad seq.
- */
-async function adoptChain(audit: AuditLog, anchoring: AuditAnchoring, logger: Logger) {
-  const head = await audit.head();
-  if (head === null) return null;
-  const verified = await audit.verify();
-  if (!verified.ok) {
-    logger.error({ verified }, 'the audit chain is broken and the anchor is empty; not adopting it');
-    return null;
-  }
-  const anchored = { seq: head.seq, hash: head.hash };
-  await anchoring.checkpointer.adopt(anchored);
-  logger.warn(
-    { seq: head.seq, dir: anchoring.anchor.dir },
-    'the audit anchor was empty; adopted the chain as it is',
-  );
-  return anchored;
-}
-
-/**
- * Entries after the newest checkpoint at start were vouched for by no one: the appends of a node
- * that died within a second of making them (before its checkpoint), or rows written while no
- * node ran. Nothing can tell which; a checkpoint records that they were found, so verify keeps
- * counting them as not anchored instead of calling a crash's entries forged.
- */
-async function noteUnvouchedTail(
-  audit: AuditLog,
-  anchoring: AuditAnchoring,
-  anchored: { seq: number; hash: string },
-  logger: Logger,
-) {
-  const head = await audit.head();
-  if (head === null || head.seq <= anchored.seq) return anchored;
-  const from = anchored.seq + 1;
-  await anchoring.checkpointer.noteFound({ seq: head.seq, hash: head.hash }, [[from, head.seq]]);
-  logger.warn(
-    { from, to: head.seq },
-    'audit entries after the newest checkpoint were vouched for by no one (a crash right after an append, or rows written while no node ran); check them: verify counts them as not anchored',
-  );
-  return { seq: head.seq, hash: head.hash };
-}
-
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? Date.now;
@@ -171,10 +126,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const auditWatch = new ChainWatch({
     log: audit,
     clock,
-    anchored:
-      auditAnchoring.anchoredAtOpen === null
-        ? await adoptChain(audit, auditAnchoring, logger)
-        : await noteUnvouchedTail(audit, auditAnchoring, auditAnchoring.anchoredAtOpen, logger),
+    anchored: await auditAnchoring.takeStock(logger),
     onAlert: (alert) => {
       logger.error(
         { alert: 'audit-chain-regressed', kind: alert.kind, detail: alert.detail },
@@ -370,9 +322,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     const adopted = await restores.recover();
     if (adopted > 0) logger.warn({ adopted }, 'resumed restores a lost node left unfinished');
   });
-  // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
   auditAnchoring.checkpointer.start(config.audit.checkpointIntervalSeconds * 1000);
   auditWatch.start(config.audit.witnessIntervalSeconds * 1000);
+  // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
   const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
   flagPoll.unref();
 

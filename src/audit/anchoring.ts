@@ -27,6 +27,15 @@ export interface AuditAnchoring {
   readonly anchoredAtOpen: ChainHead | null;
   /** Verifies the chain against this anchor. */
   verify(): Promise<AnchoredVerifyResult>;
+  /**
+   * At a node's start: the head it may take as witnessed. With an empty anchor, a chain that
+   * already holds entries (written before anchoring existed) is verified and, if sound, adopted
+   * by one checkpoint; a broken one is not. Entries after the newest checkpoint were vouched for
+   * by no one (the appends of a node that died within a second of making them, or rows written
+   * while no node ran; nothing tells which): a checkpoint records that they were found, so
+   * verify counts them as not anchored instead of calling a crash's entries forged.
+   */
+  takeStock(logger?: Logger): Promise<ChainHead | null>;
 }
 
 /**
@@ -63,6 +72,32 @@ export function openAnchoring(options: {
     anchoredAtOpen: newest,
     verify: () =>
       verifyWithSettings(log, settings, [{ dir: settings.anchor.dir, publicKey: signer.publicKey }]),
+    async takeStock(logger) {
+      const head = await log.head();
+      const top = head === null ? null : { seq: head.seq, hash: head.hash };
+      if (newest === null) {
+        if (top === null) return null;
+        const verified = await log.verify();
+        if (!verified.ok) {
+          logger?.error({ verified }, 'the audit chain is broken and the anchor is empty; not adopting it');
+          return null;
+        }
+        await checkpointer.adopt(top);
+        logger?.warn(
+          { seq: top.seq, dir: anchor.dir },
+          'the audit anchor was empty; adopted the chain as it is',
+        );
+        return top;
+      }
+      if (top === null || top.seq <= newest.seq) return newest;
+      const from = newest.seq + 1;
+      await checkpointer.noteFound(top, [[from, top.seq]]);
+      logger?.warn(
+        { from, to: top.seq },
+        'audit entries after the newest checkpoint were vouched for by no one (a crash right after an append, or rows written while no node ran); check them: verify counts them as not anchored',
+      );
+      return top;
+    },
   };
 }
 
