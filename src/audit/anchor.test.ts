@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { isLifelineError } from '../errors/index.ts';
 import { Sealer } from '../secrets/index.ts';
 import { SqliteRecordStore } from '../store/index.ts';
-import { Anchor, CHECKPOINTS_FILE } from './anchor.ts';
+import { Anchor, CHECKPOINTS_FILE, prepareAnchorDir } from './anchor.ts';
 import { openAnchoring } from './anchoring.ts';
 import { readCheckpoints } from './checkpoint.ts';
 import { openAuditKey, PUBLIC_KEY_FILE } from './key.ts';
@@ -115,6 +115,7 @@ test('the HTTP sink gets every checkpoint as JSON, in order, retried after a fai
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => server.close());
   const { port } = server.address() as { port: number };
+  prepareAnchorDir(anchor);
   const sink = new Anchor({ dir: anchor, url: `http://127.0.0.1:${port}/checkpoints` });
   t.after(() => sink.close());
   const cp = (seq: number) => ({

@@ -5,7 +5,7 @@
  * (object-lock storage behind it) that each checkpoint is POSTed to.
  */
 import { execFile } from 'node:child_process';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -63,7 +63,8 @@ export class Anchor {
    * sharing the directory never interleave within a line) and queues it for the sink.
    */
   async write(checkpoint: Checkpoint): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // The directory is made at start (prepareAnchorDir) and never again: one that vanished while
+    // the node ran is worth an error in the log, not a fresh empty anchor.
     await appendFile(this.file, `${JSON.stringify(checkpoint)}\n`, { mode: 0o600, flag: 'a' });
     this.#appendOnly ??= this.#tryAppendOnly();
     if (this.#url !== '') {
