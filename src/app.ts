@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AdmissionController } from './admission/index.ts';
-import { AuditLog } from './audit/index.ts';
+import { type AuditAnchoring, AuditLog, ChainWatch, openAnchoring } from './audit/index.ts';
 import { BanService } from './bans/index.ts';
 import { KickBreaker } from './breaker/index.ts';
 import { CommandService } from './commands/index.ts';
@@ -52,6 +52,10 @@ export interface App {
   readonly bus: Bus;
   readonly tokens: Tokens;
   readonly audit: AuditLog;
+  /** The audit key, the anchor outside the store and the checkpointer writing to it. */
+  readonly auditAnchoring: AuditAnchoring;
+  /** Watches the store's chain head against what this node witnessed. */
+  readonly auditWatch: ChainWatch;
   readonly operators: OperatorService;
   readonly sessions: SessionService;
   readonly commands: CommandService;
@@ -117,11 +121,32 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const tokens = await Tokens.load(store, config.tokens, clock);
   const audit = new AuditLog({ store, clock });
+  const sealer = openSealer(config, logger);
+  const auditAnchoring = openAnchoring({
+    settings: config.audit,
+    log: audit,
+    sealer,
+    node: config.nodeId,
+    clock,
+    logger,
+  });
+  const auditWatch = new ChainWatch({
+    log: audit,
+    clock,
+    anchored: await auditAnchoring.takeStock(logger),
+    onAlert: (alert) => {
+      logger.error(
+        { alert: 'audit-chain-regressed', kind: alert.kind, detail: alert.detail },
+        'SECURITY: the audit chain went back or changed under this node; see the operator guide',
+      );
+      events.emit('audit.regressed', { kind: alert.kind, detail: alert.detail });
+    },
+  });
   const operators = new OperatorService({
     store,
     audit,
     clock,
-    sealer: openSealer(config, logger),
+    sealer,
     settings: config.operators,
     events,
     logger,
@@ -238,6 +263,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     breakerOpen: async () => (await breaker.state()).state === 'open',
     probes: () => probes.results(),
     eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
+    auditRegressed: () => !auditWatch.status.ok,
   });
 
   let draining = false;
@@ -264,7 +290,11 @@ export async function createApp(options: AppOptions): Promise<App> {
           ? 'degraded: queueing at the minimum limit'
           : 'ok';
     }
-    return { ready, checks, dependencies };
+    // Reported, never a reason to be unready: every node shares the store, so an unready answer
+    // would take all of them out at once, and the sessions they hold are not at fault.
+    const chain = auditWatch.status;
+    const alerts = { 'audit-chain': chain.ok ? 'ok' : `${chain.kind}: ${chain.detail}` };
+    return { ready, checks, dependencies, alerts };
   };
 
   const player = await buildPlayerApi({
@@ -287,6 +317,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     commands,
     bans,
     audit,
+    verifyAudit: async () => {
+      // What this node appended goes to the anchor first, so verify judges it too.
+      await auditAnchoring.checkpointer.flush().catch(() => {});
+      return auditAnchoring.verify();
+    },
     live,
     store,
     breaker,
@@ -310,6 +345,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     const adopted = await restores.recover();
     if (adopted > 0) logger.warn({ adopted }, 'resumed restores a lost node left unfinished');
   });
+  auditAnchoring.checkpointer.start(config.audit.checkpointIntervalSeconds * 1000);
+  auditWatch.start(config.audit.witnessIntervalSeconds * 1000);
   // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
   const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
   flagPoll.unref();
@@ -334,6 +371,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     bus,
     tokens,
     audit,
+    auditAnchoring,
+    auditWatch,
     operators,
     sessions,
     commands,
@@ -365,6 +404,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       hub.stop();
       await Promise.allSettled([player.close(), admin.close()]);
       await commands.settle();
+      auditWatch.stop();
+      await auditAnchoring.checkpointer.stop();
+      auditAnchoring.anchor.close();
       metrics.stop();
       await bus.close();
       await live.close();

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { raisedPlayerLimitsEnv, runCliCaptured } from './helpers.ts';
+import { raisedPlayerLimitsEnv, removeAnchor, runCliCaptured } from './helpers.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -55,6 +55,9 @@ export function clusterEnv(spec: ClusterSpec, dataDir: string): Record<string, s
     // One key-encryption key for the whole cluster (each node and CLI call has its own data dir):
     // TOTP secrets sealed by one are opened by every other.
     LIFELINE_SECRETS__KEY: createHash('sha256').update(`kek:${spec.schema}`).digest('base64'),
+    // Each node (and each CLI run) has its own anchor beside its own data directory here, so no
+    // one anchor sees every writer's checkpoints.
+    LIFELINE_AUDIT__ANCHOR__SHARED: 'false',
     ...spec.env,
   };
 }
@@ -109,6 +112,7 @@ export async function startNode(spec: ClusterSpec, nodeId: string): Promise<Node
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => {
       rmSync(dataDir, { recursive: true, force: true });
+      removeAnchor(`${dataDir}.anchor`);
       resolve(code ?? signal ?? 'unknown');
     }),
   );
@@ -215,6 +219,7 @@ export async function clusterCli(
     return { code, out, json: json ?? null };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    removeAnchor(`${dataDir}.anchor`);
   }
 }
 

@@ -2,6 +2,7 @@
  * Shared test scaffolding: a real Lifeline on loopback ports with its own temporary data dir,
  * real WebSocket clients, and operators created the way the CLI creates them.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +28,23 @@ export function tempDir(t: TestContext, prefix = 'lifeline-test-'): string {
     rmSync(dir, { recursive: true, force: true });
     // The key-encryption key Lifeline creates beside its data directory by default.
     rmSync(`${dir}.kek`, { force: true });
+    // The audit anchor, beside it too.
+    removeAnchor(`${dir}.anchor`);
   });
   return dir;
+}
+
+/**
+ * Removes an audit anchor directory. Lifeline makes its checkpoint file append-only with
+ * `chattr +a` where it may (as root), and such a file cannot be deleted until that is undone.
+ */
+export function removeAnchor(dir: string): void {
+  try {
+    execFileSync('chattr', ['-a', join(dir, 'checkpoints.jsonl')], { stdio: 'ignore' });
+  } catch {
+    // Not set, not supported, or no file: nothing to undo.
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {

@@ -6,10 +6,20 @@
  *   exist only inside the server.
  */
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { createApp, openSealer, openStore } from '../app.ts';
-import { AuditLog, exportAudit } from '../audit/index.ts';
+import {
+  type AuditAnchoring,
+  AuditLog,
+  exportAudit,
+  openAnchoring,
+  PUBLIC_KEY_FILE,
+  readPublicKeyFile,
+  verifyExport,
+  verifyWithSettings,
+} from '../audit/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
 import { isLifelineError } from '../errors/index.ts';
 import { parseFlagValue } from '../flags/index.ts';
@@ -55,12 +65,38 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(globals().json ? JSON.stringify(json, null, 2) : human);
   const cliActor = (): string => `cli:${safeUser()}`;
 
+  /**
+   * Opens the store for a direct command. Unless `anchored` is false, the audit anchor and key
+   * are opened too, and whatever the command appended is checkpointed before it returns: an
+   * entry the CLI wrote is vouched for like one a node wrote.
+   */
   const withStore = async <T>(
-    work: (ctx: { store: Awaited<ReturnType<typeof openStore>>; audit: AuditLog }) => Promise<T>,
+    work: (ctx: {
+      store: Awaited<ReturnType<typeof openStore>>;
+      audit: AuditLog;
+      anchoring: AuditAnchoring | undefined;
+    }) => Promise<T>,
+    anchored = true,
   ): Promise<T> => {
-    const store = await openStore(config());
+    const cfg = config();
+    const store = await openStore(cfg);
     try {
-      return await work({ store, audit: new AuditLog({ store, clock: Date.now }) });
+      const audit = new AuditLog({ store, clock: Date.now });
+      const anchoring = anchored
+        ? openAnchoring({
+            settings: cfg.audit,
+            log: audit,
+            sealer: openSealer(cfg),
+            node: cliActor(),
+            clock: Date.now,
+          })
+        : undefined;
+      try {
+        return await work({ store, audit, anchoring });
+      } finally {
+        await anchoring?.checkpointer.flush();
+        anchoring?.anchor.close();
+      }
     } finally {
       await store.close();
     }
@@ -226,7 +262,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('list')
     .description('[direct] list operators')
     .action(async () => {
-      const list = await withStore(({ store }) => store.listOperators());
+      const list = await withStore(({ store }) => store.listOperators(), false);
       const rows = list.map((o) => ({ id: o.id, name: o.name, role: o.role, revoked: o.revokedAt !== null }));
       print(
         rows.map((r) => `${r.name}\t${r.role}${r.revoked ? '\trevoked' : ''}`).join('\n') || '(no operators)',
@@ -596,19 +632,38 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   audit
     .command('verify')
     .description('[direct] walk the whole chain; exit 1 naming the first bad seq')
-    .option('--checkpoint <seq:hash>', 'a head exported earlier; detects truncation back past it')
-    .action(async (opts: { checkpoint?: string }) => {
+    .description(
+      '[direct] walk the whole chain against the anchored checkpoints; exit 1 naming the first bad or missing seq',
+    )
+    .option(
+      '--checkpoint <seq:hash>',
+      "a head kept earlier (an export's chainHead); checked like a checkpoint",
+    )
+    .option(
+      '--public-key <file>',
+      'the audit public key you pinned (PEM); default: audit-key.pub in the anchor directory',
+    )
+    .option(
+      '--anchor <dir>',
+      'another anchor directory to read checkpoints from (repeatable; its own audit-key.pub)',
+      (dir: string, dirs: string[]) => [...dirs, dir],
+      [] as string[],
+    )
+    .action(async (opts: { checkpoint?: string; publicKey?: string; anchor: string[] }) => {
       const checkpoint = opts.checkpoint ? parseCheckpoint(opts.checkpoint) : undefined;
-      const result = await withStore(({ audit }) => audit.verify(checkpoint ? { checkpoint } : {}));
-      if (result.ok) {
-        print(
-          `audit chain ok: ${result.entries} entries, head ${result.head ? `${result.head.seq}:${result.head.hash}` : '(empty)'}`,
-          result,
-        );
-      } else {
-        print(`audit chain BROKEN at seq ${result.firstBadSeq} (${result.reason}): ${result.detail}`, result);
-        exitCode = 1;
-      }
+      const cfg = config();
+      const pinned = opts.publicKey === undefined ? undefined : readPublicKeyFile(opts.publicKey);
+      const anchors = [
+        { dir: cfg.audit.anchor.dir, ...(pinned ? { publicKey: pinned } : {}) },
+        ...opts.anchor.map((dir) => ({ dir })),
+      ];
+      // Only public keys are needed: an auditor without the KEK can run this.
+      const result = await withStore(
+        ({ audit }) => verifyWithSettings(audit, cfg.audit, anchors, checkpoint),
+        false,
+      );
+      print(result.message, result);
+      if (!result.ok) exitCode = 1;
     });
   audit
     .command('export')
@@ -619,11 +674,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (opts: { from?: string; to?: string; out: string }) => {
       const from = opts.from === undefined ? undefined : parseWhen(opts.from, '--from');
       const to = opts.to === undefined ? undefined : parseWhen(opts.to, '--to');
-      const written = await withStore(({ audit }) => exportAudit(audit, { from, to, dir: opts.out }));
+      const written = await withStore(({ audit, anchoring }) =>
+        exportAudit(audit, { from, to, dir: opts.out, ...(anchoring ? { signer: anchoring.signer } : {}) }),
+      );
       print(
-        `wrote ${written.manifest.count} entries to ${written.file}\nmanifest ${written.manifestFile}`,
+        `wrote ${written.manifest.count} entries to ${written.file}\nmanifest ${written.manifestFile} (signed by audit key ${written.manifest.signature?.key})`,
         written,
       );
+    });
+  audit
+    .command('verify-export')
+    .description('[offline] check an export: its manifest signature, its digest and the chain inside it')
+    .argument('<manifest>', 'the ….manifest.json file')
+    .option(
+      '--public-key <file>',
+      'the audit public key you pinned (PEM); default: audit-key.pub in the configured anchor directory',
+    )
+    .action(async (manifestFile: string, opts: { publicKey?: string }) => {
+      const keyFile = opts.publicKey ?? join(config().audit.anchor.dir, PUBLIC_KEY_FILE);
+      const result = await verifyExport(manifestFile, readPublicKeyFile(keyFile));
+      print(result.message, result);
+      if (!result.ok) exitCode = 1;
     });
 
   try {

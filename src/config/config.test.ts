@@ -101,8 +101,26 @@ test('with no file and no variables, the defaults apply and paths resolve agains
   });
   assert.equal(sqlitePath(config), path.join(cwd, 'data', 'lifeline.db'));
   assert.equal(config.secrets.keyFile, path.join(cwd, 'data.kek'), 'the KEK sits beside the data directory');
-  const asWritten = { ...config, dataDir: './data', secrets: { ...config.secrets, keyFile: '' } };
+  assert.equal(config.audit.anchor.dir, path.join(cwd, 'data.anchor'), 'the audit anchor sits beside it too');
+  const asWritten = {
+    ...config,
+    dataDir: './data',
+    secrets: { ...config.secrets, keyFile: '' },
+    audit: { ...config.audit, anchor: { ...config.audit.anchor, dir: '' } },
+  };
   assert.deepEqual(asWritten, defaultConfig());
+});
+
+test('an audit anchor inside the data directory, or a sink that is not http(s), is refused', (t) => {
+  const cwd = tempDir(t);
+  assert.throws(
+    () => loadConfig({ env: { LIFELINE_AUDIT__ANCHOR__DIR: 'data/anchor' }, cwd }),
+    (e) => isLifelineError(e, 'CONFIG_INVALID') && e.details?.key === 'audit.anchor.dir',
+  );
+  assert.throws(
+    () => loadConfig({ env: { LIFELINE_AUDIT__ANCHOR__URL: 'file:///etc/passwd' }, cwd }),
+    (e) => isLifelineError(e, 'CONFIG_INVALID') && e.details?.key === 'audit.anchor.url',
+  );
 });
 
 test('a KEK file inside the data directory is refused', (t) => {

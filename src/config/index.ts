@@ -185,6 +185,23 @@ export function loadConfig(options: LoadConfigOptions): Config {
       details: { key: 'secrets.keyFile', source: sources.get('secrets.keyFile') ?? 'defaults' },
     });
   }
+  // The audit anchor, like the KEK, sits beside the data directory and never inside it: whoever
+  // can rewrite the store must not be able to rewrite what it was seen to hold.
+  config.audit.anchor.dir =
+    config.audit.anchor.dir === ''
+      ? `${config.dataDir.replace(/[/\\]+$/, '')}.anchor`
+      : path.resolve(options.cwd, config.audit.anchor.dir);
+  const anchorInside = path.relative(config.dataDir, config.audit.anchor.dir);
+  if (!anchorInside.startsWith('..') && !path.isAbsolute(anchorInside)) {
+    throw new LifelineError('CONFIG_INVALID', 'audit.anchor.dir must be outside dataDir', {
+      details: { key: 'audit.anchor.dir', source: sources.get('audit.anchor.dir') ?? 'defaults' },
+    });
+  }
+  if (config.audit.anchor.url !== '' && !/^https?:\/\/[^\s]+$/.test(config.audit.anchor.url)) {
+    throw new LifelineError('CONFIG_INVALID', 'audit.anchor.url must be an http:// or https:// URL', {
+      details: { key: 'audit.anchor.url', source: sources.get('audit.anchor.url') ?? 'defaults' },
+    });
+  }
   if (config.entitlements.file !== undefined) {
     config.entitlements.file = path.resolve(options.cwd, config.entitlements.file);
   }

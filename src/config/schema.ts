@@ -312,6 +312,15 @@ export const configSchema = Type.Object(
       keyFile: Type.String({ default: '', errorMessage: 'must be a path, or empty for <dataDir>.kek' }),
       key: Type.String({ default: '', errorMessage: 'must be base64 of 32 bytes, or empty to use keyFile' }),
     }),
+    audit: section({
+      checkpointIntervalSeconds: positiveInteger(60),
+      witnessIntervalSeconds: positiveInteger(5),
+      anchor: section({
+        dir: Type.String({ default: '', errorMessage: 'must be a path, or empty for <dataDir>.anchor' }),
+        url: Type.String({ default: '', errorMessage: 'must be an http:// or https:// URL, or empty' }),
+        shared: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
+      }),
+    }),
   },
   { additionalProperties: false, errorMessage: 'must be an object' },
 );

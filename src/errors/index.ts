@@ -145,6 +145,11 @@ export const catalog = {
     message: 'A secret in the store was sealed under another key-encryption key than the one loaded',
   },
   SECRET_CORRUPT: { status: 500, message: 'A sealed secret in the store does not open: it was changed' },
+  AUDIT_ANCHOR_INVALID: {
+    status: 500,
+    message:
+      'The audit anchor directory or its audit key cannot be read or written, or its public key does not match',
+  },
   DEV_IDENTITY_IN_PRODUCTION: {
     status: 500,
     message: 'The dev identity provider accepts anyone and refuses to start with NODE_ENV=production',

@@ -24,6 +24,7 @@ export interface LifelineEvents {
   /** Something a security review must see at once: a CLI break-glass write, a step-up lock. */
   'security.alert': [{ kind: string; actor: string; detail: string }];
   'player.limited': [{ route: string; by: 'ip' | 'player' }];
+  'audit.regressed': [{ kind: 'regressed' | 'rewritten'; detail: string }];
 }
 
 export type EventName = keyof LifelineEvents;

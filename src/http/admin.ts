@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { AuditLog } from '../audit/index.ts';
+import type { AnchoredVerifyResult, AuditLog } from '../audit/index.ts';
 import type { BanService } from '../bans/index.ts';
 import type { KickBreaker } from '../breaker/index.ts';
 import type { CommandService } from '../commands/index.ts';
@@ -40,6 +40,8 @@ export interface AdminApiDeps {
   commands: CommandService;
   bans: BanService;
   audit: AuditLog;
+  /** Verifies the chain against the anchor (after anchoring this node's own appends). */
+  verifyAudit: () => Promise<AnchoredVerifyResult>;
   live: LiveState;
   store: RecordStore;
   breaker: KickBreaker;
@@ -304,7 +306,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
 
   app.get('/admin/v1/audit/verify', async (request) => {
     await allow(request, 'audit.read', 'audit');
-    return deps.audit.verify();
+    return deps.verifyAudit();
   });
 
   app.get('/admin/v1/operators', async (request) => {

@@ -38,6 +38,8 @@ export interface PlayerApiDeps {
     ready: boolean;
     checks: Record<string, string>;
     dependencies: Record<string, string>;
+    /** Security alerts this node holds (the audit chain watch); never a reason to be unready. */
+    alerts?: Record<string, string>;
   }>;
 }
 
@@ -180,7 +182,12 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   app.get('/ready', async (_request, reply) => {
     const r = await deps.readiness();
     void reply.status(r.ready ? 200 : 503);
-    return { status: r.ready ? 'ready' : 'not-ready', checks: r.checks, dependencies: r.dependencies };
+    return {
+      status: r.ready ? 'ready' : 'not-ready',
+      checks: r.checks,
+      dependencies: r.dependencies,
+      ...(r.alerts === undefined ? {} : { alerts: r.alerts }),
+    };
   });
 
   app.get('/metrics', async (_request, reply) => {

@@ -22,6 +22,8 @@ export function createMetrics(deps: {
   /** The latest dependency probe results. */
   probes: () => { kind: string; name: string; ok: boolean }[];
   eventLoopResolutionMs: number;
+  /** Whether this node saw the audit chain go back or change under it (latched until restart). */
+  auditRegressed?: () => boolean;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: deps.eventLoopResolutionMs });
@@ -100,6 +102,14 @@ export function createMetrics(deps: {
     registers: [registry],
     async collect() {
       this.set((await deps.breakerOpen()) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lifeline_audit_chain_regressed',
+    help: '1 once this node saw the audit chain head behind, or different from, what it witnessed',
+    registers: [registry],
+    collect() {
+      this.set(deps.auditRegressed?.() ? 1 : 0);
     },
   });
   const trips = new Counter({
