@@ -2,6 +2,7 @@
  * The composition root: the one place that reads config and wires adapters to services.
  * Follow the names from here to find any behaviour.
  */
+import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AdmissionController } from './admission/index.ts';
@@ -23,8 +24,8 @@ import { DependencyProbes } from './probes/index.ts';
 import { HealthProbe, RestoreService } from './restore/index.ts';
 import { loadKek, Sealer } from './secrets/index.ts';
 import { Presence, SessionService, type SessionTokens, SocketHub, shardRegions } from './sessions/index.ts';
-import { openRecordStore, type RecordStore } from './store/index.ts';
-import { Tokens } from './tokens/index.ts';
+import { openRecordStore, type RecordStore, tightenDataFiles } from './store/index.ts';
+import { KEY_PICKUP_MS, Tokens } from './tokens/index.ts';
 
 export interface AppOptions {
   config: Config;
@@ -86,6 +87,32 @@ export function openSealer(config: Config, logger?: Logger): Sealer {
   return new Sealer(kek);
 }
 
+/** How often a node rereads the token keys; rotation retires a key only well after this. */
+const KEY_RELOAD_MS = KEY_PICKUP_MS / 2;
+
+/**
+ * The SQLite data directory 0700 and its database files 0600, whatever an older Lifeline or a
+ * umask left: a reader of the database file must not be anyone but the service's own user.
+ */
+function secureDataDir(config: Config, logger: Logger): void {
+  if (config.store.kind !== 'sqlite') return;
+  const file = sqlitePath(config);
+  if (file === ':memory:') return;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  for (const r of tightenDataFiles(config.dataDir, file)) {
+    if (r.error === undefined)
+      logger.warn(
+        { path: r.path, was: r.was },
+        'the data directory or a database file was readable by others; tightened',
+      );
+    else
+      logger.warn(
+        { path: r.path, was: r.was, err: r.error },
+        'the data directory or a database file is readable by others and cannot be tightened',
+      );
+  }
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? Date.now;
@@ -93,6 +120,8 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   // Adapters: chosen here from config, and nowhere else.
   const identity = createIdentity(config.identity, config.environment);
+  const sealer = openSealer(config, logger);
+  secureDataDir(config, logger);
   const store = await openStore(config);
   const { live, bus } =
     config.live.kind === 'redis'
@@ -108,7 +137,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     { store, events, clock },
   );
 
-  const tokens = await Tokens.load(store, config.tokens, clock);
+  const tokens = await Tokens.load(store, sealer, config.tokens, clock);
   const audit = new AuditLog({ store, clock });
   const operators = new OperatorService({ store, audit, clock });
   const flags = await FlagService.open({ store, audit, clock });
@@ -290,6 +319,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
   const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
   flagPoll.unref();
+  // Keys rotated by the CLI or another node: a token naming a new kid reloads at once; this poll
+  // makes this node sign with the newest key and drop retired ones (well within KEY_PICKUP_MS).
+  const keyPoll = setInterval(
+    () =>
+      void tokens.reload().catch((err: unknown) => logger.error({ err }, 'could not reload the token keys')),
+    KEY_RELOAD_MS,
+  );
+  keyPoll.unref();
 
   return {
     config,
@@ -319,6 +356,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       draining = true;
       clearInterval(flagPoll);
+      clearInterval(keyPoll);
       commands.stop();
       await presence.stop();
       await restores.stop();

@@ -27,10 +27,18 @@ export type {
   RegionTopology,
   SessionConfig,
   StoreConfig,
+  TokenAlgorithm,
   TokensConfig,
   Topology,
 } from './schema.ts';
-export { configSchema, environments, identityProviders, logLevels, topologyNamePattern } from './schema.ts';
+export {
+  configSchema,
+  environments,
+  identityProviders,
+  logLevels,
+  tokenAlgorithms,
+  topologyNamePattern,
+} from './schema.ts';
 
 /** The file read from the working directory when `LoadConfigOptions.file` is not given. */
 export const defaultConfigFileName = 'lifeline.config.json';

@@ -24,6 +24,11 @@ export const identityProviders = ['dev', 'http', 'oidc'] as const;
 /** How players prove who they are: `dev` trusts the given playerId, `http` asks an upstream service. */
 export type IdentityProvider = (typeof identityProviders)[number];
 
+/** How access tokens are signed: EdDSA (Ed25519, the default) or ES256 (P-256, verifiable everywhere). */
+export const tokenAlgorithms = ['EdDSA', 'ES256'] as const;
+/** A `tokens.algorithm` value. */
+export type TokenAlgorithm = (typeof tokenAlgorithms)[number];
+
 /** The pattern every region, shard and zone name matches. */
 export const topologyNamePattern = '^[a-z0-9][a-z0-9-]{0,31}$';
 const topologyNameRule = 'must be 1-32 characters of a-z, 0-9 and "-", starting with a letter or digit';
@@ -182,6 +187,7 @@ export const configSchema = Type.Object(
       accessTtlSeconds: positiveInteger(600),
       refreshTtlSeconds: positiveInteger(604800),
       resumeTtlSeconds: positiveInteger(3600),
+      algorithm: oneOf(tokenAlgorithms, 'EdDSA'),
     }),
     session: section({
       heartbeatIntervalSeconds: positiveInteger(15),

@@ -193,7 +193,7 @@ export class SessionService {
     const d = this.#d;
     let parsed: { familyId: string; generation: number };
     try {
-      parsed = d.tokens.parseRefresh(refreshToken);
+      parsed = await d.tokens.parseRefresh(refreshToken);
     } catch (err) {
       d.events.emit('refresh', { outcome: 'invalid' });
       throw err;
@@ -251,15 +251,20 @@ export class SessionService {
   /** Checks an access token and that its session is still live: the WebSocket's gate. */
   async authenticate(accessToken: string): Promise<LiveSession> {
     const claims = await this.#d.tokens.verifyAccess(accessToken);
+    // A token is the player's own session or nothing: one naming another player's session is refused.
+    const foreign = () =>
+      new LifelineError('TOKEN_INVALID', "The token's subject is not the session's player");
     const session = await this.#d.live.getSession(claims.sid);
     if (!session) {
       // Not live here: it may have ended, or Lifeline restarted. The grant tells which.
       const grant = await this.#d.store.getGrant(claims.sid);
       if (!grant || grant.revokedAt !== null) throw new LifelineError('SESSION_ENDED');
+      if (grant.playerId !== claims.sub) throw foreign();
       const revived = this.#liveFrom(grant, this.#d.clock());
       await this.#d.live.putSession(revived);
       return revived;
     }
+    if (session.playerId !== claims.sub) throw foreign();
     return session;
   }
 
