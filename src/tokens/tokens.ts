@@ -133,8 +133,8 @@ export class Tokens {
     // Rows come newest first: the newest of the configured algorithm signs, the newest MAC key MACs.
     const current = [...signing.values()].find((k) => k.alg === this.settings.algorithm);
     const currentMac = [...macs.values()].find((k) => k.kid !== LEGACY_MAC_KID);
-    if (!current || !currentMac)
-      throw new LifelineError('SECRET_CORRUPT', 'No usable token key in the store');
+    // Unreachable unless the store loses rows between the add and the read above.
+    if (!current || !currentMac) throw new Error('the record store holds no usable token key');
     this.#signing = signing;
     this.#current = current;
     this.#macs = macs;
