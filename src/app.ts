@@ -137,7 +137,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     { store, events, clock },
   );
 
-  const tokens = await Tokens.load(store, sealer, config.tokens, clock);
+  let tokens: Tokens;
+  try {
+    tokens = await Tokens.load(store, sealer, config.tokens, clock);
+  } catch (err) {
+    // A KEK that does not open the store's keys: close what is open, or the process would hang on
+    // its connections instead of exiting with the error.
+    await Promise.allSettled([bus.close(), live.close(), store.close()]);
+    throw err;
+  }
   const audit = new AuditLog({ store, clock });
   const operators = new OperatorService({ store, audit, clock });
   const flags = await FlagService.open({ store, audit, clock });

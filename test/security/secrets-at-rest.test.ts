@@ -6,7 +6,7 @@
  * Lifeline accepts. The data directory is owner-only, and a loose one is tightened at start.
  */
 import assert from 'node:assert/strict';
-import { createHmac, createPrivateKey, hkdfSync, type KeyObject, sign } from 'node:crypto';
+import { createHmac, createPrivateKey, hkdfSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -296,6 +296,16 @@ test('a store written with a plain PEM signing key is sealed at start; tokens ma
   );
   // New tokens carry a MAC key id, and new access tokens are signed by the sealed key.
   assert.match(app.tokens.issueRefresh('fam-2', 0), /^rt\.m[0-9a-f]{12}\.fam-2\.0\.[\w-]{43}$/);
+});
+
+test('a node whose KEK does not open the store refuses to start, with a code', async (t) => {
+  const dataDir = join(tempDir(t), 'data');
+  const first = await start(t, testConfig(dataDir));
+  await first.app.close();
+  const other = testConfig(dataDir, { secrets: { key: randomBytes(32).toString('base64') } });
+  await assert.rejects(createApp({ config: other, logger: pino({ level: 'silent' }) }), {
+    code: 'SECRETS_KEY_MISMATCH',
+  });
 });
 
 const svc = await services('secrets at rest on PostgreSQL', ['postgres']);
