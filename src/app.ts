@@ -120,8 +120,9 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   // Adapters: chosen here from config, and nowhere else.
   const identity = createIdentity(config.identity, config.environment);
-  const sealer = openSealer(config, logger);
+  // The data directory first: the KEK file is created beside it, so its parent must exist.
   secureDataDir(config, logger);
+  const sealer = openSealer(config, logger);
   const store = await openStore(config);
   const { live, bus } =
     config.live.kind === 'redis'
