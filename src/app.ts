@@ -2,6 +2,7 @@
  * The composition root: the one place that reads config and wires adapters to services.
  * Follow the names from here to find any behaviour.
  */
+import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AdmissionController } from './admission/index.ts';
@@ -30,8 +31,8 @@ import {
   SocketHub,
   shardRegions,
 } from './sessions/index.ts';
-import { openRecordStore, type RecordStore } from './store/index.ts';
-import { Tokens } from './tokens/index.ts';
+import { openRecordStore, type RecordStore, tightenDataFiles } from './store/index.ts';
+import { KEY_PICKUP_MS, Tokens } from './tokens/index.ts';
 
 export interface AppOptions {
   config: Config;
@@ -97,6 +98,32 @@ export function openSealer(config: Config, logger?: Logger): Sealer {
   return new Sealer(kek);
 }
 
+/** How often a node rereads the token keys; rotation retires a key only well after this. */
+const KEY_RELOAD_MS = KEY_PICKUP_MS / 2;
+
+/**
+ * The SQLite data directory 0700 and its database files 0600, whatever an older Lifeline or a
+ * umask left: a reader of the database file must not be anyone but the service's own user.
+ */
+function secureDataDir(config: Config, logger: Logger): void {
+  if (config.store.kind !== 'sqlite') return;
+  const file = sqlitePath(config);
+  if (file === ':memory:') return;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  for (const r of tightenDataFiles(config.dataDir, file)) {
+    if (r.error === undefined)
+      logger.warn(
+        { path: r.path, was: r.was },
+        'the data directory or a database file was readable by others; tightened',
+      );
+    else
+      logger.warn(
+        { path: r.path, was: r.was, err: r.error },
+        'the data directory or a database file is readable by others and cannot be tightened',
+      );
+  }
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? Date.now;
@@ -104,6 +131,9 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   // Adapters: chosen here from config, and nowhere else.
   const identity = createIdentity(config.identity, config.environment);
+  // The data directory first: the KEK file is created beside it, so its parent must exist.
+  secureDataDir(config, logger);
+  const sealer = openSealer(config, logger);
   const store = await openStore(config);
   const { live, bus } =
     config.live.kind === 'redis'
@@ -119,9 +149,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     { store, events, clock },
   );
 
-  const tokens = await Tokens.load(store, config.tokens, clock);
+  let tokens: Tokens;
+  try {
+    tokens = await Tokens.load(store, sealer, config.tokens, clock);
+  } catch (err) {
+    // A KEK that does not open the store's keys: close what is open, or the process would hang on
+    // its connections instead of exiting with the error.
+    await Promise.allSettled([bus.close(), live.close(), store.close()]);
+    throw err;
+  }
   const audit = new AuditLog({ store, clock });
-  const sealer = openSealer(config, logger);
   const auditAnchoring = openAnchoring({
     settings: config.audit,
     log: audit,
@@ -361,6 +398,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     config.tokens.grantPurgeIntervalSeconds * 1000,
   );
   grantPurge.unref();
+  // Keys rotated by the CLI or another node: a token naming a new kid reloads at once; this poll
+  // makes this node sign with the newest key and drop retired ones (well within KEY_PICKUP_MS).
+  const keyPoll = setInterval(
+    () =>
+      void tokens.reload().catch((err: unknown) => logger.error({ err }, 'could not reload the token keys')),
+    KEY_RELOAD_MS,
+  );
+  keyPoll.unref();
 
   return {
     config,
@@ -394,6 +439,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       clearInterval(flagPoll);
       stopBreakGlassWatch();
       clearInterval(grantPurge);
+      clearInterval(keyPoll);
       commands.stop();
       await presence.stop();
       await restores.stop();

@@ -3,7 +3,7 @@
  * and one Redis prefix: the scale-out tests and bench/cluster.ts start them here.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,20 +41,26 @@ export interface NodeProcess {
   stdout(): string;
 }
 
+/** One random KEK per cluster (its schema): the nodes share the store, so they share the key that seals it. */
+const keks = new Map<string, string>();
+
 /** The environment every node of the cluster shares (and the CLI, for direct commands). */
 export function clusterEnv(spec: ClusterSpec, dataDir: string): Record<string, string> {
+  let kek = keks.get(spec.schema);
+  if (kek === undefined) {
+    kek = randomBytes(32).toString('base64');
+    keks.set(spec.schema, kek);
+  }
   return {
     ...raisedPlayerLimitsEnv,
     LIFELINE_DATA_DIR: dataDir,
+    LIFELINE_SECRETS__KEY: kek,
     LIFELINE_STORE__KIND: 'postgres',
     LIFELINE_STORE__POSTGRES__URL: spec.pgUrl,
     LIFELINE_STORE__POSTGRES__SCHEMA: spec.schema,
     LIFELINE_LIVE__KIND: 'redis',
     LIFELINE_LIVE__REDIS__URL: spec.redisUrl,
     LIFELINE_LIVE__REDIS__PREFIX: spec.prefix,
-    // One key-encryption key for the whole cluster (each node and CLI call has its own data dir):
-    // TOTP secrets sealed by one are opened by every other.
-    LIFELINE_SECRETS__KEY: createHash('sha256').update(`kek:${spec.schema}`).digest('base64'),
     // Each node (and each CLI run) has its own anchor beside its own data directory here, so no
     // one anchor sees every writer's checkpoints.
     LIFELINE_AUDIT__ANCHOR__SHARED: 'false',

@@ -24,6 +24,7 @@ import { type Config, loadConfig } from '../config/index.ts';
 import { isLifelineError } from '../errors/index.ts';
 import { parseFlagValue } from '../flags/index.ts';
 import { OperatorService } from '../operators/index.ts';
+import { keysCommands } from './keys.ts';
 import { roles } from '../store/index.ts';
 
 export interface CliIo {
@@ -627,6 +628,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         body,
       );
     });
+
+  keysCommands(program, { config, withStore, print, actor: cliActor });
 
   const audit = program.command('audit').description('[direct] the hash-chained audit log');
   audit

@@ -28,6 +28,7 @@ export type {
   SessionConfig,
   SessionLimitPolicy,
   StoreConfig,
+  TokenAlgorithm,
   TokensConfig,
   Topology,
 } from './schema.ts';
@@ -37,6 +38,7 @@ export {
   identityProviders,
   logLevels,
   sessionLimitPolicies,
+  tokenAlgorithms,
   topologyNamePattern,
 } from './schema.ts';
 

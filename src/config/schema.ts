@@ -29,6 +29,11 @@ export const sessionLimitPolicies = ['replace-oldest', 'refuse'] as const;
 /** `replace-oldest` ends the player's oldest session to make room; `refuse` refuses the new one. */
 export type SessionLimitPolicy = (typeof sessionLimitPolicies)[number];
 
+/** How access tokens are signed: EdDSA (Ed25519, the default) or ES256 (P-256, verifiable everywhere). */
+export const tokenAlgorithms = ['EdDSA', 'ES256'] as const;
+/** A `tokens.algorithm` value. */
+export type TokenAlgorithm = (typeof tokenAlgorithms)[number];
+
 /** The pattern every region, shard and zone name matches. */
 export const topologyNamePattern = '^[a-z0-9][a-z0-9-]{0,31}$';
 const topologyNameRule = 'must be 1-32 characters of a-z, 0-9 and "-", starting with a letter or digit';
@@ -226,6 +231,7 @@ export const configSchema = Type.Object(
       resumeTtlSeconds: positiveInteger(3600),
       endedGrantRetentionSeconds: positiveInteger(86400),
       grantPurgeIntervalSeconds: positiveInteger(600),
+      algorithm: oneOf(tokenAlgorithms, 'EdDSA'),
     }),
     session: section({
       heartbeatIntervalSeconds: positiveInteger(15),

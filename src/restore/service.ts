@@ -324,7 +324,7 @@ export class RestoreService {
     };
     let disruptionId: string;
     try {
-      ({ disruptionId } = d.tokens.parseResume(resumeToken, d.clock()));
+      ({ disruptionId } = await d.tokens.parseResume(resumeToken, d.clock()));
     } catch (err) {
       d.events.emit('rejoin', { outcome: 'invalid', ms: performance.now() - started });
       throw err;

@@ -263,7 +263,7 @@ export class SessionService {
     const d = this.#d;
     let parsed: { familyId: string; generation: number };
     try {
-      parsed = d.tokens.parseRefresh(refreshToken);
+      parsed = await d.tokens.parseRefresh(refreshToken);
     } catch (err) {
       d.events.emit('refresh', { outcome: 'invalid' });
       throw err;
@@ -325,11 +325,15 @@ export class SessionService {
   async authenticate(accessToken: string): Promise<LiveSession> {
     const claims = await this.#d.tokens.verifyAccess(accessToken);
     await this.#d.limits.forPlayer('upgrade', claims.sub);
+    // A token is the player's own session or nothing: one naming another player's session is refused.
+    const foreign = () =>
+      new LifelineError('TOKEN_INVALID', "The token's subject is not the session's player");
     const session = await this.#d.live.getSession(claims.sid);
     if (!session) {
       // Not live here: it may have ended, or Lifeline restarted. The grant tells which.
       const grant = await this.#d.store.getGrant(claims.sid);
       if (!grant || grant.revokedAt !== null) throw new LifelineError('SESSION_ENDED');
+      if (grant.playerId !== claims.sub) throw foreign();
       const revived = await this.#revive(grant, this.#d.clock());
       if (!revived) {
         throw new LifelineError('SESSION_LIMIT_REACHED', undefined, {
@@ -338,6 +342,7 @@ export class SessionService {
       }
       return revived;
     }
+    if (session.playerId !== claims.sub) throw foreign();
     return session;
   }
 

@@ -11,6 +11,7 @@ import type {
   CommandRecord,
   Disruption,
   Grant,
+  MacKey,
   RecordStore,
   RestoreRecord,
 } from './port.ts';
@@ -625,15 +626,67 @@ export function recordStoreContract(name: string, open: OpenStore): void {
 
     test('the first signing key wins: nodes starting together agree on one', async (t) => {
       const store = await withStore(t);
-      await Promise.all(
-        ['k1', 'k2', 'k3', 'k4'].map((kid, i) =>
-          store.addFirstSigningKey({ kid, privatePem: `pem-${kid}`, createdAt: i + 1 }),
-        ),
-      );
+      const key = (kid: string, createdAt: number, alg = 'EdDSA') => ({
+        kid,
+        alg,
+        sealedKey: `sealed-${kid}`,
+        createdAt,
+        retiredAt: null,
+      });
+      await Promise.all(['k1', 'k2', 'k3', 'k4'].map((kid, i) => store.addFirstSigningKey(key(kid, i + 1))));
       const keys = await store.signingKeys();
       assert.equal(keys.length, 1, JSON.stringify(keys));
-      await store.addFirstSigningKey({ kid: 'k9', privatePem: 'pem9', createdAt: 9 });
+      await store.addFirstSigningKey(key('k9', 9));
       assert.deepEqual(await store.signingKeys(), keys);
+      // Switching algorithm: the first key of the other one is added once, beside the first.
+      await Promise.all(['e1', 'e2'].map((kid, i) => store.addFirstSigningKey(key(kid, 10 + i, 'ES256'))));
+      const both = await store.signingKeys();
+      assert.deepEqual(
+        both.map((k) => k.alg),
+        ['ES256', 'EdDSA'],
+      );
+    });
+
+    test('signing keys rotate, reseal and retire', async (t) => {
+      const store = await withStore(t);
+      const key = (kid: string, createdAt: number) => ({
+        kid,
+        alg: 'EdDSA',
+        sealedKey: `plain-${kid}`,
+        createdAt,
+        retiredAt: null,
+      });
+      await store.addFirstSigningKey(key('k1', 1));
+      await store.addSigningKey(key('k2', 2));
+      await store.resealSigningKey('k1', 'sealed-k1');
+      await store.retireSigningKeys(['k1'], 50);
+      await store.retireSigningKeys(['k1'], 60);
+      assert.deepEqual(await store.signingKeys(), [
+        key('k2', 2),
+        { ...key('k1', 1), sealedKey: 'sealed-k1', retiredAt: 50 },
+      ]);
+      // Retired or not, a key of the algorithm is there: a new first one is added only when none is unretired.
+      await store.retireSigningKeys(['k2'], 70);
+      await store.addFirstSigningKey(key('k3', 3));
+      assert.equal((await store.signingKeys())[0]?.kid, 'k3');
+    });
+
+    test('MAC keys: the first wins, rotations add, retirement keeps the first time', async (t) => {
+      const store = await withStore(t);
+      const key = (kid: string, createdAt: number) => ({
+        kid,
+        sealedKey: `sealed-${kid}`,
+        createdAt,
+        retiredAt: null,
+      });
+      await Promise.all(['m1', 'm2', 'm3'].map((kid, i) => store.addFirstMacKey(key(kid, i + 1))));
+      const first = await store.macKeys();
+      assert.equal(first.length, 1, JSON.stringify(first));
+      await store.addMacKey(key('m9', 9));
+      await store.addMacKey({ ...key('m9', 9), sealedKey: 'other' });
+      await store.retireMacKeys([first[0]?.kid as string], 20);
+      await store.retireMacKeys([first[0]?.kid as string], 30);
+      assert.deepEqual(await store.macKeys(), [key('m9', 9), { ...(first[0] as MacKey), retiredAt: 20 }]);
     });
   });
 }

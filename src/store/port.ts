@@ -293,11 +293,28 @@ export type RotateOutcome =
   | { kind: 'expired'; grant: Grant }
   | { kind: 'unknown' };
 
+/** A key that signs access tokens. */
 export interface SigningKey {
   kid: string;
-  /** PKCS#8 PEM of the Ed25519 private key. */
-  privatePem: string;
+  /** The JWS algorithm it signs with: `EdDSA` (Ed25519) or `ES256` (P-256). */
+  alg: string;
+  /**
+   * The PKCS#8 PEM private key sealed by the Sealer (context `signing-key:<kid>`). A store written
+   * before sealing holds the plain PEM here until the first start converts it.
+   */
+  sealedKey: string;
   createdAt: number;
+  /** Set once no token it signed can still be valid: it neither signs nor verifies any more. */
+  retiredAt: number | null;
+}
+
+/** A key that MACs refresh and resume tokens, which carry its kid. */
+export interface MacKey {
+  kid: string;
+  /** The 32 random key bytes sealed by the Sealer (context `mac-key:<kid>`). */
+  sealedKey: string;
+  createdAt: number;
+  retiredAt: number | null;
 }
 
 export interface RecordStore {
@@ -444,11 +461,27 @@ export interface RecordStore {
   rememberEntitlement(playerId: string, licence: string, verifiedAt: number): Promise<void>;
   lastKnownEntitlement(playerId: string): Promise<{ licence: string; verifiedAt: number } | null>;
 
-  /** Newest first; the newest signs. */
+  /** Every signing key, retired ones too, newest first; the newest of the configured algorithm signs. */
   signingKeys(): Promise<SigningKey[]>;
   /**
-   * Adds the key only if the store holds none, atomically: nodes that start together on a fresh
-   * store all end up with the one key that won, so they sign and verify alike.
+   * Adds the key only if the store holds no unretired key of its algorithm, atomically: nodes
+   * that start together on a fresh store (or switch algorithm together) all end up with the one
+   * key that won, so they sign and verify alike.
    */
   addFirstSigningKey(key: SigningKey): Promise<void>;
+  /** Adds a key whatever the store holds (a rotation). */
+  addSigningKey(key: SigningKey): Promise<void>;
+  /** Replaces a key's stored text (a plain PEM from before sealing) with its sealed form. */
+  resealSigningKey(kid: string, sealedKey: string): Promise<void>;
+  /** Marks these keys retired at `at`; already retired ones keep their first time. */
+  retireSigningKeys(kids: readonly string[], at: number): Promise<void>;
+
+  /** Every MAC key, retired ones too, newest first; the newest MACs new tokens. */
+  macKeys(): Promise<MacKey[]>;
+  /** Adds the key only if the store holds no MAC key at all, atomically (as addFirstSigningKey). */
+  addFirstMacKey(key: MacKey): Promise<void>;
+  /** Adds a key (a rotation); does nothing if its kid is already there. */
+  addMacKey(key: MacKey): Promise<void>;
+  /** Marks these keys retired at `at`; already retired ones keep their first time. */
+  retireMacKeys(kids: readonly string[], at: number): Promise<void>;
 }

@@ -16,6 +16,7 @@ import type {
   Enrolment,
   FlagRecord,
   Grant,
+  MacKey,
   Operator,
   RecordStore,
   RestoreCounts,
@@ -39,8 +40,10 @@ import {
   toCommand,
   toDisruption,
   toGrant,
+  toMacKey,
   toOperator,
   toRestore,
+  toSigningKey,
 } from '../rows.ts';
 import { sql } from './statements.ts';
 
@@ -679,18 +682,45 @@ export class PostgresRecordStore implements RecordStore {
   // Signing keys --------------------------------------------------------------------------------
 
   async signingKeys(): Promise<SigningKey[]> {
-    return (await rows(this.#pool, sql.keysList)).map((r) => ({
-      kid: str(r.kid),
-      privatePem: str(r.private_pem),
-      createdAt: num(r.created_at),
-    }));
+    return (await rows(this.#pool, sql.keysList)).map(toSigningKey);
   }
 
   async addFirstSigningKey(k: SigningKey): Promise<void> {
     // Under READ COMMITTED two nodes would both see no key and both insert: the lock orders them.
     await this.#tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, $2)', [lockKeys.keys, this.#schemaKey]);
-      await c.query(sql.keyInsertFirst, [k.kid, k.privatePem, k.createdAt]);
+      await c.query(sql.keyInsertFirst, [k.kid, k.sealedKey, k.alg, k.createdAt]);
     });
+  }
+
+  async addSigningKey(k: SigningKey): Promise<void> {
+    await this.#pool.query(sql.keyInsert, [k.kid, k.sealedKey, k.alg, k.createdAt]);
+  }
+
+  async resealSigningKey(kid: string, sealedKey: string): Promise<void> {
+    await this.#pool.query(sql.keyReseal, [kid, sealedKey]);
+  }
+
+  async retireSigningKeys(kids: readonly string[], at: number): Promise<void> {
+    await this.#pool.query(sql.keyRetire, [kids, at]);
+  }
+
+  async macKeys(): Promise<MacKey[]> {
+    return (await rows(this.#pool, sql.macKeysList)).map(toMacKey);
+  }
+
+  async addFirstMacKey(k: MacKey): Promise<void> {
+    await this.#tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [lockKeys.keys, this.#schemaKey]);
+      await c.query(sql.macKeyInsertFirst, [k.kid, k.sealedKey, k.createdAt]);
+    });
+  }
+
+  async addMacKey(k: MacKey): Promise<void> {
+    await this.#pool.query(sql.macKeyInsert, [k.kid, k.sealedKey, k.createdAt]);
+  }
+
+  async retireMacKeys(kids: readonly string[], at: number): Promise<void> {
+    await this.#pool.query(sql.macKeyRetire, [kids, at]);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { LifelineError } from '../../errors/index.ts';
@@ -16,6 +16,7 @@ import type {
   Enrolment,
   FlagRecord,
   Grant,
+  MacKey,
   Operator,
   RecordStore,
   RestoreCounts,
@@ -38,9 +39,12 @@ import {
   toCommand,
   toDisruption,
   toGrant,
+  toMacKey,
   toOperator,
   toRestore,
+  toSigningKey,
 } from '../rows.ts';
+import { createDataFiles } from './files.ts';
 import { sql } from './statements.ts';
 
 const migrationsDir = join(import.meta.dirname, 'migrations');
@@ -60,7 +64,7 @@ export class SqliteRecordStore implements RecordStore {
 
   constructor(path: string) {
     this.path = path;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') createDataFiles(dirname(path), path);
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec('PRAGMA journal_mode = WAL');
@@ -643,15 +647,43 @@ export class SqliteRecordStore implements RecordStore {
   // Signing keys --------------------------------------------------------------------------------
 
   async signingKeys(): Promise<SigningKey[]> {
-    return (this.#stmt(sql.keysList).all() as Row[]).map((r) => ({
-      kid: str(r.kid),
-      privatePem: str(r.private_pem),
-      createdAt: num(r.created_at),
-    }));
+    return (this.#stmt(sql.keysList).all() as Row[]).map(toSigningKey);
   }
 
   async addFirstSigningKey(k: SigningKey): Promise<void> {
     // One statement: SQLite's single writer makes the check and the insert one step.
-    this.#stmt(sql.keyInsertFirst).run(k.kid, k.privatePem, k.createdAt);
+    this.#stmt(sql.keyInsertFirst).run(k.kid, k.sealedKey, k.alg, k.createdAt);
+  }
+
+  async addSigningKey(k: SigningKey): Promise<void> {
+    this.#stmt(sql.keyInsert).run(k.kid, k.sealedKey, k.alg, k.createdAt);
+  }
+
+  async resealSigningKey(kid: string, sealedKey: string): Promise<void> {
+    this.#stmt(sql.keyReseal).run(kid, sealedKey);
+  }
+
+  async retireSigningKeys(kids: readonly string[], at: number): Promise<void> {
+    this.#tx(() => {
+      for (const kid of kids) this.#stmt(sql.keyRetire).run(kid, at);
+    });
+  }
+
+  async macKeys(): Promise<MacKey[]> {
+    return (this.#stmt(sql.macKeysList).all() as Row[]).map(toMacKey);
+  }
+
+  async addFirstMacKey(k: MacKey): Promise<void> {
+    this.#stmt(sql.macKeyInsertFirst).run(k.kid, k.sealedKey, k.createdAt);
+  }
+
+  async addMacKey(k: MacKey): Promise<void> {
+    this.#stmt(sql.macKeyInsert).run(k.kid, k.sealedKey, k.createdAt);
+  }
+
+  async retireMacKeys(kids: readonly string[], at: number): Promise<void> {
+    this.#tx(() => {
+      for (const kid of kids) this.#stmt(sql.macKeyRetire).run(kid, at);
+    });
   }
 }

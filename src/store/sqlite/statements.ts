@@ -197,9 +197,27 @@ export const sql = {
   /** (player_id) */
   entitlementLastKnown: 'SELECT licence, verified_at FROM entitlement_cache WHERE player_id = ?',
 
-  /** () -> newest first */
-  keysList: 'SELECT * FROM signing_keys ORDER BY created_at DESC',
-  /** (kid, private_pem, created_at) */
-  keyInsertFirst:
-    'INSERT INTO signing_keys (kid, private_pem, created_at) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM signing_keys)',
+  /** () -> newest first, retired ones too */
+  keysList: 'SELECT * FROM signing_keys ORDER BY created_at DESC, kid',
+  /** (kid, sealed_key, alg, created_at) -> nothing when an unretired key of that alg exists */
+  keyInsertFirst: `INSERT INTO signing_keys (kid, sealed_key, alg, created_at, retired_at) SELECT ?1, ?2, ?3, ?4, NULL
+    WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE alg = ?3 AND retired_at IS NULL)`,
+  /** (kid, sealed_key, alg, created_at) */
+  keyInsert:
+    'INSERT INTO signing_keys (kid, sealed_key, alg, created_at, retired_at) VALUES (?, ?, ?, ?, NULL)',
+  /** (kid, sealed_key) */
+  keyReseal: 'UPDATE signing_keys SET sealed_key = ?2 WHERE kid = ?1',
+  /** (kid, retired_at) */
+  keyRetire: 'UPDATE signing_keys SET retired_at = ?2 WHERE kid = ?1 AND retired_at IS NULL',
+
+  /** () -> newest first, retired ones too */
+  macKeysList: 'SELECT * FROM mac_keys ORDER BY created_at DESC, kid',
+  /** (kid, sealed_key, created_at) -> nothing when the store holds any MAC key */
+  macKeyInsertFirst: `INSERT INTO mac_keys (kid, sealed_key, created_at, retired_at) SELECT ?1, ?2, ?3, NULL
+    WHERE NOT EXISTS (SELECT 1 FROM mac_keys)`,
+  /** (kid, sealed_key, created_at) */
+  macKeyInsert:
+    'INSERT INTO mac_keys (kid, sealed_key, created_at, retired_at) VALUES (?, ?, ?, NULL) ON CONFLICT (kid) DO NOTHING',
+  /** (kid, retired_at) */
+  macKeyRetire: 'UPDATE mac_keys SET retired_at = ?2 WHERE kid = ?1 AND retired_at IS NULL',
 } as const;
