@@ -120,6 +120,36 @@ export const catalog = {
     message: 'A secret in the store was sealed under another key-encryption key than the one loaded',
   },
   SECRET_CORRUPT: { status: 500, message: 'A sealed secret in the store does not open: it was changed' },
+  LISTEN_ADDRESS_IN_USE: {
+    status: 500,
+    message:
+      'A listener cannot bind: another process already uses this host and port; stop it or change the port',
+  },
+  LISTEN_ADDRESS_INVALID: {
+    status: 500,
+    message:
+      'A listener cannot bind: the host is not an address of this machine or does not resolve; fix the host',
+  },
+  LISTEN_PERMISSION: {
+    status: 500,
+    message: 'A listener may not bind this port: ports below 1024 need privileges; use a higher port',
+  },
+  DATA_DIR_PERMISSION: {
+    status: 500,
+    message: 'The data directory cannot be created or written by this user; fix its owner or mode',
+  },
+  DATA_DIR_CONFLICT: {
+    status: 500,
+    message: 'Something that is not a directory sits where the data directory (or a parent) should be',
+  },
+  STORE_READ_ONLY: {
+    status: 500,
+    message: 'The database file is read-only (mode, immutable flag or read-only mount); make it writable',
+  },
+  STORE_CORRUPT: {
+    status: 500,
+    message: 'The database file is not a SQLite database or is damaged; restore it from a backup',
+  },
   DEV_IDENTITY_IN_PRODUCTION: {
     status: 500,
     message: 'The dev identity provider accepts anyone and refuses to start with NODE_ENV=production',

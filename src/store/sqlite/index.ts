@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { LifelineError } from '../../errors/index.ts';
 import type {
@@ -38,6 +38,7 @@ import {
   toOperator,
   toRestore,
 } from '../rows.ts';
+import { openFailure, prepareDirectory } from './open-errors.ts';
 import { sql } from './statements.ts';
 
 const migrationsDir = join(import.meta.dirname, 'migrations');
@@ -57,9 +58,11 @@ export class SqliteRecordStore implements RecordStore {
 
   constructor(path: string) {
     this.path = path;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') prepareDirectory(path);
+    let db: DatabaseSync | undefined;
     try {
-      this.#db = new DatabaseSync(path);
+      db = new DatabaseSync(path);
+      this.#db = db;
       this.#db.exec('PRAGMA journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a process crash; only a power loss can undo the
       // last few, and then the chain still verifies (it is the tail that goes missing).
@@ -68,7 +71,8 @@ export class SqliteRecordStore implements RecordStore {
       this.#db.exec('PRAGMA foreign_keys = ON');
       this.#migrate();
     } catch (err) {
-      throw new LifelineError('STORE_UNAVAILABLE', `Cannot open the SQLite store at ${path}`, { cause: err });
+      if (db?.isOpen) db.close();
+      throw openFailure(err, path);
     }
   }
 
