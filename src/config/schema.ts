@@ -168,7 +168,12 @@ export const configSchema = Type.Object(
       ticketTtlSeconds: positiveInteger(900),
       healthyHoldSeconds: positiveInteger(10),
       tickMs: positiveInteger(1000),
-      waitingRetryAfterSeconds: positiveInteger(30),
+      waitingRetryAfterSeconds: Type.Integer({
+        minimum: 1,
+        maximum: 3600,
+        default: 30,
+        errorMessage: 'must be a whole number of seconds from 1 to 3600',
+      }),
     }),
     breaker: section({
       minKicks: positiveInteger(50),

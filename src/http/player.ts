@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/index.ts';
 import type { RestoreService } from '../restore/index.ts';
 import type { SessionService, SessionTokens as IssuedTokens, SocketHub } from '../sessions/index.ts';
 import type { Tokens } from '../tokens/index.ts';
-import { ajvOptions, installErrorHandling, toLifelineError } from './errors.ts';
+import { ajvOptions, installErrorHandling, retryAfterHeader, toLifelineError } from './errors.ts';
 import { LoginBody, PollBody, RefreshBody, RejoinBody, SessionTokens } from './schemas.ts';
 
 export interface PlayerApiDeps {
@@ -62,7 +62,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   // place in line and Retry-After; the client polls /v1/login/poll with the ticket.
   const admitted = (reply: FastifyReply, a: Admitted<IssuedTokens>) => {
     if (a.kind === 'done') return a.value;
-    void reply.status(202).header('retry-after', String(a.retryAfterSeconds));
+    void reply.status(202).header('retry-after', retryAfterHeader(a.retryAfterSeconds));
     return {
       queued: true,
       ticket: a.ticket,
@@ -129,7 +129,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   app.post('/v1/rejoin', { schema: { body: RejoinBody } }, async (request, reply) => {
     const answer = await deps.restores.rejoin(request.body.resumeToken);
     if (answer.kind === 'restored') return { ...answer.tokens, restored: true };
-    void reply.status(202).header('retry-after', String(answer.retryAfterSeconds));
+    void reply.status(202).header('retry-after', retryAfterHeader(answer.retryAfterSeconds));
     return {
       waiting: true,
       restoreId: answer.restoreId,

@@ -401,7 +401,8 @@ export class RestoreService {
     // The batch this record falls in, and when it should go out; then a random point inside that
     // batch's interval, so the clients of one batch do not all come back in the same second.
     const etaSeconds = Math.floor(position / perBatch) * intervalS;
-    const retryAfterSeconds = Math.max(1, Math.ceil(etaSeconds + Math.random() * intervalS));
+    // At most an hour, like every Retry-After: a far place in a slow restore asks again later.
+    const retryAfterSeconds = Math.min(3600, Math.max(1, Math.ceil(etaSeconds + Math.random() * intervalS)));
     return {
       kind: 'waiting',
       position,
