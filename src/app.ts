@@ -255,6 +255,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     hub,
     tokens,
     metrics,
+    metricsToken: config.metrics.token,
     readiness,
   });
   const admin = await buildAdminApi({
@@ -269,6 +270,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     breaker,
     flags,
     restores,
+    metrics,
     rateLimit: config.admin.rateLimit,
     clock,
   });

@@ -266,7 +266,15 @@ export const configSchema = Type.Object(
         errorMessage: 'must be a whole number of seconds, 2 or more',
       }),
     }),
-    metrics: section({ eventLoopResolutionMs: positiveInteger(20) }),
+    metrics: section({
+      eventLoopResolutionMs: positiveInteger(20),
+      token: Type.String({
+        pattern: '^(.{16,})?$',
+        default: '',
+        errorMessage:
+          'must be empty (metrics only on the admin listener) or a secret of at least 16 characters',
+      }),
+    }),
     secrets: section({
       keyFile: Type.String({ default: '', errorMessage: 'must be a path, or empty for <dataDir>.kek' }),
       key: Type.String({ default: '', errorMessage: 'must be base64 of 32 bytes, or empty to use keyFile' }),

@@ -10,6 +10,7 @@ import type { RestoreService } from '../restore/index.ts';
 import type { SessionService, SessionTokens as IssuedTokens, SocketHub } from '../sessions/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { ajvOptions, installErrorHandling, retryAfterHeader, toLifelineError } from './errors.ts';
+import { metricsRoute } from './metrics.ts';
 import { LoginBody, PollBody, RefreshBody, RejoinBody, SessionTokens } from './schemas.ts';
 
 export interface PlayerApiDeps {
@@ -23,6 +24,8 @@ export interface PlayerApiDeps {
   hub: SocketHub;
   tokens: Tokens;
   metrics: Metrics;
+  /** `metrics.token`: when not empty, `/metrics` is served here to `Bearer <token>` only. */
+  metricsToken: string;
   /** /ready's answer: null when ready, else what is wrong. */
   readiness: () => Promise<{
     ready: boolean;
@@ -152,10 +155,9 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
     return { status: r.ready ? 'ready' : 'not-ready', checks: r.checks, dependencies: r.dependencies };
   });
 
-  app.get('/metrics', async (_request, reply) => {
-    void reply.header('content-type', deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
-  });
+  // Metrics describe the whole node (sessions by shard, kicks, commands): they live on the admin
+  // listener, and here only for a scraper that proves itself with metrics.token.
+  if (deps.metricsToken !== '') metricsRoute(base, deps.metrics, { token: deps.metricsToken });
 
   return base;
 }
