@@ -174,6 +174,11 @@ export const configSchema = Type.Object(
         default: 30,
         errorMessage: 'must be a whole number of seconds from 1 to 3600',
       }),
+      healthUrlHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+        default: ['127.0.0.1', '::1', 'localhost'],
+        uniqueItems: true,
+        errorMessage: 'must be a list of distinct hostnames or IP addresses',
+      }),
     }),
     breaker: section({
       minKicks: positiveInteger(50),

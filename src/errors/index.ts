@@ -91,6 +91,10 @@ export const catalog = {
     status: 400,
     message: 'Give either commandId, or from and to (with an optional selector)',
   },
+  RESTORE_HEALTH_URL_FORBIDDEN: {
+    status: 400,
+    message: 'The health URL is not http(s) on a host in restore.healthUrlHosts',
+  },
   RESTORE_NOT_FOUND: { status: 404, message: 'No such restore' },
   RESTORE_OVERLAP: {
     status: 409,
