@@ -12,7 +12,10 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { type TestContext, test } from 'node:test';
-import { tempDir } from '../helpers.ts';
+import pino from 'pino';
+import { createApp } from '../../src/app.ts';
+import { isLifelineError } from '../../src/errors/index.ts';
+import { tempDir, testConfig } from '../helpers.ts';
 
 const root = join(import.meta.dirname, '../..');
 const isRoot = process.getuid?.() === 0;
@@ -200,4 +203,20 @@ test('a file that is not a SQLite database: STORE_CORRUPT, and the file is left 
   assertCoded(result, 'STORE_CORRUPT');
   assert.equal(readFileSync(file, 'utf8'), text, 'Lifeline never rewrites a file it cannot read');
   assert.ok(await refuses(result.ports.player));
+});
+
+test('in process: app.listen() rejects with the coded error and closes the player listener it opened', async (t) => {
+  const admin = await occupy(t);
+  const player = await freePort();
+  const config = testConfig(tempDir(t), { player: { port: player }, admin: { port: admin } });
+  const app = await createApp({ config, logger: pino({ level: 'silent' }) });
+  t.after(() => app.close());
+  await assert.rejects(
+    app.listen(),
+    (err) =>
+      isLifelineError(err, 'LISTEN_ADDRESS_IN_USE') &&
+      err.details?.listener === 'admin' &&
+      err.details?.port === admin,
+  );
+  assert.ok(await refuses(player), 'the player listener was closed again');
 });
