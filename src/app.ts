@@ -15,7 +15,7 @@ import { createEntitlements } from './entitlements/index.ts';
 import { LifelineError } from './errors/index.ts';
 import { EventStream } from './events/index.ts';
 import { FlagService } from './flags/index.ts';
-import { buildAdminApi, buildPlayerApi } from './http/index.ts';
+import { bind, buildAdminApi, buildPlayerApi } from './http/index.ts';
 import { createIdentity } from './identity/index.ts';
 import { type Bus, type LiveState, openLive } from './live/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
@@ -345,6 +345,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     hub,
     tokens,
     metrics,
+    metricsToken: config.metrics.token,
     readiness,
   });
   const admin = await buildAdminApi({
@@ -364,6 +365,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     breaker,
     flags,
     restores,
+    metrics,
     rateLimit: config.admin.rateLimit,
     clock,
   });
@@ -430,9 +432,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     player,
     admin,
     async listen() {
-      const playerUrl = await player.listen({ host: config.player.host, port: config.player.port });
-      const adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
-      return { playerUrl, adminUrl };
+      const playerUrl = await bind(player, 'player', config.player);
+      try {
+        const adminUrl = await bind(admin, 'admin', config.admin);
+        return { playerUrl, adminUrl };
+      } catch (err) {
+        // A node without its admin plane cannot be operated: never leave it serving players.
+        await player.close();
+        throw err;
+      }
     },
     async close() {
       draining = true;

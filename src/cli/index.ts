@@ -157,7 +157,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('[server] run Lifeline: the player and admin listeners on the configured store')
     .action(async () => {
       const app = await createApp({ config: config() });
-      const { playerUrl, adminUrl } = await app.listen();
+      let urls: { playerUrl: string; adminUrl: string };
+      try {
+        urls = await app.listen();
+      } catch (err) {
+        // Close what was opened so the process exits with the coded error instead of lingering.
+        await app.close();
+        throw err;
+      }
+      const { playerUrl, adminUrl } = urls;
       app.logger.info({ playerUrl, adminUrl, store: app.store.kind }, 'Lifeline is serving');
       await new Promise<void>((resolve) => {
         const stop = () => {

@@ -311,7 +311,52 @@ export class CommandService {
       await d.live.releaseRun(c.id, d.nodeId);
       halted++;
     }
+    if (atStartup) {
+      const appended = await this.#auditUnrecordedDone();
+      if (appended > 0)
+        d.logger.warn({ appended }, 'audited commands a previous run finished but stopped before auditing');
+    }
     return halted;
+  }
+
+  /**
+   * The last wave writes a command `done` and only then audits `command.done` with what it ended
+   * (the count is known once the wave is written); a process that stopped in between leaves a
+   * finished command the audit trail never saw finish. Appends each missing one, once, as the
+   * system. Run at start-up: a scan of every finished command, too heavy for each presence round,
+   * so a node lost in that gap is made good when any node next starts.
+   */
+  async #auditUnrecordedDone(): Promise<number> {
+    const d = this.#d;
+    const done = await d.store.listCommands(['done']);
+    if (done.length === 0) return 0;
+    const audited = new Set<string>();
+    const pageSize = 1000;
+    for (let afterSeq = 0; ; ) {
+      const page = await d.audit.list({ action: 'command.done', afterSeq, limit: pageSize });
+      for (const entry of page) audited.add(entry.target);
+      const last = page.at(-1);
+      if (last === undefined || page.length < pageSize) break;
+      afterSeq = last.seq;
+    }
+    let appended = 0;
+    for (const command of done) {
+      if (audited.has(`command:${command.id}`)) continue;
+      await d.audit.append({
+        actor: 'system',
+        action: 'command.done',
+        target: `command:${command.id}`,
+        details: {
+          commandId: command.id,
+          ended: command.progress.ended,
+          waves: command.progress.waves,
+          recovered: 'finished before a restart; audited at start-up',
+        },
+        result: 'done',
+      });
+      appended++;
+    }
+    return appended;
   }
 
   /** Waits for background runs (tests, shutdown). */

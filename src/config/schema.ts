@@ -215,7 +215,17 @@ export const configSchema = Type.Object(
       ticketTtlSeconds: positiveInteger(900),
       healthyHoldSeconds: positiveInteger(10),
       tickMs: positiveInteger(1000),
-      waitingRetryAfterSeconds: positiveInteger(30),
+      waitingRetryAfterSeconds: Type.Integer({
+        minimum: 1,
+        maximum: 3600,
+        default: 30,
+        errorMessage: 'must be a whole number of seconds from 1 to 3600',
+      }),
+      healthUrlHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+        default: ['127.0.0.1', '::1', 'localhost'],
+        uniqueItems: true,
+        errorMessage: 'must be a list of distinct hostnames or IP addresses',
+      }),
     }),
     breaker: section({
       minKicks: positiveInteger(50),
@@ -313,7 +323,15 @@ export const configSchema = Type.Object(
         errorMessage: 'must be a whole number of seconds, 2 or more',
       }),
     }),
-    metrics: section({ eventLoopResolutionMs: positiveInteger(20) }),
+    metrics: section({
+      eventLoopResolutionMs: positiveInteger(20),
+      token: Type.String({
+        pattern: '^(.{16,})?$',
+        default: '',
+        errorMessage:
+          'must be empty (metrics only on the admin listener) or a secret of at least 16 characters',
+      }),
+    }),
     secrets: section({
       keyFile: Type.String({ default: '', errorMessage: 'must be a path, or empty for <dataDir>.kek' }),
       key: Type.String({ default: '', errorMessage: 'must be base64 of 32 bytes, or empty to use keyFile' }),

@@ -116,6 +116,10 @@ export const catalog = {
     status: 400,
     message: 'Give either commandId, or from and to (with an optional selector)',
   },
+  RESTORE_HEALTH_URL_FORBIDDEN: {
+    status: 400,
+    message: 'The health URL is not http(s) on a host in restore.healthUrlHosts',
+  },
   RESTORE_NOT_FOUND: { status: 404, message: 'No such restore' },
   RESTORE_OVERLAP: {
     status: 409,
@@ -149,6 +153,36 @@ export const catalog = {
     status: 500,
     message:
       'The audit anchor directory or its audit key cannot be read or written, or its public key does not match',
+  },
+  LISTEN_ADDRESS_IN_USE: {
+    status: 500,
+    message:
+      'A listener cannot bind: another process already uses this host and port; stop it or change the port',
+  },
+  LISTEN_ADDRESS_INVALID: {
+    status: 500,
+    message:
+      'A listener cannot bind: the host is not an address of this machine or does not resolve; fix the host',
+  },
+  LISTEN_PERMISSION: {
+    status: 500,
+    message: 'A listener may not bind this port: ports below 1024 need privileges; use a higher port',
+  },
+  DATA_DIR_PERMISSION: {
+    status: 500,
+    message: 'The data directory cannot be created or written by this user; fix its owner or mode',
+  },
+  DATA_DIR_CONFLICT: {
+    status: 500,
+    message: 'Something that is not a directory sits where the data directory (or a parent) should be',
+  },
+  STORE_READ_ONLY: {
+    status: 500,
+    message: 'The database file is read-only (mode, immutable flag or read-only mount); make it writable',
+  },
+  STORE_CORRUPT: {
+    status: 500,
+    message: 'The database file is not a SQLite database or is damaged; restore it from a backup',
   },
   DEV_IDENTITY_IN_PRODUCTION: {
     status: 500,

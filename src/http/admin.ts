@@ -6,11 +6,13 @@ import type { KickBreaker } from '../breaker/index.ts';
 import type { CommandService } from '../commands/index.ts';
 import { catalog, type ErrorCode, LifelineError } from '../errors/index.ts';
 import type { FlagService } from '../flags/index.ts';
+import type { Metrics } from '../metrics/index.ts';
 import type { RestoreService } from '../restore/index.ts';
 import type { LiveState } from '../live/index.ts';
 import type { OperatorService, Permission } from '../operators/index.ts';
 import type { Operator, RecordStore } from '../store/index.ts';
 import { ajvOptions, installErrorHandling } from './errors.ts';
+import { metricsRoute } from './metrics.ts';
 import {
   ApproveBody,
   AuditQuery,
@@ -47,6 +49,7 @@ export interface AdminApiDeps {
   breaker: KickBreaker;
   flags: FlagService;
   restores: RestoreService;
+  metrics: Metrics;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
 }
@@ -102,10 +105,13 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   const who = new WeakMap<FastifyRequest, Operator>();
+  metricsRoute(base, deps.metrics);
   app.addHook('onRequest', async (request) => {
     // The one route a new operator calls before they have a bearer token: the enrolment token,
     // 256 random bits, is its own credential.
     if (request.routeOptions.url === ENROL_ROUTE && request.method === 'POST') return;
+    // Prometheus scrapes without an operator token; the admin listener's address is its guard.
+    if (request.routeOptions.url === '/metrics') return;
     const header = request.headers.authorization;
     const operator = await deps.operators.authenticate(
       header?.startsWith('Bearer ') ? header.slice(7) : undefined,

@@ -16,7 +16,8 @@ import type {
 } from '../sessions/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { addressBucket, ClientAddress } from './client-ip.ts';
-import { ajvOptions, installErrorHandling, toLifelineError } from './errors.ts';
+import { ajvOptions, installErrorHandling, retryAfterHeader, toLifelineError } from './errors.ts';
+import { metricsRoute } from './metrics.ts';
 import { LoginBody, PollBody, RefreshBody, RejoinBody, SessionTokens } from './schemas.ts';
 
 export interface PlayerApiDeps {
@@ -33,6 +34,8 @@ export interface PlayerApiDeps {
   hub: SocketHub;
   tokens: Tokens;
   metrics: Metrics;
+  /** `metrics.token`: when not empty, `/metrics` is served here to `Bearer <token>` only. */
+  metricsToken: string;
   /** /ready's answer: null when ready, else what is wrong. */
   readiness: () => Promise<{
     ready: boolean;
@@ -85,7 +88,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   // place in line and Retry-After; the client polls /v1/login/poll with the ticket.
   const admitted = (reply: FastifyReply, a: Admitted<IssuedTokens>) => {
     if (a.kind === 'done') return a.value;
-    void reply.status(202).header('retry-after', String(a.retryAfterSeconds));
+    void reply.status(202).header('retry-after', retryAfterHeader(a.retryAfterSeconds));
     return {
       queued: true,
       ticket: a.ticket,
@@ -162,7 +165,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
     await fromAddress('rejoin', request.raw);
     const answer = await deps.restores.rejoin(request.body.resumeToken);
     if (answer.kind === 'restored') return { ...answer.tokens, restored: true };
-    void reply.status(202).header('retry-after', String(answer.retryAfterSeconds));
+    void reply.status(202).header('retry-after', retryAfterHeader(answer.retryAfterSeconds));
     return {
       waiting: true,
       restoreId: answer.restoreId,
@@ -190,10 +193,9 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
     };
   });
 
-  app.get('/metrics', async (_request, reply) => {
-    void reply.header('content-type', deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
-  });
+  // Metrics describe the whole node (sessions by shard, kicks, commands): they live on the admin
+  // listener, and here only for a scraper that proves itself with metrics.token.
+  if (deps.metricsToken !== '') metricsRoute(base, deps.metrics, { token: deps.metricsToken });
 
   return base;
 }

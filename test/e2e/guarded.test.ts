@@ -145,7 +145,7 @@ test('a runaway script of single kicks stops at the breaker cap, and the breaker
   const status = await getJson(`${first.adminUrl}/admin/v1/breaker`, root.token);
   assert.equal(status.body.breaker.state, 'open');
   assert.equal(status.body.breaker.changedBy, 'ci-bot');
-  const metrics = await (await fetch(`${first.playerUrl}/metrics`)).text();
+  const metrics = await (await fetch(`${first.adminUrl}/metrics`)).text();
   assert.match(metrics, /^lifeline_kick_breaker_open 1$/m);
   assert.match(metrics, /^lifeline_kick_breaker_trips_total 1$/m);
   assert.match(metrics, /^lifeline_kicks_total\{source="api"\} 50$/m);

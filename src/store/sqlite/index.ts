@@ -45,6 +45,7 @@ import {
   toSigningKey,
 } from '../rows.ts';
 import { createDataFiles } from './files.ts';
+import { fsFailure, openFailure, prepareDirectory } from './open-errors.ts';
 import { sql } from './statements.ts';
 
 const migrationsDir = join(import.meta.dirname, 'migrations');
@@ -64,9 +65,18 @@ export class SqliteRecordStore implements RecordStore {
 
   constructor(path: string) {
     this.path = path;
-    if (path !== ':memory:') createDataFiles(dirname(path), path);
+    if (path !== ':memory:') {
+      prepareDirectory(path);
+      try {
+        createDataFiles(dirname(path), path);
+      } catch (err) {
+        throw fsFailure(err, path) ?? err;
+      }
+    }
+    let db: DatabaseSync | undefined;
     try {
-      this.#db = new DatabaseSync(path);
+      db = new DatabaseSync(path);
+      this.#db = db;
       this.#db.exec('PRAGMA journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a process crash; only a power loss can undo the
       // last few, and then the chain still verifies (it is the tail that goes missing).
@@ -75,7 +85,8 @@ export class SqliteRecordStore implements RecordStore {
       this.#db.exec('PRAGMA foreign_keys = ON');
       this.#migrate();
     } catch (err) {
-      throw new LifelineError('STORE_UNAVAILABLE', `Cannot open the SQLite store at ${path}`, { cause: err });
+      if (db?.isOpen) db.close();
+      throw openFailure(err, path);
     }
   }
 
