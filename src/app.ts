@@ -2,7 +2,6 @@
  * The composition root: the one place that reads config and wires adapters to services.
  * Follow the names from here to find any behaviour.
  */
-import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AdmissionController } from './admission/index.ts';
@@ -31,7 +30,7 @@ import {
   SocketHub,
   shardRegions,
 } from './sessions/index.ts';
-import { openRecordStore, type RecordStore, tightenDataFiles } from './store/index.ts';
+import { openRecordStore, prepareDirectory, type RecordStore, tightenDataFiles } from './store/index.ts';
 import { KEY_PICKUP_MS, Tokens } from './tokens/index.ts';
 
 export interface AppOptions {
@@ -109,7 +108,8 @@ function secureDataDir(config: Config, logger: Logger): void {
   if (config.store.kind !== 'sqlite') return;
   const file = sqlitePath(config);
   if (file === ':memory:') return;
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Created 0700 here, with a coded error (DATA_DIR_PERMISSION, DATA_DIR_CONFLICT) when it cannot be.
+  prepareDirectory(file);
   for (const r of tightenDataFiles(config.dataDir, file)) {
     if (r.error === undefined)
       logger.warn(

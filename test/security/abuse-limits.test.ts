@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Issue 12, finding 6: the player API had no abuse limits. One client logged one player in
  * 5,000 times in 2.3 s, leaving 5,000 live sessions and 5,000 grants kept for 7 days.
@@ -359,6 +360,8 @@ if (s) {
     const shared = {
       store: { kind: 'postgres', postgres: { url: s.pgUrl, schema: s.schema() } },
       live: { kind: 'redis', redis: { url: s.redisUrl, prefix: s.prefix() } },
+      // Nodes on one store share the KEK that seals its keys.
+      secrets: { key: randomBytes(32).toString('base64') },
     } as const;
     const a = await start(t, clock.now, { ...shared, nodeId: 'node-a' });
     const b = await start(t, clock.now, { ...shared, nodeId: 'node-b' });
