@@ -27,7 +27,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createApp } from '../src/app.ts';
-import { testConfig } from '../test/helpers.ts';
+import { removeAnchor, testConfig } from '../test/helpers.ts';
 import { coreTimes, stealPercent } from './login/machine.ts';
 
 const { values } = parseArgs({
@@ -48,7 +48,10 @@ const children: ChildProcess[] = [];
 const dirs: string[] = [];
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) {
+    rmSync(d, { recursive: true, force: true });
+    removeAnchor(`${d}.anchor`);
+  }
 });
 
 async function child(

@@ -18,6 +18,7 @@
  * Each flag also reads from the environment: BENCH_SOCKETS, BENCH_DURATION, BENCH_WARMUP,
  * BENCH_CONCURRENCY, BENCH_PROFILE, BENCH_ONLY. Results go to bench/out/login.json.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +131,10 @@ function cleanUp(): void {
   if (cleanedUp) return;
   cleanedUp = true;
   killAll();
+  // Lifeline makes its audit anchor file append-only (chattr +a) where it may; undo that first.
+  try {
+    execFileSync('chattr', ['-R', '-a', tmpRoot], { stdio: 'ignore' });
+  } catch {}
   rmSync(tmpRoot, { recursive: true, force: true });
 }
 process.on('exit', cleanUp);

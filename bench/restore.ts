@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { generate } from 'otplib';
 import pino from 'pino';
 import { type App, createApp } from '../src/app.ts';
-import { testConfig } from '../test/helpers.ts';
+import { removeAnchor, testConfig } from '../test/helpers.ts';
 import { coreTimes, stealPercent } from './login/machine.ts';
 import type { Disruption, Pacing } from '../src/store/index.ts';
 
@@ -55,6 +55,7 @@ const cleanup = () => {
   downstream?.kill('SIGKILL');
   clientProcess?.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
+  removeAnchor(`${dir}.anchor`);
 };
 process.on('exit', cleanup);
 

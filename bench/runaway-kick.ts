@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { generate } from 'otplib';
 import pino from 'pino';
 import { type App, createApp } from '../src/app.ts';
-import { testConfig } from '../test/helpers.ts';
+import { removeAnchor, testConfig } from '../test/helpers.ts';
 
 const { values } = parseArgs({ options: { sessions: { type: 'string', default: '100000' } } });
 const N = Number(values.sessions);
@@ -211,5 +211,8 @@ try {
     `${JSON.stringify(results, null, 2)}\n`,
   );
 } finally {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) {
+    rmSync(d, { recursive: true, force: true });
+    removeAnchor(`${d}.anchor`);
+  }
 }

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AdmissionController } from './admission/index.ts';
-import { AuditLog } from './audit/index.ts';
+import { type AuditAnchoring, AuditLog, ChainWatch, openAnchoring } from './audit/index.ts';
 import { BanService } from './bans/index.ts';
 import { KickBreaker } from './breaker/index.ts';
 import { CommandService } from './commands/index.ts';
@@ -14,17 +14,24 @@ import { createEntitlements } from './entitlements/index.ts';
 import { LifelineError } from './errors/index.ts';
 import { EventStream } from './events/index.ts';
 import { FlagService } from './flags/index.ts';
-import { buildAdminApi, buildPlayerApi } from './http/index.ts';
+import { bind, buildAdminApi, buildPlayerApi } from './http/index.ts';
 import { createIdentity } from './identity/index.ts';
 import { type Bus, type LiveState, openLive } from './live/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
-import { OperatorService } from './operators/index.ts';
+import { OperatorService, watchBreakGlass } from './operators/index.ts';
 import { DependencyProbes } from './probes/index.ts';
 import { HealthProbe, RestoreService } from './restore/index.ts';
 import { loadKek, Sealer } from './secrets/index.ts';
-import { Presence, SessionService, type SessionTokens, SocketHub, shardRegions } from './sessions/index.ts';
-import { openRecordStore, type RecordStore } from './store/index.ts';
-import { Tokens } from './tokens/index.ts';
+import {
+  PlayerLimits,
+  Presence,
+  SessionService,
+  type SessionTokens,
+  SocketHub,
+  shardRegions,
+} from './sessions/index.ts';
+import { openRecordStore, prepareDirectory, type RecordStore, tightenDataFiles } from './store/index.ts';
+import { KEY_PICKUP_MS, Tokens } from './tokens/index.ts';
 
 export interface AppOptions {
   config: Config;
@@ -45,6 +52,10 @@ export interface App {
   readonly bus: Bus;
   readonly tokens: Tokens;
   readonly audit: AuditLog;
+  /** The audit key, the anchor outside the store and the checkpointer writing to it. */
+  readonly auditAnchoring: AuditAnchoring;
+  /** Watches the store's chain head against what this node witnessed. */
+  readonly auditWatch: ChainWatch;
   readonly operators: OperatorService;
   readonly sessions: SessionService;
   readonly commands: CommandService;
@@ -86,6 +97,33 @@ export function openSealer(config: Config, logger?: Logger): Sealer {
   return new Sealer(kek);
 }
 
+/** How often a node rereads the token keys; rotation retires a key only well after this. */
+const KEY_RELOAD_MS = KEY_PICKUP_MS / 2;
+
+/**
+ * The SQLite data directory 0700 and its database files 0600, whatever an older Lifeline or a
+ * umask left: a reader of the database file must not be anyone but the service's own user.
+ */
+function secureDataDir(config: Config, logger: Logger): void {
+  if (config.store.kind !== 'sqlite') return;
+  const file = sqlitePath(config);
+  if (file === ':memory:') return;
+  // Created 0700 here, with a coded error (DATA_DIR_PERMISSION, DATA_DIR_CONFLICT) when it cannot be.
+  prepareDirectory(file);
+  for (const r of tightenDataFiles(config.dataDir, file)) {
+    if (r.error === undefined)
+      logger.warn(
+        { path: r.path, was: r.was },
+        'the data directory or a database file was readable by others; tightened',
+      );
+    else
+      logger.warn(
+        { path: r.path, was: r.was, err: r.error },
+        'the data directory or a database file is readable by others and cannot be tightened',
+      );
+  }
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? Date.now;
@@ -93,6 +131,9 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   // Adapters: chosen here from config, and nowhere else.
   const identity = createIdentity(config.identity, config.environment);
+  // The data directory first: the KEK file is created beside it, so its parent must exist.
+  secureDataDir(config, logger);
+  const sealer = openSealer(config, logger);
   const store = await openStore(config);
   const { live, bus } =
     config.live.kind === 'redis'
@@ -108,10 +149,49 @@ export async function createApp(options: AppOptions): Promise<App> {
     { store, events, clock },
   );
 
-  const tokens = await Tokens.load(store, config.tokens, clock);
+  let tokens: Tokens;
+  try {
+    tokens = await Tokens.load(store, sealer, config.tokens, clock);
+  } catch (err) {
+    // A KEK that does not open the store's keys: close what is open, or the process would hang on
+    // its connections instead of exiting with the error.
+    await Promise.allSettled([bus.close(), live.close(), store.close()]);
+    throw err;
+  }
   const audit = new AuditLog({ store, clock });
-  const operators = new OperatorService({ store, audit, clock });
+  const auditAnchoring = openAnchoring({
+    settings: config.audit,
+    log: audit,
+    sealer,
+    node: config.nodeId,
+    clock,
+    logger,
+  });
+  const auditWatch = new ChainWatch({
+    log: audit,
+    clock,
+    anchored: await auditAnchoring.takeStock(logger),
+    onAlert: (alert) => {
+      logger.error(
+        { alert: 'audit-chain-regressed', kind: alert.kind, detail: alert.detail },
+        'SECURITY: the audit chain went back or changed under this node; see the operator guide',
+      );
+      events.emit('audit.regressed', { kind: alert.kind, detail: alert.detail });
+    },
+  });
+  const operators = new OperatorService({
+    store,
+    audit,
+    clock,
+    sealer,
+    settings: config.operators,
+    events,
+    logger,
+  });
+  const sealedTotp = await operators.sealStoredSecrets();
+  if (sealedTotp > 0) logger.warn({ operators: sealedTotp }, 'sealed TOTP secrets that were stored plain');
   const flags = await FlagService.open({ store, audit, clock });
+  const limits = new PlayerLimits({ live, events, settings: config.player.rateLimit, clock });
   const sessions = new SessionService({
     flags,
     store,
@@ -125,6 +205,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     nodeId: config.nodeId,
     clock,
     refreshTtlSeconds: config.tokens.refreshTtlSeconds,
+    limits,
+    cap: { max: config.session.maxPerPlayer, whenFull: config.session.whenFull },
+    endedGrantRetentionSeconds: config.tokens.endedGrantRetentionSeconds,
   });
   const presence = new Presence({
     live,
@@ -196,6 +279,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     store,
     live,
     sessions,
+    limits,
     tokens,
     audit,
     events,
@@ -216,6 +300,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     breakerOpen: async () => (await breaker.state()).state === 'open',
     probes: () => probes.results(),
     eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
+    auditRegressed: () => !auditWatch.status.ok,
   });
 
   let draining = false;
@@ -242,19 +327,25 @@ export async function createApp(options: AppOptions): Promise<App> {
           ? 'degraded: queueing at the minimum limit'
           : 'ok';
     }
-    return { ready, checks, dependencies };
+    // Reported, never a reason to be unready: every node shares the store, so an unready answer
+    // would take all of them out at once, and the sessions they hold are not at fault.
+    const chain = auditWatch.status;
+    const alerts = { 'audit-chain': chain.ok ? 'ok' : `${chain.kind}: ${chain.detail}` };
+    return { ready, checks, dependencies, alerts };
   };
 
   const player = await buildPlayerApi({
     logger,
     bodyLimitBytes: config.player.bodyLimitBytes,
     trustProxy: config.player.trustProxy,
+    limits,
     sessions,
     admission,
     restores,
     hub,
     tokens,
     metrics,
+    metricsToken: config.metrics.token,
     readiness,
   });
   const admin = await buildAdminApi({
@@ -264,11 +355,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     commands,
     bans,
     audit,
+    verifyAudit: async () => {
+      // What this node appended goes to the anchor first, so verify judges it too.
+      await auditAnchoring.checkpointer.flush().catch(() => {});
+      return auditAnchoring.verify();
+    },
     live,
     store,
     breaker,
     flags,
     restores,
+    metrics,
     rateLimit: config.admin.rateLimit,
     clock,
   });
@@ -287,9 +384,30 @@ export async function createApp(options: AppOptions): Promise<App> {
     const adopted = await restores.recover();
     if (adopted > 0) logger.warn({ adopted }, 'resumed restores a lost node left unfinished');
   });
+  auditAnchoring.checkpointer.start(config.audit.checkpointIntervalSeconds * 1000);
+  auditWatch.start(config.audit.witnessIntervalSeconds * 1000);
   // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
   const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
   flagPoll.unref();
+  // A CLI break-glass write lands in the store, not here: its audit entry raises the alert.
+  const stopBreakGlassWatch = await watchBreakGlass({ store, audit, events, logger, intervalMs: 2000 });
+  // Ended grants go after their retention; every node may run it (a DELETE of what is past).
+  const grantPurge = setInterval(
+    () =>
+      void sessions.purgeEndedGrants().catch((err: unknown) => {
+        logger.warn({ err }, 'could not purge ended grants; will try again');
+      }),
+    config.tokens.grantPurgeIntervalSeconds * 1000,
+  );
+  grantPurge.unref();
+  // Keys rotated by the CLI or another node: a token naming a new kid reloads at once; this poll
+  // makes this node sign with the newest key and drop retired ones (well within KEY_PICKUP_MS).
+  const keyPoll = setInterval(
+    () =>
+      void tokens.reload().catch((err: unknown) => logger.error({ err }, 'could not reload the token keys')),
+    KEY_RELOAD_MS,
+  );
+  keyPoll.unref();
 
   return {
     config,
@@ -300,6 +418,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     bus,
     tokens,
     audit,
+    auditAnchoring,
+    auditWatch,
     operators,
     sessions,
     commands,
@@ -312,13 +432,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     player,
     admin,
     async listen() {
-      const playerUrl = await player.listen({ host: config.player.host, port: config.player.port });
-      const adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
-      return { playerUrl, adminUrl };
+      const playerUrl = await bind(player, 'player', config.player);
+      try {
+        const adminUrl = await bind(admin, 'admin', config.admin);
+        return { playerUrl, adminUrl };
+      } catch (err) {
+        // A node without its admin plane cannot be operated: never leave it serving players.
+        await player.close();
+        throw err;
+      }
     },
     async close() {
       draining = true;
       clearInterval(flagPoll);
+      stopBreakGlassWatch();
+      clearInterval(grantPurge);
+      clearInterval(keyPoll);
       commands.stop();
       await presence.stop();
       await restores.stop();
@@ -329,6 +458,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       hub.stop();
       await Promise.allSettled([player.close(), admin.close()]);
       await commands.settle();
+      auditWatch.stop();
+      await auditAnchoring.checkpointer.stop();
+      auditAnchoring.anchor.close();
       metrics.stop();
       await bus.close();
       await live.close();

@@ -8,3 +8,6 @@ const code = await runCli(process.argv.slice(2), {
   err: (text) => process.stderr.write(`${text}\n`),
 });
 process.exitCode = code;
+// A failed command is over: whatever a half-started server left open (a timer, a client) must not
+// keep the process alive, or a supervisor sees it running when it serves nothing.
+if (code !== 0) process.exit(code);

@@ -3,12 +3,13 @@
  * and one Redis prefix: the scale-out tests and bench/cluster.ts start them here.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { runCliCaptured } from './helpers.ts';
+import { raisedPlayerLimitsEnv, removeAnchor, runCliCaptured } from './helpers.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -40,16 +41,29 @@ export interface NodeProcess {
   stdout(): string;
 }
 
+/** One random KEK per cluster (its schema): the nodes share the store, so they share the key that seals it. */
+const keks = new Map<string, string>();
+
 /** The environment every node of the cluster shares (and the CLI, for direct commands). */
 export function clusterEnv(spec: ClusterSpec, dataDir: string): Record<string, string> {
+  let kek = keks.get(spec.schema);
+  if (kek === undefined) {
+    kek = randomBytes(32).toString('base64');
+    keks.set(spec.schema, kek);
+  }
   return {
+    ...raisedPlayerLimitsEnv,
     LIFELINE_DATA_DIR: dataDir,
+    LIFELINE_SECRETS__KEY: kek,
     LIFELINE_STORE__KIND: 'postgres',
     LIFELINE_STORE__POSTGRES__URL: spec.pgUrl,
     LIFELINE_STORE__POSTGRES__SCHEMA: spec.schema,
     LIFELINE_LIVE__KIND: 'redis',
     LIFELINE_LIVE__REDIS__URL: spec.redisUrl,
     LIFELINE_LIVE__REDIS__PREFIX: spec.prefix,
+    // Each node (and each CLI run) has its own anchor beside its own data directory here, so no
+    // one anchor sees every writer's checkpoints.
+    LIFELINE_AUDIT__ANCHOR__SHARED: 'false',
     ...spec.env,
   };
 }
@@ -104,6 +118,7 @@ export async function startNode(spec: ClusterSpec, nodeId: string): Promise<Node
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => {
       rmSync(dataDir, { recursive: true, force: true });
+      removeAnchor(`${dataDir}.anchor`);
       resolve(code ?? signal ?? 'unknown');
     }),
   );
@@ -210,6 +225,7 @@ export async function clusterCli(
     return { code, out, json: json ?? null };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    removeAnchor(`${dataDir}.anchor`);
   }
 }
 
@@ -219,7 +235,8 @@ export async function enrol(
   name: string,
   role: string,
 ): Promise<{ token: string; totp: () => Promise<string>; auth: Record<string, string> }> {
-  const r = await clusterCli(spec, 'operators', 'add', name, '--role', role, '--json');
+  // Past the first admin a direct add is break-glass: the cluster tests want several at once.
+  const r = await clusterCli(spec, 'operators', 'add', name, '--role', role, '--break-glass', '--json');
   if (r.code !== 0) throw new Error(`operators add ${name}: ${r.out}`);
   const secret = new URL(r.json.otpauthUri).searchParams.get('secret') as string;
   return {

@@ -2,6 +2,7 @@
  * Shared test scaffolding: a real Lifeline on loopback ports with its own temporary data dir,
  * real WebSocket clients, and operators created the way the CLI creates them.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +28,23 @@ export function tempDir(t: TestContext, prefix = 'lifeline-test-'): string {
     rmSync(dir, { recursive: true, force: true });
     // The key-encryption key Lifeline creates beside its data directory by default.
     rmSync(`${dir}.kek`, { force: true });
+    // The audit anchor, beside it too.
+    removeAnchor(`${dir}.anchor`);
   });
   return dir;
+}
+
+/**
+ * Removes an audit anchor directory. Lifeline makes its checkpoint file append-only with
+ * `chattr +a` where it may (as root), and such a file cannot be deleted until that is undone.
+ */
+export function removeAnchor(dir: string): void {
+  try {
+    execFileSync('chattr', ['-a', join(dir, 'checkpoints.jsonl')], { stdio: 'ignore' });
+  } catch {
+    // Not set, not supported, or no file: nothing to undo.
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
@@ -43,12 +59,41 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   return out;
 }
 
-/** Loopback listeners on ephemeral ports, silent logs, the data dir given; overrides merge in deep. */
+const unlimited = { ipPerSecond: 1e6, ipBurst: 1e6, playerPerSecond: 1e6, playerBurst: 1e6 };
+
+/**
+ * Player-API limits no test meets: tests (and benches) log thousands of players in from
+ * 127.0.0.1, and some one player many times. A test of the limits themselves sets them back
+ * (`defaultConfig().player.rateLimit`, `session.maxPerPlayer: 5`).
+ */
+export const raisedPlayerLimits = {
+  player: { rateLimit: { login: unlimited, refresh: unlimited, rejoin: unlimited, upgrade: unlimited } },
+  session: { maxPerPlayer: 1_000_000 },
+} as const;
+
+/** raisedPlayerLimits as LIFELINE_* variables, for tests and benches that start `serve` processes. */
+export const raisedPlayerLimitsEnv: Readonly<Record<string, string>> = {
+  LIFELINE_SESSION__MAX_PER_PLAYER: '1000000',
+  ...Object.fromEntries(
+    ['LOGIN', 'REFRESH', 'REJOIN', 'UPGRADE'].flatMap((route) =>
+      ['IP_PER_SECOND', 'IP_BURST', 'PLAYER_PER_SECOND', 'PLAYER_BURST'].map((key) => [
+        `LIFELINE_PLAYER__RATE_LIMIT__${route}__${key}`,
+        '1000000',
+      ]),
+    ),
+  ),
+};
+
+/**
+ * Loopback listeners on ephemeral ports, silent logs, the data dir given, player-API limits
+ * raised out of the way (raisedPlayerLimits); overrides merge in deep.
+ */
 export function testConfig(dataDir: string, overrides: DeepPartial<Config> = {}): Config {
   const base = {
     environment: 'test',
     dataDir,
-    player: { host: '127.0.0.1', port: 0 },
+    player: { host: '127.0.0.1', port: 0, rateLimit: raisedPlayerLimits.player.rateLimit },
+    session: raisedPlayerLimits.session,
     admin: { host: '127.0.0.1', port: 0 },
     log: { level: 'silent' },
   };

@@ -41,6 +41,8 @@ interface Running {
 const FAKE_ACCESS = `eyJhbGciOiJFZERTQSJ9.${'A'.repeat(380)}.${'B'.repeat(86)}`;
 const FAKE_REFRESH = `rt.${'C'.repeat(22)}.0.${'D'.repeat(43)}`;
 
+const unlimited = { ipPerSecond: 1e6, ipBurst: 1e6, playerPerSecond: 1e6, playerBurst: 1e6 };
+
 async function startLifeline(): Promise<Running> {
   if (!dataDir) throw new Error('lifeline needs a data dir');
   const config = loadConfig({
@@ -49,19 +51,22 @@ async function startLifeline(): Promise<Running> {
     overrides: {
       environment: 'test',
       dataDir,
-      player: { host: '127.0.0.1', port: 0 },
+      // Player-API limits raised out of the way (as in the tests): every bench client logs in
+      // from 127.0.0.1. The buckets are still taken on every request, so their cost is measured.
+      player: {
+        host: '127.0.0.1',
+        port: 0,
+        rateLimit: { login: unlimited, refresh: unlimited, rejoin: unlimited, upgrade: unlimited },
+      },
       admin: { host: '127.0.0.1', port: 0 },
       log: { level: 'silent' },
       // Idle bench sockets send no heartbeats: keep them (and their sessions) for the whole run.
-      ...(holdIdle
-        ? {
-            session: {
-              heartbeatIntervalSeconds: 3600,
-              heartbeatTimeoutSeconds: 7200,
-              idleTimeoutSeconds: 7200,
-            },
-          }
-        : {}),
+      session: {
+        maxPerPlayer: 1_000_000,
+        ...(holdIdle
+          ? { heartbeatIntervalSeconds: 3600, heartbeatTimeoutSeconds: 7200, idleTimeoutSeconds: 7200 }
+          : {}),
+      },
     },
   });
   const app = await createApp({ config, logger: pino({ level: 'silent' }) });

@@ -228,8 +228,16 @@ export class ChainVerifier {
   #lastHash = GENESIS_HASH;
   #failure: Extract<VerifyResult, { ok: false }> | undefined;
 
-  constructor(checkpoint?: ChainHead) {
+  /**
+   * @param start where the chain fed in starts, for part of a chain (an export of a window): the
+   *   entry before the first one pushed. Defaults to the genesis.
+   */
+  constructor(checkpoint?: ChainHead, start?: ChainHead) {
     this.#checkpoint = checkpoint;
+    if (start !== undefined) {
+      this.#lastSeq = start.seq;
+      this.#lastHash = start.hash;
+    }
   }
 
   /** True once a failure has been found; further pushes change nothing. */

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { isLifelineError } from '../errors/index.ts';
+import { Sealer } from '../secrets/index.ts';
 import { type AuditEntry, SqliteRecordStore } from '../store/index.ts';
 import { ChainVerifier, canonicalEncode } from './chain.ts';
-import { exportAudit, type Manifest } from './export.ts';
+import { exportAudit, type Manifest, verifyExport } from './export.ts';
+import { openAuditKey } from './key.ts';
 import { AuditLog } from './log.ts';
 
 const T0 = Date.UTC(2024, 0, 31, 12, 0, 0);
@@ -108,4 +110,27 @@ test('refuses a window that ends before it starts', async (t) => {
   await assert.rejects(exportAudit(log, { dir, from: T0, to: T0 - 1 }), (err) =>
     isLifelineError(err, 'VALIDATION_FAILED'),
   );
+});
+
+test('a signed export of a window verifies offline; files are 0600; an unsigned or re-signed manifest does not', async (t) => {
+  const { log, dir } = await setup(t, 7);
+  const anchorDir = join(dir, 'anchor');
+  mkdirSync(anchorDir, { mode: 0o700 });
+  const signer = openAuditKey(anchorDir, new Sealer(randomBytes(32)));
+  const out = join(dir, 'exports');
+  // A window in the middle of the chain: its first entry links to one outside the file.
+  const { file, manifestFile } = await exportAudit(log, { dir: out, from: T0 + 2000, to: T0 + 4000, signer });
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(statSync(manifestFile).mode & 0o777, 0o600);
+  const ok = await verifyExport(manifestFile, signer.publicKey);
+  assert.equal(ok.ok, true, ok.message);
+  assert.equal(ok.ok && ok.count, 3);
+  // Signed by another audit key: refused.
+  const other = openAuditKey(mkdtempSync(join(dir, 'other-')), new Sealer(randomBytes(32)));
+  const wrongKey = await verifyExport(manifestFile, other.publicKey);
+  assert.equal(wrongKey.ok, false);
+  // Without a signer the manifest carries none, and verify-export says so.
+  const unsigned = await exportAudit(log, { dir: join(dir, 'unsigned') });
+  const r = await verifyExport(unsigned.manifestFile, signer.publicKey);
+  assert.equal(r.ok === false && r.reason, 'signature');
 });

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { LifelineError } from '../errors/index.ts';
 import type { AuditEntry } from '../store/port.ts';
-import { type ChainHead, canonicalEncode } from './chain.ts';
+import { type ChainHead, ChainVerifier, canonicalEncode } from './chain.ts';
+import { type AuditPublicKey, type AuditSigner, verifySignature } from './key.ts';
 import type { AuditLog } from './log.ts';
 
 /** The largest time a Date can hold (and so a file name can show). */
@@ -30,6 +31,17 @@ export interface Manifest {
   chainHead: ChainHead | null;
   /** Hex SHA-256 of the JSON Lines file. */
   sha256: string;
+  /**
+   * Ed25519 signature by the audit key over {@link manifestSignedText} (every field above), so
+   * a manifest cannot be edited to match an edited file. Absent only when exported without a key.
+   */
+  signature?: { alg: 'Ed25519'; key: string; sig: string };
+}
+
+/** What a manifest's signature covers: a domain tag and the canonical manifest without it. */
+export function manifestSignedText(m: Manifest): string {
+  const { signature: _, ...body } = m;
+  return `lifeline-audit-export/1\n${canonicalEncode(body)}`;
 }
 
 export interface ExportOptions {
@@ -39,6 +51,8 @@ export interface ExportOptions {
   to?: number;
   /** Directory to write into; created if missing. */
   dir: string;
+  /** The audit key, to sign the manifest. */
+  signer?: AuditSigner;
 }
 
 /**
@@ -76,7 +90,8 @@ export async function exportAudit(
   let last: AuditEntry | undefined;
   const partial = `${file}.partial`;
   // flush: fsync before close, so a manifest never describes a file that a crash could shorten.
-  const out = createWriteStream(partial, { flush: true });
+  // 0600: an export is the whole audit trail, readable by its owner only (whatever the umask).
+  const out = createWriteStream(partial, { flush: true, mode: 0o600 });
   try {
     if (chainHead !== null) {
       for await (const page of log.pages(from, to, chainHead.seq)) {
@@ -91,6 +106,7 @@ export async function exportAudit(
     }
     out.end();
     await finished(out);
+    await chmod(partial, 0o600);
     await rename(partial, file);
   } catch (err) {
     out.destroy();
@@ -110,10 +126,85 @@ export async function exportAudit(
     chainHead,
     sha256: digest.digest('hex'),
   };
+  if (opts.signer !== undefined) {
+    manifest.signature = {
+      alg: 'Ed25519',
+      key: opts.signer.publicKey.id,
+      sig: opts.signer.sign(manifestSignedText(manifest)),
+    };
+  }
   const manifestPartial = `${manifestFile}.partial`;
-  await writeFile(manifestPartial, `${JSON.stringify(manifest, null, 2)}\n`, { flush: true });
+  await writeFile(manifestPartial, `${JSON.stringify(manifest, null, 2)}\n`, { flush: true, mode: 0o600 });
+  await chmod(manifestPartial, 0o600);
   await rename(manifestPartial, manifestFile);
   return { file, manifestFile, manifest };
+}
+
+/** The outcome of {@link verifyExport}. */
+export type ExportVerifyResult =
+  | { ok: true; count: number; manifest: Manifest; message: string }
+  | { ok: false; reason: 'signature' | 'digest' | 'chain' | 'manifest'; detail: string; message: string };
+
+/**
+ * Checks an export offline: the manifest's signature by `key`, the file's digest and count, and
+ * the chain inside the file (links and hashes, and that it ends at the manifest's `lastHash`).
+ * The JSONL file is the manifest's name with `.manifest.json` replaced by `.jsonl`.
+ */
+export async function verifyExport(manifestFile: string, key: AuditPublicKey): Promise<ExportVerifyResult> {
+  const bad = (
+    reason: Extract<ExportVerifyResult, { ok: false }>['reason'],
+    detail: string,
+  ): ExportVerifyResult => ({
+    ok: false,
+    reason,
+    detail,
+    message: `export NOT verified (${reason}): ${detail}`,
+  });
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as Manifest;
+  } catch (err) {
+    return bad('manifest', `${manifestFile} is not a JSON manifest: ${(err as Error).message}`);
+  }
+  if (typeof manifest !== 'object' || manifest === null || manifest.format !== 'lifeline-audit/1')
+    return bad('manifest', `${manifestFile} is not a lifeline-audit/1 manifest`);
+  const sig = manifest.signature;
+  if (sig === undefined) return bad('signature', 'the manifest is not signed');
+  if (sig.key !== key.id) return bad('signature', `the manifest was signed by key ${sig.key}, not ${key.id}`);
+  if (!verifySignature(key, manifestSignedText(manifest), sig.sig))
+    return bad('signature', 'the manifest signature does not verify: the manifest was changed');
+  const file = manifestFile.replace(/\.manifest\.json$/, '.jsonl');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return bad('digest', `${file} cannot be read: ${(err as Error).message}`);
+  }
+  if (createHash('sha256').update(text).digest('hex') !== manifest.sha256)
+    return bad('digest', `${file} does not have the digest the manifest signs: the file was changed`);
+  const lines = text === '' ? [] : text.trimEnd().split('\n');
+  if (lines.length !== manifest.count)
+    return bad('digest', `${file} holds ${lines.length} entries, the manifest says ${manifest.count}`);
+  let verifier: ChainVerifier | undefined;
+  let last: AuditEntry | undefined;
+  for (const line of lines) {
+    const entry = JSON.parse(line) as AuditEntry;
+    // An export of a window starts mid-chain: take the first entry's link on trust (the
+    // signature covers it), and check every entry from there.
+    verifier ??= new ChainVerifier(undefined, { seq: entry.seq - 1, hash: entry.prevHash });
+    verifier.push(entry);
+    last = entry;
+  }
+  const r = verifier?.result();
+  if (r !== undefined && !r.ok) return bad('chain', r.detail);
+  if ((last?.hash ?? null) !== manifest.lastHash)
+    return bad('chain', 'the last entry is not the head the manifest names');
+  return {
+    ok: true,
+    count: manifest.count,
+    manifest,
+    message: `export ok: ${manifest.count} entries, signed by audit key ${key.id}, seq ${manifest.firstSeq ?? '-'}..${manifest.lastSeq ?? '-'}`,
+  };
 }
 
 /** Only the entry's own fields, whatever else an adapter's rows carry. */

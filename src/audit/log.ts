@@ -9,6 +9,7 @@ import {
   seal,
   type VerifyResult,
 } from './chain.ts';
+import { addRange, type SeqRanges } from './checkpoint.ts';
 
 /** Options of {@link AuditLog}. */
 export interface AuditLogOptions {
@@ -54,6 +55,11 @@ export class AuditLog {
   #head: AuditEntry | null | undefined;
   #queue: Pending[] = [];
   #draining = false;
+  /** Seqs this process appended since the checkpointer last took them. */
+  #own: SeqRanges = [];
+  /** This process's newest own entry: the head it has witnessed itself. */
+  #ownHead: ChainHead | null = null;
+  readonly #commitListeners: (() => void)[] = [];
 
   constructor(options: AuditLogOptions) {
     this.#store = options.store;
@@ -115,9 +121,41 @@ export class AuditLog {
     return verifier.result();
   }
 
+  /**
+   * What this process appended since the last call (ranges of seqs) and its newest own entry,
+   * for a checkpoint. The ranges are handed over and cleared; give them back with
+   * {@link restoreWitnessed} when the checkpoint could not be written.
+   */
+  takeWitnessed(): { head: ChainHead | null; own: SeqRanges } {
+    const own = this.#own;
+    this.#own = [];
+    return { head: this.#ownHead, own };
+  }
+
+  restoreWitnessed(own: SeqRanges): void {
+    const later = this.#own;
+    this.#own = [];
+    for (const [from, to] of [...own, ...later]) addRange(this.#own, from, to);
+  }
+
+  /** The newest entry this process appended itself; null before its first append. */
+  get ownHead(): ChainHead | null {
+    return this.#ownHead;
+  }
+
+  /** Calls `listener` after each batch this process made durable (to schedule a checkpoint). */
+  onCommit(listener: () => void): void {
+    this.#commitListeners.push(listener);
+  }
+
   /** Entries matching the query, as the store returns them (for the admin API). */
   list(query: AuditQuery): Promise<AuditEntry[]> {
     return this.#call(() => this.#store.listAudit(query));
+  }
+
+  /** Up to `limit` entries with seq > `afterSeq`, in seq order, straight from the store. */
+  entriesAfter(afterSeq: number, limit: number): Promise<AuditEntry[]> {
+    return this.#call(() => this.#store.readAuditPage(afterSeq, limit));
   }
 
   /** The newest entry as the store has it now (not the cached head). */
@@ -217,7 +255,11 @@ export class AuditLog {
         throw err;
       }
       if (appended) {
-        this.#head = entries.at(-1)!;
+        const last = entries.at(-1)!;
+        this.#head = last;
+        addRange(this.#own, entries[0]!.seq, last.seq);
+        this.#ownHead = { seq: last.seq, hash: last.hash };
+        for (const listener of this.#commitListeners) listener();
         return entries;
       }
       this.#head = undefined;

@@ -6,14 +6,25 @@
  *   exist only inside the server.
  */
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import { createApp, openStore } from '../app.ts';
-import { AuditLog, exportAudit } from '../audit/index.ts';
+import { createApp, openSealer, openStore } from '../app.ts';
+import {
+  type AuditAnchoring,
+  AuditLog,
+  exportAudit,
+  openAnchoring,
+  PUBLIC_KEY_FILE,
+  readPublicKeyFile,
+  verifyExport,
+  verifyWithSettings,
+} from '../audit/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
 import { isLifelineError } from '../errors/index.ts';
 import { parseFlagValue } from '../flags/index.ts';
 import { OperatorService } from '../operators/index.ts';
+import { keysCommands } from './keys.ts';
 import { roles } from '../store/index.ts';
 
 export interface CliIo {
@@ -55,32 +66,73 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(globals().json ? JSON.stringify(json, null, 2) : human);
   const cliActor = (): string => `cli:${safeUser()}`;
 
+  /**
+   * Opens the store for a direct command. Unless `anchored` is false, the audit anchor and key
+   * are opened too, and whatever the command appended is checkpointed before it returns: an
+   * entry the CLI wrote is vouched for like one a node wrote.
+   */
   const withStore = async <T>(
-    work: (ctx: { store: Awaited<ReturnType<typeof openStore>>; audit: AuditLog }) => Promise<T>,
+    work: (ctx: {
+      store: Awaited<ReturnType<typeof openStore>>;
+      audit: AuditLog;
+      anchoring: AuditAnchoring | undefined;
+    }) => Promise<T>,
+    anchored = true,
   ): Promise<T> => {
-    const store = await openStore(config());
+    const cfg = config();
+    const store = await openStore(cfg);
     try {
-      return await work({ store, audit: new AuditLog({ store, clock: Date.now }) });
+      const audit = new AuditLog({ store, clock: Date.now });
+      const anchoring = anchored
+        ? openAnchoring({
+            settings: cfg.audit,
+            log: audit,
+            sealer: openSealer(cfg),
+            node: cliActor(),
+            clock: Date.now,
+          })
+        : undefined;
+      try {
+        return await work({ store, audit, anchoring });
+      } finally {
+        await anchoring?.checkpointer.flush();
+        anchoring?.anchor.close();
+      }
     } finally {
       await store.close();
     }
   };
+  /** The operator service on the store directly, with the sealer the server uses for TOTP secrets. */
+  const withOperators = async <T>(work: (operators: OperatorService) => Promise<T>): Promise<T> => {
+    const cfg = config();
+    const sealer = openSealer(cfg);
+    return withStore(({ store, audit }) =>
+      work(new OperatorService({ store, audit, clock: Date.now, sealer, settings: cfg.operators })),
+    );
+  };
+  // With --json the answer carries `breakGlass: true` instead, so stdout stays one JSON document.
+  const breakGlassWarning = (what: string): void => {
+    if (!globals().json)
+      io.err(
+        `SECURITY ALERT: break-glass ${what} by ${cliActor()} while admins exist; audited as operator.break-glass, and every running node raises an alert`,
+      );
+  };
 
-  const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+  const api = async (method: string, path: string, body?: unknown, bearer = true): Promise<unknown> => {
     const cfg = config();
     const base =
       globals().adminUrl ??
       io.env.LIFELINE_ADMIN_URL ??
       `http://${hostFor(cfg.admin.host)}:${cfg.admin.port}`;
     const token = globals().token ?? io.env.LIFELINE_TOKEN;
-    if (!token)
+    if (!token && bearer)
       throw new CliError('OPERATOR_UNAUTHENTICATED', 'Give an operator token with --token or LIFELINE_TOKEN');
     let res: Response;
     try {
       res = await fetch(new URL(path, base), {
         method,
         headers: {
-          authorization: `Bearer ${token}`,
+          ...(bearer ? { authorization: `Bearer ${token}` } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -105,7 +157,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('[server] run Lifeline: the player and admin listeners on the configured store')
     .action(async () => {
       const app = await createApp({ config: config() });
-      const { playerUrl, adminUrl } = await app.listen();
+      let urls: { playerUrl: string; adminUrl: string };
+      try {
+        urls = await app.listen();
+      } catch (err) {
+        // Close what was opened so the process exits with the coded error instead of lingering.
+        await app.close();
+        throw err;
+      }
+      const { playerUrl, adminUrl } = urls;
       app.logger.info({ playerUrl, adminUrl, store: app.store.kind }, 'Lifeline is serving');
       await new Promise<void>((resolve) => {
         const stop = () => {
@@ -123,13 +183,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   operators
     .command('add <name>')
     .description(
-      '[direct] create an operator and print its bearer token (shown once); bootstraps the first admin',
+      '[direct] bootstrap the first admin (or any operator on a store with no admin) and print its token and TOTP URI (shown once); once an admin exists, refused unless --break-glass',
     )
     .addOption(new Option('--role <role>', 'role').choices([...roles]).makeOptionMandatory())
-    .action(async (name: string, opts: { role: string }) => {
-      const created = await withStore(({ store, audit }) =>
-        new OperatorService({ store, audit, clock: Date.now }).add({ name, role: opts.role }, cliActor()),
-      );
+    .option('--break-glass', 'write although admins exist: audited, and raises a security alert')
+    .action(async (name: string, opts: { role: string; breakGlass?: boolean }) => {
+      const breakGlass = opts.breakGlass === true;
+      const { created, admins } = await withOperators(async (ops) => {
+        const admins = (await ops.list()).some((o) => o.role === 'admin' && o.revokedAt === null);
+        return {
+          created: await ops.addDirect({ name, role: opts.role }, cliActor(), { breakGlass }),
+          admins,
+        };
+      });
+      if (admins) breakGlassWarning(`operators add ${name}`);
       print(
         [
           `operator ${created.operator.name} (${created.operator.role}) created`,
@@ -140,14 +207,71 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           operator: { id: created.operator.id, name: name, role: created.operator.role },
           token: created.token,
           otpauthUri: created.otpauthUri,
+          ...(admins ? { breakGlass: true } : {}),
         },
+      );
+    });
+  operators
+    .command('request <name>')
+    .description(
+      '[api] ask for a new operator (admin, with TOTP); another admin approves with `lifeline approve`, and receives the enrolment token to hand over',
+    )
+    .addOption(new Option('--role <role>', 'role').choices([...roles]).makeOptionMandatory())
+    .requiredOption('--totp <code>', 'your TOTP code')
+    .option('--reason <text>', 'why; lands in the audit log')
+    .action(async (name: string, opts: { role: string; totp: string; reason?: string }) => {
+      const body = (await api('POST', '/admin/v1/operators', {
+        name,
+        role: opts.role,
+        totp: opts.totp,
+        ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+      })) as { command: { id: string } };
+      print(
+        `command ${body.command.id} awaits approval by another admin: lifeline approve ${body.command.id} --totp <code>`,
+        body,
+      );
+    });
+  operators
+    .command('set-role <name> <role>')
+    .description("[api] ask to change an operator's role (admin, with TOTP); another admin approves")
+    .requiredOption('--totp <code>', 'your TOTP code')
+    .option('--reason <text>', 'why; lands in the audit log')
+    .action(async (name: string, role: string, opts: { totp: string; reason?: string }) => {
+      const body = (await api('PATCH', `/admin/v1/operators/${encodeURIComponent(name)}`, {
+        role,
+        totp: opts.totp,
+        ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+      })) as { command: { id: string } };
+      print(
+        `command ${body.command.id} awaits approval by another admin: lifeline approve ${body.command.id} --totp <code>`,
+        body,
+      );
+    });
+  operators
+    .command('enrol <enrolmentToken>')
+    .description(
+      '[api] redeem your one-time enrolment token: prints your operator token and TOTP URI (shown once); needs no --token',
+    )
+    .action(async (token: string) => {
+      const body = (await api('POST', '/admin/v1/enrol', { token }, false)) as {
+        operator: { name: string; role: string };
+        token: string;
+        otpauthUri: string;
+      };
+      print(
+        [
+          `enrolled as ${body.operator.name} (${body.operator.role})`,
+          `token (shown once): ${body.token}`,
+          `TOTP enrolment (shown once; add to an authenticator app): ${body.otpauthUri}`,
+        ].join('\n'),
+        body,
       );
     });
   operators
     .command('list')
     .description('[direct] list operators')
     .action(async () => {
-      const list = await withStore(({ store }) => store.listOperators());
+      const list = await withStore(({ store }) => store.listOperators(), false);
       const rows = list.map((o) => ({ id: o.id, name: o.name, role: o.role, revoked: o.revokedAt !== null }));
       print(
         rows.map((r) => `${r.name}\t${r.role}${r.revoked ? '\trevoked' : ''}`).join('\n') || '(no operators)',
@@ -158,12 +282,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
   operators
     .command('revoke <name>')
-    .description('[direct] revoke an operator; their token stops working at once')
-    .action(async (name: string) => {
-      await withStore(({ store, audit }) =>
-        new OperatorService({ store, audit, clock: Date.now }).revoke(name, cliActor()),
-      );
-      print(`operator ${name} revoked`, { revoked: name });
+    .description(
+      '[direct] revoke an operator; their token stops working at once. Once an admin exists, needs --break-glass (the API revokes without it)',
+    )
+    .option('--break-glass', 'write although admins exist: audited, and raises a security alert')
+    .action(async (name: string, opts: { breakGlass?: boolean }) => {
+      const admins = await withOperators(async (ops) => {
+        const admins = (await ops.list()).some((o) => o.role === 'admin' && o.revokedAt === null);
+        await ops.revokeDirect(name, cliActor(), { breakGlass: opts.breakGlass === true });
+        return admins;
+      });
+      if (admins) breakGlassWarning(`operators revoke ${name}`);
+      print(`operator ${name} revoked`, { revoked: name, ...(admins ? { breakGlass: true } : {}) });
     });
 
   program
@@ -251,8 +381,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         totp: opts.totp,
       })) as {
         command: { id: string; state: string };
+        enrolment?: { operator: string; token: string; expiresAt: string };
       };
-      print(`command ${body.command.id}: ${body.command.state}`, body);
+      const e = body.enrolment;
+      print(
+        e
+          ? [
+              `command ${body.command.id}: ${body.command.state}`,
+              `enrolment token for ${e.operator} (shown once; hand it to them out of band, valid until ${e.expiresAt}):`,
+              e.token,
+              `they run: lifeline operators enrol <token>`,
+            ].join('\n')
+          : `command ${body.command.id}: ${body.command.state}`,
+        body,
+      );
     });
 
   program
@@ -495,23 +637,44 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       );
     });
 
+  keysCommands(program, { config, withStore, print, actor: cliActor });
+
   const audit = program.command('audit').description('[direct] the hash-chained audit log');
   audit
     .command('verify')
     .description('[direct] walk the whole chain; exit 1 naming the first bad seq')
-    .option('--checkpoint <seq:hash>', 'a head exported earlier; detects truncation back past it')
-    .action(async (opts: { checkpoint?: string }) => {
+    .description(
+      '[direct] walk the whole chain against the anchored checkpoints; exit 1 naming the first bad or missing seq',
+    )
+    .option(
+      '--checkpoint <seq:hash>',
+      "a head kept earlier (an export's chainHead); checked like a checkpoint",
+    )
+    .option(
+      '--public-key <file>',
+      'the audit public key you pinned (PEM); default: audit-key.pub in the anchor directory',
+    )
+    .option(
+      '--anchor <dir>',
+      'another anchor directory to read checkpoints from (repeatable; its own audit-key.pub)',
+      (dir: string, dirs: string[]) => [...dirs, dir],
+      [] as string[],
+    )
+    .action(async (opts: { checkpoint?: string; publicKey?: string; anchor: string[] }) => {
       const checkpoint = opts.checkpoint ? parseCheckpoint(opts.checkpoint) : undefined;
-      const result = await withStore(({ audit }) => audit.verify(checkpoint ? { checkpoint } : {}));
-      if (result.ok) {
-        print(
-          `audit chain ok: ${result.entries} entries, head ${result.head ? `${result.head.seq}:${result.head.hash}` : '(empty)'}`,
-          result,
-        );
-      } else {
-        print(`audit chain BROKEN at seq ${result.firstBadSeq} (${result.reason}): ${result.detail}`, result);
-        exitCode = 1;
-      }
+      const cfg = config();
+      const pinned = opts.publicKey === undefined ? undefined : readPublicKeyFile(opts.publicKey);
+      const anchors = [
+        { dir: cfg.audit.anchor.dir, ...(pinned ? { publicKey: pinned } : {}) },
+        ...opts.anchor.map((dir) => ({ dir })),
+      ];
+      // Only public keys are needed: an auditor without the KEK can run this.
+      const result = await withStore(
+        ({ audit }) => verifyWithSettings(audit, cfg.audit, anchors, checkpoint),
+        false,
+      );
+      print(result.message, result);
+      if (!result.ok) exitCode = 1;
     });
   audit
     .command('export')
@@ -522,11 +685,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (opts: { from?: string; to?: string; out: string }) => {
       const from = opts.from === undefined ? undefined : parseWhen(opts.from, '--from');
       const to = opts.to === undefined ? undefined : parseWhen(opts.to, '--to');
-      const written = await withStore(({ audit }) => exportAudit(audit, { from, to, dir: opts.out }));
+      const written = await withStore(({ audit, anchoring }) =>
+        exportAudit(audit, { from, to, dir: opts.out, ...(anchoring ? { signer: anchoring.signer } : {}) }),
+      );
       print(
-        `wrote ${written.manifest.count} entries to ${written.file}\nmanifest ${written.manifestFile}`,
+        `wrote ${written.manifest.count} entries to ${written.file}\nmanifest ${written.manifestFile} (signed by audit key ${written.manifest.signature?.key})`,
         written,
       );
+    });
+  audit
+    .command('verify-export')
+    .description('[offline] check an export: its manifest signature, its digest and the chain inside it')
+    .argument('<manifest>', 'the ….manifest.json file')
+    .option(
+      '--public-key <file>',
+      'the audit public key you pinned (PEM); default: audit-key.pub in the configured anchor directory',
+    )
+    .action(async (manifestFile: string, opts: { publicKey?: string }) => {
+      const keyFile = opts.publicKey ?? join(config().audit.anchor.dir, PUBLIC_KEY_FILE);
+      const result = await verifyExport(manifestFile, readPublicKeyFile(keyFile));
+      print(result.message, result);
+      if (!result.ok) exitCode = 1;
     });
 
   try {

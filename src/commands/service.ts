@@ -5,7 +5,7 @@ import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import { type Bus, type LiveSession, type LiveState, type SessionFilter, snapshotOf } from '../live/index.ts';
-import { may, type OperatorService } from '../operators/index.ts';
+import { may, OperatorService } from '../operators/index.ts';
 import { closeCodes, type Topology } from '../sessions/index.ts';
 import {
   type CommandPlan,
@@ -17,6 +17,7 @@ import {
   uuid7,
 } from '../store/index.ts';
 import { type PolicySettings, planFor, policyFor } from './policy.ts';
+import { type OperatorChange, requestOperatorChange } from './operator-change.ts';
 import { describeSelector, type Selector, toFilter } from './selector.ts';
 
 export interface CommandRequest {
@@ -31,6 +32,12 @@ export interface CommandRequest {
 
 /** Where a request came from, for the kicks metric. */
 export type Source = 'api' | 'cli';
+
+/** An approval's answer; an approved new operator's enrolment token is shown here, once, to the approver. */
+export interface ApproveOutcome {
+  command: CommandRecord;
+  enrolment?: { operator: string; token: string; expiresAt: number };
+}
 
 export type RequestOutcome =
   | { kind: 'dry-run'; plan: CommandPlan; policy: CommandPolicy }
@@ -84,7 +91,6 @@ export class CommandService {
   async request(req: CommandRequest, operator: Operator, source: Source): Promise<RequestOutcome> {
     const d = this.#d;
     const filter = toFilter(req.selector, d.topology);
-    if (!req.dryRun && !d.flags.enabled('kicks.enabled')) throw new LifelineError('KICKS_DISABLED');
     const [found, counts] = await Promise.all([
       d.live.findSessions(filter, MAX_PLAN),
       d.live.countSessions({}),
@@ -93,6 +99,16 @@ export class CommandService {
     const all = req.selector.all === true;
     const policy = policyFor(plan.count, all, d.settings);
     if (req.dryRun) return { kind: 'dry-run', plan, policy };
+    await d.operators.authorize(
+      operator,
+      policy.role === 'admin' ? 'commands.kick.bulk' : 'commands.kick',
+      describeSelector(req.selector),
+    );
+    // A code sent is checked before any state check (kill switch, breaker, counts, and the tier,
+    // which depends on the count), so a wrong one answers TOTP_INVALID whatever the state; only a
+    // missing one waits for them.
+    if (req.totp !== undefined) await d.operators.stepUp(operator, req.totp);
+    if (!d.flags.enabled('kicks.enabled')) throw new LifelineError('KICKS_DISABLED');
     if (plan.count === 0) throw new LifelineError('NO_MATCHING_SESSIONS');
     if (req.maxSessions !== undefined && plan.count > req.maxSessions) {
       throw new LifelineError(
@@ -100,14 +116,8 @@ export class CommandService {
         `The selector matches ${plan.count} sessions; maxSessions is ${req.maxSessions}`,
       );
     }
-    await d.operators.authorize(
-      operator,
-      policy.role === 'admin' ? 'commands.kick.bulk' : 'commands.kick',
-      describeSelector(req.selector),
-    );
-    // Checked before the TOTP, so a refused kick does not spend the operator's code.
     await d.breaker.assertClosed();
-    if (policy.totp) await d.operators.stepUp(operator, req.totp);
+    if (policy.totp && req.totp === undefined) throw new LifelineError('TOTP_REQUIRED');
 
     const now = d.clock();
     const command: CommandRecord = {
@@ -150,10 +160,28 @@ export class CommandService {
     return { kind: 'done', command: await this.#execute(command, operator.name, source) };
   }
 
-  /** A second operator approves with their own TOTP; enough approvals start the run. */
-  async approve(id: string, operator: Operator, totp: string | undefined): Promise<CommandRecord> {
+  /**
+   * Asks for an operator to be created or given another role: a guarded command like a bulk
+   * kick (admin, TOTP, a second admin's approval). Nothing changes until it is approved.
+   */
+  async requestOperatorChange(req: OperatorChange, operator: Operator): Promise<CommandRecord> {
+    return requestOperatorChange(this.#d, req, operator);
+  }
+
+  /**
+   * A second operator approves with their own TOTP; enough approvals start the run, or make the
+   * operator change. The code is checked before any state check, so its answer does not depend
+   * on the command's state; only asking to approve one's own command is refused before it.
+   */
+  async approve(id: string, operator: Operator, totp: string | undefined): Promise<ApproveOutcome> {
     const d = this.#d;
     let command = await this.get(id);
+    if (operator.name === command.requestedBy) {
+      await this.#deny(operator, 'command.approve', command, 'APPROVAL_SELF');
+      throw new LifelineError('APPROVAL_SELF');
+    }
+    await d.operators.stepUp(operator, totp);
+    command = await this.get(id);
     if (finished.has(command.state))
       throw new LifelineError('COMMAND_FINISHED', `Command ${id} is ${command.state}`);
     if (command.state !== 'awaiting-approval')
@@ -162,22 +190,29 @@ export class CommandService {
       await this.#finish(command, 'rejected', 'COMMAND_EXPIRED', 'system', ['awaiting-approval']);
       throw new LifelineError('COMMAND_EXPIRED');
     }
-    if (operator.name === command.requestedBy) {
-      await this.#deny(operator, 'command.approve', command, 'APPROVAL_SELF');
-      throw new LifelineError('APPROVAL_SELF');
-    }
     if (command.approvals.some((a) => a.by === operator.name)) throw new LifelineError('APPROVAL_DUPLICATE');
-    const permission = command.policy.role === 'admin' ? 'commands.kick.bulk' : 'commands.kick';
+    const permission =
+      command.action !== 'kick'
+        ? 'operators.manage'
+        : command.policy.role === 'admin'
+          ? 'commands.kick.bulk'
+          : 'commands.kick';
     if (!may(operator.role, permission)) {
       await this.#deny(operator, 'command.approve', command, 'APPROVAL_ROLE');
       throw new LifelineError(
         'APPROVAL_ROLE',
-        `Role ${operator.role} may not run a ${command.policy.tier} kick`,
+        `Role ${operator.role} may not approve a ${command.policy.tier} command`,
       );
     }
-    await d.operators.stepUp(operator, totp);
+    // An operator made, enrolled or promoted after the request cannot be the second person:
+    // else one admin creates a helper and approves their own command through it.
+    if (OperatorService.since(operator) > command.requestedAt) {
+      await this.#deny(operator, 'command.approve', command, 'APPROVAL_OPERATOR_TOO_NEW');
+      throw new LifelineError('APPROVAL_OPERATOR_TOO_NEW');
+    }
     const approvals = [...command.approvals, { by: operator.name, at: d.clock() }];
     const ready = approvals.length >= command.policy.approvals;
+    if (command.action !== 'kick' && ready) return this.#changeOperator(command, approvals, operator);
     await d.audit.append({
       actor: operator.name,
       action: 'command.approve',
@@ -192,7 +227,49 @@ export class CommandService {
     }
     command = next;
     if (ready) this.#inBackground(command, operator.name);
-    return command;
+    return { command };
+  }
+
+  /**
+   * Makes an approved operator change. A new operator gets no token and no TOTP secret here:
+   * only a one-time enrolment token, answered to the approver (never to the requester) to hand
+   * over out of band.
+   */
+  async #changeOperator(
+    command: CommandRecord,
+    approvals: CommandRecord['approvals'],
+    approver: Operator,
+  ): Promise<ApproveOutcome> {
+    const d = this.#d;
+    const target = { ...(command.selector as { name: string; role: string }) };
+    OperatorService.validate(target);
+    const { name, role } = target;
+    await d.audit.append({
+      actor: approver.name,
+      action: 'command.approve',
+      target: `command:${command.id}`,
+      details: { commandId: command.id, approvals: approvals.length, needed: command.policy.approvals },
+      result: 'done',
+    });
+    const why = { commandId: command.id, requestedBy: command.requestedBy, approvedBy: approver.name };
+    let enrolment: ApproveOutcome['enrolment'];
+    try {
+      if (command.action === 'operator.add') {
+        const made = await d.operators.addPending({ name, role }, approver.name, why);
+        enrolment = { operator: name, token: made.enrolmentToken, expiresAt: made.expiresAt };
+      } else {
+        await d.operators.changeRole(name, role, approver.name, why);
+      }
+    } catch (err) {
+      const code = err instanceof LifelineError ? err.code : 'INTERNAL';
+      await this.#finish(command, 'rejected', code, 'system', ['awaiting-approval']);
+      throw err;
+    }
+    const done: CommandRecord = { ...command, approvals, state: 'done', finishedAt: d.clock() };
+    if (!(await d.store.advanceCommand(done, ['awaiting-approval'])))
+      throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${command.id} changed state meanwhile`);
+    d.events.emit('command.changed', { id: command.id, state: 'done', ended: 0 });
+    return enrolment ? { command: done, enrolment } : { command: done };
   }
 
   /** Stops a command that is waiting or running; sessions already ended stay ended. */
@@ -234,7 +311,52 @@ export class CommandService {
       await d.live.releaseRun(c.id, d.nodeId);
       halted++;
     }
+    if (atStartup) {
+      const appended = await this.#auditUnrecordedDone();
+      if (appended > 0)
+        d.logger.warn({ appended }, 'audited commands a previous run finished but stopped before auditing');
+    }
     return halted;
+  }
+
+  /**
+   * The last wave writes a command `done` and only then audits `command.done` with what it ended
+   * (the count is known once the wave is written); a process that stopped in between leaves a
+   * finished command the audit trail never saw finish. Appends each missing one, once, as the
+   * system. Run at start-up: a scan of every finished command, too heavy for each presence round,
+   * so a node lost in that gap is made good when any node next starts.
+   */
+  async #auditUnrecordedDone(): Promise<number> {
+    const d = this.#d;
+    const done = await d.store.listCommands(['done']);
+    if (done.length === 0) return 0;
+    const audited = new Set<string>();
+    const pageSize = 1000;
+    for (let afterSeq = 0; ; ) {
+      const page = await d.audit.list({ action: 'command.done', afterSeq, limit: pageSize });
+      for (const entry of page) audited.add(entry.target);
+      const last = page.at(-1);
+      if (last === undefined || page.length < pageSize) break;
+      afterSeq = last.seq;
+    }
+    let appended = 0;
+    for (const command of done) {
+      if (audited.has(`command:${command.id}`)) continue;
+      await d.audit.append({
+        actor: 'system',
+        action: 'command.done',
+        target: `command:${command.id}`,
+        details: {
+          commandId: command.id,
+          ended: command.progress.ended,
+          waves: command.progress.waves,
+          recovered: 'finished before a restart; audited at start-up',
+        },
+        result: 'done',
+      });
+      appended++;
+    }
+    return appended;
   }
 
   /** Waits for background runs (tests, shutdown). */

@@ -40,7 +40,18 @@ test('with no file and no variables, the defaults apply and paths resolve agains
   assert.equal(config.environment, 'development');
   assert.equal(config.nodeId, 'node-1');
   assert.equal(config.dataDir, path.join(cwd, 'data'));
-  assert.deepEqual(config.player, { host: '0.0.0.0', port: 8080, bodyLimitBytes: 16384, trustProxy: false });
+  assert.deepEqual(config.player, {
+    host: '0.0.0.0',
+    port: 8080,
+    bodyLimitBytes: 16384,
+    trustProxy: [],
+    rateLimit: {
+      login: { ipPerSecond: 10, ipBurst: 30, playerPerSecond: 1, playerBurst: 5 },
+      refresh: { ipPerSecond: 20, ipBurst: 60, playerPerSecond: 1, playerBurst: 5 },
+      rejoin: { ipPerSecond: 20, ipBurst: 60, playerPerSecond: 2, playerBurst: 10 },
+      upgrade: { ipPerSecond: 20, ipBurst: 60, playerPerSecond: 2, playerBurst: 10 },
+    },
+  });
   assert.deepEqual(config.admin, {
     host: '127.0.0.1',
     port: 8081,
@@ -53,6 +64,8 @@ test('with no file and no variables, the defaults apply and paths resolve agains
     heartbeatIntervalSeconds: 15,
     heartbeatTimeoutSeconds: 45,
     idleTimeoutSeconds: 900,
+    maxPerPlayer: 5,
+    whenFull: 'replace-oldest',
   });
   assert.deepEqual(config.identity, {
     provider: 'dev',
@@ -88,8 +101,26 @@ test('with no file and no variables, the defaults apply and paths resolve agains
   });
   assert.equal(sqlitePath(config), path.join(cwd, 'data', 'lifeline.db'));
   assert.equal(config.secrets.keyFile, path.join(cwd, 'data.kek'), 'the KEK sits beside the data directory');
-  const asWritten = { ...config, dataDir: './data', secrets: { ...config.secrets, keyFile: '' } };
+  assert.equal(config.audit.anchor.dir, path.join(cwd, 'data.anchor'), 'the audit anchor sits beside it too');
+  const asWritten = {
+    ...config,
+    dataDir: './data',
+    secrets: { ...config.secrets, keyFile: '' },
+    audit: { ...config.audit, anchor: { ...config.audit.anchor, dir: '' } },
+  };
   assert.deepEqual(asWritten, defaultConfig());
+});
+
+test('an audit anchor inside the data directory, or a sink that is not http(s), is refused', (t) => {
+  const cwd = tempDir(t);
+  assert.throws(
+    () => loadConfig({ env: { LIFELINE_AUDIT__ANCHOR__DIR: 'data/anchor' }, cwd }),
+    (e) => isLifelineError(e, 'CONFIG_INVALID') && e.details?.key === 'audit.anchor.dir',
+  );
+  assert.throws(
+    () => loadConfig({ env: { LIFELINE_AUDIT__ANCHOR__URL: 'file:///etc/passwd' }, cwd }),
+    (e) => isLifelineError(e, 'CONFIG_INVALID') && e.details?.key === 'audit.anchor.url',
+  );
 });
 
 test('a KEK file inside the data directory is refused', (t) => {
@@ -110,7 +141,10 @@ test('lifeline.config.json in cwd overrides defaults, merging sections key by ke
   const cwd = tempDir(t);
   writeJson(cwd, 'lifeline.config.json', { player: { port: 9000 }, log: { level: 'debug' }, dataDir: 'var' });
   const config = loadConfig({ env: {}, cwd });
-  assert.deepEqual(config.player, { host: '0.0.0.0', port: 9000, bodyLimitBytes: 16384, trustProxy: false });
+  assert.equal(config.player.host, '0.0.0.0');
+  assert.equal(config.player.port, 9000);
+  assert.equal(config.player.bodyLimitBytes, 16384);
+  assert.deepEqual(config.player.trustProxy, []);
   assert.equal(config.log.level, 'debug');
   assert.equal(config.dataDir, path.join(cwd, 'var'));
 });
@@ -152,7 +186,7 @@ test('environment variables override the file, parsed per type, nested with __',
     cwd,
     env: {
       LIFELINE_PLAYER__PORT: '9100',
-      LIFELINE_PLAYER__TRUST_PROXY: 'true',
+      LIFELINE_PLAYER__TRUST_PROXY: '["10.0.0.0/8","::1"]',
       LIFELINE_TOKENS__ACCESS_TTL_SECONDS: '60',
       LIFELINE_IDENTITY__HTTP__TIMEOUT_MS: '500',
       LIFELINE_DATA_DIR: './x',
@@ -163,7 +197,7 @@ test('environment variables override the file, parsed per type, nested with __',
   });
   assert.equal(config.player.port, 9100);
   assert.equal(config.player.host, '127.0.0.1');
-  assert.equal(config.player.trustProxy, true);
+  assert.deepEqual(config.player.trustProxy, ['10.0.0.0/8', '::1']);
   assert.equal(config.tokens.accessTtlSeconds, 60);
   assert.equal(config.identity.http.timeoutMs, 500);
   assert.equal(config.dataDir, path.join(cwd, 'x'));
@@ -433,6 +467,30 @@ test('entitlements.file resolves against cwd and sqlite file against dataDir', (
   assert.equal(sqlitePath(config), path.join(cwd, 'data', 'x', 'y.db'));
   const memory = loadConfig({ env: {}, cwd, overrides: { store: { sqlite: { file: ':memory:' } } } });
   assert.equal(sqlitePath(memory), ':memory:');
+});
+
+test('player.trustProxy: false (the old "no proxy") still means none; true and bad entries are refused, naming the key', (t) => {
+  const cwd = tempDir(t);
+  assert.deepEqual(loadConfig({ env: { LIFELINE_PLAYER__TRUST_PROXY: 'false' }, cwd }).player.trustProxy, []);
+  writeJson(cwd, 'old.json', { player: { trustProxy: false } });
+  assert.deepEqual(loadConfig({ file: 'old.json', env: {}, cwd }).player.trustProxy, []);
+  assert.throws(
+    () => loadConfig({ env: { LIFELINE_PLAYER__TRUST_PROXY: 'true' }, cwd }),
+    (err: unknown) =>
+      isLifelineError(err, 'CONFIG_INVALID') &&
+      err.details?.key === 'player.trustProxy' &&
+      err.message.includes('no longer accepted'),
+  );
+  assertFails(
+    () => loadConfig({ env: {}, cwd, overrides: { player: { trustProxy: ['10.0.0.0/33'] } } }),
+    'CONFIG_INVALID',
+    'player.trustProxy.0',
+  );
+  assertFails(
+    () => loadConfig({ env: {}, cwd, overrides: { player: { trustProxy: ['10.0.0.1', 'proxy.local'] } } }),
+    'CONFIG_INVALID',
+    'player.trustProxy.1',
+  );
 });
 
 test('docs/CONFIGURATION.md documents every key and its variable', () => {

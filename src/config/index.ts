@@ -26,11 +26,21 @@ export type {
   PlayerListenerConfig,
   RegionTopology,
   SessionConfig,
+  SessionLimitPolicy,
   StoreConfig,
+  TokenAlgorithm,
   TokensConfig,
   Topology,
 } from './schema.ts';
-export { configSchema, environments, identityProviders, logLevels, topologyNamePattern } from './schema.ts';
+export {
+  configSchema,
+  environments,
+  identityProviders,
+  logLevels,
+  sessionLimitPolicies,
+  tokenAlgorithms,
+  topologyNamePattern,
+} from './schema.ts';
 
 /** The file read from the working directory when `LoadConfigOptions.file` is not given. */
 export const defaultConfigFileName = 'lifeline.config.json';
@@ -160,6 +170,9 @@ export function loadConfig(options: LoadConfigOptions): Config {
   for (const [key, variable] of env.sources) sources.set(key, variable);
   if (options.overrides !== undefined) mergeLayer(config, options.overrides as Tree, 'overrides', sources);
 
+  // `false` was the old spelling of "trust no proxy"; `true` (trust every peer) is refused by the schema.
+  const player = config.player as Tree;
+  if (player.trustProxy === false) player.trustProxy = [];
   validate(config, sources);
   config.dataDir = path.resolve(options.cwd, config.dataDir);
   // Beside the data directory by default (`./data` → `./data.kek`): never inside it, so a copy of
@@ -172,6 +185,23 @@ export function loadConfig(options: LoadConfigOptions): Config {
   if (!inside.startsWith('..') && !path.isAbsolute(inside)) {
     throw new LifelineError('CONFIG_INVALID', 'secrets.keyFile must be outside dataDir', {
       details: { key: 'secrets.keyFile', source: sources.get('secrets.keyFile') ?? 'defaults' },
+    });
+  }
+  // The audit anchor, like the KEK, sits beside the data directory and never inside it: whoever
+  // can rewrite the store must not be able to rewrite what it was seen to hold.
+  config.audit.anchor.dir =
+    config.audit.anchor.dir === ''
+      ? `${config.dataDir.replace(/[/\\]+$/, '')}.anchor`
+      : path.resolve(options.cwd, config.audit.anchor.dir);
+  const anchorInside = path.relative(config.dataDir, config.audit.anchor.dir);
+  if (!anchorInside.startsWith('..') && !path.isAbsolute(anchorInside)) {
+    throw new LifelineError('CONFIG_INVALID', 'audit.anchor.dir must be outside dataDir', {
+      details: { key: 'audit.anchor.dir', source: sources.get('audit.anchor.dir') ?? 'defaults' },
+    });
+  }
+  if (config.audit.anchor.url !== '' && !/^https?:\/\/[^\s]+$/.test(config.audit.anchor.url)) {
+    throw new LifelineError('CONFIG_INVALID', 'audit.anchor.url must be an http:// or https:// URL', {
+      details: { key: 'audit.anchor.url', source: sources.get('audit.anchor.url') ?? 'defaults' },
     });
   }
   if (config.entitlements.file !== undefined) {

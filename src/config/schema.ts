@@ -24,6 +24,16 @@ export const identityProviders = ['dev', 'http', 'oidc'] as const;
 /** How players prove who they are: `dev` trusts the given playerId, `http` asks an upstream service. */
 export type IdentityProvider = (typeof identityProviders)[number];
 
+/** The values of `session.whenFull`: what a login does when the player holds `session.maxPerPlayer` sessions. */
+export const sessionLimitPolicies = ['replace-oldest', 'refuse'] as const;
+/** `replace-oldest` ends the player's oldest session to make room; `refuse` refuses the new one. */
+export type SessionLimitPolicy = (typeof sessionLimitPolicies)[number];
+
+/** How access tokens are signed: EdDSA (Ed25519, the default) or ES256 (P-256, verifiable everywhere). */
+export const tokenAlgorithms = ['EdDSA', 'ES256'] as const;
+/** A `tokens.algorithm` value. */
+export type TokenAlgorithm = (typeof tokenAlgorithms)[number];
+
 /** The pattern every region, shard and zone name matches. */
 export const topologyNamePattern = '^[a-z0-9][a-z0-9-]{0,31}$';
 const topologyNameRule = 'must be 1-32 characters of a-z, 0-9 and "-", starting with a letter or digit';
@@ -65,6 +75,24 @@ function port(defaultValue: number) {
     maximum: 65535,
     default: defaultValue,
     errorMessage: 'must be an integer from 0 to 65535',
+  });
+}
+
+function positiveNumber(defaultValue: number) {
+  return Type.Number({
+    exclusiveMinimum: 0,
+    default: defaultValue,
+    errorMessage: 'must be a number above 0',
+  });
+}
+
+/** Token buckets on one player route: per client address, and per player (or per session). */
+function playerBuckets(d: { ip: [number, number]; player: [number, number] }) {
+  return section({
+    ipPerSecond: positiveNumber(d.ip[0]),
+    ipBurst: positiveInteger(d.ip[1]),
+    playerPerSecond: positiveNumber(d.player[0]),
+    playerBurst: positiveInteger(d.player[1]),
   });
 }
 
@@ -111,7 +139,18 @@ export const configSchema = Type.Object(
       host: nonEmptyString('0.0.0.0'),
       port: port(8080),
       bodyLimitBytes: positiveInteger(16384),
-      trustProxy: Type.Boolean({ default: false, errorMessage: 'must be true or false' }),
+      trustProxy: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        default: [],
+        uniqueItems: true,
+        errorMessage:
+          'must be a list of trusted proxy addresses or CIDRs, e.g. ["10.0.0.0/8"] (true, which trusted every peer, is no longer accepted)',
+      }),
+      rateLimit: section({
+        login: playerBuckets({ ip: [10, 30], player: [1, 5] }),
+        refresh: playerBuckets({ ip: [20, 60], player: [1, 5] }),
+        rejoin: playerBuckets({ ip: [20, 60], player: [2, 10] }),
+        upgrade: playerBuckets({ ip: [20, 60], player: [2, 10] }),
+      }),
     }),
     admin: section({
       host: nonEmptyString('127.0.0.1'),
@@ -131,6 +170,14 @@ export const configSchema = Type.Object(
         default: ['standard', 'premium'],
         uniqueItems: true,
         errorMessage: 'must be a list of distinct licence names',
+      }),
+    }),
+    operators: section({
+      enrolmentTtlSeconds: positiveInteger(3600),
+      stepUp: section({
+        maxFailures: positiveInteger(5),
+        windowSeconds: positiveInteger(900),
+        lockSeconds: positiveInteger(900),
       }),
     }),
     probes: section({
@@ -168,7 +215,17 @@ export const configSchema = Type.Object(
       ticketTtlSeconds: positiveInteger(900),
       healthyHoldSeconds: positiveInteger(10),
       tickMs: positiveInteger(1000),
-      waitingRetryAfterSeconds: positiveInteger(30),
+      waitingRetryAfterSeconds: Type.Integer({
+        minimum: 1,
+        maximum: 3600,
+        default: 30,
+        errorMessage: 'must be a whole number of seconds from 1 to 3600',
+      }),
+      healthUrlHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+        default: ['127.0.0.1', '::1', 'localhost'],
+        uniqueItems: true,
+        errorMessage: 'must be a list of distinct hostnames or IP addresses',
+      }),
     }),
     breaker: section({
       minKicks: positiveInteger(50),
@@ -182,11 +239,16 @@ export const configSchema = Type.Object(
       accessTtlSeconds: positiveInteger(600),
       refreshTtlSeconds: positiveInteger(604800),
       resumeTtlSeconds: positiveInteger(3600),
+      endedGrantRetentionSeconds: positiveInteger(86400),
+      grantPurgeIntervalSeconds: positiveInteger(600),
+      algorithm: oneOf(tokenAlgorithms, 'EdDSA'),
     }),
     session: section({
       heartbeatIntervalSeconds: positiveInteger(15),
       heartbeatTimeoutSeconds: positiveInteger(45),
       idleTimeoutSeconds: positiveInteger(900),
+      maxPerPlayer: positiveInteger(5),
+      whenFull: oneOf(sessionLimitPolicies, 'replace-oldest'),
     }),
     identity: section({
       provider: oneOf(identityProviders, 'dev'),
@@ -261,10 +323,27 @@ export const configSchema = Type.Object(
         errorMessage: 'must be a whole number of seconds, 2 or more',
       }),
     }),
-    metrics: section({ eventLoopResolutionMs: positiveInteger(20) }),
+    metrics: section({
+      eventLoopResolutionMs: positiveInteger(20),
+      token: Type.String({
+        pattern: '^(.{16,})?$',
+        default: '',
+        errorMessage:
+          'must be empty (metrics only on the admin listener) or a secret of at least 16 characters',
+      }),
+    }),
     secrets: section({
       keyFile: Type.String({ default: '', errorMessage: 'must be a path, or empty for <dataDir>.kek' }),
       key: Type.String({ default: '', errorMessage: 'must be base64 of 32 bytes, or empty to use keyFile' }),
+    }),
+    audit: section({
+      checkpointIntervalSeconds: positiveInteger(60),
+      witnessIntervalSeconds: positiveInteger(5),
+      anchor: section({
+        dir: Type.String({ default: '', errorMessage: 'must be a path, or empty for <dataDir>.anchor' }),
+        url: Type.String({ default: '', errorMessage: 'must be an http:// or https:// URL, or empty' }),
+        shared: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
+      }),
     }),
   },
   { additionalProperties: false, errorMessage: 'must be an object' },

@@ -3,6 +3,7 @@
  * first failure into a CONFIG_INVALID error that names the key, what it must be, and which layer
  * (file, variable, overrides) set it.
  */
+import { isIP } from 'node:net';
 import type { Static } from 'typebox';
 import type { TLocalizedValidationError } from 'typebox/error';
 import { Value } from 'typebox/value';
@@ -84,6 +85,14 @@ function invalid(problems: Problem[], sources: Sources): LifelineError {
   });
 }
 
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 function crossFieldProblems(config: Static<typeof configSchema>): Problem[] {
   const problems: Problem[] = [];
   const { session, identity } = config;
@@ -137,6 +146,13 @@ function crossFieldProblems(config: Static<typeof configSchema>): Problem[] {
       });
     }
   }
+  config.player.trustProxy.forEach((entry, i) => {
+    if (!isAddressOrCidr(entry))
+      problems.push({
+        key: `player.trustProxy.${i}`,
+        message: `"${entry}" is not an IP address or CIDR (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)`,
+      });
+  });
   const { store, live } = config;
   if (store.kind === 'postgres' && !/^postgres(ql)?:\/\//.test(store.postgres.url)) {
     problems.push({

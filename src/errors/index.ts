@@ -45,11 +45,28 @@ export const catalog = {
   },
   ENTITLEMENT_NONE: { status: 403, message: 'This player does not hold a licence for the game' },
   PLAYER_BANNED: { status: 403, message: 'This player is banned and may not log in' },
+  PLAYER_RATE_LIMITED: {
+    status: 429,
+    message: 'Too many requests from this address or for this player; wait for Retry-After seconds',
+  },
+  SESSION_LIMIT_REACHED: {
+    status: 409,
+    message: 'This player already holds as many sessions as allowed; end one (or wait for it to lapse) first',
+  },
   // Operators and the admin plane
   OPERATOR_UNAUTHENTICATED: { status: 401, message: 'A valid operator bearer token is required' },
   OPERATOR_FORBIDDEN: { status: 403, message: 'Your role may not do this' },
   OPERATOR_EXISTS: { status: 409, message: 'An operator with this name already exists' },
   OPERATOR_NOT_FOUND: { status: 404, message: 'No such operator' },
+  OPERATOR_DIRECT_WRITE_REFUSED: {
+    status: 409,
+    message:
+      'Admins exist: change operators through the admin API (two admins), or pass --break-glass (audited, raises an alert)',
+  },
+  ENROLMENT_INVALID: {
+    status: 401,
+    message: 'This enrolment token is unknown, already used or expired; ask an admin for a new operator',
+  },
   NO_MATCHING_SESSIONS: { status: 404, message: 'No live session matches the selector' },
   COMMAND_NOT_FOUND: { status: 404, message: 'No such command' },
   RATE_LIMITED: { status: 429, message: 'Too many admin requests; wait for Retry-After seconds' },
@@ -57,6 +74,10 @@ export const catalog = {
   TOTP_REQUIRED: { status: 401, message: 'This action needs a current TOTP code in "totp"' },
   TOTP_INVALID: { status: 403, message: 'The TOTP code is wrong or out of date' },
   TOTP_REPLAYED: { status: 403, message: 'This TOTP code (or an older one) was already used' },
+  TOTP_LOCKED: {
+    status: 429,
+    message: 'Too many failed TOTP codes: step-up is locked for this operator; wait for Retry-After seconds',
+  },
   TOTP_NOT_ENROLLED: {
     status: 403,
     message: 'This operator has no TOTP secret; an admin must create them anew',
@@ -72,6 +93,10 @@ export const catalog = {
   APPROVAL_SELF: { status: 403, message: 'The requester cannot approve their own command' },
   APPROVAL_DUPLICATE: { status: 409, message: 'This operator already approved the command' },
   APPROVAL_ROLE: { status: 403, message: 'The approver’s role may not run this command' },
+  APPROVAL_OPERATOR_TOO_NEW: {
+    status: 403,
+    message: 'The approver was created, enrolled or given their role after the command was requested',
+  },
   COMMAND_NOT_AWAITING: { status: 409, message: 'The command is not awaiting approval' },
   COMMAND_EXPIRED: { status: 409, message: 'The command was not approved in time and is rejected' },
   COMMAND_FINISHED: { status: 409, message: 'The command has already finished' },
@@ -90,6 +115,10 @@ export const catalog = {
   RESTORE_SOURCE_INVALID: {
     status: 400,
     message: 'Give either commandId, or from and to (with an optional selector)',
+  },
+  RESTORE_HEALTH_URL_FORBIDDEN: {
+    status: 400,
+    message: 'The health URL is not http(s) on a host in restore.healthUrlHosts',
   },
   RESTORE_NOT_FOUND: { status: 404, message: 'No such restore' },
   RESTORE_OVERLAP: {
@@ -120,6 +149,41 @@ export const catalog = {
     message: 'A secret in the store was sealed under another key-encryption key than the one loaded',
   },
   SECRET_CORRUPT: { status: 500, message: 'A sealed secret in the store does not open: it was changed' },
+  AUDIT_ANCHOR_INVALID: {
+    status: 500,
+    message:
+      'The audit anchor directory or its audit key cannot be read or written, or its public key does not match',
+  },
+  LISTEN_ADDRESS_IN_USE: {
+    status: 500,
+    message:
+      'A listener cannot bind: another process already uses this host and port; stop it or change the port',
+  },
+  LISTEN_ADDRESS_INVALID: {
+    status: 500,
+    message:
+      'A listener cannot bind: the host is not an address of this machine or does not resolve; fix the host',
+  },
+  LISTEN_PERMISSION: {
+    status: 500,
+    message: 'A listener may not bind this port: ports below 1024 need privileges; use a higher port',
+  },
+  DATA_DIR_PERMISSION: {
+    status: 500,
+    message: 'The data directory cannot be created or written by this user; fix its owner or mode',
+  },
+  DATA_DIR_CONFLICT: {
+    status: 500,
+    message: 'Something that is not a directory sits where the data directory (or a parent) should be',
+  },
+  STORE_READ_ONLY: {
+    status: 500,
+    message: 'The database file is read-only (mode, immutable flag or read-only mount); make it writable',
+  },
+  STORE_CORRUPT: {
+    status: 500,
+    message: 'The database file is not a SQLite database or is damaged; restore it from a backup',
+  },
   DEV_IDENTITY_IN_PRODUCTION: {
     status: 500,
     message: 'The dev identity provider accepts anyone and refuses to start with NODE_ENV=production',

@@ -21,6 +21,10 @@ export interface LifelineEvents {
   'node.lost': [{ node: string; sessions: number }];
   'socket.opened': [];
   'socket.closed': [{ code: number }];
+  /** Something a security review must see at once: a CLI break-glass write, a step-up lock. */
+  'security.alert': [{ kind: string; actor: string; detail: string }];
+  'player.limited': [{ route: string; by: 'ip' | 'player' }];
+  'audit.regressed': [{ kind: 'regressed' | 'rewritten'; detail: string }];
 }
 
 export type EventName = keyof LifelineEvents;

@@ -35,6 +35,28 @@ export const flagDefaults = {
 
 export type FlagKey = keyof typeof flagDefaults;
 
+/**
+ * The bounds of a Retry-After taken from a flag: at least a second, so that clients are never told
+ * to hammer; at most an hour, so that a typo (3600000) cannot send every player away for a month.
+ */
+export const retryAfterBounds = { min: 1, max: 3600 } as const;
+
+/** C0 and C1 control characters and DEL: nothing shown to a player or written to a log carries them. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+export const controlCharacters = /[\u0000-\u001F\u007F-\u009F]/;
+
+/** The flag-specific rule a value breaks, or undefined when it fits. */
+function flagRule(key: FlagKey, value: boolean | string | number): string | undefined {
+  if (key === 'logins.retryAfterSeconds') {
+    const { min, max } = retryAfterBounds;
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
+      return `${key} takes a whole number of seconds from ${min} to ${max}`;
+  }
+  if (key === 'maintenance.message' && controlCharacters.test(value as string))
+    return `${key} must not contain control characters`;
+  return undefined;
+}
+
 export function isFlagKey(key: string): key is FlagKey {
   return Object.hasOwn(flagDefaults, key);
 }
@@ -134,8 +156,10 @@ export class FlagService {
     return this.#evaluated.get(key) as string;
   }
 
+  /** Bounded on read too: a value written before the bounds existed still answers within them. */
   number(key: 'logins.retryAfterSeconds'): number {
-    return this.#evaluated.get(key) as number;
+    const value = Math.ceil(this.#evaluated.get(key) as number);
+    return Math.min(retryAfterBounds.max, Math.max(retryAfterBounds.min, value));
   }
 
   list(): FlagView[] {
@@ -166,6 +190,9 @@ export class FlagService {
     ) {
       throw new LifelineError('FLAG_VALUE_INVALID', `${key} takes a ${typeof fallback}`);
     }
+    const broken = flagRule(key, value as boolean | string | number);
+    if (broken !== undefined)
+      throw new LifelineError('FLAG_VALUE_INVALID', broken, { details: { field: key } });
     const before = this.list().find((f) => f.key === key)?.value;
     const record: FlagRecord = {
       key,
@@ -199,7 +226,13 @@ export function parseFlagValue(key: string, text: string): boolean | string | nu
   if (typeof fallback === 'number') {
     const n = Number(text);
     if (!Number.isFinite(n)) throw new LifelineError('FLAG_VALUE_INVALID', `${key} takes a number`);
+    const broken = flagRule(key, n);
+    if (broken !== undefined)
+      throw new LifelineError('FLAG_VALUE_INVALID', broken, { details: { field: key } });
     return n;
   }
+  const broken = flagRule(key, text);
+  if (broken !== undefined)
+    throw new LifelineError('FLAG_VALUE_INVALID', broken, { details: { field: key } });
   return text;
 }

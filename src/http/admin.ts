@@ -1,17 +1,19 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { AuditLog } from '../audit/index.ts';
+import type { AnchoredVerifyResult, AuditLog } from '../audit/index.ts';
 import type { BanService } from '../bans/index.ts';
 import type { KickBreaker } from '../breaker/index.ts';
 import type { CommandService } from '../commands/index.ts';
 import { catalog, type ErrorCode, LifelineError } from '../errors/index.ts';
 import type { FlagService } from '../flags/index.ts';
+import type { Metrics } from '../metrics/index.ts';
 import type { RestoreService } from '../restore/index.ts';
 import type { LiveState } from '../live/index.ts';
 import type { OperatorService, Permission } from '../operators/index.ts';
 import type { Operator, RecordStore } from '../store/index.ts';
 import { ajvOptions, frameworkErrors, installErrorHandling } from './errors.ts';
-import { refuseNulText } from './input.ts';
+import { refuseNulText, textCheckedByService } from './input.ts';
+import { metricsRoute } from './metrics.ts';
 import {
   ApproveBody,
   AuditQuery,
@@ -20,12 +22,14 @@ import {
   BreakerResetBody,
   CommandBody,
   DisruptionsQuery,
+  EnrolBody,
   FlagBody,
   FlagParam,
   HaltBody,
   IdParam,
   NameParam,
   OperatorBody,
+  OperatorRoleBody,
   PlayerParam,
   ReasonBody,
   RestoreBody,
@@ -39,11 +43,14 @@ export interface AdminApiDeps {
   commands: CommandService;
   bans: BanService;
   audit: AuditLog;
+  /** Verifies the chain against the anchor (after anchoring this node's own appends). */
+  verifyAudit: () => Promise<AnchoredVerifyResult>;
   live: LiveState;
   store: RecordStore;
   breaker: KickBreaker;
   flags: FlagService;
   restores: RestoreService;
+  metrics: Metrics;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
 }
@@ -83,6 +90,8 @@ const operatorView = (o: Operator) => ({
   revokedAt: o.revokedAt === null ? null : new Date(o.revokedAt).toISOString(),
 });
 
+const ENROL_ROUTE = '/admin/v1/enrol';
+
 /**
  * The admin listener: bearer operators, role checks, and thin routes that validate, call a
  * service and let the error handler map failures. Never mounted on the player port.
@@ -100,7 +109,13 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   const who = new WeakMap<FastifyRequest, Operator>();
+  metricsRoute(base, deps.metrics);
   app.addHook('onRequest', async (request) => {
+    // The one route a new operator calls before they have a bearer token: the enrolment token,
+    // 256 random bits, is its own credential.
+    if (request.routeOptions.url === ENROL_ROUTE && request.method === 'POST') return;
+    // Prometheus scrapes without an operator token; the admin listener's address is its guard.
+    if (request.routeOptions.url === '/metrics') return;
     const header = request.headers.authorization;
     const operator = await deps.operators.authenticate(
       header?.startsWith('Bearer ') ? header.slice(7) : undefined,
@@ -157,9 +172,17 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     { schema: { params: IdParam, body: ApproveBody } },
     async (request, reply) => {
       const operator = who.get(request) as Operator;
-      const command = await deps.commands.approve(request.params.id, operator, request.body.totp);
+      const outcome = await deps.commands.approve(request.params.id, operator, request.body.totp);
       void reply.status(202);
-      return { command };
+      return outcome.enrolment
+        ? {
+            command: outcome.command,
+            enrolment: {
+              ...outcome.enrolment,
+              expiresAt: new Date(outcome.enrolment.expiresAt).toISOString(),
+            },
+          }
+        : { command: outcome.command };
     },
   );
 
@@ -247,12 +270,21 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     return { flags: deps.flags.list() };
   });
 
-  app.put('/admin/v1/flags/:key', { schema: { params: FlagParam, body: FlagBody } }, async (request) => {
-    const operator = await allow(request, 'flags.write', `flag:${request.params.key}`);
-    return {
-      flag: await deps.flags.set(request.params.key, request.body.value, operator.name, request.body.reason),
-    };
-  });
+  app.put(
+    '/admin/v1/flags/:key',
+    { schema: { params: FlagParam, body: FlagBody }, config: textCheckedByService },
+    async (request) => {
+      const operator = await allow(request, 'flags.write', `flag:${request.params.key}`);
+      return {
+        flag: await deps.flags.set(
+          request.params.key,
+          request.body.value,
+          operator.name,
+          request.body.reason,
+        ),
+      };
+    },
+  );
 
   app.get('/admin/v1/commands/:id', { schema: { params: IdParam } }, async (request) => {
     await allow(request, 'commands.read', `command:${request.params.id}`);
@@ -293,7 +325,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
 
   app.get('/admin/v1/audit/verify', async (request) => {
     await allow(request, 'audit.read', 'audit');
-    return deps.audit.verify();
+    return deps.verifyAudit();
   });
 
   app.get('/admin/v1/operators', async (request) => {
@@ -301,11 +333,39 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     return { operators: (await deps.operators.list()).map(operatorView) };
   });
 
+  // Creating an operator or changing a role is a guarded command: 202 with the command awaiting
+  // a second admin, who approves it at /admin/v1/commands/:id/approve.
   app.post('/admin/v1/operators', { schema: { body: OperatorBody } }, async (request, reply) => {
-    const operator = await allow(request, 'operators.manage', `operator:${request.body.name}`);
-    const created = await deps.operators.add(request.body, operator.name);
-    void reply.status(201);
-    return { operator: operatorView(created.operator), token: created.token, otpauthUri: created.otpauthUri };
+    const b = request.body;
+    const command = await deps.commands.requestOperatorChange(
+      { change: 'add', name: b.name, role: b.role, reason: b.reason, totp: b.totp },
+      who.get(request) as Operator,
+    );
+    void reply.status(202);
+    return { command };
+  });
+
+  app.patch(
+    '/admin/v1/operators/:name',
+    { schema: { params: NameParam, body: OperatorRoleBody } },
+    async (request, reply) => {
+      const b = request.body;
+      const command = await deps.commands.requestOperatorChange(
+        { change: 'role', name: request.params.name, role: b.role, reason: b.reason, totp: b.totp },
+        who.get(request) as Operator,
+      );
+      void reply.status(202);
+      return { command };
+    },
+  );
+
+  app.post(ENROL_ROUTE, { schema: { body: EnrolBody } }, async (request) => {
+    const enrolled = await deps.operators.enrol(request.body.token);
+    return {
+      operator: operatorView(enrolled.operator),
+      token: enrolled.token,
+      otpauthUri: enrolled.otpauthUri,
+    };
   });
 
   app.delete('/admin/v1/operators/:name', { schema: { params: NameParam } }, async (request) => {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, LifelineError } from '../errors/index.ts';
+import { noControlPattern } from './schemas.ts';
 
 /** Fastify's own failures, each mapped onto the catalog code a client sees. */
 const fastifyCodes: Record<string, LifelineError['code']> = {
@@ -37,11 +38,18 @@ function messageOf(e: Partial<FastifyError>): string {
   const first = e.validation?.[0];
   if (!first) return ` ${e.message ?? 'is invalid'}`;
   const where = first.instancePath || '';
+  if (first.keyword === 'pattern' && (first.params as { pattern?: string }).pattern === noControlPattern)
+    return `${where} must not contain control characters`;
   if (first.keyword === 'additionalProperties') {
     const extra = (first.params as { additionalProperty?: string }).additionalProperty;
     return `${where} has an unknown field "${extra}"`;
   }
   return `${where} ${first.message ?? 'is invalid'}`;
+}
+
+/** A Retry-After header value: whole seconds from 1 to 3600, whatever a flag or a plan computed. */
+export function retryAfterHeader(seconds: number): string {
+  return String(Math.min(3600, Math.max(1, Math.ceil(Number.isFinite(seconds) ? seconds : 1))));
 }
 
 /** Every error leaves as `{error:{code,message}}` with the catalog's status; 5xx are logged. */
@@ -50,8 +58,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const mapped = toLifelineError(err);
     if (mapped.status >= 500 && mapped.code === 'INTERNAL') request.log.error({ err }, 'request failed');
     const retryAfter = mapped.details?.retryAfterSeconds;
-    if (typeof retryAfter === 'number')
-      void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+    if (typeof retryAfter === 'number') void reply.header('retry-after', retryAfterHeader(retryAfter));
     void reply.status(mapped.status).send(errorBody(mapped));
   });
   app.setNotFoundHandler((request, reply) => {

@@ -4,6 +4,14 @@ import { Type } from 'typebox';
 export const PlayerId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:@-]+$' });
 export const Name = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9-]*$' });
 export const TokenString = Type.String({ minLength: 1, maxLength: 4096 });
+/**
+ * Free text a person typed (reasons, client versions): no C0 or C1 control characters and no DEL,
+ * which would forge lines in logs and the audit trail or garble a console. The error handler turns
+ * a miss into "<field> must not contain control characters".
+ */
+export const noControlPattern = '^[^\\u0000-\\u001F\\u007F-\\u009F]*$';
+/** A reason for an audited action: 3 to 500 characters of text without control characters. */
+export const Reason = Type.String({ minLength: 3, maxLength: 500, pattern: noControlPattern });
 
 export const LoginBody = Type.Object(
   {
@@ -12,7 +20,7 @@ export const LoginBody = Type.Object(
     region: Name,
     shard: Name,
     zone: Type.Optional(Name),
-    clientVersion: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    clientVersion: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: noControlPattern })),
   },
   { additionalProperties: false },
 );
@@ -60,7 +68,7 @@ export const CommandBody = Type.Object(
   {
     action: Type.Literal('kick'),
     selector: KickSelector,
-    reason: Type.String({ minLength: 3, maxLength: 500 }),
+    reason: Reason,
     dryRun: Type.Optional(Type.Boolean()),
     totp: Type.Optional(Totp),
     maxSessions: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -69,18 +77,12 @@ export const CommandBody = Type.Object(
 );
 
 export const ApproveBody = Type.Object({ totp: Totp }, { additionalProperties: false });
-export const HaltBody = Type.Object(
-  { reason: Type.String({ minLength: 3, maxLength: 500 }) },
-  { additionalProperties: false },
-);
-export const BreakerResetBody = Type.Object(
-  { totp: Totp, reason: Type.String({ minLength: 3, maxLength: 500 }) },
-  { additionalProperties: false },
-);
+export const HaltBody = Type.Object({ reason: Reason }, { additionalProperties: false });
+export const BreakerResetBody = Type.Object({ totp: Totp, reason: Reason }, { additionalProperties: false });
 export const FlagBody = Type.Object(
   {
     value: Type.Union([Type.Boolean(), Type.String({ maxLength: 1000 }), Type.Number({ minimum: 0 })]),
-    reason: Type.String({ minLength: 3, maxLength: 500 }),
+    reason: Reason,
   },
   { additionalProperties: false },
 );
@@ -130,16 +132,37 @@ export const DisruptionsQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const RoleName = Type.Union([
+  Type.Literal('viewer'),
+  Type.Literal('operator'),
+  Type.Literal('admin'),
+  Type.Literal('auditor'),
+]);
+
+/** A request to create an operator: the requester's TOTP; a second admin approves. */
 export const OperatorBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64 }),
-    role: Type.Union([
-      Type.Literal('viewer'),
-      Type.Literal('operator'),
-      Type.Literal('admin'),
-      Type.Literal('auditor'),
-    ]),
+    role: RoleName,
+    totp: Type.Optional(Totp),
+    reason: Type.Optional(Type.String({ minLength: 3, maxLength: 500 })),
   },
+  { additionalProperties: false },
+);
+
+/** A request to change an operator's role: the requester's TOTP; a second admin approves. */
+export const OperatorRoleBody = Type.Object(
+  {
+    role: RoleName,
+    totp: Type.Optional(Totp),
+    reason: Type.Optional(Type.String({ minLength: 3, maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The new operator's own one-time enrolment token. */
+export const EnrolBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
 );
 
@@ -210,15 +233,9 @@ export const RestoreBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const ReasonBody = Type.Object(
-  { reason: Type.String({ minLength: 3, maxLength: 500 }) },
-  { additionalProperties: false },
-);
+export const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
 
-export const BanBody = Type.Object(
-  { playerId: PlayerId, reason: Type.String({ minLength: 3, maxLength: 500 }) },
-  { additionalProperties: false },
-);
+export const BanBody = Type.Object({ playerId: PlayerId, reason: Reason }, { additionalProperties: false });
 export const PlayerParam = Type.Object({ playerId: PlayerId }, { additionalProperties: false });
 export const BansQuery = Type.Object(
   {

@@ -97,6 +97,44 @@ export function liveStateContract(name: string, open: OpenLive): void {
       );
     });
 
+    test('a player holds at most the cap: replace-oldest ends the oldest others, refuse writes nothing', async (t) => {
+      const { live } = await withLive(t);
+      const mine = (id: string, createdAt: number, node = 'node-1') =>
+        session(id, { playerId: 'p', createdAt, lastSeenAt: createdAt, node });
+      const cap = { max: 2, whenFull: 'replace-oldest' } as const;
+      assert.deepEqual(await live.openSession(mine('a', 10), cap), { opened: true, replaced: [] });
+      assert.deepEqual(await live.openSession(mine('b', 20, 'node-2'), cap), { opened: true, replaced: [] });
+      assert.deepEqual(
+        await live.openSession(mine('b', 20, 'node-2'), cap),
+        { opened: true, replaced: [] },
+        'a re-put does not count against itself',
+      );
+      await live.putSession(session('other', { playerId: 'q' }));
+      const third = await live.openSession(mine('c', 30), cap);
+      assert.deepEqual(third, { opened: true, replaced: [mine('a', 10)] }, 'the oldest made room');
+      assert.equal(await live.getSession('a'), null);
+      assert.deepEqual((await live.findSessions({ playerId: 'p' }, 10)).map((s) => s.id).sort(), ['b', 'c']);
+      assert.deepEqual(await live.countSessions({}), {
+        total: 3,
+        byRegion: { na: 3 },
+        byShard: { 'na-1': 3 },
+      });
+      // Two logins racing past the cap on two nodes: each ended session goes to one caller only.
+      const [x, y] = await Promise.all([
+        live.openSession(mine('d', 40), cap),
+        live.openSession(mine('e', 50), cap),
+      ]);
+      const replaced = [x, y].flatMap((r) => (r?.opened ? r.replaced.map((s) => s.id) : [])).sort();
+      assert.deepEqual(replaced, ['b', 'c']);
+      assert.equal((await live.findSessions({ playerId: 'p' }, 10)).length, 2, 'never more than the cap');
+      assert.deepEqual(await live.openSession(mine('f', 60), { max: 2, whenFull: 'refuse' }), {
+        opened: false,
+        held: 2,
+      });
+      assert.equal(await live.getSession('f'), null, 'a refused session is not written');
+      assert.equal((await live.countSessions({ playerId: 'p' })).total, 2);
+    });
+
     test('the kick window grants up to the cap, forgets old kicks, and can be cleared', async (t) => {
       const { live } = await withLive(t);
       assert.deepEqual(await live.claimKickBudget(3, 5, 1000, 10_000), { granted: true, used: 0 });

@@ -8,7 +8,9 @@ import {
   type LiveSession,
   type LiveState,
   nextLimit,
+  type OpenedSession,
   type PermitOutcome,
+  type SessionCap,
   type SessionCounts,
   type SessionFilter,
 } from './port.ts';
@@ -30,7 +32,8 @@ export class MemoryLiveState implements LiveState {
   readonly #byRegion: Record<string, number> = {};
   readonly #byShard: Record<string, number> = {};
   readonly #kicks: { at: number; count: number }[] = [];
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #buckets = new Map<string, { tokens: number; at: number; fullAt: number }>();
+  #sweepAt = 1024;
   // Sessions held per node (a count, not a set: only a lost node's sessions are ever listed).
   readonly #byNode = new Map<string, number>();
   readonly #alive = new Map<string, number>();
@@ -70,6 +73,27 @@ export class MemoryLiveState implements LiveState {
     else this.#byNode.set(s.node, held);
   }
 
+  async openSession(s: LiveSession, cap: SessionCap): Promise<OpenedSession> {
+    const others = this.#playerSessions(s.playerId).filter((o) => o.id !== s.id);
+    const replaced: LiveSession[] = [];
+    if (others.length >= cap.max) {
+      if (cap.whenFull === 'refuse') return { opened: false, held: others.length };
+      others.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+      for (const o of others.slice(0, others.length - cap.max + 1)) {
+        this.#remove(o);
+        replaced.push(o);
+      }
+    }
+    await this.putSession(s);
+    return { opened: true, replaced };
+  }
+
+  #playerSessions(playerId: string): LiveSession[] {
+    const ids = this.#byPlayer.get(playerId);
+    const list = ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
+    return list.flatMap((id) => this.#sessions.get(id) ?? []);
+  }
+
   async getSession(id: string): Promise<LiveSession | null> {
     return this.#sessions.get(id) ?? null;
   }
@@ -104,11 +128,7 @@ export class MemoryLiveState implements LiveState {
     }
     if (f.playerId !== undefined || f.playerIds !== undefined) {
       const players = f.playerId !== undefined ? [f.playerId] : (f.playerIds ?? []);
-      return players.flatMap((p) => {
-        const ids = this.#byPlayer.get(p);
-        const list = ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
-        return list.flatMap((id) => this.#sessions.get(id) ?? []);
-      });
+      return players.flatMap((p) => this.#playerSessions(p));
     }
     return this.#sessions.values();
   }
@@ -158,15 +178,31 @@ export class MemoryLiveState implements LiveState {
   }
 
   async takeRateToken(key: string, perSecond: number, burst: number, now: number) {
-    const b = this.#buckets.get(key) ?? { tokens: burst, at: now };
+    let b = this.#buckets.get(key);
+    if (b === undefined) {
+      b = { tokens: burst, at: now, fullAt: now };
+      this.#buckets.set(key, b);
+      if (this.#buckets.size >= this.#sweepAt) this.#sweepBuckets(now);
+    }
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
     b.at = now;
-    this.#buckets.set(key, b);
+    let answer = { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) / perSecond) * 1000) };
     if (b.tokens >= 1) {
       b.tokens -= 1;
-      return { ok: true, retryAfterMs: 0 };
+      answer = { ok: true, retryAfterMs: 0 };
     }
-    return { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) / perSecond) * 1000) };
+    b.fullAt = now + ((burst - b.tokens) / perSecond) * 1000;
+    return answer;
+  }
+
+  /**
+   * A bucket that has refilled is the same as no bucket: forget those, so that buckets keyed by
+   * client address and player (every player who ever logged in) do not grow without bound. Done
+   * when the map has doubled since the last sweep, so each take pays O(1) on average.
+   */
+  #sweepBuckets(now: number): void {
+    for (const [key, b] of this.#buckets) if (b.fullAt <= now) this.#buckets.delete(key);
+    this.#sweepAt = Math.max(1024, this.#buckets.size * 2);
   }
 
   async announceNode(node: string, ttlMs: number, now: number): Promise<boolean> {

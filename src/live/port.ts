@@ -18,6 +18,15 @@ export interface LiveSession extends RestoreSnapshot {
   lastSeenAt: number;
 }
 
+/** How many live sessions one player may hold, and what a session past that does. */
+export interface SessionCap {
+  max: number;
+  whenFull: 'replace-oldest' | 'refuse';
+}
+
+/** What openSession did: opened (ending `replaced` to make room), or refused at the cap. */
+export type OpenedSession = { opened: true; replaced: LiveSession[] } | { opened: false; held: number };
+
 /** Fields combine with AND; an absent field matches everything. */
 export interface SessionFilter {
   region?: string;
@@ -49,6 +58,14 @@ export interface LiveState {
    * session first, in which case this returns false.
    */
   moveSession(id: string, node: string): Promise<boolean>;
+  /**
+   * Puts a new (or returning) session while keeping its player to at most `cap.max` live
+   * sessions, atomically across every node sharing this live state. When the player's other
+   * sessions already number `cap.max`: `replace-oldest` ends the oldest of them (by createdAt)
+   * to make room and returns them, each to exactly one caller, for the caller to close; `refuse`
+   * writes nothing and says how many the player holds. A re-put never counts against itself.
+   */
+  openSession(session: LiveSession, cap: SessionCap): Promise<OpenedSession>;
   /** Marks the session as seen; a no-op for a session that is no longer live. */
   touchSession(id: string, at: number): Promise<void>;
   /**

@@ -22,6 +22,8 @@ export function createMetrics(deps: {
   /** The latest dependency probe results. */
   probes: () => { kind: string; name: string; ok: boolean }[];
   eventLoopResolutionMs: number;
+  /** Whether this node saw the audit chain go back or change under it (latched until restart). */
+  auditRegressed?: () => boolean;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: deps.eventLoopResolutionMs });
@@ -55,6 +57,12 @@ export function createMetrics(deps: {
     name: 'lifeline_sessions_ended_total',
     help: 'Sessions ended without the player choosing it, by cause',
     labelNames: ['cause'] as const,
+    registers: [registry],
+  });
+  const limited = new Counter({
+    name: 'lifeline_player_rate_limited_total',
+    help: 'Player requests refused 429 by a token bucket, by route and bucket (ip, player)',
+    labelNames: ['route', 'by'] as const,
     registers: [registry],
   });
   const kicks = new Counter({
@@ -96,6 +104,14 @@ export function createMetrics(deps: {
       this.set((await deps.breakerOpen()) ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'lifeline_audit_chain_regressed',
+    help: '1 once this node saw the audit chain head behind, or different from, what it witnessed',
+    registers: [registry],
+    collect() {
+      this.set(deps.auditRegressed?.() ? 1 : 0);
+    },
+  });
   const trips = new Counter({
     name: 'lifeline_kick_breaker_trips_total',
     help: 'Times the kick breaker tripped on this node',
@@ -105,6 +121,12 @@ export function createMetrics(deps: {
     name: 'lifeline_commands_total',
     help: 'Commands that finished, by final state (done, halted, rejected)',
     labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  const alerts = new Counter({
+    name: 'lifeline_security_alerts_total',
+    help: 'Security alerts this node raised, by kind (break-glass, totp-locked)',
+    labelNames: ['kind'] as const,
     registers: [registry],
   });
 
@@ -172,12 +194,14 @@ export function createMetrics(deps: {
       if (e.state === 'open') trips.inc();
     }),
     deps.events.on('command.changed', (e) => commands.inc({ state: e.state })),
+    deps.events.on('security.alert', (e) => alerts.inc({ kind: e.kind })),
     deps.events.on('login', (e) => logins.inc({ outcome: e.outcome })),
     deps.events.on('refresh', (e) => refreshes.inc({ outcome: e.outcome })),
     deps.events.on('session.ended', (e) => {
       ended.inc({ cause: e.cause }, e.count);
       if (e.cause === 'kick') kicks.inc({ source: e.source ?? 'api' }, e.count);
     }),
+    deps.events.on('player.limited', (e) => limited.inc({ route: e.route, by: e.by })),
     deps.events.on('socket.opened', () => sockets.inc()),
     deps.events.on('socket.closed', (e) => {
       sockets.dec();

@@ -99,9 +99,37 @@ export class HealthProbe {
   }
 }
 
+/**
+ * Whether the server may fetch this health URL: its host must be on `restore.healthUrlHosts`.
+ * The URL comes from an operator's request and is fetched by the server, from inside the network:
+ * left open it reaches anything the server can (cloud metadata, internal admin ports), an SSRF.
+ */
+export function healthUrlAllowed(url: string, hosts: readonly string[]): boolean {
+  let hostname: string;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
+    if (parsed.username !== '' || parsed.password !== '') return false;
+    hostname = parsed.hostname
+      .replace(/^\[(.*)\]$/, '$1')
+      .replace(/\.$/, '')
+      .toLowerCase();
+  } catch {
+    return false;
+  }
+  return hosts.some(
+    (h) =>
+      h
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '')
+        .toLowerCase() === hostname,
+  );
+}
+
 async function probe(url: string): Promise<{ healthy: boolean; p99Ms: number | undefined }> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    // A redirect is not followed (it would lead off the allow-list): a 3xx counts as unhealthy.
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000), redirect: 'manual' });
     const body = (await res.json().catch(() => ({}))) as { p99Ms?: unknown };
     return { healthy: res.ok, p99Ms: typeof body.p99Ms === 'number' ? body.p99Ms : undefined };
   } catch {

@@ -5,7 +5,7 @@ import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { LiveState } from '../live/index.ts';
 import type { OperatorService } from '../operators/index.ts';
-import type { SessionService, SessionTokens } from '../sessions/index.ts';
+import type { PlayerLimits, SessionService, SessionTokens } from '../sessions/index.ts';
 import {
   type Disruption,
   type Operator,
@@ -18,7 +18,7 @@ import {
   uuid7,
 } from '../store/index.ts';
 import type { Tokens } from '../tokens/index.ts';
-import { breach, type HealthProbe, type HealthReading } from './health.ts';
+import { breach, type HealthProbe, type HealthReading, healthUrlAllowed } from './health.ts';
 import { createPacer, knee, type Pacer } from './pacer.ts';
 
 export interface RestoreSettings {
@@ -30,6 +30,8 @@ export interface RestoreSettings {
   tickMs: number;
   /** @defaultValue 30 */
   waitingRetryAfterSeconds: number;
+  /** Hosts a restore's `thresholds.healthUrl` may name. @defaultValue ['127.0.0.1', '::1', 'localhost'] */
+  healthUrlHosts: readonly string[];
 }
 
 export interface RestorePlan {
@@ -74,6 +76,8 @@ export interface RestoreServiceDeps {
   store: RecordStore;
   live: LiveState;
   sessions: SessionService;
+  /** The per-session rejoin bucket. */
+  limits: PlayerLimits;
   tokens: Tokens;
   audit: AuditLog;
   events: EventStream;
@@ -153,11 +157,15 @@ export class RestoreService {
     operator: Operator,
   ): Promise<RestoreStatus> {
     const d = this.#d;
-    const plan = await this.plan(req.source);
-    if (plan.overlapping > 0) {
-      throw new LifelineError('RESTORE_OVERLAP', undefined, { details: { overlapping: plan.overlapping } });
+    const healthUrl = req.thresholds?.healthUrl;
+    if (healthUrl !== undefined && !healthUrlAllowed(healthUrl, d.settings.healthUrlHosts)) {
+      throw new LifelineError(
+        'RESTORE_HEALTH_URL_FORBIDDEN',
+        `thresholds.healthUrl must be http(s) on a host in restore.healthUrlHosts (${d.settings.healthUrlHosts.join(', ')})`,
+        { details: { field: 'thresholds.healthUrl', allowed: [...d.settings.healthUrlHosts] } },
+      );
     }
-    if (plan.restorable === 0) throw new LifelineError('RESTORE_EMPTY');
+    const plan = await this.plan(req.source);
     // Same tiers as a kick, but no second approver: a restore undoes harm, and waiting for a
     // second person prolongs the outage; the pacing and thresholds protect downstream instead.
     const policy = policyFor(plan.restorable, false, d.policy);
@@ -166,7 +174,14 @@ export class RestoreService {
       policy.role === 'admin' ? 'restores.start.bulk' : 'restores.start',
       'restores',
     );
-    if (policy.totp) await d.operators.stepUp(operator, req.totp);
+    // A code sent is checked before the state checks below (and whatever the plan's tier, which
+    // depends on state too), so its answer does not depend on them.
+    if (req.totp !== undefined) await d.operators.stepUp(operator, req.totp);
+    if (plan.overlapping > 0) {
+      throw new LifelineError('RESTORE_OVERLAP', undefined, { details: { overlapping: plan.overlapping } });
+    }
+    if (plan.restorable === 0) throw new LifelineError('RESTORE_EMPTY');
+    if (policy.totp && req.totp === undefined) throw new LifelineError('TOTP_REQUIRED');
     const now = d.clock();
     const restore: RestoreRecord = {
       id: `rst-${uuid7(now)}`,
@@ -319,11 +334,13 @@ export class RestoreService {
     };
     let disruptionId: string;
     try {
-      ({ disruptionId } = d.tokens.parseResume(resumeToken, d.clock()));
+      ({ disruptionId } = await d.tokens.parseResume(resumeToken, d.clock()));
     } catch (err) {
       d.events.emit('rejoin', { outcome: 'invalid', ms: performance.now() - started });
       throw err;
     }
+    // Per session (the disruption its token names), once the token is proven genuine.
+    await d.limits.forPlayer('rejoin', disruptionId);
     const record = await d.store.getDisruption(disruptionId);
     if (!record) throw new LifelineError('TOKEN_INVALID');
     switch (record.outcome) {
@@ -401,7 +418,8 @@ export class RestoreService {
     // The batch this record falls in, and when it should go out; then a random point inside that
     // batch's interval, so the clients of one batch do not all come back in the same second.
     const etaSeconds = Math.floor(position / perBatch) * intervalS;
-    const retryAfterSeconds = Math.max(1, Math.ceil(etaSeconds + Math.random() * intervalS));
+    // At most an hour, like every Retry-After: a far place in a slow restore asks again later.
+    const retryAfterSeconds = Math.min(3600, Math.max(1, Math.ceil(etaSeconds + Math.random() * intervalS)));
     return {
       kind: 'waiting',
       position,
@@ -488,7 +506,12 @@ export class RestoreService {
       while (!stopped) {
         const restore = await d.store.getRestore(id);
         if (!restore || restore.state === 'done' || restore.state === 'cancelled') break;
-        const reading = await d.health.read(restore.thresholds.healthUrl);
+        // A URL off the allow-list (a restore from before the list, or the list narrowed since)
+        // is never fetched, and counts as unhealthy: the restore pauses rather than runs unguarded.
+        const healthUrl = restore.thresholds.healthUrl;
+        const fetchable = healthUrl !== undefined && healthUrlAllowed(healthUrl, d.settings.healthUrlHosts);
+        const reading = await d.health.read(fetchable ? healthUrl : undefined);
+        if (healthUrl !== undefined && !fetchable) reading.downstreamHealthy = false;
         const broken = breach(reading, restore.thresholds);
         if (restore.state === 'paused') {
           // Only a threshold's pause lifts itself; an operator's waits for an operator.

@@ -1,5 +1,6 @@
 /** Sessions: login, refresh, the control WebSocket hub, and the topology they live in. */
 export { SocketHub, type SocketHubDeps } from './hub.ts';
+export { type LimitedRoute, PlayerLimits, type PlayerLimitsDeps, type RouteBuckets } from './limits.ts';
 export { Presence, type PresenceDeps } from './presence.ts';
 export { closeCodes, type ServerMessage } from './protocol.ts';
 export { type LoginInput, SessionService, type SessionServiceDeps, type SessionTokens } from './service.ts';

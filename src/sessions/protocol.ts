@@ -11,6 +11,11 @@ export const closeCodes = {
   revoked: 4003,
   /** A newer socket for the same session took over. */
   replaced: 4004,
+  /**
+   * The player opened more sessions than session.maxPerPlayer allows, and this one, the oldest,
+   * was ended to make room (session.whenFull: replace-oldest). Not a disruption: no resume token.
+   */
+  superseded: 4005,
   /** Lifeline is shutting down; reconnect to another node or shortly to this one. */
   goingAway: 1001,
 } as const;

@@ -3,7 +3,7 @@ import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import type { Credential, IdentityProvider } from '../identity/index.ts';
-import { type Bus, type LiveSession, type LiveState, snapshotOf } from '../live/index.ts';
+import { type Bus, type LiveSession, type LiveState, type SessionCap, snapshotOf } from '../live/index.ts';
 import {
   type Grant,
   type RecordStore,
@@ -12,6 +12,7 @@ import {
   uuid7,
 } from '../store/index.ts';
 import type { Tokens } from '../tokens/index.ts';
+import type { PlayerLimits } from './limits.ts';
 import { closeCodes } from './protocol.ts';
 import { checkPlacement, type Topology } from './topology.ts';
 
@@ -43,6 +44,12 @@ export interface SessionServiceDeps {
   nodeId: string;
   clock: () => number;
   refreshTtlSeconds: number;
+  /** The per-player buckets (the per-address ones are the routes'). */
+  limits: PlayerLimits;
+  /** How many live sessions a player may hold (session.maxPerPlayer, session.whenFull). */
+  cap: SessionCap;
+  /** How long an ended grant is kept (so its refresh tokens still answer "ended") before the purge. */
+  endedGrantRetentionSeconds: number;
 }
 
 /**
@@ -89,6 +96,8 @@ export class SessionService {
       d.events.emit('login', { outcome: unavailable ? 'unavailable' : 'rejected', region: input.region });
       throw err;
     }
+    // Only now is the player proven: a client naming someone else's id cannot spend their tokens.
+    await d.limits.forPlayer('login', playerId);
     const ban = await d.store.currentBan(playerId);
     if (ban) {
       // The ban's reason is an operator's note: it stays in the audit log, not in the answer.
@@ -131,9 +140,70 @@ export class SessionService {
       revokedAt: null,
       revokedReason: null,
     };
+    // The grant is committed before the session goes live: a session the cap can push out always
+    // has a grant to revoke (never one still being written, which would land unrevoked).
     await d.store.openGrant(grant);
-    await d.live.putSession(this.#liveFrom(grant, now));
+    const opened = await d.live.openSession(this.#liveFrom(grant, now), d.cap);
+    if (!opened.opened) {
+      await d.store.revokeGrants([grant.sessionId], d.clock(), 'session-limit');
+      throw new LifelineError('SESSION_LIMIT_REACHED', undefined, { details: { maxPerPlayer: d.cap.max } });
+    }
+    await this.#endReplaced(opened.replaced);
     return this.#tokensFor(grant);
+  }
+
+  /**
+   * A returning session (its live entry lapsed: idle, or a restart) takes its slot back under the
+   * cap. Returns null when the cap refuses it; the grant stays valid either way.
+   */
+  async #revive(grant: Grant, now: number): Promise<LiveSession | null> {
+    const session = this.#liveFrom(grant, now);
+    const opened = await this.#d.live.openSession(session, this.#d.cap);
+    if (!opened.opened) return null;
+    await this.#endReplaced(opened.replaced);
+    return session;
+  }
+
+  /**
+   * Ends the sessions the cap pushed out (replace-oldest): the player opened a newer one, so this
+   * is no disruption and leaves no record. The grant is revoked at once (its refresh tokens
+   * answer SESSION_ENDED) and the socket, wherever it is held, closes with 4005.
+   */
+  async #endReplaced(replaced: readonly LiveSession[]): Promise<void> {
+    const d = this.#d;
+    if (replaced.length === 0) return;
+    await d.store.revokeGrants(
+      replaced.map((s) => s.id),
+      d.clock(),
+      'session-limit',
+    );
+    await Promise.all(
+      replaced.map((s) =>
+        d.bus.deliver(s.node, {
+          kind: 'end-session',
+          sessionId: s.id,
+          closeCode: closeCodes.superseded,
+          message: { type: 'revoked', reason: 'session-limit' },
+        }),
+      ),
+    );
+    d.events.emit('session.ended', { cause: 'session-limit', count: replaced.length });
+  }
+
+  /**
+   * Deletes grants that ended (revoked or expired) longer than the retention ago, a batch at a
+   * time. Until then a refresh token of theirs still answers "ended" (and reuse is still told
+   * apart); after, "invalid". Returns how many went.
+   */
+  async purgeEndedGrants(batch = 1000): Promise<number> {
+    const d = this.#d;
+    const before = d.clock() - d.endedGrantRetentionSeconds * 1000;
+    let total = 0;
+    for (;;) {
+      const n = await d.store.purgeGrants(before, batch);
+      total += n;
+      if (n < batch) return total;
+    }
   }
 
   /**
@@ -193,11 +263,12 @@ export class SessionService {
     const d = this.#d;
     let parsed: { familyId: string; generation: number };
     try {
-      parsed = d.tokens.parseRefresh(refreshToken);
+      parsed = await d.tokens.parseRefresh(refreshToken);
     } catch (err) {
       d.events.emit('refresh', { outcome: 'invalid' });
       throw err;
     }
+    await d.limits.forPlayer('refresh', parsed.familyId);
     const now = d.clock();
     const outcome = await d.store.rotateGrant(
       parsed.familyId,
@@ -208,9 +279,11 @@ export class SessionService {
     switch (outcome.kind) {
       case 'rotated': {
         // After a restart (or the idle reaper) the live entry may be gone while the grant holds:
-        // the session is still the player's, so it comes back from the grant.
+        // the session is still the player's, so it comes back from the grant, under the cap. If
+        // the cap refuses it, the refresh still answers (the rotation is done and must reach the
+        // client); its socket is refused until the player holds fewer sessions.
         if (!(await d.live.getSession(outcome.grant.sessionId))) {
-          await d.live.putSession(this.#liveFrom(outcome.grant, now));
+          await this.#revive(outcome.grant, now);
         } else {
           await d.live.touchSession(outcome.grant.sessionId, now);
         }
@@ -251,15 +324,25 @@ export class SessionService {
   /** Checks an access token and that its session is still live: the WebSocket's gate. */
   async authenticate(accessToken: string): Promise<LiveSession> {
     const claims = await this.#d.tokens.verifyAccess(accessToken);
+    await this.#d.limits.forPlayer('upgrade', claims.sub);
+    // A token is the player's own session or nothing: one naming another player's session is refused.
+    const foreign = () =>
+      new LifelineError('TOKEN_INVALID', "The token's subject is not the session's player");
     const session = await this.#d.live.getSession(claims.sid);
     if (!session) {
       // Not live here: it may have ended, or Lifeline restarted. The grant tells which.
       const grant = await this.#d.store.getGrant(claims.sid);
       if (!grant || grant.revokedAt !== null) throw new LifelineError('SESSION_ENDED');
-      const revived = this.#liveFrom(grant, this.#d.clock());
-      await this.#d.live.putSession(revived);
+      if (grant.playerId !== claims.sub) throw foreign();
+      const revived = await this.#revive(grant, this.#d.clock());
+      if (!revived) {
+        throw new LifelineError('SESSION_LIMIT_REACHED', undefined, {
+          details: { maxPerPlayer: this.#d.cap.max },
+        });
+      }
       return revived;
     }
+    if (session.playerId !== claims.sub) throw foreign();
     return session;
   }
 

@@ -11,6 +11,7 @@ import type {
   CommandRecord,
   Disruption,
   Grant,
+  MacKey,
   RecordStore,
   RestoreRecord,
 } from './port.ts';
@@ -197,6 +198,8 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         totpSecret: null,
         createdAt: 5,
         revokedAt: null,
+        enrolledAt: null,
+        roleChangedAt: null,
       };
       await store.addOperator(op);
       assert.deepEqual(await store.findOperator({ id: 'op1' }), op);
@@ -206,6 +209,59 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.equal(await store.revokeOperator('op1', 10), false);
       assert.equal((await store.findOperator({ id: 'op1' }))?.revokedAt, 9);
       assert.equal((await store.listOperators()).length, 1);
+    });
+
+    test('an enrolment is redeemed once, before it expires; roles change with their time', async (t) => {
+      const store = await withStore(t);
+      const pending = {
+        id: 'op1',
+        name: 'newbie',
+        role: 'admin' as const,
+        tokenHash: '',
+        totpSecret: null,
+        createdAt: 5,
+        revokedAt: null,
+        enrolledAt: null,
+        roleChangedAt: null,
+      };
+      await store.addOperator(pending, { hash: 'h'.repeat(64), expiresAt: 100 });
+      const creds = { tokenHash: 'ab'.repeat(32), totpSecret: 'enc1.sealed' };
+      assert.equal(await store.redeemEnrolment('op1', 'x'.repeat(64), 50, creds), null, 'wrong hash');
+      assert.equal(await store.redeemEnrolment('op1', 'h'.repeat(64), 101, creds), null, 'expired');
+      const enrolled = await store.redeemEnrolment('op1', 'h'.repeat(64), 60, creds);
+      assert.deepEqual(enrolled, { ...pending, ...creds, enrolledAt: 60 });
+      assert.equal(await store.redeemEnrolment('op1', 'h'.repeat(64), 61, creds), null, 'spent');
+      assert.equal(await store.setOperatorRole('op1', 'viewer', 70), true);
+      assert.deepEqual(await store.findOperator({ id: 'op1' }), {
+        ...enrolled,
+        role: 'viewer',
+        roleChangedAt: 70,
+      });
+      assert.equal(await store.replaceTotpSecret('op1', 'enc1.other', 'x'), false);
+      assert.equal(await store.replaceTotpSecret('op1', 'enc1.sealed', 'enc1.resealed'), true);
+      assert.equal((await store.findOperator({ id: 'op1' }))?.totpSecret, 'enc1.resealed');
+    });
+
+    test('failed step-ups are counted in a window and lead to a lock', async (t) => {
+      const store = await withStore(t);
+      assert.equal(await store.stepUpLockedUntil('op1'), null);
+      assert.equal(await store.recordStepUpFailure('op1', 10, 0), 1);
+      assert.equal(await store.recordStepUpFailure('op1', 20, 0), 2);
+      assert.equal(await store.recordStepUpFailure('op1', 30, 15), 2, 'the one at 10 is forgotten');
+      await store.addOperator({
+        id: 'op1',
+        name: 'o',
+        role: 'admin',
+        tokenHash: 'x',
+        totpSecret: null,
+        createdAt: 1,
+        revokedAt: null,
+        enrolledAt: null,
+        roleChangedAt: null,
+      });
+      await store.lockStepUp('op1', 500);
+      assert.equal(await store.stepUpLockedUntil('op1'), 500);
+      assert.equal(await store.recordStepUpFailure('op1', 40, 0), 1, 'the lock cleared the count');
     });
 
     test('a command and its disruptions are written together and queried by command and time', async (t) => {
@@ -254,6 +310,27 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       const after = await store.rotateGrant(kicked.familyId, 0, 800, 9_000);
       assert.equal(after.kind, 'revoked');
       assert.equal(after.kind === 'revoked' && after.grant.revokedReason, 'kick');
+    });
+
+    test('ended grants are purged once past the cut-off, in batches; live ones stay', async (t) => {
+      const store = await withStore(t);
+      const live = grant({ expiresAt: 100_000 });
+      const revokedEarly = grant();
+      const revokedLate = grant();
+      const expired = grant({ expiresAt: 2_000 });
+      for (const g of [live, revokedEarly, revokedLate, expired]) await store.openGrant(g);
+      await store.revokeGrants([revokedEarly.sessionId], 1_500, 'session-limit');
+      await store.revokeGrants([revokedLate.sessionId], 9_000, 'kick');
+      // Until purged, a spent family still answers as revoked: reuse is still told apart.
+      assert.equal((await store.rotateGrant(revokedEarly.familyId, 0, 3_000, 9_000)).kind, 'revoked');
+      assert.equal(await store.purgeGrants(5_000, 1), 1, 'one at a time when asked');
+      assert.equal(await store.purgeGrants(5_000, 10), 1);
+      assert.equal(await store.purgeGrants(5_000, 10), 0);
+      assert.equal(await store.getGrant(revokedEarly.sessionId), null);
+      assert.equal(await store.getGrant(expired.sessionId), null);
+      assert.equal((await store.rotateGrant(revokedEarly.familyId, 0, 6_000, 9_000)).kind, 'unknown');
+      assert.notEqual(await store.getGrant(revokedLate.sessionId), null, 'revoked after the cut-off: kept');
+      assert.notEqual(await store.getGrant(live.sessionId), null, 'a live grant is never purged');
     });
 
     test('two concurrent rotations of the same generation: exactly one wins', async (t) => {
@@ -324,6 +401,8 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         totpSecret: null,
         createdAt: 1,
         revokedAt: null,
+        enrolledAt: null,
+        roleChangedAt: null,
       });
       await store.setTotpSecret('op', 'JBSWY3DPEHPK3PXP');
       assert.equal((await store.findOperator({ id: 'op' }))?.totpSecret, 'JBSWY3DPEHPK3PXP');
@@ -547,15 +626,67 @@ export function recordStoreContract(name: string, open: OpenStore): void {
 
     test('the first signing key wins: nodes starting together agree on one', async (t) => {
       const store = await withStore(t);
-      await Promise.all(
-        ['k1', 'k2', 'k3', 'k4'].map((kid, i) =>
-          store.addFirstSigningKey({ kid, privatePem: `pem-${kid}`, createdAt: i + 1 }),
-        ),
-      );
+      const key = (kid: string, createdAt: number, alg = 'EdDSA') => ({
+        kid,
+        alg,
+        sealedKey: `sealed-${kid}`,
+        createdAt,
+        retiredAt: null,
+      });
+      await Promise.all(['k1', 'k2', 'k3', 'k4'].map((kid, i) => store.addFirstSigningKey(key(kid, i + 1))));
       const keys = await store.signingKeys();
       assert.equal(keys.length, 1, JSON.stringify(keys));
-      await store.addFirstSigningKey({ kid: 'k9', privatePem: 'pem9', createdAt: 9 });
+      await store.addFirstSigningKey(key('k9', 9));
       assert.deepEqual(await store.signingKeys(), keys);
+      // Switching algorithm: the first key of the other one is added once, beside the first.
+      await Promise.all(['e1', 'e2'].map((kid, i) => store.addFirstSigningKey(key(kid, 10 + i, 'ES256'))));
+      const both = await store.signingKeys();
+      assert.deepEqual(
+        both.map((k) => k.alg),
+        ['ES256', 'EdDSA'],
+      );
+    });
+
+    test('signing keys rotate, reseal and retire', async (t) => {
+      const store = await withStore(t);
+      const key = (kid: string, createdAt: number) => ({
+        kid,
+        alg: 'EdDSA',
+        sealedKey: `plain-${kid}`,
+        createdAt,
+        retiredAt: null,
+      });
+      await store.addFirstSigningKey(key('k1', 1));
+      await store.addSigningKey(key('k2', 2));
+      await store.resealSigningKey('k1', 'sealed-k1');
+      await store.retireSigningKeys(['k1'], 50);
+      await store.retireSigningKeys(['k1'], 60);
+      assert.deepEqual(await store.signingKeys(), [
+        key('k2', 2),
+        { ...key('k1', 1), sealedKey: 'sealed-k1', retiredAt: 50 },
+      ]);
+      // Retired or not, a key of the algorithm is there: a new first one is added only when none is unretired.
+      await store.retireSigningKeys(['k2'], 70);
+      await store.addFirstSigningKey(key('k3', 3));
+      assert.equal((await store.signingKeys())[0]?.kid, 'k3');
+    });
+
+    test('MAC keys: the first wins, rotations add, retirement keeps the first time', async (t) => {
+      const store = await withStore(t);
+      const key = (kid: string, createdAt: number) => ({
+        kid,
+        sealedKey: `sealed-${kid}`,
+        createdAt,
+        retiredAt: null,
+      });
+      await Promise.all(['m1', 'm2', 'm3'].map((kid, i) => store.addFirstMacKey(key(kid, i + 1))));
+      const first = await store.macKeys();
+      assert.equal(first.length, 1, JSON.stringify(first));
+      await store.addMacKey(key('m9', 9));
+      await store.addMacKey({ ...key('m9', 9), sealedKey: 'other' });
+      await store.retireMacKeys([first[0]?.kid as string], 20);
+      await store.retireMacKeys([first[0]?.kid as string], 30);
+      assert.deepEqual(await store.macKeys(), [key('m9', 9), { ...(first[0] as MacKey), retiredAt: 20 }]);
     });
   });
 }

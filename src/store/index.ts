@@ -11,6 +11,8 @@ export { commandStates, disruptionCauses, disruptionOutcomes, restoreStates, rol
 export { timeOrderedBytes, uuid7 } from './ids.ts';
 export { PostgresRecordStore } from './postgres/index.ts';
 export { SqliteRecordStore } from './sqlite/index.ts';
+export { type ModeRepair, tightenDataFiles } from './sqlite/files.ts';
+export { prepareDirectory } from './sqlite/open-errors.ts';
 
 /** Which adapter to open and where: one node's SQLite file, or PostgreSQL shared by every node. */
 export type RecordStoreSpec =

@@ -12,10 +12,23 @@ export interface Operator {
   role: Role;
   /** SHA-256 of the bearer secret, hex. The secret itself is shown once and never stored. */
   tokenHash: string;
-  /** Base32 TOTP secret for step-up (enrolled by the CLI). */
+  /**
+   * The TOTP secret for step-up, sealed under the KEK (context `totp:<id>`); null until the
+   * operator enrols. A plain base32 value is one stored before sealing, converted at start.
+   */
   totpSecret: string | null;
   createdAt: number;
   revokedAt: number | null;
+  /** When the operator redeemed their enrolment token; null if created directly (CLI). */
+  enrolledAt: number | null;
+  /** When an approved request last changed the role; null if never. */
+  roleChangedAt: number | null;
+}
+
+/** A one-time enrolment an approved operator request opens: the SHA-256 of its token, and its end. */
+export interface Enrolment {
+  hash: string;
+  expiresAt: number;
 }
 
 /** Where a session lived and what it was entitled to: what a restore needs to put it back. */
@@ -156,7 +169,8 @@ export interface CommandPlan {
 
 /** The guard a command must pass, fixed at planning time from config and the plan's size. */
 export interface CommandPolicy {
-  tier: 'single' | 'small' | 'bulk' | 'all';
+  /** `operators`: creating an operator or changing a role (admin, TOTP, a second admin). */
+  tier: 'single' | 'small' | 'bulk' | 'all' | 'operators';
   /** The least role that may request (and approve) it. */
   role: Role;
   totp: boolean;
@@ -171,9 +185,12 @@ export interface CommandPolicy {
   holdMs: number;
 }
 
+/** What a command does: end sessions, or change who may act on the admin plane. */
+export type CommandAction = 'kick' | 'operator.add' | 'operator.role';
+
 export interface CommandRecord {
   id: string;
-  action: 'kick';
+  action: CommandAction;
   selector: Record<string, unknown>;
   reason: string;
   requestedBy: string;
@@ -276,11 +293,28 @@ export type RotateOutcome =
   | { kind: 'expired'; grant: Grant }
   | { kind: 'unknown' };
 
+/** A key that signs access tokens. */
 export interface SigningKey {
   kid: string;
-  /** PKCS#8 PEM of the Ed25519 private key. */
-  privatePem: string;
+  /** The JWS algorithm it signs with: `EdDSA` (Ed25519) or `ES256` (P-256). */
+  alg: string;
+  /**
+   * The PKCS#8 PEM private key sealed by the Sealer (context `signing-key:<kid>`). A store written
+   * before sealing holds the plain PEM here until the first start converts it.
+   */
+  sealedKey: string;
   createdAt: number;
+  /** Set once no token it signed can still be valid: it neither signs nor verifies any more. */
+  retiredAt: number | null;
+}
+
+/** A key that MACs refresh and resume tokens, which carry its kid. */
+export interface MacKey {
+  kid: string;
+  /** The 32 random key bytes sealed by the Sealer (context `mac-key:<kid>`). */
+  sealedKey: string;
+  createdAt: number;
+  retiredAt: number | null;
 }
 
 export interface RecordStore {
@@ -301,13 +335,38 @@ export interface RecordStore {
   /** Entries in seq order from `afterSeq` (exclusive), `limit` at a time, for verify and export. */
   readAuditPage(afterSeq: number, limit: number): Promise<AuditEntry[]>;
 
-  addOperator(operator: Operator): Promise<void>;
+  /** Adds an operator; with `enrolment`, one who has no token or TOTP until they redeem it. */
+  addOperator(operator: Operator, enrolment?: Enrolment): Promise<void>;
+  /**
+   * Spends an enrolment: if operator `id` is active and holds an unexpired enrolment whose hash is
+   * `hash`, sets its token hash and sealed TOTP secret and clears the enrolment, all at once, and
+   * returns the operator; null (and no change) otherwise, so a token is redeemed once.
+   */
+  redeemEnrolment(
+    id: string,
+    hash: string,
+    now: number,
+    credentials: { tokenHash: string; totpSecret: string },
+  ): Promise<Operator | null>;
+  /** Changes an active operator's role and records when; false if none is active with that id. */
+  setOperatorRole(id: string, role: Role, at: number): Promise<boolean>;
   findOperator(by: { id: string } | { name: string }): Promise<Operator | null>;
   listOperators(): Promise<Operator[]>;
   revokeOperator(id: string, at: number): Promise<boolean>;
   setTotpSecret(id: string, secret: string): Promise<void>;
   /** Records a used TOTP time step; false (and no change) if it is not newer than the last. */
   consumeTotpStep(id: string, step: number): Promise<boolean>;
+  /**
+   * Replaces the stored TOTP secret `from` by `to` (its sealed form), keeping the last used
+   * step; false if the stored value is no longer `from` (another node converted it first).
+   */
+  replaceTotpSecret(id: string, from: string, to: string): Promise<boolean>;
+  /** Until when the operator's step-up is locked, or null. */
+  stepUpLockedUntil(id: string): Promise<number | null>;
+  /** Counts a failed step-up at `at`; forgets failures before `since`; returns those left (this one too). */
+  recordStepUpFailure(id: string, at: number, since: number): Promise<number>;
+  /** Locks the operator's step-up until `until` and clears the failures that led to it. */
+  lockStepUp(id: string, until: number): Promise<void>;
 
   /**
    * Saves a command and its disruption records together, or neither. Writing a disruption also
@@ -371,6 +430,12 @@ export interface RecordStore {
    */
   rotateGrant(familyId: string, generation: number, now: number, expiresAt: number): Promise<RotateOutcome>;
   revokeGrants(sessionIds: readonly string[], at: number, reason: string): Promise<void>;
+  /**
+   * Deletes up to `limit` grants that ended at or before `before`: revoked then, or expired
+   * then. Returns how many; the caller repeats while it gets `limit`. Until a grant is deleted,
+   * its refresh tokens still answer "revoked" (or "expired"); after, "unknown".
+   */
+  purgeGrants(before: number, limit: number): Promise<number>;
 
   /**
    * Puts a ban in force and revokes every grant of the player still valid (reason `banned`), in
@@ -396,11 +461,27 @@ export interface RecordStore {
   rememberEntitlement(playerId: string, licence: string, verifiedAt: number): Promise<void>;
   lastKnownEntitlement(playerId: string): Promise<{ licence: string; verifiedAt: number } | null>;
 
-  /** Newest first; the newest signs. */
+  /** Every signing key, retired ones too, newest first; the newest of the configured algorithm signs. */
   signingKeys(): Promise<SigningKey[]>;
   /**
-   * Adds the key only if the store holds none, atomically: nodes that start together on a fresh
-   * store all end up with the one key that won, so they sign and verify alike.
+   * Adds the key only if the store holds no unretired key of its algorithm, atomically: nodes
+   * that start together on a fresh store (or switch algorithm together) all end up with the one
+   * key that won, so they sign and verify alike.
    */
   addFirstSigningKey(key: SigningKey): Promise<void>;
+  /** Adds a key whatever the store holds (a rotation). */
+  addSigningKey(key: SigningKey): Promise<void>;
+  /** Replaces a key's stored text (a plain PEM from before sealing) with its sealed form. */
+  resealSigningKey(kid: string, sealedKey: string): Promise<void>;
+  /** Marks these keys retired at `at`; already retired ones keep their first time. */
+  retireSigningKeys(kids: readonly string[], at: number): Promise<void>;
+
+  /** Every MAC key, retired ones too, newest first; the newest MACs new tokens. */
+  macKeys(): Promise<MacKey[]>;
+  /** Adds the key only if the store holds no MAC key at all, atomically (as addFirstSigningKey). */
+  addFirstMacKey(key: MacKey): Promise<void>;
+  /** Adds a key (a rotation); does nothing if its kid is already there. */
+  addMacKey(key: MacKey): Promise<void>;
+  /** Marks these keys retired at `at`; already retired ones keep their first time. */
+  retireMacKeys(kids: readonly string[], at: number): Promise<void>;
 }

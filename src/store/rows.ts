@@ -10,10 +10,12 @@ import type {
   CommandRecord,
   Disruption,
   Grant,
+  MacKey,
   Operator,
   RestoreRecord,
   RestoreSource,
   RestoreState,
+  SigningKey,
 } from './port.ts';
 
 /** Numbered `NNN_name.sql` files in `dir`, in order. Both adapters keep the same numbers and meaning. */
@@ -64,6 +66,8 @@ export function toOperator(r: Row): Operator {
     totpSecret: strOrNull(r.totp_secret),
     createdAt: num(r.created_at),
     revokedAt: numOrNull(r.revoked_at),
+    enrolledAt: numOrNull(r.enrolled_at),
+    roleChangedAt: numOrNull(r.role_changed_at),
   };
 }
 
@@ -158,5 +162,24 @@ export function toBan(r: Row): Ban {
     liftedAt: numOrNull(r.lifted_at),
     liftedBy: strOrNull(r.lifted_by),
     liftReason: strOrNull(r.lift_reason),
+  };
+}
+
+export function toSigningKey(r: Row): SigningKey {
+  return {
+    kid: str(r.kid),
+    alg: str(r.alg),
+    sealedKey: str(r.sealed_key),
+    createdAt: num(r.created_at),
+    retiredAt: numOrNull(r.retired_at),
+  };
+}
+
+export function toMacKey(r: Row): MacKey {
+  return {
+    kid: str(r.kid),
+    sealedKey: str(r.sealed_key),
+    createdAt: num(r.created_at),
+    retiredAt: numOrNull(r.retired_at),
   };
 }

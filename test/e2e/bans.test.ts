@@ -227,7 +227,7 @@ test('a banned player is refused by the restore, cannot log in or refresh, and i
     ],
   );
   assert.equal((await getJson(`${adminUrl}/admin/v1/audit/verify`, alice.token)).body.ok, true);
-  const metrics = await (await fetch(`${playerUrl}/metrics`)).text();
+  const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
   assert.match(metrics, /^lifeline_logins_total\{outcome="banned"\} 2$/m);
   assert.match(metrics, /^lifeline_sessions_ended_total\{cause="ban"\} 1$/m);
 });

@@ -12,10 +12,13 @@ function cliIn(dataDir: string, env: Record<string, string> = {}) {
   return (...args: string[]) => runCliCaptured(args, { LIFELINE_DATA_DIR: dataDir, ...env }, dataDir);
 }
 
-/** Creates admins through the CLI, as an operator would, keeping each one's TOTP at hand. */
+/**
+ * Creates admins through the CLI, keeping each one's TOTP at hand. Past the first, a direct add
+ * is break-glass (an operator would request them through the API and a second admin).
+ */
 function enrolAdmin(cli: ReturnType<typeof cliIn>) {
   return async (name: string) => {
-    const r = await cli('operators', 'add', name, '--role', 'admin', '--json');
+    const r = await cli('operators', 'add', name, '--role', 'admin', '--break-glass', '--json');
     assert.match(r.json.otpauthUri, /^otpauth:\/\/totp\/Lifeline:/);
     const secret = new URL(r.json.otpauthUri).searchParams.get('secret') as string;
     return { token: r.json.token as string, totp: () => generate({ secret }) };
@@ -80,7 +83,7 @@ test('operators are bootstrapped on the store directly; sessions and kick go thr
   assert.equal(again.json.error.code, 'NO_MATCHING_SESSIONS');
 
   // Revoking takes effect at once, even against the running server.
-  const revoked = await cli('operators', 'revoke', 'root', '--json');
+  const revoked = await cli('operators', 'revoke', 'root', '--break-glass', '--json');
   assert.equal(revoked.code, 0, revoked.out);
   assert.equal(
     (await cli('sessions', '--json', '--token', token)).json.error.code,
@@ -344,4 +347,82 @@ test('restore from the CLI: plan, start with the seed playbook flags, status, pa
   assert.equal(cancelled.json.restore.state, 'cancelled');
   const human = await cli('restore', 'status', id, '--token', carol.token);
   assert.match(human.out, /: cancelled \(done here\); restored 0, ticketed 20, pending 40/);
+});
+
+test('operators from the CLI: one admin requests, another approves and gets the enrolment token, the new operator enrols', async (t) => {
+  const running = await startLifeline(t);
+  const cli = cliIn(running.dataDir, { LIFELINE_ADMIN_URL: running.adminUrl });
+  const enrol = enrolAdmin(cli);
+  const [alice, bob, carol, dave] = [
+    await enrol('alice'),
+    await enrol('bob'),
+    await enrol('carol'),
+    await enrol('dave'),
+  ];
+
+  const asked = await cli(
+    'operators',
+    'request',
+    'newbie',
+    '--role',
+    'viewer',
+    '--totp',
+    await alice.totp(),
+    '--json',
+    '--token',
+    alice.token,
+  );
+  assert.equal(asked.code, 0, asked.out);
+  assert.equal(asked.json.command.state, 'awaiting-approval');
+  const approved = await cli(
+    'approve',
+    asked.json.command.id,
+    '--totp',
+    await bob.totp(),
+    '--token',
+    bob.token,
+  );
+  assert.equal(approved.code, 0, approved.out);
+  const token = /^(lle_\S+)$/m.exec(approved.out)?.[1];
+  assert.ok(token, approved.out);
+
+  const enrolled = await cli('operators', 'enrol', token, '--json');
+  assert.equal(enrolled.code, 0, enrolled.out);
+  assert.match(enrolled.json.token, /^llo_/);
+  assert.match(enrolled.json.otpauthUri, /^otpauth:\/\/totp\/Lifeline:newbie\?/);
+  assert.equal((await cli('operators', 'enrol', token, '--json')).json.error.code, 'ENROLMENT_INVALID');
+  assert.equal(
+    (await cli('sessions', '--json', '--token', enrolled.json.token)).code,
+    0,
+    'a viewer reads sessions',
+  );
+
+  const promote = await cli(
+    'operators',
+    'set-role',
+    'newbie',
+    'operator',
+    '--totp',
+    await carol.totp(),
+    '--json',
+    '--token',
+    carol.token,
+  );
+  assert.equal(promote.code, 0, promote.out);
+  const done = await cli(
+    'approve',
+    promote.json.command.id,
+    '--totp',
+    await dave.totp(),
+    '--json',
+    '--token',
+    dave.token,
+  );
+  assert.equal(done.json.command.state, 'done', done.out);
+  assert.deepEqual(
+    (await cli('operators', 'list', '--json')).json.operators.find(
+      (o: { name: string }) => o.name === 'newbie',
+    ),
+    { id: enrolled.json.operator.id, name: 'newbie', role: 'operator', revoked: false },
+  );
 });

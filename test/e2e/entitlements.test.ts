@@ -82,7 +82,7 @@ test('entitlement outage: last known good licences log in provisional, others ge
     outageCalls <= 3,
     `the breaker opened after 3 failures; upstream saw ${outageCalls} calls for 21 logins`,
   );
-  const metrics = await (await fetch(`${playerUrl}/metrics`)).text();
+  const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
   assert.match(
     metrics,
     /lifeline_entitlement_fallbacks_total\{outcome="last-known-good",reason="breaker-open"\} \d+/,

@@ -145,7 +145,7 @@ test('a runaway script of single kicks stops at the breaker cap, and the breaker
   const status = await getJson(`${first.adminUrl}/admin/v1/breaker`, root.token);
   assert.equal(status.body.breaker.state, 'open');
   assert.equal(status.body.breaker.changedBy, 'ci-bot');
-  const metrics = await (await fetch(`${first.playerUrl}/metrics`)).text();
+  const metrics = await (await fetch(`${first.adminUrl}/metrics`)).text();
   assert.match(metrics, /^lifeline_kick_breaker_open 1$/m);
   assert.match(metrics, /^lifeline_kick_breaker_trips_total 1$/m);
   assert.match(metrics, /^lifeline_kicks_total\{source="api"\} 50$/m);
@@ -307,6 +307,10 @@ test('bad command input gets a coded 4xx and changes nothing', async (t) => {
   await loginMany(playerUrl, 'b', 60);
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const bob = await addOperatorWithTotp(app, 'bob', 'admin');
+  // Approvers whose codes are unspent: a code is checked before the command's state, so a
+  // replayed one would answer TOTP_REPLAYED rather than the state.
+  const erin = await addOperatorWithTotp(app, 'erin', 'admin');
+  const dave = await addOperatorWithTotp(app, 'dave', 'admin');
   const requested = await postJson(
     `${adminUrl}/admin/v1/commands`,
     { action: 'kick', selector: { region: 'na' }, reason: 'test run', totp: await alice.totp() },
@@ -362,8 +366,8 @@ test('bad command input gets a coded 4xx and changes nothing', async (t) => {
   }
   const finished = await postJson(
     `${adminUrl}/admin/v1/commands/${id}/approve`,
-    { totp: await bob.totp() },
-    bob.auth,
+    { totp: await erin.totp() },
+    erin.auth,
   );
   assert.equal(finished.status, 409);
   assert.equal(finished.body.error.code, 'COMMAND_FINISHED');
@@ -391,8 +395,8 @@ test('bad command input gets a coded 4xx and changes nothing', async (t) => {
   assert.equal(stop.body.command.state, 'halted');
   const late = await postJson(
     `${adminUrl}/admin/v1/commands/${second.body.command.id}/approve`,
-    { totp: '123456' },
-    alice.auth,
+    { totp: await dave.totp() },
+    dave.auth,
   );
   assert.equal(late.body.error.code, 'COMMAND_FINISHED');
   assert.deepEqual(await untouched(app), before, 'a halted all-kick kicked nobody');

@@ -17,7 +17,7 @@ test('/metrics shows sessions by region and shard, logins by outcome, kicks, soc
   t.after(() => client.close());
   await client.welcomed;
 
-  let text = await (await fetch(`${playerUrl}/metrics`)).text();
+  let text = await (await fetch(`${adminUrl}/metrics`)).text();
   assert.equal(sample(text, 'lifeline_sessions_active', 'region="na",shard="na-1"'), 2);
   assert.equal(sample(text, 'lifeline_sessions_active', 'region="ap",shard="ap-2"'), 1);
   assert.equal(sample(text, 'lifeline_logins_total', 'outcome="ok"'), 3);
@@ -33,7 +33,7 @@ test('/metrics shows sessions by region and shard, logins by outcome, kicks, soc
     { authorization: `Bearer ${operator}` },
   );
   await client.closed;
-  text = await (await fetch(`${playerUrl}/metrics`)).text();
+  text = await (await fetch(`${adminUrl}/metrics`)).text();
   assert.equal(sample(text, 'lifeline_kicks_total', 'source="api"'), 1);
   assert.equal(sample(text, 'lifeline_sessions_active', 'region="na",shard="na-1"'), 1);
   assert.equal(sample(text, 'lifeline_websocket_connections'), 0);

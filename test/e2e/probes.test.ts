@@ -63,7 +63,7 @@ async function dnsServer(t: { after: (fn: () => void) => void }) {
 
 test('dependency probes: a hostname that stops resolving and a deleted NS delegation show in /ready and metrics, by DNS code', async (t) => {
   const dns = await dnsServer(t);
-  const { playerUrl } = await startLifeline(t, {
+  const { playerUrl, adminUrl } = await startLifeline(t, {
     overrides: {
       probes: {
         hostnames: ['auth.studio.test', 'gone.studio.test'],
@@ -93,7 +93,7 @@ test('dependency probes: a hostname that stops resolving and a deleted NS delega
   });
   assert.equal(after.status, 200, 'DNS trouble is reported, never a reason to drop sessions');
   assert.match(after.body.dependencies['delegation:studio.test'], /^failing: E/);
-  const metrics = await (await fetch(`${playerUrl}/metrics`)).text();
+  const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
   assert.match(metrics, /^lifeline_dependency_up\{probe="delegation:studio.test"\} 0$/m);
   assert.match(metrics, /^lifeline_dependency_up\{probe="hostname:auth.studio.test"\} 1$/m);
 });

@@ -4,6 +4,7 @@
  * is back. Redis is taken away by cutting a TCP proxy in front of it; the server is untouched.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { closeCodes } from '../../src/sessions/index.ts';
 import { addOperator, Client, eventually, getJson, login, postJson, startLifeline } from '../helpers.ts';
@@ -25,6 +26,8 @@ if (s) {
         presenceTtlSeconds: 3,
       },
       session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 3 },
+      // Two nodes on one store share the key that seals its secrets.
+      secrets: { key: randomBytes(32).toString('base64') },
     } as const;
     const { app, playerUrl, adminUrl } = await startLifeline(t, {
       overrides: { ...shared, nodeId: 'node-1' },

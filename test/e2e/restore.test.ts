@@ -12,6 +12,7 @@ import {
   getJson,
   login,
   postJson,
+  raisedPlayerLimitsEnv,
   startLifeline,
   startRestore,
   tempDir,
@@ -202,7 +203,7 @@ async function thresholdSetup(t: TestContext) {
 }
 
 test('a threshold over its limit pauses the run within a batch; it resumes once healthy', async (t) => {
-  const { health, playerUrl, adminUrl, carol, commandId, batches } = await thresholdSetup(t);
+  const { health, adminUrl, carol, commandId, batches } = await thresholdSetup(t);
   const id = await startRestore(adminUrl, carol, {
     commandId,
     pacing: { mode: 'fixed', batchSize: 10, intervalMs: 200 },
@@ -241,7 +242,7 @@ test('a threshold over its limit pauses the run within a batch; it resumes once 
     carol.auth,
   );
   assert.equal(cancelled.body.restore.state, 'cancelled');
-  const metrics = await (await fetch(`${playerUrl}/metrics`)).text();
+  const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
   assert.match(metrics, /^lifeline_restore_pauses_total\{by="threshold"\} 1$/m);
 });
 
@@ -365,6 +366,7 @@ test('killed mid-restore and restarted, the run resumes and the accounting is ex
         LIFELINE_COMMANDS__HOLD_SECONDS: '0',
         LIFELINE_ADMIN__RATE_LIMIT__PER_SECOND: '100000',
         LIFELINE_ADMIN__RATE_LIMIT__BURST: '100000',
+        ...raisedPlayerLimitsEnv,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -11,7 +11,7 @@
  *
  *   session:<id>     string  the session as JSON (immutable after put, except via a re-put)
  *   sessions         set     every live session id
- *   player:<player>  set     that player's live session ids
+ *   player:<player>  set     that player's live session ids (openSession caps its size)
  *   seen             zset    session id -> lastSeenAt (authoritative; touch only writes here)
  *   count:region     hash    region -> live sessions (no field at 0)
  *   count:shard      hash    shard -> live sessions (no field at 0)
@@ -30,7 +30,7 @@
  * now; secondary indexes per region/shard would bound it if kicks by region get hot.
  */
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { isLifelineError, LifelineError } from '../../errors/index.ts';
 import { matchesFilter } from '../filter.ts';
@@ -40,7 +40,9 @@ import type {
   Directive,
   LiveSession,
   LiveState,
+  OpenedSession,
   PermitOutcome,
+  SessionCap,
   SessionCounts,
   SessionFilter,
 } from '../port.ts';
@@ -146,6 +148,51 @@ end
 const END_SESSIONS = `${END_ONE}
 local out = {}
 for i = 4, #ARGV do end_one(ARGV[i], out) end
+return out
+`;
+
+/**
+ * Puts a session while keeping its player to a cap, ending the player's oldest other sessions
+ * (replace-oldest) or writing nothing (refuse) when the others already fill it.
+ * KEYS[1..4] as END_ONE  KEYS[5] nodes  KEYS[6] session:<id>
+ * ARGV[1..3] as END_ONE  ARGV[4] id  ARGV[5] session JSON  ARGV[6] playerId  ARGV[7] region
+ * ARGV[8] shard  ARGV[9] lastSeenAt  ARGV[10] node  ARGV[11] max  ARGV[12] 1 to refuse, 0 to replace
+ * Returns { 0, held } when refused; else { 1, JSON, lastSeenAt, ... } for each session ended.
+ */
+const OPEN_SESSION = `${END_ONE}
+local max = tonumber(ARGV[11])
+local others = {}
+for _, id in ipairs(redis.call('SMEMBERS', ARGV[2] .. ARGV[6])) do
+  if id ~= ARGV[4] then
+    local json = redis.call('GET', ARGV[1] .. id)
+    if json then others[#others + 1] = { id, cjson.decode(json).createdAt } end
+  end
+end
+local out = { 1 }
+if #others >= max then
+  if ARGV[12] == '1' then return { 0, #others } end
+  table.sort(others, function(a, b)
+    if a[2] == b[2] then return a[1] < b[1] end
+    return a[2] < b[2]
+  end)
+  for i = 1, #others - max + 1 do end_one(others[i][1], out) end
+end
+local old = redis.call('GET', KEYS[6])
+if old then
+  local o = cjson.decode(old)
+  redis.call('SREM', ARGV[2] .. o.playerId, ARGV[4])
+  redis.call('SREM', ARGV[3] .. o.node, ARGV[4])
+  dec(KEYS[2], o.region)
+  dec(KEYS[3], o.shard)
+end
+redis.call('SET', KEYS[6], ARGV[5])
+redis.call('SADD', KEYS[1], ARGV[4])
+redis.call('SADD', ARGV[2] .. ARGV[6], ARGV[4])
+redis.call('SADD', ARGV[3] .. ARGV[10], ARGV[4])
+redis.call('SADD', KEYS[5], ARGV[10])
+redis.call('HINCRBY', KEYS[2], ARGV[7], 1)
+redis.call('HINCRBY', KEYS[3], ARGV[8], 1)
+redis.call('ZADD', KEYS[4], ARGV[9], ARGV[4])
 return out
 `;
 
@@ -304,6 +351,20 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((burst / rate) * 1000) + 60000)
 return { ok, retry }
 `;
 
+/** END_ONE's flat list (JSON, lastSeenAt, JSON, lastSeenAt, ...) as sessions. */
+function parseEnded(reply: readonly string[]): LiveSession[] {
+  const out: LiveSession[] = [];
+  for (let i = 0; i < reply.length; i += 2) {
+    const s = JSON.parse(reply[i] as string) as LiveSession;
+    const seen = reply[i + 1];
+    if (seen !== undefined && seen !== '') s.lastSeenAt = Number(seen);
+    out.push(s);
+  }
+  return out;
+}
+
+const TAKE_RATE_TOKEN_SHA = createHash('sha1').update(TAKE_RATE_TOKEN).digest('hex');
+
 const isEmptyFilter = (f: SessionFilter): boolean => Object.values(f).every((v) => v === undefined);
 
 const bump = (m: Record<string, number>, k: string, by: number): void => {
@@ -366,6 +427,35 @@ export class RedisLiveState implements LiveState {
     });
   }
 
+  async openSession(s: LiveSession, cap: SessionCap): Promise<OpenedSession> {
+    const reply = (await this.#c.eval(OPEN_SESSION, {
+      keys: [
+        this.#sessions,
+        `${this.#k}count:region`,
+        `${this.#k}count:shard`,
+        this.#seen,
+        `${this.#k}nodes`,
+        this.#sessionKey(s.id),
+      ],
+      arguments: [
+        `${this.#k}session:`,
+        `${this.#k}player:`,
+        `${this.#k}holder:`,
+        s.id,
+        JSON.stringify(s),
+        s.playerId,
+        s.region,
+        s.shard,
+        String(s.lastSeenAt),
+        s.node,
+        String(cap.max),
+        cap.whenFull === 'refuse' ? '1' : '0',
+      ],
+    })) as unknown as [number, ...string[]];
+    if (reply[0] === 0) return { opened: false, held: Number(reply[1]) };
+    return { opened: true, replaced: parseEnded(reply.slice(1) as string[]) };
+  }
+
   /** Reads sessions by id, in order, skipping those no longer live; lastSeenAt comes from `seen`. */
   async #load(ids: readonly string[]): Promise<LiveSession[]> {
     if (ids.length === 0) return [];
@@ -418,14 +508,7 @@ export class RedisLiveState implements LiveState {
       keys: [this.#sessions, `${this.#k}count:region`, `${this.#k}count:shard`, this.#seen],
       arguments: [`${this.#k}session:`, `${this.#k}player:`, `${this.#k}holder:`, ...args],
     })) as unknown as string[];
-    const out: LiveSession[] = [];
-    for (let i = 0; i < reply.length; i += 2) {
-      const s = JSON.parse(reply[i] as string) as LiveSession;
-      const seen = reply[i + 1];
-      if (seen !== undefined && seen !== '') s.lastSeenAt = Number(seen);
-      out.push(s);
-    }
-    return out;
+    return parseEnded(reply);
   }
 
   /** Candidate sessions for a filter, in batches: by id, by player, or a scan of every session. */
@@ -523,10 +606,20 @@ export class RedisLiveState implements LiveState {
     burst: number,
     now: number,
   ): Promise<{ ok: boolean; retryAfterMs: number }> {
-    const [ok, retryAfterMs] = (await this.#c.eval(TAKE_RATE_TOKEN, {
+    // Every player login, refresh, rejoin and upgrade takes two of these: call the script by its
+    // SHA (loaded once; again after a Redis restart or SCRIPT FLUSH) rather than sending its text.
+    const options = {
       keys: [`${this.#k}rate:${key}`],
       arguments: [String(perSecond), String(burst), String(now)],
-    })) as unknown as [number, number];
+    };
+    let reply: unknown;
+    try {
+      reply = await this.#c.evalSha(TAKE_RATE_TOKEN_SHA, options);
+    } catch (err) {
+      if (!String(err).includes('NOSCRIPT')) throw err;
+      reply = await this.#c.eval(TAKE_RATE_TOKEN, options);
+    }
+    const [ok, retryAfterMs] = reply as [number, number];
     return { ok: ok === 1, retryAfterMs };
   }
 

@@ -13,13 +13,16 @@ import type {
   Disruption,
   DisruptionOutcome,
   DisruptionQuery,
+  Enrolment,
   FlagRecord,
   Grant,
+  MacKey,
   Operator,
   RecordStore,
   RestoreCounts,
   RestoreRecord,
   RestoreState,
+  Role,
   RotateOutcome,
   Settlement,
   SigningKey,
@@ -28,6 +31,7 @@ type Queryable = pg.Pool | pg.PoolClient;
 import {
   migrationFiles,
   num,
+  numOrNull,
   type Row,
   sourceParams,
   str,
@@ -36,8 +40,10 @@ import {
   toCommand,
   toDisruption,
   toGrant,
+  toMacKey,
   toOperator,
   toRestore,
+  toSigningKey,
 } from '../rows.ts';
 import { sql } from './statements.ts';
 
@@ -244,7 +250,7 @@ export class PostgresRecordStore implements RecordStore {
 
   // Operators -----------------------------------------------------------------------------------
 
-  async addOperator(o: Operator): Promise<void> {
+  async addOperator(o: Operator, enrolment?: Enrolment): Promise<void> {
     try {
       await this.#pool.query(sql.operatorInsert, [
         o.id,
@@ -254,6 +260,8 @@ export class PostgresRecordStore implements RecordStore {
         o.totpSecret,
         o.createdAt,
         o.revokedAt,
+        enrolment?.hash ?? null,
+        enrolment?.expiresAt ?? null,
       ]);
     } catch (err) {
       if ((err as { code?: unknown }).code === '23505') {
@@ -287,6 +295,50 @@ export class PostgresRecordStore implements RecordStore {
 
   async consumeTotpStep(id: string, step: number): Promise<boolean> {
     return (await changes(this.#pool, sql.operatorConsumeStep, [id, step])) > 0;
+  }
+
+  async redeemEnrolment(
+    id: string,
+    hash: string,
+    now: number,
+    credentials: { tokenHash: string; totpSecret: string },
+  ): Promise<Operator | null> {
+    const r = await one(this.#pool, sql.operatorRedeem, [
+      credentials.tokenHash,
+      credentials.totpSecret,
+      now,
+      id,
+      hash,
+    ]);
+    return r ? toOperator(r) : null;
+  }
+
+  async setOperatorRole(id: string, role: Role, at: number): Promise<boolean> {
+    return (await changes(this.#pool, sql.operatorSetRole, [role, at, id])) > 0;
+  }
+
+  async replaceTotpSecret(id: string, from: string, to: string): Promise<boolean> {
+    return (await changes(this.#pool, sql.operatorReplaceTotp, [to, id, from])) > 0;
+  }
+
+  async stepUpLockedUntil(id: string): Promise<number | null> {
+    const r = await one(this.#pool, sql.stepUpLock, [id]);
+    return r ? numOrNull(r.stepup_locked_until) : null;
+  }
+
+  async recordStepUpFailure(id: string, at: number, since: number): Promise<number> {
+    return this.#tx(async (c) => {
+      await c.query(sql.stepUpFailuresForget, [id, since]);
+      await c.query(sql.stepUpFailureInsert, [id, at]);
+      return num((await one(c, sql.stepUpFailuresCount, [id]))?.n);
+    });
+  }
+
+  async lockStepUp(id: string, until: number): Promise<void> {
+    await this.#tx(async (c) => {
+      await c.query(sql.stepUpSetLock, [until, id]);
+      await c.query(sql.stepUpFailuresClear, [id]);
+    });
   }
 
   // Commands and disruptions --------------------------------------------------------------------
@@ -544,6 +596,10 @@ export class PostgresRecordStore implements RecordStore {
     await this.#pool.query(sql.grantRevokeSessions, [at, reason, [...sessionIds]]);
   }
 
+  async purgeGrants(before: number, limit: number): Promise<number> {
+    return changes(this.#pool, sql.grantPurge, [before, limit]);
+  }
+
   // Bans ----------------------------------------------------------------------------------------
 
   async banPlayer(b: Ban): Promise<boolean> {
@@ -626,18 +682,45 @@ export class PostgresRecordStore implements RecordStore {
   // Signing keys --------------------------------------------------------------------------------
 
   async signingKeys(): Promise<SigningKey[]> {
-    return (await rows(this.#pool, sql.keysList)).map((r) => ({
-      kid: str(r.kid),
-      privatePem: str(r.private_pem),
-      createdAt: num(r.created_at),
-    }));
+    return (await rows(this.#pool, sql.keysList)).map(toSigningKey);
   }
 
   async addFirstSigningKey(k: SigningKey): Promise<void> {
     // Under READ COMMITTED two nodes would both see no key and both insert: the lock orders them.
     await this.#tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, $2)', [lockKeys.keys, this.#schemaKey]);
-      await c.query(sql.keyInsertFirst, [k.kid, k.privatePem, k.createdAt]);
+      await c.query(sql.keyInsertFirst, [k.kid, k.sealedKey, k.alg, k.createdAt]);
     });
+  }
+
+  async addSigningKey(k: SigningKey): Promise<void> {
+    await this.#pool.query(sql.keyInsert, [k.kid, k.sealedKey, k.alg, k.createdAt]);
+  }
+
+  async resealSigningKey(kid: string, sealedKey: string): Promise<void> {
+    await this.#pool.query(sql.keyReseal, [kid, sealedKey]);
+  }
+
+  async retireSigningKeys(kids: readonly string[], at: number): Promise<void> {
+    await this.#pool.query(sql.keyRetire, [kids, at]);
+  }
+
+  async macKeys(): Promise<MacKey[]> {
+    return (await rows(this.#pool, sql.macKeysList)).map(toMacKey);
+  }
+
+  async addFirstMacKey(k: MacKey): Promise<void> {
+    await this.#tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [lockKeys.keys, this.#schemaKey]);
+      await c.query(sql.macKeyInsertFirst, [k.kid, k.sealedKey, k.createdAt]);
+    });
+  }
+
+  async addMacKey(k: MacKey): Promise<void> {
+    await this.#pool.query(sql.macKeyInsert, [k.kid, k.sealedKey, k.createdAt]);
+  }
+
+  async retireMacKeys(kids: readonly string[], at: number): Promise<void> {
+    await this.#pool.query(sql.macKeyRetire, [kids, at]);
   }
 }

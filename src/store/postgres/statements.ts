@@ -26,9 +26,30 @@ export const sql = {
   /** (afterSeq, limit) -> rows in seq order */
   auditPage: 'SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2',
 
-  /** (id, name, role, token_hash, totp_secret, created_at, revoked_at) */
+  /** (id, name, role, token_hash, totp_secret, created_at, revoked_at, enrol_hash, enrol_expires_at) */
   operatorInsert:
-    'INSERT INTO operators (id, name, role, token_hash, totp_secret, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    'INSERT INTO operators (id, name, role, token_hash, totp_secret, created_at, revoked_at, enrol_hash, enrol_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+  /** (token_hash, totp_secret, now, id, enrol_hash) -> the operator, once, while unexpired and active */
+  operatorRedeem: `UPDATE operators SET token_hash = $1, totp_secret = $2, enrolled_at = $3, enrol_hash = NULL,
+      enrol_expires_at = NULL, totp_last_step = 0
+    WHERE id = $4 AND enrol_hash = $5 AND enrol_expires_at >= $3 AND revoked_at IS NULL RETURNING *`,
+  /** (role, at, id) -> changes 1 if active */
+  operatorSetRole:
+    'UPDATE operators SET role = $1, role_changed_at = $2 WHERE id = $3 AND revoked_at IS NULL',
+  /** (to, id, from) -> changes 1 if the secret still was `from` */
+  operatorReplaceTotp: 'UPDATE operators SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3',
+  /** (id) -> stepup_locked_until */
+  stepUpLock: 'SELECT stepup_locked_until FROM operators WHERE id = $1',
+  /** (until, id) */
+  stepUpSetLock: 'UPDATE operators SET stepup_locked_until = $1 WHERE id = $2',
+  /** (id, at) */
+  stepUpFailureInsert: 'INSERT INTO stepup_failures (operator_id, at) VALUES ($1, $2)',
+  /** (id, since) */
+  stepUpFailuresForget: 'DELETE FROM stepup_failures WHERE operator_id = $1 AND at < $2',
+  /** (id) */
+  stepUpFailuresClear: 'DELETE FROM stepup_failures WHERE operator_id = $1',
+  /** (id) -> n */
+  stepUpFailuresCount: 'SELECT COUNT(*) AS n FROM stepup_failures WHERE operator_id = $1',
   /** (id) */
   operatorById: 'SELECT * FROM operators WHERE id = $1',
   /** (name) */
@@ -152,6 +173,10 @@ export const sql = {
   /** (id, player_id, reason, banned_by, at) -> rowCount 0 when the player already is under a ban */
   banInsert: `INSERT INTO bans (id, player_id, reason, banned_by, at) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT (player_id) WHERE lifted_at IS NULL DO NOTHING`,
+  /** (before, limit) -> rowCount: grants revoked or expired at or before `before` */
+  grantPurge: `DELETE FROM grants WHERE session_id IN (
+      SELECT session_id FROM grants WHERE revoked_at <= $1
+      UNION SELECT session_id FROM grants WHERE expires_at <= $1 LIMIT $2)`,
   /** (revoked_at, reason, player_id): every grant of the player still valid */
   grantRevokePlayer:
     'UPDATE grants SET revoked_at = $1, revoked_reason = $2 WHERE player_id = $3 AND revoked_at IS NULL',
@@ -187,9 +212,27 @@ export const sql = {
   /** (player_id) */
   entitlementLastKnown: 'SELECT licence, verified_at FROM entitlement_cache WHERE player_id = $1',
 
-  /** () -> newest first */
-  keysList: 'SELECT * FROM signing_keys ORDER BY created_at DESC',
-  /** (kid, private_pem, created_at) */
-  keyInsertFirst:
-    'INSERT INTO signing_keys (kid, private_pem, created_at) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM signing_keys)',
+  /** () -> newest first, retired ones too */
+  keysList: 'SELECT * FROM signing_keys ORDER BY created_at DESC, kid',
+  /** (kid, sealed_key, alg, created_at) -> nothing when an unretired key of that alg exists */
+  keyInsertFirst: `INSERT INTO signing_keys (kid, sealed_key, alg, created_at, retired_at) SELECT $1, $2, $3, $4, NULL
+    WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE alg = $3 AND retired_at IS NULL)`,
+  /** (kid, sealed_key, alg, created_at) */
+  keyInsert:
+    'INSERT INTO signing_keys (kid, sealed_key, alg, created_at, retired_at) VALUES ($1, $2, $3, $4, NULL)',
+  /** (kid, sealed_key) */
+  keyReseal: 'UPDATE signing_keys SET sealed_key = $2 WHERE kid = $1',
+  /** (kids[], retired_at) */
+  keyRetire: 'UPDATE signing_keys SET retired_at = $2 WHERE kid = ANY($1) AND retired_at IS NULL',
+
+  /** () -> newest first, retired ones too */
+  macKeysList: 'SELECT * FROM mac_keys ORDER BY created_at DESC, kid',
+  /** (kid, sealed_key, created_at) -> nothing when the store holds any MAC key */
+  macKeyInsertFirst: `INSERT INTO mac_keys (kid, sealed_key, created_at, retired_at) SELECT $1, $2, $3, NULL
+    WHERE NOT EXISTS (SELECT 1 FROM mac_keys)`,
+  /** (kid, sealed_key, created_at) */
+  macKeyInsert:
+    'INSERT INTO mac_keys (kid, sealed_key, created_at, retired_at) VALUES ($1, $2, $3, NULL) ON CONFLICT (kid) DO NOTHING',
+  /** (kids[], retired_at) */
+  macKeyRetire: 'UPDATE mac_keys SET retired_at = $2 WHERE kid = ANY($1) AND retired_at IS NULL',
 } as const;

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { LifelineError } from '../../errors/index.ts';
@@ -13,13 +13,16 @@ import type {
   Disruption,
   DisruptionOutcome,
   DisruptionQuery,
+  Enrolment,
   FlagRecord,
   Grant,
+  MacKey,
   Operator,
   RecordStore,
   RestoreCounts,
   RestoreRecord,
   RestoreState,
+  Role,
   RotateOutcome,
   Settlement,
   SigningKey,
@@ -27,6 +30,7 @@ import type {
 import {
   migrationFiles,
   num,
+  numOrNull,
   type Row,
   sourceParams,
   str,
@@ -35,9 +39,13 @@ import {
   toCommand,
   toDisruption,
   toGrant,
+  toMacKey,
   toOperator,
   toRestore,
+  toSigningKey,
 } from '../rows.ts';
+import { createDataFiles } from './files.ts';
+import { fsFailure, openFailure, prepareDirectory } from './open-errors.ts';
 import { sql } from './statements.ts';
 
 const migrationsDir = join(import.meta.dirname, 'migrations');
@@ -57,9 +65,18 @@ export class SqliteRecordStore implements RecordStore {
 
   constructor(path: string) {
     this.path = path;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      prepareDirectory(path);
+      try {
+        createDataFiles(dirname(path), path);
+      } catch (err) {
+        throw fsFailure(err, path) ?? err;
+      }
+    }
+    let db: DatabaseSync | undefined;
     try {
-      this.#db = new DatabaseSync(path);
+      db = new DatabaseSync(path);
+      this.#db = db;
       this.#db.exec('PRAGMA journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a process crash; only a power loss can undo the
       // last few, and then the chain still verifies (it is the tail that goes missing).
@@ -68,7 +85,8 @@ export class SqliteRecordStore implements RecordStore {
       this.#db.exec('PRAGMA foreign_keys = ON');
       this.#migrate();
     } catch (err) {
-      throw new LifelineError('STORE_UNAVAILABLE', `Cannot open the SQLite store at ${path}`, { cause: err });
+      if (db?.isOpen) db.close();
+      throw openFailure(err, path);
     }
   }
 
@@ -171,7 +189,7 @@ export class SqliteRecordStore implements RecordStore {
 
   // Operators -----------------------------------------------------------------------------------
 
-  async addOperator(o: Operator): Promise<void> {
+  async addOperator(o: Operator, enrolment?: Enrolment): Promise<void> {
     try {
       this.#stmt(sql.operatorInsert).run(
         o.id,
@@ -181,6 +199,8 @@ export class SqliteRecordStore implements RecordStore {
         o.totpSecret,
         o.createdAt,
         o.revokedAt,
+        enrolment?.hash ?? null,
+        enrolment?.expiresAt ?? null,
       );
     } catch (err) {
       if (String((err as Error).message).includes('UNIQUE')) {
@@ -213,6 +233,50 @@ export class SqliteRecordStore implements RecordStore {
 
   async consumeTotpStep(id: string, step: number): Promise<boolean> {
     return Number(this.#stmt(sql.operatorConsumeStep).run(id, step).changes) > 0;
+  }
+
+  async redeemEnrolment(
+    id: string,
+    hash: string,
+    now: number,
+    credentials: { tokenHash: string; totpSecret: string },
+  ): Promise<Operator | null> {
+    const r = this.#stmt(sql.operatorRedeem).get(
+      credentials.tokenHash,
+      credentials.totpSecret,
+      now,
+      id,
+      hash,
+    ) as Row | undefined;
+    return r ? toOperator(r) : null;
+  }
+
+  async setOperatorRole(id: string, role: Role, at: number): Promise<boolean> {
+    return Number(this.#stmt(sql.operatorSetRole).run(role, at, id).changes) > 0;
+  }
+
+  async replaceTotpSecret(id: string, from: string, to: string): Promise<boolean> {
+    return Number(this.#stmt(sql.operatorReplaceTotp).run(to, id, from).changes) > 0;
+  }
+
+  async stepUpLockedUntil(id: string): Promise<number | null> {
+    const r = this.#stmt(sql.stepUpLock).get(id) as Row | undefined;
+    return r ? numOrNull(r.stepup_locked_until) : null;
+  }
+
+  async recordStepUpFailure(id: string, at: number, since: number): Promise<number> {
+    return this.#tx(() => {
+      this.#stmt(sql.stepUpFailuresForget).run(id, since);
+      this.#stmt(sql.stepUpFailureInsert).run(id, at);
+      return num((this.#stmt(sql.stepUpFailuresCount).get(id) as Row).n);
+    });
+  }
+
+  async lockStepUp(id: string, until: number): Promise<void> {
+    this.#tx(() => {
+      this.#stmt(sql.stepUpSetLock).run(until, id);
+      this.#stmt(sql.stepUpFailuresClear).run(id);
+    });
   }
 
   // Commands and disruptions --------------------------------------------------------------------
@@ -515,6 +579,10 @@ export class SqliteRecordStore implements RecordStore {
     });
   }
 
+  async purgeGrants(before: number, limit: number): Promise<number> {
+    return Number(this.#stmt(sql.grantPurge).run(before, limit).changes);
+  }
+
   // Bans ----------------------------------------------------------------------------------------
 
   async banPlayer(b: Ban): Promise<boolean> {
@@ -590,15 +658,43 @@ export class SqliteRecordStore implements RecordStore {
   // Signing keys --------------------------------------------------------------------------------
 
   async signingKeys(): Promise<SigningKey[]> {
-    return (this.#stmt(sql.keysList).all() as Row[]).map((r) => ({
-      kid: str(r.kid),
-      privatePem: str(r.private_pem),
-      createdAt: num(r.created_at),
-    }));
+    return (this.#stmt(sql.keysList).all() as Row[]).map(toSigningKey);
   }
 
   async addFirstSigningKey(k: SigningKey): Promise<void> {
     // One statement: SQLite's single writer makes the check and the insert one step.
-    this.#stmt(sql.keyInsertFirst).run(k.kid, k.privatePem, k.createdAt);
+    this.#stmt(sql.keyInsertFirst).run(k.kid, k.sealedKey, k.alg, k.createdAt);
+  }
+
+  async addSigningKey(k: SigningKey): Promise<void> {
+    this.#stmt(sql.keyInsert).run(k.kid, k.sealedKey, k.alg, k.createdAt);
+  }
+
+  async resealSigningKey(kid: string, sealedKey: string): Promise<void> {
+    this.#stmt(sql.keyReseal).run(kid, sealedKey);
+  }
+
+  async retireSigningKeys(kids: readonly string[], at: number): Promise<void> {
+    this.#tx(() => {
+      for (const kid of kids) this.#stmt(sql.keyRetire).run(kid, at);
+    });
+  }
+
+  async macKeys(): Promise<MacKey[]> {
+    return (this.#stmt(sql.macKeysList).all() as Row[]).map(toMacKey);
+  }
+
+  async addFirstMacKey(k: MacKey): Promise<void> {
+    this.#stmt(sql.macKeyInsertFirst).run(k.kid, k.sealedKey, k.createdAt);
+  }
+
+  async addMacKey(k: MacKey): Promise<void> {
+    this.#stmt(sql.macKeyInsert).run(k.kid, k.sealedKey, k.createdAt);
+  }
+
+  async retireMacKeys(kids: readonly string[], at: number): Promise<void> {
+    this.#tx(() => {
+      for (const kid of kids) this.#stmt(sql.macKeyRetire).run(kid, at);
+    });
   }
 }

@@ -16,9 +16,29 @@ export const sql = {
   /** (afterSeq, limit) -> rows in seq order */
   auditPage: 'SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?',
 
-  /** (id, name, role, token_hash, totp_secret, created_at, revoked_at) */
+  /** (id, name, role, token_hash, totp_secret, created_at, revoked_at, enrol_hash, enrol_expires_at) */
   operatorInsert:
-    'INSERT INTO operators (id, name, role, token_hash, totp_secret, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO operators (id, name, role, token_hash, totp_secret, created_at, revoked_at, enrol_hash, enrol_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  /** (token_hash, totp_secret, now, id, enrol_hash) -> the operator, once, while unexpired and active */
+  operatorRedeem: `UPDATE operators SET token_hash = ?1, totp_secret = ?2, enrolled_at = ?3, enrol_hash = NULL,
+      enrol_expires_at = NULL, totp_last_step = 0
+    WHERE id = ?4 AND enrol_hash = ?5 AND enrol_expires_at >= ?3 AND revoked_at IS NULL RETURNING *`,
+  /** (role, at, id) -> changes 1 if active */
+  operatorSetRole: 'UPDATE operators SET role = ?, role_changed_at = ? WHERE id = ? AND revoked_at IS NULL',
+  /** (to, id, from) -> changes 1 if the secret still was `from` */
+  operatorReplaceTotp: 'UPDATE operators SET totp_secret = ? WHERE id = ? AND totp_secret = ?',
+  /** (id) -> stepup_locked_until */
+  stepUpLock: 'SELECT stepup_locked_until FROM operators WHERE id = ?',
+  /** (until, id) */
+  stepUpSetLock: 'UPDATE operators SET stepup_locked_until = ? WHERE id = ?',
+  /** (id, at) */
+  stepUpFailureInsert: 'INSERT INTO stepup_failures (operator_id, at) VALUES (?, ?)',
+  /** (id, since) */
+  stepUpFailuresForget: 'DELETE FROM stepup_failures WHERE operator_id = ? AND at < ?',
+  /** (id) */
+  stepUpFailuresClear: 'DELETE FROM stepup_failures WHERE operator_id = ?',
+  /** (id) -> n */
+  stepUpFailuresCount: 'SELECT COUNT(*) AS n FROM stepup_failures WHERE operator_id = ?',
   /** (id) */
   operatorById: 'SELECT * FROM operators WHERE id = ?',
   /** (name) */
@@ -132,6 +152,11 @@ export const sql = {
   grantRevokeSession:
     'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE session_id = ? AND revoked_at IS NULL',
 
+  /** (before, limit) -> changes: grants revoked or expired at or before `before` */
+  grantPurge: `DELETE FROM grants WHERE session_id IN (
+      SELECT session_id FROM grants WHERE revoked_at <= ?1
+      UNION SELECT session_id FROM grants WHERE expires_at <= ?1 LIMIT ?2)`,
+
   /** (id, secret) */
   operatorSetTotp: 'UPDATE operators SET totp_secret = ?2, totp_last_step = 0 WHERE id = ?1',
   /** (id, step) -> changes 1 only if step is newer than the last one used */
@@ -172,9 +197,27 @@ export const sql = {
   /** (player_id) */
   entitlementLastKnown: 'SELECT licence, verified_at FROM entitlement_cache WHERE player_id = ?',
 
-  /** () -> newest first */
-  keysList: 'SELECT * FROM signing_keys ORDER BY created_at DESC',
-  /** (kid, private_pem, created_at) */
-  keyInsertFirst:
-    'INSERT INTO signing_keys (kid, private_pem, created_at) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM signing_keys)',
+  /** () -> newest first, retired ones too */
+  keysList: 'SELECT * FROM signing_keys ORDER BY created_at DESC, kid',
+  /** (kid, sealed_key, alg, created_at) -> nothing when an unretired key of that alg exists */
+  keyInsertFirst: `INSERT INTO signing_keys (kid, sealed_key, alg, created_at, retired_at) SELECT ?1, ?2, ?3, ?4, NULL
+    WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE alg = ?3 AND retired_at IS NULL)`,
+  /** (kid, sealed_key, alg, created_at) */
+  keyInsert:
+    'INSERT INTO signing_keys (kid, sealed_key, alg, created_at, retired_at) VALUES (?, ?, ?, ?, NULL)',
+  /** (kid, sealed_key) */
+  keyReseal: 'UPDATE signing_keys SET sealed_key = ?2 WHERE kid = ?1',
+  /** (kid, retired_at) */
+  keyRetire: 'UPDATE signing_keys SET retired_at = ?2 WHERE kid = ?1 AND retired_at IS NULL',
+
+  /** () -> newest first, retired ones too */
+  macKeysList: 'SELECT * FROM mac_keys ORDER BY created_at DESC, kid',
+  /** (kid, sealed_key, created_at) -> nothing when the store holds any MAC key */
+  macKeyInsertFirst: `INSERT INTO mac_keys (kid, sealed_key, created_at, retired_at) SELECT ?1, ?2, ?3, NULL
+    WHERE NOT EXISTS (SELECT 1 FROM mac_keys)`,
+  /** (kid, sealed_key, created_at) */
+  macKeyInsert:
+    'INSERT INTO mac_keys (kid, sealed_key, created_at, retired_at) VALUES (?, ?, ?, NULL) ON CONFLICT (kid) DO NOTHING',
+  /** (kid, retired_at) */
+  macKeyRetire: 'UPDATE mac_keys SET retired_at = ?2 WHERE kid = ?1 AND retired_at IS NULL',
 } as const;

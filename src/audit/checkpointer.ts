@@ -1,0 +1,208 @@
+/**
+ * Writes this process's checkpoints: soon after its appends (debounced, so a burst of appends
+ * costs one signature and one file write) and on an interval, and watches the store's chain
+ * head against what this process has witnessed, raising an alert when it went backwards.
+ */
+import type { Logger } from 'pino';
+import type { Anchor } from './anchor.ts';
+import type { ChainHead } from './chain.ts';
+import { type Checkpoint, signedText } from './checkpoint.ts';
+import type { AuditSigner } from './key.ts';
+import type { AuditLog } from './log.ts';
+
+/** How long after an append its checkpoint waits for more appends to share it. */
+const DEBOUNCE_MS = 1000;
+
+export interface CheckpointerOptions {
+  log: AuditLog;
+  signer: AuditSigner;
+  anchor: Anchor;
+  /** Written into each checkpoint: the node id, or `cli:<user>`. */
+  node: string;
+  clock: () => number;
+  logger?: Logger;
+}
+
+/** Signs and writes checkpoints of what this process appended. */
+export class Checkpointer {
+  readonly #o: CheckpointerOptions;
+  #soon: NodeJS.Timeout | undefined;
+  #interval: NodeJS.Timeout | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #last: ChainHead | null = null;
+
+  constructor(options: CheckpointerOptions) {
+    this.#o = options;
+    options.log.onCommit(() => this.#schedule());
+  }
+
+  /** The newest head this process anchored; null before the first. */
+  get last(): ChainHead | null {
+    return this.#last;
+  }
+
+  /** Writes a checkpoint every `intervalMs` when there is something new (and after appends). */
+  start(intervalMs: number): void {
+    this.#interval = setInterval(() => void this.flush().catch(() => {}), intervalMs);
+    this.#interval.unref();
+  }
+
+  /**
+   * Anchors what this process appended since the last checkpoint, if anything. Flushes run one
+   * at a time; a failed write gives its ranges back so the next flush carries them.
+   */
+  flush(): Promise<void> {
+    const run = this.#chain.then(() => this.#write());
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Writes a checkpoint vouching for `own` at `head` without their having been appended here:
+   * used once, on a first start with an empty anchor, to adopt a chain that verified.
+   */
+  adopt(head: ChainHead): Promise<void> {
+    const run = this.#chain.then(() => this.#emit(head, [[1, head.seq]]));
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Writes a checkpoint saying that seqs `found` were in the chain, after the newest checkpoint,
+   * when this node started, and nobody vouched for them. Used once at start.
+   */
+  noteFound(head: ChainHead, found: [number, number][]): Promise<void> {
+    const run = this.#chain.then(() => this.#emit(head, [], found));
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#soon);
+    clearInterval(this.#interval);
+    this.#soon = undefined;
+    await this.flush().catch((err: unknown) =>
+      this.#o.logger?.error({ err }, 'could not write the last audit checkpoint'),
+    );
+  }
+
+  #schedule(): void {
+    if (this.#soon !== undefined) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      void this.flush().catch(() => {});
+    }, DEBOUNCE_MS);
+    this.#soon.unref();
+  }
+
+  async #write(): Promise<void> {
+    const { head, own } = this.#o.log.takeWitnessed();
+    if (head === null || (own.length === 0 && this.#last?.seq === head.seq && this.#last.hash === head.hash))
+      return;
+    try {
+      await this.#emit(head, own);
+    } catch (err) {
+      this.#o.log.restoreWitnessed(own);
+      this.#o.logger?.error({ err, dir: this.#o.anchor.dir }, 'could not write an audit checkpoint');
+      throw err;
+    }
+  }
+
+  async #emit(head: ChainHead, own: [number, number][], found?: [number, number][]): Promise<void> {
+    const body: Omit<Checkpoint, 'sig'> = {
+      v: 1,
+      seq: head.seq,
+      hash: head.hash,
+      at: this.#o.clock(),
+      node: this.#o.node,
+      key: this.#o.signer.publicKey.id,
+      own,
+      ...(found === undefined ? {} : { found }),
+    };
+    await this.#o.anchor.write({ ...body, sig: this.#o.signer.sign(signedText(body)) });
+    this.#last = head;
+  }
+}
+
+/** What the chain watch saw last: `ok`, or the alert it raised (kept until restart). */
+export type WitnessStatus =
+  | { ok: true }
+  | { ok: false; kind: 'regressed' | 'rewritten'; detail: string; at: number };
+
+/**
+ * Compares the store's chain head with the newest head this process witnessed (its own last
+ * append, or the newest checkpoint it read or wrote). A head behind it, or another hash at its
+ * seq, means rows were deleted or rewritten under the running node. The alert latches: an
+ * operator investigates and restarts; it is not cleared by the chain growing again.
+ */
+export class ChainWatch {
+  readonly #log: AuditLog;
+  readonly #clock: () => number;
+  readonly #onAlert: (status: Extract<WitnessStatus, { ok: false }>) => void;
+  #witnessed: ChainHead | null;
+  #status: WitnessStatus = { ok: true };
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+
+  constructor(options: {
+    log: AuditLog;
+    clock: () => number;
+    /** The newest anchored head at start (null when the anchor holds none). */
+    anchored: ChainHead | null;
+    onAlert: (status: Extract<WitnessStatus, { ok: false }>) => void;
+  }) {
+    this.#log = options.log;
+    this.#clock = options.clock;
+    this.#onAlert = options.onAlert;
+    this.#witnessed = options.anchored;
+  }
+
+  get status(): WitnessStatus {
+    return this.#status;
+  }
+
+  start(intervalMs: number): void {
+    this.#timer = setInterval(() => void this.check().catch(() => {}), intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** One look at the store; resolves to the status after it. */
+  async check(): Promise<WitnessStatus> {
+    if (!this.#status.ok || this.#running) return this.#status;
+    this.#running = true;
+    try {
+      const own = this.#log.ownHead;
+      if (own !== null && (this.#witnessed === null || own.seq >= this.#witnessed.seq)) this.#witnessed = own;
+      const w = this.#witnessed;
+      if (w === null) return this.#status;
+      const head = await this.#log.head();
+      if (head === null || head.seq < w.seq) {
+        this.#raise(
+          'regressed',
+          `the audit chain ends at seq ${head?.seq ?? 0}, but this node saw it reach seq ${w.seq}: entries ${(head?.seq ?? 0) + 1}..${w.seq} were deleted`,
+        );
+        return this.#status;
+      }
+      const [at] = await this.#log.entriesAfter(w.seq - 1, 1);
+      if (at === undefined || at.hash !== w.hash) {
+        this.#raise(
+          'rewritten',
+          `seq ${w.seq} now has hash ${at?.hash ?? '(none)'}, but this node saw ${w.hash}: the chain was rewritten`,
+        );
+      }
+      return this.#status;
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #raise(kind: 'regressed' | 'rewritten', detail: string): void {
+    const status = { ok: false as const, kind, detail, at: this.#clock() };
+    this.#status = status;
+    this.#onAlert(status);
+  }
+}

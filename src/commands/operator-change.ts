@@ -1,0 +1,105 @@
+/**
+ * Creating an operator or changing a role is a guarded command like a bulk kick: it needs an
+ * admin with TOTP to ask and a second admin with TOTP to approve, and it lands in the commands
+ * record beside the kicks, so the same approve, halt and expiry apply.
+ */
+import type { AuditLog } from '../audit/index.ts';
+import { LifelineError } from '../errors/index.ts';
+import { OperatorService } from '../operators/index.ts';
+import {
+  type CommandPlan,
+  type CommandPolicy,
+  type CommandRecord,
+  type Operator,
+  type RecordStore,
+  type Role,
+  uuid7,
+} from '../store/index.ts';
+
+export interface OperatorChange {
+  change: 'add' | 'role';
+  name: string;
+  role: Role | string;
+  reason?: string;
+  totp?: string;
+}
+
+/** Admin, TOTP and one approver from another admin; no sessions are touched. */
+export function operatorChangePolicy(): CommandPolicy {
+  return {
+    tier: 'operators',
+    role: 'admin',
+    totp: true,
+    approvals: 1,
+    cap: 0,
+    tolerance: 0,
+    canary: 0,
+    holdMs: 0,
+  };
+}
+
+/** An operator change ends no session: its plan is empty. */
+export function operatorChangePlan(): CommandPlan {
+  return {
+    count: 0,
+    sample: [],
+    byRegion: {},
+    byShard: {},
+    byLicence: {},
+    byTier: { paying: 0, free: 0 },
+    online: 0,
+    shareOfOnline: 0,
+  };
+}
+
+export interface OperatorChangeDeps {
+  store: RecordStore;
+  audit: AuditLog;
+  operators: OperatorService;
+  clock: () => number;
+  settings: { approvalTtlSeconds: number };
+}
+
+/** Records the request, awaiting a second admin; the requester's TOTP is checked first. */
+export async function requestOperatorChange(
+  d: OperatorChangeDeps,
+  req: OperatorChange,
+  operator: Operator,
+): Promise<CommandRecord> {
+  await d.operators.authorize(operator, 'operators.manage', `operator:${req.name}`);
+  await d.operators.stepUp(operator, req.totp);
+  const input = { name: req.name, role: req.role };
+  OperatorService.validate(input);
+  if (req.change === 'add' && (await d.store.findOperator({ name: req.name })))
+    throw new LifelineError('OPERATOR_EXISTS', `An operator named ${req.name} already exists`);
+  if (req.change === 'role' && (await d.operators.active(req.name)).role === req.role)
+    throw new LifelineError('VALIDATION_FAILED', `${req.name} already has the role ${req.role}`);
+  const now = d.clock();
+  const command: CommandRecord = {
+    id: `cmd-${uuid7(now)}`,
+    action: req.change === 'add' ? 'operator.add' : 'operator.role',
+    selector: { name: input.name, role: input.role },
+    reason:
+      req.reason ??
+      `${req.change === 'add' ? 'add operator' : 'change the role of'} ${input.name}: ${input.role}`,
+    requestedBy: operator.name,
+    requestedAt: now,
+    state: 'awaiting-approval',
+    plan: operatorChangePlan(),
+    policy: operatorChangePolicy(),
+    approvals: [],
+    expiresAt: now + d.settings.approvalTtlSeconds * 1000,
+    progress: { ended: 0, waves: 0 },
+    haltReason: null,
+    finishedAt: null,
+  };
+  await d.audit.append({
+    actor: operator.name,
+    action: 'command.request',
+    target: `operator:${input.name}`,
+    details: { commandId: command.id, action: command.action, role: input.role, reason: command.reason },
+    result: command.state,
+  });
+  await d.store.recordCommand(command, []);
+  return command;
+}

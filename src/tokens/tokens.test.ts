@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { Sealer } from '../secrets/index.ts';
+import { SqliteRecordStore } from '../store/index.ts';
+import { rotateKeys, type TokenSettings, Tokens } from './index.ts';
+
+const settings = (algorithm: TokenSettings['algorithm']): TokenSettings => ({
+  issuer: 'lifeline',
+  audience: 'game',
+  accessTtlSeconds: 600,
+  refreshTtlSeconds: 7 * 86400,
+  resumeTtlSeconds: 3600,
+  algorithm,
+});
+const claims = { sub: 'p', sid: 's', region: 'eu', shard: 'eu-1', zone: null, lic: 'standard', prov: false };
+const headerOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString());
+
+function fixture() {
+  const store = new SqliteRecordStore(':memory:');
+  const sealer = new Sealer(randomBytes(32));
+  return { store, sealer };
+}
+
+test('ES256 tokens sign with P-256 in the JWS (r||s) form and verify; the JWKS holds the EC key', async () => {
+  const { store, sealer } = fixture();
+  const tokens = await Tokens.load(store, sealer, settings('ES256'), Date.now);
+  const token = await tokens.issueAccess(claims);
+  assert.equal(headerOf(token).alg, 'ES256');
+  assert.equal(Buffer.from(token.split('.')[2] as string, 'base64url').length, 64);
+  assert.equal((await tokens.verifyAccess(token)).sub, 'p');
+  const [jwk] = tokens.jwks().keys;
+  assert.deepEqual([jwk?.kty, jwk?.crv, jwk?.alg, jwk?.use], ['EC', 'P-256', 'ES256', 'sig']);
+});
+
+test('switching algorithm: both keys are published and both verify, on old and new nodes', async () => {
+  const { store, sealer } = fixture();
+  const ed = await Tokens.load(store, sealer, settings('EdDSA'), Date.now);
+  const edToken = await ed.issueAccess(claims);
+  const es = await Tokens.load(store, sealer, settings('ES256'), Date.now);
+  const esToken = await es.issueAccess(claims);
+  assert.equal(headerOf(esToken).alg, 'ES256');
+  assert.deepEqual(
+    es
+      .jwks()
+      .keys.map((k) => k.alg)
+      .sort(),
+    ['ES256', 'EdDSA'],
+  );
+  assert.equal((await es.verifyAccess(edToken)).sub, 'p');
+  // The EdDSA node loaded before the ES256 key existed: the unknown kid makes it reread.
+  assert.equal((await ed.verifyAccess(esToken)).sub, 'p');
+  // A token claiming one algorithm under the other's key is refused.
+  const swapped = `${Buffer.from(JSON.stringify({ ...headerOf(esToken), alg: 'EdDSA' })).toString('base64url')}.${esToken.split('.').slice(1).join('.')}`;
+  await assert.rejects(es.verifyAccess(swapped), { code: 'TOKEN_INVALID' });
+});
+
+test('refresh and resume tokens carry the MAC key id; a node loaded earlier accepts a newer key', async () => {
+  const { store, sealer } = fixture();
+  const early = await Tokens.load(store, sealer, settings('EdDSA'), Date.now);
+  const rotation = await rotateKeys(store, sealer, { ...settings('EdDSA'), now: Date.now() + 1 });
+  const late = await Tokens.load(store, sealer, settings('EdDSA'), Date.now);
+  const refresh = late.issueRefresh('fam', 4);
+  assert.equal(refresh.split('.')[1], rotation.mac.kid);
+  assert.deepEqual(await early.parseRefresh(refresh), { familyId: 'fam', generation: 4 });
+  const resume = late.issueResume('dis-1', Date.now());
+  assert.deepEqual(await early.parseResume(resume, Date.now()), { disruptionId: 'dis-1' });
+  await assert.rejects(early.parseRefresh(`${refresh.slice(0, -2)}xx`), { code: 'TOKEN_INVALID' });
+  await assert.rejects(early.parseRefresh(refresh.replace(rotation.mac.kid, 'legacy')), {
+    code: 'TOKEN_INVALID',
+  });
+});
+
+test('rotation retires a key only once every token it made has expired', async () => {
+  const { store, sealer } = fixture();
+  const t0 = 1_000_000;
+  const tokens = await Tokens.load(store, sealer, settings('EdDSA'), () => t0);
+  const first = tokens.currentKids();
+  const oldRefresh = tokens.issueRefresh('fam', 0);
+  const r1 = await rotateKeys(store, sealer, { ...settings('EdDSA'), now: t0 + 1000 });
+  assert.deepEqual([r1.retiredSigning, r1.retiredMac], [[], []]);
+  // Past the access TTL (and the pick-up margin) after r1: the first signing key goes, not its MAC key.
+  const r2 = await rotateKeys(store, sealer, { ...settings('EdDSA'), now: t0 + 1000 + 661_000 });
+  assert.deepEqual([r2.retiredSigning, r2.retiredMac], [[first.signing], []]);
+  await tokens.reload();
+  assert.deepEqual(await tokens.parseRefresh(oldRefresh), { familyId: 'fam', generation: 0 });
+  // Past the refresh TTL: the first MAC key goes too, and its tokens stop verifying.
+  const r3 = await rotateKeys(store, sealer, {
+    ...settings('EdDSA'),
+    now: t0 + 1000 + 7 * 86_400_000 + 61_000,
+  });
+  assert.ok(r3.retiredMac.includes(first.mac), JSON.stringify(r3));
+  await tokens.reload();
+  await assert.rejects(tokens.parseRefresh(oldRefresh), { code: 'TOKEN_INVALID' });
+  assert.ok(!tokens.jwks().keys.some((k) => k.kid === first.signing));
+});
+
+test('a store sealed under another KEK does not load', async () => {
+  const { store, sealer } = fixture();
+  await Tokens.load(store, sealer, settings('EdDSA'), Date.now);
+  await assert.rejects(Tokens.load(store, new Sealer(randomBytes(32)), settings('EdDSA'), Date.now), {
+    code: 'SECRETS_KEY_MISMATCH',
+  });
+});
