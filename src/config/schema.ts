@@ -187,6 +187,9 @@ export const configSchema = Type.Object(
       heartbeatIntervalSeconds: positiveInteger(15),
       heartbeatTimeoutSeconds: positiveInteger(45),
       idleTimeoutSeconds: positiveInteger(900),
+      maxMessageBytes: positiveInteger(4096),
+      messageRate: section({ perSecond: positiveInteger(10), burst: positiveInteger(50) }),
+      maxBufferedBytes: positiveInteger(65536),
     }),
     identity: section({
       provider: oneOf(identityProviders, 'dev'),
