@@ -189,7 +189,7 @@ export const configSchema = Type.Object(
       idleTimeoutSeconds: positiveInteger(900),
       maxMessageBytes: positiveInteger(4096),
       messageRate: section({ perSecond: positiveInteger(10), burst: positiveInteger(50) }),
-      maxBufferedBytes: positiveInteger(65536),
+      maxBufferedBytes: positiveInteger(16384),
     }),
     identity: section({
       provider: oneOf(identityProviders, 'dev'),

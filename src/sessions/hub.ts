@@ -77,6 +77,11 @@ export class SocketHub {
       // large message.
       perMessageDeflate: false,
       skipUTF8Validation: false,
+      // A message of a few KiB has no reason to come in many pieces: a message in more than 16
+      // fragments, or a frame still incomplete after 64 reads (one byte at a time), closes its
+      // socket with 1008 instead of holding a buffer per piece.
+      maxFragments: 16,
+      maxBufferedChunks: 64,
     };
   }
 
@@ -151,7 +156,7 @@ export class SocketHub {
 
   readonly #controlListener = function (this: WebSocket): void {
     const link = linkOf.get(this);
-    if (link && link.hub.#admit(link, link.hub.#d.clock())) link.hub.#checkBuffered(link);
+    if (link) link.hub.#onControl(link);
   };
 
   readonly #closeListener = function (this: WebSocket, code: number): void {
@@ -168,8 +173,15 @@ export class SocketHub {
   #admit(link: Link, now: number): boolean {
     if (this.#links.get(link.sessionId) !== link) return false;
     if (takeToken(link, now, this.#d.limits.messagesPerSecond, this.#d.limits.messageBurst)) return true;
-    this.#cut(link, closeCodes.rateLimited);
+    // A normal close: a client that reads gets the code. What it sends until its reply (or ws's
+    // close timeout) is read and dropped, so it costs the node no memory.
+    this.#close(link, closeCodes.rateLimited, undefined);
     return false;
+  }
+
+  /** A ping or pong frame: ws has already answered a ping, so its pong may have filled the buffer. */
+  #onControl(link: Link): void {
+    if (this.#admit(link, this.#d.clock())) this.#checkBuffered(link);
   }
 
   #onMessage(link: Link, data: unknown, isBinary: boolean): void {
@@ -275,9 +287,9 @@ export class SocketHub {
   }
 
   /**
-   * Closes a socket that costs the node more than its limits allow: the close frame is queued and
-   * the connection dropped at once, not after ws's 30 s wait for the client's reply, which a
-   * client that does not read never sends. Frames still arriving from it are ignored.
+   * Closes a socket whose client does not read: the close frame is queued behind what it has not
+   * read, and the connection is dropped at once with its buffer, not after ws's 30 s wait for a
+   * reply that such a client never sends.
    */
   #cut(link: Link, code: number): void {
     if (this.#links.get(link.sessionId) === link) this.#links.delete(link.sessionId);
