@@ -53,6 +53,9 @@ test('with no file and no variables, the defaults apply and paths resolve agains
     heartbeatIntervalSeconds: 15,
     heartbeatTimeoutSeconds: 45,
     idleTimeoutSeconds: 900,
+    maxMessageBytes: 4096,
+    messageRate: { perSecond: 10, burst: 50 },
+    maxBufferedBytes: 16384,
   });
   assert.deepEqual(config.identity, {
     provider: 'dev',

@@ -179,9 +179,15 @@ export class SocketHub {
     return false;
   }
 
-  /** A ping or pong frame: ws has already answered a ping, so its pong may have filled the buffer. */
+  /**
+   * A ping or pong frame: a sign of life like any frame (docs/API.md, Heartbeat). ws has already
+   * answered a ping, so its pong may have filled the buffer.
+   */
   #onControl(link: Link): void {
-    if (this.#admit(link, this.#d.clock())) this.#checkBuffered(link);
+    const now = this.#d.clock();
+    if (!this.#admit(link, now)) return;
+    link.lastSeen = now;
+    this.#checkBuffered(link);
   }
 
   #onMessage(link: Link, data: unknown, isBinary: boolean): void {
