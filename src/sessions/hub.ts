@@ -67,8 +67,8 @@ export class SocketHub {
 
   /**
    * The `ws` server options that enforce this hub's frame rules: a frame over the size limit
-   * closes its socket with 1009, invalid UTF-8 with 1007, and any other protocol error (an
-   * unmasked frame, a reserved opcode, RSV1 set, a bad close code) with 1002.
+   * closes its socket with 1009, invalid UTF-8 with 1007, too many pieces with 1008, and any other
+   * protocol error (an unmasked frame, a reserved opcode, RSV1 set, a bad close code) with 1002.
    */
   get serverOptions(): ServerOptions {
     return {
@@ -168,7 +168,7 @@ export class SocketHub {
 
   /**
    * Charges one frame to the socket's bucket. False when the frame is to be ignored: the socket
-   * is closing, or the frame was over the rate and the socket is now cut.
+   * is closing, or the frame was over the rate and has just closed it (4008).
    */
   #admit(link: Link, now: number): boolean {
     if (this.#links.get(link.sessionId) !== link) return false;

@@ -184,7 +184,10 @@ export interface ChildLifeline {
  */
 export async function serveChild(t: TestContext, env: Record<string, string> = {}): Promise<ChildLifeline> {
   const dataDir = tempDir(t, 'lifeline-wire-');
-  const child = spawn(process.execPath, [join(root, 'src/main.ts'), 'serve'], {
+  // A young generation of fixed size (V8 otherwise grows and shrinks it with the allocation
+  // rate, moving RSS by up to tens of MiB), so that RSS shows what the process holds.
+  const youngGeneration = ['--min-semi-space-size=8', '--max-semi-space-size=8'];
+  const child = spawn(process.execPath, [...youngGeneration, join(root, 'src/main.ts'), 'serve'], {
     cwd: dataDir,
     env: {
       PATH: process.env.PATH ?? '',
