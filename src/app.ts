@@ -249,6 +249,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     heartbeatIntervalSeconds: config.session.heartbeatIntervalSeconds,
     heartbeatTimeoutSeconds: config.session.heartbeatTimeoutSeconds,
     idleTimeoutSeconds: config.session.idleTimeoutSeconds,
+    limits: {
+      maxMessageBytes: config.session.maxMessageBytes,
+      messagesPerSecond: config.session.messageRate.perSecond,
+      messageBurst: config.session.messageRate.burst,
+      maxBufferedBytes: config.session.maxBufferedBytes,
+    },
     onSilent: (sessionId) => {
       if (!flags.enabled('outage.declared')) return;
       void sessions.disrupt([sessionId], 'heartbeat-loss').catch((err: unknown) => {

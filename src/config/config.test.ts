@@ -66,6 +66,9 @@ test('with no file and no variables, the defaults apply and paths resolve agains
     idleTimeoutSeconds: 900,
     maxPerPlayer: 5,
     whenFull: 'replace-oldest',
+    maxMessageBytes: 4096,
+    messageRate: { perSecond: 10, burst: 50 },
+    maxBufferedBytes: 16384,
   });
   assert.deepEqual(config.identity, {
     provider: 'dev',

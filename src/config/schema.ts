@@ -249,6 +249,9 @@ export const configSchema = Type.Object(
       idleTimeoutSeconds: positiveInteger(900),
       maxPerPlayer: positiveInteger(5),
       whenFull: oneOf(sessionLimitPolicies, 'replace-oldest'),
+      maxMessageBytes: positiveInteger(4096),
+      messageRate: section({ perSecond: positiveInteger(10), burst: positiveInteger(50) }),
+      maxBufferedBytes: positiveInteger(16384),
     }),
     identity: section({
       provider: oneOf(identityProviders, 'dev'),

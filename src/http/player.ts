@@ -132,7 +132,8 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   // The control socket is upgraded by ws directly, not through a Fastify route: the login bench
   // found @fastify/websocket keeps each socket's whole request, reply and logger alive (8.3 KB of
   // objects a socket against 3.7 KB for bare ws). Here nothing of the request outlives the upgrade.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  // The hub owns the frame rules (size limit, no compression, UTF-8 checked).
+  const wss = new WebSocketServer({ noServer: true, ...deps.hub.serverOptions });
   const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => socket.destroy());
     // URL.parse, not new URL: a request target such as `//[` does not parse, and a throw here

@@ -1,23 +1,30 @@
-import type { WebSocket } from 'ws';
+import type { ServerOptions, WebSocket } from 'ws';
 import type { EventStream } from '../events/index.ts';
 import type { Bus, Directive, LiveSession, LiveState } from '../live/index.ts';
 import type { Tokens } from '../tokens/index.ts';
+import { type Bucket, type SocketLimits, takeToken } from './frame-limits.ts';
 import { closeCodes, type ServerMessage } from './protocol.ts';
 
 /** Per-socket state, kept small: a node holds tens of thousands of these. */
-class Link {
+class Link implements Bucket {
   readonly hub: SocketHub;
   readonly sessionId: string;
   readonly socket: WebSocket;
   lastSeen: number;
   lastTouched: number;
+  tokens: number;
+  refilledAt: number;
+  /** The code this node closed the socket with (0 until then), counted instead of ws's 1006 on a cut. */
+  closedWith = 0;
 
-  constructor(hub: SocketHub, sessionId: string, socket: WebSocket, now: number) {
+  constructor(hub: SocketHub, sessionId: string, socket: WebSocket, now: number, burst: number) {
     this.hub = hub;
     this.sessionId = sessionId;
     this.socket = socket;
     this.lastSeen = now;
     this.lastTouched = now;
+    this.tokens = burst;
+    this.refilledAt = now;
   }
 }
 
@@ -33,6 +40,8 @@ export interface SocketHubDeps {
   heartbeatIntervalSeconds: number;
   heartbeatTimeoutSeconds: number;
   idleTimeoutSeconds: number;
+  /** What one socket may send and be owed; see `SocketLimits`. */
+  limits: SocketLimits;
   /** Told of each socket dropped for silence (after it is closed). */
   onSilent?: (sessionId: string) => void;
 }
@@ -56,6 +65,26 @@ export class SocketHub {
     return this.#links.size;
   }
 
+  /**
+   * The `ws` server options that enforce this hub's frame rules: a frame over the size limit
+   * closes its socket with 1009, invalid UTF-8 with 1007, too many pieces with 1008, and any other
+   * protocol error (an unmasked frame, a reserved opcode, RSV1 set, a bad close code) with 1002.
+   */
+  get serverOptions(): ServerOptions {
+    return {
+      maxPayload: this.#d.limits.maxMessageBytes,
+      // Off, so a compressed frame (RSV1) is a protocol error and no small frame inflates into a
+      // large message.
+      perMessageDeflate: false,
+      skipUTF8Validation: false,
+      // A message of a few KiB has no reason to come in many pieces: a message in more than 16
+      // fragments, or a frame still incomplete after 64 reads (one byte at a time), closes its
+      // socket with 1008 instead of holding a buffer per piece.
+      maxFragments: 16,
+      maxBufferedChunks: 64,
+    };
+  }
+
   start(): void {
     this.#unsubscribe = this.#d.bus.onDirective(this.#d.nodeId, (d) => this.#onDirective(d));
     const everyMs = Math.max(250, (this.#d.heartbeatIntervalSeconds * 1000) / 2);
@@ -74,6 +103,9 @@ export class SocketHub {
   }
 
   attach(session: LiveSession, socket: WebSocket): void {
+    // ws closes a socket that breaks the protocol with the right code by itself, then emits
+    // 'error': with no listener, one malformed frame would end the process.
+    socket.on('error', ignoreError);
     const d = this.#d;
     const now = d.clock();
     // The session may have been opened through another node, or held by one that drained or
@@ -96,15 +128,19 @@ export class SocketHub {
         type: 'notice',
         message: 'replaced by a newer connection',
       });
-    const link = new Link(this, session.id, socket, now);
+    const link = new Link(this, session.id, socket, now, d.limits.messageBurst);
     this.#links.set(session.id, link);
     d.events.emit('socket.opened');
     // Two listeners shared by every socket, finding their link through the socket, instead of
     // two closures per socket: tens of thousands of sockets make that a measurable saving.
     linkOf.set(socket, link);
     socket.on('message', this.#messageListener);
+    // Control frames count against the rate too: ws answers a ping by itself, so a ping flood
+    // would otherwise be free to send and cost the node a pong each.
+    socket.on('ping', this.#controlListener);
+    socket.on('pong', this.#controlListener);
     socket.once('close', this.#closeListener);
-    send(socket, {
+    this.#send(link, {
       type: 'welcome',
       sessionId: session.id,
       playerId: session.playerId,
@@ -118,15 +154,45 @@ export class SocketHub {
     if (link) link.hub.#onMessage(link, data, isBinary);
   };
 
+  readonly #controlListener = function (this: WebSocket): void {
+    const link = linkOf.get(this);
+    if (link) link.hub.#onControl(link);
+  };
+
   readonly #closeListener = function (this: WebSocket, code: number): void {
     const link = linkOf.get(this);
     if (!link) return;
     if (link.hub.#links.get(link.sessionId) === link) link.hub.#links.delete(link.sessionId);
-    link.hub.#d.events.emit('socket.closed', { code });
+    link.hub.#d.events.emit('socket.closed', { code: link.closedWith || code });
   };
+
+  /**
+   * Charges one frame to the socket's bucket. False when the frame is to be ignored: the socket
+   * is closing, or the frame was over the rate and has just closed it (4008).
+   */
+  #admit(link: Link, now: number): boolean {
+    if (this.#links.get(link.sessionId) !== link) return false;
+    if (takeToken(link, now, this.#d.limits.messagesPerSecond, this.#d.limits.messageBurst)) return true;
+    // A normal close: a client that reads gets the code. What it sends until its reply (or ws's
+    // close timeout) is read and dropped, so it costs the node no memory.
+    this.#close(link, closeCodes.rateLimited, undefined);
+    return false;
+  }
+
+  /**
+   * A ping or pong frame: a sign of life like any frame (docs/API.md, Heartbeat). ws has already
+   * answered a ping, so its pong may have filled the buffer.
+   */
+  #onControl(link: Link): void {
+    const now = this.#d.clock();
+    if (!this.#admit(link, now)) return;
+    link.lastSeen = now;
+    this.#checkBuffered(link);
+  }
 
   #onMessage(link: Link, data: unknown, isBinary: boolean): void {
     const now = this.#d.clock();
+    if (!this.#admit(link, now)) return;
     link.lastSeen = now;
     let type: unknown;
     try {
@@ -135,10 +201,10 @@ export class SocketHub {
       type = undefined;
     }
     if (type !== 'ping') {
-      send(link.socket, { type: 'error', code: 'VALIDATION_FAILED', message: 'Send JSON {"type":"ping"}' });
+      this.#send(link, { type: 'error', code: 'VALIDATION_FAILED', message: 'Send JSON {"type":"ping"}' });
       return;
     }
-    send(link.socket, { type: 'pong', at: now });
+    this.#send(link, { type: 'pong', at: now });
     // Live state hears of activity at most once per heartbeat interval: with Redis behind it,
     // a write per ping per player would be the largest load on it.
     if (now - link.lastTouched >= this.#d.heartbeatIntervalSeconds * 1000) {
@@ -203,15 +269,44 @@ export class SocketHub {
   }
 
   #close(link: Link, code: number, message: ServerMessage | undefined): void {
+    if (message) this.#send(link, message);
     this.#links.delete(link.sessionId);
-    if (message) send(link.socket, message);
+    if (link.socket.readyState !== link.socket.OPEN) return;
+    link.closedWith = code;
     link.socket.close(code, closeReason(code));
+  }
+
+  #send(link: Link, message: ServerMessage): void {
+    const socket = link.socket;
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(JSON.stringify(message));
+    this.#checkBuffered(link);
+  }
+
+  /**
+   * Cuts a socket whose client has stopped reading. What the kernel's socket buffers take is not
+   * counted (it is not the process's memory); `bufferedAmount` is what waits in the process.
+   */
+  #checkBuffered(link: Link): void {
+    if (link.socket.bufferedAmount > this.#d.limits.maxBufferedBytes)
+      this.#cut(link, closeCodes.slowConsumer);
+  }
+
+  /**
+   * Closes a socket whose client does not read: the close frame is queued behind what it has not
+   * read, and the connection is dropped at once with its buffer, not after ws's 30 s wait for a
+   * reply that such a client never sends.
+   */
+  #cut(link: Link, code: number): void {
+    if (this.#links.get(link.sessionId) === link) this.#links.delete(link.sessionId);
+    if (link.socket.readyState !== link.socket.OPEN) return;
+    link.closedWith = code;
+    link.socket.close(code, closeReason(code));
+    link.socket.terminate();
   }
 }
 
-function send(socket: WebSocket, message: ServerMessage): void {
-  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
-}
+function ignoreError(): void {}
 
 function closeReason(code: number): string {
   for (const [name, c] of Object.entries(closeCodes)) if (c === code) return name;

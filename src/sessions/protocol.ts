@@ -16,6 +16,16 @@ export const closeCodes = {
    * was ended to make room (session.whenFull: replace-oldest). Not a disruption: no resume token.
    */
   superseded: 4005,
+  /**
+   * The client sent frames faster than `session.messageRate` allows. 4008 echoes 1008 (policy
+   * violation); the connection is cut right after the close frame.
+   */
+  rateLimited: 4008,
+  /**
+   * The client stopped reading: more than `session.maxBufferedBytes` waited to be sent to it.
+   * 4009 echoes 1009 (too big); the connection is cut, so the client may see only 1006.
+   */
+  slowConsumer: 4009,
   /** Lifeline is shutting down; reconnect to another node or shortly to this one. */
   goingAway: 1001,
 } as const;
