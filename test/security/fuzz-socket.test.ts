@@ -225,7 +225,11 @@ test('player port: hostile HTTP requests on the wire get a non-5xx answer and ch
 test('control socket: well-formed frames with arbitrary payloads close nothing and end nothing', {
   timeout: fuzzTimeout(300_000),
 }, async (t) => {
-  const { playerUrl } = await startLifeline(t);
+  // The payloads are under test here, not the rate: hundreds of frames on one socket would meet
+  // session.messageRate's 4008, which websocket.test.ts covers.
+  const { playerUrl } = await startLifeline(t, {
+    overrides: { session: { messageRate: { perSecond: 1_000_000, burst: 1_000_000 } } },
+  });
   const fuzzer = await login(playerUrl, 'fz-frames', 'na', 'na-1');
   const other = await login(playerUrl, 'fz-bystander', 'na', 'na-2');
   const client = new Client(playerUrl, fuzzer.accessToken);

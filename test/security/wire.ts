@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { tempDir } from '../helpers.ts';
+import { raisedPlayerLimitsEnv, tempDir } from '../helpers.ts';
 
 export const opcodes = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 
@@ -197,6 +197,8 @@ export async function serveChild(t: TestContext, env: Record<string, string> = {
       LIFELINE_PLAYER__PORT: '0',
       LIFELINE_ADMIN__HOST: '127.0.0.1',
       LIFELINE_ADMIN__PORT: '0',
+      // A hundred bystanders log in from loopback: the player-API limits are not under test here.
+      ...raisedPlayerLimitsEnv,
       ...env,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
