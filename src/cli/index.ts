@@ -151,6 +151,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       );
     return payload;
   };
+  /** An operator request (a guarded command) sent with the requester's TOTP; another admin approves. */
+  const askApproval = async (
+    method: 'POST' | 'PATCH',
+    path: string,
+    fields: Record<string, unknown>,
+    opts: { totp: string; reason?: string },
+  ): Promise<void> => {
+    const reason = opts.reason === undefined ? {} : { reason: opts.reason };
+    const body = (await api(method, path, { ...fields, totp: opts.totp, ...reason })) as {
+      command: { id: string };
+    };
+    const id = body.command.id;
+    print(`command ${id} awaits approval by another admin: lifeline approve ${id} --totp <code>`, body);
+  };
 
   program
     .command('serve')
@@ -220,16 +234,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .requiredOption('--totp <code>', 'your TOTP code')
     .option('--reason <text>', 'why; lands in the audit log')
     .action(async (name: string, opts: { role: string; totp: string; reason?: string }) => {
-      const body = (await api('POST', '/admin/v1/operators', {
-        name,
-        role: opts.role,
-        totp: opts.totp,
-        ...(opts.reason === undefined ? {} : { reason: opts.reason }),
-      })) as { command: { id: string } };
-      print(
-        `command ${body.command.id} awaits approval by another admin: lifeline approve ${body.command.id} --totp <code>`,
-        body,
-      );
+      await askApproval('POST', '/admin/v1/operators', { name, role: opts.role }, opts);
     });
   operators
     .command('set-role <name> <role>')
@@ -237,15 +242,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .requiredOption('--totp <code>', 'your TOTP code')
     .option('--reason <text>', 'why; lands in the audit log')
     .action(async (name: string, role: string, opts: { totp: string; reason?: string }) => {
-      const body = (await api('PATCH', `/admin/v1/operators/${encodeURIComponent(name)}`, {
-        role,
-        totp: opts.totp,
-        ...(opts.reason === undefined ? {} : { reason: opts.reason }),
-      })) as { command: { id: string } };
-      print(
-        `command ${body.command.id} awaits approval by another admin: lifeline approve ${body.command.id} --totp <code>`,
-        body,
-      );
+      await askApproval('PATCH', `/admin/v1/operators/${encodeURIComponent(name)}`, { role }, opts);
     });
   operators
     .command('enrol <enrolmentToken>')
