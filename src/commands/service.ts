@@ -328,7 +328,9 @@ export class CommandService {
    */
   async #auditUnrecordedDone(): Promise<number> {
     const d = this.#d;
-    const done = await d.store.listCommands(['done']);
+    // Kicks only: an operator request finishes in one step audited as operator.add or operator.role,
+    // and never writes command.done, so a recovered one would be a false entry.
+    const done = (await d.store.listCommands(['done'])).filter((c) => c.action === 'kick');
     if (done.length === 0) return 0;
     const audited = new Set<string>();
     const pageSize = 1000;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { App } from '../../src/app.ts';
 import type { AuditDraft } from '../../src/audit/index.ts';
-import { addOperator, login, postJson, startLifeline, tempDir } from '../helpers.ts';
+import { addOperator, addOperatorWithTotp, login, postJson, startLifeline, tempDir } from '../helpers.ts';
 
 function doneEntries(app: App) {
   return app.audit.list({ action: 'command.done', limit: 1000 });
@@ -63,4 +63,29 @@ test('a command finished but not audited before a crash gets its command.done at
 
   const third = await startLifeline(t, { dataDir });
   assert.equal((await doneEntries(third.app)).length, 2, 'a later restart appends nothing more');
+});
+
+test('an approved operator request is not taken for an unaudited kick at the next start', async (t) => {
+  const dataDir = tempDir(t);
+  const first = await startLifeline(t, { dataDir });
+  const alice = await addOperatorWithTotp(first.app, 'alice', 'admin');
+  const bob = await addOperatorWithTotp(first.app, 'bob', 'admin');
+  const asked = await postJson(
+    `${first.adminUrl}/admin/v1/operators`,
+    { name: 'carol', role: 'viewer', totp: await alice.totp() },
+    alice.auth,
+  );
+  assert.equal(asked.status, 202, JSON.stringify(asked.body));
+  const approved = await postJson(
+    `${first.adminUrl}/admin/v1/commands/${asked.body.command.id}/approve`,
+    { totp: await bob.totp() },
+    bob.auth,
+  );
+  assert.equal(approved.status, 202, JSON.stringify(approved.body));
+  assert.equal((await first.app.store.listCommands(['done'])).length, 1, 'the request finished done');
+  await first.app.close();
+
+  // Its own audit entry (operator.add) says what it did; a recovered command.done would be false.
+  const second = await startLifeline(t, { dataDir });
+  assert.deepEqual(await doneEntries(second.app), []);
 });
