@@ -331,8 +331,13 @@ export class OperatorService {
     // Read afresh: the request's copy may predate the start-up conversion or an enrolment.
     const current = (await d.store.findOperator({ id: operator.id })) ?? operator;
     const stored = current.totpSecret;
-    const secret =
-      stored === null || !Sealer.isSealed(stored) ? stored : d.sealer.openText(stored, `totp:${operator.id}`);
+    // Start-up sealed every plain secret; one found plain now was written straight to the store by
+    // someone who cannot seal, so it vouches for nothing.
+    if (stored !== null && !Sealer.isSealed(stored)) {
+      d.logger?.error({ operator: operator.name }, 'a TOTP secret in the store is not sealed; step-up refused');
+      throw new LifelineError('SECRET_CORRUPT', undefined, { details: { context: `totp:${operator.id}` } });
+    }
+    const secret = stored === null ? null : d.sealer.openText(stored, `totp:${operator.id}`);
     try {
       await spendTotp(d.store, { ...current, totpSecret: secret }, code, now);
     } catch (err) {

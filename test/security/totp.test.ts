@@ -180,4 +180,12 @@ test('TOTP secrets are sealed at rest; one stored plain is sealed at start and k
   second.advance(STEP);
   const res = await reset(second.adminUrl, await alice.code(), alice.auth);
   assert.equal(res.body.error.code, 'KICK_BREAKER_CLOSED', 'the code passed the step-up');
+
+  // After start, a plain secret can only come from a write straight to the store: someone who can
+  // write rows but not seal. Its code opens nothing.
+  await second.app.store.setTotpSecret(alice.id, plain);
+  second.advance(STEP);
+  const forged = await reset(second.adminUrl, await alice.code(), alice.auth);
+  assert.equal(forged.status, 500);
+  assert.equal(forged.body.error.code, 'SECRET_CORRUPT');
 });
