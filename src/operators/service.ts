@@ -334,7 +334,10 @@ export class OperatorService {
     // Start-up sealed every plain secret; one found plain now was written straight to the store by
     // someone who cannot seal, so it vouches for nothing.
     if (stored !== null && !Sealer.isSealed(stored)) {
-      d.logger?.error({ operator: operator.name }, 'a TOTP secret in the store is not sealed; step-up refused');
+      d.logger?.error(
+        { operator: operator.name },
+        'a TOTP secret in the store is not sealed; step-up refused',
+      );
       throw new LifelineError('SECRET_CORRUPT', undefined, { details: { context: `totp:${operator.id}` } });
     }
     const secret = stored === null ? null : d.sealer.openText(stored, `totp:${operator.id}`);
