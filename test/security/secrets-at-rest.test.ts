@@ -16,7 +16,8 @@ import pg from 'pg';
 import pino from 'pino';
 import { type App, createApp, openSealer } from '../../src/app.ts';
 import type { Config } from '../../src/config/index.ts';
-import { SqliteRecordStore } from '../../src/store/index.ts';
+import { PostgresRecordStore, SqliteRecordStore } from '../../src/store/index.ts';
+import { Tokens } from '../../src/tokens/index.ts';
 import { addOperator, Client, login, postJson, tempDir, testConfig } from '../helpers.ts';
 import { services } from '../services.ts';
 
@@ -372,5 +373,44 @@ if (svc) {
     for (const { table_name } of tables.rows)
       rows[table_name] = (await client.query(`SELECT * FROM "${schema}"."${table_name}"`)).rows;
     await attack(app, rows, playerUrl);
+  });
+
+  test('PostgreSQL: nodes upgrading one plain-key store together agree on one fresh signing and MAC key', async (t) => {
+    const schema = svc.schema();
+    const config = testConfig(tempDir(t), {
+      store: { kind: 'postgres', postgres: { url: svc.pgUrl, schema } },
+    });
+    const open = async () => {
+      const store = await PostgresRecordStore.open({ url: svc.pgUrl, schema });
+      t.after(() => store.close());
+      return store;
+    };
+    const { generateKeyPairSync } = await import('node:crypto');
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const first = await open();
+    await first.addFirstSigningKey({
+      kid: 'k-old',
+      alg: 'EdDSA',
+      sealedKey: pem,
+      createdAt: 1,
+      retiredAt: null,
+    });
+    const sealer = openSealer(config);
+    const stores = [first, await open(), await open(), await open()];
+    const nodes = await Promise.all(stores.map((s) => Tokens.load(s, sealer, config.tokens, Date.now)));
+    const kids = nodes.map((n) => JSON.stringify(n.currentKids()));
+    assert.equal(new Set(kids).size, 1, kids.join(' '));
+    const signing = await first.signingKeys();
+    const mac = await first.macKeys();
+    assert.deepEqual(
+      signing.filter((k) => k.retiredAt === null).map((k) => k.kid),
+      [nodes[0]?.currentKids().signing],
+    );
+    assert.ok(signing.find((k) => k.kid === 'k-old')?.retiredAt, 'the old key is set to retire');
+    assert.deepEqual(
+      mac.filter((k) => k.retiredAt === null).map((k) => k.kid),
+      [nodes[0]?.currentKids().mac],
+    );
+    assert.ok(mac.find((k) => k.kid === 'legacy')?.retiredAt, 'the legacy MAC key is set to retire');
   });
 }
