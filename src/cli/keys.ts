@@ -82,7 +82,7 @@ export function keysCommands(program: Command, ctx: KeysCliContext): void {
           rows
             .map(
               (r) =>
-                `${r.kind}\t${r.kid}\t${r.alg}\t${new Date(r.createdAt).toISOString()}${r.retiredAt === null ? '' : `\tretired ${new Date(r.retiredAt).toISOString()}`}`,
+                `${r.kind}\t${r.kid}\t${r.alg}\t${new Date(r.createdAt).toISOString()}${r.retiredAt === null ? '' : `\t${r.retiredAt > Date.now() ? 'retires' : 'retired'} ${new Date(r.retiredAt).toISOString()}`}`,
             )
             .join('\n') || '(no keys yet: the first start creates them)',
           { keys: rows },

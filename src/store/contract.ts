@@ -665,6 +665,10 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         key('k2', 2),
         { ...key('k1', 1), sealedKey: 'sealed-k1', retiredAt: 50 },
       ]);
+      // A retirement set ahead can be brought forward (a key cut off at once), never pushed back.
+      await store.retireSigningKeys(['k1'], 45);
+      await store.retireSigningKeys(['k1'], 55);
+      assert.equal((await store.signingKeys()).find((k) => k.kid === 'k1')?.retiredAt, 45);
       // Retired or not, a key of the algorithm is there: a new first one is added only when none is unretired.
       await store.retireSigningKeys(['k2'], 70);
       await store.addFirstSigningKey(key('k3', 3));
@@ -687,6 +691,8 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       await store.retireMacKeys([first[0]?.kid as string], 20);
       await store.retireMacKeys([first[0]?.kid as string], 30);
       assert.deepEqual(await store.macKeys(), [key('m9', 9), { ...(first[0] as MacKey), retiredAt: 20 }]);
+      await store.retireMacKeys([first[0]?.kid as string], 15);
+      assert.equal((await store.macKeys()).find((k) => k.kid === first[0]?.kid)?.retiredAt, 15);
     });
   });
 }

@@ -304,7 +304,10 @@ export interface SigningKey {
    */
   sealedKey: string;
   createdAt: number;
-  /** Set once no token it signed can still be valid: it neither signs nor verifies any more. */
+  /**
+   * When no token it signed can still be valid: from then on it neither signs nor verifies. It may
+   * lie ahead (a key kept in clear before an upgrade verifies until then but no longer signs).
+   */
   retiredAt: number | null;
 }
 
@@ -473,7 +476,10 @@ export interface RecordStore {
   addSigningKey(key: SigningKey): Promise<void>;
   /** Replaces a key's stored text (a plain PEM from before sealing) with its sealed form. */
   resealSigningKey(kid: string, sealedKey: string): Promise<void>;
-  /** Marks these keys retired at `at`; already retired ones keep their first time. */
+  /**
+   * Marks these keys retired at `at` (which may be in the future: the key verifies until then);
+   * a key already retiring earlier keeps its time, one retiring later is brought forward.
+   */
   retireSigningKeys(kids: readonly string[], at: number): Promise<void>;
 
   /** Every MAC key, retired ones too, newest first; the newest MACs new tokens. */
@@ -482,6 +488,9 @@ export interface RecordStore {
   addFirstMacKey(key: MacKey): Promise<void>;
   /** Adds a key (a rotation); does nothing if its kid is already there. */
   addMacKey(key: MacKey): Promise<void>;
-  /** Marks these keys retired at `at`; already retired ones keep their first time. */
+  /**
+   * Marks these keys retired at `at` (which may be in the future: the key verifies until then);
+   * a key already retiring earlier keeps its time, one retiring later is brought forward.
+   */
   retireMacKeys(kids: readonly string[], at: number): Promise<void>;
 }

@@ -2,9 +2,8 @@
  * Lifeline's own tokens and the keys behind them (sealed in the record store, rotated by
  * `lifeline keys rotate`).
  */
-export { LEGACY_MAC_KID, type TokenKeyStore } from './keys.ts';
+export { KEY_PICKUP_MS, LEGACY_MAC_KID, type TokenKeyStore } from './keys.ts';
 export {
-  KEY_PICKUP_MS,
   type KeyRotationStore,
   type Rotation,
   type RotateOptions,

@@ -20,8 +20,36 @@ import type { MacKey, RecordStore, SigningKey } from '../store/index.ts';
 /** What Tokens needs of the record store: its keys, and adding the first ones. */
 export type TokenKeyStore = Pick<
   RecordStore,
-  'signingKeys' | 'addFirstSigningKey' | 'resealSigningKey' | 'macKeys' | 'addFirstMacKey' | 'addMacKey'
+  | 'signingKeys'
+  | 'addFirstSigningKey'
+  | 'resealSigningKey'
+  | 'retireSigningKeys'
+  | 'macKeys'
+  | 'addFirstMacKey'
+  | 'addMacKey'
+  | 'retireMacKeys'
 >;
+
+/**
+ * How long a superseded key may still be in use for issuing: a node rereads its keys at least
+ * this often (Tokens' reload interval, with room to spare), so tokens it issued under the old key
+ * are at most this much younger than the rotation.
+ */
+export const KEY_PICKUP_MS = 60_000;
+
+/**
+ * When a key superseded at `takenOver` can go: every token it made (valid for at most `graceMs`,
+ * and made at most KEY_PICKUP_MS after the takeover) has expired by then.
+ */
+export const retireAfter = (takenOver: number, graceMs: number): number =>
+  takenOver + graceMs + KEY_PICKUP_MS;
+
+/** The lifetimes that say how long a superseded key must keep verifying. */
+export interface TokenLifetimes {
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  resumeTtlSeconds: number;
+}
 
 export const ACCESS_TYP = 'at+jwt';
 
@@ -46,6 +74,8 @@ export interface LoadedSigningKey {
   signingKey: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' };
   publicKey: KeyObject;
   jwk: JWK;
+  /** When it stops verifying, if it is retiring (then it no longer signs); null while it signs. */
+  retiresAt: number | null;
 }
 
 export interface LoadedMacKey {
@@ -55,6 +85,8 @@ export interface LoadedMacKey {
    * HMAC cost ~25 µs instead of ~5 µs (measured: a 100k-session kick mints 100k tokens).
    */
   key: KeyObject;
+  /** When it stops verifying, if it is retiring (then it no longer MACs); null while it MACs. */
+  retiresAt: number | null;
 }
 
 /** A new signing key of `alg`, sealed for the store. */
@@ -87,24 +119,54 @@ export async function openSigningKey(row: SigningKey, sealer: Sealer): Promise<L
         signingKey: { key: privateKey, dsaEncoding: 'ieee-p1363' },
         publicKey,
         jwk,
+        retiresAt: row.retiredAt,
       }
-    : { kid: row.kid, alg, header, digest: null, signingKey: privateKey, publicKey, jwk };
+    : {
+        kid: row.kid,
+        alg,
+        header,
+        digest: null,
+        signingKey: privateKey,
+        publicKey,
+        jwk,
+        retiresAt: row.retiredAt,
+      };
 }
 
 export function openMacKey(row: MacKey, sealer: Sealer): LoadedMacKey {
-  return { kid: row.kid, key: createSecretKey(sealer.open(row.sealedKey, macContext(row.kid))) };
+  return {
+    kid: row.kid,
+    key: createSecretKey(sealer.open(row.sealedKey, macContext(row.kid))),
+    retiresAt: row.retiredAt,
+  };
 }
 
 /**
- * Converts a store written before keys were sealed: each plain PEM row is sealed and rewritten,
- * after the MAC key the old code derived from the newest of them is kept (sealed) as the legacy
- * MAC key, so refresh and resume tokens issued before the upgrade still verify. Idempotent, and
- * safe when several nodes do it at once (each writes a value the shared KEK opens).
+ * Converts a store written before keys were sealed. Those keys sat in clear in the database (and
+ * in every backup of it), so they must not go on making tokens: each plain PEM row is scheduled
+ * to retire once the access tokens it signed have expired, the MAC key the old code derived from
+ * the newest of them is kept (sealed) as the legacy MAC key, scheduled likewise after the longest
+ * refresh or resume lifetime, and a fresh MAC key is added; Tokens.load then adds a fresh signing
+ * key, since no unscheduled one is left. Tokens issued before the upgrade verify until they expire.
+ *
+ * The plain rows are sealed last: a node that stops halfway redoes the rest at its next start.
+ * Idempotent, and safe when several nodes do it at once: a retirement keeps its earliest time,
+ * the legacy key's insert does nothing if it is there, each node's sealed text opens under the
+ * shared KEK, and the fresh keys go in through addFirst*, which only one node wins.
  */
-export async function sealPlainKeys(store: TokenKeyStore, sealer: Sealer, now: number): Promise<number> {
+export async function sealPlainKeys(
+  store: TokenKeyStore,
+  sealer: Sealer,
+  now: number,
+  ttl: TokenLifetimes,
+): Promise<number> {
   const plain = (await store.signingKeys()).filter((k) => !Sealer.isSealed(k.sealedKey));
   const newest = plain[0];
   if (!newest) return 0;
+  await store.retireSigningKeys(
+    plain.map((k) => k.kid),
+    retireAfter(now, ttl.accessTtlSeconds * 1000),
+  );
   // The first regular MAC key goes in before the legacy one: a store holding only the legacy key
   // would never get a first key (addFirstMacKey adds only to an empty table).
   await store.addFirstMacKey(newMacKey(sealer, now));
@@ -121,6 +183,10 @@ export async function sealPlainKeys(store: TokenKeyStore, sealer: Sealer, now: n
     createdAt: newest.createdAt,
     retiredAt: null,
   });
+  await store.retireMacKeys(
+    [LEGACY_MAC_KID],
+    retireAfter(now, Math.max(ttl.refreshTtlSeconds, ttl.resumeTtlSeconds) * 1000),
+  );
   for (const k of plain) await store.resealSigningKey(k.kid, sealer.seal(k.sealedKey, signingContext(k.kid)));
   return plain.length;
 }

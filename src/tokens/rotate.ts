@@ -6,7 +6,7 @@
 import type { TokenAlgorithm } from '../config/index.ts';
 import type { Sealer } from '../secrets/index.ts';
 import type { RecordStore } from '../store/index.ts';
-import { newMacKey, newSigningKey, sealPlainKeys } from './keys.ts';
+import { newMacKey, newSigningKey, retireAfter, sealPlainKeys } from './keys.ts';
 
 /** What rotation needs of the record store. */
 export type KeyRotationStore = Pick<
@@ -21,13 +21,6 @@ export type KeyRotationStore = Pick<
   | 'addMacKey'
   | 'retireMacKeys'
 >;
-
-/**
- * How long a superseded key may still be in use for issuing: a node rereads its keys at least
- * this often (Tokens' reload interval, with room to spare), so tokens it issued under the old key
- * are at most this much younger than the rotation.
- */
-export const KEY_PICKUP_MS = 60_000;
 
 export interface RotateOptions {
   algorithm: TokenAlgorithm;
@@ -64,7 +57,8 @@ function superseded<K extends { kid: string; createdAt: number; retiredAt: numbe
 ): string[] {
   const out: string[] = [];
   for (const [i, k] of rows.entries()) {
-    if (k.retiredAt !== null || k.kid === keep) continue;
+    // A key retiring later (one kept in clear before an upgrade) can still be cut off now.
+    if ((k.retiredAt !== null && k.retiredAt <= now) || k.kid === keep) continue;
     if (all) {
       out.push(k.kid);
       continue;
@@ -73,7 +67,7 @@ function superseded<K extends { kid: string; createdAt: number; retiredAt: numbe
       .slice(0, i)
       .filter((n) => succeeds(n, k))
       .reduce((at, n) => Math.min(at, n.createdAt), Number.POSITIVE_INFINITY);
-    if (takenOver + graceMs + KEY_PICKUP_MS <= now) out.push(k.kid);
+    if (retireAfter(takenOver, graceMs) <= now) out.push(k.kid);
   }
   return out;
 }
@@ -84,7 +78,7 @@ export async function rotateKeys(
   sealer: Sealer,
   o: RotateOptions,
 ): Promise<Rotation> {
-  await sealPlainKeys(store, sealer, o.now);
+  await sealPlainKeys(store, sealer, o.now, o);
   const signing = newSigningKey(o.algorithm, sealer, o.now);
   const mac = newMacKey(sealer, o.now);
   await store.addSigningKey(signing);

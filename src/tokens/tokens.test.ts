@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { test } from 'node:test';
 import { Sealer } from '../secrets/index.ts';
 import { SqliteRecordStore } from '../store/index.ts';
@@ -75,7 +75,9 @@ test('refresh and resume tokens carry the MAC key id; a node loaded earlier acce
 test('rotation retires a key only once every token it made has expired', async () => {
   const { store, sealer } = fixture();
   const t0 = 1_000_000;
-  const tokens = await Tokens.load(store, sealer, settings('EdDSA'), () => t0);
+  // The node's clock follows the rotations: a retirement takes effect at its time on the node.
+  let now = t0;
+  const tokens = await Tokens.load(store, sealer, settings('EdDSA'), () => now);
   const first = tokens.currentKids();
   const oldRefresh = tokens.issueRefresh('fam', 0);
   const r1 = await rotateKeys(store, sealer, { ...settings('EdDSA'), now: t0 + 1000 });
@@ -83,6 +85,7 @@ test('rotation retires a key only once every token it made has expired', async (
   // Past the access TTL (and the pick-up margin) after r1: the first signing key goes, not its MAC key.
   const r2 = await rotateKeys(store, sealer, { ...settings('EdDSA'), now: t0 + 1000 + 661_000 });
   assert.deepEqual([r2.retiredSigning, r2.retiredMac], [[first.signing], []]);
+  now = t0 + 1000 + 661_000;
   await tokens.reload();
   assert.deepEqual(await tokens.parseRefresh(oldRefresh), { familyId: 'fam', generation: 0 });
   // Past the refresh TTL: the first MAC key goes too, and its tokens stop verifying.
@@ -91,9 +94,45 @@ test('rotation retires a key only once every token it made has expired', async (
     now: t0 + 1000 + 7 * 86_400_000 + 61_000,
   });
   assert.ok(r3.retiredMac.includes(first.mac), JSON.stringify(r3));
+  now = t0 + 1000 + 7 * 86_400_000 + 61_000;
   await tokens.reload();
   await assert.rejects(tokens.parseRefresh(oldRefresh), { code: 'TOKEN_INVALID' });
   assert.ok(!tokens.jwks().keys.some((k) => k.kid === first.signing));
+});
+
+test('an access token is refused without iat, issued in the future, or made to outlive the access TTL', async () => {
+  const { store, sealer } = fixture();
+  // A signing key whose private half the test holds, as a thief of the key would.
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  await store.addFirstSigningKey({
+    kid: 'k-held',
+    alg: 'EdDSA',
+    sealedKey: sealer.seal(pem, 'signing-key:k-held'),
+    createdAt: 1,
+    retiredAt: null,
+  });
+  const tokens = await Tokens.load(store, sealer, settings('EdDSA'), Date.now);
+  assert.equal(tokens.currentKids().signing, 'k-held');
+  const forge = (times: { iat?: number; exp: number }) => {
+    const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: 'k-held', typ: 'at+jwt' })).toString(
+      'base64url',
+    );
+    const body = Buffer.from(JSON.stringify({ sub: 'p', sid: 's', iss: 'lifeline', aud: 'game', ...times }));
+    const input = `${header}.${body.toString('base64url')}`;
+    return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+  };
+  const now = Math.floor(Date.now() / 1000);
+  // The access TTL is 600 s, with 60 s allowed for clock skew between nodes.
+  assert.equal((await tokens.verifyAccess(forge({ iat: now, exp: now + 660 }))).sub, 'p');
+  assert.equal((await tokens.verifyAccess(forge({ iat: now + 30, exp: now + 630 }))).sub, 'p');
+  for (const times of [
+    { iat: now, exp: now + 661 },
+    { iat: now, exp: now + 365 * 86_400 },
+    { exp: now + 600 },
+    { iat: now + 3600, exp: now + 4200 },
+  ])
+    await assert.rejects(tokens.verifyAccess(forge(times)), { code: 'TOKEN_INVALID' }, JSON.stringify(times));
 });
 
 test('a store sealed under another KEK does not load', async () => {

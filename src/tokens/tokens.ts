@@ -48,6 +48,9 @@ export interface AccessClaims {
  */
 const UNKNOWN_KID_RELOAD_MS = 1000;
 
+/** Clock skew allowed between the node that issued an access token and the one checking it. */
+const ACCESS_SKEW_SECONDS = 60;
+
 function mapJoseError(err: unknown): LifelineError {
   if (err instanceof LifelineError) return err;
   if (err instanceof joseErrors.JWTExpired)
@@ -90,7 +93,7 @@ export class Tokens {
     settings: TokenSettings,
     clock: () => number,
   ): Promise<Tokens> {
-    await sealPlainKeys(store, sealer, clock());
+    await sealPlainKeys(store, sealer, clock(), settings);
     const tokens = new Tokens(store, sealer, settings, clock);
     await tokens.reload();
     return tokens;
@@ -110,29 +113,41 @@ export class Tokens {
   async #reload(): Promise<void> {
     const now = this.#clock();
     let rows = await this.#store.signingKeys();
+    // A key retiring later still verifies, but only a key not retiring signs or MACs.
     const usable = (r: { retiredAt: number | null; sealedKey: string }) =>
+      (r.retiredAt === null || r.retiredAt > now) && Sealer.isSealed(r.sealedKey);
+    const issuing = (r: { retiredAt: number | null; sealedKey: string }) =>
       r.retiredAt === null && Sealer.isSealed(r.sealedKey);
-    if (!rows.some((r) => usable(r) && r.alg === this.settings.algorithm)) {
+    if (!rows.some((r) => issuing(r) && r.alg === this.settings.algorithm)) {
       await this.#store.addFirstSigningKey(newSigningKey(this.settings.algorithm, this.#sealer, now));
       rows = await this.#store.signingKeys();
     }
     let macRows = await this.#store.macKeys();
-    if (!macRows.some((r) => usable(r) && r.kid !== LEGACY_MAC_KID)) {
+    if (!macRows.some((r) => issuing(r) && r.kid !== LEGACY_MAC_KID)) {
       const key = newMacKey(this.#sealer, now);
       await (macRows.length === 0 ? this.#store.addFirstMacKey(key) : this.#store.addMacKey(key));
       macRows = await this.#store.macKeys();
     }
 
     const signing = new Map<string, LoadedSigningKey>();
-    for (const row of rows.filter(usable))
-      signing.set(row.kid, this.#signing.get(row.kid) ?? (await openSigningKey(row, this.#sealer)));
+    for (const row of rows.filter(usable)) {
+      const open = this.#signing.get(row.kid);
+      signing.set(
+        row.kid,
+        open ? { ...open, retiresAt: row.retiredAt } : await openSigningKey(row, this.#sealer),
+      );
+    }
     const macs = new Map<string, LoadedMacKey>();
-    for (const row of macRows.filter(usable))
-      macs.set(row.kid, this.#macs.get(row.kid) ?? openMacKey(row, this.#sealer));
+    for (const row of macRows.filter(usable)) {
+      const open = this.#macs.get(row.kid);
+      macs.set(row.kid, open ? { ...open, retiresAt: row.retiredAt } : openMacKey(row, this.#sealer));
+    }
 
     // Rows come newest first: the newest of the configured algorithm signs, the newest MAC key MACs.
-    const current = [...signing.values()].find((k) => k.alg === this.settings.algorithm);
-    const currentMac = [...macs.values()].find((k) => k.kid !== LEGACY_MAC_KID);
+    const current = [...signing.values()].find(
+      (k) => k.alg === this.settings.algorithm && k.retiresAt === null,
+    );
+    const currentMac = [...macs.values()].find((k) => k.kid !== LEGACY_MAC_KID && k.retiresAt === null);
     // Unreachable unless the store loses rows between the add and the read above.
     if (!current || !currentMac) throw new Error('the record store holds no usable token key');
     this.#signing = signing;
@@ -148,6 +163,11 @@ export class Tokens {
     if (this.#reloading === null && at - this.#lastUnknownReload < UNKNOWN_KID_RELOAD_MS) return;
     this.#lastUnknownReload = at;
     await this.reload().catch(() => {});
+  }
+
+  /** The key, unless its retirement time has come (checked here: reloads happen only so often). */
+  #live<K extends { retiresAt: number | null }>(key: K | undefined): K | undefined {
+    return key && (key.retiresAt === null || key.retiresAt > this.#clock()) ? key : undefined;
   }
 
   /** The public keys of every unretired signing key, for `/.well-known/jwks.json`. */
@@ -185,7 +205,11 @@ export class Tokens {
     return `${signingInput}.${sign(key.digest, Buffer.from(signingInput), key.signingKey).toString('base64url')}`;
   }
 
-  /** Checks signature, issuer, audience, type and expiry; a token without `exp` is refused. */
+  /**
+   * Checks signature, issuer, audience, type and expiry. A token without `exp` or `iat`, issued in
+   * the future, or made to last longer than access tokens do is refused: whoever holds an old key
+   * cannot mint one that outlives the key's retirement.
+   */
   async verifyAccess(token: string): Promise<AccessClaims> {
     try {
       const { payload } = await jwtVerify(token, (header) => this.#verifyKey(header), {
@@ -193,10 +217,16 @@ export class Tokens {
         audience: this.settings.audience,
         typ: ACCESS_TYP,
         algorithms: ['EdDSA', 'ES256'],
-        requiredClaims: ['exp', 'sub', 'sid'],
+        requiredClaims: ['exp', 'iat', 'sub', 'sid'],
       });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string')
         throw new Error('claims missing');
+      const { iat, exp } = payload as { iat: number; exp: number };
+      if (
+        exp - iat > this.settings.accessTtlSeconds + ACCESS_SKEW_SECONDS ||
+        iat > this.#clock() / 1000 + ACCESS_SKEW_SECONDS
+      )
+        throw new Error('the token claims a lifetime Lifeline never gives');
       return {
         sub: payload.sub,
         sid: payload.sid,
@@ -213,10 +243,10 @@ export class Tokens {
 
   async #verifyKey(header: JWTHeaderParameters): Promise<KeyObject> {
     const kid = header.kid;
-    let key = kid === undefined ? undefined : this.#signing.get(kid);
+    let key = kid === undefined ? undefined : this.#live(this.#signing.get(kid));
     if (!key && kid !== undefined) {
       await this.#reloadForUnknown();
-      key = this.#signing.get(kid);
+      key = this.#live(this.#signing.get(kid));
     }
     if (!key || key.alg !== header.alg)
       throw new LifelineError('TOKEN_INVALID', 'The token was signed by a key Lifeline does not know');
@@ -269,10 +299,10 @@ export class Tokens {
     const legacy = parts.length === 4;
     const kid = legacy ? LEGACY_MAC_KID : (parts[1] as string);
     if (!legacy && kid === LEGACY_MAC_KID) throw new LifelineError('TOKEN_INVALID');
-    let key = this.#macs.get(kid);
+    let key = this.#live(this.#macs.get(kid));
     if (!key && !legacy) {
       await this.#reloadForUnknown();
-      key = this.#macs.get(kid);
+      key = this.#live(this.#macs.get(kid));
     }
     if (!key) throw new LifelineError('TOKEN_INVALID');
     const given = Buffer.from(parts[parts.length - 1] as string);

@@ -16,7 +16,8 @@ import pg from 'pg';
 import pino from 'pino';
 import { type App, createApp, openSealer } from '../../src/app.ts';
 import type { Config } from '../../src/config/index.ts';
-import { SqliteRecordStore } from '../../src/store/index.ts';
+import { PostgresRecordStore, SqliteRecordStore } from '../../src/store/index.ts';
+import { Tokens } from '../../src/tokens/index.ts';
 import { addOperator, Client, login, postJson, tempDir, testConfig } from '../helpers.ts';
 import { services } from '../services.ts';
 
@@ -240,7 +241,7 @@ test('a data directory left 0755 with its database 0644 is tightened at start, w
   ]);
 });
 
-test('a store written with a plain PEM signing key is sealed at start; tokens made before still verify', async (t) => {
+test('a store written with a plain PEM signing key is sealed at start; tokens made before still verify until its keys retire', async (t) => {
   const dataDir = join(tempDir(t), 'data');
   const config = testConfig(dataDir);
   // What the code before sealing wrote: an Ed25519 PKCS#8 PEM in the row, MACs derived from it.
@@ -273,8 +274,17 @@ test('a store written with a plain PEM signing key is sealed at start; tokens ma
     JSON.stringify({ sub: 'p', sid: 's', iss: 'lifeline', aud: 'game', iat: now, exp: now + 600 }),
   ).toString('base64url');
   const oldAccess = `${header}.${payload}.${sign(null, Buffer.from(`${header}.${payload}`), privateKey).toString('base64url')}`;
+  // What a thief of a pre-upgrade copy mints with the old PEM: an access token lasting a year.
+  const yearPayload = Buffer.from(
+    JSON.stringify({ sub: 'p', sid: 's', iss: 'lifeline', aud: 'game', iat: now, exp: now + 365 * 86_400 }),
+  ).toString('base64url');
+  const yearAccess = `${header}.${yearPayload}.${sign(null, Buffer.from(`${header}.${yearPayload}`), privateKey).toString('base64url')}`;
 
-  const { app } = await start(t, config);
+  // A virtual clock, to step past the old keys' retirement.
+  const upgradedAt = Date.now();
+  let clock = upgradedAt;
+  const app = await createApp({ config, logger: pino({ level: 'silent' }), clock: () => clock });
+  t.after(() => app.close());
   const rows = sqliteRows(join(dataDir, 'lifeline.db'));
   const stored = rows.signing_keys?.find((r) => r.kid === 'k-old');
   assert.match(String(stored?.sealed_key), /^enc1\./, 'the plain row was sealed and rewritten');
@@ -296,6 +306,41 @@ test('a store written with a plain PEM signing key is sealed at start; tokens ma
   );
   // New tokens carry a MAC key id, and new access tokens are signed by the sealed key.
   assert.match(app.tokens.issueRefresh('fam-2', 0), /^rt\.m[0-9a-f]{12}\.fam-2\.0\.[\w-]{43}$/);
+
+  // New tokens are made with keys that never sat in clear: a fresh signing key and MAC key.
+  const kids = app.tokens.currentKids();
+  assert.notEqual(kids.signing, 'k-old');
+  assert.notEqual(kids.mac, 'legacy');
+  const fresh = sqliteRows(join(dataDir, 'lifeline.db'));
+  const freshSigning = fresh.signing_keys?.find((r) => r.kid === kids.signing);
+  assert.ok(Number(freshSigning?.created_at) >= upgradedAt, 'the signing key was made at the upgrade');
+  assert.equal(freshSigning?.retired_at, null);
+  // The old keys retire on the rotation schedule: once every token they made has expired.
+  const { accessTtlSeconds, refreshTtlSeconds, resumeTtlSeconds } = config.tokens;
+  const oldRetires = upgradedAt + accessTtlSeconds * 1000 + 60_000;
+  const legacyRetires = upgradedAt + Math.max(refreshTtlSeconds, resumeTtlSeconds) * 1000 + 60_000;
+  assert.equal(fresh.signing_keys?.find((r) => r.kid === 'k-old')?.retired_at, oldRetires);
+  assert.equal(fresh.mac_keys?.find((r) => r.kid === 'legacy')?.retired_at, legacyRetires);
+
+  // A token under the old PEM claiming a lifetime no access token has is refused at once.
+  await assert.rejects(app.tokens.verifyAccess(yearAccess), { code: 'TOKEN_INVALID' });
+  // One within the access TTL verifies until the old key retires, then not.
+  clock = oldRetires - 1;
+  assert.equal((await app.tokens.verifyAccess(oldAccess)).sub, 'p');
+  clock = oldRetires;
+  await assert.rejects(app.tokens.verifyAccess(oldAccess), { code: 'TOKEN_INVALID' });
+  await app.tokens.reload();
+  assert.ok(!app.tokens.jwks().keys.some((k) => k.kid === 'k-old'), 'the old key left the JWKS');
+  // Refresh and resume tokens the thief MACs under the legacy key after it retired are refused.
+  clock = legacyRetires;
+  const later = Math.floor(clock / 1000) + 60;
+  await assert.rejects(app.tokens.parseRefresh(`rt.fam-1.3.${mac(oldMac, 'rt.fam-1.3')}`), {
+    code: 'TOKEN_INVALID',
+  });
+  await assert.rejects(
+    (async () => app.tokens.parseResume(`rs.dis-1.${later}.${mac(oldMac, `rs.dis-1.${later}`)}`, clock))(),
+    { code: 'TOKEN_INVALID' },
+  );
 });
 
 test('a node whose KEK does not open the store refuses to start, with a code', async (t) => {
@@ -328,5 +373,44 @@ if (svc) {
     for (const { table_name } of tables.rows)
       rows[table_name] = (await client.query(`SELECT * FROM "${schema}"."${table_name}"`)).rows;
     await attack(app, rows, playerUrl);
+  });
+
+  test('PostgreSQL: nodes upgrading one plain-key store together agree on one fresh signing and MAC key', async (t) => {
+    const schema = svc.schema();
+    const config = testConfig(tempDir(t), {
+      store: { kind: 'postgres', postgres: { url: svc.pgUrl, schema } },
+    });
+    const open = async () => {
+      const store = await PostgresRecordStore.open({ url: svc.pgUrl, schema });
+      t.after(() => store.close());
+      return store;
+    };
+    const { generateKeyPairSync } = await import('node:crypto');
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const first = await open();
+    await first.addFirstSigningKey({
+      kid: 'k-old',
+      alg: 'EdDSA',
+      sealedKey: pem,
+      createdAt: 1,
+      retiredAt: null,
+    });
+    const sealer = openSealer(config);
+    const stores = [first, await open(), await open(), await open()];
+    const nodes = await Promise.all(stores.map((s) => Tokens.load(s, sealer, config.tokens, Date.now)));
+    const kids = nodes.map((n) => JSON.stringify(n.currentKids()));
+    assert.equal(new Set(kids).size, 1, kids.join(' '));
+    const signing = await first.signingKeys();
+    const mac = await first.macKeys();
+    assert.deepEqual(
+      signing.filter((k) => k.retiredAt === null).map((k) => k.kid),
+      [nodes[0]?.currentKids().signing],
+    );
+    assert.ok(signing.find((k) => k.kid === 'k-old')?.retiredAt, 'the old key is set to retire');
+    assert.deepEqual(
+      mac.filter((k) => k.retiredAt === null).map((k) => k.kid),
+      [nodes[0]?.currentKids().mac],
+    );
+    assert.ok(mac.find((k) => k.kid === 'legacy')?.retiredAt, 'the legacy MAC key is set to retire');
   });
 }

@@ -208,7 +208,8 @@ export const sql = {
   /** (kid, sealed_key) */
   keyReseal: 'UPDATE signing_keys SET sealed_key = ?2 WHERE kid = ?1',
   /** (kid, retired_at) */
-  keyRetire: 'UPDATE signing_keys SET retired_at = ?2 WHERE kid = ?1 AND retired_at IS NULL',
+  keyRetire:
+    'UPDATE signing_keys SET retired_at = ?2 WHERE kid = ?1 AND (retired_at IS NULL OR retired_at > ?2)',
 
   /** () -> newest first, retired ones too */
   macKeysList: 'SELECT * FROM mac_keys ORDER BY created_at DESC, kid',
@@ -219,5 +220,6 @@ export const sql = {
   macKeyInsert:
     'INSERT INTO mac_keys (kid, sealed_key, created_at, retired_at) VALUES (?, ?, ?, NULL) ON CONFLICT (kid) DO NOTHING',
   /** (kid, retired_at) */
-  macKeyRetire: 'UPDATE mac_keys SET retired_at = ?2 WHERE kid = ?1 AND retired_at IS NULL',
+  macKeyRetire:
+    'UPDATE mac_keys SET retired_at = ?2 WHERE kid = ?1 AND (retired_at IS NULL OR retired_at > ?2)',
 } as const;
