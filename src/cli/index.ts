@@ -161,9 +161,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const reason = opts.reason === undefined ? {} : { reason: opts.reason };
     const body = (await api(method, path, { ...fields, totp: opts.totp, ...reason })) as {
       command: { id: string };
+      enrolment?: { operator: string; requesterPart: string };
     };
     const id = body.command.id;
-    print(`command ${id} awaits approval by another admin: lifeline approve ${id} --totp <code>`, body);
+    const asked = `command ${id} awaits approval by another admin: lifeline approve ${id} --totp <code>`;
+    const e = body.enrolment;
+    print(
+      e
+        ? [
+            asked,
+            `your part of ${e.operator}'s enrolment (shown once; hand it to them yourself, by another channel than the approver's):`,
+            e.requesterPart,
+          ].join('\n')
+        : asked,
+      body,
+    );
   };
 
   program
@@ -228,7 +240,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   operators
     .command('request <name>')
     .description(
-      '[api] ask for a new operator (admin, with TOTP); another admin approves with `lifeline approve`, and receives the enrolment token to hand over',
+      '[api] ask for a new operator (admin, with TOTP): prints your part of their enrolment to hand over; another admin approves with `lifeline approve` and receives the other part',
     )
     .addOption(new Option('--role <role>', 'role').choices([...roles]).makeOptionMandatory())
     .requiredOption('--totp <code>', 'your TOTP code')
@@ -247,10 +259,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   operators
     .command('enrol <enrolmentToken>')
     .description(
-      '[api] redeem your one-time enrolment token: prints your operator token and TOTP URI (shown once); needs no --token',
+      "[api] redeem your one-time enrolment (the approver's token and the requester's part): prints your operator token and TOTP URI (shown once); needs no --token",
     )
-    .action(async (token: string) => {
-      const body = (await api('POST', '/admin/v1/enrol', { token }, false)) as {
+    .requiredOption('--requester-part <part>', 'the part the admin who asked for you handed you')
+    .action(async (token: string, opts: { requesterPart: string }) => {
+      const body = (await api(
+        'POST',
+        '/admin/v1/enrol',
+        { token, requesterPart: opts.requesterPart },
+        false,
+      )) as {
         operator: { name: string; role: string };
         token: string;
         otpauthUri: string;
@@ -385,9 +403,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         e
           ? [
               `command ${body.command.id}: ${body.command.state}`,
-              `enrolment token for ${e.operator} (shown once; hand it to them out of band, valid until ${e.expiresAt}):`,
+              `enrolment token for ${e.operator} (your part, shown once; hand it to them out of band, valid until ${e.expiresAt}):`,
               e.token,
-              `they run: lifeline operators enrol <token>`,
+              `they run: lifeline operators enrol <token> --requester-part <the requester's part>`,
             ].join('\n')
           : `command ${body.command.id}: ${body.command.state}`,
         body,

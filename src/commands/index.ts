@@ -2,7 +2,7 @@
  * Commands: what operators do to sessions, guarded. Plans and dry runs, the policy a plan's size
  * calls for (role, TOTP, a second approver), waves with a canary, drift halts, and the breaker.
  */
-export type { OperatorChange } from './operator-change.ts';
+export { type OperatorChange, type OperatorChangeRequest, publicCommand } from './operator-change.ts';
 export { type PolicySettings, planFor, policyFor } from './policy.ts';
 export { describeSelector, type Selector, toFilter } from './selector.ts';
 export {

@@ -5,7 +5,7 @@
  */
 import type { AuditLog } from '../audit/index.ts';
 import { LifelineError } from '../errors/index.ts';
-import { OperatorService } from '../operators/index.ts';
+import { newRequesterPart, OperatorService } from '../operators/index.ts';
 import {
   type CommandPlan,
   type CommandPolicy,
@@ -60,12 +60,21 @@ export interface OperatorChangeDeps {
   settings: { approvalTtlSeconds: number };
 }
 
+/**
+ * A recorded request; asking for a new operator also gives the requester's part of the
+ * enrolment secret, answered once here and kept only hashed, in the command record.
+ */
+export interface OperatorChangeRequest {
+  command: CommandRecord;
+  requesterPart?: string;
+}
+
 /** Records the request, awaiting a second admin; the requester's TOTP is checked first. */
 export async function requestOperatorChange(
   d: OperatorChangeDeps,
   req: OperatorChange,
   operator: Operator,
-): Promise<CommandRecord> {
+): Promise<OperatorChangeRequest> {
   await d.operators.authorize(operator, 'operators.manage', `operator:${req.name}`);
   await d.operators.stepUp(operator, req.totp);
   const input = { name: req.name, role: req.role };
@@ -75,10 +84,15 @@ export async function requestOperatorChange(
   if (req.change === 'role' && (await d.operators.active(req.name)).role === req.role)
     throw new LifelineError('VALIDATION_FAILED', `${req.name} already has the role ${req.role}`);
   const now = d.clock();
+  const part = req.change === 'add' ? newRequesterPart() : null;
   const command: CommandRecord = {
     id: `cmd-${uuid7(now)}`,
     action: req.change === 'add' ? 'operator.add' : 'operator.role',
-    selector: { name: input.name, role: input.role },
+    selector: {
+      name: input.name,
+      role: input.role,
+      ...(part ? { requesterPartHash: part.hash } : {}),
+    },
     reason:
       req.reason ??
       `${req.change === 'add' ? 'add operator' : 'change the role of'} ${input.name}: ${input.role}`,
@@ -101,5 +115,17 @@ export async function requestOperatorChange(
     result: command.state,
   });
   await d.store.recordCommand(command, []);
-  return command;
+  return part ? { command: publicCommand(command), requesterPart: part.part } : { command };
+}
+
+/**
+ * A command as the admin API answers it: the hash of a requester's part stays in the store. It
+ * opens nothing alone, but it is the requester's, and no other admin needs it.
+ */
+export function publicCommand(command: CommandRecord): CommandRecord {
+  if (!('requesterPartHash' in command.selector)) return command;
+  const selector = Object.fromEntries(
+    Object.entries(command.selector).filter(([key]) => key !== 'requesterPartHash'),
+  );
+  return { ...command, selector };
 }

@@ -17,7 +17,7 @@ import {
   uuid7,
 } from '../store/index.ts';
 import { type PolicySettings, planFor, policyFor } from './policy.ts';
-import { type OperatorChange, requestOperatorChange } from './operator-change.ts';
+import { type OperatorChange, type OperatorChangeRequest, requestOperatorChange } from './operator-change.ts';
 import { describeSelector, type Selector, toFilter } from './selector.ts';
 
 export interface CommandRequest {
@@ -33,7 +33,7 @@ export interface CommandRequest {
 /** Where a request came from, for the kicks metric. */
 export type Source = 'api' | 'cli';
 
-/** An approval's answer; an approved new operator's enrolment token is shown here, once, to the approver. */
+/** An approval's answer; an approved new operator's enrolment token (the approver's part) is shown here, once, to the approver. */
 export interface ApproveOutcome {
   command: CommandRecord;
   enrolment?: { operator: string; token: string; expiresAt: number };
@@ -164,7 +164,7 @@ export class CommandService {
    * Asks for an operator to be created or given another role: a guarded command like a bulk
    * kick (admin, TOTP, a second admin's approval). Nothing changes until it is approved.
    */
-  async requestOperatorChange(req: OperatorChange, operator: Operator): Promise<CommandRecord> {
+  async requestOperatorChange(req: OperatorChange, operator: Operator): Promise<OperatorChangeRequest> {
     return requestOperatorChange(this.#d, req, operator);
   }
 
@@ -232,8 +232,8 @@ export class CommandService {
 
   /**
    * Makes an approved operator change. A new operator gets no token and no TOTP secret here:
-   * only a one-time enrolment token, answered to the approver (never to the requester) to hand
-   * over out of band.
+   * only the approver's part of a one-time enrolment (never shown to the requester), which
+   * redeems only with the requester's part, so each admin hands over half, by separate channels.
    */
   async #changeOperator(
     command: CommandRecord,
@@ -241,7 +241,11 @@ export class CommandService {
     approver: Operator,
   ): Promise<ApproveOutcome> {
     const d = this.#d;
-    const target = { ...(command.selector as { name: string; role: string }) };
+    const { requesterPartHash, ...target } = command.selector as {
+      name: string;
+      role: string;
+      requesterPartHash?: unknown;
+    };
     OperatorService.validate(target);
     const { name, role } = target;
     await d.audit.append({
@@ -255,7 +259,7 @@ export class CommandService {
     let enrolment: ApproveOutcome['enrolment'];
     try {
       if (command.action === 'operator.add') {
-        const made = await d.operators.addPending({ name, role }, approver.name, why);
+        const made = await d.operators.addPending({ name, role }, requesterPartHash, approver.name, why);
         enrolment = { operator: name, token: made.enrolmentToken, expiresAt: made.expiresAt };
       } else {
         await d.operators.changeRole(name, role, approver.name, why);

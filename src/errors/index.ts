@@ -65,7 +65,8 @@ export const catalog = {
   },
   ENROLMENT_INVALID: {
     status: 401,
-    message: 'This enrolment token is unknown, already used or expired; ask an admin for a new operator',
+    message:
+      'This enrolment is unknown, incomplete (it needs both parts), already used or expired; ask an admin for a new operator',
   },
   NO_MATCHING_SESSIONS: { status: 404, message: 'No live session matches the selector' },
   COMMAND_NOT_FOUND: { status: 404, message: 'No such command' },

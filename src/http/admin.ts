@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { AnchoredVerifyResult, AuditLog } from '../audit/index.ts';
 import type { BanService } from '../bans/index.ts';
 import type { KickBreaker } from '../breaker/index.ts';
-import type { CommandService } from '../commands/index.ts';
+import { type CommandService, publicCommand } from '../commands/index.ts';
 import { catalog, type ErrorCode, LifelineError } from '../errors/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import type { Metrics } from '../metrics/index.ts';
@@ -111,8 +111,8 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   const who = new WeakMap<FastifyRequest, Operator>();
   metricsRoute(base, deps.metrics);
   app.addHook('onRequest', async (request) => {
-    // The one route a new operator calls before they have a bearer token: the enrolment token,
-    // 256 random bits, is its own credential.
+    // The one route a new operator calls before they have a bearer token: the enrolment's two
+    // parts, 256 random bits each, are its own credential.
     if (request.routeOptions.url === ENROL_ROUTE && request.method === 'POST') return;
     // Prometheus scrapes without an operator token; the admin listener's address is its guard.
     if (request.routeOptions.url === '/metrics') return;
@@ -176,13 +176,13 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
       void reply.status(202);
       return outcome.enrolment
         ? {
-            command: outcome.command,
+            command: publicCommand(outcome.command),
             enrolment: {
               ...outcome.enrolment,
               expiresAt: new Date(outcome.enrolment.expiresAt).toISOString(),
             },
           }
-        : { command: outcome.command };
+        : { command: publicCommand(outcome.command) };
     },
   );
 
@@ -191,7 +191,9 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     { schema: { params: IdParam, body: HaltBody } },
     async (request) => {
       const operator = await allow(request, 'commands.halt', `command:${request.params.id}`);
-      return { command: await deps.commands.halt(request.params.id, operator, request.body.reason) };
+      return {
+        command: publicCommand(await deps.commands.halt(request.params.id, operator, request.body.reason)),
+      };
     },
   );
 
@@ -288,7 +290,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
 
   app.get('/admin/v1/commands/:id', { schema: { params: IdParam } }, async (request) => {
     await allow(request, 'commands.read', `command:${request.params.id}`);
-    return { command: await deps.commands.get(request.params.id) };
+    return { command: publicCommand(await deps.commands.get(request.params.id)) };
   });
 
   app.get('/admin/v1/disruptions', { schema: { querystring: DisruptionsQuery } }, async (request) => {
@@ -334,15 +336,16 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   });
 
   // Creating an operator or changing a role is a guarded command: 202 with the command awaiting
-  // a second admin, who approves it at /admin/v1/commands/:id/approve.
+  // a second admin, who approves it at /admin/v1/commands/:id/approve. A new operator's request
+  // answers the requester's part of the enrolment, once; the approval answers the other part.
   app.post('/admin/v1/operators', { schema: { body: OperatorBody } }, async (request, reply) => {
     const b = request.body;
-    const command = await deps.commands.requestOperatorChange(
+    const asked = await deps.commands.requestOperatorChange(
       { change: 'add', name: b.name, role: b.role, reason: b.reason, totp: b.totp },
       who.get(request) as Operator,
     );
     void reply.status(202);
-    return { command };
+    return { command: asked.command, enrolment: { operator: b.name, requesterPart: asked.requesterPart } };
   });
 
   app.patch(
@@ -350,7 +353,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     { schema: { params: NameParam, body: OperatorRoleBody } },
     async (request, reply) => {
       const b = request.body;
-      const command = await deps.commands.requestOperatorChange(
+      const { command } = await deps.commands.requestOperatorChange(
         { change: 'role', name: request.params.name, role: b.role, reason: b.reason, totp: b.totp },
         who.get(request) as Operator,
       );
@@ -360,7 +363,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   );
 
   app.post(ENROL_ROUTE, { schema: { body: EnrolBody } }, async (request) => {
-    const enrolled = await deps.operators.enrol(request.body.token);
+    const enrolled = await deps.operators.enrol(request.body.token, request.body.requesterPart);
     return {
       operator: operatorView(enrolled.operator),
       token: enrolled.token,

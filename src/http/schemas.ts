@@ -160,9 +160,16 @@ export const OperatorRoleBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** The new operator's own one-time enrolment token. */
+/**
+ * The new operator's one-time enrolment: the approver's part (`token`) and the requester's part.
+ * The requester's part is optional here so that a missing one gets the same ENROLMENT_INVALID as
+ * a wrong one.
+ */
 export const EnrolBody = Type.Object(
-  { token: Type.String({ minLength: 1, maxLength: 200 }) },
+  {
+    token: Type.String({ minLength: 1, maxLength: 200 }),
+    requesterPart: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
   { additionalProperties: false },
 );
 

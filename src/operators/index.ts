@@ -3,6 +3,7 @@
  * and their TOTP step-up.
  */
 export { type BreakGlassWatchDeps, watchBreakGlass } from './alerts.ts';
+export { newRequesterPart } from './enrolment.ts';
 export { isRole, may, type Permission, permissions } from './permissions.ts';
 export {
   type Actor,

@@ -2,8 +2,8 @@
  * The operator service: creating operators (directly, for the CLI's bootstrap and break-glass;
  * or pending an enrolment, once two admins agreed), enrolment, bearer tokens and TOTP step-up.
  *
- * A bearer token or an enrolment token is shown once; only its SHA-256 is kept (it carries 256
- * random bits, so a fast hash is enough: there is nothing to brute-force). TOTP secrets are kept
+ * A bearer token or an enrolment part is shown once; only a SHA-256 is kept (each carries 256
+ * random bits, so a fast hash is enough: there is nothing to brute-force; see enrolment.ts). TOTP secrets are kept
  * sealed under the KEK (context `totp:<id>`), never plain.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -13,6 +13,7 @@ import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import { Sealer } from '../secrets/index.ts';
 import { type Operator, type RecordStore, type Role, roles } from '../store/index.ts';
+import { enrolmentHash, hashRequesterPart, isRequesterPartHash } from './enrolment.ts';
 import { isRole, may, type Permission } from './permissions.ts';
 import { newTotpSecret, spendTotp, totpUri } from './totp.ts';
 
@@ -167,14 +168,18 @@ export class OperatorService {
 
   /**
    * Creates an operator two admins agreed on: no token and no TOTP secret yet, only a one-time
-   * enrolment token (returned here, stored hashed) that the new operator redeems themselves.
+   * enrolment. The approver's part of it is returned here; it redeems only together with the
+   * requester's part (whose hash the request kept), so neither admin can enrol alone.
    */
   async addPending(
     input: { name: string; role: Role },
+    requesterPartHash: unknown,
     actor: string,
     details: Record<string, unknown>,
   ): Promise<{ operator: Operator; enrolmentToken: string; expiresAt: number }> {
     const d = this.#d;
+    if (!isRequesterPartHash(requesterPartHash))
+      throw new LifelineError('VALIDATION_FAILED', 'This request holds no requester part; ask again');
     const id = newId();
     const secret = randomBytes(32).toString('base64url');
     const enrolmentToken = `${ENROLMENT_PREFIX}${id}.${secret}`;
@@ -198,22 +203,30 @@ export class OperatorService {
       details: { ...details, id, role: input.role, enrolmentExpiresAt: expiresAt },
       result: 'pending-enrolment',
     });
-    await d.store.addOperator(operator, { hash: hashSecret(enrolmentToken), expiresAt });
+    await d.store.addOperator(operator, {
+      hash: enrolmentHash(requesterPartHash, enrolmentToken),
+      expiresAt,
+    });
     return { operator, enrolmentToken, expiresAt };
   }
 
   /**
-   * Redeems an enrolment token: the new operator receives their bearer token and TOTP URI, shown
-   * once. One code for an unknown, spent or expired token, so guessing learns nothing.
+   * Redeems an enrolment with both its parts (the approver's token and the requester's part): the
+   * new operator receives their bearer token and TOTP URI, shown once. One code for a missing,
+   * unknown, mismatched, spent or expired part, so guessing learns nothing.
    */
-  async enrol(token: string): Promise<{ operator: Operator; token: string; otpauthUri: string }> {
+  async enrol(
+    token: string,
+    requesterPart: unknown,
+  ): Promise<{ operator: Operator; token: string; otpauthUri: string }> {
     const d = this.#d;
     const m = /^lle_([0-9a-f]{16})\.[A-Za-z0-9_-]{43}$/.exec(token);
-    if (!m) throw new LifelineError('ENROLMENT_INVALID');
+    const requesterPartHash = hashRequesterPart(requesterPart);
+    if (!m || requesterPartHash === null) throw new LifelineError('ENROLMENT_INVALID');
     const id = m[1] as string;
     const secret = randomBytes(32).toString('base64url');
     const totp = newTotpSecret();
-    const operator = await d.store.redeemEnrolment(id, hashSecret(token), d.clock(), {
+    const operator = await d.store.redeemEnrolment(id, enrolmentHash(requesterPartHash, token), d.clock(), {
       tokenHash: hashSecret(secret),
       totpSecret: d.sealer.seal(totp, `totp:${id}`),
     });

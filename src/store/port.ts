@@ -25,7 +25,7 @@ export interface Operator {
   roleChangedAt: number | null;
 }
 
-/** A one-time enrolment an approved operator request opens: the SHA-256 of its token, and its end. */
+/** A one-time enrolment an approved operator request opens: a SHA-256 over both its parts, and its end. */
 export interface Enrolment {
   hash: string;
   expiresAt: number;

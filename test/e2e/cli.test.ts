@@ -374,6 +374,7 @@ test('operators from the CLI: one admin requests, another approves and gets the 
   );
   assert.equal(asked.code, 0, asked.out);
   assert.equal(asked.json.command.state, 'awaiting-approval');
+  const requesterPart = asked.json.enrolment.requesterPart as string;
   const approved = await cli(
     'approve',
     asked.json.command.id,
@@ -386,11 +387,14 @@ test('operators from the CLI: one admin requests, another approves and gets the 
   const token = /^(lle_\S+)$/m.exec(approved.out)?.[1];
   assert.ok(token, approved.out);
 
-  const enrolled = await cli('operators', 'enrol', token, '--json');
+  const enrolled = await cli('operators', 'enrol', token, '--requester-part', requesterPart, '--json');
   assert.equal(enrolled.code, 0, enrolled.out);
   assert.match(enrolled.json.token, /^llo_/);
   assert.match(enrolled.json.otpauthUri, /^otpauth:\/\/totp\/Lifeline:newbie\?/);
-  assert.equal((await cli('operators', 'enrol', token, '--json')).json.error.code, 'ENROLMENT_INVALID');
+  assert.equal(
+    (await cli('operators', 'enrol', token, '--requester-part', requesterPart, '--json')).json.error.code,
+    'ENROLMENT_INVALID',
+  );
   assert.equal(
     (await cli('sessions', '--json', '--token', enrolled.json.token)).code,
     0,

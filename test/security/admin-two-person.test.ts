@@ -90,7 +90,7 @@ test('a single admin cannot get a bulk kick approved by any sequence of API call
   await stillWaiting(s, id, alice.token);
 });
 
-test('an approved new operator enrols alone, unseen by the requester, and cannot approve what was asked before them', async (t) => {
+test("an approved new operator enrols alone with both admins' parts, unseen by either admin, and cannot approve what was asked before them", async (t) => {
   const s = await startClocked(t, { overrides: { commands: { holdSeconds: 0 } } });
   const alice = await admin(s, 'alice');
   const bob = await admin(s, 'bob');
@@ -101,18 +101,28 @@ test('an approved new operator enrols alone, unseen by the requester, and cannot
   };
   const id = await bulkKick(s, alice.auth, await next(alice));
 
-  // Alice asks for "mallory"; bob, an honest admin, approves. The enrolment token is his to hand over.
+  // Alice asks for "mallory" and gets the requester's part; bob, an honest admin, approves and
+  // gets the enrolment token (the approver's part). Each hands theirs to mallory.
   const asked = await postJson(
     `${s.adminUrl}/admin/v1/operators`,
     { name: 'mallory', role: 'admin', totp: await next(alice), reason: 'new on-call admin' },
     alice.auth,
   );
   assert.equal(asked.status, 202, JSON.stringify(asked.body));
+  const requesterPart = asked.body.enrolment?.requesterPart as string;
+  assert.match(requesterPart, /^llr_[A-Za-z0-9_-]{43}$/, JSON.stringify(asked.body));
   const approved = await approve(s, asked.body.command.id, await next(bob), bob.auth);
   assert.equal(approved.status, 202, JSON.stringify(approved.body));
   assert.equal(approved.body.command.state, 'done');
   const enrolment = approved.body.enrolment.token as string;
   assert.match(enrolment, /^lle_/);
+  assert.ok(
+    !JSON.stringify([
+      approved.body,
+      (await getJson(`${s.adminUrl}/admin/v1/commands/${asked.body.command.id}`, bob.token)).body,
+    ]).includes(requesterPart.slice(4)),
+    'the approver never sees the requester part',
+  );
 
   // Nothing alice can read holds it: the command, the audit log, the operator list, the database.
   const seen = JSON.stringify([
@@ -127,18 +137,44 @@ test('an approved new operator enrols alone, unseen by the requester, and cannot
     .map((f) => readFileSync(f).toString('latin1'))
     .join('');
   assert.ok(!raw.includes(enrolment.slice(4)), 'only the hash of the enrolment token is stored');
+  assert.ok(!raw.includes(requesterPart.slice(4)), 'only a hash of the requester part is stored');
   assert.equal(
     (await getJson(`${s.adminUrl}/admin/v1/whoami`, `llo_${enrolment.slice(4)}`)).status,
     401,
     'a pending operator has no working token',
   );
 
-  // Mallory enrols herself, once.
-  const enrolled = await postJson(`${s.adminUrl}/admin/v1/enrol`, { token: enrolment });
+  // Neither admin can enrol as mallory alone: bob holds only his part, alice only hers (and at
+  // most mallory's id), and parts of two different requests do not combine.
+  const other = await postJson(
+    `${s.adminUrl}/admin/v1/operators`,
+    { name: 'other', role: 'viewer', totp: await next(alice) },
+    alice.auth,
+  );
+  const otherToken = (await approve(s, other.body.command.id, await next(bob), bob.auth)).body.enrolment
+    .token as string;
+  const malloryId = (await s.app.store.findOperator({ name: 'mallory' }))?.id;
+  assert.ok(malloryId);
+  for (const attempt of [
+    { token: enrolment },
+    { token: enrolment, requesterPart: `llr_${'A'.repeat(43)}` },
+    { token: requesterPart },
+    { token: `lle_${malloryId}.${'A'.repeat(43)}`, requesterPart },
+    { token: enrolment, requesterPart: other.body.enrolment?.requesterPart },
+    { token: otherToken, requesterPart },
+  ]) {
+    const alone = await postJson(`${s.adminUrl}/admin/v1/enrol`, attempt);
+    assert.equal(alone.status, 401, JSON.stringify(attempt));
+    assert.equal(alone.body.error.code, 'ENROLMENT_INVALID', JSON.stringify(attempt));
+  }
+  assert.equal((await s.app.store.findOperator({ name: 'mallory' }))?.enrolledAt, null, 'still pending');
+
+  // Mallory enrols herself with both parts, once.
+  const enrolled = await postJson(`${s.adminUrl}/admin/v1/enrol`, { token: enrolment, requesterPart });
   assert.equal(enrolled.status, 200, JSON.stringify(enrolled.body));
   assert.match(enrolled.body.token, /^llo_/);
   assert.equal(
-    (await postJson(`${s.adminUrl}/admin/v1/enrol`, { token: enrolment })).body.error.code,
+    (await postJson(`${s.adminUrl}/admin/v1/enrol`, { token: enrolment, requesterPart })).body.error.code,
     'ENROLMENT_INVALID',
   );
   const mallory = {
@@ -176,7 +212,12 @@ test('an approved new operator enrols alone, unseen by the requester, and cannot
   const lateToken = (await approve(s, late.body.command.id, await next(bob), bob.auth)).body.enrolment.token;
   s.advance((s.config.operators.enrolmentTtlSeconds + 1) * 1000);
   assert.equal(
-    (await postJson(`${s.adminUrl}/admin/v1/enrol`, { token: lateToken })).body.error.code,
+    (
+      await postJson(`${s.adminUrl}/admin/v1/enrol`, {
+        token: lateToken,
+        requesterPart: late.body.enrolment?.requesterPart,
+      })
+    ).body.error.code,
     'ENROLMENT_INVALID',
   );
 });
