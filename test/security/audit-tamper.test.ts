@@ -177,6 +177,12 @@ function forge(prev: { seq: number; hash: string }, seq: number, at: number): Au
   return { ...body, hash: hashEntry(body) };
 }
 
+/** Stops `app` as a kill would: no last checkpoint, no stop mark, nothing recorded at the stop. */
+async function crash(app: App): Promise<void> {
+  Object.assign(app.auditAnchoring, { stop: async () => app.auditAnchoring.anchor.close() });
+  await app.close();
+}
+
 test('untampered: CLI and API say ok, anchored to the last checkpoint, nothing unanchored', async (t) => {
   const sc = await scene(t);
   const { api, cli, cliCode } = await verifyBoth(sc);
@@ -391,7 +397,7 @@ if (s) {
 
 test('entries found unvouched at a restart (a crash right after an append) stay "not yet anchored", never called forged', async (t) => {
   const sc = await scene(t);
-  await sc.app.close();
+  await crash(sc.app);
   // What a node killed within a second of an append leaves: an entry in the store whose
   // checkpoint was never written (indistinguishable from one written while no node ran).
   await insertRow(sc, forge(sc.entries.at(-1)!, 13, sc.clock.now + 500));
