@@ -20,7 +20,6 @@ export interface AnchoringSettings {
   anchor: { dir: string; url: string; shared: boolean; adoptExisting?: boolean };
 }
 
-
 export interface AuditAnchoring {
   readonly signer: AuditSigner;
   readonly anchor: Anchor;
@@ -30,10 +29,10 @@ export interface AuditAnchoring {
   /** Verifies the chain against this anchor. */
   verify(): Promise<AnchoredVerifyResult>;
   /**
-   * Refuses an anchor that lost its history: no checkpoint under this key, while the chain
-   * already records an audit key (for this node, or any node when the anchor is shared). That is
-   * an anchor directory renamed away or emptied, and adopting the chain as it is would bless
-   * whatever was cut or rewritten meanwhile. `audit.anchor.adoptExisting` lets an operator who
+   * Refuses an anchor that lost its history: no checkpoint under this key, while the chain holds
+   * entries (with an anchor per node: while the chain records an audit key of this node). That
+   * is an anchor directory renamed away or emptied (or a store from before anchoring), and
+   * adopting the chain as it is would bless whatever was cut or rewritten meanwhile. `audit.anchor.adoptExisting` lets an operator who
    * checked the chain adopt it anyway (recorded in the chain). Run before anything is appended.
    *
    * @throws LifelineError `AUDIT_ANCHOR_INVALID` (`details.reason: 'anchor-lost'`).
@@ -48,13 +47,14 @@ export interface AuditAnchoring {
    * found, so verify counts them as not anchored instead of calling them forged. After a clean
    * stop (the newest checkpoint is a node's stop mark, and the anchor is shared) they can only
    * have been written while no node ran: a checkpoint passes them vouching for none, so verify
-   * names them `unwitnessed`. Finally the key's id is recorded in the chain (`audit.key`) if it
-   * is not there yet, so that verify can tell a replaced key.
+   * names them `unwitnessed`. Finally, when the chain held entries at start but does not record
+   * this key, its id is recorded (`audit.key`) with this process's first append (at once after
+   * an adoption by the override), so that verify can tell a replaced key.
    */
   takeStock(logger?: Logger): Promise<ChainHead | null>;
   /**
-   * At a node's clean stop: records the key in the chain if it is not there yet (see takeStock),
-   * anchors what is left and writes the stop mark, then closes the anchor.
+   * At a node's clean stop: waits for the key's record (see takeStock), anchors what is left and
+   * writes the stop mark, then closes the anchor.
    */
   stop(): Promise<void>;
 }
@@ -92,13 +92,15 @@ export function openAnchoring(options: {
       newest = { seq: c.seq, hash: c.hash };
       newestStops = c.stop === true;
     }
-  /** The audit.key entries recording this key, and whether one would make an empty anchor a lost one. */
+  /** Whether the chain records this key, and an audit key of this node. */
   const recordedKeys = async () => {
     const entries = await log.list({ action: AUDIT_KEY_ACTION, limit: 1000 });
-    const mine = entries.some((e) => e.details.keyId === signer.publicKey.id);
-    const blocks = entries.some((e) => settings.anchor.shared || e.details.node === options.node);
-    return { mine, blocks };
+    return {
+      mine: entries.some((e) => e.details.keyId === signer.publicKey.id),
+      ownNode: entries.some((e) => e.details.node === options.node),
+    };
   };
+  let recording: Promise<void> | undefined;
   return {
     signer,
     anchor,
@@ -108,26 +110,24 @@ export function openAnchoring(options: {
       verifyWithSettings(log, settings, [{ dir: settings.anchor.dir, publicKey: signer.publicKey }]),
     async guard() {
       if (newest !== null || (await log.head()) === null) return;
-      if (!(await recordedKeys()).blocks) return;
+      // With an anchor per node, a node new to the store starts with an empty one: only a node
+      // the chain saw anchoring before is refused.
+      if (!settings.anchor.shared && !(await recordedKeys()).ownNode) return;
       if (settings.anchor.adoptExisting === true) {
         options.logger?.error(
           { dir: anchor.dir, key: signer.publicKey.id },
-          'SECURITY: the audit anchor holds no checkpoint though the chain records an audit key; adopting the chain as it is because audit.anchor.adoptExisting is set (recorded in the chain); unset it now',
+          'SECURITY: the audit anchor holds no checkpoint though the audit chain holds entries; adopting the chain as it is because audit.anchor.adoptExisting is set (recorded in the chain as audit.key); unset it now',
         );
         return;
       }
       throw new LifelineError(
         'AUDIT_ANCHOR_INVALID',
-        `the audit anchor ${anchor.dir} holds no checkpoint signed by its key, but the audit chain records an audit key: the anchor was replaced, emptied or renamed away. Put the original anchor back; or, having checked the chain, set audit.anchor.adoptExisting=true for one start (see the operator guide)`,
+        `the audit anchor ${anchor.dir} holds no checkpoint signed by its key, but the audit chain holds entries: the anchor was replaced, emptied or renamed away (or this store predates anchoring). Put the original anchor back; or, having checked the chain, set audit.anchor.adoptExisting=true for one start (see the operator guide)`,
         { details: { dir: anchor.dir, key: signer.publicKey.id, reason: 'anchor-lost' } },
       );
     },
     async stop() {
-      try {
-        await recordKey(await log.head());
-      } catch (err) {
-        options.logger?.error({ err }, 'could not record the audit key in the chain');
-      }
+      await recording;
       await checkpointer.stop();
       anchor.close();
     },
@@ -135,18 +135,25 @@ export function openAnchoring(options: {
       const head = await log.head();
       const top = head === null ? null : { seq: head.seq, hash: head.hash };
       const witnessed = await takeStockOfHead(top, logger);
-      if (top !== null) await recordKey(top);
+      if (top === null || (await recordedKeys()).mine) return witnessed;
+      if (newest === null && settings.anchor.adoptExisting === true) {
+        // The override is recorded at once.
+        await recordKey(top);
+        return witnessed;
+      }
+      // Otherwise with this process's first append, not before: a start alone changes nothing in
+      // the chain (an entry at every start would move every seq after it).
+      log.onCommit(() => {
+        recording ??= recordKey(top).catch((err: unknown) =>
+          logger?.error({ err }, 'could not record the audit key in the audit chain'),
+        );
+      });
       return witnessed;
     },
   };
 
-  /**
-   * Appends `audit.key` naming this key unless the chain already records it. Only once the chain
-   * holds entries (at a start, or at a clean stop): a chain that is empty has nothing to protect,
-   * and recording then would move every seq after it.
-   */
-  async function recordKey(top: ChainHead | null): Promise<void> {
-    if (top === null || (await recordedKeys()).mine) return;
+  /** Appends `audit.key` naming this key (and the adoption, when the override made one). */
+  async function recordKey(top: ChainHead): Promise<void> {
     await log.append({
       actor: `system:${options.node}`,
       action: AUDIT_KEY_ACTION,
@@ -170,7 +177,10 @@ export function openAnchoring(options: {
         return null;
       }
       await checkpointer.adopt(top);
-      logger?.warn({ seq: top.seq, dir: anchor.dir }, 'the audit anchor was empty; adopted the chain as it is');
+      logger?.warn(
+        { seq: top.seq, dir: anchor.dir },
+        'the audit anchor was empty; adopted the chain as it is',
+      );
       return top;
     }
     if (top === null || top.seq <= newest.seq) return newest;

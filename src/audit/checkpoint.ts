@@ -100,7 +100,8 @@ export function readCheckpoints(
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { valid: [], invalid: 0, firstInvalidSeq: null };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { valid: [], invalid: 0, firstInvalidSeq: null };
     throw err;
   }
   const valid: Checkpoint[] = [];
@@ -115,7 +116,8 @@ export function readCheckpoints(
     }
     invalid++;
     const claimed = claimedSeq(line);
-    if (claimed !== null && (firstInvalidSeq === null || claimed < firstInvalidSeq)) firstInvalidSeq = claimed;
+    if (claimed !== null && (firstInvalidSeq === null || claimed < firstInvalidSeq))
+      firstInvalidSeq = claimed;
   }
   return { valid, invalid, firstInvalidSeq };
 }
