@@ -7,10 +7,11 @@ import { Anchor, CHECKPOINTS_FILE, prepareAnchorDir } from './anchor.ts';
 import { readCheckpoints } from './checkpoint.ts';
 import { Checkpointer } from './checkpointer.ts';
 import type { ChainHead } from './chain.ts';
-import { type AuditSigner, openAuditKey } from './key.ts';
+import { type AuditSigner, openAuditKey, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from './key.ts';
 import type { AuditLog } from './log.ts';
 import { AUDIT_KEY_ACTION, type AnchoredVerifyResult, type AnchorSource, verifyAnchored } from './verify.ts';
 import type { Sealer } from '../secrets/index.ts';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LifelineError } from '../errors/index.ts';
 
@@ -30,9 +31,10 @@ export interface AuditAnchoring {
   verify(): Promise<AnchoredVerifyResult>;
   /**
    * Refuses an anchor that lost its history: no checkpoint under this key, while the chain holds
-   * entries (with an anchor per node: while the chain records an audit key of this node). That
-   * is an anchor directory renamed away or emptied (or a store from before anchoring), and
-   * adopting the chain as it is would bless whatever was cut or rewritten meanwhile. `audit.anchor.adoptExisting` lets an operator who
+   * entries, and the key was made just now or the chain records it (with an anchor per node:
+   * the chain records an audit key of this node). That is an anchor directory renamed away or
+   * emptied (or a store from before anchoring), and adopting the chain as it is would bless
+   * whatever was cut or rewritten meanwhile. `audit.anchor.adoptExisting` lets an operator who
    * checked the chain adopt it anyway (recorded in the chain). Run before anything is appended.
    *
    * @throws LifelineError `AUDIT_ANCHOR_INVALID` (`details.reason: 'anchor-lost'`).
@@ -73,6 +75,8 @@ export function openAnchoring(options: {
 }): AuditAnchoring {
   const { settings, log } = options;
   prepareAnchorDir(settings.anchor.dir);
+  // A key made just now, over a chain that holds entries, means the anchor directory is new.
+  const keyIsNew = !existsSync(join(settings.anchor.dir, PRIVATE_KEY_FILE));
   const signer = openAuditKey(settings.anchor.dir, options.sealer);
   const anchor = new Anchor({ dir: settings.anchor.dir, url: settings.anchor.url, logger: options.logger });
   const checkpointer = new Checkpointer({
@@ -110,9 +114,12 @@ export function openAnchoring(options: {
       verifyWithSettings(log, settings, [{ dir: settings.anchor.dir, publicKey: signer.publicKey }]),
     async guard() {
       if (newest !== null || (await log.head()) === null) return;
-      // With an anchor per node, a node new to the store starts with an empty one: only a node
-      // the chain saw anchoring before is refused.
-      if (!settings.anchor.shared && !(await recordedKeys()).ownNode) return;
+      // A key that was there but has anchored nothing yet and is not recorded: a node that
+      // started moments ago and has not checkpointed its first appends (a CLI write racing it).
+      // With an anchor per node, a node new to the store starts with an empty one of its own:
+      // only a node whose key the chain recorded before is refused.
+      const recorded = await recordedKeys();
+      if (settings.anchor.shared ? !keyIsNew && !recorded.mine : !recorded.ownNode) return;
       if (settings.anchor.adoptExisting === true) {
         options.logger?.error(
           { dir: anchor.dir, key: signer.publicKey.id },
@@ -120,6 +127,10 @@ export function openAnchoring(options: {
         );
         return;
       }
+      // Leave the directory as found: a key kept from a refused start would pass the next one.
+      if (keyIsNew)
+        for (const file of [PRIVATE_KEY_FILE, PUBLIC_KEY_FILE])
+          rmSync(join(anchor.dir, file), { force: true });
       throw new LifelineError(
         'AUDIT_ANCHOR_INVALID',
         `the audit anchor ${anchor.dir} holds no checkpoint signed by its key, but the audit chain holds entries: the anchor was replaced, emptied or renamed away (or this store predates anchoring). Put the original anchor back; or, having checked the chain, set audit.anchor.adoptExisting=true for one start (see the operator guide)`,

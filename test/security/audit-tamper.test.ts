@@ -461,6 +461,11 @@ test('anchor directory renamed away and the chain cut: the node refuses to start
   );
   assert.notEqual(add.code, 0);
   assert.match(add.out, /AUDIT_ANCHOR_INVALID|anchor/);
+  // And so does the next start: the refused one left no key behind to pass it.
+  await assert.rejects(
+    createApp({ config: sc.config, logger: pino({ level: 'silent' }), clock: () => sc.clock.now }),
+    (err: any) => err.code === 'AUDIT_ANCHOR_INVALID',
+  );
   // The auditor's pinned key verifies nothing in the anchor there now.
   const cli = await runCliCaptured(
     ['audit', 'verify', '--public-key', pinned, '--json'],
