@@ -167,6 +167,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     clock,
     logger,
   });
+  try {
+    await auditAnchoring.guard();
+  } catch (err) {
+    await Promise.allSettled([bus.close(), live.close(), store.close()]);
+    throw err;
+  }
   const auditWatch = new ChainWatch({
     log: audit,
     clock,
@@ -467,8 +473,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await Promise.allSettled([player.close(), admin.close()]);
       await commands.settle();
       auditWatch.stop();
-      await auditAnchoring.checkpointer.stop();
-      auditAnchoring.anchor.close();
+      await auditAnchoring.stop();
       metrics.stop();
       await bus.close();
       await live.close();

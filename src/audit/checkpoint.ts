@@ -28,15 +28,21 @@ export interface Checkpoint {
    * reports them as not anchored rather than as written by no process.
    */
   found?: SeqRanges;
+  /**
+   * Written by a node as it stops cleanly, after its last flush: every append of that node is
+   * anchored. An entry found past it at the next start was written while no Lifeline process ran
+   * (see `takeStock`), so it gets no `found` excuse.
+   */
+  stop?: true;
   /** Ed25519 over {@link signedText}, base64url. */
   sig: string;
 }
 
 /** What a signature covers: a domain tag, so nothing else the key signs can pass for a checkpoint. */
 export function signedText(c: Omit<Checkpoint, 'sig'>): string {
-  const { v, seq, hash, at, node, key, own, found } = c;
-  // `found` absent is encoded as absent (canonicalEncode drops undefined members).
-  return `lifeline-audit-checkpoint/1\n${canonicalEncode({ v, seq, hash, at, node, key, own, found })}`;
+  const { v, seq, hash, at, node, key, own, found, stop } = c;
+  // `found` and `stop` absent are encoded as absent (canonicalEncode drops undefined members).
+  return `lifeline-audit-checkpoint/1\n${canonicalEncode({ v, seq, hash, at, node, key, own, found, stop })}`;
 }
 
 function isRanges(x: unknown): x is SeqRanges {
@@ -74,31 +80,56 @@ export function parseCheckpoint(line: string, key: AuditPublicKey): Checkpoint |
     typeof c.node !== 'string' ||
     c.key !== key.id ||
     !isRanges(c.own) ||
-    (c.found !== undefined && !isRanges(c.found))
+    (c.found !== undefined && !isRanges(c.found)) ||
+    (c.stop !== undefined && c.stop !== true)
   )
     return undefined;
   const checkpoint = c as Checkpoint;
   return verifySignature(key, signedText(checkpoint), checkpoint.sig) ? checkpoint : undefined;
 }
 
-/** Every line of an anchor file: those `key` signed, and a count of the rest. */
-export function readCheckpoints(file: string, key: AuditPublicKey): { valid: Checkpoint[]; invalid: number } {
+/**
+ * Every line of an anchor file: those `key` signed, a count of the rest, and the lowest seq one
+ * of the rest claims (null when none claims a number).
+ */
+export function readCheckpoints(
+  file: string,
+  key: AuditPublicKey,
+): { valid: Checkpoint[]; invalid: number; firstInvalidSeq: number | null } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { valid: [], invalid: 0 };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { valid: [], invalid: 0, firstInvalidSeq: null };
     throw err;
   }
   const valid: Checkpoint[] = [];
   let invalid = 0;
+  let firstInvalidSeq: number | null = null;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     const c = parseCheckpoint(line, key);
-    if (c === undefined) invalid++;
-    else valid.push(c);
+    if (c !== undefined) {
+      valid.push(c);
+      continue;
+    }
+    invalid++;
+    const claimed = claimedSeq(line);
+    if (claimed !== null && (firstInvalidSeq === null || claimed < firstInvalidSeq))
+      firstInvalidSeq = claimed;
   }
-  return { valid, invalid };
+  return { valid, invalid, firstInvalidSeq };
+}
+
+/** The seq a line that failed its signature claims, if it parses that far. */
+function claimedSeq(line: string): number | null {
+  try {
+    const seq = (JSON.parse(line) as { seq?: unknown } | null)?.seq;
+    return Number.isSafeInteger(seq) && (seq as number) >= 1 ? (seq as number) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Adds seqs `from..to` to ascending ranges, merging with the last one when they touch. */

@@ -12,6 +12,9 @@ import { type Checkpoint, readCheckpoints } from './checkpoint.ts';
 import { type AuditPublicKey, PUBLIC_KEY_FILE, readPublicKeyFile } from './key.ts';
 import type { AuditLog } from './log.ts';
 
+/** The action of the entry recording an audit key's id in the chain, when a node first uses it. */
+export const AUDIT_KEY_ACTION = 'audit.key';
+
 /** One anchor to read: a directory, and the key its checkpoints must carry. */
 export interface AnchorSource {
   dir: string;
@@ -39,7 +42,12 @@ export interface AnchoredVerifyOptions {
   checkpoint?: ChainHead;
 }
 
-export type AnchoredFailureReason = VerifyFailureReason | 'truncated' | 'unwitnessed';
+export type AnchoredFailureReason =
+  | VerifyFailureReason
+  | 'truncated'
+  | 'unwitnessed'
+  | 'anchor-invalid'
+  | 'key-mismatch';
 
 /** What the anchor says, beside the chain's own verdict. */
 export interface AnchorReport {
@@ -53,7 +61,17 @@ export interface AnchorReport {
   unanchored: number;
   firstUnanchoredSeq: number | null;
   /** The anchors read, with the key each was checked with (null: no public key found). */
-  sources: { dir: string; key: string | null; checkpoints: number; invalidLines: number }[];
+  sources: {
+    dir: string;
+    key: string | null;
+    /** Whether the key was given (`--public-key`) rather than read from the directory. */
+    pinned: boolean;
+    checkpoints: number;
+    invalidLines: number;
+    firstInvalidSeq: number | null;
+  }[];
+  /** Ids of the audit keys the chain records (`audit.key` entries), oldest first. */
+  recordedKeys: string[];
 }
 
 export type AnchoredVerifyResult =
@@ -79,13 +97,21 @@ function loadAnchors(anchors: readonly AnchorSource[]): {
   for (const a of anchors) {
     const pubFile = join(a.dir, PUBLIC_KEY_FILE);
     const key = a.publicKey ?? (existsSync(pubFile) ? readPublicKeyFile(pubFile) : undefined);
+    const pinned = a.publicKey !== undefined;
     if (key === undefined) {
-      sources.push({ dir: a.dir, key: null, checkpoints: 0, invalidLines: 0 });
+      sources.push({ dir: a.dir, key: null, pinned, checkpoints: 0, invalidLines: 0, firstInvalidSeq: null });
       continue;
     }
-    const { valid, invalid } = readCheckpoints(join(a.dir, CHECKPOINTS_FILE), key);
+    const { valid, invalid, firstInvalidSeq } = readCheckpoints(join(a.dir, CHECKPOINTS_FILE), key);
     all.push(...valid);
-    sources.push({ dir: a.dir, key: key.id, checkpoints: valid.length, invalidLines: invalid });
+    sources.push({
+      dir: a.dir,
+      key: key.id,
+      pinned,
+      checkpoints: valid.length,
+      invalidLines: invalid,
+      firstInvalidSeq,
+    });
   }
   return { all, sources };
 }
@@ -163,7 +189,9 @@ export async function verifyAnchored(
     unanchored: 0,
     firstUnanchoredSeq: null,
     sources,
+    recordedKeys: [],
   };
+  let lastKeySeq = 0;
   const verifier = new ChainVerifier();
   let failure: Extract<AnchoredVerifyResult, { ok: false }> | undefined;
   let lastMatched = 0;
@@ -186,6 +214,10 @@ export async function verifyAnchored(
         const r = verifier.result();
         if (!r.ok) fail(r.firstBadSeq, r.reason, r.detail);
         break pages;
+      }
+      if (entry.action === AUDIT_KEY_ACTION && typeof entry.details.keyId === 'string') {
+        if (!report.recordedKeys.includes(entry.details.keyId)) report.recordedKeys.push(entry.details.keyId);
+        lastKeySeq = entry.seq;
       }
       const claim = claims.get(entry.seq);
       if (claim !== undefined) {
@@ -239,11 +271,54 @@ export async function verifyAnchored(
         `entries ${end + 1}..${furthest.seq} were deleted`,
     );
   }
+  if (failure === undefined) checkKeys(report, lastKeySeq, fail);
   if (failure !== undefined) {
     failure.message = `audit chain BROKEN at seq ${failure.firstBadSeq} (${failure.reason}): ${failure.detail}`;
     return failure;
   }
   return { ok: true, entries: good, head, anchor: report, message: okMessage(good, head, report) };
+}
+
+/**
+ * The keys: a pinned key must verify some checkpoint and every line of its anchor (a line it
+ * does not verify was written by someone else, or under a key that replaced it); and the key
+ * each anchor is read with must be one the chain recorded when a node first used it.
+ */
+function checkKeys(
+  report: AnchorReport,
+  lastKeySeq: number,
+  fail: (firstBadSeq: number, reason: AnchoredFailureReason, detail: string) => void,
+): void {
+  for (const s of report.sources) {
+    if (s.pinned && s.checkpoints === 0) {
+      fail(
+        1,
+        'anchor-invalid',
+        `no checkpoint in ${s.dir} verifies under the pinned audit key ${s.key}: the anchor was replaced, emptied or renamed away, or the key was swapped; nothing of the chain is anchored`,
+      );
+      return;
+    }
+    if (s.pinned && s.invalidLines > 0) {
+      fail(
+        s.firstInvalidSeq ?? 1,
+        'anchor-invalid',
+        `${s.invalidLines} line(s) in ${s.dir} fail their signature under the pinned audit key ${s.key}` +
+          `${s.firstInvalidSeq === null ? '' : ` (the first claiming seq ${s.firstInvalidSeq})`}: someone without the key wrote to the anchor`,
+      );
+      return;
+    }
+  }
+  if (report.recordedKeys.length === 0) return;
+  for (const s of report.sources) {
+    if (s.key === null || s.checkpoints === 0 || report.recordedKeys.includes(s.key)) continue;
+    fail(
+      lastKeySeq,
+      'key-mismatch',
+      `the anchor ${s.dir} is signed by audit key ${s.key}, but the chain records only ${report.recordedKeys.join(', ')} ` +
+        `(newest at seq ${lastKeySeq}): the audit key was replaced`,
+    );
+    return;
+  }
 }
 
 function okMessage(entries: number, head: ChainHead | null, a: AnchorReport): string {

@@ -93,6 +93,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           })
         : undefined;
       try {
+        // A direct write must not re-seed an anchor that lost its history (see guard).
+        await anchoring?.guard();
         return await work({ store, audit, anchoring });
       } finally {
         await anchoring?.checkpointer.flush();

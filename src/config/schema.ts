@@ -346,6 +346,7 @@ export const configSchema = Type.Object(
         dir: Type.String({ default: '', errorMessage: 'must be a path, or empty for <dataDir>.anchor' }),
         url: Type.String({ default: '', errorMessage: 'must be an http:// or https:// URL, or empty' }),
         shared: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
+        adoptExisting: Type.Boolean({ default: false, errorMessage: 'must be true or false' }),
       }),
     }),
   },

@@ -9,14 +9,14 @@
  * directory or the KEK) would do it: straight SQL on the SQLite file or the PostgreSQL schema.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { type TestContext, test } from 'node:test';
 import pg from 'pg';
 import pino from 'pino';
-import { type App, createApp } from '../../src/app.ts';
-import { hashEntry } from '../../src/audit/index.ts';
+import { type App, createApp, openSealer, openStore } from '../../src/app.ts';
+import { AuditLog, hashEntry, openAnchoring } from '../../src/audit/index.ts';
 import type { Config } from '../../src/config/index.ts';
 import type { AuditEntry } from '../../src/store/index.ts';
 import { addOperator, eventually, getJson, runCliCaptured, tempDir, testConfig } from '../helpers.ts';
@@ -175,6 +175,12 @@ function forge(prev: { seq: number; hash: string }, seq: number, at: number): Au
     prevHash: prev.hash,
   };
   return { ...body, hash: hashEntry(body) };
+}
+
+/** Stops `app` as a kill would: no last checkpoint, no stop mark, nothing recorded at the stop. */
+async function crash(app: App): Promise<void> {
+  Object.assign(app.auditAnchoring, { stop: async () => app.auditAnchoring.anchor.close() });
+  await app.close();
 }
 
 test('untampered: CLI and API say ok, anchored to the last checkpoint, nothing unanchored', async (t) => {
@@ -392,7 +398,7 @@ if (s) {
 
 test('entries found unvouched at a restart (a crash right after an append) stay "not yet anchored", never called forged', async (t) => {
   const sc = await scene(t);
-  await sc.app.close();
+  await crash(sc.app);
   // What a node killed within a second of an append leaves: an entry in the store whose
   // checkpoint was never written (indistinguishable from one written while no node ran).
   await insertRow(sc, forge(sc.entries.at(-1)!, 13, sc.clock.now + 500));
@@ -417,6 +423,168 @@ test('entries found unvouched at a restart (a crash right after an append) stay 
     assert.equal(r.ok, true, r.message);
     assert.equal(r.anchor.unanchored, 1);
     assert.equal(r.anchor.firstUnanchoredSeq, 13);
+  }
+  assert.equal(cliCode, 0);
+});
+
+/** Starts a node again on the scene's store, anchor and virtual clock. */
+async function restart(t: TestContext, sc: Scene, config: Config = sc.config): Promise<Scene> {
+  const app = await createApp({ config, logger: pino({ level: 'silent' }), clock: () => sc.clock.now });
+  const { adminUrl } = await app.listen();
+  t.after(() => app.close());
+  return { ...sc, app, adminUrl };
+}
+
+async function storeHead(sc: Scene): Promise<{ seq: number; hash: string }> {
+  const [row] = await sc.db.rows('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+  return { seq: Number(row!.seq), hash: String(row!.hash) };
+}
+
+test('anchor directory renamed away and the chain cut: the node refuses to start, and verify with the pinned key fails (both said ok before)', async (t) => {
+  const sc = await scene(t);
+  const anchorDir = `${sc.dataDir}.anchor`;
+  const pinned = join(sc.dataDir, '..', `${sc.dataDir.split('/').at(-1)}-pinned.pub`);
+  copyFileSync(join(anchorDir, 'audit-key.pub'), pinned);
+  await sc.app.close();
+  // Someone with write access to the database and to the anchor's parent (chattr +a guards the
+  // file, not the directory) cuts seq 6.. and moves the anchor out of the way.
+  await sc.db.run('DELETE FROM audit WHERE seq >= 6');
+  renameSync(anchorDir, `${anchorDir}-gone`);
+  await assert.rejects(
+    createApp({ config: sc.config, logger: pino({ level: 'silent' }), clock: () => sc.clock.now }),
+    (err: any) => err.code === 'AUDIT_ANCHOR_INVALID' && err.details?.reason === 'anchor-lost',
+  );
+  // A direct CLI write refuses too, rather than seeding the new anchor.
+  const add = await runCliCaptured(
+    ['operators', 'add', 'eve', '--role', 'admin', '--break-glass', '--json'],
+    sc.cliEnv,
+    sc.dataDir,
+  );
+  assert.notEqual(add.code, 0);
+  assert.match(add.out, /AUDIT_ANCHOR_INVALID|anchor/);
+  // And so does the next start: the refused one left no key behind to pass it.
+  await assert.rejects(
+    createApp({ config: sc.config, logger: pino({ level: 'silent' }), clock: () => sc.clock.now }),
+    (err: any) => err.code === 'AUDIT_ANCHOR_INVALID',
+  );
+  // The auditor's pinned key verifies nothing in the anchor there now.
+  const cli = await runCliCaptured(
+    ['audit', 'verify', '--public-key', pinned, '--json'],
+    sc.cliEnv,
+    sc.dataDir,
+  );
+  assert.equal(cli.code, 1, cli.out);
+  assert.equal(cli.json.ok, false);
+  assert.equal(cli.json.reason, 'anchor-invalid');
+  assert.match(cli.json.detail, /no checkpoint .* verifies under the pinned audit key/);
+
+  // The operator's explicit override adopts the chain; the chain records it.
+  const adopted = await restart(t, sc, {
+    ...sc.config,
+    audit: { ...sc.config.audit, anchor: { ...sc.config.audit.anchor, adoptExisting: true } },
+  });
+  const keys = await adopted.app.audit.list({ action: 'audit.key', limit: 10 });
+  assert.equal(keys.length, 1, 'the adopting key, recorded at once');
+  assert.equal(keys[0]!.details.adoptedAtSeq, 5);
+  const still = await runCliCaptured(
+    ['audit', 'verify', '--public-key', pinned, '--json'],
+    sc.cliEnv,
+    sc.dataDir,
+  );
+  assert.equal(still.json.ok, false, 'the pinned key still tells');
+});
+
+test('pinned key and one forged anchor line: verify fails (said ok with a warning before)', async (t) => {
+  const sc = await scene(t);
+  const file = join(`${sc.dataDir}.anchor`, 'checkpoints.jsonl');
+  const line = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!);
+  appendFileSync(file, `${JSON.stringify({ ...line, seq: 9, hash: 'f'.repeat(64), at: sc.clock.now })}\n`);
+  const pinned = join(`${sc.dataDir}.anchor`, 'audit-key.pub');
+  const cli = await runCliCaptured(
+    ['audit', 'verify', '--public-key', pinned, '--json'],
+    sc.cliEnv,
+    sc.dataDir,
+  );
+  assert.equal(cli.code, 1, cli.out);
+  assert.equal(cli.json.ok, false);
+  assert.equal(cli.json.reason, 'anchor-invalid');
+  assert.equal(cli.json.firstBadSeq, 9);
+  assert.match(cli.json.detail, /1 line\(s\) .* fail their signature under the pinned audit key/);
+});
+
+test('an anchor re-seeded under a new key is named: the chain recorded another key', async (t) => {
+  const sc = await scene(t);
+  await sc.app.close();
+  // The next run records its key in the chain with its first append (seq 13, so at seq 14).
+  const second = await restart(t, sc);
+  await second.app.audit.append({
+    actor: 'ops-alice',
+    action: 'flag.set',
+    target: 'flag:z',
+    details: {},
+    result: 'ok',
+  });
+  await second.app.close();
+  const anchorDir = `${sc.dataDir}.anchor`;
+  renameSync(anchorDir, `${anchorDir}-gone`);
+  // A process that skips the start-up guard (an old binary, say) makes a new key and anchors.
+  const store = await openStore(sc.config);
+  t.after(() => store.close());
+  const log = new AuditLog({ store, clock: () => sc.clock.now });
+  const anchoring = openAnchoring({
+    settings: sc.config.audit,
+    log,
+    sealer: openSealer(sc.config),
+    node: 'old',
+    clock: () => sc.clock.now,
+  });
+  await anchoring.checkpointer.adopt(await storeHead(sc));
+  anchoring.anchor.close();
+  const cli = await runCliCaptured(['audit', 'verify', '--json'], sc.cliEnv, sc.dataDir);
+  assert.equal(cli.code, 1, cli.out);
+  assert.equal(cli.json.reason, 'key-mismatch');
+  assert.equal(cli.json.firstBadSeq, 14, 'the audit.key entry the second run wrote');
+  assert.match(cli.json.detail, /signed by audit key .* but the chain records only/);
+});
+
+test('an entry written into the store between a clean stop and the next start is unwitnessed (was "not anchored" for good)', async (t) => {
+  const sc = await scene(t);
+  await sc.app.close();
+  const head = await storeHead(sc);
+  await insertRow(sc, forge(head, head.seq + 1, sc.clock.now + 1000));
+  sc.clock.now += 3 * HOUR;
+  const next = await restart(t, sc);
+  await assertCaught(
+    next,
+    head.seq + 1,
+    'unwitnessed',
+    new RegExp(`seq ${head.seq + 1} \\(operator\\.add by ops-mallory\\) was appended by no Lifeline process`),
+  );
+});
+
+test('a CLI direct write between two node runs stays ok', async (t) => {
+  const sc = await scene(t);
+  await sc.app.close();
+  const add = await runCliCaptured(
+    ['operators', 'add', 'carol', '--role', 'admin', '--break-glass', '--json'],
+    sc.cliEnv,
+    sc.dataDir,
+  );
+  assert.equal(add.code, 0, add.out);
+  sc.clock.now += 3 * HOUR;
+  const next = await restart(t, sc);
+  await next.app.audit.append({
+    actor: 'ops-alice',
+    action: 'flag.set',
+    target: 'flag:y',
+    details: {},
+    result: 'ok',
+  });
+  await next.app.auditAnchoring.checkpointer.flush();
+  const { api, cli, cliCode } = await verifyBoth(next);
+  for (const r of [api, cli]) {
+    assert.equal(r.ok, true, r.message);
+    assert.equal(r.anchor.unanchored, 0, r.message);
   }
   assert.equal(cliCode, 0);
 });
