@@ -142,3 +142,16 @@ test('a store sealed under another KEK does not load', async () => {
     code: 'SECRETS_KEY_MISMATCH',
   });
 });
+
+test('an access token expires on the clock Lifeline was given, not the wall clock: drills and tests run on a virtual one', async () => {
+  const { store, sealer } = fixture();
+  // A virtual clock a day behind the wall clock, as a drill replaying yesterday would run.
+  let now = Date.now() - 86_400_000;
+  const tokens = await Tokens.load(store, sealer, settings('EdDSA'), () => now);
+  const token = await tokens.issueAccess(claims);
+  assert.equal((await tokens.verifyAccess(token)).sub, 'p', 'valid when issued, on its own clock');
+  now += 599_000;
+  assert.equal((await tokens.verifyAccess(token)).sub, 'p', 'still valid a second before its 600 s end');
+  now += 2_000;
+  await assert.rejects(tokens.verifyAccess(token), { code: 'TOKEN_EXPIRED' });
+});

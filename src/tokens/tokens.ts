@@ -218,6 +218,8 @@ export class Tokens {
         typ: ACCESS_TYP,
         algorithms: ['EdDSA', 'ES256'],
         requiredClaims: ['exp', 'iat', 'sub', 'sid'],
+        // The clock tokens are issued on, so that a drill's or a test's virtual clock applies here too.
+        currentDate: new Date(this.#clock()),
       });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string')
         throw new Error('claims missing');
