@@ -270,10 +270,14 @@ test('a store written with a plain PEM signing key is sealed at start; tokens ma
   const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: 'k-old', typ: 'at+jwt' })).toString(
     'base64url',
   );
-  const payload = Buffer.from(
-    JSON.stringify({ sub: 'p', sid: 's', iss: 'lifeline', aud: 'game', iat: now, exp: now + 600 }),
-  ).toString('base64url');
-  const oldAccess = `${header}.${payload}.${sign(null, Buffer.from(`${header}.${payload}`), privateKey).toString('base64url')}`;
+  // An access token under the old PEM, issued at `iat` (seconds) and lasting the access TTL.
+  const accessAt = (iat: number) => {
+    const body = Buffer.from(
+      JSON.stringify({ sub: 'p', sid: 's', iss: 'lifeline', aud: 'game', iat, exp: iat + 600 }),
+    ).toString('base64url');
+    return `${header}.${body}.${sign(null, Buffer.from(`${header}.${body}`), privateKey).toString('base64url')}`;
+  };
+  const oldAccess = accessAt(now);
   // What a thief of a pre-upgrade copy mints with the old PEM: an access token lasting a year.
   const yearPayload = Buffer.from(
     JSON.stringify({ sub: 'p', sid: 's', iss: 'lifeline', aud: 'game', iat: now, exp: now + 365 * 86_400 }),
@@ -324,11 +328,13 @@ test('a store written with a plain PEM signing key is sealed at start; tokens ma
 
   // A token under the old PEM claiming a lifetime no access token has is refused at once.
   await assert.rejects(app.tokens.verifyAccess(yearAccess), { code: 'TOKEN_INVALID' });
-  // One within the access TTL verifies until the old key retires, then not.
+  // One within the access TTL verifies until the old key retires, then not. Expiry runs on the
+  // node's clock, so the thief mints it shortly before the retirement, where it is still unexpired.
+  const lateAccess = accessAt(Math.floor(oldRetires / 1000) - 10);
   clock = oldRetires - 1;
-  assert.equal((await app.tokens.verifyAccess(oldAccess)).sub, 'p');
+  assert.equal((await app.tokens.verifyAccess(lateAccess)).sub, 'p');
   clock = oldRetires;
-  await assert.rejects(app.tokens.verifyAccess(oldAccess), { code: 'TOKEN_INVALID' });
+  await assert.rejects(app.tokens.verifyAccess(lateAccess), { code: 'TOKEN_INVALID' });
   await app.tokens.reload();
   assert.ok(!app.tokens.jwks().keys.some((k) => k.kid === 'k-old'), 'the old key left the JWKS');
   // Refresh and resume tokens the thief MACs under the legacy key after it retired are refused.
