@@ -70,6 +70,11 @@ interface Scene {
   entries: AuditEntry[];
 }
 
+/** `lifeline audit verify` against an auditor's pinned public key, as JSON. */
+function verifyPinned(sc: Scene, pinned: string) {
+  return runCliCaptured(['audit', 'verify', '--public-key', pinned, '--json'], sc.cliEnv, sc.dataDir);
+}
+
 /**
  * A node holding a chain of 12 entries (seq 1 is the auditor's creation), anchored by a
  * checkpoint at seq 6 and another at seq 12, on SQLite or on PostgreSQL.
@@ -468,11 +473,7 @@ test('anchor directory renamed away and the chain cut: the node refuses to start
     (err: any) => err.code === 'AUDIT_ANCHOR_INVALID',
   );
   // The auditor's pinned key verifies nothing in the anchor there now.
-  const cli = await runCliCaptured(
-    ['audit', 'verify', '--public-key', pinned, '--json'],
-    sc.cliEnv,
-    sc.dataDir,
-  );
+  const cli = await verifyPinned(sc, pinned);
   assert.equal(cli.code, 1, cli.out);
   assert.equal(cli.json.ok, false);
   assert.equal(cli.json.reason, 'anchor-invalid');
@@ -486,11 +487,7 @@ test('anchor directory renamed away and the chain cut: the node refuses to start
   const keys = await adopted.app.audit.list({ action: 'audit.key', limit: 10 });
   assert.equal(keys.length, 1, 'the adopting key, recorded at once');
   assert.equal(keys[0]!.details.adoptedAtSeq, 5);
-  const still = await runCliCaptured(
-    ['audit', 'verify', '--public-key', pinned, '--json'],
-    sc.cliEnv,
-    sc.dataDir,
-  );
+  const still = await verifyPinned(sc, pinned);
   assert.equal(still.json.ok, false, 'the pinned key still tells');
 });
 
@@ -500,11 +497,7 @@ test('pinned key and one forged anchor line: verify fails (said ok with a warnin
   const line = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!);
   appendFileSync(file, `${JSON.stringify({ ...line, seq: 9, hash: 'f'.repeat(64), at: sc.clock.now })}\n`);
   const pinned = join(`${sc.dataDir}.anchor`, 'audit-key.pub');
-  const cli = await runCliCaptured(
-    ['audit', 'verify', '--public-key', pinned, '--json'],
-    sc.cliEnv,
-    sc.dataDir,
-  );
+  const cli = await verifyPinned(sc, pinned);
   assert.equal(cli.code, 1, cli.out);
   assert.equal(cli.json.ok, false);
   assert.equal(cli.json.reason, 'anchor-invalid');

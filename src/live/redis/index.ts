@@ -49,6 +49,39 @@ import type {
 
 type Client = ReturnType<typeof createClient>;
 
+/** Lua: takes one from a counter hash's field, dropping the field at zero. */
+const DEC = `
+local function dec(h, f)
+  if redis.call('HINCRBY', h, f, -1) <= 0 then redis.call('HDEL', h, f) end
+end
+`;
+
+/**
+ * Lua shared by the scripts that write a session (needs DEC): stores it, or replaces it and moves
+ * it out of the old one's player, holder and counters, then indexes and counts it.
+ */
+const WRITE_SESSION = `
+local function write_session(key, id, json, player_prefix, player, holder_prefix, node,
+    sessions, by_region, by_shard, seen, nodes, region, shard, at)
+  local old = redis.call('GET', key)
+  if old then
+    local o = cjson.decode(old)
+    redis.call('SREM', player_prefix .. o.playerId, id)
+    redis.call('SREM', holder_prefix .. o.node, id)
+    dec(by_region, o.region)
+    dec(by_shard, o.shard)
+  end
+  redis.call('SET', key, json)
+  redis.call('SADD', sessions, id)
+  redis.call('SADD', player_prefix .. player, id)
+  redis.call('SADD', holder_prefix .. node, id)
+  redis.call('SADD', nodes, node)
+  redis.call('HINCRBY', by_region, region, 1)
+  redis.call('HINCRBY', by_shard, shard, 1)
+  redis.call('ZADD', seen, at, id)
+end
+`;
+
 /**
  * Stores (or replaces) a session and keeps the indexes and counters right.
  * KEYS[1] session:<id>  KEYS[2] sessions  KEYS[3] count:region  KEYS[4] count:shard  KEYS[5] seen
@@ -57,26 +90,9 @@ type Client = ReturnType<typeof createClient>;
  * ARGV[4] playerId  ARGV[5] region  ARGV[6] shard  ARGV[7] lastSeenAt
  * ARGV[8] holder key prefix (`<p>{lifeline}:holder:`)  ARGV[9] node
  */
-const PUT_SESSION = `
-local function dec(h, f)
-  if redis.call('HINCRBY', h, f, -1) <= 0 then redis.call('HDEL', h, f) end
-end
-local old = redis.call('GET', KEYS[1])
-if old then
-  local o = cjson.decode(old)
-  redis.call('SREM', ARGV[3] .. o.playerId, ARGV[1])
-  redis.call('SREM', ARGV[8] .. o.node, ARGV[1])
-  dec(KEYS[3], o.region)
-  dec(KEYS[4], o.shard)
-end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('SADD', ARGV[3] .. ARGV[4], ARGV[1])
-redis.call('SADD', ARGV[8] .. ARGV[9], ARGV[1])
-redis.call('SADD', KEYS[6], ARGV[9])
-redis.call('HINCRBY', KEYS[3], ARGV[5], 1)
-redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
-redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1])
+const PUT_SESSION = `${DEC}${WRITE_SESSION}
+write_session(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[8], ARGV[9],
+  KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[5], ARGV[6], ARGV[7])
 return 1
 `;
 
@@ -113,15 +129,12 @@ return 1
 `;
 
 /**
- * Lua shared by the two scripts that end sessions: ends one session if it is live (reads and
+ * Lua shared by the scripts that end sessions (needs DEC): ends one session if it is live (reads and
  * deletes it in one step, updates the indexes and counters) and appends it to `out`.
  * Uses KEYS[1] sessions  KEYS[2] count:region  KEYS[3] count:shard  KEYS[4] seen
  * ARGV[1] session key prefix  ARGV[2] player key prefix  ARGV[3] holder key prefix
  */
 const END_ONE = `
-local function dec(h, f)
-  if redis.call('HINCRBY', h, f, -1) <= 0 then redis.call('HDEL', h, f) end
-end
 local function end_one(id, out)
   local key = ARGV[1] .. id
   local json = redis.call('GET', key)
@@ -145,7 +158,7 @@ end
  * KEYS and ARGV[1..3] as END_ONE; ARGV[4..] session ids.
  * Returns a flat list: JSON, lastSeenAt, JSON, lastSeenAt, ... for the sessions that were live.
  */
-const END_SESSIONS = `${END_ONE}
+const END_SESSIONS = `${DEC}${END_ONE}
 local out = {}
 for i = 4, #ARGV do end_one(ARGV[i], out) end
 return out
@@ -159,7 +172,7 @@ return out
  * ARGV[8] shard  ARGV[9] lastSeenAt  ARGV[10] node  ARGV[11] max  ARGV[12] 1 to refuse, 0 to replace
  * Returns { 0, held } when refused; else { 1, JSON, lastSeenAt, ... } for each session ended.
  */
-const OPEN_SESSION = `${END_ONE}
+const OPEN_SESSION = `${DEC}${END_ONE}${WRITE_SESSION}
 local max = tonumber(ARGV[11])
 local others = {}
 for _, id in ipairs(redis.call('SMEMBERS', ARGV[2] .. ARGV[6])) do
@@ -177,22 +190,8 @@ if #others >= max then
   end)
   for i = 1, #others - max + 1 do end_one(others[i][1], out) end
 end
-local old = redis.call('GET', KEYS[6])
-if old then
-  local o = cjson.decode(old)
-  redis.call('SREM', ARGV[2] .. o.playerId, ARGV[4])
-  redis.call('SREM', ARGV[3] .. o.node, ARGV[4])
-  dec(KEYS[2], o.region)
-  dec(KEYS[3], o.shard)
-end
-redis.call('SET', KEYS[6], ARGV[5])
-redis.call('SADD', KEYS[1], ARGV[4])
-redis.call('SADD', ARGV[2] .. ARGV[6], ARGV[4])
-redis.call('SADD', ARGV[3] .. ARGV[10], ARGV[4])
-redis.call('SADD', KEYS[5], ARGV[10])
-redis.call('HINCRBY', KEYS[2], ARGV[7], 1)
-redis.call('HINCRBY', KEYS[3], ARGV[8], 1)
-redis.call('ZADD', KEYS[4], ARGV[9], ARGV[4])
+write_session(KEYS[6], ARGV[4], ARGV[5], ARGV[2], ARGV[6], ARGV[3], ARGV[10],
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[7], ARGV[8], ARGV[9])
 return out
 `;
 
@@ -201,7 +200,7 @@ return out
  * KEYS and ARGV[1..3] as END_ONE; ARGV[4] node  ARGV[5] limit.
  * Returns the same flat list as END_SESSIONS.
  */
-const END_NODE_SESSIONS = `${END_ONE}
+const END_NODE_SESSIONS = `${DEC}${END_ONE}
 local out = {}
 local ids = redis.call('SPOP', ARGV[3] .. ARGV[4], tonumber(ARGV[5]))
 for _, id in ipairs(ids) do end_one(id, out) end
