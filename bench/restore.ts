@@ -27,7 +27,8 @@ import pino from 'pino';
 import { type App, createApp } from '../src/app.ts';
 import { removeAnchor, testConfig } from '../test/helpers.ts';
 import { coreTimes, stealPercent } from './login/machine.ts';
-import type { Disruption, Pacing } from '../src/store/index.ts';
+import type { Disruption } from '../src/disruptions/records.ts';
+import type { Pacing } from '../src/restore/records.ts';
 
 const { values } = parseArgs({
   options: {

@@ -16,7 +16,8 @@ import { EventStream } from './events/index.ts';
 import { FlagService } from './flags/index.ts';
 import { bind, buildAdminApi, buildPlayerApi } from './http/index.ts';
 import { createIdentity } from './identity/index.ts';
-import { type Bus, type LiveState, openLive } from './live/index.ts';
+import type { Bus, LiveState } from './live/index.ts';
+import { openLive } from './live/open.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
 import { OperatorService, watchBreakGlass } from './operators/index.ts';
 import { DependencyProbes } from './probes/index.ts';
@@ -30,7 +31,8 @@ import {
   SocketHub,
   shardRegions,
 } from './sessions/index.ts';
-import { openRecordStore, prepareDirectory, type RecordStore, tightenDataFiles } from './store/index.ts';
+import { openRecordStore, prepareDirectory, tightenDataFiles } from './store/open.ts';
+import type { RecordStore } from './store/index.ts';
 import { KEY_PICKUP_MS, Tokens } from './tokens/index.ts';
 
 export interface AppOptions {

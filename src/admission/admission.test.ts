@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventStream } from '../events/index.ts';
-import { MemoryLiveState } from '../live/index.ts';
+import { MemoryLiveState } from '../live/memory.ts';
 import { type Admitted, AdmissionController, type AdmissionSettings } from './index.ts';
 
 const settings: AdmissionSettings = {

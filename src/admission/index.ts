@@ -13,10 +13,11 @@
  * several nodes on Redis the upstream sees one limit, whichever node a login lands on. The queue
  * stays with the node that holds the waiting client's ticket.
  */
+import type { Permits } from '../live/index.ts';
 import { randomBytes } from 'node:crypto';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
-import type { LiveState, PermitOutcome } from '../live/index.ts';
+import type { PermitOutcome } from './aimd.ts';
 
 /** A permit lapses if its node does not return it within this (it died mid-call). */
 const PERMIT_LEASE_MS = 60_000;
@@ -91,7 +92,7 @@ export class AdmissionController<T> {
   readonly #clock: () => number;
   readonly #events: EventStream;
   readonly #isUpstreamFailure: IsUpstreamFailure;
-  readonly #permits: Pick<LiveState, 'acquirePermits' | 'releasePermit'>;
+  readonly #permits: Permits;
   readonly #queues: Record<Lane, Entry<T>[]> = { rejoin: [], refresh: [], login: [] };
   readonly #tickets = new Map<string, Entry<T>>();
   #seq = 0;
@@ -138,7 +139,7 @@ export class AdmissionController<T> {
     events: EventStream;
     isUpstreamFailure: IsUpstreamFailure;
     /** Where the permits and the shared limit live: this process, or Redis for every node. */
-    permits: Pick<LiveState, 'acquirePermits' | 'releasePermit'>;
+    permits: Permits;
   }) {
     this.#s = deps.settings;
     this.#clock = deps.clock;

@@ -8,7 +8,7 @@ import { type TestContext, test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { isLifelineError } from '../errors/index.ts';
 import { Sealer } from '../secrets/index.ts';
-import { SqliteRecordStore } from '../store/index.ts';
+import { SqliteRecordStore } from '../store/sqlite/index.ts';
 import { Anchor, CHECKPOINTS_FILE, prepareAnchorDir } from './anchor.ts';
 import { openAnchoring } from './anchoring.ts';
 import { readCheckpoints } from './checkpoint.ts';

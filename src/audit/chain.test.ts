@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { AuditEntry } from '../store/port.ts';
+import type { AuditEntry } from './records.ts';
 import {
   type AuditDraft,
   ChainVerifier,

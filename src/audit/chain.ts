@@ -4,7 +4,7 @@
  * tooling all agree on what a hash covers.
  */
 import { hash } from 'node:crypto';
-import type { AuditEntry } from '../store/port.ts';
+import type { AuditEntry } from './records.ts';
 
 /** The `prevHash` of the first entry: there is nothing before it. */
 export const GENESIS_HASH = '0'.repeat(64);

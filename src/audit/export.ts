@@ -5,7 +5,7 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { LifelineError } from '../errors/index.ts';
-import type { AuditEntry } from '../store/port.ts';
+import type { AuditEntry } from './records.ts';
 import { type ChainHead, ChainVerifier, canonicalEncode } from './chain.ts';
 import { type AuditPublicKey, type AuditSigner, verifySignature } from './key.ts';
 import type { AuditLog } from './log.ts';

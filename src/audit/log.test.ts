@@ -6,7 +6,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLifelineError } from '../errors/index.ts';
-import { type AuditEntry, SqliteRecordStore } from '../store/index.ts';
+import type { AuditEntry } from './records.ts';
+import { SqliteRecordStore } from '../store/sqlite/index.ts';
 import type { AuditDraft } from './chain.ts';
 import { AuditLog } from './log.ts';
 

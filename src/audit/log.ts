@@ -1,6 +1,7 @@
+import type { AuditRecords } from '../store/index.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLifelineError, LifelineError } from '../errors/index.ts';
-import type { AuditEntry, AuditQuery, RecordStore } from '../store/port.ts';
+import type { AuditEntry, AuditQuery } from './records.ts';
 import {
   type AuditDraft,
   type ChainHead,
@@ -14,7 +15,7 @@ import { addRange, type SeqRanges } from './checkpoint.ts';
 /** Options of {@link AuditLog}. */
 export interface AuditLogOptions {
   /** Where the chain is kept. */
-  store: RecordStore;
+  store: AuditRecords;
   /** Milliseconds since the epoch; the virtual clock in drills. */
   clock: () => number;
   /**
@@ -47,7 +48,7 @@ interface Pending {
  * a store; when another moved the head first, the batch is resealed on the new head and retried.
  */
 export class AuditLog {
-  readonly #store: RecordStore;
+  readonly #store: AuditRecords;
   readonly #clock: () => number;
   readonly #maxAttempts: number;
   readonly #maxBatch: number;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { Sealer } from '../secrets/index.ts';
-import { SqliteRecordStore } from '../store/index.ts';
+import { SqliteRecordStore } from '../store/sqlite/index.ts';
 import { openAnchoring } from './anchoring.ts';
 import { AuditLog } from './log.ts';
 import { verifyAnchored } from './verify.ts';

@@ -1,14 +1,18 @@
+import type { BanRecords } from '../store/index.ts';
+import type { Bus, SessionDirectory } from '../live/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
-import type { Bus, LiveSession, LiveState } from '../live/index.ts';
+import type { LiveSession } from '../sessions/records.ts';
 import type { OperatorService } from '../operators/index.ts';
 import { closeCodes } from '../sessions/index.ts';
-import { type Ban, type Operator, type RecordStore, uuid7 } from '../store/index.ts';
+import type { Ban } from './records.ts';
+import type { Operator } from '../operators/records.ts';
+import { uuid7 } from '../ids/index.ts';
 
 export interface BanServiceDeps {
-  store: RecordStore;
-  live: LiveState;
+  store: BanRecords;
+  live: SessionDirectory;
   bus: Bus;
   audit: AuditLog;
   events: EventStream;

@@ -5,12 +5,13 @@
  * until an admin with TOTP resets it. Its state is in the record store, so it survives restarts
  * and holds for every node; its window is in live state, shared by every node.
  */
+import type { BreakerRecords } from '../store/index.ts';
+import type { KickWindow, SessionDirectory } from '../live/index.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
-import type { LiveState } from '../live/index.ts';
-import type { BreakerState, RecordStore } from '../store/index.ts';
+import type { BreakerState } from './records.ts';
 
 const NAME = 'kick';
 
@@ -30,8 +31,8 @@ export interface BreakerStatus extends Omit<BreakerState, 'name'> {
 }
 
 export interface KickBreakerDeps {
-  store: RecordStore;
-  live: LiveState;
+  store: BreakerRecords;
+  live: KickWindow & Pick<SessionDirectory, 'countSessions'>;
   audit: AuditLog;
   events: EventStream;
   logger: Logger;

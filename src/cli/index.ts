@@ -25,7 +25,7 @@ import { isLifelineError } from '../errors/index.ts';
 import { parseFlagValue } from '../flags/index.ts';
 import { OperatorService } from '../operators/index.ts';
 import { keysCommands } from './keys.ts';
-import { roles } from '../store/index.ts';
+import { roles } from '../operators/records.ts';
 
 export interface CliIo {
   env: Record<string, string | undefined>;

@@ -3,18 +3,13 @@
  * admin with TOTP to ask and a second admin with TOTP to approve, and it lands in the commands
  * record beside the kicks, so the same approve, halt and expiry apply.
  */
+import type { CommandRecords, OperatorRecords } from '../store/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import { newRequesterPart, OperatorService } from '../operators/index.ts';
-import {
-  type CommandPlan,
-  type CommandPolicy,
-  type CommandRecord,
-  type Operator,
-  type RecordStore,
-  type Role,
-  uuid7,
-} from '../store/index.ts';
+import type { CommandPlan, CommandPolicy, CommandRecord } from './records.ts';
+import type { Operator, Role } from '../operators/records.ts';
+import { uuid7 } from '../ids/index.ts';
 
 export interface OperatorChange {
   change: 'add' | 'role';
@@ -53,7 +48,7 @@ export function operatorChangePlan(): CommandPlan {
 }
 
 export interface OperatorChangeDeps {
-  store: RecordStore;
+  store: CommandRecords & Pick<OperatorRecords, 'findOperator'>;
   audit: AuditLog;
   operators: OperatorService;
   clock: () => number;

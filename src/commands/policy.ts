@@ -1,5 +1,5 @@
-import type { LiveSession } from '../live/index.ts';
-import type { CommandPlan, CommandPolicy } from '../store/index.ts';
+import type { LiveSession } from '../sessions/records.ts';
+import type { CommandPlan, CommandPolicy } from './records.ts';
 
 /** How guarded commands are guarded; from config `commands.*` (docs/CONFIGURATION.md). */
 export interface PolicySettings {

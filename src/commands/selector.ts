@@ -1,5 +1,5 @@
 import { LifelineError } from '../errors/index.ts';
-import type { SessionFilter } from '../live/index.ts';
+import type { SessionFilter } from '../sessions/records.ts';
 import { checkPlacement, type Topology } from '../sessions/index.ts';
 
 /**

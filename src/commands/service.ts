@@ -1,21 +1,19 @@
+import type { CommandRecords, OperatorRecords } from '../store/index.ts';
+import type { Bus, RunLeases, SessionDirectory } from '../live/index.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import type { KickBreaker } from '../breaker/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
-import { type Bus, type LiveSession, type LiveState, type SessionFilter, snapshotOf } from '../live/index.ts';
+import type { LiveSession, SessionFilter } from '../sessions/records.ts';
+import { snapshotOf } from '../sessions/filter.ts';
 import { may, OperatorService } from '../operators/index.ts';
 import { closeCodes, type Topology } from '../sessions/index.ts';
-import {
-  type CommandPlan,
-  type CommandPolicy,
-  type CommandRecord,
-  type Disruption,
-  type Operator,
-  type RecordStore,
-  uuid7,
-} from '../store/index.ts';
+import type { CommandPlan, CommandPolicy, CommandRecord } from './records.ts';
+import type { Disruption } from '../disruptions/records.ts';
+import type { Operator } from '../operators/records.ts';
+import { uuid7 } from '../ids/index.ts';
 import { type PolicySettings, planFor, policyFor } from './policy.ts';
 import { type OperatorChange, type OperatorChangeRequest, requestOperatorChange } from './operator-change.ts';
 import { describeSelector, type Selector, toFilter } from './selector.ts';
@@ -45,8 +43,8 @@ export type RequestOutcome =
   | { kind: 'done'; command: CommandRecord };
 
 export interface CommandServiceDeps {
-  store: RecordStore;
-  live: LiveState;
+  store: CommandRecords & Pick<OperatorRecords, 'findOperator'>;
+  live: SessionDirectory & RunLeases;
   bus: Bus;
   audit: AuditLog;
   events: EventStream;

@@ -1,3 +1,4 @@
+import type { EntitlementMemory } from '../store/index.ts';
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -9,7 +10,6 @@ import {
 } from 'cockatiel';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
-import type { RecordStore } from '../store/index.ts';
 import type { Entitlement, EntitlementSource } from './source.ts';
 
 export interface HttpEntitlementSettings {
@@ -45,7 +45,7 @@ class NoLicence extends Error {}
 export class HttpEntitlements implements EntitlementSource {
   readonly kind = 'http';
   readonly #s: HttpEntitlementSettings;
-  readonly #store: RecordStore;
+  readonly #store: EntitlementMemory;
   readonly #events: EventStream;
   readonly #clock: () => number;
   readonly #breaker: CircuitBreakerPolicy;
@@ -55,7 +55,7 @@ export class HttpEntitlements implements EntitlementSource {
 
   constructor(deps: {
     settings: HttpEntitlementSettings;
-    store: RecordStore;
+    store: EntitlementMemory;
     events: EventStream;
     clock: () => number;
   }) {

@@ -2,10 +2,10 @@
  * Entitlements: which licence does a player hold? From a static map (config and an optional JSON
  * file), or from the studio's HTTP service behind a breaker with a last-known-good fallback.
  */
+import type { EntitlementMemory } from '../store/index.ts';
 import { readFileSync } from 'node:fs';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
-import type { RecordStore } from '../store/index.ts';
 import { type HttpEntitlementSettings, HttpEntitlements } from './http.ts';
 import type { Entitlement, EntitlementSource } from './source.ts';
 
@@ -37,7 +37,7 @@ export type EntitlementSpec = {
 
 export function createEntitlements(
   spec: EntitlementSpec,
-  deps: { store: RecordStore; events: EventStream; clock: () => number },
+  deps: { store: EntitlementMemory; events: EventStream; clock: () => number },
 ): EntitlementSource {
   if (spec.source === 'http') {
     return new HttpEntitlements({ ...deps, settings: { ...spec.http, defaultLicence: spec.defaultLicence } });

@@ -2,6 +2,7 @@
  * Feature flags and kill switches, evaluated through OpenFeature with Lifeline's own provider
  * over the record store: switching kicks or logins off needs no release, only an audited change.
  */
+import type { FlagRecords } from '../store/index.ts';
 import { randomUUID } from 'node:crypto';
 import {
   type Client,
@@ -14,7 +15,7 @@ import {
 } from '@openfeature/server-sdk';
 import type { AuditLog } from '../audit/index.ts';
 import { LifelineError } from '../errors/index.ts';
-import type { FlagRecord, RecordStore } from '../store/index.ts';
+import type { FlagRecord } from './records.ts';
 
 /** Every flag Lifeline knows, with its type and the value it has until someone sets it. */
 export const flagDefaults = {
@@ -99,7 +100,7 @@ export interface FlagView {
 }
 
 export class FlagService {
-  readonly #store: RecordStore;
+  readonly #store: FlagRecords;
   readonly #audit: AuditLog;
   readonly #clock: () => number;
   readonly #provider = new StoreProvider();
@@ -107,7 +108,7 @@ export class FlagService {
   #records = new Map<string, FlagRecord>();
   #evaluated = new Map<FlagKey, boolean | string | number>();
 
-  private constructor(deps: { store: RecordStore; audit: AuditLog; clock: () => number }) {
+  private constructor(deps: { store: FlagRecords; audit: AuditLog; clock: () => number }) {
     this.#store = deps.store;
     this.#audit = deps.audit;
     this.#clock = deps.clock;
@@ -119,7 +120,7 @@ export class FlagService {
   }
 
   static async open(deps: {
-    store: RecordStore;
+    store: FlagRecords;
     audit: AuditLog;
     clock: () => number;
   }): Promise<FlagService> {

@@ -1,3 +1,5 @@
+import type { DisruptionLedger } from '../store/index.ts';
+import type { RateBuckets, SessionDirectory } from '../live/index.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AnchoredVerifyResult, AuditLog } from '../audit/index.ts';
@@ -8,9 +10,8 @@ import { catalog, type ErrorCode, LifelineError } from '../errors/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { RestoreService } from '../restore/index.ts';
-import type { LiveState } from '../live/index.ts';
 import type { OperatorService, Permission } from '../operators/index.ts';
-import type { Operator, RecordStore } from '../store/index.ts';
+import type { Operator } from '../operators/records.ts';
 import { ajvOptions, frameworkErrors, installErrorHandling } from './errors.ts';
 import { refuseNulText, textCheckedByService } from './input.ts';
 import { metricsRoute } from './metrics.ts';
@@ -45,8 +46,8 @@ export interface AdminApiDeps {
   audit: AuditLog;
   /** Verifies the chain against the anchor (after anchoring this node's own appends). */
   verifyAudit: () => Promise<AnchoredVerifyResult>;
-  live: LiveState;
-  store: RecordStore;
+  live: SessionDirectory & RateBuckets;
+  store: DisruptionLedger;
   breaker: KickBreaker;
   flags: FlagService;
   restores: RestoreService;

@@ -3,7 +3,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Bus, Directive, LiveSession, LiveState } from './port.ts';
+import type { Bus, Directive, LiveState } from './index.ts';
+import type { LiveSession } from '../sessions/records.ts';
 
 export type OpenLive = () => Promise<{ live: LiveState; bus: Bus }>;
 

@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { matchesFilter as matches } from './filter.ts';
-import {
-  type AimdBounds,
-  type Bus,
-  type Directive,
-  initialLimit,
-  type LiveSession,
-  type LiveState,
-  nextLimit,
-  type OpenedSession,
-  type PermitOutcome,
-  type SessionCap,
-  type SessionCounts,
-  type SessionFilter,
-} from './port.ts';
+import { matchesFilter as matches } from '../sessions/filter.ts';
+import { type AimdBounds, initialLimit, nextLimit, type PermitOutcome } from '../admission/aimd.ts';
+import type { Bus, Directive, LiveState } from './index.ts';
+import type {
+  LiveSession,
+  OpenedSession,
+  SessionCap,
+  SessionCounts,
+  SessionFilter,
+} from '../sessions/records.ts';
 
 const bump = (m: Record<string, number>, k: string, by: number): void => {
   const n = (m[k] ?? 0) + by;

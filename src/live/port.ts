@@ -1,55 +1,30 @@
 /**
  * Live state: what is true right now and may be lost with the process (sessions online,
- * counters). And the bus: how one node asks another to act on a socket it holds.
+ * counters), split by role so that each capability depends on what it uses. And the bus: how one
+ * node asks another to act on a socket it holds. The in-memory and Redis adapters each implement
+ * the whole `LiveState`; only the composition root (src/app.ts) sees one.
+ *
+ * Every `now` argument is the caller's clock, and both adapters use it (a drill's or a test's
+ * virtual clock applies to Redis too).
  */
+import type { AimdBounds, PermitOutcome } from '../admission/aimd.ts';
+import type {
+  LiveSession,
+  OpenedSession,
+  SessionCap,
+  SessionCounts,
+  SessionFilter,
+} from '../sessions/records.ts';
 
-import type { RestoreSnapshot } from '../store/index.ts';
-
-/**
- * A session that is online now: where it is and what it holds (the restore snapshot), plus who
- * and which node. The durable side (refresh family, snapshot) is the Grant.
- */
-export interface LiveSession extends RestoreSnapshot {
-  id: string;
-  playerId: string;
-  /** The gateway node that issued the session and holds its socket. */
-  node: string;
-  createdAt: number;
-  lastSeenAt: number;
-}
-
-/** How many live sessions one player may hold, and what a session past that does. */
-export interface SessionCap {
-  max: number;
-  whenFull: 'replace-oldest' | 'refuse';
-}
-
-/** What openSession did: opened (ending `replaced` to make room), or refused at the cap. */
-export type OpenedSession = { opened: true; replaced: LiveSession[] } | { opened: false; held: number };
-
-/** Fields combine with AND; an absent field matches everything. */
-export interface SessionFilter {
-  region?: string;
-  shard?: string;
-  zone?: string;
-  playerId?: string;
-  sessionId?: string;
-  playerIds?: readonly string[];
-  licences?: readonly string[];
-  /** Inclusive bounds on dotted numeric versions (1.10.0 > 1.9.2); a session without one never matches. */
-  clientVersion?: { min?: string; max?: string };
-}
-
-export interface SessionCounts {
-  total: number;
-  byRegion: Record<string, number>;
-  byShard: Record<string, number>;
-}
-
-export interface LiveState {
+/** Whether live state answers, and letting it go. */
+export interface LiveHealth {
   readonly kind: string;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Which sessions are online, where, and on which node. */
+export interface SessionDirectory {
   putSession(session: LiveSession): Promise<void>;
   getSession(id: string): Promise<LiveSession | null>;
   /**
@@ -77,7 +52,10 @@ export interface LiveState {
   countSessions(filter: SessionFilter): Promise<SessionCounts>;
   /** Sessions whose lastSeenAt is older than `before`, oldest first, for the idle reaper. */
   idleSessions(before: number, limit: number): Promise<LiveSession[]>;
+}
 
+/** The kick breaker's sliding window, shared by every node. */
+export interface KickWindow {
   /**
    * The kick breaker's sliding window: grants `count` more kicks if the kicks already granted in
    * the last `windowMs` plus `count` stay within `cap`, atomically, across every node sharing
@@ -92,7 +70,10 @@ export interface LiveState {
 
   /** Empties the kick window: a reset breaker starts counting afresh. */
   clearKickBudget(): Promise<void>;
+}
 
+/** Token buckets per key (an operator, a player, an address). */
+export interface RateBuckets {
   /**
    * A token bucket per key (an operator): takes one token if there is one. When there is none,
    * says how long until there will be.
@@ -103,7 +84,10 @@ export interface LiveState {
     burst: number,
     now: number,
   ): Promise<{ ok: boolean; retryAfterMs: number }>;
+}
 
+/** Which nodes are alive, and the sessions a lost one held. */
+export interface NodePresence {
   /**
    * Presence: says `node` is alive until `now + ttlMs`. A node that stops saying so (it died, or
    * lost its network) is lost once that passes, and the sessions it held are a survivor's to end.
@@ -118,7 +102,10 @@ export interface LiveState {
    * (two survivors finding the same lost node never both record its sessions).
    */
   endNodeSessions(node: string, limit: number): Promise<LiveSession[]>;
+}
 
+/** Which node runs a command or a restore. */
+export interface RunLeases {
   /**
    * Runs: which node runs a command or restore. Makes `node` the runner of `id` unless another
    * node runs it and is still present. Returns whether `node` is the runner now, and who was
@@ -128,7 +115,10 @@ export interface LiveState {
   adoptRun(id: string, node: string, now: number): Promise<{ adopted: boolean; previous: string | null }>;
   /** The run ended (or was given up): `node` stops being its runner, if it was. */
   releaseRun(id: string, node: string): Promise<void>;
+}
 
+/** Admission permits under one AIMD limit shared by every node. */
+export interface Permits {
   /**
    * Admission permits: identity calls in flight, counted across every node under one shared
    * AIMD limit. Takes up to `want` permits while calls in flight stay under the limit; a permit
@@ -147,33 +137,15 @@ export interface LiveState {
   releasePermit(permit: string, outcome: PermitOutcome, aimd: AimdBounds): Promise<{ limit: number }>;
 }
 
-/** The admission limit's bounds; the limit starts at `initialLimit`. */
-export interface AimdBounds {
-  initialLimit: number;
-  minLimit: number;
-  maxLimit: number;
-}
-
-export type PermitOutcome = 'fast' | 'slow' | 'failed' | 'unused';
-
-/** The AIMD step every adapter applies (the Redis script mirrors it in Lua). */
-export function nextLimit(limit: number, outcome: PermitOutcome, b: AimdBounds): number {
-  switch (outcome) {
-    case 'fast':
-      return Math.min(b.maxLimit, limit + 1 / limit);
-    case 'slow':
-      return Math.max(b.minLimit, limit * 0.9);
-    case 'failed':
-      return Math.max(b.minLimit, limit / 2);
-    case 'unused':
-      return limit;
-  }
-}
-
-/** The limit a deployment starts from. */
-export function initialLimit(b: AimdBounds): number {
-  return Math.min(b.maxLimit, Math.max(b.minLimit, b.initialLimit));
-}
+/** Every role at once: what an adapter implements and what only the composition root holds. */
+export interface LiveState
+  extends LiveHealth,
+    SessionDirectory,
+    KickWindow,
+    RateBuckets,
+    NodePresence,
+    RunLeases,
+    Permits {}
 
 /** What a node is asked to do to a socket it holds. */
 export type Directive = {

@@ -2,10 +2,10 @@
  * Prometheus metrics, each fed by the event stream or read from live state at scrape time.
  * Every app gets its own registry so that several apps in one process (tests) never collide.
  */
+import type { SessionDirectory } from '../live/index.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStream } from '../events/index.ts';
-import type { LiveState } from '../live/index.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -14,7 +14,7 @@ export interface Metrics {
 
 export function createMetrics(deps: {
   events: EventStream;
-  live: LiveState;
+  live: SessionDirectory;
   /** The region a shard belongs to, from the topology. */
   regionOf: (shard: string) => string;
   /** Whether the kick breaker is open now (read from the record store at scrape time). */

@@ -4,13 +4,13 @@
  * every node raises the alert (an error log line, a `security.alert` event, the
  * `lifeline_security_alerts_total` metric) within one poll of the write.
  */
+import type { AuditRecords } from '../store/index.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import type { EventStream } from '../events/index.ts';
-import type { RecordStore } from '../store/index.ts';
 
 export interface BreakGlassWatchDeps {
-  store: Pick<RecordStore, 'auditHead'>;
+  store: Pick<AuditRecords, 'auditHead'>;
   audit: Pick<AuditLog, 'list'>;
   events: EventStream;
   logger: Logger;

@@ -1,5 +1,5 @@
 /** Roles and what each may do on the admin plane. */
-import { type Role, roles } from '../store/index.ts';
+import { type Role, roles } from './records.ts';
 
 /** Which roles may do what. Anything not listed here is refused. */
 export const permissions = {

@@ -6,13 +6,14 @@
  * random bits, so a fast hash is enough: there is nothing to brute-force; see enrolment.ts). TOTP secrets are kept
  * sealed under the KEK (context `totp:<id>`), never plain.
  */
+import type { OperatorRecords } from '../store/index.ts';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import { Sealer } from '../secrets/index.ts';
-import { type Operator, type RecordStore, type Role, roles } from '../store/index.ts';
+import { type Operator, type Role, roles } from './records.ts';
 import { enrolmentHash, hashRequesterPart, isRequesterPartHash } from './enrolment.ts';
 import { isRole, may, type Permission } from './permissions.ts';
 import { newTotpSecret, spendTotp, totpUri } from './totp.ts';
@@ -36,7 +37,7 @@ export interface OperatorSettings {
 }
 
 export interface OperatorServiceDeps {
-  store: RecordStore;
+  store: OperatorRecords;
   audit: AuditLog;
   clock: () => number;
   /** Seals TOTP secrets at rest. */

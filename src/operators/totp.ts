@@ -3,9 +3,10 @@
  * the operator's last-used time step forward in the record store, so a code, or any older one,
  * is accepted once only, across every node sharing the store.
  */
+import type { OperatorRecords } from '../store/index.ts';
 import { generateSecret, generateURI, verify } from 'otplib';
 import { LifelineError } from '../errors/index.ts';
-import type { Operator, RecordStore } from '../store/index.ts';
+import type { Operator } from './records.ts';
 
 /** 20 random bytes, base32: the 160 bits RFC 4226 recommends. */
 export function newTotpSecret(): string {
@@ -21,7 +22,7 @@ export function totpUri(operatorName: string, secret: string): string {
  * still accepted (clock skew, a code typed as it rolled over), never one from the future.
  */
 export async function spendTotp(
-  store: RecordStore,
+  store: OperatorRecords,
   operator: Operator,
   code: string | undefined,
   now: number,

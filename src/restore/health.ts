@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { build, type Histogram } from 'hdr-histogram-js';
-import type { Thresholds } from '../store/index.ts';
+import type { Thresholds } from './records.ts';
 
 /** What a restore watches, read once a tick. */
 export interface HealthReading {

@@ -1,4 +1,4 @@
-import type { Pacing } from '../store/index.ts';
+import type { Pacing } from './records.ts';
 
 /**
  * How many to release now, and when to ask again. Fixed pacing is the seed playbook's

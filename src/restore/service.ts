@@ -1,22 +1,16 @@
+import type { BanRecords, CommandRecords, DisruptionLedger, Grants, RestoreRecords } from '../store/index.ts';
+import type { RunLeases, SessionDirectory } from '../live/index.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import { policyFor, type PolicySettings } from '../commands/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
-import type { LiveState } from '../live/index.ts';
 import type { OperatorService } from '../operators/index.ts';
 import type { PlayerLimits, SessionService, SessionTokens } from '../sessions/index.ts';
-import {
-  type Disruption,
-  type Operator,
-  type Pacing,
-  type RecordStore,
-  type RestoreCounts,
-  type RestoreRecord,
-  type RestoreSource,
-  type Thresholds,
-  uuid7,
-} from '../store/index.ts';
+import type { Disruption } from '../disruptions/records.ts';
+import type { Operator } from '../operators/records.ts';
+import type { Pacing, RestoreCounts, RestoreRecord, RestoreSource, Thresholds } from './records.ts';
+import { uuid7 } from '../ids/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { breach, type HealthProbe, type HealthReading, healthUrlAllowed } from './health.ts';
 import { createPacer, knee, type Pacer } from './pacer.ts';
@@ -73,8 +67,12 @@ export type RejoinAnswer =
     };
 
 export interface RestoreServiceDeps {
-  store: RecordStore;
-  live: LiveState;
+  store: RestoreRecords &
+    DisruptionLedger &
+    Pick<Grants, 'revokeGrants'> &
+    Pick<CommandRecords, 'getCommand'> &
+    Pick<BanRecords, 'currentBan' | 'listBans'>;
+  live: RunLeases & SessionDirectory;
   sessions: SessionService;
   /** The per-session rejoin bucket. */
   limits: PlayerLimits;

@@ -1,6 +1,7 @@
+import type { Bus, Directive, SessionDirectory } from '../live/index.ts';
 import type { ServerOptions, WebSocket } from 'ws';
 import type { EventStream } from '../events/index.ts';
-import type { Bus, Directive, LiveSession, LiveState } from '../live/index.ts';
+import type { LiveSession } from './records.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { type Bucket, type SocketLimits, takeToken } from './frame-limits.ts';
 import { closeCodes, type ServerMessage } from './protocol.ts';
@@ -31,7 +32,7 @@ class Link implements Bucket {
 const linkOf = new WeakMap<WebSocket, Link>();
 
 export interface SocketHubDeps {
-  live: LiveState;
+  live: SessionDirectory;
   tokens: Tokens;
   bus: Bus;
   events: EventStream;

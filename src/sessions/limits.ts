@@ -1,6 +1,6 @@
+import type { RateBuckets } from '../live/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
-import type { LiveState } from '../live/index.ts';
 
 /** The player routes that spend a token: each has its own buckets. */
 export type LimitedRoute = 'login' | 'refresh' | 'rejoin' | 'upgrade';
@@ -14,7 +14,7 @@ export interface RouteBuckets {
 }
 
 export interface PlayerLimitsDeps {
-  live: Pick<LiveState, 'takeRateToken'>;
+  live: RateBuckets;
   events: EventStream;
   settings: Readonly<Record<LimitedRoute, Readonly<RouteBuckets>>>;
   clock: () => number;

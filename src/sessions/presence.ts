@@ -1,11 +1,11 @@
+import type { NodePresence } from '../live/index.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import type { EventStream } from '../events/index.ts';
-import type { LiveState } from '../live/index.ts';
 import type { SessionService } from './service.ts';
 
 export interface PresenceDeps {
-  live: LiveState;
+  live: NodePresence;
   sessions: SessionService;
   audit: AuditLog;
   events: EventStream;

@@ -1,16 +1,15 @@
+import type { BanRecords, DisruptionLedger, Grants } from '../store/index.ts';
+import type { Bus, NodePresence, SessionDirectory } from '../live/index.ts';
 import type { EntitlementSource } from '../entitlements/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import type { Credential, IdentityProvider } from '../identity/index.ts';
-import { type Bus, type LiveSession, type LiveState, type SessionCap, snapshotOf } from '../live/index.ts';
-import {
-  type Grant,
-  type RecordStore,
-  type RestoreSnapshot,
-  timeOrderedBytes,
-  uuid7,
-} from '../store/index.ts';
+import type { LiveSession, SessionCap } from './records.ts';
+import { snapshotOf } from './filter.ts';
+import type { Grant } from '../tokens/records.ts';
+import type { RestoreSnapshot } from '../disruptions/records.ts';
+import { timeOrderedBytes, uuid7 } from '../ids/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import type { PlayerLimits } from './limits.ts';
 import { closeCodes } from './protocol.ts';
@@ -32,8 +31,8 @@ export interface SessionTokens {
 }
 
 export interface SessionServiceDeps {
-  store: RecordStore;
-  live: LiveState;
+  store: Grants & DisruptionLedger & Pick<BanRecords, 'currentBan'>;
+  live: SessionDirectory & NodePresence;
   bus: Bus;
   tokens: Tokens;
   identity: IdentityProvider;

@@ -5,16 +5,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type {
-  AuditEntry,
-  Ban,
-  CommandRecord,
-  Disruption,
-  Grant,
-  MacKey,
-  RecordStore,
-  RestoreRecord,
-} from './port.ts';
+import type { AuditEntry } from '../audit/records.ts';
+import type { Ban } from '../bans/records.ts';
+import type { CommandRecord } from '../commands/records.ts';
+import type { Disruption } from '../disruptions/records.ts';
+import type { Grant, MacKey } from '../tokens/records.ts';
+import type { RecordStore } from './index.ts';
+import type { RestoreRecord } from '../restore/records.ts';
 
 export type OpenStore = () => Promise<RecordStore>;
 

@@ -1,331 +1,32 @@
 /**
- * The record store: what Lifeline keeps durably. Said in Lifeline's words, so that the SQLite
- * adapter and the PostgreSQL one each implement the meaning, not each other's commands.
+ * The record store: what Lifeline keeps durably, said in Lifeline's words and split by role, so
+ * that each capability depends on the records it uses and nothing else (commands take
+ * `CommandRecords`, the audit log `AuditRecords`, …). The SQLite and PostgreSQL adapters each
+ * implement the whole `RecordStore`; only the composition root (src/app.ts) sees one.
+ *
+ * The records themselves belong to the capabilities that own them (src/<capability>/records.ts):
+ * the store depends on the domain, not the reverse.
  */
+import type { AuditEntry, AuditQuery } from '../audit/records.ts';
+import type { Ban, BanQuery } from '../bans/records.ts';
+import type { BreakerState } from '../breaker/records.ts';
+import type { CommandRecord, CommandState } from '../commands/records.ts';
+import type { Disruption, DisruptionOutcome, DisruptionQuery, Settlement } from '../disruptions/records.ts';
+import type { FlagRecord } from '../flags/records.ts';
+import type { Enrolment, Operator, Role } from '../operators/records.ts';
+import type { RestoreCounts, RestoreRecord, RestoreState } from '../restore/records.ts';
+import type { Grant, MacKey, RotateOutcome, SigningKey } from '../tokens/records.ts';
 
-export const roles = ['viewer', 'operator', 'admin', 'auditor'] as const;
-export type Role = (typeof roles)[number];
-
-export interface Operator {
-  id: string;
-  name: string;
-  role: Role;
-  /** SHA-256 of the bearer secret, hex. The secret itself is shown once and never stored. */
-  tokenHash: string;
-  /**
-   * The TOTP secret for step-up, sealed under the KEK (context `totp:<id>`); null until the
-   * operator enrols. A plain base32 value is one stored before sealing, converted at start.
-   */
-  totpSecret: string | null;
-  createdAt: number;
-  revokedAt: number | null;
-  /** When the operator redeemed their enrolment token; null if created directly (CLI). */
-  enrolledAt: number | null;
-  /** When an approved request last changed the role; null if never. */
-  roleChangedAt: number | null;
-}
-
-/** A one-time enrolment an approved operator request opens: a SHA-256 over both its parts, and its end. */
-export interface Enrolment {
-  hash: string;
-  expiresAt: number;
-}
-
-/** Where a session lived and what it was entitled to: what a restore needs to put it back. */
-export interface RestoreSnapshot {
-  region: string;
-  shard: string;
-  zone: string | null;
-  clientVersion: string | null;
-  licence: string;
-  provisional: boolean;
-}
-
-export const disruptionCauses = ['kick', 'node-loss', 'expired', 'heartbeat-loss'] as const;
-export type DisruptionCause = (typeof disruptionCauses)[number];
-export const disruptionOutcomes = ['pending', 'ticketed', 'restored', 'expired', 'refused'] as const;
-export type DisruptionOutcome = (typeof disruptionOutcomes)[number];
-
-export interface Disruption {
-  id: string;
-  sessionId: string;
-  playerId: string;
-  cause: DisruptionCause;
-  commandId: string | null;
-  incidentId: string | null;
-  at: number;
-  snapshot: RestoreSnapshot;
-  outcome: DisruptionOutcome;
-  outcomeReason: string | null;
-  /** The restore that owns it, once one does. */
-  restoreId?: string | null;
-  /** While ticketed: when the ticket lapses and the record becomes `expired`. */
-  ticketExpiresAt?: number | null;
-  /** When it reached a final outcome. */
-  settledAt?: number | null;
-  /** The session a rejoin opened, once restored. */
-  restoredSessionId?: string | null;
-}
-
-/** A disruption's final outcome: when, why, and for a restore the session it got. */
-export interface Settlement {
-  outcome: 'restored' | 'expired' | 'refused';
-  reason: string | null;
-  at: number;
-  sessionId?: string;
-}
-
-export interface DisruptionQuery {
-  commandId?: string;
-  playerId?: string;
-  restoreId?: string;
-  from?: number;
-  to?: number;
-  region?: string;
-  shard?: string;
-  zone?: string;
-  outcome?: DisruptionOutcome;
-  limit?: number;
-}
-
-/** What a restore brings back: a command's disruptions, or a time window and selector. */
-export interface RestoreSource {
-  commandId?: string;
-  from?: number;
-  to?: number;
-  selector?: { region?: string; shard?: string; zone?: string };
-}
-
-export type Pacing =
-  | { mode: 'fixed'; batchSize: number; intervalMs: number }
-  | { mode: 'adaptive'; maxRate: number };
-
-/** Auto-pause limits; an absent one is not checked. */
-export interface Thresholds {
-  cpuPercent?: number;
-  connections?: number;
-  errorRate?: number;
-  /** p99 of rejoins answered here, over the last tick. */
-  p99LatencyMs?: number;
-  eventLoopDelayMs?: number;
-  /** p99 the health URL reports as `{"p99Ms"}` (the downstream's own latency). */
-  downstreamP99Ms?: number;
-  /** GET it each tick: anything but a 2xx within a second counts as unhealthy. */
-  healthUrl?: string;
-}
-
-export const restoreStates = ['running', 'paused', 'cancelled', 'done'] as const;
-export type RestoreState = (typeof restoreStates)[number];
-
-export interface RestoreRecord {
-  id: string;
-  source: RestoreSource;
-  pacing: Pacing;
-  thresholds: Thresholds;
-  state: RestoreState;
-  requestedBy: string;
-  createdAt: number;
-  updatedAt: number;
-  /** Disruption records the restore owns. */
-  total: number;
-  /** How many it has ticketed so far: the durable checkpoint a restarted run resumes from. */
-  released: number;
-  batches: number;
-  pauseReason: string | null;
-}
-
-export interface RestoreCounts {
-  pending: number;
-  ticketed: number;
-  restored: number;
-  expired: number;
-  refused: number;
-}
-
-export const commandStates = [
-  'planned',
-  'awaiting-approval',
-  'running',
-  'halted',
-  'done',
-  'rejected',
-] as const;
-export type CommandState = (typeof commandStates)[number];
-
-/** What a selector resolved to when the command was planned: what approvers look at. */
-export interface CommandPlan {
-  count: number;
-  /** Up to 10 of the sessions, for a human to eyeball. */
-  sample: { sessionId: string; playerId: string; region: string; shard: string; licence: string }[];
-  byRegion: Record<string, number>;
-  byShard: Record<string, number>;
-  byLicence: Record<string, number>;
-  /** Paying versus free players, by the configured paying licences. */
-  byTier: { paying: number; free: number };
-  online: number;
-  /** count / online, 0 when nobody is online. */
-  shareOfOnline: number;
-}
-
-/** The guard a command must pass, fixed at planning time from config and the plan's size. */
-export interface CommandPolicy {
-  /** `operators`: creating an operator or changing a role (admin, TOTP, a second admin). */
-  tier: 'single' | 'small' | 'bulk' | 'all' | 'operators';
-  /** The least role that may request (and approve) it. */
-  role: Role;
-  totp: boolean;
-  /** Second approvers needed: a different operator, with their own TOTP. */
-  approvals: number;
-  /** The most sessions it may ever end: the planned count plus the tolerance. */
-  cap: number;
-  tolerance: number;
-  /** Sessions in the canary wave; 0 runs in one wave. */
-  canary: number;
-  /** How long to hold after the canary before the rest. */
-  holdMs: number;
-}
-
-/** What a command does: end sessions, or change who may act on the admin plane. */
-export type CommandAction = 'kick' | 'operator.add' | 'operator.role';
-
-export interface CommandRecord {
-  id: string;
-  action: CommandAction;
-  selector: Record<string, unknown>;
-  reason: string;
-  requestedBy: string;
-  requestedAt: number;
-  state: CommandState;
-  plan: CommandPlan;
-  policy: CommandPolicy;
-  approvals: { by: string; at: number }[];
-  /** An awaiting command not approved by then is rejected. */
-  expiresAt: number | null;
-  progress: { ended: number; waves: number };
-  /** Why it halted or was rejected (a catalog code), when it did. */
-  haltReason: string | null;
-  finishedAt: number | null;
-}
-
-export interface BreakerState {
-  name: string;
-  state: 'closed' | 'open';
-  changedAt: number;
-  changedBy: string;
-  reason: string;
-}
-
-export interface FlagRecord {
-  key: string;
-  value: boolean | string | number;
-  updatedAt: number;
-  updatedBy: string;
-  reason: string;
-}
-
-/** One entry of the hash-chained audit log. `hash` covers every other field. */
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  details: Record<string, unknown>;
-  result: string;
-  prevHash: string;
-  hash: string;
-}
-
-/**
- * A ban: the player may not log in, refresh or be restored while it stands. Lifting one keeps
- * the row (liftedAt, liftedBy, liftReason), so the store holds the history as well as the
- * audit log; a player has at most one ban in force at a time.
- */
-export interface Ban {
-  id: string;
-  playerId: string;
-  reason: string;
-  /** The operator who banned. */
-  bannedBy: string;
-  at: number;
-  liftedAt: number | null;
-  liftedBy: string | null;
-  liftReason: string | null;
-}
-
-export interface BanQuery {
-  /** Only bans of these players. */
-  playerIds?: readonly string[];
-  /** @defaultValue 1000 */
-  limit?: number;
-}
-
-export interface AuditQuery {
-  from?: number;
-  to?: number;
-  action?: string;
-  actor?: string;
-  afterSeq?: number;
-  limit?: number;
-}
-
-/**
- * A session grant: the durable side of a session. It holds the refresh-token family (the
- * generation now valid) and the restore snapshot, so a session outlives a Lifeline restart.
- */
-export interface Grant {
-  sessionId: string;
-  playerId: string;
-  familyId: string;
-  generation: number;
-  snapshot: RestoreSnapshot;
-  createdAt: number;
-  expiresAt: number;
-  revokedAt: number | null;
-  revokedReason: string | null;
-}
-
-/** What `rotateGrant` found, so the caller can tell a valid refresh from a replayed one. */
-export type RotateOutcome =
-  | { kind: 'rotated'; grant: Grant }
-  | { kind: 'reused'; grant: Grant }
-  | { kind: 'revoked'; grant: Grant }
-  | { kind: 'expired'; grant: Grant }
-  | { kind: 'unknown' };
-
-/** A key that signs access tokens. */
-export interface SigningKey {
-  kid: string;
-  /** The JWS algorithm it signs with: `EdDSA` (Ed25519) or `ES256` (P-256). */
-  alg: string;
-  /**
-   * The PKCS#8 PEM private key sealed by the Sealer (context `signing-key:<kid>`). A store written
-   * before sealing holds the plain PEM here until the first start converts it.
-   */
-  sealedKey: string;
-  createdAt: number;
-  /**
-   * When no token it signed can still be valid: from then on it neither signs nor verifies. It may
-   * lie ahead (a key kept in clear before an upgrade verifies until then but no longer signs).
-   */
-  retiredAt: number | null;
-}
-
-/** A key that MACs refresh and resume tokens, which carry its kid. */
-export interface MacKey {
-  kid: string;
-  /** The 32 random key bytes sealed by the Sealer (context `mac-key:<kid>`). */
-  sealedKey: string;
-  createdAt: number;
-  retiredAt: number | null;
-}
-
-export interface RecordStore {
+/** Whether the store answers, and letting it go. */
+export interface StoreHealth {
   readonly kind: string;
   /** Cheap round trip for /ready. Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
 
+/** The hash-chained audit log, appended by one writer at a time. */
+export interface AuditRecords {
   /** The newest audit entry, or null on an empty chain. */
   auditHead(): Promise<AuditEntry | null>;
   /**
@@ -337,7 +38,10 @@ export interface RecordStore {
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Entries in seq order from `afterSeq` (exclusive), `limit` at a time, for verify and export. */
   readAuditPage(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+}
 
+/** Operators, their enrolments and their step-up (TOTP) state. */
+export interface OperatorRecords {
   /** Adds an operator; with `enrolment`, one who has no token or TOTP until they redeem it. */
   addOperator(operator: Operator, enrolment?: Enrolment): Promise<void>;
   /**
@@ -370,7 +74,10 @@ export interface RecordStore {
   recordStepUpFailure(id: string, at: number, since: number): Promise<number>;
   /** Locks the operator's step-up until `until` and clears the failures that led to it. */
   lockStepUp(id: string, until: number): Promise<void>;
+}
 
+/** Guarded commands, saved with the disruption records they create. */
+export interface CommandRecords {
   /**
    * Saves a command and its disruption records together, or neither. Writing a disruption also
    * revokes that session's grant (reason: the cause): it can only come back through a restore.
@@ -387,13 +94,20 @@ export interface RecordStore {
   ): Promise<boolean>;
   getCommand(id: string): Promise<CommandRecord | null>;
   listCommands(states: readonly CommandState[]): Promise<CommandRecord[]>;
+}
+
+/** The disruption ledger: every session Lifeline ended, and its outcome. */
+export interface DisruptionLedger {
   /** Writes disruption records and revokes their sessions' grants, all or none. */
   recordDisruptions(batch: readonly Disruption[]): Promise<void>;
   listDisruptions(query: DisruptionQuery): Promise<Disruption[]>;
   getDisruption(id: string): Promise<Disruption | null>;
   /** The newest disruption of a session, if it has one. */
   disruptionOfSession(sessionId: string): Promise<Disruption | null>;
+}
 
+/** Paced restores: which disruptions each owns, released batch by batch. */
+export interface RestoreRecords {
   /**
    * Creates the restore and makes it the owner of every pending disruption its source names, in
    * one transaction; unless some of those already belong to an unfinished restore, in which case
@@ -424,7 +138,10 @@ export interface RecordStore {
   queuePosition(restoreId: string, disruption: Disruption): Promise<number>;
   /** Whether the player opened a session after `after` that is still valid. */
   hasNewerSession(playerId: string, after: number): Promise<boolean>;
+}
 
+/** Session grants: the refresh families that let a session outlive a restart. */
+export interface Grants {
   openGrant(grant: Grant): Promise<void>;
   getGrant(sessionId: string): Promise<Grant | null>;
   /**
@@ -439,7 +156,10 @@ export interface RecordStore {
    * its refresh tokens still answer "revoked" (or "expired"); after, "unknown".
    */
   purgeGrants(before: number, limit: number): Promise<number>;
+}
 
+/** Bans in force and lifted. */
+export interface BanRecords {
   /**
    * Puts a ban in force and revokes every grant of the player still valid (reason `banned`), in
    * one transaction, so none of the player's sessions can be refreshed. Returns false, writing
@@ -452,18 +172,30 @@ export interface RecordStore {
   currentBan(playerId: string): Promise<Ban | null>;
   /** Bans in force, newest first; lifted ones are not listed. */
   listBans(query: BanQuery): Promise<Ban[]>;
+}
 
+/** The shared breaker state. */
+export interface BreakerRecords {
   getBreaker(name: string): Promise<BreakerState | null>;
   /** Sets the breaker's state; returns false if it already was in that state (someone else won). */
   setBreaker(next: BreakerState): Promise<boolean>;
+}
 
+/** Feature flags as set by operators. */
+export interface FlagRecords {
   listFlags(): Promise<FlagRecord[]>;
   setFlag(flag: FlagRecord): Promise<void>;
+}
 
+/** Last known good entitlements, for static stability while the upstream is down. */
+export interface EntitlementMemory {
   /** Keeps a licence the entitlement upstream confirmed, as the player's last known good. */
   rememberEntitlement(playerId: string, licence: string, verifiedAt: number): Promise<void>;
   lastKnownEntitlement(playerId: string): Promise<{ licence: string; verifiedAt: number } | null>;
+}
 
+/** Signing and MAC keys, sealed. */
+export interface KeyRecords {
   /** Every signing key, retired ones too, newest first; the newest of the configured algorithm signs. */
   signingKeys(): Promise<SigningKey[]>;
   /**
@@ -494,3 +226,18 @@ export interface RecordStore {
    */
   retireMacKeys(kids: readonly string[], at: number): Promise<void>;
 }
+
+/** Every role at once: what an adapter implements and what only the composition root holds. */
+export interface RecordStore
+  extends StoreHealth,
+    AuditRecords,
+    OperatorRecords,
+    CommandRecords,
+    DisruptionLedger,
+    RestoreRecords,
+    Grants,
+    BanRecords,
+    BreakerRecords,
+    FlagRecords,
+    EntitlementMemory,
+    KeyRecords {}

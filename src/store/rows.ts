@@ -4,19 +4,13 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  AuditEntry,
-  Ban,
-  CommandRecord,
-  Disruption,
-  Grant,
-  MacKey,
-  Operator,
-  RestoreRecord,
-  RestoreSource,
-  RestoreState,
-  SigningKey,
-} from './port.ts';
+import type { AuditEntry } from '../audit/records.ts';
+import type { Ban } from '../bans/records.ts';
+import type { CommandRecord } from '../commands/records.ts';
+import type { Disruption } from '../disruptions/records.ts';
+import type { Grant, MacKey, SigningKey } from '../tokens/records.ts';
+import type { Operator } from '../operators/records.ts';
+import type { RestoreRecord, RestoreSource, RestoreState } from '../restore/records.ts';
 
 /** Numbered `NNN_name.sql` files in `dir`, in order. Both adapters keep the same numbers and meaning. */
 export function migrationFiles(dir: string): { version: number; file: string }[] {

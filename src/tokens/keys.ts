@@ -2,6 +2,7 @@
  * The token keys as the record store keeps them (sealed) and as Tokens uses them (opened once,
  * with everything a signature or a MAC needs prepared up front: login is the hot path).
  */
+import type { KeyRecords } from '../store/index.ts';
 import {
   createPrivateKey,
   createPublicKey,
@@ -15,11 +16,11 @@ import {
 import { exportJWK, type JWK } from 'jose';
 import type { TokenAlgorithm } from '../config/index.ts';
 import { Sealer } from '../secrets/index.ts';
-import type { MacKey, RecordStore, SigningKey } from '../store/index.ts';
+import type { MacKey, SigningKey } from './records.ts';
 
 /** What Tokens needs of the record store: its keys, and adding the first ones. */
 export type TokenKeyStore = Pick<
-  RecordStore,
+  KeyRecords,
   | 'signingKeys'
   | 'addFirstSigningKey'
   | 'resealSigningKey'

@@ -3,14 +3,14 @@
  * key become the newest (running nodes pick them up within their reload interval, or at once on
  * the first token naming them), and keys no valid token can need any more are retired.
  */
+import type { KeyRecords } from '../store/index.ts';
 import type { TokenAlgorithm } from '../config/index.ts';
 import type { Sealer } from '../secrets/index.ts';
-import type { RecordStore } from '../store/index.ts';
 import { newMacKey, newSigningKey, retireAfter, sealPlainKeys } from './keys.ts';
 
 /** What rotation needs of the record store. */
 export type KeyRotationStore = Pick<
-  RecordStore,
+  KeyRecords,
   | 'signingKeys'
   | 'addFirstSigningKey'
   | 'addSigningKey'

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { test } from 'node:test';
 import { Sealer } from '../secrets/index.ts';
-import { SqliteRecordStore } from '../store/index.ts';
+import { SqliteRecordStore } from '../store/sqlite/index.ts';
 import { rotateKeys, type TokenSettings, Tokens } from './index.ts';
 
 const settings = (algorithm: TokenSettings['algorithm']): TokenSettings => ({

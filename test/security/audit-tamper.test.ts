@@ -18,7 +18,7 @@ import pino from 'pino';
 import { type App, createApp, openSealer, openStore } from '../../src/app.ts';
 import { AuditLog, hashEntry, openAnchoring } from '../../src/audit/index.ts';
 import type { Config } from '../../src/config/index.ts';
-import type { AuditEntry } from '../../src/store/index.ts';
+import type { AuditEntry } from '../../src/audit/records.ts';
 import { addOperator, eventually, getJson, runCliCaptured, tempDir, testConfig } from '../helpers.ts';
 import { type Services, services } from '../services.ts';
 

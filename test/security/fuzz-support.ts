@@ -12,7 +12,8 @@ import type { App } from '../../src/app.ts';
 import type { Config, DeepPartial } from '../../src/config/index.ts';
 import type { Services } from '../services.ts';
 import { catalog } from '../../src/errors/index.ts';
-import { commandStates, restoreStates } from '../../src/store/index.ts';
+import { commandStates } from '../../src/commands/records.ts';
+import { restoreStates } from '../../src/restore/records.ts';
 
 /**
  * fast-check parameters for one property: `ciRuns` unless FUZZ_RUNS says more, the suite's fixed

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { type TestContext, test } from 'node:test';
-import { restoreStates } from '../../src/store/index.ts';
+import { restoreStates } from '../../src/restore/records.ts';
 import { addOperator, login, postJson, startLifeline } from '../helpers.ts';
 
 /** An "internal" HTTP service that counts every request the server makes to it. */

@@ -33,19 +33,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { isLifelineError, LifelineError } from '../../errors/index.ts';
-import { matchesFilter } from '../filter.ts';
+import { matchesFilter } from '../../sessions/filter.ts';
+import type { AimdBounds, PermitOutcome } from '../../admission/aimd.ts';
+import type { Bus, Directive, LiveState } from '../index.ts';
 import type {
-  AimdBounds,
-  Bus,
-  Directive,
   LiveSession,
-  LiveState,
   OpenedSession,
-  PermitOutcome,
   SessionCap,
   SessionCounts,
   SessionFilter,
-} from '../port.ts';
+} from '../../sessions/records.ts';
 
 type Client = ReturnType<typeof createClient>;
 

@@ -2,31 +2,21 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { LifelineError } from '../../errors/index.ts';
+import type { AuditEntry, AuditQuery } from '../../audit/records.ts';
+import type { Ban, BanQuery } from '../../bans/records.ts';
+import type { BreakerState } from '../../breaker/records.ts';
+import type { CommandRecord, CommandState } from '../../commands/records.ts';
 import type {
-  AuditEntry,
-  AuditQuery,
-  Ban,
-  BanQuery,
-  BreakerState,
-  CommandRecord,
-  CommandState,
   Disruption,
   DisruptionOutcome,
   DisruptionQuery,
-  Enrolment,
-  FlagRecord,
-  Grant,
-  MacKey,
-  Operator,
-  RecordStore,
-  RestoreCounts,
-  RestoreRecord,
-  RestoreState,
-  Role,
-  RotateOutcome,
   Settlement,
-  SigningKey,
-} from '../port.ts';
+} from '../../disruptions/records.ts';
+import type { Enrolment, Operator, Role } from '../../operators/records.ts';
+import type { FlagRecord } from '../../flags/records.ts';
+import type { Grant, MacKey, RotateOutcome, SigningKey } from '../../tokens/records.ts';
+import type { RecordStore } from '../index.ts';
+import type { RestoreCounts, RestoreRecord, RestoreState } from '../../restore/records.ts';
 import {
   migrationFiles,
   num,

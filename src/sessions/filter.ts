@@ -1,5 +1,5 @@
-import type { RestoreSnapshot } from '../store/index.ts';
-import type { LiveSession, SessionFilter } from './port.ts';
+import type { RestoreSnapshot } from '../disruptions/records.ts';
+import type { LiveSession, SessionFilter } from './records.ts';
 
 /** The part of a live session a restore needs: where it was and what it held. */
 export function snapshotOf(s: LiveSession): RestoreSnapshot {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { timeOrderedBytes, uuid7 } from './ids.ts';
+import { timeOrderedBytes, uuid7 } from './index.ts';
 
 test('uuid7 is a version-7 RFC 9562 UUID whose text sorts by time', () => {
   const a = uuid7(1_700_000_000_000);

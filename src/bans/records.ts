@@ -1,0 +1,25 @@
+/** Bans as stored: in force, or lifted with who and why. */
+
+/**
+ * A ban: the player may not log in, refresh or be restored while it stands. Lifting one keeps
+ * the row (liftedAt, liftedBy, liftReason), so the store holds the history as well as the
+ * audit log; a player has at most one ban in force at a time.
+ */
+export interface Ban {
+  id: string;
+  playerId: string;
+  reason: string;
+  /** The operator who banned. */
+  bannedBy: string;
+  at: number;
+  liftedAt: number | null;
+  liftedBy: string | null;
+  liftReason: string | null;
+}
+
+export interface BanQuery {
+  /** Only bans of these players. */
+  playerIds?: readonly string[];
+  /** @defaultValue 1000 */
+  limit?: number;
+}

@@ -1,0 +1,55 @@
+/** A paced restore's records: what it brings back, how fast, and when it pauses. */
+
+/** What a restore brings back: a command's disruptions, or a time window and selector. */
+export interface RestoreSource {
+  commandId?: string;
+  from?: number;
+  to?: number;
+  selector?: { region?: string; shard?: string; zone?: string };
+}
+
+export type Pacing =
+  | { mode: 'fixed'; batchSize: number; intervalMs: number }
+  | { mode: 'adaptive'; maxRate: number };
+
+/** Auto-pause limits; an absent one is not checked. */
+export interface Thresholds {
+  cpuPercent?: number;
+  connections?: number;
+  errorRate?: number;
+  /** p99 of rejoins answered here, over the last tick. */
+  p99LatencyMs?: number;
+  eventLoopDelayMs?: number;
+  /** p99 the health URL reports as `{"p99Ms"}` (the downstream's own latency). */
+  downstreamP99Ms?: number;
+  /** GET it each tick: anything but a 2xx within a second counts as unhealthy. */
+  healthUrl?: string;
+}
+
+export const restoreStates = ['running', 'paused', 'cancelled', 'done'] as const;
+export type RestoreState = (typeof restoreStates)[number];
+
+export interface RestoreRecord {
+  id: string;
+  source: RestoreSource;
+  pacing: Pacing;
+  thresholds: Thresholds;
+  state: RestoreState;
+  requestedBy: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Disruption records the restore owns. */
+  total: number;
+  /** How many it has ticketed so far: the durable checkpoint a restarted run resumes from. */
+  released: number;
+  batches: number;
+  pauseReason: string | null;
+}
+
+export interface RestoreCounts {
+  pending: number;
+  ticketed: number;
+  restored: number;
+  expired: number;
+  refused: number;
+}
