@@ -12,10 +12,12 @@ import { parseEnded } from './parse.ts';
 import { putSession } from './writes.ts';
 
 /**
- * Sessions per script call. At the measured ~13 µs a session, 200 keep a call near 3 ms, well
- * under the 10 ms no call may exceed even when the machine is busy (bench/redis-slowlog.ts).
+ * Sessions per script call. A session costs ~13 µs of script time on an idle machine and two or
+ * three times that when Redis shares its cores (bench:redis-slowlog on the 2-core CI machine, a
+ * dozen processes runnable: 100 a call took 1–6 ms, 200 up to 7–12 ms), so 100 keep a call well
+ * under the 10 ms none may exceed, for one round trip per 100 sessions.
  */
-export const END_CHUNK = 200;
+export const END_CHUNK = 100;
 
 /** Ends the live ones of `ids`, a chunk per call. */
 export async function endSessions(c: Client, k: Keys, ids: readonly string[]): Promise<LiveSession[]> {
