@@ -161,7 +161,8 @@ export function liveStateContract(name: string, open: OpenLive): void {
 
     test('a node whose presence runs out is lost, and its sessions are ended once, by one caller', async (t) => {
       const { live } = await withLive(t);
-      const now = Date.now();
+      // The caller's clock, virtual: time passes by saying so, not by sleeping past a TTL.
+      const now = 1_000_000;
       assert.equal(await live.announceNode('n1', 60_000, now), false, 'a first announcement');
       assert.equal(await live.announceNode('n1', 60_000, now), true, 'renewed while current');
       await live.announceNode('n2', 60_000, now);
@@ -176,26 +177,22 @@ export function liveStateContract(name: string, open: OpenLive): void {
       assert.equal((await live.getSession('d'))?.node, 'n2');
       assert.deepEqual(await live.getSession('d'), session('d', { node: 'n2' }), 'nothing else changes');
       assert.deepEqual(await live.lostNodes(now), []);
-      await new Promise((r) => setTimeout(r, 150));
-      assert.deepEqual(await live.lostNodes(Date.now()), ['n3']);
-      assert.equal(await live.announceNode('n1', 60_000, Date.now()), true);
+      const later = now + 150;
+      assert.deepEqual(await live.lostNodes(later), ['n3']);
+      assert.equal(await live.announceNode('n1', 60_000, later), true);
       const [x, y] = await Promise.all([live.endNodeSessions('n3', 1), live.endNodeSessions('n3', 10)]);
       const ended = [...(x ?? []), ...(y ?? [])].map((s) => s.id).sort();
       assert.deepEqual(ended, ['b', 'c'], "each of n3's sessions ended exactly once; d moved away");
       assert.deepEqual(await live.endNodeSessions('n3', 10), []);
-      assert.deepEqual(await live.lostNodes(Date.now()), [], 'a lost node that holds nothing is forgotten');
-      assert.equal(
-        await live.announceNode('n3', 100, Date.now()),
-        false,
-        'a node back from a lapse hears so',
-      );
+      assert.deepEqual(await live.lostNodes(later), [], 'a lost node that holds nothing is forgotten');
+      assert.equal(await live.announceNode('n3', 100, later), false, 'a node back from a lapse hears so');
       assert.deepEqual((await live.findSessions({}, 10)).map((s) => s.id).sort(), ['a', 'd']);
       assert.equal((await live.countSessions({})).total, 2);
     });
 
     test("a run has one runner; a lost runner's run is adopted by exactly one node", async (t) => {
       const { live } = await withLive(t);
-      const now = Date.now();
+      const now = 1_000_000;
       await live.announceNode('n1', 60_000, now);
       await live.announceNode('n2', 60_000, now);
       await live.announceNode('n3', 100, now);
@@ -207,14 +204,64 @@ export function liveStateContract(name: string, open: OpenLive): void {
       await live.releaseRun('cmd-1', 'n1');
       assert.deepEqual(await live.adoptRun('cmd-1', 'n2', now), { adopted: true, previous: null });
       assert.equal((await live.adoptRun('r-1', 'n3', now)).adopted, true);
-      await new Promise((r) => setTimeout(r, 150));
-      const later = Date.now();
+      const later = now + 150;
       const [a, b] = await Promise.all([
         live.adoptRun('r-1', 'n1', later),
         live.adoptRun('r-1', 'n2', later),
       ]);
       assert.equal([a, b].filter((x) => x?.adopted).length, 1, "one survivor adopts the lost runner's run");
       assert.equal([a, b].find((x) => x?.adopted)?.previous, 'n3');
+    });
+
+    test("presence and runs follow the caller's now, whatever the backend's clock says", async (t) => {
+      const { live } = await withLive(t);
+      // Two clocks far from the wall clock, one behind and one ahead: an adapter that read its own
+      // clock instead of the caller's would find the first long gone and the second not yet due.
+      const past = 1_000;
+      const future = Date.now() + 10 * 365 * 86_400_000;
+      assert.equal(await live.announceNode('old', 1_000, past), false);
+      assert.equal(await live.announceNode('new', 1_000, future), false);
+      await live.putSession(session('a', { node: 'old' }));
+      await live.putSession(session('b', { node: 'new' }));
+      assert.deepEqual(await live.lostNodes(past + 999), [], 'present until its TTL has passed');
+      assert.equal(await live.announceNode('old', 1_000, past + 999), true, 'renewed while current');
+      assert.deepEqual(await live.lostNodes(past + 1_998), []);
+      assert.deepEqual(await live.lostNodes(past + 1_999), ['old'], 'lost once it has');
+      assert.deepEqual(await live.adoptRun('r', 'new', future), { adopted: true, previous: null });
+      assert.deepEqual(
+        await live.adoptRun('r', 'old', future + 999),
+        { adopted: false, previous: 'new' },
+        'its runner is still present at this now',
+      );
+      assert.deepEqual((await live.lostNodes(future + 1_000)).sort(), ['new', 'old']);
+      assert.deepEqual(await live.adoptRun('r', 'old', future + 1_000), { adopted: true, previous: 'new' });
+      assert.equal(await live.announceNode('new', 1_000, future + 1_000), false, 'it had lapsed');
+    });
+
+    test('many sessions are ended at once, each once, and a lost node only up to the limit', async (t) => {
+      const { live } = await withLive(t);
+      // More than an adapter's batch per call (Redis ends a few hundred per script call).
+      const ids = Array.from({ length: 1_100 }, (_, i) => `s-${i}`);
+      const nodeOf = (i: number) => (i % 2 === 0 ? 'n1' : 'n2');
+      for (const [i, id] of ids.entries()) await live.putSession(session(id, { node: nodeOf(i) }));
+      const [x, y] = await Promise.all([
+        live.endSessions(['gone', ...ids.slice(0, 700)]),
+        live.endSessions(ids.slice(300, 800)),
+      ]);
+      const ended = [...(x ?? []), ...(y ?? [])].map((s) => s.id).sort();
+      assert.deepEqual(ended, ids.slice(0, 800).sort(), 'each ended once, whichever caller');
+      // 300 left, 150 on each node.
+      const first = await live.endNodeSessions('n2', 100);
+      assert.equal(first.length, 100);
+      assert.ok(first.every((s) => s.node === 'n2'));
+      const rest = await live.endNodeSessions('n2', 10_000);
+      assert.equal(rest.length, 50);
+      assert.deepEqual(await live.endNodeSessions('n2', 10), []);
+      assert.deepEqual(await live.countSessions({}), {
+        total: 150,
+        byRegion: { na: 150 },
+        byShard: { 'na-1': 150 },
+      });
     });
 
     test('admission permits are capped by one shared AIMD limit, and lapse when not released', async (t) => {

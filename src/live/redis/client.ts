@@ -1,0 +1,22 @@
+/** The Redis client Lifeline uses: the scripts registered, and failing fast while Redis is away. */
+import { createClient } from 'redis';
+import { scripts } from './scripts.ts';
+
+/**
+ * After a drop the client reconnects by itself, backing off to one try every 2 s (a subscriber
+ * re-subscribes); meanwhile commands fail at once instead of queueing (disableOfflineQueue), so
+ * callers hear at once.
+ */
+export function newClient(url: string) {
+  return createClient({
+    url,
+    scripts,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 5000,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
+    },
+  });
+}
+
+export type Client = ReturnType<typeof newClient>;
