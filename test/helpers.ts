@@ -104,14 +104,21 @@ export function testConfig(dataDir: string, overrides: DeepPartial<Config> = {})
   });
 }
 
-/** Starts a Lifeline on ephemeral ports; closes it when the test ends (or earlier, by hand). */
+/**
+ * Starts a Lifeline on ephemeral ports; closes it when the test ends (or earlier, by hand).
+ * `clock` (a TestClock's `now`) puts it on a virtual clock.
+ */
 export async function startLifeline(
   t: TestContext,
-  options: { dataDir?: string; overrides?: DeepPartial<Config> } = {},
+  options: { dataDir?: string; overrides?: DeepPartial<Config>; clock?: () => number } = {},
 ): Promise<Running> {
   const dataDir = options.dataDir ?? tempDir(t);
   const config = testConfig(dataDir, options.overrides);
-  const app = await createApp({ config, logger: pino({ level: 'silent' }) });
+  const app = await createApp({
+    config,
+    logger: pino({ level: 'silent' }),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const { playerUrl, adminUrl } = await app.listen();
   let closed = false;
   const close = app.close.bind(app);
