@@ -55,12 +55,14 @@ async function loginThroughQueue(
 test('identity down: 500 sessions stay connected and refresh for three token lifetimes; new logins queue and are admitted after recovery within the upstream concurrency', async (t) => {
   const idp = await identityUpstream(t);
   // Time stands still while 500 players log in and connect, however long a busy machine takes:
-  // their 3-s tokens are what the outage below outlives, not what the connecting races.
+  // their 3-s tokens are what the outage below outlives, not what the connecting races. (So the
+  // node's backoff after a failed identity call would not pass either: the call's timeout is long
+  // enough that a busy machine cannot turn the upstream's 20 ms into a failure.)
   const clock = new TestClock();
   const { playerUrl } = await startLifeline(t, {
     clock: clock.now,
     overrides: {
-      identity: { provider: 'http', http: { url: idp.url, timeoutMs: 1000 } },
+      identity: { provider: 'http', http: { url: idp.url, timeoutMs: 30_000 } },
       tokens: { accessTtlSeconds: 3 },
       admission: { maxLimit: 5, initialLimit: 5 },
     },
