@@ -104,14 +104,21 @@ export function testConfig(dataDir: string, overrides: DeepPartial<Config> = {})
   });
 }
 
-/** Starts a Lifeline on ephemeral ports; closes it when the test ends (or earlier, by hand). */
+/**
+ * Starts a Lifeline on ephemeral ports; closes it when the test ends (or earlier, by hand).
+ * `clock` (a TestClock's `now`) puts it on a virtual clock.
+ */
 export async function startLifeline(
   t: TestContext,
-  options: { dataDir?: string; overrides?: DeepPartial<Config> } = {},
+  options: { dataDir?: string; overrides?: DeepPartial<Config>; clock?: () => number } = {},
 ): Promise<Running> {
   const dataDir = options.dataDir ?? tempDir(t);
   const config = testConfig(dataDir, options.overrides);
-  const app = await createApp({ config, logger: pino({ level: 'silent' }) });
+  const app = await createApp({
+    config,
+    logger: pino({ level: 'silent' }),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const { playerUrl, adminUrl } = await app.listen();
   let closed = false;
   const close = app.close.bind(app);
@@ -224,16 +231,37 @@ export class Client {
     });
   }
 
-  /** Sends a ping and resolves with the pong. */
-  async ping(): Promise<any> {
-    const before = this.messages.length;
-    this.socket.send(JSON.stringify({ type: 'ping' }));
-    for (let i = 0; i < 200; i++) {
-      const pong = this.messages.slice(before).find((m) => m.type === 'pong');
-      if (pong) return pong;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error('no pong');
+  /**
+   * Sends a ping and resolves with the next pong, however long a busy node takes to answer;
+   * rejects if the socket closes first.
+   */
+  ping(): Promise<any> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (data: unknown) => {
+        const message = JSON.parse(String(data));
+        if (message.type !== 'pong') return;
+        this.socket.off('message', onMessage);
+        resolve(message);
+      };
+      this.socket.on('message', onMessage);
+      void this.closed.then((code) => {
+        this.socket.off('message', onMessage);
+        reject(new Error(`socket closed with ${code} before its pong`));
+      });
+      this.socket.send(JSON.stringify({ type: 'ping' }));
+    });
+  }
+
+  /**
+   * Sends a WebSocket ping frame every `everyMs`, as a client's heartbeat does, until the
+   * returned function is called: a test that waits on something else meanwhile does not let
+   * the node take the socket for silent.
+   */
+  heartbeat(everyMs: number): () => void {
+    const timer = setInterval(() => {
+      if (this.socket.readyState === WebSocket.OPEN) this.socket.ping();
+    }, everyMs);
+    return () => clearInterval(timer);
   }
 
   close(): void {

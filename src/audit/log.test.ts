@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isLifelineError } from '../errors/index.ts';
 import type { AuditEntry } from './records.ts';
 import { SqliteRecordStore } from '../store/sqlite/index.ts';
@@ -21,19 +21,27 @@ function tempDb(t: { after: (fn: () => void) => void }): string {
 }
 
 /**
- * The real SQLite store, counting its appendAudit calls; `writeDelayMs` makes writes take a
- * while, as over a network or on a busy disk, and `gate` holds a write until the test opens it
- * (so ordering is decided by the test, not by how busy the machine is).
+ * The real SQLite store, counting its appendAudit calls; `gate` holds a write until the test
+ * opens it, and `called(n)` waits for the n-th write to start (so ordering is decided by the
+ * test, not by how busy the machine is).
  */
 class CountingStore extends SqliteRecordStore {
   appendCalls = 0;
-  writeDelayMs = 0;
   gate: Promise<void> | undefined;
+  readonly #waiters: { n: number; resolve: () => void }[] = [];
   override async appendAudit(entries: readonly AuditEntry[]): Promise<boolean> {
     this.appendCalls += 1;
+    for (const w of this.#waiters) if (this.appendCalls >= w.n) w.resolve();
     if (this.gate) await this.gate;
-    if (this.writeDelayMs > 0) await sleep(this.writeDelayMs);
     return super.appendAudit(entries);
+  }
+
+  /** Resolves once appendAudit has been called `n` times. */
+  called(n: number): Promise<void> {
+    if (this.appendCalls >= n) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#waiters.push({ n, resolve });
+    return promise;
   }
 }
 
@@ -96,10 +104,11 @@ test('batches drafts that arrive while a write is in flight into the next write'
   store.gate = gate;
   const log = new AuditLog({ store, clock: () => T0 });
   const first = log.append(draft(0));
-  await sleep(5);
+  await store.called(1);
   assert.equal(store.appendCalls, 1, 'the first write is in flight');
   const rest = Array.from({ length: 50 }, (_, i) => log.append(draft(i + 1)));
-  await sleep(5);
+  // One more arrives on a later turn of the event loop, the first write still held.
+  await nextTurn();
   rest.push(log.append(draft(51)));
   store.gate = undefined;
   openGate();

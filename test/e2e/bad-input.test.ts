@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import type { App } from '../../src/app.ts';
+import { TestClock } from '../clock.ts';
 import { addOperator, login, postJson, startLifeline } from '../helpers.ts';
 
 /** Everything a bad request must leave untouched. */
@@ -36,7 +37,10 @@ function upgrade(playerUrl: string, token: string): Promise<{ status: number; bo
 }
 
 test('bad input gets a coded 4xx and changes nothing', async (t) => {
+  // Held still, so that the one-second token below lives until the test moves the clock.
+  const clock = new TestClock();
   const { app, playerUrl, adminUrl } = await startLifeline(t, {
+    clock: clock.now,
     overrides: { tokens: { accessTtlSeconds: 1 } },
   });
   const someone = await login(playerUrl, 'p-1', 'na', 'na-1');
@@ -147,7 +151,7 @@ test('bad input gets a coded 4xx and changes nothing', async (t) => {
     'NO_MATCHING_SESSIONS',
   );
 
-  // An expired access token: the TTL here is one second.
-  await new Promise((r) => setTimeout(r, 2100));
+  // An expired access token: the TTL here is one second; the clock moves past it.
+  clock.advance(2100);
   await expect('expired access token', await upgrade(playerUrl, someone.accessToken), 401, 'TOKEN_EXPIRED');
 });

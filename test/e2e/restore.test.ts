@@ -182,12 +182,22 @@ test('1,000 kicked players come back through the SDK in batches of at most 100, 
 });
 
 /**
+ * Waits until a paused run has read the health URL `n` more times: each reading is a tick in
+ * which it could have released a batch. A sleep would prove nothing on a machine too busy to tick.
+ */
+async function pausedTicks(health: { reads: number }, n: number): Promise<void> {
+  const from = health.reads;
+  await eventually(async () => (health.reads >= from + n ? true : undefined), 60_000);
+}
+
+/**
  * For the threshold tests: a downstream whose health URL answers 503 while `health.healthy` is
  * false, a Lifeline reading it every 100 ms (healthy again after 1 s), and 200 kicked players.
  */
 async function thresholdSetup(t: TestContext) {
-  const health = { healthy: true, url: '' };
+  const health = { healthy: true, url: '', reads: 0 };
   const downstream = createServer((_req, res) => {
+    health.reads++;
     res.writeHead(health.healthy ? 200 : 503, { 'content-type': 'application/json' }).end('{}');
   });
   await new Promise<void>((r) => downstream.listen(0, '127.0.0.1', r));
@@ -223,7 +233,7 @@ test('a threshold over its limit pauses the run within a batch; it resumes once 
   assert.match(paused.restore.pauseReason, /^threshold: healthUrl .* unhealthy$/);
   assert.ok(batches.length - releasedAtFlip <= 1, 'paused within one batch of the threshold breaking');
   const frozen = batches.length;
-  await new Promise((r) => setTimeout(r, 600));
+  await pausedTicks(health, 5);
   assert.equal(batches.length, frozen, 'nothing is released while paused');
 
   health.healthy = true;
@@ -270,7 +280,7 @@ test('an adaptive run answers a breach by cutting its rate, and pauses when it l
   assert.match(paused.restore.pauseReason, /^threshold: healthUrl .* unhealthy$/);
   assert.ok(paused.ratePerSecond < before, `rate cut: ${before} → ${paused.ratePerSecond}`);
   const frozen = batches.length;
-  await new Promise((r) => setTimeout(r, 500));
+  await pausedTicks(health, 5);
   assert.equal(batches.length, frozen, 'nothing is released while paused');
 
   health.healthy = true;
