@@ -1,15 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AnchoredVerifyResult, AuditLog } from '../../audit/index.ts';
-import type { OperatorService } from '../../operators/index.ts';
 import { int, parseTime } from '../query.ts';
 import { AuditQuery } from '../schemas.ts';
-import { allow } from './auth.ts';
+import { allow, type Authorizer } from './auth.ts';
 
 export interface AuditRoutesOptions {
   audit: Pick<AuditLog, 'list'>;
   /** Verifies the chain against the anchor (after anchoring this node's own appends). */
   verifyAudit: () => Promise<AnchoredVerifyResult>;
-  operators: OperatorService;
+  operators: Authorizer;
 }
 
 /** The audit log: a page of entries, and the chain's verification. */

@@ -52,9 +52,12 @@ export function authenticateOperators(app: FastifyInstance, deps: AuthDeps): voi
   });
 }
 
+/** What a route needs to check an operator's role. */
+export type Authorizer = Pick<OperatorService, 'authorize'>;
+
 /** The request's operator, once their role allows `permission` on `target`. */
 export async function allow(
-  operators: Pick<OperatorService, 'authorize'>,
+  operators: Authorizer,
   request: FastifyRequest,
   permission: Permission,
   target: string,

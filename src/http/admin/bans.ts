@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { BanService } from '../../bans/index.ts';
-import type { OperatorService } from '../../operators/index.ts';
 import { int } from '../query.ts';
 import { BanBody, BansQuery, PlayerParam, ReasonBody } from '../schemas.ts';
-import { allow } from './auth.ts';
+import { allow, type Authorizer } from './auth.ts';
 
 export interface BansRoutesOptions {
   bans: BanService;
-  operators: OperatorService;
+  operators: Authorizer;
 }
 
 /** Bans: ban and lift check the role inside the ban service, after validating the input. */

@@ -6,7 +6,7 @@ import { allow } from './auth.ts';
 
 export interface BreakerRoutesOptions {
   breaker: KickBreaker;
-  operators: OperatorService;
+  operators: Pick<OperatorService, 'authorize' | 'stepUp'>;
 }
 
 /** The kick breaker: read it, or close it again with a TOTP step-up. */

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type CommandService, publicCommand } from '../../commands/index.ts';
 import { catalog, type ErrorCode, LifelineError } from '../../errors/index.ts';
-import type { OperatorService } from '../../operators/index.ts';
 import { ApproveBody, CommandBody, HaltBody, IdParam } from '../schemas.ts';
-import { allow } from './auth.ts';
+import { allow, type Authorizer } from './auth.ts';
 
 /** An inline command that halted answers with the reason's own code, not a 200. */
 function haltedToError(command: {
@@ -21,7 +20,7 @@ function haltedToError(command: {
 
 export interface CommandsRoutesOptions {
   commands: CommandService;
-  operators: OperatorService;
+  operators: Authorizer;
 }
 
 /** Kicks and the other guarded commands: request (or plan), approve, halt, read. */

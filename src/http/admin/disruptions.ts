@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { OperatorService } from '../../operators/index.ts';
 import type { RecordStore } from '../../store/index.ts';
 import { int, parseTime } from '../query.ts';
 import { DisruptionsQuery } from '../schemas.ts';
-import { allow } from './auth.ts';
+import { allow, type Authorizer } from './auth.ts';
 
 export interface DisruptionsRoutesOptions {
   store: Pick<RecordStore, 'listDisruptions'>;
-  operators: OperatorService;
+  operators: Authorizer;
 }
 
 /** The disruption records: who was kicked by what, and what became of them since. */

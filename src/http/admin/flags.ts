@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FlagService } from '../../flags/index.ts';
-import type { OperatorService } from '../../operators/index.ts';
 import { textCheckedByService } from '../input.ts';
 import { FlagBody, FlagParam } from '../schemas.ts';
-import { allow } from './auth.ts';
+import { allow, type Authorizer } from './auth.ts';
 
 export interface FlagsRoutesOptions {
   flags: FlagService;
-  operators: OperatorService;
+  operators: Authorizer;
 }
 
 /** Feature flags and kill switches. */

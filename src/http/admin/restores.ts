@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LifelineError } from '../../errors/index.ts';
-import type { OperatorService } from '../../operators/index.ts';
 import type { RestoreService } from '../../restore/index.ts';
 import { parseTime } from '../query.ts';
 import { IdParam, ReasonBody, RestoreBody } from '../schemas.ts';
-import { allow } from './auth.ts';
+import { allow, type Authorizer } from './auth.ts';
 
 export interface RestoresRoutesOptions {
   restores: RestoreService;
-  operators: OperatorService;
+  operators: Authorizer;
 }
 
 /** Paced restores: plan (dry run) or start, read progress, pause, resume, cancel. */

@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { LiveState } from '../../live/index.ts';
-import type { OperatorService } from '../../operators/index.ts';
 import { int } from '../query.ts';
 import { SessionsQuery } from '../schemas.ts';
-import { allow } from './auth.ts';
+import { allow, type Authorizer } from './auth.ts';
 
 export interface SessionsRoutesOptions {
   live: Pick<LiveState, 'countSessions' | 'findSessions'>;
-  operators: OperatorService;
+  operators: Authorizer;
 }
 
 /** Live sessions: counts by region and shard, and a page of the sessions a filter names. */
