@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AdmissionController } from '../../admission/index.ts';
 import type { Metrics } from '../../metrics/index.ts';
@@ -52,10 +53,13 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   refuseNulText(app);
   const fromAddress = addressLimit(deps.trustProxy, deps.limits);
   const { sessions } = deps;
-  void app.register(loginRoutes, { sessions, admission: deps.admission, fromAddress });
-  void app.register(resumeRoutes, { sessions, restores: deps.restores, fromAddress });
+  // Plain functions on the one root context, not plugins: each encapsulated plugin gets its own
+  // Request and Reply subclasses, and the login path is the hot path the login bench measures.
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  loginRoutes(typed, { sessions, admission: deps.admission, fromAddress });
+  resumeRoutes(typed, { sessions, restores: deps.restores, fromAddress });
   attachControlSocket(app, { logger: deps.logger, sessions, hub: deps.hub, fromAddress });
-  void app.register(probeRoutes, { tokens: deps.tokens, readiness: deps.readiness });
+  probeRoutes(typed, { tokens: deps.tokens, readiness: deps.readiness });
   // Metrics describe the whole node (sessions by shard, kicks, commands): they live on the admin
   // listener, and here only for a scraper that proves itself with metrics.token.
   if (deps.metricsToken !== '') metricsRoute(app, deps.metrics, { token: deps.metricsToken });

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { AdmissionController, Admitted } from '../../admission/index.ts';
 import { LifelineError } from '../../errors/index.ts';
@@ -6,6 +5,7 @@ import type { SessionTokens as IssuedTokens, SessionService } from '../../sessio
 import { retryAfterHeader } from '../errors.ts';
 import { LoginBody, PollBody } from '../schemas.ts';
 import type { AddressLimit } from './limits.ts';
+import type { TypedApp } from '../typed.ts';
 
 export interface LoginRoutesOptions {
   sessions: SessionService;
@@ -31,7 +31,7 @@ function admitted(reply: FastifyReply, a: Admitted<IssuedTokens>) {
  * Login. With a remote identity upstream, logins pass admission, and a queued client polls
  * /v1/login/poll with its ticket.
  */
-export const loginRoutes: FastifyPluginAsyncTypebox<LoginRoutesOptions> = async (app, deps) => {
+export function loginRoutes(app: TypedApp, deps: LoginRoutesOptions): void {
   app.post('/v1/login', { schema: { body: LoginBody } }, async (request, reply) => {
     await deps.fromAddress('login', request.raw);
     if (!deps.admission) return deps.sessions.login(request.body);
@@ -45,4 +45,4 @@ export const loginRoutes: FastifyPluginAsyncTypebox<LoginRoutesOptions> = async 
     if (!deps.admission) throw new LifelineError('LOGIN_TICKET_UNKNOWN', 'Logins are not queued here');
     return admitted(reply, await deps.admission.poll(request.body.ticket));
   });
-};
+}

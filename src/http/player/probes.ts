@@ -1,5 +1,5 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Tokens } from '../../tokens/index.ts';
+import type { TypedApp } from '../typed.ts';
 
 /** /ready's answer: ready, or what is wrong. */
 export interface Readiness {
@@ -16,7 +16,7 @@ export interface ProbeRoutesOptions {
 }
 
 /** What load balancers and game servers read without a token: the JWKS, liveness, readiness. */
-export const probeRoutes: FastifyPluginAsyncTypebox<ProbeRoutesOptions> = async (app, deps) => {
+export function probeRoutes(app: TypedApp, deps: ProbeRoutesOptions): void {
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     void reply.header('cache-control', 'public, max-age=300');
     return deps.tokens.jwks();
@@ -34,4 +34,4 @@ export const probeRoutes: FastifyPluginAsyncTypebox<ProbeRoutesOptions> = async 
       ...(r.alerts === undefined ? {} : { alerts: r.alerts }),
     };
   });
-};
+}

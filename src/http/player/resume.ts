@@ -1,9 +1,9 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RestoreService } from '../../restore/index.ts';
 import type { SessionService } from '../../sessions/index.ts';
 import { retryAfterHeader } from '../errors.ts';
 import { RefreshBody, RejoinBody, SessionTokens } from '../schemas.ts';
 import type { AddressLimit } from './limits.ts';
+import type { TypedApp } from '../typed.ts';
 
 export interface ResumeRoutesOptions {
   sessions: SessionService;
@@ -12,7 +12,7 @@ export interface ResumeRoutesOptions {
 }
 
 /** The two ways back to a session without logging in again: a refresh, and a rejoin after a kick. */
-export const resumeRoutes: FastifyPluginAsyncTypebox<ResumeRoutesOptions> = async (app, deps) => {
+export function resumeRoutes(app: TypedApp, deps: ResumeRoutesOptions): void {
   app.post(
     '/v1/refresh',
     { schema: { body: RefreshBody, response: { 200: SessionTokens } } },
@@ -37,4 +37,4 @@ export const resumeRoutes: FastifyPluginAsyncTypebox<ResumeRoutesOptions> = asyn
       retryAfterSeconds: answer.retryAfterSeconds,
     };
   });
-};
+}
