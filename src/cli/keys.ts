@@ -4,21 +4,19 @@
  */
 import type { Command } from 'commander';
 import { openSealer, openStore } from '../app.ts';
-import type { AuditLog } from '../audit/index.ts';
-import type { Config } from '../config/index.ts';
-import type { RecordStore } from '../store/index.ts';
 import { KEY_PICKUP_MS, rotateKeys } from '../tokens/index.ts';
+import type { CliContext } from './context.ts';
 
 /** What the keys commands need of the CLI around them. */
-export interface KeysCliContext {
-  config: () => Config;
-  withStore: <T>(work: (ctx: { store: RecordStore; audit: AuditLog }) => Promise<T>) => Promise<T>;
-  print: (human: string, json: unknown) => void;
-  actor: () => string;
-}
+export type KeysCliContext = Pick<CliContext, 'config' | 'withStore' | 'print' | 'actor'>;
 
 export function keysCommands(program: Command, ctx: KeysCliContext): void {
   const keys = program.command('keys').description('[direct] the keys that sign and MAC player tokens');
+  rotateCommand(keys, ctx);
+  listCommand(keys, ctx);
+}
+
+function rotateCommand(keys: Command, ctx: KeysCliContext): void {
   keys
     .command('rotate')
     .description(
@@ -57,6 +55,9 @@ export function keysCommands(program: Command, ctx: KeysCliContext): void {
         rotation,
       );
     });
+}
+
+function listCommand(keys: Command, ctx: KeysCliContext): void {
   keys
     .command('list')
     .description('[direct] list the token keys (ids, algorithms, ages; never the keys)')

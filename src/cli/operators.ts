@@ -1,0 +1,88 @@
+/**
+ * `lifeline operators`: the direct subcommands (add, list, revoke) open the store themselves;
+ * the guarded ones that ask another admin (request, set-role) and enrol are in operator-requests.ts.
+ */
+import { type Command, Option } from 'commander';
+import { roles } from '../operators/records.ts';
+import type { CliContext } from './context.ts';
+import { operatorRequestCommands } from './operator-requests.ts';
+
+export function operatorsCommands(program: Command, cli: CliContext): void {
+  const operators = program.command('operators').description('[direct] manage admin-plane operators');
+  addCommand(operators, cli);
+  operatorRequestCommands(operators, cli);
+  listCommand(operators, cli);
+  revokeCommand(operators, cli);
+}
+
+/** True when an admin not revoked exists: a direct write is then break-glass. */
+const hasAdmins = (list: { role: string; revokedAt: number | null }[]): boolean =>
+  list.some((o) => o.role === 'admin' && o.revokedAt === null);
+
+function addCommand(operators: Command, cli: CliContext): void {
+  operators
+    .command('add <name>')
+    .description(
+      '[direct] bootstrap the first admin (or any operator on a store with no admin) and print its token and TOTP URI (shown once); once an admin exists, refused unless --break-glass',
+    )
+    .addOption(new Option('--role <role>', 'role').choices([...roles]).makeOptionMandatory())
+    .option('--break-glass', 'write although admins exist: audited, and raises a security alert')
+    .action(async (name: string, opts: { role: string; breakGlass?: boolean }) => {
+      const breakGlass = opts.breakGlass === true;
+      const { created, admins } = await cli.withOperators(async (ops) => {
+        const admins = hasAdmins(await ops.list());
+        return {
+          created: await ops.addDirect({ name, role: opts.role }, cli.actor(), { breakGlass }),
+          admins,
+        };
+      });
+      if (admins) cli.breakGlassWarning(`operators add ${name}`);
+      cli.print(
+        [
+          `operator ${created.operator.name} (${created.operator.role}) created`,
+          `token (shown once): ${created.token}`,
+          `TOTP enrolment (shown once; add to an authenticator app): ${created.otpauthUri}`,
+        ].join('\n'),
+        {
+          operator: { id: created.operator.id, name: name, role: created.operator.role },
+          token: created.token,
+          otpauthUri: created.otpauthUri,
+          ...(admins ? { breakGlass: true } : {}),
+        },
+      );
+    });
+}
+
+function listCommand(operators: Command, cli: CliContext): void {
+  operators
+    .command('list')
+    .description('[direct] list operators')
+    .action(async () => {
+      const list = await cli.withStore(({ store }) => store.listOperators(), false);
+      const rows = list.map((o) => ({ id: o.id, name: o.name, role: o.role, revoked: o.revokedAt !== null }));
+      cli.print(
+        rows.map((r) => `${r.name}\t${r.role}${r.revoked ? '\trevoked' : ''}`).join('\n') || '(no operators)',
+        {
+          operators: rows,
+        },
+      );
+    });
+}
+
+function revokeCommand(operators: Command, cli: CliContext): void {
+  operators
+    .command('revoke <name>')
+    .description(
+      '[direct] revoke an operator; their token stops working at once. Once an admin exists, needs --break-glass (the API revokes without it)',
+    )
+    .option('--break-glass', 'write although admins exist: audited, and raises a security alert')
+    .action(async (name: string, opts: { breakGlass?: boolean }) => {
+      const admins = await cli.withOperators(async (ops) => {
+        const admins = hasAdmins(await ops.list());
+        await ops.revokeDirect(name, cli.actor(), { breakGlass: opts.breakGlass === true });
+        return admins;
+      });
+      if (admins) cli.breakGlassWarning(`operators revoke ${name}`);
+      cli.print(`operator ${name} revoked`, { revoked: name, ...(admins ? { breakGlass: true } : {}) });
+    });
+}

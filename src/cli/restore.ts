@@ -1,0 +1,105 @@
+/** `lifeline restore`: bring disrupted players back in paced batches, through the admin API. */
+import type { Command } from 'commander';
+import type { CliContext } from './context.ts';
+import {
+  pacingFrom,
+  restoreSource,
+  type SourceOptions,
+  type StartOptions,
+  thresholdsFrom,
+} from './restore-body.ts';
+import { type RestoreStatusView, restoreStatusCommand } from './restore-status.ts';
+
+interface RestorePlanView {
+  total: number;
+  restorable: number;
+  alreadyBack: number;
+  bannedSince: number;
+  overlapping: number;
+  byOutcome: Record<string, number>;
+  byShard: Record<string, number>;
+}
+
+const sourceOptions = (c: Command) =>
+  c
+    .option('--command <commandId>', 'the command whose disruptions to restore')
+    .option('--from <time>', 'window start (ISO or epoch ms), with --to')
+    .option('--to <time>', 'window end (ISO or epoch ms)')
+    .option('--region <region>')
+    .option('--shard <shard>')
+    .option('--zone <zone>');
+
+export function restoreCommands(program: Command, cli: CliContext): void {
+  const restore = program
+    .command('restore')
+    .description('[api] bring disrupted players back in paced batches');
+  planCommand(restore, cli);
+  startCommand(restore, cli);
+  for (const verb of ['pause', 'resume', 'cancel'] as const) {
+    restore
+      .command(`${verb} <restoreId>`)
+      .description(`[api] ${verb} a restore`)
+      .requiredOption('--reason <text>')
+      .action(async (id: string, opts: { reason: string }) => {
+        const body = (await cli.api('POST', `/admin/v1/restores/${encodeURIComponent(id)}/${verb}`, {
+          reason: opts.reason,
+        })) as RestoreStatusView;
+        cli.print(`restore ${id}: ${body.restore.state}`, body);
+      });
+  }
+  restoreStatusCommand(restore, cli);
+}
+
+function planCommand(restore: Command, cli: CliContext): void {
+  sourceOptions(restore.command('plan'))
+    .description('[api] counts, breakdown, players already back or owned by another restore; changes nothing')
+    .action(async (opts: SourceOptions) => {
+      const body = (await cli.api('POST', '/admin/v1/restores', {
+        ...restoreSource(opts),
+        dryRun: true,
+      })) as {
+        plan: RestorePlanView;
+      };
+      const p = body.plan;
+      cli.print(
+        [
+          `${p.total} disruption record(s); ${p.restorable} restorable now`,
+          `  outcomes: ${Object.entries(p.byOutcome)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+          `  already back (newer session): ${p.alreadyBack}; banned since: ${p.bannedSince}; owned by another restore: ${p.overlapping}`,
+          ...Object.entries(p.byShard).map(([s, n]) => `  ${s}\t${n}`),
+        ].join('\n'),
+        body,
+      );
+    });
+}
+
+function startCommand(restore: Command, cli: CliContext): void {
+  sourceOptions(restore.command('start'))
+    .description('[api] start a restore: fixed (--batch-size, --interval) or --pacing adaptive --max-rate')
+    .option('--pacing <mode>', 'fixed or adaptive', 'fixed')
+    .option('--batch-size <n>', 'fixed: sessions per batch', '200')
+    .option('--interval <duration>', 'fixed: time between batches (5s, 500ms, 1m)', '5s')
+    .option('--max-rate <n>', 'adaptive: most sessions per second')
+    .option('--max-cpu <percent>', 'auto-pause above this CPU %')
+    .option('--max-connections <n>', 'auto-pause above this many open sockets')
+    .option('--max-error-rate <ratio>', 'auto-pause above this rejoin failure ratio (0-1)')
+    .option('--max-p99 <ms>', 'auto-pause above this p99 rejoin latency (measured here)')
+    .option('--max-downstream-p99 <ms>', 'auto-pause above the p99 the --health-url reports as {"p99Ms"}')
+    .option('--max-loop-delay <ms>', 'auto-pause above this event-loop delay (p99)')
+    .option('--health-url <url>', 'auto-pause while this URL does not answer 2xx')
+    .option('--totp <code>', 'your TOTP code (restores above one session)')
+    .action(async (opts: SourceOptions & StartOptions) => {
+      const body = (await cli.api('POST', '/admin/v1/restores', {
+        ...restoreSource(opts),
+        pacing: pacingFrom(opts),
+        thresholds: thresholdsFrom(opts),
+        totp: opts.totp,
+      })) as RestoreStatusView;
+      cli.print(
+        `restore ${body.restore.id} running: ${body.restore.total} record(s); lifeline restore status ${body.restore.id} --watch`,
+        body,
+      );
+    });
+}

@@ -1,0 +1,77 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AnchoredVerifyResult, AuditLog } from '../../audit/index.ts';
+import type { BanService } from '../../bans/index.ts';
+import type { KickBreaker } from '../../breaker/index.ts';
+import type { CommandService } from '../../commands/index.ts';
+import type { FlagService } from '../../flags/index.ts';
+import type { RateBuckets, SessionDirectory } from '../../live/index.ts';
+import type { Metrics } from '../../metrics/index.ts';
+import type { OperatorService } from '../../operators/index.ts';
+import type { RestoreService } from '../../restore/index.ts';
+import type { DisruptionLedger } from '../../store/index.ts';
+import { ajvOptions, frameworkErrors, installErrorHandling } from '../errors.ts';
+import { refuseNulText } from '../input.ts';
+import { metricsRoute } from '../metrics.ts';
+import { auditRoutes } from './audit.ts';
+import { authenticateOperators } from './auth.ts';
+import { bansRoutes } from './bans.ts';
+import { breakerRoutes } from './breaker.ts';
+import { commandsRoutes } from './commands.ts';
+import { disruptionsRoutes } from './disruptions.ts';
+import { enrolRoutes } from './enrol.ts';
+import { flagsRoutes } from './flags.ts';
+import { operatorsRoutes } from './operators.ts';
+import { restoresRoutes } from './restores.ts';
+import { sessionsRoutes } from './sessions.ts';
+
+export interface AdminApiDeps {
+  logger: FastifyBaseLogger;
+  bodyLimitBytes: number;
+  operators: OperatorService;
+  commands: CommandService;
+  bans: BanService;
+  audit: AuditLog;
+  /** Verifies the chain against the anchor (after anchoring this node's own appends). */
+  verifyAudit: () => Promise<AnchoredVerifyResult>;
+  live: SessionDirectory & RateBuckets;
+  store: DisruptionLedger;
+  breaker: KickBreaker;
+  flags: FlagService;
+  restores: RestoreService;
+  metrics: Metrics;
+  rateLimit: { perSecond: number; burst: number };
+  clock: () => number;
+}
+
+const prefix = '/admin/v1';
+
+/**
+ * The admin listener: bearer operators, role checks, and thin routes (a plugin per resource)
+ * that validate, call a service and let the error handler map failures. Never mounted on the
+ * player port.
+ */
+export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ listener: 'admin' }),
+    bodyLimit: deps.bodyLimitBytes,
+    ajv: ajvOptions,
+    frameworkErrors,
+    return503OnClosing: true,
+  });
+  installErrorHandling(app);
+  refuseNulText(app);
+  metricsRoute(app, deps.metrics);
+  authenticateOperators(app, deps);
+  const { operators } = deps;
+  void app.register(sessionsRoutes, { prefix, live: deps.live, operators });
+  void app.register(commandsRoutes, { prefix, commands: deps.commands, operators });
+  void app.register(restoresRoutes, { prefix, restores: deps.restores, operators });
+  void app.register(bansRoutes, { prefix, bans: deps.bans, operators });
+  void app.register(breakerRoutes, { prefix, breaker: deps.breaker, operators });
+  void app.register(flagsRoutes, { prefix, flags: deps.flags, operators });
+  void app.register(disruptionsRoutes, { prefix, store: deps.store, operators });
+  void app.register(auditRoutes, { prefix, audit: deps.audit, verifyAudit: deps.verifyAudit, operators });
+  void app.register(operatorsRoutes, { prefix, operators, commands: deps.commands });
+  void app.register(enrolRoutes, { operators });
+  return app;
+}
