@@ -1,19 +1,27 @@
 /**
  * The SQL core's driver on node:sqlite. node:sqlite is synchronous, so a statement runs to
  * completion before another starts; a transaction, whose work awaits, is made whole by queueing
- * every statement issued meanwhile (from elsewhere in the process) until it ends. Writers in
- * other processes (the CLI beside a running server) are serialized by SQLite itself through
- * BEGIN IMMEDIATE and the busy timeout.
+ * every statement issued meanwhile from elsewhere in the process until it ends. The queue is
+ * the file's, shared by every store open on it here: a second connection's write would wait on
+ * the busy timeout, blocking the one thread that could end the transaction. Writers in other
+ * processes (the CLI beside a running server) are serialized by SQLite itself through BEGIN
+ * IMMEDIATE and the busy timeout.
  */
+import { resolve as resolvePath } from 'node:path';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { Row } from '../rows.ts';
 import type { Params, SqlDriver, SqlTx } from '../sql/driver.ts';
 
+/** Per database file in this process: settles when the transaction under way ends; unset when none is. */
+interface Gate {
+  open: Promise<void> | undefined;
+}
+const gates = new Map<string, Gate>();
+
 export class SqliteDriver implements SqlDriver {
   readonly #db: DatabaseSync;
   readonly #stmts = new Map<string, StatementSync>();
-  /** Settles when the transaction under way ends; unset when none is. */
-  #open: Promise<void> | undefined;
+  readonly #gate: Gate;
   /** The open transaction's handle: its statements run at once, inside it. */
   readonly #inside: SqlTx = {
     one: async (text, params = []) => this.#get(text, params),
@@ -24,8 +32,12 @@ export class SqliteDriver implements SqlDriver {
     lock: async () => {},
   };
 
-  constructor(db: DatabaseSync) {
+  /** `path` names the file, so that stores opened on the same one share its gate. */
+  constructor(db: DatabaseSync, path: string) {
     this.#db = db;
+    const key = resolvePath(path);
+    this.#gate = (path !== ':memory:' && gates.get(key)) || { open: undefined };
+    if (path !== ':memory:') gates.set(key, this.#gate);
   }
 
   one(text: string, params: Params = []): Promise<Row | undefined> {
@@ -45,9 +57,9 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async tx<T>(work: (t: SqlTx) => Promise<T>): Promise<T> {
-    while (this.#open) await this.#open;
+    while (this.#gate.open) await this.#gate.open;
     const { promise, resolve } = Promise.withResolvers<void>();
-    this.#open = promise;
+    this.#gate.open = promise;
     try {
       this.#db.exec('BEGIN IMMEDIATE');
       try {
@@ -59,7 +71,7 @@ export class SqliteDriver implements SqlDriver {
         throw err;
       }
     } finally {
-      this.#open = undefined;
+      this.#gate.open = undefined;
       resolve();
     }
   }
@@ -78,7 +90,7 @@ export class SqliteDriver implements SqlDriver {
 
   /** Runs `f` now, or once the transaction under way has ended, so it never lands inside it. */
   #outside<T>(f: () => T): Promise<T> {
-    if (this.#open) return this.#open.then(() => this.#outside(f));
+    if (this.#gate.open) return this.#gate.open.then(() => this.#outside(f));
     try {
       return Promise.resolve(f());
     } catch (err) {

@@ -19,7 +19,7 @@ export class SqliteRecordStore extends SqlRecordStore {
   readonly path: string;
 
   constructor(path: string) {
-    super(new SqliteDriver(open(path)), sql);
+    super(new SqliteDriver(open(path), path), sql);
     this.path = path;
   }
 }
