@@ -16,18 +16,38 @@ export const lockKeys = {
   keys: 0x4c4c0004,
 } as const;
 
+/**
+ * Every statement is prepared once per connection, by a name its text is given here: the server
+ * then parses and plans it once, not on every call (each connection works in one schema, so a
+ * plan never crosses schemas).
+ */
+const names = new Map<string, string>();
+function prepared(text: string, params: readonly unknown[]): pg.QueryConfig {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `lifeline_${names.size + 1}`;
+    names.set(text, name);
+  }
+  return { name, text, values: [...params] };
+}
+
 /** Statements on a pool (each on any free connection) or on one connection. */
 function runner(db: pg.Pool | pg.PoolClient): SqlRunner {
-  const all = async (text: string, params: Params = []) => (await db.query(text, [...params])).rows as Row[];
+  const all = async (text: string, params: Params = []) =>
+    (await db.query(prepared(text, params))).rows as Row[];
   return {
     all,
     one: async (text, params) => (await all(text, params))[0],
-    run: async (text, params = []) => (await db.query(text, [...params])).rowCount ?? 0,
+    run: async (text, params = []) => (await db.query(prepared(text, params))).rowCount ?? 0,
     // One statement over column arrays (`unnest`): the rows go in one round trip, all or none.
     batch: async (text, rows) => {
       if (rows.length === 0) return;
-      const columns = (rows[0] as Params).map((_, i) => rows.map((r) => r[i]));
-      await db.query(text, columns);
+      await db.query(
+        prepared(
+          text,
+          (rows[0] as Params).map((_, i) => rows.map((r) => r[i])),
+        ),
+      );
     },
   };
 }
