@@ -73,8 +73,9 @@ export const sql = {
       total, released, batches, pause_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   restoreById: 'SELECT * FROM restores WHERE id = ?',
   restoreLocked: 'SELECT * FROM restores WHERE id = ?',
-  restoresByStates: `SELECT r.* FROM restores r JOIN json_each(?) s ON s.value = r.state
-    ORDER BY s.key, r.created_at, r.id`,
+  restoresByStates: `SELECT r.* FROM restores r
+    JOIN (SELECT value, min(key) AS pos FROM json_each(?) GROUP BY value) s ON s.value = r.state
+    ORDER BY s.pos, r.created_at, r.id`,
   restoreUpdate: 'UPDATE restores SET state = ?, updated_at = ?, pause_reason = ? WHERE id = ?',
   restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = ? AND outcome = 'pending' ORDER BY at, id LIMIT ?`,
   disruptionsTicket: `UPDATE disruptions SET outcome = 'ticketed', ticket_expires_at = ?1
