@@ -130,7 +130,6 @@ export const sql = {
     'UPDATE grants SET revoked_at = $1, revoked_reason = $2 WHERE player_id = $3 AND revoked_at IS NULL',
   banLift: `UPDATE bans SET lifted_at = $1, lifted_by = $2, lift_reason = $3
     WHERE player_id = $4 AND lifted_at IS NULL RETURNING *`,
-  banCurrent: 'SELECT * FROM bans WHERE player_id = $1 AND lifted_at IS NULL',
   banList: `SELECT * FROM bans
     WHERE lifted_at IS NULL AND ($1::text[] IS NULL OR player_id = ANY($1::text[]))
     ORDER BY at DESC, player_id LIMIT $2`,

@@ -21,11 +21,6 @@ export async function liftBan(
   return r ? toBan(r) : null;
 }
 
-export async function currentBan({ d, q }: Sql, playerId: string): Promise<Ban | null> {
-  const r = await d.one(q.banCurrent, [playerId]);
-  return r ? toBan(r) : null;
-}
-
 export async function listBans({ d, q }: Sql, b: BanQuery): Promise<Ban[]> {
   const ids = b.playerIds === undefined ? null : d.list(b.playerIds);
   return (await d.all(q.banList, [ids, b.limit ?? 1000])).map(toBan);

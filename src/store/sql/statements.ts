@@ -39,7 +39,7 @@
  *              ids) · grantRevokePlayer (at, reason, player_id) · grantPurge (before, limit) ·
  *              grantNewer (player_id, after)
  * bans         banInsert (id, player_id, reason, banned_by, at) -> 0 under a ban in force ·
- *              banLift (at, by, reason, player_id) -> row · banCurrent (player_id) · banList
+ *              banLift (at, by, reason, player_id) -> row · banList
  *              (list player_ids?, limit)
  * the rest     breakerByName (name) · breakerSet (name, state, changed_at, changed_by, reason) ·
  *              flagsList () · flagUpsert (key, value, updated_at, updated_by, reason) ·
@@ -105,7 +105,6 @@ export const statementNames = [
   'grantNewer',
   'banInsert',
   'banLift',
-  'banCurrent',
   'banList',
   'breakerByName',
   'breakerSet',

@@ -27,6 +27,7 @@ import type {
 } from '../port.ts';
 import { num, str, toBreaker, toFlag, toMacKey, toSigningKey } from '../rows.ts';
 import * as audit from './audit.ts';
+import { BanReads } from './ban-reads.ts';
 import * as bans from './bans.ts';
 import * as commands from './commands.ts';
 import type { Sql, SqlDriver } from './driver.ts';
@@ -41,10 +42,12 @@ export abstract class SqlRecordStore implements RecordStore {
   abstract readonly kind: string;
   readonly #s: Sql;
   readonly #grants: GrantCommits;
+  readonly #bans: BanReads;
 
   constructor(d: SqlDriver, q: Statements) {
     this.#s = { d, q };
     this.#grants = new GrantCommits(this.#s);
+    this.#bans = new BanReads(this.#s);
   }
 
   async ping(): Promise<void> {
@@ -209,7 +212,7 @@ export abstract class SqlRecordStore implements RecordStore {
     return bans.liftBan(this.#s, playerId, lift);
   }
   currentBan(playerId: string): Promise<Ban | null> {
-    return bans.currentBan(this.#s, playerId);
+    return this.#bans.current(playerId);
   }
   listBans(q: BanQuery): Promise<Ban[]> {
     return bans.listBans(this.#s, q);

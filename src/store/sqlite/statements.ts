@@ -122,7 +122,6 @@ export const sql = {
     'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE player_id = ? AND revoked_at IS NULL',
   banLift: `UPDATE bans SET lifted_at = ?, lifted_by = ?, lift_reason = ?
     WHERE player_id = ? AND lifted_at IS NULL RETURNING *`,
-  banCurrent: 'SELECT * FROM bans WHERE player_id = ? AND lifted_at IS NULL',
   banList: `SELECT * FROM bans
     WHERE lifted_at IS NULL AND (?1 IS NULL OR player_id IN (SELECT value FROM json_each(?1)))
     ORDER BY at DESC, player_id LIMIT ?2`,
