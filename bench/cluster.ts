@@ -11,7 +11,9 @@
  *   2. Logins/s: a closed-loop load generator (bench/login/load.ts: raw keep-alive HTTP/1.1, a new
  *      playerId per request) spread round-robin over the nodes' POST /v1/login for a fixed
  *      window after a warm-up; completed 200s per second, and where the CPU went (each node, the
- *      load generator, PostgreSQL, Redis, everything else). Baseline: the same load on one node.
+ *      load generator, PostgreSQL, Redis, everything else). Baselines: the same load on one node,
+ *      and on one node keeping its state in its own SQLite file and in process (logins/s per node
+ *      on PostgreSQL and Redis against that node's, with PostgreSQL's CPU per login).
  *
  * Each is measured `--rounds` times (3), one node and three nodes alternating which goes first,
  * and compared median to median: this machine is shared, and one pair alone varies a lot.
@@ -184,14 +186,24 @@ async function api(
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 
+/**
+ * Where a node keeps its state: PostgreSQL and Redis shared by every node, or (the baseline of a
+ * node on its own) its own SQLite file and in-process live state.
+ */
+type Backend = 'postgres' | 'sqlite';
+const sqliteEnv = { LIFELINE_STORE__KIND: 'sqlite', LIFELINE_LIVE__KIND: 'memory' };
+
 /** Starts `n` nodes together on a fresh schema and prefix; every one is stopped by cleanUp too. */
-async function cluster(n: number): Promise<{ spec: ClusterSpec; nodes: NodeProcess[] }> {
+async function cluster(
+  n: number,
+  backend: Backend = 'postgres',
+): Promise<{ spec: ClusterSpec; nodes: NodeProcess[] }> {
   const spec: ClusterSpec = {
     pgUrl,
     schema: freshSchema(),
     redisUrl,
     prefix: freshPrefix(),
-    env: nodeEnv,
+    env: backend === 'sqlite' ? { ...nodeEnv, ...sqliteEnv } : nodeEnv,
     logLevel: NODE_LOG,
   };
   const started = await Promise.allSettled(
@@ -518,6 +530,7 @@ function noteDisturbance(
 
 interface LoginRun {
   nodes: number;
+  backend: Backend;
   load: LoadResult;
   okByNode: number[];
   quietBefore: { waitedMs: number; quiet: boolean; busyCores: number };
@@ -527,8 +540,8 @@ interface LoginRun {
   nodeWarnings: string[];
 }
 
-async function loginRun(n: number): Promise<LoginRun> {
-  const { nodes } = await cluster(n);
+async function loginRun(n: number, backend: Backend = 'postgres'): Promise<LoginRun> {
+  const { nodes } = await cluster(n, backend);
   const load = new Child({ script: join(here, 'login', 'load.ts'), label: 'load generator' });
   try {
     await load.next('ready', 30_000);
@@ -564,6 +577,7 @@ async function loginRun(n: number): Promise<LoginRun> {
     await load.stop();
     return {
       nodes: n,
+      backend,
       load: result,
       okByNode: ports.map((p) => result.okByPort[p] ?? 0),
       quietBefore,
@@ -602,6 +616,51 @@ function sayLogin(r: LoginRun, label: string): void {
   noteDisturbance(r.cpu, r.quietBefore);
   for (const w of r.nodeWarnings.slice(0, 5)) say(`     node log: ${w}`);
   if (r.nodeWarnings.length > 5) say(`     (${r.nodeWarnings.length - 5} more node log lines)`);
+}
+
+/**
+ * The logins rounds: one node and three on PostgreSQL and Redis, and one node on its own SQLite
+ * file (the baseline a shared-store node is held to), rotating which goes first each round.
+ */
+async function loginRounds(): Promise<LoginRun[]> {
+  const variants: [number, Backend][] = [
+    [1, 'postgres'],
+    [NODES, 'postgres'],
+    [1, 'sqlite'],
+  ];
+  const out: LoginRun[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const [n, backend] of [...variants.slice(i % 3), ...variants.slice(0, i % 3)]) {
+      const r = await loginRun(n, backend);
+      const where = backend === 'sqlite' ? 'on SQLite and in-process live state' : 'on PostgreSQL and Redis';
+      sayLogin(r, `round ${i + 1}, ${n === 1 ? 'one node' : `${n} nodes`} ${where}`);
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+/** Logins/s per node on the shared store against the SQLite node, and PostgreSQL's CPU per login. */
+function loginsPerNode(runs: readonly LoginRun[]) {
+  const of = (n: number, backend: Backend) => runs.filter((r) => r.nodes === n && r.backend === backend);
+  const rate = (rs: LoginRun[]) => median(rs.map((r) => r.load.requestsPerSecond / r.nodes));
+  const sqlite = rate(of(1, 'sqlite'));
+  const one = rate(of(1, 'postgres'));
+  const three = rate(of(NODES, 'postgres'));
+  const pgCpu = median(of(1, 'postgres').map((r) => r.cpuPerLoginUs.PostgreSQL ?? 0));
+  say(
+    `   logins/s per node (medians): PostgreSQL+Redis one node ${fmt(one)}/s, ${NODES} nodes ${fmt(three)}/s each; ` +
+      `SQLite one node ${fmt(sqlite)}/s; one PostgreSQL+Redis node / the SQLite node = ${ratioText(one / sqlite)} (target ≥ 0.50×); ` +
+      `PostgreSQL CPU per login (one node) ${fmt(pgCpu)} µs`,
+  );
+  const round3 = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    sqlite,
+    postgresOne: one,
+    postgresThreeEach: three,
+    ratio: round3(one / sqlite),
+    postgresCpuUs: pgCpu,
+  };
 }
 
 // Rounds ------------------------------------------------------------------------------------------
@@ -726,17 +785,25 @@ try {
     say();
     say(
       `2. Logins/s: closed loop, ${CONCURRENCY} keep-alive connections round-robin over the nodes, a new playerId per request, ` +
-        `${WARMUP_S} s warm-up then ${DURATION_S} s measured; ${ROUNDS} rounds, one node and three alternating which goes first`,
+        `${WARMUP_S} s warm-up then ${DURATION_S} s measured; ${ROUNDS} rounds of one node and three on PostgreSQL and Redis ` +
+        'and one node on SQLite, rotating which goes first',
     );
-    const runs = await rounds(loginRun, sayLogin);
+    const runs = await loginRounds();
+    const shared = runs.filter((r) => r.backend === 'postgres');
     const summary = compare(
-      runs,
+      shared,
       (r) => r.load.requestsPerSecond,
       (x) => `${fmt(x)}/s`,
     );
     say(`   logins/s: ${summary.text}`);
     say(`   three nodes / one node (logins/s, median over median) = ${ratioText(summary.ratio)}`);
-    out.login = { runs, medians: summary.medians, ratio: Math.round(summary.ratio * 1000) / 1000 };
+    const perNode = loginsPerNode(runs);
+    out.login = {
+      runs,
+      medians: summary.medians,
+      ratio: Math.round(summary.ratio * 1000) / 1000,
+      perNode,
+    };
   }
 } catch (err) {
   exitCode = 1;

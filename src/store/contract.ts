@@ -378,6 +378,21 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       );
     });
 
+    test('grants opened together are each stored once acknowledged; a duplicate fails only itself', async (t) => {
+      const store = await withStore(t);
+      const first = grant();
+      await store.openGrant(first);
+      const batch = Array.from({ length: 20 }, (_, i) => grant({ playerId: `p-${i}` }));
+      const duplicate = grant({ sessionId: first.sessionId });
+      const outcomes = await Promise.allSettled([...batch, duplicate].map((g) => store.openGrant(g)));
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        [...batch.map(() => 'fulfilled'), 'rejected'],
+      );
+      for (const g of batch) assert.deepEqual(await store.getGrant(g.sessionId), g);
+      assert.deepEqual(await store.getGrant(first.sessionId), first);
+    });
+
     test('writing a disruption revokes the session grant', async (t) => {
       const store = await withStore(t);
       const g = grant();

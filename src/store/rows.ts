@@ -1,13 +1,16 @@
 /**
- * Row mapping shared by the SQL adapters: both store the same columns (times as epoch ms, JSON as
- * text), so a row reads back into the same record whichever database it came from.
+ * Row mapping shared by the SQL adapters, both ways: both store the same columns (times as epoch
+ * ms, JSON as text), so a record is written with the same parameters and a row reads back into
+ * the same record whichever database it came from.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditEntry } from '../audit/records.ts';
 import type { Ban } from '../bans/records.ts';
+import type { BreakerState } from '../breaker/records.ts';
 import type { CommandRecord } from '../commands/records.ts';
 import type { Disruption } from '../disruptions/records.ts';
+import type { FlagRecord } from '../flags/records.ts';
 import type { Grant, MacKey, SigningKey } from '../tokens/records.ts';
 import type { Operator } from '../operators/records.ts';
 import type { RestoreRecord, RestoreSource, RestoreState } from '../restore/records.ts';
@@ -177,3 +180,95 @@ export function toMacKey(r: Row): MacKey {
     retiredAt: numOrNull(r.retired_at),
   };
 }
+
+export function toBreaker(r: Row): BreakerState {
+  return {
+    name: str(r.name),
+    state: str(r.state) as BreakerState['state'],
+    changedAt: num(r.changed_at),
+    changedBy: str(r.changed_by),
+    reason: str(r.reason),
+  };
+}
+
+export function toFlag(r: Row): FlagRecord {
+  return {
+    key: str(r.key),
+    value: JSON.parse(str(r.value)) as FlagRecord['value'],
+    updatedAt: num(r.updated_at),
+    updatedBy: str(r.updated_by),
+    reason: str(r.reason),
+  };
+}
+
+// Records as statement parameters, in the column order the statements name ---------------------
+
+export const auditParams = (e: AuditEntry): unknown[] => [
+  e.seq,
+  e.at,
+  e.actor,
+  e.action,
+  e.target,
+  JSON.stringify(e.details),
+  e.result,
+  e.prevHash,
+  e.hash,
+];
+
+export const commandParams = (c: CommandRecord): unknown[] => [
+  c.id,
+  c.action,
+  JSON.stringify(c.selector),
+  c.reason,
+  c.requestedBy,
+  c.requestedAt,
+  c.state,
+  JSON.stringify(c.plan),
+  JSON.stringify(c.progress),
+  c.finishedAt,
+  JSON.stringify(c.policy),
+  JSON.stringify(c.approvals),
+  c.expiresAt,
+  c.haltReason,
+];
+
+export const disruptionParams = (d: Disruption): unknown[] => [
+  d.id,
+  d.sessionId,
+  d.playerId,
+  d.cause,
+  d.commandId,
+  d.incidentId,
+  d.at,
+  JSON.stringify(d.snapshot),
+  d.outcome,
+  d.outcomeReason,
+];
+
+/** A new restore's row: `total` is what its claim took; nothing is released yet. */
+export const restoreParams = (r: RestoreRecord, total: number): unknown[] => [
+  r.id,
+  JSON.stringify(r.source),
+  JSON.stringify(r.pacing),
+  JSON.stringify(r.thresholds),
+  r.state,
+  r.requestedBy,
+  r.createdAt,
+  r.updatedAt,
+  total,
+  0,
+  0,
+  r.pauseReason,
+];
+
+export const grantParams = (g: Grant): unknown[] => [
+  g.sessionId,
+  g.playerId,
+  g.familyId,
+  g.generation,
+  JSON.stringify(g.snapshot),
+  g.createdAt,
+  g.expiresAt,
+  g.revokedAt,
+  g.revokedReason,
+];

@@ -1,0 +1,27 @@
+/** Bans: one in force per player, and a ban ends the player's grants with it. */
+import type { Ban, BanQuery } from '../../bans/records.ts';
+import { toBan } from '../rows.ts';
+import type { Sql } from './driver.ts';
+
+export async function banPlayer({ d, q }: Sql, b: Ban): Promise<boolean> {
+  return d.tx(async (t) => {
+    // The partial unique index decides between two nodes banning the same player at once.
+    if ((await t.run(q.banInsert, [b.id, b.playerId, b.reason, b.bannedBy, b.at])) === 0) return false;
+    await t.run(q.grantRevokePlayer, [b.at, 'banned', b.playerId]);
+    return true;
+  });
+}
+
+export async function liftBan(
+  { d, q }: Sql,
+  playerId: string,
+  lift: { at: number; by: string; reason: string },
+) {
+  const r = await d.one(q.banLift, [lift.at, lift.by, lift.reason, playerId]);
+  return r ? toBan(r) : null;
+}
+
+export async function listBans({ d, q }: Sql, b: BanQuery): Promise<Ban[]> {
+  const ids = b.playerIds === undefined ? null : d.list(b.playerIds);
+  return (await d.all(q.banList, [ids, b.limit ?? 1000])).map(toBan);
+}

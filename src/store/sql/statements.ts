@@ -1,0 +1,129 @@
+/**
+ * The statements the SQL core runs, by name; each adapter's `statements.ts` gives their text in
+ * its dialect. The parameters each takes, in order (`list` = one `SqlDriver.list` parameter,
+ * `?` = NULL means "no filter", `batch` = run through `SqlRunner.batch`, one row per item):
+ *
+ * audit        auditHead () · auditInsert batch(seq, at, actor, action, target, details, result,
+ *              prev_hash, hash) · auditList (from?, to?, action?, actor?, afterSeq, limit) ·
+ *              auditPage (afterSeq, limit)
+ * operators    operatorInsert (id, name, role, token_hash, totp_secret, created_at, revoked_at,
+ *              enrol_hash, enrol_expires_at) · operatorRedeem (token_hash, totp_secret, now, id,
+ *              enrol_hash) -> row · operatorSetRole (role, at, id) · operatorReplaceTotp (to, id,
+ *              from) · operatorById (id) · operatorByName (name) · operatorList () ·
+ *              operatorRevoke (at, id) · operatorSetTotp (id, secret) · operatorConsumeStep (id, step)
+ * step-up      stepUpLock (id) · stepUpSetLock (until, id) · stepUpFailureInsert (id, at) ·
+ *              stepUpFailuresForget (id, since) · stepUpFailuresClear (id) · stepUpFailuresCount (id)
+ * commands     commandUpsert (id, action, selector, reason, requested_by, requested_at, state, plan,
+ *              progress, finished_at, policy, approvals, expires_at, halt_reason) · commandById (id) ·
+ *              commandStateLocked (id): the state, the row held until the transaction ends ·
+ *              commandsByStates (list states)
+ * disruptions  disruptionInsert batch(id, session_id, player_id, cause, command_id, incident_id,
+ *              at, snapshot, outcome, outcome_reason) · disruptionList (commandId?, playerId?, from?,
+ *              to?, restoreId?, region?, shard?, zone?, outcome?, limit) · disruptionOfSession
+ *              (session_id) · disruptionById (id) · grantRevokeForCommand (at, reason, command_id,
+ *              wave_at) · grantRevokeSession batch(at, reason, session_id), the first row of a
+ *              session winning
+ * restores     (source) = (commandId?, from?, to?, region?, shard?, zone?): restoreOverlap (source) ·
+ *              restoreClaim (source, restoreId) · restoreInsert (id, source, pacing, thresholds,
+ *              state, requested_by, created_at, updated_at, total, released, batches, pause_reason) ·
+ *              restoreById (id) · restoreLocked (id) · restoresByStates (list states), in the
+ *              list's order · restoreUpdate (state, updated_at, pause_reason, id) ·
+ *              restoreNextPending (restoreId, limit), in release order · disruptionsTicket
+ *              (ticket_expires_at, list ids) · restoreAddReleased (n, updated_at, id) ·
+ *              disruptionSettle (outcome, reason, at, session_id, id, list from) · ticketsExpire
+ *              (now) · restoreCounts (restoreId) -> outcome, n · restorePosition (restoreId, at, id)
+ * grants       grantInsert batch(session_id, player_id, family_id, generation, snapshot,
+ *              created_at, expires_at, revoked_at, revoked_reason) · grantBySession (session_id) ·
+ *              grantFamilyLocked (family_id) · grantRotate (generation, expires_at, family_id) ·
+ *              grantRevokeFamily (at, reason, family_id) · grantRevokeSessions (at, reason, list
+ *              ids) · grantRevokePlayer (at, reason, player_id) · grantPurge (before, limit) ·
+ *              grantNewer (player_id, after)
+ * bans         banInsert (id, player_id, reason, banned_by, at) -> 0 under a ban in force ·
+ *              banLift (at, by, reason, player_id) -> row · banList
+ *              (list player_ids?, limit)
+ * the rest     breakerByName (name) · breakerSet (name, state, changed_at, changed_by, reason) ·
+ *              flagsList () · flagUpsert (key, value, updated_at, updated_by, reason) ·
+ *              entitlementRemember (player_id, licence, verified_at) · entitlementLastKnown
+ *              (player_id) · keysList () · keyInsertFirst / keyInsert (kid, sealed_key, alg,
+ *              created_at) · keyReseal (kid, sealed_key) · keyRetire (list kids, at) · macKeysList
+ *              () · macKeyInsertFirst / macKeyInsert (kid, sealed_key, created_at) · macKeyRetire
+ *              (list kids, at)
+ */
+export const statementNames = [
+  'auditHead',
+  'auditInsert',
+  'auditList',
+  'auditPage',
+  'operatorInsert',
+  'operatorRedeem',
+  'operatorSetRole',
+  'operatorReplaceTotp',
+  'operatorById',
+  'operatorByName',
+  'operatorList',
+  'operatorRevoke',
+  'operatorSetTotp',
+  'operatorConsumeStep',
+  'stepUpLock',
+  'stepUpSetLock',
+  'stepUpFailureInsert',
+  'stepUpFailuresForget',
+  'stepUpFailuresClear',
+  'stepUpFailuresCount',
+  'commandUpsert',
+  'commandById',
+  'commandStateLocked',
+  'commandsByStates',
+  'disruptionInsert',
+  'disruptionList',
+  'disruptionOfSession',
+  'disruptionById',
+  'grantRevokeForCommand',
+  'grantRevokeSession',
+  'restoreOverlap',
+  'restoreClaim',
+  'restoreInsert',
+  'restoreById',
+  'restoreLocked',
+  'restoresByStates',
+  'restoreUpdate',
+  'restoreNextPending',
+  'disruptionsTicket',
+  'restoreAddReleased',
+  'disruptionSettle',
+  'ticketsExpire',
+  'restoreCounts',
+  'restorePosition',
+  'grantInsert',
+  'grantBySession',
+  'grantFamilyLocked',
+  'grantRotate',
+  'grantRevokeFamily',
+  'grantRevokeSessions',
+  'grantRevokePlayer',
+  'grantPurge',
+  'grantNewer',
+  'banInsert',
+  'banLift',
+  'banList',
+  'breakerByName',
+  'breakerSet',
+  'flagsList',
+  'flagUpsert',
+  'entitlementRemember',
+  'entitlementLastKnown',
+  'keysList',
+  'keyInsertFirst',
+  'keyInsert',
+  'keyReseal',
+  'keyRetire',
+  'macKeysList',
+  'macKeyInsertFirst',
+  'macKeyInsert',
+  'macKeyRetire',
+] as const;
+
+export type StatementName = (typeof statementNames)[number];
+
+/** One dialect's text for every statement the core runs. */
+export type Statements = Readonly<Record<StatementName, string>>;
