@@ -111,7 +111,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
     if (!deps.admission) return deps.sessions.login(request.body);
     return admitted(
       reply,
-      await deps.admission.enter('login', (verified) => deps.sessions.login(request.body, verified)),
+      await deps.admission.enter((verified) => deps.sessions.login(request.body, verified)),
     );
   });
 
