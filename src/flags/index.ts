@@ -236,3 +236,5 @@ export function parseFlagValue(key: string, text: string): boolean | string | nu
     throw new LifelineError('FLAG_VALUE_INVALID', broken, { details: { field: key } });
   return text;
 }
+
+export { type Disrupter, silentSocketPolicy } from './outage.ts';
