@@ -12,7 +12,7 @@ import type { Context } from './app/context.ts';
 import { Lifecycle } from './app/lifecycle.ts';
 import { buildOperations } from './app/operations.ts';
 import { buildPlayers, openEntitlements } from './app/players.ts';
-import { buildApis, buildObservation, startNode } from './app/serve.ts';
+import { type Built, buildApis, buildObservation, startNode } from './app/serve.ts';
 import { buildTrust } from './app/trust.ts';
 import type { AuditAnchoring, AuditLog, ChainWatch } from './audit/index.ts';
 import type { BanService } from './bans/index.ts';
@@ -87,39 +87,62 @@ export async function createApp(options: AppOptions): Promise<App> {
     const ops = await buildOperations(ctx, adapters, trust, players);
     const built = { adapters, trust, players, ops };
     const observation = buildObservation(ctx, built);
-    const { player, admin } = await buildApis(ctx, built, observation, () => draining);
+    const apis = await buildApis(ctx, built, observation, () => draining);
     await startNode(ctx, built, observation);
-    return {
-      config,
-      logger,
-      events: ctx.events,
-      ...pick(adapters, 'store', 'live', 'bus'),
-      ...pick(trust, 'tokens', 'audit', 'auditAnchoring', 'auditWatch', 'operators'),
-      ...pick(players, 'sessions', 'flags'),
-      ...pick(ops, 'commands', 'bans', 'breaker', 'restores', 'hub'),
-      metrics: observation.metrics,
-      player,
-      admin,
-      async listen() {
-        const playerUrl = await bind(player, 'player', config.player);
-        try {
-          const adminUrl = await bind(admin, 'admin', config.admin);
-          return { playerUrl, adminUrl };
-        } catch (err) {
-          // A node without its admin plane cannot be operated: never leave it serving players.
-          await player.close();
-          throw err;
-        }
-      },
-      async close() {
-        // /ready turns 503 first, then everything stops in the reverse of its start.
-        draining = true;
-        await life.close();
-      },
+    const close = async () => {
+      // /ready turns 503 first, then everything stops in the reverse of its start.
+      draining = true;
+      await life.close();
     };
+    return assemble(ctx, built, observation.metrics, apis, close);
   });
 }
 
-function pick<T extends object, K extends keyof T>(from: T, ...keys: K[]): Pick<T, K> {
-  return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<T, K>;
+/** The App a caller sees: the services by name, and listen and close. */
+function assemble(
+  { config, logger, events }: Context,
+  { adapters, trust, players, ops }: Built,
+  metrics: Metrics,
+  { player, admin }: { player: FastifyInstance; admin: FastifyInstance },
+  close: () => Promise<void>,
+): App {
+  const { store, live, bus } = adapters;
+  const { tokens, audit, auditAnchoring, auditWatch, operators } = trust;
+  const { sessions, flags } = players;
+  const { commands, bans, breaker, restores, hub } = ops;
+  return {
+    config,
+    logger,
+    events,
+    store,
+    live,
+    bus,
+    tokens,
+    audit,
+    auditAnchoring,
+    auditWatch,
+    operators,
+    sessions,
+    commands,
+    bans,
+    breaker,
+    flags,
+    restores,
+    hub,
+    metrics,
+    player,
+    admin,
+    close,
+    async listen() {
+      const playerUrl = await bind(player, 'player', config.player);
+      try {
+        const adminUrl = await bind(admin, 'admin', config.admin);
+        return { playerUrl, adminUrl };
+      } catch (err) {
+        // A node without its admin plane cannot be operated: never leave it serving players.
+        await player.close();
+        throw err;
+      }
+    },
+  };
 }
