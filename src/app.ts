@@ -73,6 +73,10 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * Builds and starts one node, not yet listening (see {@link App.listen}). A step that throws
+ * rejects with its own error after everything opened before it was closed, newest first.
+ */
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? Date.now;
