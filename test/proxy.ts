@@ -25,6 +25,11 @@ export class TcpProxy {
     return this.#port;
   }
 
+  /** Sockets open through the proxy (each client connection counts twice: in and out). */
+  get openSockets(): number {
+    return this.#sockets.size;
+  }
+
   /** Accepts (again) on the proxy's port, forwarding to the target. */
   async restore(): Promise<void> {
     const server = net.createServer((client) => {

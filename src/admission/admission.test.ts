@@ -43,7 +43,7 @@ async function queueBehindHeldPermits(
 ): Promise<{ answers: Admitted<string>[]; release: () => Promise<void> }> {
   const hung = gate();
   const holding = Array.from({ length: permits }, () =>
-    admission.enter('login', async (upstreamDone) => {
+    admission.enter(async (upstreamDone) => {
       await hung.wait;
       upstreamDone();
       return 'held';
@@ -51,7 +51,7 @@ async function queueBehindHeldPermits(
   );
   await new Promise((r) => setImmediate(r));
   const answers: Admitted<string>[] = [];
-  for (let i = 0; i < count; i++) answers.push(await admission.enter('login', async () => `q${i}`));
+  for (let i = 0; i < count; i++) answers.push(await admission.enter(async () => `q${i}`));
   return {
     answers,
     release: async () => {
@@ -66,7 +66,7 @@ test('the permit goes back when the upstream answers, not when the login has wri
   const upstreamAnswered = gate();
   const sessionWritten = gate();
   // One permit. The first login holds it through its upstream call, then writes its session.
-  const first = admission.enter('login', async (upstreamDone) => {
+  const first = admission.enter(async (upstreamDone) => {
     await upstreamAnswered.wait;
     upstreamDone();
     await sessionWritten.wait;
@@ -75,7 +75,7 @@ test('the permit goes back when the upstream answers, not when the login has wri
   await new Promise((r) => setImmediate(r));
   assert.equal(admission.inFlight, 1);
   let secondStarted = false;
-  const second = admission.enter('login', async (upstreamDone) => {
+  const second = admission.enter(async (upstreamDone) => {
     secondStarted = true;
     upstreamDone();
     return 'second';
@@ -96,10 +96,10 @@ test('the permit goes back when the upstream answers, not when the login has wri
 
 test('work that never says the upstream answered returns its permit when it settles', async () => {
   const admission = controller();
-  assert.deepEqual(await admission.enter('login', async () => 'only'), { kind: 'done', value: 'only' });
+  assert.deepEqual(await admission.enter(async () => 'only'), { kind: 'done', value: 'only' });
   await new Promise((r) => setImmediate(r));
   assert.equal(admission.inFlight, 0);
-  assert.deepEqual(await admission.enter('login', async () => 'next'), { kind: 'done', value: 'next' });
+  assert.deepEqual(await admission.enter(async () => 'next'), { kind: 'done', value: 'next' });
   admission.stop();
 });
 
@@ -109,7 +109,7 @@ test('ETAs come from the fastest calls, not from calls slowed by a storm arrivin
   let now = 0;
   const admission = controller(() => now);
   for (let i = 0; i < 10; i++) {
-    const answer = await admission.enter('login', async (upstreamDone) => {
+    const answer = await admission.enter(async (upstreamDone) => {
       now += i < 3 ? 500 : 20;
       upstreamDone();
       return `p${i}`;
@@ -138,7 +138,7 @@ test('ETAs divide by the pace per call in flight: a limit above the concurrency 
   for (let round = 0; round < 10; round++) {
     const answered = gate();
     const pair = [0, 1].map((i) =>
-      admission.enter('login', async (upstreamDone) => {
+      admission.enter(async (upstreamDone) => {
         await answered.wait;
         upstreamDone();
         return `r${round}-${i}`;
@@ -167,7 +167,7 @@ test('a login far back in line is sent away for 20 s at most, however long its E
   const admission = controller(() => now, { maxQueue: 10_000 });
   // One permit, calls of 20 ms: 50 a second.
   for (let i = 0; i < 3; i++) {
-    await admission.enter('login', async (upstreamDone) => {
+    await admission.enter(async (upstreamDone) => {
       now += 20;
       upstreamDone();
       return `p${i}`;

@@ -7,18 +7,27 @@ import { Anchor, CHECKPOINTS_FILE, prepareAnchorDir } from './anchor.ts';
 import { readCheckpoints } from './checkpoint.ts';
 import { Checkpointer } from './checkpointer.ts';
 import type { ChainHead } from './chain.ts';
-import { type AuditSigner, openAuditKey, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from './key.ts';
+import { type AuditSigner, openAuditKey, PRIVATE_KEY_FILE } from './key.ts';
+import { OpenedAnchoring } from './opened-anchoring.ts';
 import type { AuditLog } from './log.ts';
-import { AUDIT_KEY_ACTION, type AnchoredVerifyResult, type AnchorSource, verifyAnchored } from './verify.ts';
+import { type AnchoredVerifyResult, type AnchorSource, verifyAnchored } from './verify.ts';
 import type { Sealer } from '../secrets/index.ts';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LifelineError } from '../errors/index.ts';
 
 /** The `audit` section of the configuration, as this module needs it. */
 export interface AnchoringSettings {
   checkpointIntervalSeconds: number;
   anchor: { dir: string; url: string; shared: boolean; adoptExisting?: boolean };
+}
+
+export interface AnchoringOptions {
+  settings: AnchoringSettings;
+  log: AuditLog;
+  sealer: Sealer;
+  node: string;
+  clock: () => number;
+  logger?: Logger;
 }
 
 export interface AuditAnchoring {
@@ -65,14 +74,7 @@ export interface AuditAnchoring {
  * Opens (creating on first use) the anchor directory and the audit key, and a checkpointer for
  * `log`'s appends. Starts no timers: the server calls `checkpointer.start`, the CLI flushes.
  */
-export function openAnchoring(options: {
-  settings: AnchoringSettings;
-  log: AuditLog;
-  sealer: Sealer;
-  node: string;
-  clock: () => number;
-  logger?: Logger;
-}): AuditAnchoring {
+export function openAnchoring(options: AnchoringOptions): AuditAnchoring {
   const { settings, log } = options;
   prepareAnchorDir(settings.anchor.dir);
   // A key made just now, over a chain that holds entries, means the anchor directory is new.
@@ -96,121 +98,17 @@ export function openAnchoring(options: {
       newest = { seq: c.seq, hash: c.hash };
       newestStops = c.stop === true;
     }
-  /** Whether the chain records this key, and an audit key of this node. */
-  const recordedKeys = async () => {
-    const entries = await log.list({ action: AUDIT_KEY_ACTION, limit: 1000 });
-    return {
-      mine: entries.some((e) => e.details.keyId === signer.publicKey.id),
-      ownNode: entries.some((e) => e.details.node === options.node),
-    };
-  };
-  let recording: Promise<void> | undefined;
-  return {
+  const verify = () =>
+    verifyWithSettings(log, settings, [{ dir: settings.anchor.dir, publicKey: signer.publicKey }]);
+  return new OpenedAnchoring(options, {
     signer,
     anchor,
     checkpointer,
-    anchoredAtOpen: newest,
-    verify: () =>
-      verifyWithSettings(log, settings, [{ dir: settings.anchor.dir, publicKey: signer.publicKey }]),
-    async guard() {
-      if (newest !== null || (await log.head()) === null) return;
-      // A key that was there but has anchored nothing yet and is not recorded: a node that
-      // started moments ago and has not checkpointed its first appends (a CLI write racing it).
-      // With an anchor per node, a node new to the store starts with an empty one of its own:
-      // only a node whose key the chain recorded before is refused.
-      const recorded = await recordedKeys();
-      if (settings.anchor.shared ? !keyIsNew && !recorded.mine : !recorded.ownNode) return;
-      if (settings.anchor.adoptExisting === true) {
-        options.logger?.error(
-          { dir: anchor.dir, key: signer.publicKey.id },
-          'SECURITY: the audit anchor holds no checkpoint though the audit chain holds entries; adopting the chain as it is because audit.anchor.adoptExisting is set (recorded in the chain as audit.key); unset it now',
-        );
-        return;
-      }
-      // Leave the directory as found: a key kept from a refused start would pass the next one.
-      if (keyIsNew)
-        for (const file of [PRIVATE_KEY_FILE, PUBLIC_KEY_FILE])
-          rmSync(join(anchor.dir, file), { force: true });
-      throw new LifelineError(
-        'AUDIT_ANCHOR_INVALID',
-        `the audit anchor ${anchor.dir} holds no checkpoint signed by its key, but the audit chain holds entries: the anchor was replaced, emptied or renamed away (or this store predates anchoring). Put the original anchor back; or, having checked the chain, set audit.anchor.adoptExisting=true for one start (see the operator guide)`,
-        { details: { dir: anchor.dir, key: signer.publicKey.id, reason: 'anchor-lost' } },
-      );
-    },
-    async stop() {
-      await recording;
-      await checkpointer.stop();
-      anchor.close();
-    },
-    async takeStock(logger) {
-      const head = await log.head();
-      const top = head === null ? null : { seq: head.seq, hash: head.hash };
-      const witnessed = await takeStockOfHead(top, logger);
-      if (top === null || (await recordedKeys()).mine) return witnessed;
-      if (newest === null && settings.anchor.adoptExisting === true) {
-        // The override is recorded at once.
-        await recordKey(top);
-        return witnessed;
-      }
-      // Otherwise with this process's first append, not before: a start alone changes nothing in
-      // the chain (an entry at every start would move every seq after it).
-      log.onCommit(() => {
-        recording ??= recordKey(top).catch((err: unknown) =>
-          logger?.error({ err }, 'could not record the audit key in the audit chain'),
-        );
-      });
-      return witnessed;
-    },
-  };
-
-  /** Appends `audit.key` naming this key (and the adoption, when the override made one). */
-  async function recordKey(top: ChainHead): Promise<void> {
-    await log.append({
-      actor: `system:${options.node}`,
-      action: AUDIT_KEY_ACTION,
-      target: `audit-key:${signer.publicKey.id}`,
-      details: {
-        keyId: signer.publicKey.id,
-        node: options.node,
-        dir: anchor.dir,
-        ...(newest === null && settings.anchor.adoptExisting === true ? { adoptedAtSeq: top.seq } : {}),
-      },
-      result: 'recorded',
-    });
-  }
-
-  async function takeStockOfHead(top: ChainHead | null, logger?: Logger): Promise<ChainHead | null> {
-    if (newest === null) {
-      if (top === null) return null;
-      const verified = await log.verify();
-      if (!verified.ok) {
-        logger?.error({ verified }, 'the audit chain is broken and the anchor is empty; not adopting it');
-        return null;
-      }
-      await checkpointer.adopt(top);
-      logger?.warn(
-        { seq: top.seq, dir: anchor.dir },
-        'the audit anchor was empty; adopted the chain as it is',
-      );
-      return top;
-    }
-    if (top === null || top.seq <= newest.seq) return newest;
-    const from = newest.seq + 1;
-    if (newestStops && settings.anchor.shared) {
-      await checkpointer.pass(top);
-      logger?.error(
-        { from, to: top.seq },
-        'SECURITY: audit entries were appended after the last node stopped cleanly, while no node ran: written into the store directly; verify names them unwitnessed',
-      );
-      return top;
-    }
-    await checkpointer.noteFound(top, [[from, top.seq]]);
-    logger?.warn(
-      { from, to: top.seq },
-      'audit entries after the newest checkpoint were vouched for by no one (a crash right after an append, or rows written while no node ran); check them: verify counts them as not anchored',
-    );
-    return top;
-  }
+    keyIsNew,
+    newest,
+    newestStops,
+    verify,
+  });
 }
 
 /**

@@ -84,6 +84,40 @@ export async function exportAudit(
   const file = join(opts.dir, `${base}.jsonl`);
   const manifestFile = join(opts.dir, `${base}.manifest.json`);
 
+  const written = await writeEntries(log, { from, to, chainHead }, file);
+  const manifest: Manifest = {
+    format: 'lifeline-audit/1',
+    exportedAt,
+    from,
+    to,
+    count: written.count,
+    firstSeq: written.first?.seq ?? null,
+    lastSeq: written.last?.seq ?? null,
+    lastHash: written.last?.hash ?? null,
+    chainHead,
+    sha256: written.sha256,
+  };
+  if (opts.signer !== undefined) {
+    manifest.signature = {
+      alg: 'Ed25519',
+      key: opts.signer.publicKey.id,
+      sig: opts.signer.sign(manifestSignedText(manifest)),
+    };
+  }
+  await writeManifest(manifestFile, manifest);
+  return { file, manifestFile, manifest };
+}
+
+/**
+ * Streams the window's entries (up to the head when the export started) into `file`, under a
+ * `.partial` name until complete; says how many, the first and last, and the file's digest.
+ */
+async function writeEntries(
+  log: AuditLog,
+  window: { from: number; to: number; chainHead: ChainHead | null },
+  file: string,
+): Promise<{ count: number; first?: AuditEntry | undefined; last?: AuditEntry | undefined; sha256: string }> {
+  const { from, to, chainHead } = window;
   const digest = createHash('sha256');
   let count = 0;
   let first: AuditEntry | undefined;
@@ -114,30 +148,14 @@ export async function exportAudit(
     throw err;
   }
 
-  const manifest: Manifest = {
-    format: 'lifeline-audit/1',
-    exportedAt,
-    from,
-    to,
-    count,
-    firstSeq: first?.seq ?? null,
-    lastSeq: last?.seq ?? null,
-    lastHash: last?.hash ?? null,
-    chainHead,
-    sha256: digest.digest('hex'),
-  };
-  if (opts.signer !== undefined) {
-    manifest.signature = {
-      alg: 'Ed25519',
-      key: opts.signer.publicKey.id,
-      sig: opts.signer.sign(manifestSignedText(manifest)),
-    };
-  }
+  return { count, first, last, sha256: digest.digest('hex') };
+}
+
+async function writeManifest(manifestFile: string, manifest: Manifest): Promise<void> {
   const manifestPartial = `${manifestFile}.partial`;
   await writeFile(manifestPartial, `${JSON.stringify(manifest, null, 2)}\n`, { flush: true, mode: 0o600 });
   await chmod(manifestPartial, 0o600);
   await rename(manifestPartial, manifestFile);
-  return { file, manifestFile, manifest };
 }
 
 /** The outcome of {@link verifyExport}. */

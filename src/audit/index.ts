@@ -22,7 +22,7 @@ export {
   type VerifyResult,
 } from './chain.ts';
 export { type Checkpoint, readCheckpoints, signedText } from './checkpoint.ts';
-export { ChainWatch, Checkpointer, type WitnessStatus } from './checkpointer.ts';
+export { Checkpointer } from './checkpointer.ts';
 export {
   type ExportOptions,
   type ExportVerifyResult,
@@ -46,3 +46,4 @@ export {
   type AnchorSource,
   verifyAnchored,
 } from './verify.ts';
+export { ChainWatch, type WitnessStatus } from './watch.ts';

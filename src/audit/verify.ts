@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { CHECKPOINTS_FILE } from './anchor.ts';
 import { type ChainHead, ChainVerifier, type VerifyFailureReason } from './chain.ts';
 import { type Checkpoint, readCheckpoints } from './checkpoint.ts';
+import { Claims } from './claims.ts';
 import { type AuditPublicKey, PUBLIC_KEY_FILE, readPublicKeyFile } from './key.ts';
 import type { AuditLog } from './log.ts';
+import type { AuditEntry } from './records.ts';
 
 /** The action of the entry recording an audit key's id in the chain, when a node first uses it. */
 export const AUDIT_KEY_ACTION = 'audit.key';
@@ -116,19 +118,6 @@ function loadAnchors(anchors: readonly AnchorSource[]): {
   return { all, sources };
 }
 
-/** Sorted, merged union of every checkpoint's own ranges. */
-function coverageOf(checkpoints: readonly Checkpoint[], field: 'own' | 'found'): [number, number][] {
-  const ranges = checkpoints.flatMap((c) => (c[field] ?? []).map(([a, b]) => [a, b] as [number, number]));
-  ranges.sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const [a, b] of ranges) {
-    const last = out.at(-1);
-    if (last !== undefined && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
-}
-
 /** Who made a claim, for a detail: "node n1 anchored … at <time>", or the operator's --checkpoint. */
 function who(c: Checkpoint): string {
   return Number.isNaN(c.at) ? 'the checkpoint given names' : `node ${c.node} anchored (at ${iso(c.at)})`;
@@ -136,6 +125,20 @@ function who(c: Checkpoint): string {
 
 function iso(ms: number): string {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
+
+type Failure = Extract<AnchoredVerifyResult, { ok: false }>;
+type Problem = { firstBadSeq: number; reason: AnchoredFailureReason; detail: string };
+
+/** How far a walk of the chain got: the entries that passed, the last of them, and what failed. */
+interface Walk {
+  good: number;
+  head: ChainHead | null;
+  /** The seq of the newest `audit.key` entry. */
+  lastKeySeq: number;
+  /** The newest seq whose hash matched a claim. */
+  lastMatched: number;
+  problem?: Problem;
 }
 
 /**
@@ -149,39 +152,8 @@ export async function verifyAnchored(
   options: AnchoredVerifyOptions,
 ): Promise<AnchoredVerifyResult> {
   const { all, sources } = loadAnchors(options.anchors);
-  // The first checkpoint read for a seq is the oldest claim about it; a later, different claim
-  // for the same seq can only come from a node that appended onto a chain already cut back.
-  const claims = new Map<number, Checkpoint>();
-  for (const c of all) if (!claims.has(c.seq)) claims.set(c.seq, c);
-  const given = options.checkpoint;
-  if (given !== undefined && !claims.has(given.seq))
-    claims.set(given.seq, {
-      v: 1,
-      ...given,
-      at: Number.NaN,
-      node: '(--checkpoint)',
-      key: '',
-      own: [],
-      sig: '',
-    });
-  // `newest` (signed) bounds what is anchored; `furthest` (a given --checkpoint too) what must exist.
-  let newest: Checkpoint | undefined;
-  for (const c of all) if (newest === undefined || c.seq > newest.seq) newest = c;
-  let furthest = newest;
-  for (const c of claims.values()) if (furthest === undefined || c.seq > furthest.seq) furthest = c;
-  // For each checkpoint seq, the latest time any checkpoint at or past it was written.
-  const bySeq = [...all].sort((a, b) => a.seq - b.seq);
-  const laterAt: number[] = new Array(bySeq.length);
-  for (let i = bySeq.length - 1, max = -Infinity; i >= 0; i--) {
-    max = Math.max(max, bySeq[i]!.at);
-    laterAt[i] = max;
-  }
-  const coverage = coverageOf(all, 'own');
-  const found = coverageOf(all, 'found');
-  let fi = 0;
-  let ci = 0;
-  let bi = 0;
-
+  const claims = new Claims(all, options.checkpoint);
+  const newest = claims.newest;
   const report: AnchorReport = {
     checkpoints: all.length,
     invalidLines: sources.reduce((n, s) => n + s.invalidLines, 0),
@@ -191,92 +163,101 @@ export async function verifyAnchored(
     sources,
     recordedKeys: [],
   };
-  let lastKeySeq = 0;
-  const verifier = new ChainVerifier();
-  let failure: Extract<AnchoredVerifyResult, { ok: false }> | undefined;
-  let lastMatched = 0;
-  let good = 0;
-  let head: ChainHead | null = null;
-  const fail = (firstBadSeq: number, reason: AnchoredFailureReason, detail: string) => {
-    failure = { ok: false, entries: good, firstBadSeq, reason, detail, anchor: report, message: '' };
-  };
-  const unanchored = (seq: number) => {
-    report.unanchored++;
-    report.firstUnanchoredSeq ??= seq;
-  };
+  const walk = await walkChain(log, claims, report, options);
+  const { good, head } = walk;
+  let problem = walk.problem ?? truncation(claims.furthest, head);
+  if (problem === undefined)
+    checkKeys(report, walk.lastKeySeq, (firstBadSeq, reason, detail) => {
+      problem = { firstBadSeq, reason, detail };
+    });
+  if (problem !== undefined) {
+    const message = `audit chain BROKEN at seq ${problem.firstBadSeq} (${problem.reason}): ${problem.detail}`;
+    const failure: Failure = { ok: false, entries: good, ...problem, anchor: report, message };
+    return failure;
+  }
+  return { ok: true, entries: good, head, anchor: report, message: okMessage(good, head, report) };
+}
 
+async function walkChain(
+  log: AuditLog,
+  claims: Claims,
+  report: AnchorReport,
+  options: AnchoredVerifyOptions,
+): Promise<Walk> {
+  const walk: Walk = { good: 0, head: null, lastKeySeq: 0, lastMatched: 0 };
+  const verifier = new ChainVerifier();
   let afterSeq = 0;
-  pages: for (;;) {
+  for (;;) {
     const page = await log.entriesAfter(afterSeq, PAGE_SIZE);
     for (const entry of page) {
       verifier.push(entry);
       if (verifier.failed) {
         const r = verifier.result();
-        if (!r.ok) fail(r.firstBadSeq, r.reason, r.detail);
-        break pages;
+        if (!r.ok) walk.problem = { firstBadSeq: r.firstBadSeq, reason: r.reason, detail: r.detail };
+        return walk;
       }
-      if (entry.action === AUDIT_KEY_ACTION && typeof entry.details.keyId === 'string') {
-        if (!report.recordedKeys.includes(entry.details.keyId)) report.recordedKeys.push(entry.details.keyId);
-        lastKeySeq = entry.seq;
-      }
-      const claim = claims.get(entry.seq);
-      if (claim !== undefined) {
-        if (claim.hash !== entry.hash) {
-          fail(
-            entry.seq,
-            'checkpoint-mismatch',
-            `seq ${entry.seq} has hash ${entry.hash}, but ${who(claim)} ${claim.hash} for it: ` +
-              `the chain was rewritten (hashes recomputed) after seq ${lastMatched}, at or before seq ${entry.seq}`,
-          );
-          break pages;
-        }
-        lastMatched = entry.seq;
-      }
-      if (newest !== undefined && entry.seq <= newest.seq) {
-        while (ci < coverage.length && coverage[ci]![1] < entry.seq) ci++;
-        const covered = ci < coverage.length && coverage[ci]![0] <= entry.seq;
-        if (!covered && options.coverage) {
-          while (bi < bySeq.length && bySeq[bi]!.seq < entry.seq) bi++;
-          const seenAt = laterAt[bi] ?? -Infinity;
-          while (fi < found.length && found[fi]![1] < entry.seq) fi++;
-          const foundAtStart = fi < found.length && found[fi]![0] <= entry.seq;
-          if (!foundAtStart && Math.abs(seenAt - entry.at) >= options.graceMs) {
-            fail(
-              entry.seq,
-              'unwitnessed',
-              `seq ${entry.seq} (${entry.action} by ${entry.actor}) was appended by no Lifeline process: ` +
-                'no checkpoint vouches for it, though later ones pass it; it was written into the store directly',
-            );
-            break pages;
-          }
-          unanchored(entry.seq);
-        }
-      } else {
-        unanchored(entry.seq);
-      }
-      good++;
-      head = { seq: entry.seq, hash: entry.hash };
+      walk.problem = judge(entry, walk, claims, report, options);
+      if (walk.problem !== undefined) return walk;
+      walk.good++;
+      walk.head = { seq: entry.seq, hash: entry.hash };
     }
     const last = page.at(-1);
-    if (last === undefined || page.length < PAGE_SIZE) break;
+    if (last === undefined || page.length < PAGE_SIZE) return walk;
     afterSeq = last.seq;
   }
+}
 
-  if (failure === undefined && furthest !== undefined && (head?.seq ?? 0) < furthest.seq) {
-    const end = head?.seq ?? 0;
-    fail(
-      end + 1,
-      'truncated',
+/** One entry that hashes and links: its key record, its claim and whether anyone vouched for it. */
+function judge(
+  entry: AuditEntry,
+  walk: Walk,
+  claims: Claims,
+  report: AnchorReport,
+  options: AnchoredVerifyOptions,
+): Problem | undefined {
+  if (entry.action === AUDIT_KEY_ACTION && typeof entry.details.keyId === 'string') {
+    if (!report.recordedKeys.includes(entry.details.keyId)) report.recordedKeys.push(entry.details.keyId);
+    walk.lastKeySeq = entry.seq;
+  }
+  const claim = claims.claim(entry.seq);
+  if (claim !== undefined) {
+    if (claim.hash !== entry.hash)
+      return {
+        firstBadSeq: entry.seq,
+        reason: 'checkpoint-mismatch',
+        detail:
+          `seq ${entry.seq} has hash ${entry.hash}, but ${who(claim)} ${claim.hash} for it: ` +
+          `the chain was rewritten (hashes recomputed) after seq ${walk.lastMatched}, at or before seq ${entry.seq}`,
+      };
+    walk.lastMatched = entry.seq;
+  }
+  const witnessed = claims.witness(entry, options.coverage, options.graceMs);
+  if (witnessed === 'unwitnessed')
+    return {
+      firstBadSeq: entry.seq,
+      reason: 'unwitnessed',
+      detail:
+        `seq ${entry.seq} (${entry.action} by ${entry.actor}) was appended by no Lifeline process: ` +
+        'no checkpoint vouches for it, though later ones pass it; it was written into the store directly',
+    };
+  if (witnessed === 'unanchored') {
+    report.unanchored++;
+    report.firstUnanchoredSeq ??= entry.seq;
+  }
+  return undefined;
+}
+
+/** A chain that ends before the furthest claim: its tail was cut. */
+function truncation(furthest: Checkpoint | undefined, head: ChainHead | null): Problem | undefined {
+  if (furthest === undefined || (head?.seq ?? 0) >= furthest.seq) return undefined;
+  const end = head?.seq ?? 0;
+  return {
+    firstBadSeq: end + 1,
+    reason: 'truncated',
+    detail:
       `${end === 0 ? 'the audit table is empty' : `the chain ends at seq ${end}`}, but ${who(furthest)} seq ${furthest.seq}: ` +
-        `entries ${end + 1}..${furthest.seq} were deleted`,
-    );
-  }
-  if (failure === undefined) checkKeys(report, lastKeySeq, fail);
-  if (failure !== undefined) {
-    failure.message = `audit chain BROKEN at seq ${failure.firstBadSeq} (${failure.reason}): ${failure.detail}`;
-    return failure;
-  }
-  return { ok: true, entries: good, head, anchor: report, message: okMessage(good, head, report) };
+      `entries ${end + 1}..${furthest.seq} were deleted`,
+  };
 }
 
 /**

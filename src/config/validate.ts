@@ -10,6 +10,9 @@ import { Value } from 'typebox/value';
 import { LifelineError } from '../errors/index.ts';
 import { configSchema } from './schema.ts';
 
+/** The configuration as the schema types it. */
+type Config = Static<typeof configSchema>;
+
 /** Dotted key to the place that last set it: a file path, a variable name, or `overrides`. */
 export type Sources = ReadonlyMap<string, string>;
 
@@ -93,17 +96,33 @@ function isAddressOrCidr(entry: string): boolean {
   return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
-function crossFieldProblems(config: Static<typeof configSchema>): Problem[] {
-  const problems: Problem[] = [];
-  const { session, identity } = config;
-  if (session.heartbeatTimeoutSeconds <= session.heartbeatIntervalSeconds) {
-    problems.push({
+/** Rules that span keys, in the order their keys appear in the schema. */
+function crossFieldProblems(config: Config): Problem[] {
+  return [
+    ...sessionProblems(config),
+    ...topologyProblems(config),
+    ...upstreamProblems(config),
+    ...trustProxyProblems(config),
+    ...storageProblems(config),
+  ];
+}
+
+function sessionProblems({ session }: Config): Problem[] {
+  if (session.heartbeatTimeoutSeconds > session.heartbeatIntervalSeconds) return [];
+  return [
+    {
       key: 'session.heartbeatTimeoutSeconds',
       message: `must be greater than session.heartbeatIntervalSeconds (${session.heartbeatIntervalSeconds})`,
-    });
-  }
-  // Shards are addressed by name alone (kick selectors, metrics labels), so a shard name may
-  // belong to one region only.
+    },
+  ];
+}
+
+/**
+ * Shards are addressed by name alone (kick selectors, metrics labels), so a shard name may
+ * belong to one region only.
+ */
+function topologyProblems(config: Config): Problem[] {
+  const problems: Problem[] = [];
   const owner = new Map<string, string>();
   for (const [region, r] of Object.entries(config.topology.regions)) {
     for (const shard of r.shards) {
@@ -116,6 +135,13 @@ function crossFieldProblems(config: Static<typeof configSchema>): Problem[] {
       } else owner.set(shard, region);
     }
   }
+  return problems;
+}
+
+/** The identity and entitlement upstreams: the URLs and claims the chosen provider needs. */
+function upstreamProblems(config: Config): Problem[] {
+  const problems: Problem[] = [];
+  const { identity } = config;
   if (identity.provider === 'oidc') {
     const o = identity.oidc;
     if (!/^https?:\/\//.test(o.jwksUrl))
@@ -146,13 +172,24 @@ function crossFieldProblems(config: Static<typeof configSchema>): Problem[] {
       });
     }
   }
-  config.player.trustProxy.forEach((entry, i) => {
-    if (!isAddressOrCidr(entry))
-      problems.push({
-        key: `player.trustProxy.${i}`,
-        message: `"${entry}" is not an IP address or CIDR (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)`,
-      });
-  });
+  return problems;
+}
+
+function trustProxyProblems(config: Config): Problem[] {
+  return config.player.trustProxy.flatMap((entry, i) =>
+    isAddressOrCidr(entry)
+      ? []
+      : [
+          {
+            key: `player.trustProxy.${i}`,
+            message: `"${entry}" is not an IP address or CIDR (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)`,
+          },
+        ],
+  );
+}
+
+function storageProblems(config: Config): Problem[] {
+  const problems: Problem[] = [];
   const { store, live } = config;
   if (store.kind === 'postgres' && !/^postgres(ql)?:\/\//.test(store.postgres.url)) {
     problems.push({

@@ -16,7 +16,7 @@ export interface LifelineEvents {
   rejoin: [{ outcome: 'restored' | 'waiting' | 'refused' | 'invalid'; ms: number }];
   'entitlement.fallback': [{ outcome: 'last-known-good' | 'fail-open' | 'refused'; reason: string }];
   'entitlement.verified': [{ playerId: string; licence: string }];
-  'admission.queued': [{ lane: string; queued: number }];
+  'admission.queued': [{ queued: number }];
   'admission.limit': [{ limit: number; inFlight: number }];
   'node.lost': [{ node: string; sessions: number }];
   'socket.opened': [];

@@ -2,93 +2,23 @@
  * Feature flags and kill switches, evaluated through OpenFeature with Lifeline's own provider
  * over the record store: switching kicks or logins off needs no release, only an audited change.
  */
-import type { FlagRecords } from '../store/index.ts';
 import { randomUUID } from 'node:crypto';
-import {
-  type Client,
-  type EvaluationContext,
-  type JsonValue,
-  OpenFeature,
-  type Provider,
-  type ResolutionDetails,
-  StandardResolutionReasons,
-} from '@openfeature/server-sdk';
+import { type Client, OpenFeature } from '@openfeature/server-sdk';
 import type { AuditLog } from '../audit/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { FlagRecord } from './records.ts';
+import type { FlagRecords } from '../store/index.ts';
+import { type FlagKey, flagDefaults, flagRule, isFlagKey, retryAfterBounds } from './keys.ts';
+import { StoreProvider } from './provider.ts';
 
-/** Every flag Lifeline knows, with its type and the value it has until someone sets it. */
-export const flagDefaults = {
-  /** Off: every kick, single or bulk, is refused with KICKS_DISABLED. */
-  'kicks.enabled': true,
-  /** Off: POST /v1/login answers 503 with Retry-After and the maintenance message; sessions continue. */
-  'logins.enabled': true,
-  /** Shown to players turned away while logins are closed. */
-  'maintenance.message': 'Logins are paused for maintenance. You stay connected if you are in a game.',
-  /**
-   * On while an outage is declared: a socket that goes silent then ends its session with a
-   * disruption record, so the player comes back through a paced restore instead of a stampede.
-   */
-  'outage.declared': false,
-  /** Seconds a client turned away should wait before trying again. */
-  'logins.retryAfterSeconds': 30,
-} as const satisfies Record<string, boolean | string | number>;
-
-export type FlagKey = keyof typeof flagDefaults;
-
-/**
- * The bounds of a Retry-After taken from a flag: at least a second, so that clients are never told
- * to hammer; at most an hour, so that a typo (3600000) cannot send every player away for a month.
- */
-export const retryAfterBounds = { min: 1, max: 3600 } as const;
-
-/** C0 and C1 control characters and DEL: nothing shown to a player or written to a log carries them. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-export const controlCharacters = /[\u0000-\u001F\u007F-\u009F]/;
-
-/** The flag-specific rule a value breaks, or undefined when it fits. */
-function flagRule(key: FlagKey, value: boolean | string | number): string | undefined {
-  if (key === 'logins.retryAfterSeconds') {
-    const { min, max } = retryAfterBounds;
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
-      return `${key} takes a whole number of seconds from ${min} to ${max}`;
-  }
-  if (key === 'maintenance.message' && controlCharacters.test(value as string))
-    return `${key} must not contain control characters`;
-  return undefined;
-}
-
-export function isFlagKey(key: string): key is FlagKey {
-  return Object.hasOwn(flagDefaults, key);
-}
-
-/** The provider: values from the store, cached here and refreshed on every change and poll. */
-class StoreProvider implements Provider {
-  readonly metadata = { name: 'lifeline-store' } as const;
-  readonly runsOn = 'server';
-  values = new Map<string, boolean | string | number>();
-
-  #resolve<T>(key: string, fallback: T): ResolutionDetails<T> {
-    const value = this.values.get(key);
-    if (value === undefined || typeof value !== typeof fallback) {
-      return { value: fallback, reason: StandardResolutionReasons.DEFAULT };
-    }
-    return { value: value as T, reason: StandardResolutionReasons.STATIC };
-  }
-
-  async resolveBooleanEvaluation(key: string, fallback: boolean, _c: EvaluationContext) {
-    return this.#resolve(key, fallback);
-  }
-  async resolveStringEvaluation(key: string, fallback: string, _c: EvaluationContext) {
-    return this.#resolve(key, fallback);
-  }
-  async resolveNumberEvaluation(key: string, fallback: number, _c: EvaluationContext) {
-    return this.#resolve(key, fallback);
-  }
-  async resolveObjectEvaluation<T extends JsonValue>(_key: string, fallback: T, _c: EvaluationContext) {
-    return { value: fallback, reason: StandardResolutionReasons.DEFAULT };
-  }
-}
+export {
+  controlCharacters,
+  type FlagKey,
+  flagDefaults,
+  isFlagKey,
+  parseFlagValue,
+  retryAfterBounds,
+} from './keys.ts';
 
 export interface FlagView {
   key: FlagKey;
@@ -215,25 +145,4 @@ export class FlagService {
   }
 }
 
-/** Parses a flag value typed on a command line: true/false, a number, or text. */
-export function parseFlagValue(key: string, text: string): boolean | string | number {
-  if (!isFlagKey(key)) throw new LifelineError('FLAG_UNKNOWN', `No flag ${key}`);
-  const fallback = flagDefaults[key];
-  if (typeof fallback === 'boolean') {
-    if (text !== 'true' && text !== 'false')
-      throw new LifelineError('FLAG_VALUE_INVALID', `${key} takes true or false`);
-    return text === 'true';
-  }
-  if (typeof fallback === 'number') {
-    const n = Number(text);
-    if (!Number.isFinite(n)) throw new LifelineError('FLAG_VALUE_INVALID', `${key} takes a number`);
-    const broken = flagRule(key, n);
-    if (broken !== undefined)
-      throw new LifelineError('FLAG_VALUE_INVALID', broken, { details: { field: key } });
-    return n;
-  }
-  const broken = flagRule(key, text);
-  if (broken !== undefined)
-    throw new LifelineError('FLAG_VALUE_INVALID', broken, { details: { field: key } });
-  return text;
-}
+export { type Disrupter, silentSocketPolicy } from './outage.ts';

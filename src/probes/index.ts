@@ -105,3 +105,5 @@ export function isDnsFailure(err: unknown): boolean {
   }
   return false;
 }
+
+export { chainAlert, type Readiness, type ReadinessSources, readinessCheck } from './readiness.ts';

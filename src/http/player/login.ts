@@ -37,7 +37,7 @@ export function loginRoutes(app: TypedApp, deps: LoginRoutesOptions): void {
     if (!deps.admission) return deps.sessions.login(request.body);
     return admitted(
       reply,
-      await deps.admission.enter('login', (verified) => deps.sessions.login(request.body, verified)),
+      await deps.admission.enter((verified) => deps.sessions.login(request.body, verified)),
     );
   });
 

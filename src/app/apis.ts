@@ -1,0 +1,109 @@
+/** The node's face: metrics, /ready and the two listeners' APIs, built but not yet bound. */
+import type { FastifyInstance } from 'fastify';
+import { buildAdminApi, buildPlayerApi } from '../http/index.ts';
+import { createMetrics, type Metrics } from '../metrics/index.ts';
+import { chainAlert, DependencyProbes, readinessCheck } from '../probes/index.ts';
+import { shardRegions } from '../sessions/index.ts';
+import type { Adapters } from './adapters.ts';
+import type { Context } from './context.ts';
+import type { Operations } from './operations.ts';
+import type { Players } from './players.ts';
+import type { Trust } from './trust.ts';
+
+/** Everything built before the listeners. */
+export interface Built {
+  adapters: Adapters;
+  trust: Trust;
+  players: Players;
+  ops: Operations;
+}
+
+export interface Observation {
+  probes: DependencyProbes;
+  metrics: Metrics;
+}
+
+export function buildObservation(ctx: Context, { adapters, trust, ops }: Built): Observation {
+  const { config, clock, events, life } = ctx;
+  const regions = shardRegions(config.topology);
+  const probes = new DependencyProbes(config.probes, clock);
+  const metrics = createMetrics({
+    events,
+    live: adapters.live,
+    regionOf: (shard) => regions.get(shard) ?? 'unknown',
+    breakerOpen: async () => (await ops.breaker.state()).state === 'open',
+    probes: () => probes.results(),
+    eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
+    auditRegressed: () => !trust.auditWatch.status.ok,
+  });
+  life.onClose('metrics', () => metrics.stop());
+  return { probes, metrics };
+}
+
+/**
+ * Both listeners' APIs, not yet bound. Registered as one step: at close, both drain at once;
+ * the commands their requests started settle after, before the audit's last checkpoint.
+ */
+export async function buildApis(
+  ctx: Context,
+  { adapters, trust, players, ops }: Built,
+  { probes, metrics }: Observation,
+  draining: () => boolean,
+): Promise<{ player: FastifyInstance; admin: FastifyInstance }> {
+  const { config, logger, clock, life } = ctx;
+  const { store, live } = adapters;
+  const player = await buildPlayerApi({
+    logger,
+    bodyLimitBytes: config.player.bodyLimitBytes,
+    trustProxy: config.player.trustProxy,
+    limits: players.limits,
+    sessions: players.sessions,
+    admission: ops.admission,
+    restores: ops.restores,
+    hub: ops.hub,
+    tokens: trust.tokens,
+    metrics,
+    metricsToken: config.metrics.token,
+    readiness: readiness({ adapters, trust, players, ops }, probes, draining),
+  });
+  const admin = await buildAdminApi({
+    logger,
+    bodyLimitBytes: config.admin.bodyLimitBytes,
+    operators: trust.operators,
+    commands: ops.commands,
+    bans: ops.bans,
+    audit: trust.audit,
+    verifyAudit: async () => {
+      // What this node appended goes to the anchor first, so verify judges it too.
+      await trust.auditAnchoring.checkpointer.flush().catch(() => {});
+      return trust.auditAnchoring.verify();
+    },
+    live,
+    store,
+    breaker: ops.breaker,
+    flags: players.flags,
+    restores: ops.restores,
+    metrics,
+    rateLimit: config.admin.rateLimit,
+    clock,
+  }).catch(async (err: unknown) => {
+    await player.close();
+    throw err;
+  });
+  life.onClose('commands settle', () => ops.commands.settle());
+  life.onClose('listeners', () => Promise.allSettled([player.close(), admin.close()]));
+  return { player, admin };
+}
+
+/** /ready's sources: each capability reports its own part (see probes/readiness.ts). */
+function readiness({ adapters, trust, ops }: Built, probes: DependencyProbes, draining: () => boolean) {
+  const { store, live } = adapters;
+  return readinessCheck({
+    draining,
+    pings: { store: () => store.ping(), live: () => live.ping() },
+    probes: () => probes.results(),
+    upstreams: (): Record<string, string> =>
+      ops.admission ? { identity: ops.admission.upstreamHealth } : {},
+    alerts: () => ({ 'audit-chain': chainAlert(trust.auditWatch.status) }),
+  });
+}

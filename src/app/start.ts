@@ -1,0 +1,89 @@
+/**
+ * The node's background work, started once everything is built: the hub, probes, restores and
+ * presence rounds, checkpoints and the polls for what other nodes and the CLI change.
+ */
+import { watchBreakGlass } from '../operators/index.ts';
+import { KEY_PICKUP_MS } from '../tokens/index.ts';
+import type { Built, Observation } from './apis.ts';
+import type { Context } from './context.ts';
+
+/** How often a node rereads the token keys; rotation retires a key only well after this. */
+const KEY_RELOAD_MS = KEY_PICKUP_MS / 2;
+
+/**
+ * Starts the node's background work, each registered to stop so that close runs, newest first:
+ * the polls, command holds, presence rounds, restores, probes, admission, entitlements, the hub;
+ * then the listeners (registered by buildApis) and, last, what was opened before them.
+ */
+export async function startNode(ctx: Context, built: Built, { probes }: Observation): Promise<void> {
+  const { life, events } = ctx;
+  const { trust, players, ops } = built;
+  ops.hub.start();
+  life.onClose('socket hub', () => ops.hub.stop());
+  life.onClose('entitlements', () => players.entitlements.stop?.());
+  life.onClose('admission', () => ops.admission?.stop());
+  probes.start();
+  life.onClose('dependency probes', () => probes.stop());
+  players.entitlements.start?.();
+  events.on('entitlement.verified', (e) => {
+    void players.sessions.confirmEntitlement(e.playerId, e.licence).catch(() => {});
+  });
+  life.onClose('restores', () => ops.restores.stop());
+  await adoptRuns(ctx, built);
+  trust.start();
+  await startPolls(ctx, built);
+}
+
+/** Resumes restores a previous run left; from then on, lost nodes' runs are taken over here. */
+async function adoptRuns({ logger, life }: Context, { players, ops }: Built): Promise<void> {
+  const resumed = await ops.restores.recover();
+  if (resumed > 0) logger.warn({ resumed }, 'resumed restores a previous run left unfinished');
+  // From now on, a command or restore whose node is lost is halted or resumed here.
+  players.presence.onRound(async () => {
+    const halted = await ops.commands.recover(false);
+    if (halted > 0) logger.warn({ halted }, 'halted commands a lost node left running');
+    const adopted = await ops.restores.recover();
+    if (adopted > 0) logger.warn({ adopted }, 'resumed restores a lost node left unfinished');
+  });
+  // Presence rounds stop before the restores they could adopt (a second stop is a no-op).
+  life.onClose('presence rounds', () => players.presence.stop());
+  life.onClose('command holds', () => ops.commands.stop());
+}
+
+/** Polls for what other nodes and the CLI change in the store, and the grant purge. */
+async function startPolls(
+  { config, logger, life, events }: Context,
+  { adapters, trust, players }: Built,
+): Promise<void> {
+  const { flags, sessions } = players;
+  // Flags set on another node, or by the CLI on the store, arrive within a few seconds.
+  const flagPoll = setInterval(() => void flags.refresh().catch(() => {}), 2000);
+  flagPoll.unref();
+  life.onClose('flag poll', () => clearInterval(flagPoll));
+  // A CLI break-glass write lands in the store, not here: its audit entry raises the alert.
+  const { store } = adapters;
+  const { audit } = trust;
+  const stopBreakGlassWatch = await watchBreakGlass({ store, audit, events, logger, intervalMs: 2000 });
+  life.onClose('break-glass watch', stopBreakGlassWatch);
+  // Ended grants go after their retention; every node may run it (a DELETE of what is past).
+  const grantPurge = setInterval(
+    () =>
+      void sessions.purgeEndedGrants().catch((err: unknown) => {
+        logger.warn({ err }, 'could not purge ended grants; will try again');
+      }),
+    config.tokens.grantPurgeIntervalSeconds * 1000,
+  );
+  grantPurge.unref();
+  life.onClose('grant purge', () => clearInterval(grantPurge));
+  // Keys rotated by the CLI or another node: a token naming a new kid reloads at once; this poll
+  // makes this node sign with the newest key and drop retired ones (well within KEY_PICKUP_MS).
+  const keyPoll = setInterval(
+    () =>
+      void trust.tokens
+        .reload()
+        .catch((err: unknown) => logger.error({ err }, 'could not reload the token keys')),
+    KEY_RELOAD_MS,
+  );
+  keyPoll.unref();
+  life.onClose('key poll', () => clearInterval(keyPoll));
+}
