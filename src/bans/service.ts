@@ -3,7 +3,6 @@ import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { Bus, LiveSession, LiveState } from '../live/index.ts';
 import type { OperatorService } from '../operators/index.ts';
-import { closeCodes } from '../sessions/index.ts';
 import { type Ban, type Operator, type RecordStore, uuid7 } from '../store/index.ts';
 
 export interface BanServiceDeps {
@@ -131,14 +130,7 @@ export class BanService {
   async #disconnect(ended: readonly LiveSession[]): Promise<void> {
     if (ended.length === 0) return;
     await Promise.all(
-      ended.map((s) =>
-        this.#d.bus.deliver(s.node, {
-          kind: 'end-session',
-          sessionId: s.id,
-          closeCode: closeCodes.revoked,
-          message: { type: 'revoked', reason: 'banned' },
-        }),
-      ),
+      ended.map((s) => this.#d.bus.deliver(s.node, { kind: 'revoked', sessionId: s.id, reason: 'banned' })),
     );
     this.#d.events.emit('session.ended', { cause: 'ban', count: ended.length });
   }

@@ -4,9 +4,10 @@ import type { KickBreaker } from '../breaker/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
-import { type Bus, type LiveSession, type LiveState, type SessionFilter, snapshotOf } from '../live/index.ts';
+import { disruptionOf } from '../disruptions/index.ts';
+import type { Bus, LiveState, SessionFilter } from '../live/index.ts';
 import { may, OperatorService } from '../operators/index.ts';
-import { closeCodes, type Topology } from '../sessions/index.ts';
+import type { Topology } from '../sessions/index.ts';
 import {
   type CommandPlan,
   type CommandPolicy,
@@ -469,7 +470,7 @@ export class CommandService {
     });
     const claimed = await d.live.endSessions(targets.map((s) => s.id));
     const now = d.clock();
-    const disruptions = claimed.map((s) => disruptionFor(s, command.id, now));
+    const disruptions = claimed.map((s) => disruptionOf(s, 'kick', now, command.id));
     const next: CommandRecord = {
       ...command,
       state: last ? 'done' : 'running',
@@ -494,10 +495,10 @@ export class CommandService {
     await Promise.all(
       claimed.map((s, i) =>
         d.bus.deliver(s.node, {
-          kind: 'end-session',
+          kind: 'kicked',
           sessionId: s.id,
-          closeCode: closeCodes.kicked,
-          message: { type: 'kicked', reason: command.reason, commandId: command.id },
+          commandId: command.id,
+          reason: command.reason,
           disruptionId: (disruptions[i] as Disruption).id,
         }),
       ),
@@ -557,19 +558,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       { once: true },
     );
   });
-}
-
-function disruptionFor(s: LiveSession, commandId: string, at: number): Disruption {
-  return {
-    id: `dis-${uuid7(at)}`,
-    sessionId: s.id,
-    playerId: s.playerId,
-    cause: 'kick',
-    commandId,
-    incidentId: null,
-    at,
-    snapshot: snapshotOf(s),
-    outcome: 'pending',
-    outcomeReason: null,
-  };
 }

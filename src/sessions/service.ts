@@ -3,7 +3,8 @@ import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import type { Credential, IdentityProvider } from '../identity/index.ts';
-import { type Bus, type LiveSession, type LiveState, type SessionCap, snapshotOf } from '../live/index.ts';
+import { disruptionOf } from '../disruptions/index.ts';
+import type { Bus, LiveSession, LiveState, SessionCap } from '../live/index.ts';
 import {
   type Grant,
   type RecordStore,
@@ -13,7 +14,6 @@ import {
 } from '../store/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import type { PlayerLimits } from './limits.ts';
-import { closeCodes } from './protocol.ts';
 import { checkPlacement, type Topology } from './topology.ts';
 
 export interface LoginInput extends Credential {
@@ -177,16 +177,7 @@ export class SessionService {
       d.clock(),
       'session-limit',
     );
-    await Promise.all(
-      replaced.map((s) =>
-        d.bus.deliver(s.node, {
-          kind: 'end-session',
-          sessionId: s.id,
-          closeCode: closeCodes.superseded,
-          message: { type: 'revoked', reason: 'session-limit' },
-        }),
-      ),
-    );
+    await Promise.all(replaced.map((s) => d.bus.deliver(s.node, { kind: 'superseded', sessionId: s.id })));
     d.events.emit('session.ended', { cause: 'session-limit', count: replaced.length });
   }
 
@@ -226,18 +217,7 @@ export class SessionService {
     const d = this.#d;
     if (ended.length === 0) return 0;
     const at = d.clock();
-    const records = ended.map((s) => ({
-      id: `dis-${uuid7(at)}`,
-      sessionId: s.id,
-      playerId: s.playerId,
-      cause,
-      commandId: null,
-      incidentId: null,
-      at,
-      snapshot: snapshotOf(s),
-      outcome: 'pending' as const,
-      outcomeReason: null,
-    }));
+    const records = ended.map((s) => disruptionOf(s, cause, at));
     try {
       await d.store.recordDisruptions(records);
     } catch (err) {
@@ -349,12 +329,7 @@ export class SessionService {
   async #endRevoked(sessionId: string): Promise<void> {
     const ended = await this.#d.live.endSessions([sessionId]);
     for (const s of ended) {
-      await this.#d.bus.deliver(s.node, {
-        kind: 'end-session',
-        sessionId: s.id,
-        closeCode: closeCodes.revoked,
-        message: { type: 'revoked', reason: 'refresh-reuse' },
-      });
+      await this.#d.bus.deliver(s.node, { kind: 'revoked', sessionId: s.id, reason: 'refresh-reuse' });
     }
   }
 
