@@ -15,6 +15,7 @@ import {
   type Role,
   uuid7,
 } from '../store/index.ts';
+import { type CommandView, commandView, publicCommand } from './view.ts';
 
 export interface OperatorChange {
   change: 'add' | 'role';
@@ -65,7 +66,7 @@ export interface OperatorChangeDeps {
  * enrolment secret, answered once here and kept only hashed, in the command record.
  */
 export interface OperatorChangeRequest {
-  command: CommandRecord;
+  command: CommandView;
   requesterPart?: string;
 }
 
@@ -104,7 +105,8 @@ export async function requestOperatorChange(
     approvals: [],
     expiresAt: now + d.settings.approvalTtlSeconds * 1000,
     progress: { ended: 0, waves: 0 },
-    haltReason: null,
+    haltCode: null,
+    haltNote: null,
     finishedAt: null,
   };
   await d.audit.append({
@@ -115,17 +117,7 @@ export async function requestOperatorChange(
     result: command.state,
   });
   await d.store.recordCommand(command, []);
-  return part ? { command: publicCommand(command), requesterPart: part.part } : { command };
-}
-
-/**
- * A command as the admin API answers it: the hash of a requester's part stays in the store. It
- * opens nothing alone, but it is the requester's, and no other admin needs it.
- */
-export function publicCommand(command: CommandRecord): CommandRecord {
-  if (!('requesterPartHash' in command.selector)) return command;
-  const selector = Object.fromEntries(
-    Object.entries(command.selector).filter(([key]) => key !== 'requesterPartHash'),
-  );
-  return { ...command, selector };
+  return part
+    ? { command: publicCommand(command), requesterPart: part.part }
+    : { command: commandView(command) };
 }

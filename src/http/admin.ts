@@ -4,7 +4,7 @@ import type { AnchoredVerifyResult, AuditLog } from '../audit/index.ts';
 import type { BanService } from '../bans/index.ts';
 import type { KickBreaker } from '../breaker/index.ts';
 import { type CommandService, publicCommand } from '../commands/index.ts';
-import { catalog, type ErrorCode, LifelineError } from '../errors/index.ts';
+import { type ErrorCode, LifelineError } from '../errors/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { RestoreService } from '../restore/index.ts';
@@ -55,16 +55,15 @@ export interface AdminApiDeps {
   clock: () => number;
 }
 
-/** An inline command that halted answers with the reason's own code, not a 200. */
+/** An inline command that halted answers with its halt's own code, not a 200. */
 function haltedToError(command: {
   state: string;
-  haltReason: string | null;
+  haltCode: ErrorCode | null;
   id: string;
   progress: { ended: number };
 }): void {
   if (command.state !== 'halted') return;
-  const code = (command.haltReason ?? 'INTERNAL') in catalog ? (command.haltReason as ErrorCode) : 'INTERNAL';
-  throw new LifelineError(code, undefined, {
+  throw new LifelineError(command.haltCode ?? 'INTERNAL', undefined, {
     details: { commandId: command.id, ended: command.progress.ended },
   });
 }

@@ -3,6 +3,8 @@
  * adapter and the PostgreSQL one each implement the meaning, not each other's commands.
  */
 
+import type { ErrorCode } from '../errors/index.ts';
+
 export const roles = ['viewer', 'operator', 'admin', 'auditor'] as const;
 export type Role = (typeof roles)[number];
 
@@ -131,8 +133,16 @@ export interface RestoreRecord {
   /** How many it has ticketed so far: the durable checkpoint a restarted run resumes from. */
   released: number;
   batches: number;
-  pauseReason: string | null;
+  /**
+   * Why it stopped releasing, when it did: a threshold's pause (which lifts itself once healthy),
+   * an operator's pause (which waits for an operator), or a cancellation.
+   */
+  pauseCode: PauseCode | null;
+  /** What a person reads about it (`threshold: cpuPercent 93 > 80`, `operator alice: …`, a cancel's reason). */
+  pauseNote: string | null;
 }
+
+export type PauseCode = 'threshold' | 'operator' | 'cancelled';
 
 export interface RestoreCounts {
   pending: number;
@@ -202,8 +212,13 @@ export interface CommandRecord {
   /** An awaiting command not approved by then is rejected. */
   expiresAt: number | null;
   progress: { ended: number; waves: number };
-  /** Why it halted or was rejected (a catalog code), when it did. */
-  haltReason: string | null;
+  /**
+   * Why it halted or was rejected, when it did: a catalog code, which an inline request answers
+   * with (`SELECTOR_DRIFT`, `COMMAND_HALTED`, `COMMAND_INTERRUPTED`, …).
+   */
+  haltCode: ErrorCode | null;
+  /** What a person reads beyond the code (`halted by alice: wrong selector`), or null. */
+  haltNote: string | null;
   finishedAt: number | null;
 }
 

@@ -76,7 +76,8 @@ export function toCommand(r: Row): CommandRecord {
     policy: JSON.parse(str(r.policy)) as CommandRecord['policy'],
     approvals: JSON.parse(str(r.approvals)) as CommandRecord['approvals'],
     expiresAt: numOrNull(r.expires_at),
-    haltReason: strOrNull(r.halt_reason),
+    haltCode: strOrNull(r.halt_code) as CommandRecord['haltCode'],
+    haltNote: strOrNull(r.halt_note),
     id: str(r.id),
     action: str(r.action) as CommandRecord['action'],
     selector: JSON.parse(str(r.selector)) as Record<string, unknown>,
@@ -122,7 +123,8 @@ export function toRestore(r: Row): RestoreRecord {
     total: num(r.total),
     released: num(r.released),
     batches: num(r.batches),
-    pauseReason: strOrNull(r.pause_reason),
+    pauseCode: strOrNull(r.pause_code) as RestoreRecord['pauseCode'],
+    pauseNote: strOrNull(r.pause_note),
   };
 }
 

@@ -379,7 +379,8 @@ export class PostgresRecordStore implements RecordStore {
       JSON.stringify(c.policy),
       JSON.stringify(c.approvals),
       c.expiresAt,
-      c.haltReason,
+      c.haltCode,
+      c.haltNote,
     ]);
   }
 
@@ -472,7 +473,8 @@ export class PostgresRecordStore implements RecordStore {
         total,
         0,
         0,
-        r.pauseReason,
+        r.pauseCode,
+        r.pauseNote,
       ]);
       return { created: true as const, total };
     });
@@ -493,7 +495,7 @@ export class PostgresRecordStore implements RecordStore {
       const row = await one(c, sql.restoreByIdForUpdate, [r.id]);
       if (!row || !from.includes(str(row.state) as RestoreState)) return false;
       // released and batches are the batches' own counters; a state change never rewinds them.
-      await c.query(sql.restoreUpdate, [r.state, r.updatedAt, r.pauseReason, r.id]);
+      await c.query(sql.restoreUpdate, [r.state, r.updatedAt, r.pauseCode, r.pauseNote, r.id]);
       return true;
     });
   }

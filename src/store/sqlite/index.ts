@@ -317,7 +317,8 @@ export class SqliteRecordStore implements RecordStore {
       JSON.stringify(c.policy),
       JSON.stringify(c.approvals),
       c.expiresAt,
-      c.haltReason,
+      c.haltCode,
+      c.haltNote,
     );
   }
 
@@ -409,7 +410,8 @@ export class SqliteRecordStore implements RecordStore {
         total,
         0,
         0,
-        r.pauseReason,
+        r.pauseCode,
+        r.pauseNote,
       );
       return { created: true as const, total };
     });
@@ -434,7 +436,8 @@ export class SqliteRecordStore implements RecordStore {
         r.updatedAt,
         num(row.released),
         num(row.batches),
-        r.pauseReason,
+        r.pauseCode,
+        r.pauseNote,
         r.id,
       );
       return true;

@@ -49,13 +49,13 @@ export const sql = {
   operatorRevoke: 'UPDATE operators SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
 
   /** (id, action, selector, reason, requested_by, requested_at, state, plan, progress, finished_at,
-   *  policy, approvals, expires_at, halt_reason) */
+   *  policy, approvals, expires_at, halt_code, halt_note) */
   commandUpsert: `INSERT INTO commands (id, action, selector, reason, requested_by, requested_at, state, plan, progress,
-      finished_at, policy, approvals, expires_at, halt_reason)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      finished_at, policy, approvals, expires_at, halt_code, halt_note)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET state = excluded.state, plan = excluded.plan,
       progress = excluded.progress, finished_at = excluded.finished_at, approvals = excluded.approvals,
-      expires_at = excluded.expires_at, halt_reason = excluded.halt_reason`,
+      expires_at = excluded.expires_at, halt_code = excluded.halt_code, halt_note = excluded.halt_note`,
   /** (id) */
   commandById: 'SELECT * FROM commands WHERE id = ?',
   /** (id) -> state only */
@@ -97,16 +97,16 @@ export const sql = {
       AND (?6 IS NULL OR json_extract(snapshot, '$.zone') = ?6)
       AND outcome = 'pending'
       AND (restore_id IS NULL OR restore_id IN (SELECT id FROM restores WHERE state IN ('cancelled', 'done')))`,
-  /** (id, source, pacing, thresholds, state, requested_by, created_at, updated_at, total, released, batches, pause_reason) */
+  /** (id, source, pacing, thresholds, state, requested_by, created_at, updated_at, total, released, batches, pause_code, pause_note) */
   restoreInsert: `INSERT INTO restores (id, source, pacing, thresholds, state, requested_by, created_at, updated_at,
-      total, released, batches, pause_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      total, released, batches, pause_code, pause_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   /** (id) */
   restoreById: 'SELECT * FROM restores WHERE id = ?',
   /** (state) */
   restoresByState: 'SELECT * FROM restores WHERE state = ? ORDER BY created_at',
-  /** (state, updated_at, released, batches, pause_reason, id) */
+  /** (state, updated_at, released, batches, pause_code, pause_note, id) */
   restoreUpdate:
-    'UPDATE restores SET state = ?, updated_at = ?, released = ?, batches = ?, pause_reason = ? WHERE id = ?',
+    'UPDATE restores SET state = ?, updated_at = ?, released = ?, batches = ?, pause_code = ?, pause_note = ? WHERE id = ?',
   /** (restoreId, limit) -> the next pending ones, in release order */
   restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = ? AND outcome = 'pending' ORDER BY at, id LIMIT ?`,
   /** (ticket_expires_at, id) */
