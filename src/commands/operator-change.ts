@@ -15,6 +15,7 @@ import {
   type Role,
   uuid7,
 } from '../store/index.ts';
+import { type FinishDeps, finishCommand } from './finish.ts';
 import { type CommandView, commandView, publicCommand } from './view.ts';
 
 export interface OperatorChange {
@@ -120,4 +121,58 @@ export async function requestOperatorChange(
   return part
     ? { command: publicCommand(command), requesterPart: part.part }
     : { command: commandView(command) };
+}
+
+/** An approval's answer; an approved new operator's enrolment token (the approver's part) is shown here, once, to the approver. */
+export interface ApproveOutcome {
+  command: CommandView;
+  enrolment?: { operator: string; token: string; expiresAt: number };
+}
+
+export type ApproveChangeDeps = OperatorChangeDeps & FinishDeps;
+
+/**
+ * Makes an approved operator change. A new operator gets no token and no TOTP secret here:
+ * only the approver's part of a one-time enrolment (never shown to the requester), which
+ * redeems only with the requester's part, so each admin hands over half, by separate channels.
+ */
+export async function approveOperatorChange(
+  d: ApproveChangeDeps,
+  command: CommandRecord,
+  approvals: CommandRecord['approvals'],
+  approver: Operator,
+): Promise<ApproveOutcome> {
+  const { requesterPartHash, ...target } = command.selector as {
+    name: string;
+    role: string;
+    requesterPartHash?: unknown;
+  };
+  OperatorService.validate(target);
+  const { name, role } = target;
+  await d.audit.append({
+    actor: approver.name,
+    action: 'command.approve',
+    target: `command:${command.id}`,
+    details: { commandId: command.id, approvals: approvals.length, needed: command.policy.approvals },
+    result: 'done',
+  });
+  const why = { commandId: command.id, requestedBy: command.requestedBy, approvedBy: approver.name };
+  let enrolment: ApproveOutcome['enrolment'];
+  try {
+    if (command.action === 'operator.add') {
+      const made = await d.operators.addPending({ name, role }, requesterPartHash, approver.name, why);
+      enrolment = { operator: name, token: made.enrolmentToken, expiresAt: made.expiresAt };
+    } else {
+      await d.operators.changeRole(name, role, approver.name, why);
+    }
+  } catch (err) {
+    const code = err instanceof LifelineError ? err.code : 'INTERNAL';
+    await finishCommand(d, command, 'rejected', { code }, 'system', ['awaiting-approval']);
+    throw err;
+  }
+  const done: CommandRecord = { ...command, approvals, state: 'done', finishedAt: d.clock() };
+  if (!(await d.store.advanceCommand(done, ['awaiting-approval'])))
+    throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${command.id} changed state meanwhile`);
+  d.events.emit('command.changed', { id: command.id, state: 'done', ended: 0 });
+  return enrolment ? { command: commandView(done), enrolment } : { command: commandView(done) };
 }

@@ -16,13 +16,20 @@ import {
   uuid7,
 } from '../store/index.ts';
 import { finishCommand, type Halt } from './finish.ts';
-import { type OperatorChange, type OperatorChangeRequest, requestOperatorChange } from './operator-change.ts';
+import {
+  type ApproveOutcome,
+  approveOperatorChange,
+  type OperatorChange,
+  type OperatorChangeRequest,
+  requestOperatorChange,
+} from './operator-change.ts';
 import { type PolicySettings, planFor, policyFor } from './policy.ts';
 import { recoverCommands } from './recovery.ts';
 import { describeSelector, type Selector, toFilter } from './selector.ts';
 import { type CommandView, commandView } from './view.ts';
 import { runWaves, type Source } from './waves.ts';
 
+export type { ApproveOutcome } from './operator-change.ts';
 export type { Source } from './waves.ts';
 
 export interface CommandRequest {
@@ -33,12 +40,6 @@ export interface CommandRequest {
   totp?: string;
   /** Refuse (BLAST_RADIUS_EXCEEDED) if the selector matches more than this. */
   maxSessions?: number;
-}
-
-/** An approval's answer; an approved new operator's enrolment token (the approver's part) is shown here, once, to the approver. */
-export interface ApproveOutcome {
-  command: CommandView;
-  enrolment?: { operator: string; token: string; expiresAt: number };
 }
 
 export type RequestOutcome =
@@ -210,7 +211,7 @@ export class CommandService {
     await this.#checkApprovable(command, operator);
     const approvals = [...command.approvals, { by: operator.name, at: d.clock() }];
     const ready = approvals.length >= command.policy.approvals;
-    if (command.action !== 'kick' && ready) return this.#changeOperator(command, approvals, operator);
+    if (command.action !== 'kick' && ready) return approveOperatorChange(d, command, approvals, operator);
     const next: CommandRecord = { ...command, approvals, state: ready ? 'running' : 'awaiting-approval' };
     if (ready) await d.live.adoptRun(id, d.nodeId, d.clock());
     if (!(await d.store.advanceCommand(next, ['awaiting-approval']))) {
@@ -260,52 +261,6 @@ export class CommandService {
       await this.#deny(operator, 'command.approve', command, 'APPROVAL_OPERATOR_TOO_NEW');
       throw new LifelineError('APPROVAL_OPERATOR_TOO_NEW');
     }
-  }
-
-  /**
-   * Makes an approved operator change. A new operator gets no token and no TOTP secret here:
-   * only the approver's part of a one-time enrolment (never shown to the requester), which
-   * redeems only with the requester's part, so each admin hands over half, by separate channels.
-   */
-  async #changeOperator(
-    command: CommandRecord,
-    approvals: CommandRecord['approvals'],
-    approver: Operator,
-  ): Promise<ApproveOutcome> {
-    const d = this.#d;
-    const { requesterPartHash, ...target } = command.selector as {
-      name: string;
-      role: string;
-      requesterPartHash?: unknown;
-    };
-    OperatorService.validate(target);
-    const { name, role } = target;
-    await d.audit.append({
-      actor: approver.name,
-      action: 'command.approve',
-      target: `command:${command.id}`,
-      details: { commandId: command.id, approvals: approvals.length, needed: command.policy.approvals },
-      result: 'done',
-    });
-    const why = { commandId: command.id, requestedBy: command.requestedBy, approvedBy: approver.name };
-    let enrolment: ApproveOutcome['enrolment'];
-    try {
-      if (command.action === 'operator.add') {
-        const made = await d.operators.addPending({ name, role }, requesterPartHash, approver.name, why);
-        enrolment = { operator: name, token: made.enrolmentToken, expiresAt: made.expiresAt };
-      } else {
-        await d.operators.changeRole(name, role, approver.name, why);
-      }
-    } catch (err) {
-      const code = err instanceof LifelineError ? err.code : 'INTERNAL';
-      await this.#finish(command, 'rejected', { code }, 'system', ['awaiting-approval']);
-      throw err;
-    }
-    const done: CommandRecord = { ...command, approvals, state: 'done', finishedAt: d.clock() };
-    if (!(await d.store.advanceCommand(done, ['awaiting-approval'])))
-      throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${command.id} changed state meanwhile`);
-    d.events.emit('command.changed', { id: command.id, state: 'done', ended: 0 });
-    return enrolment ? { command: commandView(done), enrolment } : { command: commandView(done) };
   }
 
   /** Stops a command that is waiting or running; sessions already ended stay ended. */

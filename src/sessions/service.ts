@@ -275,23 +275,9 @@ export class SessionService {
         await this.#endRevoked(outcome.grant.sessionId);
         throw new LifelineError('REFRESH_REUSED');
       }
-      case 'revoked': {
+      case 'revoked':
         d.events.emit('refresh', { outcome: 'invalid' });
-        // A player whose session a disruption ended, but who had no socket to hear it, learns
-        // here how to come back: the same resume token the socket would have carried.
-        const disruption = await d.store.disruptionOfSession(outcome.grant.sessionId);
-        const resume =
-          disruption && (disruption.outcome === 'pending' || disruption.outcome === 'ticketed')
-            ? { resumeToken: d.tokens.issueResume(disruption.id, d.clock()) }
-            : undefined;
-        throw new LifelineError(
-          'SESSION_ENDED',
-          `The session has ended (${outcome.grant.revokedReason ?? 'revoked'})`,
-          {
-            ...(resume ? { details: resume } : {}),
-          },
-        );
-      }
+        throw await this.#ended(outcome.grant);
       case 'expired':
         d.events.emit('refresh', { outcome: 'invalid' });
         throw new LifelineError('TOKEN_EXPIRED', 'The refresh token has expired; log in again');
@@ -299,6 +285,23 @@ export class SessionService {
         d.events.emit('refresh', { outcome: 'invalid' });
         throw new LifelineError('TOKEN_INVALID');
     }
+  }
+
+  /**
+   * The answer to a refresh of an ended session. A player whose session a disruption ended, but
+   * who had no socket to hear it, learns here how to come back: the same resume token the socket
+   * would have carried.
+   */
+  async #ended(grant: Grant): Promise<LifelineError> {
+    const d = this.#d;
+    const disruption = await d.store.disruptionOfSession(grant.sessionId);
+    const resume =
+      disruption && (disruption.outcome === 'pending' || disruption.outcome === 'ticketed')
+        ? { resumeToken: d.tokens.issueResume(disruption.id, d.clock()) }
+        : undefined;
+    return new LifelineError('SESSION_ENDED', `The session has ended (${grant.revokedReason ?? 'revoked'})`, {
+      ...(resume ? { details: resume } : {}),
+    });
   }
 
   /** Checks an access token and that its session is still live: the WebSocket's gate. */
