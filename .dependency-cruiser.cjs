@@ -37,7 +37,7 @@ module.exports = {
         pathNot: [
           '^src/(store|live|errors|ids)/',
           '^src/[^/]+/records\\.ts$',
-          '^src/sessions/filter\\.ts$',
+          '^src/sessions/(filter|directive)\\.ts$',
           '^src/admission/aimd\\.ts$',
         ],
       },

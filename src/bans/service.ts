@@ -1,11 +1,11 @@
 import type { BanRecords } from '../store/index.ts';
-import type { Bus, SessionDirectory } from '../live/index.ts';
+import type { SessionDirectory } from '../live/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
+import type { Bus } from '../live/index.ts';
 import type { LiveSession } from '../sessions/records.ts';
 import type { OperatorService } from '../operators/index.ts';
-import { closeCodes } from '../sessions/index.ts';
 import type { Ban } from './records.ts';
 import type { Operator } from '../operators/records.ts';
 import { uuid7 } from '../ids/index.ts';
@@ -135,14 +135,7 @@ export class BanService {
   async #disconnect(ended: readonly LiveSession[]): Promise<void> {
     if (ended.length === 0) return;
     await Promise.all(
-      ended.map((s) =>
-        this.#d.bus.deliver(s.node, {
-          kind: 'end-session',
-          sessionId: s.id,
-          closeCode: closeCodes.revoked,
-          message: { type: 'revoked', reason: 'banned' },
-        }),
-      ),
+      ended.map((s) => this.#d.bus.deliver(s.node, { kind: 'revoked', sessionId: s.id, reason: 'banned' })),
     );
     this.#d.events.emit('session.ended', { cause: 'ban', count: ended.length });
   }

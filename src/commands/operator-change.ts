@@ -10,6 +10,8 @@ import { newRequesterPart, OperatorService } from '../operators/index.ts';
 import type { CommandPlan, CommandPolicy, CommandRecord } from './records.ts';
 import type { Operator, Role } from '../operators/records.ts';
 import { uuid7 } from '../ids/index.ts';
+import { type FinishDeps, finishCommand } from './finish.ts';
+import { type CommandView, commandView, publicCommand } from './view.ts';
 
 export interface OperatorChange {
   change: 'add' | 'role';
@@ -60,7 +62,7 @@ export interface OperatorChangeDeps {
  * enrolment secret, answered once here and kept only hashed, in the command record.
  */
 export interface OperatorChangeRequest {
-  command: CommandRecord;
+  command: CommandView;
   requesterPart?: string;
 }
 
@@ -99,7 +101,8 @@ export async function requestOperatorChange(
     approvals: [],
     expiresAt: now + d.settings.approvalTtlSeconds * 1000,
     progress: { ended: 0, waves: 0 },
-    haltReason: null,
+    haltCode: null,
+    haltNote: null,
     finishedAt: null,
   };
   await d.audit.append({
@@ -110,17 +113,61 @@ export async function requestOperatorChange(
     result: command.state,
   });
   await d.store.recordCommand(command, []);
-  return part ? { command: publicCommand(command), requesterPart: part.part } : { command };
+  return part
+    ? { command: publicCommand(command), requesterPart: part.part }
+    : { command: commandView(command) };
 }
 
+/** An approval's answer; an approved new operator's enrolment token (the approver's part) is shown here, once, to the approver. */
+export interface ApproveOutcome {
+  command: CommandView;
+  enrolment?: { operator: string; token: string; expiresAt: number };
+}
+
+export type ApproveChangeDeps = OperatorChangeDeps & FinishDeps;
+
 /**
- * A command as the admin API answers it: the hash of a requester's part stays in the store. It
- * opens nothing alone, but it is the requester's, and no other admin needs it.
+ * Makes an approved operator change. A new operator gets no token and no TOTP secret here:
+ * only the approver's part of a one-time enrolment (never shown to the requester), which
+ * redeems only with the requester's part, so each admin hands over half, by separate channels.
  */
-export function publicCommand(command: CommandRecord): CommandRecord {
-  if (!('requesterPartHash' in command.selector)) return command;
-  const selector = Object.fromEntries(
-    Object.entries(command.selector).filter(([key]) => key !== 'requesterPartHash'),
-  );
-  return { ...command, selector };
+export async function approveOperatorChange(
+  d: ApproveChangeDeps,
+  command: CommandRecord,
+  approvals: CommandRecord['approvals'],
+  approver: Operator,
+): Promise<ApproveOutcome> {
+  const { requesterPartHash, ...target } = command.selector as {
+    name: string;
+    role: string;
+    requesterPartHash?: unknown;
+  };
+  OperatorService.validate(target);
+  const { name, role } = target;
+  await d.audit.append({
+    actor: approver.name,
+    action: 'command.approve',
+    target: `command:${command.id}`,
+    details: { commandId: command.id, approvals: approvals.length, needed: command.policy.approvals },
+    result: 'done',
+  });
+  const why = { commandId: command.id, requestedBy: command.requestedBy, approvedBy: approver.name };
+  let enrolment: ApproveOutcome['enrolment'];
+  try {
+    if (command.action === 'operator.add') {
+      const made = await d.operators.addPending({ name, role }, requesterPartHash, approver.name, why);
+      enrolment = { operator: name, token: made.enrolmentToken, expiresAt: made.expiresAt };
+    } else {
+      await d.operators.changeRole(name, role, approver.name, why);
+    }
+  } catch (err) {
+    const code = err instanceof LifelineError ? err.code : 'INTERNAL';
+    await finishCommand(d, command, 'rejected', { code }, 'system', ['awaiting-approval']);
+    throw err;
+  }
+  const done: CommandRecord = { ...command, approvals, state: 'done', finishedAt: d.clock() };
+  if (!(await d.store.advanceCommand(done, ['awaiting-approval'])))
+    throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${command.id} changed state meanwhile`);
+  d.events.emit('command.changed', { id: command.id, state: 'done', ended: 0 });
+  return enrolment ? { command: commandView(done), enrolment } : { command: commandView(done) };
 }

@@ -1,4 +1,5 @@
 /** Guarded commands' records: what was asked, the guard it must pass, and how far it got. */
+import type { ErrorCode } from '../errors/index.ts';
 import type { Role } from '../operators/records.ts';
 
 export const commandStates = [
@@ -61,7 +62,12 @@ export interface CommandRecord {
   /** An awaiting command not approved by then is rejected. */
   expiresAt: number | null;
   progress: { ended: number; waves: number };
-  /** Why it halted or was rejected (a catalog code), when it did. */
-  haltReason: string | null;
+  /**
+   * Why it halted or was rejected, when it did: a catalog code, which an inline request answers
+   * with (`SELECTOR_DRIFT`, `COMMAND_HALTED`, `COMMAND_INTERRUPTED`, …).
+   */
+  haltCode: ErrorCode | null;
+  /** What a person reads beyond the code (`halted by alice: wrong selector`), or null. */
+  haltNote: string | null;
   finishedAt: number | null;
 }

@@ -1,22 +1,33 @@
 import type { CommandRecords, OperatorRecords } from '../store/index.ts';
-import type { Bus, RunLeases, SessionDirectory } from '../live/index.ts';
+import type { RunLeases, SessionDirectory } from '../live/index.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import type { KickBreaker } from '../breaker/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
-import type { LiveSession, SessionFilter } from '../sessions/records.ts';
-import { snapshotOf } from '../sessions/filter.ts';
+import type { Bus } from '../live/index.ts';
 import { may, OperatorService } from '../operators/index.ts';
-import { closeCodes, type Topology } from '../sessions/index.ts';
+import type { Topology } from '../sessions/index.ts';
 import type { CommandPlan, CommandPolicy, CommandRecord } from './records.ts';
-import type { Disruption } from '../disruptions/records.ts';
 import type { Operator } from '../operators/records.ts';
 import { uuid7 } from '../ids/index.ts';
+import { finishCommand, type Halt } from './finish.ts';
+import {
+  type ApproveOutcome,
+  approveOperatorChange,
+  type OperatorChange,
+  type OperatorChangeRequest,
+  requestOperatorChange,
+} from './operator-change.ts';
 import { type PolicySettings, planFor, policyFor } from './policy.ts';
-import { type OperatorChange, type OperatorChangeRequest, requestOperatorChange } from './operator-change.ts';
+import { recoverCommands } from './recovery.ts';
 import { describeSelector, type Selector, toFilter } from './selector.ts';
+import { type CommandView, commandView } from './view.ts';
+import { runWaves, type Source } from './waves.ts';
+
+export type { ApproveOutcome } from './operator-change.ts';
+export type { Source } from './waves.ts';
 
 export interface CommandRequest {
   action: 'kick';
@@ -28,19 +39,10 @@ export interface CommandRequest {
   maxSessions?: number;
 }
 
-/** Where a request came from, for the kicks metric. */
-export type Source = 'api' | 'cli';
-
-/** An approval's answer; an approved new operator's enrolment token (the approver's part) is shown here, once, to the approver. */
-export interface ApproveOutcome {
-  command: CommandRecord;
-  enrolment?: { operator: string; token: string; expiresAt: number };
-}
-
 export type RequestOutcome =
   | { kind: 'dry-run'; plan: CommandPlan; policy: CommandPolicy }
-  | { kind: 'awaiting-approval'; command: CommandRecord }
-  | { kind: 'done'; command: CommandRecord };
+  | { kind: 'awaiting-approval'; command: CommandView }
+  | { kind: 'done'; command: CommandView };
 
 export interface CommandServiceDeps {
   store: CommandRecords & Pick<OperatorRecords, 'findOperator'>;
@@ -66,9 +68,8 @@ const finished = new Set(['done', 'halted', 'rejected']);
 
 /**
  * Guarded commands. A request is planned (dry run: the plan and nothing else), checked against
- * the policy its size calls for (role, TOTP, a second approver), audited, and run in waves: a
- * canary, a hold, then the rest, each wave re-checking that the selector has not grown past the
- * approved count. Kicks no approval vouches for draw on the kick breaker's budget.
+ * the policy its size calls for (role, TOTP, a second approver), audited, and run in waves
+ * (`waves.ts`). Kicks no approval vouches for draw on the kick breaker's budget.
  */
 export class CommandService {
   readonly #d: CommandServiceDeps;
@@ -80,7 +81,11 @@ export class CommandService {
     this.#d = deps;
   }
 
-  async get(id: string): Promise<CommandRecord> {
+  async get(id: string): Promise<CommandView> {
+    return commandView(await this.#record(id));
+  }
+
+  async #record(id: string): Promise<CommandRecord> {
     const command = await this.#d.store.getCommand(id);
     if (!command) throw new LifelineError('COMMAND_NOT_FOUND', `No command ${id}`);
     return command;
@@ -88,15 +93,48 @@ export class CommandService {
 
   async request(req: CommandRequest, operator: Operator, source: Source): Promise<RequestOutcome> {
     const d = this.#d;
-    const filter = toFilter(req.selector, d.topology);
     const [found, counts] = await Promise.all([
-      d.live.findSessions(filter, MAX_PLAN),
+      d.live.findSessions(toFilter(req.selector, d.topology), MAX_PLAN),
       d.live.countSessions({}),
     ]);
     const plan = planFor(found, counts.total, d.settings.payingLicences);
-    const all = req.selector.all === true;
-    const policy = policyFor(plan.count, all, d.settings);
+    const policy = policyFor(plan.count, req.selector.all === true, d.settings);
     if (req.dryRun) return { kind: 'dry-run', plan, policy };
+    await this.#guard(req, operator, plan, policy);
+    const command = this.#newCommand(req, operator, plan, policy);
+    // Unapproved kicks draw on the breaker's budget first; the request that would cross the
+    // cap trips it and is itself refused.
+    if (policy.approvals === 0) await d.breaker.admit(plan.count, counts.total, operator.name, command.id);
+    await d.audit.append({
+      actor: operator.name,
+      action: 'command.request',
+      target: describeSelector(req.selector),
+      details: {
+        commandId: command.id,
+        reason: req.reason,
+        source,
+        count: plan.count,
+        policy,
+        byTier: plan.byTier,
+      },
+      result: command.state,
+    });
+    // The runner is claimed before the record says running: no node finds it running unclaimed.
+    if (command.state === 'running') await d.live.adoptRun(command.id, d.nodeId, command.requestedAt);
+    await d.store.recordCommand(command, []);
+    if (command.state === 'awaiting-approval')
+      return { kind: 'awaiting-approval', command: commandView(command) };
+    return { kind: 'done', command: commandView(await this.#execute(command, operator.name, source)) };
+  }
+
+  /** The role, TOTP and state checks a request passes before anything is written. */
+  async #guard(
+    req: CommandRequest,
+    operator: Operator,
+    plan: CommandPlan,
+    policy: CommandPolicy,
+  ): Promise<void> {
+    const d = this.#d;
     await d.operators.authorize(
       operator,
       policy.role === 'admin' ? 'commands.kick.bulk' : 'commands.kick',
@@ -116,46 +154,33 @@ export class CommandService {
     }
     await d.breaker.assertClosed();
     if (policy.totp && req.totp === undefined) throw new LifelineError('TOTP_REQUIRED');
+  }
 
-    const now = d.clock();
-    const command: CommandRecord = {
+  #newCommand(
+    req: CommandRequest,
+    operator: Operator,
+    plan: CommandPlan,
+    policy: CommandPolicy,
+  ): CommandRecord {
+    const now = this.#d.clock();
+    const waits = policy.approvals > 0;
+    return {
       id: `cmd-${uuid7(now)}`,
       action: 'kick',
       selector: { ...req.selector },
       reason: req.reason,
       requestedBy: operator.name,
       requestedAt: now,
-      state: policy.approvals > 0 ? 'awaiting-approval' : 'running',
+      state: waits ? 'awaiting-approval' : 'running',
       plan,
       policy,
       approvals: [],
-      expiresAt: policy.approvals > 0 ? now + d.settings.approvalTtlSeconds * 1000 : null,
+      expiresAt: waits ? now + this.#d.settings.approvalTtlSeconds * 1000 : null,
       progress: { ended: 0, waves: 0 },
-      haltReason: null,
+      haltCode: null,
+      haltNote: null,
       finishedAt: null,
     };
-    // Unapproved kicks draw on the breaker's budget first; the request that would cross the
-    // cap trips it and is itself refused.
-    if (policy.approvals === 0) await d.breaker.admit(plan.count, counts.total, operator.name, command.id);
-    await d.audit.append({
-      actor: operator.name,
-      action: 'command.request',
-      target: describeSelector(req.selector),
-      details: {
-        commandId: command.id,
-        reason: req.reason,
-        source,
-        count: plan.count,
-        policy,
-        byTier: plan.byTier,
-      },
-      result: command.state,
-    });
-    // The runner is claimed before the record says running: no node finds it running unclaimed.
-    if (command.state === 'running') await d.live.adoptRun(command.id, d.nodeId, now);
-    await d.store.recordCommand(command, []);
-    if (command.state === 'awaiting-approval') return { kind: 'awaiting-approval', command };
-    return { kind: 'done', command: await this.#execute(command, operator.name, source) };
   }
 
   /**
@@ -173,19 +198,44 @@ export class CommandService {
    */
   async approve(id: string, operator: Operator, totp: string | undefined): Promise<ApproveOutcome> {
     const d = this.#d;
-    let command = await this.get(id);
-    if (operator.name === command.requestedBy) {
-      await this.#deny(operator, 'command.approve', command, 'APPROVAL_SELF');
+    const asked = await this.#record(id);
+    if (operator.name === asked.requestedBy) {
+      await this.#deny(operator, 'command.approve', asked, 'APPROVAL_SELF');
       throw new LifelineError('APPROVAL_SELF');
     }
     await d.operators.stepUp(operator, totp);
-    command = await this.get(id);
+    const command = await this.#record(id);
+    await this.#checkApprovable(command, operator);
+    const approvals = [...command.approvals, { by: operator.name, at: d.clock() }];
+    const ready = approvals.length >= command.policy.approvals;
+    if (command.action !== 'kick' && ready) return approveOperatorChange(d, command, approvals, operator);
+    const next: CommandRecord = { ...command, approvals, state: ready ? 'running' : 'awaiting-approval' };
+    if (ready) await d.live.adoptRun(id, d.nodeId, d.clock());
+    if (!(await d.store.advanceCommand(next, ['awaiting-approval']))) {
+      throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${id} changed state meanwhile`);
+    }
+    // Audited once the compare-and-set has won (a lost one approved nothing), and before the run
+    // starts: no wave runs on an approval the audit log does not hold.
+    await d.audit.append({
+      actor: operator.name,
+      action: 'command.approve',
+      target: `command:${id}`,
+      details: { commandId: id, approvals: approvals.length, needed: command.policy.approvals },
+      result: next.state,
+    });
+    if (ready) this.#inBackground(next, operator.name);
+    return { command: commandView(next) };
+  }
+
+  /** The state and approver checks an approval passes; a refused approver is audited. */
+  async #checkApprovable(command: CommandRecord, operator: Operator): Promise<void> {
+    const id = command.id;
     if (finished.has(command.state))
       throw new LifelineError('COMMAND_FINISHED', `Command ${id} is ${command.state}`);
     if (command.state !== 'awaiting-approval')
       throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${id} is ${command.state}`);
-    if (command.expiresAt !== null && d.clock() > command.expiresAt) {
-      await this.#finish(command, 'rejected', 'COMMAND_EXPIRED', 'system', ['awaiting-approval']);
+    if (command.expiresAt !== null && this.#d.clock() > command.expiresAt) {
+      await this.#finish(command, 'rejected', { code: 'COMMAND_EXPIRED' }, 'system', ['awaiting-approval']);
       throw new LifelineError('COMMAND_EXPIRED');
     }
     if (command.approvals.some((a) => a.by === operator.name)) throw new LifelineError('APPROVAL_DUPLICATE');
@@ -208,159 +258,26 @@ export class CommandService {
       await this.#deny(operator, 'command.approve', command, 'APPROVAL_OPERATOR_TOO_NEW');
       throw new LifelineError('APPROVAL_OPERATOR_TOO_NEW');
     }
-    const approvals = [...command.approvals, { by: operator.name, at: d.clock() }];
-    const ready = approvals.length >= command.policy.approvals;
-    if (command.action !== 'kick' && ready) return this.#changeOperator(command, approvals, operator);
-    await d.audit.append({
-      actor: operator.name,
-      action: 'command.approve',
-      target: `command:${id}`,
-      details: { commandId: id, approvals: approvals.length, needed: command.policy.approvals },
-      result: ready ? 'running' : 'awaiting-approval',
-    });
-    const next: CommandRecord = { ...command, approvals, state: ready ? 'running' : 'awaiting-approval' };
-    if (ready) await d.live.adoptRun(id, d.nodeId, d.clock());
-    if (!(await d.store.advanceCommand(next, ['awaiting-approval']))) {
-      throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${id} changed state meanwhile`);
-    }
-    command = next;
-    if (ready) this.#inBackground(command, operator.name);
-    return { command };
-  }
-
-  /**
-   * Makes an approved operator change. A new operator gets no token and no TOTP secret here:
-   * only the approver's part of a one-time enrolment (never shown to the requester), which
-   * redeems only with the requester's part, so each admin hands over half, by separate channels.
-   */
-  async #changeOperator(
-    command: CommandRecord,
-    approvals: CommandRecord['approvals'],
-    approver: Operator,
-  ): Promise<ApproveOutcome> {
-    const d = this.#d;
-    const { requesterPartHash, ...target } = command.selector as {
-      name: string;
-      role: string;
-      requesterPartHash?: unknown;
-    };
-    OperatorService.validate(target);
-    const { name, role } = target;
-    await d.audit.append({
-      actor: approver.name,
-      action: 'command.approve',
-      target: `command:${command.id}`,
-      details: { commandId: command.id, approvals: approvals.length, needed: command.policy.approvals },
-      result: 'done',
-    });
-    const why = { commandId: command.id, requestedBy: command.requestedBy, approvedBy: approver.name };
-    let enrolment: ApproveOutcome['enrolment'];
-    try {
-      if (command.action === 'operator.add') {
-        const made = await d.operators.addPending({ name, role }, requesterPartHash, approver.name, why);
-        enrolment = { operator: name, token: made.enrolmentToken, expiresAt: made.expiresAt };
-      } else {
-        await d.operators.changeRole(name, role, approver.name, why);
-      }
-    } catch (err) {
-      const code = err instanceof LifelineError ? err.code : 'INTERNAL';
-      await this.#finish(command, 'rejected', code, 'system', ['awaiting-approval']);
-      throw err;
-    }
-    const done: CommandRecord = { ...command, approvals, state: 'done', finishedAt: d.clock() };
-    if (!(await d.store.advanceCommand(done, ['awaiting-approval'])))
-      throw new LifelineError('COMMAND_NOT_AWAITING', `Command ${command.id} changed state meanwhile`);
-    d.events.emit('command.changed', { id: command.id, state: 'done', ended: 0 });
-    return enrolment ? { command: done, enrolment } : { command: done };
   }
 
   /** Stops a command that is waiting or running; sessions already ended stay ended. */
-  async halt(id: string, operator: Operator, reason: string): Promise<CommandRecord> {
-    const command = await this.get(id);
+  async halt(id: string, operator: Operator, reason: string): Promise<CommandView> {
+    const command = await this.#record(id);
     if (finished.has(command.state))
       throw new LifelineError('COMMAND_FINISHED', `Command ${id} is ${command.state}`);
-    const halted = await this.#finish(
-      command,
-      'halted',
-      `halted by ${operator.name}: ${reason}`,
-      operator.name,
-      ['awaiting-approval', 'running'],
-    );
-    if (!halted) throw new LifelineError('COMMAND_FINISHED', `Command ${id} finished meanwhile`);
+    const halt = { code: 'COMMAND_HALTED', note: `halted by ${operator.name}: ${reason}` } as const;
+    if (!(await this.#finish(command, 'halted', halt, operator.name, ['awaiting-approval', 'running'])))
+      throw new LifelineError('COMMAND_FINISHED', `Command ${id} finished meanwhile`);
     this.#running.get(id)?.abort();
     return this.get(id);
   }
 
   /**
-   * Halts commands left running by a node that stopped mid-run: this one before a restart (at
-   * start-up), or another that died (found on later rounds). A command another live node runs is
-   * left alone. Halted, not resumed: sessions the selector matches now are not the ones the
-   * operator was shown, so the rest must be asked for again.
+   * Halts commands left running by a node that stopped mid-run (see `recoverCommands`); at
+   * start-up, also audits the ends a previous run wrote but stopped before auditing.
    */
   async recover(atStartup: boolean): Promise<number> {
-    const d = this.#d;
-    let halted = 0;
-    for (const c of await d.store.listCommands(['running'])) {
-      if (this.#running.has(c.id)) continue;
-      const run = await d.live.adoptRun(c.id, d.nodeId, d.clock());
-      // Not adopted: a live node runs it. Ours and not at start-up: claimed a moment ago, about to run.
-      if (!run.adopted || (run.previous === d.nodeId && !atStartup)) continue;
-      const who =
-        run.previous === null || run.previous === d.nodeId
-          ? 'Lifeline restarted'
-          : `node ${run.previous} was lost`;
-      await this.#finish(c, 'halted', `interrupted: ${who} mid-run`, 'system', ['running']);
-      await d.live.releaseRun(c.id, d.nodeId);
-      halted++;
-    }
-    if (atStartup) {
-      const appended = await this.#auditUnrecordedDone();
-      if (appended > 0)
-        d.logger.warn({ appended }, 'audited commands a previous run finished but stopped before auditing');
-    }
-    return halted;
-  }
-
-  /**
-   * The last wave writes a command `done` and only then audits `command.done` with what it ended
-   * (the count is known once the wave is written); a process that stopped in between leaves a
-   * finished command the audit trail never saw finish. Appends each missing one, once, as the
-   * system. Run at start-up: a scan of every finished command, too heavy for each presence round,
-   * so a node lost in that gap is made good when any node next starts.
-   */
-  async #auditUnrecordedDone(): Promise<number> {
-    const d = this.#d;
-    // Kicks only: an operator request finishes in one step audited as operator.add or operator.role,
-    // and never writes command.done, so a recovered one would be a false entry.
-    const done = (await d.store.listCommands(['done'])).filter((c) => c.action === 'kick');
-    if (done.length === 0) return 0;
-    const audited = new Set<string>();
-    const pageSize = 1000;
-    for (let afterSeq = 0; ; ) {
-      const page = await d.audit.list({ action: 'command.done', afterSeq, limit: pageSize });
-      for (const entry of page) audited.add(entry.target);
-      const last = page.at(-1);
-      if (last === undefined || page.length < pageSize) break;
-      afterSeq = last.seq;
-    }
-    let appended = 0;
-    for (const command of done) {
-      if (audited.has(`command:${command.id}`)) continue;
-      await d.audit.append({
-        actor: 'system',
-        action: 'command.done',
-        target: `command:${command.id}`,
-        details: {
-          commandId: command.id,
-          ended: command.progress.ended,
-          waves: command.progress.waves,
-          recovered: 'finished before a restart; audited at start-up',
-        },
-        result: 'done',
-      });
-      appended++;
-    }
-    return appended;
+    return recoverCommands(this.#d, atStartup, (id) => this.#running.has(id));
   }
 
   /** Waits for background runs (tests, shutdown). */
@@ -381,154 +298,28 @@ export class CommandService {
     this.#done.add(run);
   }
 
-  /** Runs the waves of a command in state `running`; resolves to the command as it ended. */
+  /** Runs the waves of a command in state `running` here; resolves to the command as it ended. */
   async #execute(command: CommandRecord, actor: string, source: Source): Promise<CommandRecord> {
     const d = this.#d;
     const abort = new AbortController();
     this.#running.set(command.id, abort);
     try {
       await d.live.adoptRun(command.id, d.nodeId, d.clock());
-      const filter = toFilter(command.selector as Selector, d.topology);
-      const waves =
-        command.policy.canary > 0
-          ? [command.policy.canary, Number.POSITIVE_INFINITY]
-          : [Number.POSITIVE_INFINITY];
-      let current = command;
-      for (const [i, size] of waves.entries()) {
-        if (i > 0) {
-          await sleep(command.policy.holdMs, abort.signal);
-          if (abort.signal.aborted) return this.get(command.id);
-        }
-        // A kick that drew its budget from the breaker (no approvals) was counted under the cap
-        // already: a trip by someone else since must not refuse it, or the budget is spent on
-        // nothing. Later waves, and approved kicks, stop while the breaker is open.
-        const admitted = i === 0 && command.policy.approvals === 0;
-        if (!admitted && (await d.breaker.state()).state === 'open') {
-          await this.#finish(current, 'halted', 'KICK_BREAKER_OPEN', 'system', ['running']);
-          return this.get(command.id);
-        }
-        // A kill switch thrown mid-command stops it before its next wave.
-        if (!d.flags.enabled('kicks.enabled')) {
-          await this.#finish(current, 'halted', 'KICKS_DISABLED', 'system', ['running']);
-          return this.get(command.id);
-        }
-        const last = i === waves.length - 1;
-        const outcome = await this.#wave(current, filter, size, last, actor, source);
-        if (outcome.kind === 'stopped') return this.get(command.id);
-        current = outcome.command;
-        if (!last && Math.abs(outcome.asked - outcome.ended) > command.policy.tolerance) {
-          await this.#finish(current, 'halted', 'CANARY_MISMATCH', 'system', ['running']);
-          return this.get(command.id);
-        }
-      }
-      await d.audit.append({
-        actor,
-        action: 'command.done',
-        target: `command:${command.id}`,
-        details: { commandId: command.id, ended: current.progress.ended, waves: current.progress.waves },
-        result: 'done',
-      });
-      d.events.emit('command.changed', { id: command.id, state: 'done', ended: current.progress.ended });
-      return current;
+      return (await runWaves(d, command, actor, source, abort.signal)) ?? (await this.#record(command.id));
     } finally {
       this.#running.delete(command.id);
       await d.live.releaseRun(command.id, d.nodeId).catch(() => {});
     }
   }
 
-  /**
-   * One wave: re-resolve the selector, halt on drift, end up to `size` sessions, and write the
-   * disruptions with the progress in one compare-and-set; if the command was halted meanwhile,
-   * the claimed sessions go back and nothing is written.
-   */
-  async #wave(
-    command: CommandRecord,
-    filter: SessionFilter,
-    size: number,
-    last: boolean,
-    actor: string,
-    source: Source,
-  ): Promise<{ kind: 'stopped' } | { kind: 'ran'; command: CommandRecord; asked: number; ended: number }> {
-    const d = this.#d;
-    const budget = command.policy.cap - command.progress.ended;
-    const matching = await d.live.findSessions(filter, budget + 1);
-    if (matching.length > budget) {
-      await this.#finish(command, 'halted', 'SELECTOR_DRIFT', 'system', ['running']);
-      return { kind: 'stopped' };
-    }
-    const targets = matching.slice(0, Math.min(size, matching.length));
-    const wave = command.progress.waves + 1;
-    await d.audit.append({
-      actor,
-      action: 'command.wave',
-      target: `command:${command.id}`,
-      details: { commandId: command.id, wave, sessions: targets.length, canary: !last },
-      result: 'accepted',
-    });
-    const claimed = await d.live.endSessions(targets.map((s) => s.id));
-    const now = d.clock();
-    const disruptions = claimed.map((s) => disruptionFor(s, command.id, now));
-    const next: CommandRecord = {
-      ...command,
-      state: last ? 'done' : 'running',
-      progress: { ended: command.progress.ended + claimed.length, waves: wave },
-      finishedAt: last ? now : null,
-    };
-    let written: boolean;
-    try {
-      written = await d.store.advanceCommand(next, ['running'], disruptions);
-    } catch (err) {
-      for (const s of claimed) await d.live.putSession(s);
-      throw new LifelineError(
-        'STORE_UNAVAILABLE',
-        'The wave was not applied: its records could not be written',
-        { cause: err },
-      );
-    }
-    if (!written) {
-      for (const s of claimed) await d.live.putSession(s);
-      return { kind: 'stopped' };
-    }
-    await Promise.all(
-      claimed.map((s, i) =>
-        d.bus.deliver(s.node, {
-          kind: 'end-session',
-          sessionId: s.id,
-          closeCode: closeCodes.kicked,
-          message: { type: 'kicked', reason: command.reason, commandId: command.id },
-          disruptionId: (disruptions[i] as Disruption).id,
-        }),
-      ),
-    );
-    d.events.emit('session.ended', { cause: 'kick', count: claimed.length, source });
-    return { kind: 'ran', command: next, asked: targets.length, ended: claimed.length };
-  }
-
-  async #finish(
+  #finish(
     command: CommandRecord,
     state: 'halted' | 'rejected',
-    reason: string,
+    halt: Halt,
     actor: string,
     from: readonly CommandRecord['state'][],
   ): Promise<boolean> {
-    const d = this.#d;
-    await d.audit.append({
-      actor,
-      action: state === 'halted' ? 'command.halt' : 'command.reject',
-      target: `command:${command.id}`,
-      details: { commandId: command.id, reason, ended: command.progress.ended },
-      result: state,
-    });
-    const latest = (await d.store.getCommand(command.id)) ?? command;
-    const ok = await d.store.advanceCommand(
-      { ...latest, state, haltReason: reason, finishedAt: d.clock() },
-      from,
-    );
-    if (ok) {
-      if (state === 'halted') d.logger.warn({ commandId: command.id, reason }, 'command halted');
-      d.events.emit('command.changed', { id: command.id, state, ended: latest.progress.ended });
-    }
-    return ok;
+    return finishCommand(this.#d, command, state, halt, actor, from);
   }
 
   async #deny(operator: Operator, action: string, command: CommandRecord, code: string): Promise<void> {
@@ -540,34 +331,4 @@ export class CommandService {
       result: 'denied',
     });
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
-
-function disruptionFor(s: LiveSession, commandId: string, at: number): Disruption {
-  return {
-    id: `dis-${uuid7(at)}`,
-    sessionId: s.id,
-    playerId: s.playerId,
-    cause: 'kick',
-    commandId,
-    incidentId: null,
-    at,
-    snapshot: snapshotOf(s),
-    outcome: 'pending',
-    outcomeReason: null,
-  };
 }

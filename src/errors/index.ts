@@ -101,6 +101,11 @@ export const catalog = {
   COMMAND_NOT_AWAITING: { status: 409, message: 'The command is not awaiting approval' },
   COMMAND_EXPIRED: { status: 409, message: 'The command was not approved in time and is rejected' },
   COMMAND_FINISHED: { status: 409, message: 'The command has already finished' },
+  COMMAND_HALTED: { status: 409, message: 'An operator halted the command; sessions it ended stay ended' },
+  COMMAND_INTERRUPTED: {
+    status: 409,
+    message: 'The node running the command stopped mid-run; the command halted',
+  },
   SELECTOR_DRIFT: { status: 409, message: 'More sessions match than were approved; the command halted' },
   CANARY_MISMATCH: { status: 409, message: 'The canary wave did not match its plan; the command halted' },
   KICK_BREAKER_OPEN: {

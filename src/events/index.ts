@@ -11,7 +11,7 @@ export interface LifelineEvents {
   'breaker.changed': [{ name: string; state: 'open' | 'closed' }];
   'command.changed': [{ id: string; state: string; ended: number }];
   'restore.released': [{ restoreId: string; count: number; disruptionIds: readonly string[] }];
-  'restore.paused': [{ restoreId: string; reason: string }];
+  'restore.paused': [{ restoreId: string; reason: string; by: 'threshold' | 'operator' }];
   'restore.rate': [{ restoreId: string; perSecond: number }];
   rejoin: [{ outcome: 'restored' | 'waiting' | 'refused' | 'invalid'; ms: number }];
   'entitlement.fallback': [{ outcome: 'last-known-good' | 'fail-open' | 'refused'; reason: string }];

@@ -297,10 +297,11 @@ export function liveStateContract(name: string, open: OpenLive): void {
       const off1 = bus.onDirective('n1', (d) => got.n1?.push(d));
       bus.onDirective('n2', (d) => got.n2?.push(d));
       const directive: Directive = {
-        kind: 'end-session',
+        kind: 'kicked',
         sessionId: 's',
-        closeCode: 4001,
-        message: { type: 'kicked' },
+        commandId: 'cmd-1',
+        reason: 'r',
+        disruptionId: 'dis-1',
       };
       await bus.deliver('n2', directive);
       await waitFor(() => got.n2?.length === 1);

@@ -15,6 +15,7 @@ import type {
   SessionCounts,
   SessionFilter,
 } from '../sessions/records.ts';
+import type { Directive } from '../sessions/directive.ts';
 
 /** Whether live state answers, and letting it go. */
 export interface LiveHealth {
@@ -147,21 +148,12 @@ export interface LiveState
     RunLeases,
     Permits {}
 
-/** What a node is asked to do to a socket it holds. */
-export type Directive = {
-  kind: 'end-session';
-  sessionId: string;
-  /** WebSocket close code; see docs/API.md. */
-  closeCode: number;
-  /** Sent to the client as JSON before the close. */
-  message: Record<string, unknown>;
-  /**
-   * The disruption record this end created, if any. The node holding the socket mints the
-   * resume token from it as it tells the client: a bulk kick then spends a MAC only on
-   * sessions that are connected to hear it.
-   */
-  disruptionId?: string;
-};
+/**
+ * What a node is asked to do to a socket it holds: typed in the hub's own words (sessions/), which
+ * alone turns it into a frame and a close code. Imported from the leaf file, not sessions/index.ts,
+ * so that live/ does not depend on the hub that depends on it.
+ */
+export type { Directive } from '../sessions/directive.ts';
 
 export interface Bus {
   readonly kind: string;

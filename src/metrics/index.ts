@@ -183,9 +183,7 @@ export function createMetrics(deps: {
     deps.events.on('entitlement.fallback', (e) => fallbacks.inc({ outcome: e.outcome, reason: e.reason })),
     deps.events.on('restore.released', (e) => released.inc(e.count)),
     deps.events.on('restore.rate', (e) => restoreRate.set({ restore: e.restoreId }, e.perSecond)),
-    deps.events.on('restore.paused', (e) =>
-      pauses.inc({ by: e.reason.startsWith('threshold') ? 'threshold' : 'operator' }),
-    ),
+    deps.events.on('restore.paused', (e) => pauses.inc({ by: e.by })),
     deps.events.on('rejoin', (e) => {
       rejoins.inc({ outcome: e.outcome });
       rejoinLatency.observe({ outcome: e.outcome }, e.ms / 1000);

@@ -5,11 +5,12 @@
  */
 export { breach, type HealthReading, HealthProbe } from './health.ts';
 export { createPacer, type Pacer } from './pacer.ts';
-export {
-  type RejoinAnswer,
-  type RestorePlan,
-  RestoreService,
-  type RestoreServiceDeps,
-  type RestoreSettings,
-  type RestoreStatus,
-} from './service.ts';
+export { type RestoreRequest, RestoreService } from './service.ts';
+export type {
+  RejoinAnswer,
+  RestorePlan,
+  RestoreServiceDeps,
+  RestoreSettings,
+  RestoreStatus,
+  RestoreView,
+} from './types.ts';

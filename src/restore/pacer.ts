@@ -64,16 +64,21 @@ export const knee = {
 } as const;
 
 export function createPacer(pacing: Pacing, tickMs: number): Pacer {
-  if (pacing.mode === 'fixed') {
-    return {
-      batch: () => pacing.batchSize,
-      intervalMs: () => pacing.intervalMs,
-      rate: () => (pacing.batchSize * 1000) / pacing.intervalMs,
-      observe: () => {},
-      brake: () => {},
-    };
-  }
-  const max = pacing.maxRate;
+  return pacing.mode === 'fixed' ? fixedPacer(pacing) : adaptivePacer(pacing.maxRate, tickMs);
+}
+
+/** The same batch every interval, whatever the readings: a breach pauses the run instead. */
+function fixedPacer(pacing: { batchSize: number; intervalMs: number }): Pacer {
+  return {
+    batch: () => pacing.batchSize,
+    intervalMs: () => pacing.intervalMs,
+    rate: () => (pacing.batchSize * 1000) / pacing.intervalMs,
+    observe: () => {},
+    brake: () => {},
+  };
+}
+
+function adaptivePacer(max: number, tickMs: number): Pacer {
   const perTick = tickMs / 1000;
   const lastSecond = Math.max(1, Math.round(1000 / tickMs));
   let rate = Math.max(1, max * knee.start);

@@ -43,8 +43,16 @@ export interface RestoreRecord {
   /** How many it has ticketed so far: the durable checkpoint a restarted run resumes from. */
   released: number;
   batches: number;
-  pauseReason: string | null;
+  /**
+   * Why it stopped releasing, when it did: a threshold's pause (which lifts itself once healthy),
+   * an operator's pause (which waits for an operator), or a cancellation.
+   */
+  pauseCode: PauseCode | null;
+  /** What a person reads about it (`threshold: cpuPercent 93 > 80`, `operator alice: …`, a cancel's reason). */
+  pauseNote: string | null;
 }
+
+export type PauseCode = 'threshold' | 'operator' | 'cancelled';
 
 export interface RestoreCounts {
   pending: number;

@@ -1,10 +1,13 @@
-import type { Bus, Directive, SessionDirectory } from '../live/index.ts';
+import type { SessionDirectory } from '../live/index.ts';
 import type { ServerOptions, WebSocket } from 'ws';
 import type { EventStream } from '../events/index.ts';
+import type { Bus } from '../live/index.ts';
 import type { LiveSession } from './records.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { type Bucket, type SocketLimits, takeToken } from './frame-limits.ts';
-import { closeCodes, type ServerMessage } from './protocol.ts';
+import type { Directive } from './directive.ts';
+import { type Ending, farewellFor } from './farewell.ts';
+import type { ServerMessage } from './protocol.ts';
 
 /** Per-socket state, kept small: a node holds tens of thousands of these. */
 class Link implements Bucket {
@@ -100,7 +103,7 @@ export class SocketHub {
   stop(): void {
     clearInterval(this.#sweep);
     this.#unsubscribe?.();
-    for (const link of this.#links.values()) link.socket.close(closeCodes.goingAway, 'server shutting down');
+    for (const link of [...this.#links.values()]) this.#close(link, { kind: 'going-away' });
   }
 
   attach(session: LiveSession, socket: WebSocket): void {
@@ -117,18 +120,13 @@ export class SocketHub {
         (live) => {
           // Ended (kicked) between the check at upgrade and now: the kick went to the old holder.
           const link = this.#links.get(session.id);
-          if (!live && link?.socket === socket)
-            this.#close(link, closeCodes.revoked, { type: 'revoked', reason: 'session-ended' });
+          if (!live && link?.socket === socket) this.#close(link, { kind: 'session-ended' });
         },
         () => {},
       );
     }
     const previous = this.#links.get(session.id);
-    if (previous)
-      this.#close(previous, closeCodes.replaced, {
-        type: 'notice',
-        message: 'replaced by a newer connection',
-      });
+    if (previous) this.#close(previous, { kind: 'replaced' });
     const link = new Link(this, session.id, socket, now, d.limits.messageBurst);
     this.#links.set(session.id, link);
     d.events.emit('socket.opened');
@@ -176,7 +174,7 @@ export class SocketHub {
     if (takeToken(link, now, this.#d.limits.messagesPerSecond, this.#d.limits.messageBurst)) return true;
     // A normal close: a client that reads gets the code. What it sends until its reply (or ws's
     // close timeout) is read and dropped, so it costs the node no memory.
-    this.#close(link, closeCodes.rateLimited, undefined);
+    this.#close(link, { kind: 'rate-limited' });
     return false;
   }
 
@@ -229,9 +227,8 @@ export class SocketHub {
       batch.forEach((link, j) => {
         if (this.#links.get(link.sessionId) !== link) return;
         const s = sessions[j];
-        if (!s) this.#close(link, closeCodes.revoked, { type: 'revoked', reason: 'session-ended' });
-        else if (s.node !== d.nodeId)
-          this.#close(link, closeCodes.replaced, { type: 'notice', message: 'held by another node' });
+        if (!s) this.#close(link, { kind: 'session-ended' });
+        else if (s.node !== d.nodeId) this.#close(link, { kind: 'moved' });
         else return;
         closed++;
       });
@@ -243,7 +240,7 @@ export class SocketHub {
     const deadline = this.#d.clock() - this.#d.heartbeatTimeoutSeconds * 1000;
     for (const link of this.#links.values()) {
       if (link.lastSeen < deadline) {
-        this.#close(link, closeCodes.heartbeatTimeout, undefined);
+        this.#close(link, { kind: 'heartbeat-timeout' });
         this.#d.onSilent?.(link.sessionId);
       }
     }
@@ -261,20 +258,21 @@ export class SocketHub {
 
   #onDirective(d: Directive): void {
     const link = this.#links.get(d.sessionId);
-    if (!link) return;
-    const message =
-      d.disruptionId === undefined
-        ? d.message
-        : { ...d.message, resumeToken: this.#d.tokens.issueResume(d.disruptionId, this.#d.clock()) };
-    this.#close(link, d.closeCode, message as ServerMessage);
+    if (link) this.#close(link, d);
   }
 
-  #close(link: Link, code: number, message: ServerMessage | undefined): void {
-    if (message) this.#send(link, message);
+  readonly #mint = (disruptionId: string): string =>
+    this.#d.tokens.issueResume(disruptionId, this.#d.clock());
+
+  /** Tells the client why (the farewell's last message), then closes with the farewell's code. */
+  #close(link: Link, ending: Ending): void {
+    const farewell = farewellFor(ending, this.#mint);
+    if (!farewell) return;
+    if (farewell.message) this.#send(link, farewell.message);
     this.#links.delete(link.sessionId);
     if (link.socket.readyState !== link.socket.OPEN) return;
-    link.closedWith = code;
-    link.socket.close(code, closeReason(code));
+    link.closedWith = farewell.code;
+    link.socket.close(farewell.code, farewell.reason);
   }
 
   #send(link: Link, message: ServerMessage): void {
@@ -290,7 +288,7 @@ export class SocketHub {
    */
   #checkBuffered(link: Link): void {
     if (link.socket.bufferedAmount > this.#d.limits.maxBufferedBytes)
-      this.#cut(link, closeCodes.slowConsumer);
+      this.#cut(link, { kind: 'slow-consumer' });
   }
 
   /**
@@ -298,18 +296,14 @@ export class SocketHub {
    * read, and the connection is dropped at once with its buffer, not after ws's 30 s wait for a
    * reply that such a client never sends.
    */
-  #cut(link: Link, code: number): void {
+  #cut(link: Link, ending: Ending): void {
     if (this.#links.get(link.sessionId) === link) this.#links.delete(link.sessionId);
-    if (link.socket.readyState !== link.socket.OPEN) return;
-    link.closedWith = code;
-    link.socket.close(code, closeReason(code));
+    const farewell = farewellFor(ending, this.#mint);
+    if (!farewell || link.socket.readyState !== link.socket.OPEN) return;
+    link.closedWith = farewell.code;
+    link.socket.close(farewell.code, farewell.reason);
     link.socket.terminate();
   }
 }
 
 function ignoreError(): void {}
-
-function closeReason(code: number): string {
-  for (const [name, c] of Object.entries(closeCodes)) if (c === code) return name;
-  return 'closed';
-}

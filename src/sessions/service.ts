@@ -1,18 +1,18 @@
 import type { BanRecords, DisruptionLedger, Grants } from '../store/index.ts';
-import type { Bus, NodePresence, SessionDirectory } from '../live/index.ts';
+import type { NodePresence, SessionDirectory } from '../live/index.ts';
 import type { EntitlementSource } from '../entitlements/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import type { Credential, IdentityProvider } from '../identity/index.ts';
+import { disruptionOf } from '../disruptions/index.ts';
+import type { Bus } from '../live/index.ts';
 import type { LiveSession, SessionCap } from './records.ts';
-import { snapshotOf } from './filter.ts';
 import type { Grant } from '../tokens/records.ts';
 import type { RestoreSnapshot } from '../disruptions/records.ts';
 import { timeOrderedBytes, uuid7 } from '../ids/index.ts';
 import type { Tokens } from '../tokens/index.ts';
 import type { PlayerLimits } from './limits.ts';
-import { closeCodes } from './protocol.ts';
 import { checkPlacement, type Topology } from './topology.ts';
 
 export interface LoginInput extends Credential {
@@ -176,16 +176,7 @@ export class SessionService {
       d.clock(),
       'session-limit',
     );
-    await Promise.all(
-      replaced.map((s) =>
-        d.bus.deliver(s.node, {
-          kind: 'end-session',
-          sessionId: s.id,
-          closeCode: closeCodes.superseded,
-          message: { type: 'revoked', reason: 'session-limit' },
-        }),
-      ),
-    );
+    await Promise.all(replaced.map((s) => d.bus.deliver(s.node, { kind: 'superseded', sessionId: s.id })));
     d.events.emit('session.ended', { cause: 'session-limit', count: replaced.length });
   }
 
@@ -225,18 +216,7 @@ export class SessionService {
     const d = this.#d;
     if (ended.length === 0) return 0;
     const at = d.clock();
-    const records = ended.map((s) => ({
-      id: `dis-${uuid7(at)}`,
-      sessionId: s.id,
-      playerId: s.playerId,
-      cause,
-      commandId: null,
-      incidentId: null,
-      at,
-      snapshot: snapshotOf(s),
-      outcome: 'pending' as const,
-      outcomeReason: null,
-    }));
+    const records = ended.map((s) => disruptionOf(s, cause, at));
     try {
       await d.store.recordDisruptions(records);
     } catch (err) {
@@ -294,23 +274,9 @@ export class SessionService {
         await this.#endRevoked(outcome.grant.sessionId);
         throw new LifelineError('REFRESH_REUSED');
       }
-      case 'revoked': {
+      case 'revoked':
         d.events.emit('refresh', { outcome: 'invalid' });
-        // A player whose session a disruption ended, but who had no socket to hear it, learns
-        // here how to come back: the same resume token the socket would have carried.
-        const disruption = await d.store.disruptionOfSession(outcome.grant.sessionId);
-        const resume =
-          disruption && (disruption.outcome === 'pending' || disruption.outcome === 'ticketed')
-            ? { resumeToken: d.tokens.issueResume(disruption.id, d.clock()) }
-            : undefined;
-        throw new LifelineError(
-          'SESSION_ENDED',
-          `The session has ended (${outcome.grant.revokedReason ?? 'revoked'})`,
-          {
-            ...(resume ? { details: resume } : {}),
-          },
-        );
-      }
+        throw await this.#ended(outcome.grant);
       case 'expired':
         d.events.emit('refresh', { outcome: 'invalid' });
         throw new LifelineError('TOKEN_EXPIRED', 'The refresh token has expired; log in again');
@@ -318,6 +284,23 @@ export class SessionService {
         d.events.emit('refresh', { outcome: 'invalid' });
         throw new LifelineError('TOKEN_INVALID');
     }
+  }
+
+  /**
+   * The answer to a refresh of an ended session. A player whose session a disruption ended, but
+   * who had no socket to hear it, learns here how to come back: the same resume token the socket
+   * would have carried.
+   */
+  async #ended(grant: Grant): Promise<LifelineError> {
+    const d = this.#d;
+    const disruption = await d.store.disruptionOfSession(grant.sessionId);
+    const resume =
+      disruption && (disruption.outcome === 'pending' || disruption.outcome === 'ticketed')
+        ? { resumeToken: d.tokens.issueResume(disruption.id, d.clock()) }
+        : undefined;
+    return new LifelineError('SESSION_ENDED', `The session has ended (${grant.revokedReason ?? 'revoked'})`, {
+      ...(resume ? { details: resume } : {}),
+    });
   }
 
   /** Checks an access token and that its session is still live: the WebSocket's gate. */
@@ -348,12 +331,7 @@ export class SessionService {
   async #endRevoked(sessionId: string): Promise<void> {
     const ended = await this.#d.live.endSessions([sessionId]);
     for (const s of ended) {
-      await this.#d.bus.deliver(s.node, {
-        kind: 'end-session',
-        sessionId: s.id,
-        closeCode: closeCodes.revoked,
-        message: { type: 'revoked', reason: 'refresh-reuse' },
-      });
+      await this.#d.bus.deliver(s.node, { kind: 'revoked', sessionId: s.id, reason: 'refresh-reuse' });
     }
   }
 

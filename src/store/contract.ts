@@ -86,7 +86,8 @@ function restoreRecord(id: string, source: RestoreRecord['source']): RestoreReco
     total: 0,
     released: 0,
     batches: 0,
-    pauseReason: null,
+    pauseCode: null,
+    pauseNote: null,
   };
 }
 
@@ -139,7 +140,8 @@ function commandRecord(id: string, state: CommandRecord['state']): CommandRecord
     approvals: [],
     expiresAt: 1_000,
     progress: { ended: 0, waves: 0 },
-    haltReason: null,
+    haltCode: null,
+    haltNote: null,
     finishedAt: null,
   };
 }
@@ -393,6 +395,19 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.deepEqual(await store.getGrant(first.sessionId), first);
     });
 
+    test("a command's halt keeps its code and its note apart", async (t) => {
+      const store = await withStore(t);
+      await store.recordCommand(commandRecord('cmd-h', 'running'), []);
+      const halted = {
+        ...commandRecord('cmd-h', 'halted'),
+        haltCode: 'COMMAND_HALTED' as const,
+        haltNote: 'halted by alice: wrong selector',
+        finishedAt: 500,
+      };
+      assert.equal(await store.advanceCommand(halted, ['running']), true);
+      assert.deepEqual(await store.getCommand('cmd-h'), halted);
+    });
+
     test('writing a disruption revokes the session grant', async (t) => {
       const store = await withStore(t);
       const g = grant();
@@ -530,13 +545,15 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       const paused = {
         ...restoreRecord('r', { commandId: 'c' }),
         state: 'paused' as const,
-        pauseReason: 'cpu',
+        pauseCode: 'threshold' as const,
+        pauseNote: 'cpu',
         updatedAt: 5,
       };
       assert.equal(await store.updateRestore(paused, ['running']), true);
       assert.equal(await store.updateRestore({ ...paused, state: 'done' }, ['running']), false);
       assert.deepEqual(await store.releaseBatch('r', 10, 6, 100), []);
-      assert.equal((await store.listRestores(['paused']))[0]?.pauseReason, 'cpu');
+      assert.equal((await store.listRestores(['paused']))[0]?.pauseNote, 'cpu');
+      assert.equal((await store.listRestores(['paused']))[0]?.pauseCode, 'threshold');
       assert.equal((await store.getRestore('r'))?.total, 1, 'a state change keeps the counters');
     });
 

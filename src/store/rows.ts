@@ -73,7 +73,8 @@ export function toCommand(r: Row): CommandRecord {
     policy: JSON.parse(str(r.policy)) as CommandRecord['policy'],
     approvals: JSON.parse(str(r.approvals)) as CommandRecord['approvals'],
     expiresAt: numOrNull(r.expires_at),
-    haltReason: strOrNull(r.halt_reason),
+    haltCode: strOrNull(r.halt_code) as CommandRecord['haltCode'],
+    haltNote: strOrNull(r.halt_note),
     id: str(r.id),
     action: str(r.action) as CommandRecord['action'],
     selector: JSON.parse(str(r.selector)) as Record<string, unknown>,
@@ -119,7 +120,8 @@ export function toRestore(r: Row): RestoreRecord {
     total: num(r.total),
     released: num(r.released),
     batches: num(r.batches),
-    pauseReason: strOrNull(r.pause_reason),
+    pauseCode: strOrNull(r.pause_code) as RestoreRecord['pauseCode'],
+    pauseNote: strOrNull(r.pause_note),
   };
 }
 
@@ -229,7 +231,8 @@ export const commandParams = (c: CommandRecord): unknown[] => [
   JSON.stringify(c.policy),
   JSON.stringify(c.approvals),
   c.expiresAt,
-  c.haltReason,
+  c.haltCode,
+  c.haltNote,
 ];
 
 export const disruptionParams = (d: Disruption): unknown[] => [
@@ -258,7 +261,8 @@ export const restoreParams = (r: RestoreRecord, total: number): unknown[] => [
   total,
   0,
   0,
-  r.pauseReason,
+  r.pauseCode,
+  r.pauseNote,
 ];
 
 export const grantParams = (g: Grant): unknown[] => [

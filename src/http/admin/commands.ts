@@ -1,19 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type CommandService, publicCommand } from '../../commands/index.ts';
-import { catalog, type ErrorCode, LifelineError } from '../../errors/index.ts';
+import { type ErrorCode, LifelineError } from '../../errors/index.ts';
 import { ApproveBody, CommandBody, HaltBody, IdParam } from '../schemas.ts';
 import { allow, type Authorizer } from './auth.ts';
 
-/** An inline command that halted answers with the reason's own code, not a 200. */
+/** An inline command that halted answers with its halt's own code, not a 200. */
 function haltedToError(command: {
   state: string;
-  haltReason: string | null;
+  haltCode: ErrorCode | null;
   id: string;
   progress: { ended: number };
 }): void {
   if (command.state !== 'halted') return;
-  const code = (command.haltReason ?? 'INTERNAL') in catalog ? (command.haltReason as ErrorCode) : 'INTERNAL';
-  throw new LifelineError(code, undefined, {
+  throw new LifelineError(command.haltCode ?? 'INTERNAL', undefined, {
     details: { commandId: command.id, ended: command.progress.ended },
   });
 }

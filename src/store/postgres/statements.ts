@@ -46,11 +46,11 @@ export const sql = {
   operatorConsumeStep: 'UPDATE operators SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2',
 
   commandUpsert: `INSERT INTO commands (id, action, selector, reason, requested_by, requested_at, state, plan, progress,
-      finished_at, policy, approvals, expires_at, halt_reason)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+      finished_at, policy, approvals, expires_at, halt_code, halt_note)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
     ON CONFLICT (id) DO UPDATE SET state = excluded.state, plan = excluded.plan,
       progress = excluded.progress, finished_at = excluded.finished_at, approvals = excluded.approvals,
-      expires_at = excluded.expires_at, halt_reason = excluded.halt_reason`,
+      expires_at = excluded.expires_at, halt_code = excluded.halt_code, halt_note = excluded.halt_note`,
   commandById: 'SELECT * FROM commands WHERE id = $1',
   commandStateLocked: 'SELECT state FROM commands WHERE id = $1 FOR UPDATE',
   commandsByStates: 'SELECT * FROM commands WHERE state = ANY($1::text[]) ORDER BY requested_at, id',
@@ -86,12 +86,13 @@ export const sql = {
       AND outcome = 'pending'
       AND (restore_id IS NULL OR restore_id IN (SELECT id FROM restores WHERE state IN ('cancelled', 'done')))`,
   restoreInsert: `INSERT INTO restores (id, source, pacing, thresholds, state, requested_by, created_at, updated_at,
-      total, released, batches, pause_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      total, released, batches, pause_code, pause_note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
   restoreById: 'SELECT * FROM restores WHERE id = $1',
   restoreLocked: 'SELECT * FROM restores WHERE id = $1 FOR UPDATE',
   restoresByStates:
     'SELECT * FROM restores WHERE state = ANY($1::text[]) ORDER BY array_position($1::text[], state), created_at, id',
-  restoreUpdate: 'UPDATE restores SET state = $1, updated_at = $2, pause_reason = $3 WHERE id = $4',
+  restoreUpdate:
+    'UPDATE restores SET state = $1, updated_at = $2, pause_code = $3, pause_note = $4 WHERE id = $5',
   restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = $1 AND outcome = 'pending'
     ORDER BY at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
   disruptionsTicket: `UPDATE disruptions SET outcome = 'ticketed', ticket_expires_at = $1

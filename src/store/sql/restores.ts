@@ -39,7 +39,7 @@ export async function updateRestore({ d, q }: Sql, r: RestoreRecord, from: reado
     const row = await t.one(q.restoreLocked, [r.id]);
     if (!row || !from.includes(str(row.state) as RestoreState)) return false;
     // released and batches are the batches' own counters; a state change never rewinds them.
-    await t.run(q.restoreUpdate, [r.state, r.updatedAt, r.pauseReason, r.id]);
+    await t.run(q.restoreUpdate, [r.state, r.updatedAt, r.pauseCode, r.pauseNote, r.id]);
     return true;
   });
 }

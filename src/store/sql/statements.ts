@@ -14,7 +14,7 @@
  * step-up      stepUpLock (id) · stepUpSetLock (until, id) · stepUpFailureInsert (id, at) ·
  *              stepUpFailuresForget (id, since) · stepUpFailuresClear (id) · stepUpFailuresCount (id)
  * commands     commandUpsert (id, action, selector, reason, requested_by, requested_at, state, plan,
- *              progress, finished_at, policy, approvals, expires_at, halt_reason) · commandById (id) ·
+ *              progress, finished_at, policy, approvals, expires_at, halt_code, halt_note) · commandById (id) ·
  *              commandStateLocked (id): the state, the row held until the transaction ends ·
  *              commandsByStates (list states)
  * disruptions  disruptionInsert batch(id, session_id, player_id, cause, command_id, incident_id,
@@ -25,9 +25,10 @@
  *              session winning
  * restores     (source) = (commandId?, from?, to?, region?, shard?, zone?): restoreOverlap (source) ·
  *              restoreClaim (source, restoreId) · restoreInsert (id, source, pacing, thresholds,
- *              state, requested_by, created_at, updated_at, total, released, batches, pause_reason) ·
+ *              state, requested_by, created_at, updated_at, total, released, batches, pause_code,
+ *              pause_note) ·
  *              restoreById (id) · restoreLocked (id) · restoresByStates (list states), in the
- *              list's order · restoreUpdate (state, updated_at, pause_reason, id) ·
+ *              list's order · restoreUpdate (state, updated_at, pause_code, pause_note, id) ·
  *              restoreNextPending (restoreId, limit), in release order · disruptionsTicket
  *              (ticket_expires_at, list ids) · restoreAddReleased (n, updated_at, id) ·
  *              disruptionSettle (outcome, reason, at, session_id, id, list from) · ticketsExpire

@@ -34,11 +34,11 @@ export const sql = {
   operatorRevoke: 'UPDATE operators SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
 
   commandUpsert: `INSERT INTO commands (id, action, selector, reason, requested_by, requested_at, state, plan, progress,
-      finished_at, policy, approvals, expires_at, halt_reason)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      finished_at, policy, approvals, expires_at, halt_code, halt_note)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET state = excluded.state, plan = excluded.plan,
       progress = excluded.progress, finished_at = excluded.finished_at, approvals = excluded.approvals,
-      expires_at = excluded.expires_at, halt_reason = excluded.halt_reason`,
+      expires_at = excluded.expires_at, halt_code = excluded.halt_code, halt_note = excluded.halt_note`,
   commandById: 'SELECT * FROM commands WHERE id = ?',
   commandStateLocked: 'SELECT state FROM commands WHERE id = ?',
   commandsByStates:
@@ -70,13 +70,13 @@ export const sql = {
       AND outcome = 'pending'
       AND (restore_id IS NULL OR restore_id IN (SELECT id FROM restores WHERE state IN ('cancelled', 'done')))`,
   restoreInsert: `INSERT INTO restores (id, source, pacing, thresholds, state, requested_by, created_at, updated_at,
-      total, released, batches, pause_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      total, released, batches, pause_code, pause_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   restoreById: 'SELECT * FROM restores WHERE id = ?',
   restoreLocked: 'SELECT * FROM restores WHERE id = ?',
   restoresByStates: `SELECT r.* FROM restores r
     JOIN (SELECT value, min(key) AS pos FROM json_each(?) GROUP BY value) s ON s.value = r.state
     ORDER BY s.pos, r.created_at, r.id`,
-  restoreUpdate: 'UPDATE restores SET state = ?, updated_at = ?, pause_reason = ? WHERE id = ?',
+  restoreUpdate: 'UPDATE restores SET state = ?, updated_at = ?, pause_code = ?, pause_note = ? WHERE id = ?',
   restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = ? AND outcome = 'pending' ORDER BY at, id LIMIT ?`,
   disruptionsTicket: `UPDATE disruptions SET outcome = 'ticketed', ticket_expires_at = ?1
     WHERE id IN (SELECT value FROM json_each(?2)) AND outcome = 'pending'`,
