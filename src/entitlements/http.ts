@@ -153,6 +153,8 @@ export class HttpEntitlements implements EntitlementSource {
   #reverifySome(): void {
     const closed = this.#breaker.state === CircuitState.Closed;
     const batch = [...this.#reverify].slice(0, closed ? this.#s.reverifyPerSecond : 1);
+    if (batch.length > 0)
+      this.#events.emit('entitlement.reverifying', { count: batch.length, breakerClosed: closed });
     // Call i of n lands at a random point of the i-th n-th of the second (stratified jitter):
     // spread out like plain jitter, but never bunched, so any one second holds about n calls.
     for (const [i, playerId] of batch.entries()) {

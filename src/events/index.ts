@@ -16,6 +16,8 @@ export interface LifelineEvents {
   rejoin: [{ outcome: 'restored' | 'waiting' | 'refused' | 'invalid'; ms: number }];
   'entitlement.fallback': [{ outcome: 'last-known-good' | 'fail-open' | 'refused'; reason: string }];
   'entitlement.verified': [{ playerId: string; licence: string }];
+  /** One tick of the paced re-verification: how many provisional players it calls upstream for. */
+  'entitlement.reverifying': [{ count: number; breakerClosed: boolean }];
   'admission.queued': [{ queued: number }];
   'admission.limit': [{ limit: number; inFlight: number }];
   'node.lost': [{ node: string; sessions: number }];

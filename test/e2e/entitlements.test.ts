@@ -89,6 +89,8 @@ test('entitlement outage: last known good licences log in provisional, others ge
   );
 
   // Recovery: provisional players are re-verified at no more than 5 a second.
+  const ticks: number[] = [];
+  app.events.on('entitlement.reverifying', (e) => ticks.push(e.count));
   upstream.state.up = true;
   const recoveredAt = Date.now();
   const viewer = await addOperator(app, 'watch', 'viewer');
@@ -99,12 +101,15 @@ test('entitlement outage: last known good licences log in provisional, others ge
     return sessions.every((s) => !s.provisional) ? true : undefined;
   }, 20_000);
   const after = upstream.state.calls.filter((at) => at >= recoveredAt);
-  // Each tick spreads its (at most) 5 calls over the following second, so a one-second window
-  // may hold the tail of one tick and the head of the next: at most two ticks' worth, plus the
-  // breaker's 2 half-open trial calls. Over the whole re-verification the rate is at most 5 a
-  // second (a late timer on a busy machine only spreads the calls further).
-  const busiest = Math.max(...after.map((at) => after.filter((t) => t >= at && t < at + 1000).length));
-  assert.ok(busiest <= 2 * 5 + 2, `busiest second after recovery saw ${busiest} calls`);
+  // The pace is set per tick of the re-verifier (one a second): at most 5 calls each, which it
+  // spreads over the following second. Counted per tick, not per wall-clock second, so a late
+  // timer on a busy machine (which bunches calls without the node making more) cannot fail it.
+  // Over the whole re-verification the rate is at most 5 a second (late timers only spread
+  // the calls further).
+  assert.ok(
+    Math.max(...ticks) <= 5,
+    `a re-verification tick called upstream for ${Math.max(...ticks)} players`,
+  );
   const spanSeconds = Math.ceil(((after.at(-1) ?? recoveredAt) - (after[0] ?? recoveredAt)) / 1000) + 1;
   assert.ok(
     after.length - 2 <= 5 * spanSeconds,
