@@ -61,7 +61,11 @@ async function queueBehindHeldPermits(
   };
 }
 
-test('the permit goes back when the upstream answers, not when the login has written its session', async () => {
+// A regression would leave the second login waiting on the first's session write, which this test
+// holds: the timeout turns that deadlock into a failure (it measures nothing).
+test('the permit goes back when the upstream answers, not when the login has written its session', {
+  timeout: 60_000,
+}, async () => {
   const admission = controller();
   const upstreamAnswered = gate();
   const sessionWritten = gate();
@@ -75,14 +79,16 @@ test('the permit goes back when the upstream answers, not when the login has wri
   await new Promise((r) => setImmediate(r));
   assert.equal(admission.inFlight, 1);
   let secondStarted = false;
+  const secondStarting = gate();
   const second = admission.enter(async (upstreamDone) => {
     secondStarted = true;
+    secondStarting.open();
     upstreamDone();
     return 'second';
   });
   upstreamAnswered.open();
   // The second login's upstream call starts while the first is still writing its session.
-  for (let i = 0; i < 50 && !secondStarted; i++) await new Promise((r) => setTimeout(r, 5));
+  await secondStarting.wait;
   assert.ok(secondStarted, 'the next login was let in before the first finished its own work');
   sessionWritten.open();
   assert.deepEqual(await first, { kind: 'done', value: 'first' });
