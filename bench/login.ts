@@ -13,10 +13,14 @@
  * main thread over a short login run says where the time goes.
  *
  *   npm run bench:login [-- --sockets 15000 --duration 10 --warmup 3 --concurrency 96
- *                           --profile auto|always|never --only login|memory]
+ *                           --profile auto|always|never --only login|memory
+ *                           --server-cpus 0 --signing-workers N]
  *
- * Each flag also reads from the environment: BENCH_SOCKETS, BENCH_DURATION, BENCH_WARMUP,
- * BENCH_CONCURRENCY, BENCH_PROFILE, BENCH_ONLY. Results go to bench/out/login.json.
+ * `--server-cpus` is the taskset list of cores the server under test may use (the load generator
+ * stays on core 1); `--signing-workers` sets Lifeline's `tokens.signingWorkers` (its default
+ * otherwise). Each flag also reads from the environment: BENCH_SOCKETS, BENCH_DURATION,
+ * BENCH_WARMUP, BENCH_CONCURRENCY, BENCH_PROFILE, BENCH_ONLY, BENCH_SERVER_CPUS,
+ * BENCH_SIGNING_WORKERS. Results go to bench/out/login.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +48,8 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string' },
     profile: { type: 'string' },
     only: { type: 'string' },
+    'server-cpus': { type: 'string' },
+    'signing-workers': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -102,6 +108,19 @@ const PROFILE = choice(
 );
 const ONLY = choice('only', flags.only, 'BENCH_ONLY', ['all', 'login', 'memory'] as const, 'all');
 
+const SERVER_CPUS = flags['server-cpus'] ?? process.env.BENCH_SERVER_CPUS ?? '0';
+if (!/^\d+(,\d+)*$/.test(SERVER_CPUS)) {
+  console.error(
+    `--server-cpus (BENCH_SERVER_CPUS) must be a list of cores such as 0 or 0,1, not ${SERVER_CPUS}`,
+  );
+  process.exit(2);
+}
+const rawWorkers = flags['signing-workers'] ?? process.env.BENCH_SIGNING_WORKERS;
+const SIGNING_WORKERS =
+  rawWorkers === undefined || rawWorkers === ''
+    ? undefined
+    : intSetting('signing-workers', rawWorkers, 'BENCH_SIGNING_WORKERS', 0, 0, 64);
+
 const TARGETS = {
   loginsPerSecond: 5_000,
   ratioOfBare: 0.4,
@@ -116,7 +135,6 @@ const SETTLE_MS = 5_000;
 const QUIET_WAIT_MS = 10_000;
 /** Other processes' CPU during a window above which the figures are flagged as disturbed. */
 const DISTURBED_PERCENT = 15;
-const SERVER_CPU = 0;
 const CLIENT_CPU = 1;
 
 const here = import.meta.dirname;
@@ -167,10 +185,15 @@ async function startServer(
   const dataDir = mkdtempSync(join(tmpRoot, `${kind}-`));
   const child = new Child({
     script: script('server.ts'),
-    args: [kind, dataDir, ...extra],
+    args: [
+      kind,
+      dataDir,
+      ...extra,
+      ...(kind === 'lifeline' && SIGNING_WORKERS !== undefined ? [`signing-workers=${SIGNING_WORKERS}`] : []),
+    ],
     // Fastify's notice that `disableRequestLogging` is deprecated is noise in a report.
     nodeFlags: ['--disable-warning=FSTDEP023', ...nodeFlags],
-    cpu: SERVER_CPU,
+    cpu: SERVER_CPUS,
     label: `${kind} server`,
   });
   const ready = await child.next('ready', 30_000);
@@ -371,6 +394,8 @@ const out: Record<string, unknown> = {
     warmupSeconds: WARMUP_S,
     concurrency: CONCURRENCY,
     profile: PROFILE,
+    serverCpus: SERVER_CPUS,
+    signingWorkers: SIGNING_WORKERS ?? 'default',
   },
   targets: TARGETS,
 };
@@ -387,7 +412,8 @@ say(
 );
 say(
   canPin
-    ? `placement: server under test pinned to core ${SERVER_CPU}, load generator/socket client to core ${CLIENT_CPU} (taskset)`
+    ? `placement: server under test pinned to core(s) ${SERVER_CPUS}, load generator/socket client to core ${CLIENT_CPU} (taskset); ` +
+        `Lifeline tokens.signingWorkers ${SIGNING_WORKERS ?? 'default'}`
     : 'placement: taskset not found, children not pinned (server and client may share a core)',
 );
 

@@ -151,7 +151,10 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   let tokens: Tokens;
   try {
-    tokens = await Tokens.load(store, sealer, config.tokens, clock);
+    tokens = await Tokens.load(store, sealer, config.tokens, clock, {
+      onSignerError: (err) =>
+        logger.error({ err }, 'a token-signing worker failed; its tokens were signed in-thread'),
+    });
   } catch (err) {
     // A KEK that does not open the store's keys: close what is open, or the process would hang on
     // its connections instead of exiting with the error.
@@ -170,7 +173,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   try {
     await auditAnchoring.guard();
   } catch (err) {
-    await Promise.allSettled([bus.close(), live.close(), store.close()]);
+    await Promise.allSettled([tokens.close(), bus.close(), live.close(), store.close()]);
     throw err;
   }
   const auditWatch = new ChainWatch({
@@ -475,6 +478,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       auditWatch.stop();
       await auditAnchoring.stop();
       metrics.stop();
+      await tokens.close();
       await bus.close();
       await live.close();
       await store.close();
