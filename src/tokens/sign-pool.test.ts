@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { test } from 'node:test';
 import { payloadSigner, type SigningMaterial } from './jws.ts';
@@ -128,4 +131,15 @@ test('retain: a worker forgets dropped keys and is handed a key again when it is
   // `a` was dropped by the worker; signing with it again must not fall back in-thread.
   assert.deepEqual(opened(a, await pool.sign(a, '{"sub":"3"}')), { sub: '3' });
   assert.deepEqual(pool.stats(), { threads: 1, started: 1, byWorkers: 3, inThread: 0 });
+});
+
+test('a pool nobody closes does not keep its process alive, idle or after signing', {
+  timeout: 60_000,
+}, async () => {
+  const script = fileURLToPath(new URL('./fixtures/unclosed-pool.ts', import.meta.url));
+  for (const args of [[], ['sign']]) {
+    const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, `exits by itself (${args.join(' ') || 'idle'})`);
+  }
 });

@@ -178,13 +178,14 @@ export class SignPool {
       answered: false,
     };
     this.#started++;
-    lane.worker.unref();
     lane.worker.on('message', (m: FromWorker) => this.#answer(lane, m));
     let failure: Error | undefined;
     lane.worker.on('error', (err) => {
       failure = err;
     });
     lane.worker.on('exit', (code) => this.#exited(lane, code, failure));
+    // After the listeners: adding a 'message' listener refs the worker again.
+    lane.worker.unref();
     this.#lanes.push(lane);
   }
 
