@@ -58,7 +58,10 @@ export interface SignPoolOptions {
   onError?: (err: Error) => void;
 }
 
-/** A turn's requests go to the workers in messages of at most this many. */
+/**
+ * Requests go to the workers in messages of at most this many (one big batch a turn made the
+ * main thread wait on the worker: 9.0-9.2k logins/s on bench:login against 14.0-14.5k with 8).
+ */
 const MAX_CHUNK = 8;
 
 export class SignPool {
