@@ -7,16 +7,21 @@
  *   2. memory per idle WebSocket: Lifeline (login + control socket) vs a bare `ws` server
  *      holding the same number of sockets; target <= 1.5x bare, >= 15k sockets per process.
  *
- * The server under test runs in one child pinned to core 0; the load generator (or socket
- * client) in another pinned to core 1; this process only coordinates. All traffic is on
+ * The server under test runs in one child allowed on cores 0 and 1 (so its signing workers can
+ * use the second core); the load generator (or socket client) in another pinned to core 1; this
+ * process only coordinates. All traffic is on
  * 127.0.0.1, bounded in count and time. When a target is missed, a CPU profile of Lifeline's
  * main thread over a short login run says where the time goes.
  *
  *   npm run bench:login [-- --sockets 15000 --duration 10 --warmup 3 --concurrency 96
- *                           --profile auto|always|never --only login|memory]
+ *                           --profile auto|always|never --only login|memory
+ *                           --server-cpus 0 --signing-workers N]
  *
- * Each flag also reads from the environment: BENCH_SOCKETS, BENCH_DURATION, BENCH_WARMUP,
- * BENCH_CONCURRENCY, BENCH_PROFILE, BENCH_ONLY. Results go to bench/out/login.json.
+ * `--server-cpus` is the taskset list of cores the server under test may use (the load generator
+ * stays on core 1); `--signing-workers` sets Lifeline's `tokens.signingWorkers` (its default
+ * otherwise). Each flag also reads from the environment: BENCH_SOCKETS, BENCH_DURATION,
+ * BENCH_WARMUP, BENCH_CONCURRENCY, BENCH_PROFILE, BENCH_ONLY, BENCH_SERVER_CPUS,
+ * BENCH_SIGNING_WORKERS. Results go to bench/out/login.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +49,8 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string' },
     profile: { type: 'string' },
     only: { type: 'string' },
+    'server-cpus': { type: 'string' },
+    'signing-workers': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -102,6 +109,21 @@ const PROFILE = choice(
 );
 const ONLY = choice('only', flags.only, 'BENCH_ONLY', ['all', 'login', 'memory'] as const, 'all');
 
+// Both cores by default: Lifeline signs on worker threads, and a node is meant to use its cores.
+// The bare route is single-threaded either way; `--server-cpus 0` is the placement before that.
+const SERVER_CPUS = flags['server-cpus'] ?? process.env.BENCH_SERVER_CPUS ?? '0,1';
+if (!/^\d+(,\d+)*$/.test(SERVER_CPUS)) {
+  console.error(
+    `--server-cpus (BENCH_SERVER_CPUS) must be a list of cores such as 0 or 0,1, not ${SERVER_CPUS}`,
+  );
+  process.exit(2);
+}
+const rawWorkers = flags['signing-workers'] ?? process.env.BENCH_SIGNING_WORKERS;
+const SIGNING_WORKERS =
+  rawWorkers === undefined || rawWorkers === ''
+    ? undefined
+    : intSetting('signing-workers', rawWorkers, 'BENCH_SIGNING_WORKERS', 0, 0, 64);
+
 const TARGETS = {
   loginsPerSecond: 5_000,
   ratioOfBare: 0.4,
@@ -116,7 +138,6 @@ const SETTLE_MS = 5_000;
 const QUIET_WAIT_MS = 10_000;
 /** Other processes' CPU during a window above which the figures are flagged as disturbed. */
 const DISTURBED_PERCENT = 15;
-const SERVER_CPU = 0;
 const CLIENT_CPU = 1;
 
 const here = import.meta.dirname;
@@ -167,10 +188,15 @@ async function startServer(
   const dataDir = mkdtempSync(join(tmpRoot, `${kind}-`));
   const child = new Child({
     script: script('server.ts'),
-    args: [kind, dataDir, ...extra],
+    args: [
+      kind,
+      dataDir,
+      ...extra,
+      ...(kind === 'lifeline' && SIGNING_WORKERS !== undefined ? [`signing-workers=${SIGNING_WORKERS}`] : []),
+    ],
     // Fastify's notice that `disableRequestLogging` is deprecated is noise in a report.
     nodeFlags: ['--disable-warning=FSTDEP023', ...nodeFlags],
-    cpu: SERVER_CPU,
+    cpu: SERVER_CPUS,
     label: `${kind} server`,
   });
   const ready = await child.next('ready', 30_000);
@@ -180,6 +206,7 @@ async function startServer(
 
 interface Mark {
   cpu: NodeJS.CpuUsage;
+  mainCpu: NodeJS.CpuUsage;
   elu: { idle: number; active: number };
   at: number;
   io: Record<string, number> | null;
@@ -192,6 +219,8 @@ interface LoginRun {
   serverCpuPercent: number;
   /** Share of the window the server's main thread was busy. */
   serverEventLoopUtilisation: number;
+  /** The server's main-thread CPU time per answered request, in µs. */
+  serverMainCpuUsPerRequest: number;
   machine: MachineLoad | null;
   /** How long the run waited for the machine to be quiet before starting, and whether it was. */
   quietBefore: { waitedMs: number; quiet: boolean; busyCores: number };
@@ -251,6 +280,10 @@ async function loginRun(
       load: result,
       serverCpuPercent: Math.round((cpuMs / wallMs) * 1000) / 10,
       serverEventLoopUtilisation: Math.round((active / (active + idle)) * 1000) / 1000,
+      serverMainCpuUsPerRequest:
+        Math.round(
+          ((b.mainCpu.user + b.mainCpu.system - a.mainCpu.user - a.mainCpu.system) / answered) * 10,
+        ) / 10,
       serverWritesPerRequest: ioPer('syscw'),
       serverStorageBytesPerRequest: ioPer('write_bytes'),
       machine:
@@ -371,6 +404,8 @@ const out: Record<string, unknown> = {
     warmupSeconds: WARMUP_S,
     concurrency: CONCURRENCY,
     profile: PROFILE,
+    serverCpus: SERVER_CPUS,
+    signingWorkers: SIGNING_WORKERS ?? 'default',
   },
   targets: TARGETS,
 };
@@ -387,7 +422,8 @@ say(
 );
 say(
   canPin
-    ? `placement: server under test pinned to core ${SERVER_CPU}, load generator/socket client to core ${CLIENT_CPU} (taskset)`
+    ? `placement: server under test pinned to core(s) ${SERVER_CPUS}, load generator/socket client to core ${CLIENT_CPU} (taskset); ` +
+        `Lifeline tokens.signingWorkers ${SIGNING_WORKERS ?? 'default'}`
     : 'placement: taskset not found, children not pinned (server and client may share a core)',
 );
 
@@ -447,6 +483,14 @@ try {
       }
     }
     say(`   Lifeline / bare = ${pct(ratio)}`);
+    // The main thread bounds both servers: its CPU per request says what each would do with a
+    // core to itself, which other processes' load disturbs far less than requests per second.
+    const mainRatio = bare.serverMainCpuUsPerRequest / Math.max(0.1, lifeline.serverMainCpuUsPerRequest);
+    say(
+      `   main-thread CPU per request: bare ${fmt(bare.serverMainCpuUsPerRequest, 1)} µs, Lifeline ` +
+        `${fmt(lifeline.serverMainCpuUsPerRequest, 1)} µs; bare / Lifeline = ${pct(mainRatio)} ` +
+        '(the ratio a quiet machine would show if the main threads were the only limit)',
+    );
     const rpsOk = lifeline.load.requestsPerSecond >= TARGETS.loginsPerSecond && lifeline.load.errors === 0;
     const ratioOk = ratio >= TARGETS.ratioOfBare;
     loginMissed = !rpsOk || !ratioOk;
@@ -469,6 +513,7 @@ try {
       bare,
       lifeline,
       ratio: Math.round(ratio * 1000) / 1000,
+      mainThreadRatio: Math.round(mainRatio * 1000) / 1000,
       met: { loginsPerSecond: rpsOk, ratioOfBare: ratioOk },
     };
 

@@ -23,8 +23,8 @@ export interface SpawnOptions {
   args?: string[];
   /** Extra node flags, e.g. `--expose-gc`, `--cpu-prof`. */
   nodeFlags?: string[];
-  /** Core to pin the child to; ignored without taskset. */
-  cpu?: number;
+  /** Core (or taskset list of cores, `0,1`) to pin the child to; ignored without taskset. */
+  cpu?: number | string;
   label: string;
 }
 

@@ -70,10 +70,12 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     cpuAtStart = process.cpuUsage();
     announce('window-start');
   }, spec.warmupMs);
-  const endTimer = setTimeout(() => {
+  const endWindow = () => {
+    if (cpuAtEnd) return;
     cpuAtEnd = process.cpuUsage(cpuAtStart);
     announce('window-end');
-  }, spec.warmupMs + spec.durationMs);
+  };
+  const endTimer = setTimeout(endWindow, spec.warmupMs + spec.durationMs);
 
   const perSecond = new Array<number>(Math.ceil(spec.durationMs / 1000)).fill(0);
   let lastAnswer = windowStart;
@@ -161,6 +163,9 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   );
   clearTimeout(startTimer);
   clearTimeout(endTimer);
+  // The timer was set a moment after \`begin\`, so the workers can see the window close before it
+  // fires: the parent still needs its window-end to read the server's counters.
+  endWindow();
   clearTimeout(drainTimer);
   const cpu = cpuAtEnd ?? process.cpuUsage(cpuAtStart);
   const windowSeconds = spec.durationMs / 1000;

@@ -3,10 +3,11 @@
  * temp dir), `fastify` (a bare login route: parse the same JSON, answer a same-size JSON, no
  * signing, no storage) or `ws` (a bare `ws` server on node:http that greets each socket once).
  *
- *   node bench/login/server.ts <lifeline|fastify|ws> <dataDir> [hold-idle]
+ *   node bench/login/server.ts <lifeline|fastify|ws> <dataDir> [hold-idle] [signing-workers=N]
  *
  * `hold-idle` raises Lifeline's heartbeat and idle timeouts so silent bench sockets are kept;
- * without it Lifeline runs with its defaults.
+ * without it Lifeline runs with its defaults. `signing-workers=N` sets `tokens.signingWorkers`
+ * (its default otherwise).
  *
  * Answers `memory` (after a forced GC when run with --expose-gc), `mark` (CPU and event-loop
  * counters, to work out utilisation over a window), `profile-start` / `profile-stop {file}`
@@ -27,7 +28,10 @@ import { announce, serveParent } from './ipc.ts';
 
 const kind = process.argv[2];
 const dataDir = process.argv[3];
-const holdIdle = process.argv[4] === 'hold-idle';
+const extra = process.argv.slice(4);
+const holdIdle = extra.includes('hold-idle');
+const workersArg = extra.find((a) => a.startsWith('signing-workers='));
+const signingWorkers = workersArg === undefined ? undefined : Number(workersArg.split('=')[1]);
 
 interface Running {
   url: string;
@@ -60,6 +64,7 @@ async function startLifeline(): Promise<Running> {
       },
       admin: { host: '127.0.0.1', port: 0 },
       log: { level: 'silent' },
+      ...(signingWorkers === undefined ? {} : { tokens: { signingWorkers } }),
       // Idle bench sockets send no heartbeats: keep them (and their sessions) for the whole run.
       session: {
         maxPerPlayer: 1_000_000,
@@ -180,6 +185,9 @@ serveParent(async (cmd, message) => {
     case 'mark':
       return {
         cpu: process.cpuUsage(),
+        // The main thread's own CPU time: what it spends per request holds up under other
+        // processes' load, where requests per second do not.
+        mainCpu: process.threadCpuUsage(),
         elu: performance.eventLoopUtilization(),
         at: performance.now(),
         io: ioCounters(),

@@ -22,7 +22,11 @@ export interface Trust {
 export async function buildTrust(ctx: Context, { store, sealer }: Adapters): Promise<Trust> {
   const { config, logger, clock, events, life } = ctx;
   // A KEK that does not open the store's keys throws here, and the lifecycle closes the store.
-  const tokens = await Tokens.load(store, sealer, config.tokens, clock);
+  const tokens = await Tokens.load(store, sealer, config.tokens, clock, {
+    onSignerError: (err) =>
+      logger.error({ err }, 'a token-signing worker failed; its tokens were signed in-thread'),
+  });
+  life.onClose('token signing workers', () => tokens.close());
   const audit = new AuditLog({ store, clock });
   const auditAnchoring = openAnchoring({
     settings: config.audit,

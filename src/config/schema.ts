@@ -242,6 +242,12 @@ export const configSchema = Type.Object(
       endedGrantRetentionSeconds: positiveInteger(86400),
       grantPurgeIntervalSeconds: positiveInteger(600),
       algorithm: oneOf(tokenAlgorithms, 'EdDSA'),
+      signingWorkers: Type.Integer({
+        minimum: 0,
+        maximum: 64,
+        default: 1,
+        errorMessage: 'must be an integer from 0 to 64',
+      }),
     }),
     session: section({
       heartbeatIntervalSeconds: positiveInteger(15),

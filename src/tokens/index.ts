@@ -9,4 +9,4 @@ export {
   type RotateOptions,
   rotateKeys,
 } from './rotate.ts';
-export { type AccessClaims, type TokenSettings, Tokens } from './tokens.ts';
+export { type AccessClaims, type TokenSettings, Tokens, type TokensOptions } from './tokens.ts';

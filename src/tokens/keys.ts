@@ -17,6 +17,7 @@ import { exportJWK, type JWK } from 'jose';
 import type { TokenAlgorithm } from '../config/index.ts';
 import { Sealer } from '../secrets/index.ts';
 import type { MacKey, SigningKey } from './records.ts';
+import { type PayloadSigner, payloadSigner, type SigningMaterial } from './jws.ts';
 
 /** What Tokens needs of the record store: its keys, and adding the first ones. */
 export type TokenKeyStore = Pick<
@@ -67,12 +68,10 @@ export const macContext = (kid: string): string => `mac-key:${kid}`;
 export interface LoadedSigningKey {
   kid: string;
   alg: TokenAlgorithm;
-  /** The base64url JWS header for access tokens signed with this key, encoded once. */
-  header: string;
-  /** The digest `crypto.sign` takes: none for Ed25519, SHA-256 for P-256. */
-  digest: 'sha256' | null;
-  /** The private key, with the raw r||s signature encoding JWS wants for ES256. */
-  signingKey: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' };
+  /** The key as a signing worker is handed it (in memory, by postMessage). */
+  material: SigningMaterial;
+  /** Signs on the calling thread: no pool, or a batch whose worker went away. */
+  signHere: PayloadSigner;
   publicKey: KeyObject;
   jwk: JWK;
   /** When it stops verifying, if it is retiring (then it no longer signs); null while it signs. */
@@ -111,27 +110,16 @@ export async function openSigningKey(row: SigningKey, sealer: Sealer): Promise<L
   const publicKey = createPublicKey(privateKey);
   const jwk = { ...(await exportJWK(publicKey)), kid: row.kid, alg, use: 'sig' };
   const header = Buffer.from(JSON.stringify({ alg, kid: row.kid, typ: ACCESS_TYP })).toString('base64url');
-  return alg === 'ES256'
-    ? {
-        kid: row.kid,
-        alg,
-        header,
-        digest: 'sha256',
-        signingKey: { key: privateKey, dsaEncoding: 'ieee-p1363' },
-        publicKey,
-        jwk,
-        retiresAt: row.retiredAt,
-      }
-    : {
-        kid: row.kid,
-        alg,
-        header,
-        digest: null,
-        signingKey: privateKey,
-        publicKey,
-        jwk,
-        retiresAt: row.retiredAt,
-      };
+  const material: SigningMaterial = { kid: row.kid, alg, header, privateKey };
+  return {
+    kid: row.kid,
+    alg,
+    material,
+    signHere: payloadSigner(material),
+    publicKey,
+    jwk,
+    retiresAt: row.retiredAt,
+  };
 }
 
 export function openMacKey(row: MacKey, sealer: Sealer): LoadedMacKey {

@@ -155,3 +155,22 @@ test('an access token expires on the clock Lifeline was given, not the wall cloc
   now += 2_000;
   await assert.rejects(tokens.verifyAccess(token), { code: 'TOKEN_EXPIRED' });
 });
+
+test('with signing workers (the default config): tokens verify, and after a rotation carry the new kid', async (t) => {
+  const { store, sealer } = fixture();
+  const tokens = await Tokens.load(store, sealer, { ...settings('EdDSA'), signingWorkers: 1 }, Date.now);
+  t.after(() => tokens.close());
+  const before = await Promise.all([1, 2, 3].map((i) => tokens.issueAccess({ ...claims, sid: `s${i}` })));
+  assert.deepEqual(await Promise.all(before.map(async (tok) => (await tokens.verifyAccess(tok)).sid)), [
+    's1',
+    's2',
+    's3',
+  ]);
+  const rotation = await rotateKeys(store, sealer, { ...settings('EdDSA'), now: Date.now() + 1 });
+  await tokens.reload();
+  const after = await tokens.issueAccess(claims);
+  assert.equal(headerOf(after).kid, rotation.signing.kid);
+  assert.equal((await tokens.verifyAccess(after)).sub, 'p');
+  assert.equal((await tokens.verifyAccess(before[0] as string)).sid, 's1');
+  assert.deepEqual(tokens.signerStats(), { threads: 1, started: 1, byWorkers: 4, inThread: 0 });
+});

@@ -3,7 +3,7 @@
  * JWKS; refresh tokens are opaque to clients and checked against the durable grant (rotation,
  * reuse); resume tokens let a kicked client come back to the same place later.
  */
-import { createHmac, type KeyObject, sign, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, type JWK, type JWTHeaderParameters, jwtVerify } from 'jose';
 import type { TokenAlgorithm } from '../config/index.ts';
 import { LifelineError } from '../errors/index.ts';
@@ -20,6 +20,7 @@ import {
   sealPlainKeys,
   type TokenKeyStore,
 } from './keys.ts';
+import { SignPool } from './sign-pool.ts';
 
 export interface TokenSettings {
   issuer: string;
@@ -29,6 +30,17 @@ export interface TokenSettings {
   resumeTtlSeconds: number;
   /** What new access tokens are signed with; keys of the other algorithm still verify. */
   algorithm: TokenAlgorithm;
+  /**
+   * Worker threads that sign access tokens, so logins use the node's other cores; 0 (or absent)
+   * signs on the calling thread.
+   */
+  signingWorkers?: number;
+}
+
+/** What Tokens.load may be told besides its settings. */
+export interface TokensOptions {
+  /** Told when a signing worker fails; its tokens were signed on the main thread instead. */
+  onSignerError?: (err: Error) => void;
 }
 
 /** Claims Lifeline puts in an access token, besides iss/aud/iat/exp. */
@@ -75,6 +87,7 @@ export class Tokens {
   #jwks: { keys: JWK[] } = { keys: [] };
   #reloading: Promise<void> | null = null;
   #lastUnknownReload = Number.NEGATIVE_INFINITY;
+  #pool: SignPool | null = null;
 
   private constructor(store: TokenKeyStore, sealer: Sealer, settings: TokenSettings, clock: () => number) {
     this.#store = store;
@@ -92,11 +105,31 @@ export class Tokens {
     sealer: Sealer,
     settings: TokenSettings,
     clock: () => number,
+    options: TokensOptions = {},
   ): Promise<Tokens> {
     await sealPlainKeys(store, sealer, clock(), settings);
     const tokens = new Tokens(store, sealer, settings, clock);
     await tokens.reload();
+    // Started once the keys opened: a KEK that does not open them leaves no thread behind.
+    const size = settings.signingWorkers ?? 0;
+    if (size > 0) {
+      tokens.#pool = new SignPool({
+        size,
+        ...(options.onSignerError ? { onError: options.onSignerError } : {}),
+      });
+      tokens.#pool.retain([tokens.#current.kid]);
+    }
     return tokens;
+  }
+
+  /** How access tokens are being signed: null without workers, else the pool's counts. */
+  signerStats(): ReturnType<SignPool['stats']> | null {
+    return this.#pool?.stats() ?? null;
+  }
+
+  /** Stops the signing workers (tokens asked for later are signed on the calling thread). */
+  async close(): Promise<void> {
+    await this.#pool?.close();
   }
 
   /**
@@ -155,6 +188,8 @@ export class Tokens {
     this.#macs = macs;
     this.#currentMac = currentMac;
     this.#jwks = { keys: [...signing.values()].map((k) => k.jwk) };
+    // Only the newest key signs: the workers may drop the private keys of the others.
+    this.#pool?.retain([current.kid]);
   }
 
   /** A reload because a token named a kid this node does not hold; rate-limited. */
@@ -181,14 +216,15 @@ export class Tokens {
   }
 
   /**
-   * Signs an access token (a compact JWS). Signed here with node:crypto rather than jose's
-   * SignJWT: measured on the login bench, jose's WebCrypto path cost ~135 µs a token against
-   * ~50 µs for crypto.sign, and login is the hot path. jose still verifies.
+   * Signs an access token (a compact JWS). Signed with node:crypto rather than jose's SignJWT:
+   * measured on the login bench, jose's WebCrypto path cost ~135 µs a token against ~50 µs for
+   * crypto.sign, and login is the hot path. With signing workers the signature runs on one of
+   * them (see SignPool); jose still verifies.
    */
   async issueAccess(claims: AccessClaims): Promise<string> {
     const key = this.#current;
     const iat = Math.floor(this.#clock() / 1000);
-    const payload = {
+    const payload = JSON.stringify({
       sid: claims.sid,
       region: claims.region,
       shard: claims.shard,
@@ -200,9 +236,8 @@ export class Tokens {
       aud: this.settings.audience,
       iat,
       exp: iat + this.settings.accessTtlSeconds,
-    };
-    const signingInput = `${key.header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    return `${signingInput}.${sign(key.digest, Buffer.from(signingInput), key.signingKey).toString('base64url')}`;
+    });
+    return this.#pool ? this.#pool.sign(key, payload) : key.signHere(payload);
   }
 
   /**
