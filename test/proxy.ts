@@ -1,7 +1,8 @@
 /**
  * A TCP proxy on loopback in front of a real service, to take that service away and give it
  * back: `cut()` drops every connection and refuses new ones, `restore()` accepts again on the
- * same port. The service itself is never touched (other suites share it).
+ * same port; `freeze()` keeps every connection open but forwards nothing (a service that hangs
+ * without closing). The service itself is never touched (other suites share it).
  */
 import net from 'node:net';
 
@@ -10,6 +11,7 @@ export class TcpProxy {
   readonly #sockets = new Set<net.Socket>();
   #server: net.Server | undefined;
   #port = 0;
+  #frozen = false;
 
   private constructor(target: { host: string; port: number }) {
     this.#target = target;
@@ -42,8 +44,13 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream);
-      upstream.pipe(client);
+      // Forwarded by hand rather than piped, so that a frozen proxy can swallow what it is sent.
+      client.on('data', (chunk) => {
+        if (!this.#frozen) upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => {
+        if (!this.#frozen) client.write(chunk);
+      });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -59,6 +66,11 @@ export class TcpProxy {
     this.#server = undefined;
     for (const s of this.#sockets) s.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The hang: connections stay open, and whatever is sent through them is dropped. */
+  freeze(): void {
+    this.#frozen = true;
   }
 
   async close(): Promise<void> {

@@ -20,9 +20,9 @@ export async function openRedisLive(opts: {
   const onError =
     opts.onError ??
     ((err: unknown) => process.emitWarning(`redis live state: ${String(err)}`, 'LifelineRedis'));
-  const client = newClient(opts.url);
-  const pub = client.duplicate();
-  const sub = client.duplicate();
+  const client = newClient(opts.url, { commandTimeoutMs: 0 });
+  const pub = newClient(opts.url);
+  const sub = newClient(opts.url);
   const clients = [client, pub, sub];
   for (const c of clients) c.on('error', onError);
   try {

@@ -19,6 +19,13 @@ import { endNodeSessions, endSessions } from './ending.ts';
 import { Keys } from './keys.ts';
 import { countSessions, findSessions, idleSessions, load } from './reads.ts';
 import { mapFailures } from './unavailable.ts';
+import { Deadline } from './deadline.ts';
+
+/**
+ * A call fails once it has waited this long and Redis has not answered a PING for as long: about
+ * five seconds for a Redis that hangs, as node-redis's own per-command timeout did.
+ */
+const COMMAND_DEADLINE_MS = 2500;
 import { openSession, putSession } from './writes.ts';
 
 /** Live state on Redis. Owns its command connection; close() quits it. */
@@ -26,10 +33,13 @@ export class RedisLiveState implements LiveState {
   readonly kind = 'redis';
   readonly #c: Client;
   readonly #k: Keys;
+  /** Fails calls Redis leaves unanswered (the client has no per-command timeout: client.ts). */
+  readonly deadline: Deadline;
 
-  constructor(client: Client, prefix: string) {
+  constructor(client: Client, prefix: string, answerWithinMs = COMMAND_DEADLINE_MS) {
     this.#c = client;
     this.#k = new Keys(prefix);
+    this.deadline = new Deadline(answerWithinMs, () => client.ping());
   }
 
   async ping(): Promise<void> {
@@ -38,6 +48,7 @@ export class RedisLiveState implements LiveState {
 
   async close(): Promise<void> {
     if (this.#c.isOpen) await this.#c.close();
+    this.deadline.stop();
   }
 
   async putSession(s: LiveSession): Promise<void> {

@@ -5,8 +5,11 @@ import { createClient } from 'redis';
 import { services } from '../../../test/services.ts';
 import { liveStateContract } from '../contract.ts';
 import type { LiveSession } from '../../sessions/records.ts';
+import { TcpProxy } from '../../../test/proxy.ts';
+import { newClient } from './client.ts';
 import { END_CHUNK } from './ending.ts';
 import { openRedisLive } from './index.ts';
+import { RedisLiveState } from './live-state.ts';
 
 const s = await services('live state contract: redis', ['redis']);
 if (s) {
@@ -47,5 +50,26 @@ if (s) {
       ids.slice(0, END_CHUNK).every((id) => held.has(id)),
       'and its holder',
     );
+  });
+
+  // Without the deadline the call would wait for ever: the test's timeout turns that into a failure.
+  test('a Redis that hangs without closing fails the calls waiting on it with LIVE_UNAVAILABLE', {
+    timeout: 20_000,
+  }, async (t) => {
+    const target = new URL(s.redisUrl);
+    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
+    const client = newClient(`redis://127.0.0.1:${proxy.port}`, { commandTimeoutMs: 0 });
+    client.on('error', () => {});
+    await client.connect();
+    // A short deadline: what is tested is that the call fails instead of waiting for ever.
+    const live = new RedisLiveState(client, s.prefix(), 100);
+    t.after(async () => {
+      live.deadline.stop();
+      client.destroy();
+      await proxy.close();
+    });
+    assert.equal(await live.getSession('nobody'), null, 'answers through the proxy');
+    proxy.freeze();
+    await assert.rejects(live.getSession('nobody'), { code: 'LIVE_UNAVAILABLE' });
   });
 }

@@ -1,4 +1,5 @@
 import { isLifelineError, LifelineError } from '../../errors/index.ts';
+import type { Deadline } from './deadline.ts';
 
 /** A Redis failure in Lifeline's words: the caller gets a coded 503, not a driver error. */
 export function unavailable(err: unknown): unknown {
@@ -7,8 +8,9 @@ export function unavailable(err: unknown): unknown {
 }
 
 /**
- * Makes every public method of a class map a Redis failure to LIVE_UNAVAILABLE: done once for
- * all of them, rather than by a try in each of a dozen methods.
+ * Makes every public method of a class map a Redis failure to LIVE_UNAVAILABLE, and fail when
+ * Redis stops answering (the instance's `deadline`, if it has one): done once for all of them,
+ * rather than by a try in each of a dozen methods.
  */
 export function mapFailures(proto: object): void {
   for (const name of Object.getOwnPropertyNames(proto)) {
@@ -16,7 +18,9 @@ export function mapFailures(proto: object): void {
     if (name === 'constructor' || typeof method !== 'function') continue;
     Reflect.set(proto, name, async function (this: unknown, ...args: unknown[]) {
       try {
-        return await (method as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        const work = (method as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        const deadline = (this as { deadline?: Deadline }).deadline;
+        return await (deadline ? deadline.run(work) : work);
       } catch (err) {
         throw unavailable(err);
       }
