@@ -1,0 +1,102 @@
+/**
+ * Turns TypeBox's validation errors into problems that name a JSON path (`faults[2].until`) and
+ * say what would be accepted. Unions are told apart by their `discriminator` field, so a fault
+ * with `kind: "latency"` is reported against the latency branch alone, not against all eight.
+ */
+import type { TSchema } from 'typebox';
+import type { TLocalizedValidationError } from 'typebox/error';
+import { Value } from 'typebox/value';
+
+/** One thing wrong with a scenario: where, and what it must be. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+type Segment = string | number;
+
+function pointerSegments(pointer: string): string[] {
+  return pointer
+    .replace(/^#/, '')
+    .split('/')
+    .slice(1)
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+/** `['faults', 2, 'until']` → `faults[2].until`; the empty path is `(root)`. */
+export function pathOf(segments: readonly Segment[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number' || /^\d+$/.test(s)) out += `[${s}]`;
+    else out += out === '' ? s : `.${s}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function walk(root: unknown, segments: readonly string[]): unknown {
+  let node = root;
+  for (const s of segments) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, s)) return undefined;
+    node = (node as Record<string, unknown>)[s];
+  }
+  return node;
+}
+
+function rule(schema: unknown, key: 'errorMessage' | 'keyMessage'): string | undefined {
+  const value =
+    typeof schema === 'object' && schema !== null ? (schema as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function describe(
+  schema: TSchema,
+  value: unknown,
+  error: TLocalizedValidationError,
+  at: Segment[],
+): Problem[] {
+  const here = [...at, ...pointerSegments(error.instancePath)];
+  const node = walk(schema, pointerSegments(error.schemaPath));
+  switch (error.keyword) {
+    // Each unknown key also yields a 'boolean' (false schema) error; 'additionalProperties' names it.
+    case 'boolean':
+      return [];
+    case 'additionalProperties': {
+      const message = rule(node, 'keyMessage') ?? 'is not a known field';
+      return error.params.additionalProperties.map((k) => ({ path: pathOf([...here, k]), message }));
+    }
+    case 'required':
+      return error.params.requiredProperties.map((k) => ({
+        path: pathOf([...here, k]),
+        message: 'is required',
+      }));
+    case 'anyOf':
+      return unionProblems(node as TSchema, walk(value, pointerSegments(error.instancePath)), here);
+    default:
+      return [{ path: pathOf(here), message: rule(node, 'errorMessage') ?? error.message }];
+  }
+}
+
+/** A tagged union checks the branch its tag names; an unknown tag is the one problem. */
+function unionProblems(union: TSchema, value: unknown, at: Segment[]): Problem[] {
+  const field = rule(union, 'discriminator' as 'errorMessage');
+  const branches = (union as { anyOf?: TSchema[] }).anyOf ?? [];
+  if (field === undefined)
+    return [{ path: pathOf(at), message: rule(union, 'errorMessage') ?? 'has the wrong type' }];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [{ path: pathOf(at), message: 'must be an object' }];
+  const tags = branches.map((b) => (walk(b, ['properties', field, 'const']) as string) ?? '');
+  const tag = (value as Record<string, unknown>)[field];
+  const branch = branches[tags.indexOf(tag as string)];
+  if (typeof tag !== 'string' || branch === undefined)
+    return [{ path: pathOf([...at, field]), message: `must be one of ${tags.join(', ')}` }];
+  return schemaProblems(branch, value, at);
+}
+
+/** Every problem `value` has against `schema`, each path once, prefixed with `at`. */
+export function schemaProblems(schema: TSchema, value: unknown, at: Segment[] = []): Problem[] {
+  const seen = new Set<string>();
+  return Value.Errors(schema, value)
+    .filter((e) => !e.schemaPath.includes('/anyOf/'))
+    .flatMap((e) => describe(schema, value, e, at))
+    .filter((p) => !seen.has(p.path) && seen.add(p.path));
+}
