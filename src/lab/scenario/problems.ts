@@ -92,11 +92,51 @@ function unionProblems(union: TSchema, value: unknown, at: Segment[]): Problem[]
   return schemaProblems(branch, value, at);
 }
 
+/** Keywords whose next schema segment stands for one segment of the instance path. */
+const steps = new Set(['properties', 'patternProperties', 'items']);
+
+/**
+ * Where the outermost union on a branch error's schema path sits, in the schema and the value.
+ * TypeBox stops at 8 errors (a global setting), so the union's own 'anyOf' error may be cut off
+ * behind its branches' errors; the branch errors alone must lead back to the union.
+ */
+function unionOf(error: TLocalizedValidationError): { schemaPath: string[]; instancePath: string[] } {
+  const schema = pointerSegments(error.schemaPath);
+  const cut = schema.indexOf('anyOf');
+  const before = schema.slice(0, cut);
+  let depth = 0;
+  for (let i = 0; i < before.length; i++) {
+    const segment = before[i] as string;
+    if (segment === 'items') depth++;
+    else if (steps.has(segment) || segment === 'additionalProperties') {
+      depth++;
+      if (segment !== 'additionalProperties') i++;
+    }
+  }
+  return { schemaPath: before, instancePath: pointerSegments(error.instancePath).slice(0, depth) };
+}
+
+function errorProblems(
+  schema: TSchema,
+  value: unknown,
+  error: TLocalizedValidationError,
+  at: Segment[],
+): Problem[] {
+  if (!error.schemaPath.includes('/anyOf/')) return describe(schema, value, error, at);
+  const union = unionOf(error);
+  return unionProblems(walk(schema, union.schemaPath) as TSchema, walk(value, union.instancePath), [
+    ...at,
+    ...union.instancePath,
+  ]);
+}
+
 /** Every problem `value` has against `schema`, each path once, prefixed with `at`. */
 export function schemaProblems(schema: TSchema, value: unknown, at: Segment[] = []): Problem[] {
   const seen = new Set<string>();
-  return Value.Errors(schema, value)
-    .filter((e) => !e.schemaPath.includes('/anyOf/'))
-    .flatMap((e) => describe(schema, value, e, at))
-    .filter((p) => !seen.has(p.path) && seen.add(p.path));
+  const problems = Value.Errors(schema, value)
+    .flatMap((e) => errorProblems(schema, value, e, at))
+    .filter((p) => !seen.has(`${p.path}: ${p.message}`) && seen.add(`${p.path}: ${p.message}`));
+  if (problems.length > 0 || Value.Check(schema, value)) return problems;
+  // Never let an invalid value through because its errors could not be described.
+  return [{ path: pathOf(at), message: 'does not match the scenario schema' }];
 }
