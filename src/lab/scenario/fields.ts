@@ -13,7 +13,7 @@ export function oneOf<const V extends string[]>(values: readonly [...V]) {
   return Type.Enum(values, { errorMessage: `must be one of ${values.join(', ')}` });
 }
 
-export function positiveInteger(maximum = Number.MAX_SAFE_INTEGER) {
+export function positiveInteger(maximum: number) {
   return Type.Integer({ minimum: 1, maximum, errorMessage: `must be a whole number from 1 to ${maximum}` });
 }
 

@@ -42,7 +42,8 @@ function walk(root: unknown, segments: readonly string[]): unknown {
   return node;
 }
 
-function rule(schema: unknown, key: 'errorMessage' | 'keyMessage'): string | undefined {
+/** A string option of a schema: `errorMessage`, `keyMessage` or a union's `discriminator`. */
+function rule(schema: unknown, key: 'errorMessage' | 'keyMessage' | 'discriminator'): string | undefined {
   const value =
     typeof schema === 'object' && schema !== null ? (schema as Record<string, unknown>)[key] : undefined;
   return typeof value === 'string' ? value : undefined;
@@ -78,7 +79,7 @@ function describe(
 
 /** A tagged union checks the branch its tag names; an unknown tag is the one problem. */
 function unionProblems(union: TSchema, value: unknown, at: Segment[]): Problem[] {
-  const field = rule(union, 'discriminator' as 'errorMessage');
+  const field = rule(union, 'discriminator');
   const branches = (union as { anyOf?: TSchema[] }).anyOf ?? [];
   if (field === undefined)
     return [{ path: pathOf(at), message: rule(union, 'errorMessage') ?? 'has the wrong type' }];
@@ -92,8 +93,10 @@ function unionProblems(union: TSchema, value: unknown, at: Segment[]): Problem[]
   return schemaProblems(branch, value, at);
 }
 
-/** Keywords whose next schema segment stands for one segment of the instance path. */
-const steps = new Set(['properties', 'patternProperties', 'items']);
+/** Schema keywords followed by a name (a property, a pattern), each one step into the value. */
+const named = new Set(['properties', 'patternProperties']);
+/** Schema keywords that are one step into the value by themselves (an array item, a map value). */
+const unnamed = new Set(['items', 'additionalProperties']);
 
 /**
  * Where the outermost union on a branch error's schema path sits, in the schema and the value.
@@ -102,18 +105,17 @@ const steps = new Set(['properties', 'patternProperties', 'items']);
  */
 function unionOf(error: TLocalizedValidationError): { schemaPath: string[]; instancePath: string[] } {
   const schema = pointerSegments(error.schemaPath);
-  const cut = schema.indexOf('anyOf');
-  const before = schema.slice(0, cut);
   let depth = 0;
-  for (let i = 0; i < before.length; i++) {
-    const segment = before[i] as string;
-    if (segment === 'items') depth++;
-    else if (steps.has(segment) || segment === 'additionalProperties') {
-      depth++;
-      if (segment !== 'additionalProperties') i++;
-    }
+  let i = 0;
+  for (; i < schema.length && schema[i] !== 'anyOf'; i++) {
+    const keyword = schema[i] as string;
+    if (named.has(keyword)) i++; // skips the name, which may be any word (even "anyOf")
+    if (named.has(keyword) || unnamed.has(keyword)) depth++;
   }
-  return { schemaPath: before, instancePath: pointerSegments(error.instancePath).slice(0, depth) };
+  return {
+    schemaPath: schema.slice(0, i),
+    instancePath: pointerSegments(error.instancePath).slice(0, depth),
+  };
 }
 
 function errorProblems(
