@@ -194,6 +194,15 @@ export const catalog = {
     status: 500,
     message: 'The dev identity provider accepts anyone and refuses to start with NODE_ENV=production',
   },
+  // The lab
+  SCENARIO_INVALID: {
+    status: 400,
+    message: 'The scenario file does not match the scenario schema; the message names the JSON path',
+  },
+  SCENARIO_NOT_FOUND: {
+    status: 404,
+    message: 'No built-in scenario has this name and no readable file is at this path',
+  },
   // Infrastructure
   STORE_UNAVAILABLE: { status: 503, message: 'The record store cannot be reached' },
   LIVE_UNAVAILABLE: {
