@@ -35,7 +35,10 @@ test('parseFaults takes every kind of the vocabulary and refuses bad input namin
   refusedAt([{ kind: 'capacity' }], 'faults[0]');
   refusedAt([{ kind: 'capacity', inFlight: 2, perSecond: 10 }], 'faults[0]');
   refusedAt([{ kind: 'reset' }, { kind: 'reset', rate: 1 }], 'faults');
-  assert.throws(() => parseFault(null), (err: unknown) => isLifelineError(err, 'LAB_FAULT_INVALID'));
+  assert.throws(
+    () => parseFault(null),
+    (err: unknown) => isLifelineError(err, 'LAB_FAULT_INVALID'),
+  );
 });
 
 test('a fault set keeps one fault per kind; recover and clear empty it; listeners see every change', async () => {

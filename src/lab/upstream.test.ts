@@ -5,7 +5,11 @@ import { type LabClock, Upstream } from './index.ts';
 
 /** An upstream answering 200 {ok} to everything, closed with the test. */
 async function echo(t: TestContext, options: { seed?: number; clock?: LabClock } = {}): Promise<Upstream> {
-  const up = await Upstream.start({ name: 'echo', handler: () => ({ status: 200, body: { ok: true } }), ...options });
+  const up = await Upstream.start({
+    name: 'echo',
+    handler: () => ({ status: 200, body: { ok: true } }),
+    ...options,
+  });
   t.after(() => up.close());
   return up;
 }
