@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { VirtualClock } from './clock.ts';
 import { type LabClock, Upstream } from './index.ts';
@@ -14,20 +15,34 @@ async function echo(t: TestContext, options: { seed?: number; clock?: LabClock }
   return up;
 }
 
-const errorCode = (err: unknown) => (err as { cause?: { code?: string } }).cause?.code;
+/** Opens a fresh TCP connection (no keep-alive pool in the way) and reports how it went. */
+const dial = (url: string) =>
+  new Promise<string>((resolve) => {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+  });
 
 test('down refuses connections until recover; destroy mode counts the connections it dropped', async (t) => {
   const up = await echo(t);
   assert.equal((await fetch(up.url)).status, 200);
   await up.faults.set({ kind: 'down' });
-  await assert.rejects(fetch(up.url), (err) => errorCode(err) === 'ECONNREFUSED');
+  assert.equal(await dial(up.url), 'ECONNREFUSED');
+  await assert.rejects(fetch(up.url));
   assert.equal(up.stats.snapshot().requests, 1, 'a refused connection never reached the upstream');
   await up.faults.set({ kind: 'recover' });
   assert.equal((await fetch(up.url)).status, 200, 'the same URL answers again');
 
   await up.faults.set({ kind: 'down', mode: 'destroy' });
   await assert.rejects(fetch(up.url));
-  assert.ok(up.stats.snapshot().refused >= 1, 'the dropped connection was counted');
+  // A fresh connection is accepted, then dropped at once, and the upstream counts it.
+  assert.equal(await dial(up.url), 'connected');
+  await up.stats.until((s) => s.refused >= 1);
+  assert.equal(up.stats.snapshot().answered, 1, 'nothing answered while down');
   await up.faults.clear();
   assert.equal((await fetch(up.url)).status, 200);
 });
