@@ -6,7 +6,7 @@
  * reads. Faults apply on top, to every path: a `down` backend fails its health check too.
  */
 import { TimedSlots } from './capacity.ts';
-import { realClock } from './clock.ts';
+import { type LabClock, realClock } from './clock.ts';
 import { Upstream, type UpstreamOptions } from './upstream.ts';
 
 export interface GameOptions extends Omit<UpstreamOptions, 'name' | 'handler'> {
@@ -14,6 +14,12 @@ export interface GameOptions extends Omit<UpstreamOptions, 'name' | 'handler'> {
   slots?: number;
   /** Time to serve one join, ms. @defaultValue 10 */
   serviceMs?: number;
+  /**
+   * What /health's p99 covers: `sliding`, the joins answered in the last 1,000 ms (as rolling
+   * metrics are); `bucket`, those of the last whole clock second, which trails by up to two
+   * seconds (bench:restore compares the two). @defaultValue "sliding"
+   */
+  healthWindow?: 'sliding' | 'bucket';
 }
 
 export type GameBackend = Upstream & {
@@ -31,26 +37,17 @@ export async function gameBackend(options: GameOptions = {}): Promise<GameBacken
   const serviceMs = options.serviceMs ?? 10;
   let up: Upstream | undefined;
   const slots = new TimedSlots(clock, slotCount, serviceMs, (d) => up?.stats.queue(d));
-  /** Joins answered in the last 1,000 ms, as [answered at, latency], oldest first. */
-  let recent: [number, number][] = [];
-  const p99 = (): number => {
-    const from = clock.now() - 1000;
-    recent = recent.filter(([at]) => at >= from);
-    const sorted = recent.map(([, ms]) => ms).sort((a, b) => a - b);
-    return sorted.length === 0
-      ? 0
-      : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] as number);
-  };
+  const window = joinWindow(clock, options.healthWindow ?? 'sliding');
   up = await Upstream.start({
     ...options,
     clock,
     name: 'game',
     handler: async ({ path }) => {
-      if (path === '/health') return { status: 200, body: { p99Ms: p99() } };
+      if (path === '/health') return { status: 200, body: { p99Ms: window.p99() } };
       if (path !== '/join') return { status: 404 };
       const t0 = clock.now();
       await slots.enter();
-      recent.push([clock.now(), clock.now() - t0]);
+      window.add(clock.now() - t0);
       return { status: 200, body: { joined: true } };
     },
   });
@@ -59,4 +56,28 @@ export async function gameBackend(options: GameOptions = {}): Promise<GameBacken
     healthUrl: `${up.url}/health`,
     capacityPerSecond: (slotCount * 1000) / serviceMs,
   });
+}
+
+/** The joins /health reports on: a sliding last second, or the last whole clock second. */
+function joinWindow(clock: LabClock, kind: 'sliding' | 'bucket') {
+  /** Joins answered, as [answered at, latency], oldest first. */
+  let recent: [number, number][] = [];
+  const p99 = (xs: number[]): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted.length === 0
+      ? 0
+      : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] as number);
+  };
+  return {
+    add(ms: number): void {
+      recent.push([clock.now(), ms]);
+    },
+    p99(): number {
+      const now = clock.now();
+      const second = Math.floor(now / 1000) * 1000;
+      const [from, to] = kind === 'sliding' ? [now - 1000, now] : [second - 1000, second - 1];
+      recent = recent.filter(([at]) => at >= from);
+      return p99(recent.filter(([at]) => at <= to).map(([, ms]) => ms));
+    },
+  };
 }

@@ -11,6 +11,7 @@
  * Faults follow Toxiproxy's toxics (docs/LAB.md): down, error, latency, timeout, reset,
  * rate-limited, capacity, recover; switched from code (`upstream.faults.set(...)`) or over the
  * control API (`PUT /_lab/faults`, `GET /_lab/stats`). Stats are measured, never configured.
+ * `process.ts` runs one upstream in a process of its own for benches.
  *
  * Not here yet: DNS faults (a hostname that stops resolving, a removed NS delegation through the
  * probes' resolver), the fleet of virtual players, scenario files and drills (issue 14, later steps).

@@ -56,6 +56,7 @@ export class Upstream {
   #controlPort = 0;
   #capacity: { key: string; slots: Capacity } | undefined;
   #port = 0;
+  #applying: Promise<void> = Promise.resolve();
 
   private constructor(options: UpstreamOptions) {
     this.name = options.name;
@@ -72,7 +73,12 @@ export class Upstream {
         socket.destroy();
       }
     });
-    this.faults.onChange(() => this.#applyFaults());
+    // One change at a time: a down and a recover in quick succession must not interleave a
+    // close with a listen.
+    this.faults.onChange(() => {
+      this.#applying = this.#applying.then(() => this.#applyFaults());
+      return this.#applying;
+    });
   }
 
   /** Starts the upstream and its control API, both on loopback. */

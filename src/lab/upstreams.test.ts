@@ -1,5 +1,9 @@
 /** Each upstream checked against the Lifeline code that calls it, so the lab keeps its contracts. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { isLifelineError } from '../errors/index.ts';
 import { HttpIdentity, OidcIdentity } from '../identity/index.ts';
@@ -73,4 +77,53 @@ test('game backend: joins queue behind its slots, and its health URL reports the
   assert.equal(reading.downstreamP99Ms, 30, 'the slowest of the three joins, measured');
   await game.faults.set({ kind: 'down' });
   assert.equal((await probe.read(game.healthUrl)).downstreamHealthy, false);
+});
+
+test('game backend: a bucket health window reports the last whole second, a sliding one the last 1,000 ms', async (t) => {
+  const clock = new VirtualClock();
+  const bucket = await gameBackend({ clock, slots: 1, serviceMs: 10, healthWindow: 'bucket' });
+  const sliding = await gameBackend({ clock, slots: 1, serviceMs: 10 });
+  t.after(() => Promise.all([bucket.close(), sliding.close()]));
+  const health = async (g: typeof bucket) =>
+    ((await (await fetch(g.healthUrl)).json()) as { p99Ms: number }).p99Ms;
+  const joins = [bucket, sliding].flatMap((g) => [fetch(g.joinUrl), fetch(g.joinUrl)]);
+  await clock.untilSleeping(4);
+  clock.advance(20);
+  await Promise.all(joins);
+  assert.deepEqual(
+    [await health(bucket), await health(sliding)],
+    [0, 20],
+    'the bucket has no whole second yet',
+  );
+  clock.advance(980);
+  assert.deepEqual([await health(bucket), await health(sliding)], [20, 20]);
+  clock.advance(1000);
+  assert.deepEqual([await health(bucket), await health(sliding)], [0, 0], 'both have moved past the joins');
+});
+
+test('process.ts runs an upstream in its own process, reachable over its URLs and control API', async (t) => {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'process.ts'), 'identity'], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  t.after(() => child.kill());
+  const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [
+    string,
+  ];
+  const up = JSON.parse(line) as { verifyUrl: string; controlUrl: string };
+  assert.deepEqual(await new HttpIdentity(up.verifyUrl, 2000).verify({ playerId: 'far' }), {
+    playerId: 'far',
+  });
+  const put = await fetch(`${up.controlUrl}/_lab/faults`, {
+    method: 'PUT',
+    body: JSON.stringify({ faults: [{ kind: 'error', rate: 1 }] }),
+  });
+  assert.equal(put.status, 200);
+  await assert.rejects(
+    new HttpIdentity(up.verifyUrl, 2000).verify({ playerId: 'far' }),
+    code('IDENTITY_UNAVAILABLE'),
+  );
+  const stats = (await (await fetch(`${up.controlUrl}/_lab/stats`)).json()) as {
+    byStatus: Record<string, number>;
+  };
+  assert.deepEqual(stats.byStatus, { 200: 1, 503: 1 });
 });
