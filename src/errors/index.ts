@@ -210,6 +210,11 @@ export const catalog = {
     message: 'Live state (Redis) cannot be reached; open sessions carry on, try this again shortly',
   },
   NOT_READY: { status: 503, message: 'Lifeline is not ready' },
+  // The lab (simulated upstreams)
+  LAB_FAULT_INVALID: {
+    status: 400,
+    message: 'The fault is not one the lab knows, or a field is out of range',
+  },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

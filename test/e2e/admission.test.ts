@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { test } from 'node:test';
+import { identityUpstream } from '../../src/lab/index.ts';
 import { TestClock } from '../clock.ts';
 import { Client, postJson, startLifeline } from '../helpers.ts';
 
-/** An identity verifier on loopback that knows its own concurrency and can go down. */
-async function identityUpstream(t: { after: (fn: () => void) => void }) {
-  const state = { up: true, inFlight: 0, peak: 0, calls: 0 };
-  const server = createServer((req, res) => {
-    state.calls++;
-    state.inFlight++;
-    state.peak = Math.max(state.peak, state.inFlight);
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      setTimeout(() => {
-        state.inFlight--;
-        if (!state.up) {
-          res.writeHead(503).end('down');
-          return;
-        }
-        const { playerId } = JSON.parse(body) as { playerId: string };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ playerId }));
-      }, 20);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.close());
-  return { state, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/verify` };
+/** The lab's identity verifier on loopback, 20 ms a call; its stats know its concurrency. */
+async function identityUpstreamFor(t: { after: (fn: () => Promise<void>) => void }) {
+  const idp = await identityUpstream();
+  t.after(() => idp.close());
+  await idp.faults.set({ kind: 'latency', ms: 20 });
+  return idp;
 }
 
 /** A client that logs in, waiting in line as told. */
@@ -53,7 +33,7 @@ async function loginThroughQueue(
 }
 
 test('identity down: 500 sessions stay connected and refresh for three token lifetimes; new logins queue and are admitted after recovery within the upstream concurrency', async (t) => {
-  const idp = await identityUpstream(t);
+  const idp = await identityUpstreamFor(t);
   // Time stands still while 500 players log in and connect, however long a busy machine takes:
   // their 3-s tokens are what the outage below outlives, not what the connecting races. (So the
   // node's backoff after a failed identity call would not pass either: the call's timeout is long
@@ -62,7 +42,7 @@ test('identity down: 500 sessions stay connected and refresh for three token lif
   const { playerUrl } = await startLifeline(t, {
     clock: clock.now,
     overrides: {
-      identity: { provider: 'http', http: { url: idp.url, timeoutMs: 30_000 } },
+      identity: { provider: 'http', http: { url: idp.verifyUrl, timeoutMs: 30_000 } },
       tokens: { accessTtlSeconds: 3 },
       admission: { maxLimit: 5, initialLimit: 5 },
     },
@@ -91,7 +71,7 @@ test('identity down: 500 sessions stay connected and refresh for three token lif
     '500 at once exceed the limit of 5: some waited in line',
   );
 
-  idp.state.up = false;
+  await idp.faults.set({ kind: 'error', rate: 1, status: 503 });
   const queued = await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
       postJson(`${playerUrl}/v1/login`, { playerId: `new-${i}`, region: 'na', shard: 'na-1' }),
@@ -122,7 +102,7 @@ test('identity down: 500 sessions stay connected and refresh for three token lif
     'no socket closed during the outage',
   );
 
-  idp.state.up = true;
+  await idp.faults.clear('error');
   // The node backs off an upstream that failed (up to 5 s on its clock): time runs again.
   clock.run();
   const admitted = await Promise.all(
@@ -141,7 +121,8 @@ test('identity down: 500 sessions stay connected and refresh for three token lif
     admitted.every((r) => r.status === 200),
     JSON.stringify(admitted.find((r) => r.status !== 200)?.body),
   );
-  assert.ok(idp.state.peak <= 5, `the upstream saw at most its concurrency of 5 (peak ${idp.state.peak})`);
+  const { peakInFlight } = idp.stats.snapshot();
+  assert.ok(peakInFlight <= 5, `the upstream saw at most its concurrency of 5 (peak ${peakInFlight})`);
   const unknown = await postJson(`${playerUrl}/v1/login/poll`, { ticket: queued[0]!.body.ticket });
   assert.equal(unknown.body.error.code, 'LOGIN_TICKET_UNKNOWN', 'a collected ticket is spent');
 });

@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { test } from 'node:test';
+import { entitlementsUpstream } from '../../src/lab/index.ts';
 import { addOperator, eventually, getJson, postJson, startLifeline } from '../helpers.ts';
 
-/** The studio's entitlement service on loopback: owns a map of licences, can be switched off. */
-async function entitlementUpstream(t: { after: (fn: () => void) => void }, owned: Record<string, string>) {
-  const state = { up: true, calls: [] as number[] };
-  const server = createServer((req, res) => {
-    state.calls.push(Date.now());
-    if (!state.up) {
-      res.writeHead(503).end('overloaded');
-      return;
-    }
-    const playerId = decodeURIComponent((req.url ?? '/').slice(1));
-    const licence = owned[playerId];
-    if (!licence) res.writeHead(404).end();
-    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ licence }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.close());
-  return { state, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
+/** The studio's entitlement service on loopback (the lab's), with each call's arrival time. */
+async function entitlementUpstream(
+  t: { after: (fn: () => Promise<void>) => void },
+  owned: Record<string, string>,
+) {
+  const up = await entitlementsUpstream({ licences: owned });
+  t.after(() => up.close());
+  const calls: number[] = [];
+  up.stats.on('request', () => calls.push(Date.now()));
+  return { up, calls, url: up.url };
 }
 
 const claims = (accessToken: string) =>
@@ -58,8 +51,9 @@ test('entitlement outage: last known good licences log in provisional, others ge
   assert.equal(none.status, 403);
   assert.equal(none.body.error.code, 'ENTITLEMENT_NONE');
 
-  upstream.state.up = false;
-  const callsBefore = upstream.state.calls.length;
+  // The upstream is overloaded: every call answers 503.
+  await upstream.up.faults.set({ kind: 'error', rate: 1, status: 503 });
+  const callsBefore = upstream.calls.length;
   // One after another, so the bound is exact: calls already in flight when the breaker opens
   // would add to it (at most the concurrency).
   const during: Awaited<ReturnType<typeof login>>[] = [];
@@ -77,7 +71,7 @@ test('entitlement outage: last known good licences log in provisional, others ge
   const newbie = await login('newbie');
   assert.equal(newbie.status, 503);
   assert.equal(newbie.body.error.code, 'ENTITLEMENT_UNAVAILABLE');
-  const outageCalls = upstream.state.calls.length - callsBefore;
+  const outageCalls = upstream.calls.length - callsBefore;
   assert.ok(
     outageCalls <= 3,
     `the breaker opened after 3 failures; upstream saw ${outageCalls} calls for 21 logins`,
@@ -91,7 +85,7 @@ test('entitlement outage: last known good licences log in provisional, others ge
   // Recovery: provisional players are re-verified at no more than 5 a second.
   const ticks: number[] = [];
   app.events.on('entitlement.reverifying', (e) => ticks.push(e.count));
-  upstream.state.up = true;
+  await upstream.up.faults.set({ kind: 'recover' });
   const recoveredAt = Date.now();
   const viewer = await addOperator(app, 'watch', 'viewer');
   await eventually(async () => {
@@ -100,7 +94,7 @@ test('entitlement outage: last known good licences log in provisional, others ge
     }[];
     return sessions.every((s) => !s.provisional) ? true : undefined;
   }, 20_000);
-  const after = upstream.state.calls.filter((at) => at >= recoveredAt);
+  const after = upstream.calls.filter((at) => at >= recoveredAt);
   // The pace is set per tick of the re-verifier (one a second): at most 5 calls each, which it
   // spreads over the following second. Counted per tick, not per wall-clock second, so a late
   // timer on a busy machine (which bunches calls without the node making more) cannot fail it.

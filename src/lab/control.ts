@@ -1,0 +1,76 @@
+/**
+ * The control API, on its own loopback port: a scenario or an operator at a terminal switches
+ * faults and reads what the upstream measured.
+ *
+ *   GET    /_lab/faults   → {faults}
+ *   PUT    /_lab/faults   {faults: [...]} → replaces the set → {faults}
+ *   POST   /_lab/faults   {kind, ...}     → adds one (replacing its kind; recover clears) → {faults}
+ *   DELETE /_lab/faults   → clears every fault → {faults: []}
+ *   GET    /_lab/stats    → the measured counts and per-second history
+ *
+ * Bad input changes nothing and answers 400 with a catalog code (LAB_FAULT_INVALID naming the
+ * field, or MALFORMED_JSON).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { errorBody, LifelineError } from '../errors/index.ts';
+import type { FaultSet } from './faults.ts';
+import { parseFault, parseFaults } from './faults.ts';
+import type { LabStats } from './stats.ts';
+
+const maxBody = 64 * 1024;
+
+export async function startControl(up: { faults: FaultSet; stats: LabStats }, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    route(up, req)
+      .then((body) => send(res, 200, body))
+      .catch((err: unknown) => {
+        const e =
+          err instanceof LifelineError ? err : new LifelineError('INTERNAL', undefined, { cause: err });
+        send(res, e.status, errorBody(e));
+      });
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return server;
+}
+
+async function route(up: { faults: FaultSet; stats: LabStats }, req: IncomingMessage): Promise<unknown> {
+  const key = `${req.method} ${req.url}`;
+  switch (key) {
+    case 'GET /_lab/faults':
+      return { faults: up.faults.list() };
+    case 'PUT /_lab/faults': {
+      const body = await readJson(req);
+      const list =
+        typeof body === 'object' && body !== null ? (body as { faults?: unknown }).faults : undefined;
+      await up.faults.replace(parseFaults(list));
+      return { faults: up.faults.list() };
+    }
+    case 'POST /_lab/faults':
+      await up.faults.set(parseFault(await readJson(req)));
+      return { faults: up.faults.list() };
+    case 'DELETE /_lab/faults':
+      await up.faults.clear();
+      return { faults: [] };
+    case 'GET /_lab/stats':
+      return up.stats.snapshot();
+    default:
+      throw new LifelineError('NOT_FOUND', `No lab route ${key}`);
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let text = '';
+  for await (const chunk of req) {
+    text += chunk;
+    if (text.length > maxBody) throw new LifelineError('BODY_TOO_LARGE');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new LifelineError('MALFORMED_JSON', undefined, { cause: err });
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

@@ -1,0 +1,14 @@
+/**
+ * Seeded randomness (mulberry32): the same seed gives the same error draws and jitter, so a
+ * test or a drill that injects "30% errors" sees the same requests fail on every run.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
