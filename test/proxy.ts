@@ -51,6 +51,9 @@ export class TcpProxy {
       upstream.on('data', (chunk) => {
         if (!this.#frozen) client.write(chunk);
       });
+      // As pipe() would: a side that ends its writing ends the other's.
+      client.on('end', () => upstream.end());
+      upstream.on('end', () => client.end());
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
