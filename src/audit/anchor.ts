@@ -87,9 +87,15 @@ export class Anchor {
     return this.#sinkQueue.length;
   }
 
-  close(): void {
+  /**
+   * Stops the sink, and waits for `chattr +a` if it is under way: a process that exited before
+   * it returned (a CLI command) would leave it to land later, after whoever tidies up the anchor
+   * has undone it.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#sinkTimer);
+    await this.#appendOnly;
   }
 
   async #tryAppendOnly(): Promise<string> {

@@ -88,7 +88,7 @@ export class OpenedAnchoring {
   async stop(): Promise<void> {
     await this.#recording;
     await this.checkpointer.stop();
-    this.anchor.close();
+    await this.anchor.close();
   }
 
   async takeStock(logger?: Logger): Promise<ChainHead | null> {

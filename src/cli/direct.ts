@@ -46,7 +46,7 @@ export function directAccess(cli: CliBase): DirectAccess {
         return await work({ store, audit, anchoring });
       } finally {
         await anchoring?.checkpointer.flush();
-        anchoring?.anchor.close();
+        await anchoring?.anchor.close();
       }
     } finally {
       await store.close();

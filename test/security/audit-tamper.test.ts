@@ -532,7 +532,7 @@ test('an anchor re-seeded under a new key is named: the chain recorded another k
     clock: () => sc.clock.now,
   });
   await anchoring.checkpointer.adopt(await storeHead(sc));
-  anchoring.anchor.close();
+  await anchoring.anchor.close();
   const cli = await runCliCaptured(['audit', 'verify', '--json'], sc.cliEnv, sc.dataDir);
   assert.equal(cli.code, 1, cli.out);
   assert.equal(cli.json.reason, 'key-mismatch');
