@@ -1,4 +1,5 @@
 import { LifelineError } from '../errors/index.ts';
+import { uuid7Of } from '../ids/index.ts';
 import type { Disruption } from '../disruptions/records.ts';
 import type { RestoreRecord } from './records.ts';
 import type { Pacer } from './pacer.ts';
@@ -78,10 +79,15 @@ export class Rejoins {
     if (record.ticketExpiresAt != null && record.ticketExpiresAt <= now)
       return settle('expired', 'ticket-ttl');
     if (await d.store.currentBan(record.playerId)) return settle('refused', 'banned');
-    if (await d.store.hasNewerSession(record.playerId, record.at)) return settle('refused', 'newer-session');
-    const tokens = await d.sessions.reopen(record.playerId, record.snapshot);
-    // Settling after the session exists: if two rejoins race, the loser's new session is
-    // ended at once, so the record is still restored exactly once.
+    // Every attempt at this record opens the same session (named after the record): one that
+    // crashed after writing it and before settling is found again by the retry, instead of
+    // counting as a session the player opened elsewhere.
+    const sessionId = uuid7Of(record.at, `rejoin:${record.id}`);
+    if (await d.store.hasNewerSession(record.playerId, record.at, sessionId))
+      return settle('refused', 'newer-session');
+    const tokens = await d.sessions.reopen(record.playerId, record.snapshot, sessionId);
+    // Settling after the session exists, so that a crash between the two loses no player. Two
+    // rejoins racing share the one session; the loser is told the record is already restored.
     const settled = await d.store.settleDisruption(record.id, ['ticketed'], {
       outcome: 'restored',
       reason: null,
@@ -89,8 +95,13 @@ export class Rejoins {
       sessionId: tokens.sessionId,
     });
     if (!settled) {
-      await d.live.endSessions([tokens.sessionId]);
-      await d.store.revokeGrants([tokens.sessionId], now, 'rejoin-race');
+      // Restored by a racing rejoin, with this same session: it is theirs now. Settled otherwise
+      // (its ticket lapsed meanwhile): the session opened for it must not stay behind.
+      const latest = await d.store.getDisruption(record.id);
+      if (latest?.restoredSessionId !== tokens.sessionId) {
+        await d.live.endSessions([tokens.sessionId]);
+        await d.store.revokeGrants([tokens.sessionId], now, 'rejoin-race');
+      }
       return refuse('already-restored');
     }
     return { kind: 'restored', tokens };

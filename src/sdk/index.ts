@@ -43,6 +43,11 @@ export interface ClientOptions {
   retryBudget?: { burst: number; perSecond: number };
   /** The longest a single wait may be, whatever Retry-After says. @defaultValue 300000 */
   maxWaitMs?: number;
+  /**
+   * How long one request may take, answer body included, before it counts as a network error
+   * (retried from the budget): a connection that hangs must not hang the game. @defaultValue 10000
+   */
+  requestTimeoutMs?: number;
   fetch?: typeof fetch;
   WebSocket?: typeof WebSocket;
   random?: () => number;
@@ -94,6 +99,7 @@ export class LifelineClient {
       backoff: options.backoff ?? { baseMs: 250, capMs: 30_000 },
       retryBudget: options.retryBudget ?? { burst: 5, perSecond: 0.2 },
       maxWaitMs: options.maxWaitMs ?? 300_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
       WebSocket: options.WebSocket ?? globalThis.WebSocket,
       random: options.random ?? Math.random,
@@ -237,6 +243,7 @@ export class LifelineClient {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...this.#o.headers },
           body: JSON.stringify(body),
+          signal: AbortSignal.timeout(this.#o.requestTimeoutMs),
         });
       } catch {
         res = null;

@@ -122,14 +122,19 @@ export class SessionService {
    * Opens a new session where a disrupted one was, for a rejoin: same region, shard, zone and
    * licence, and no call to identity or entitlements (the restore snapshot is the evidence).
    */
-  async reopen(playerId: string, snapshot: RestoreSnapshot): Promise<SessionTokens> {
-    return this.#open(playerId, snapshot, this.#d.clock());
+  async reopen(playerId: string, snapshot: RestoreSnapshot, sessionId?: string): Promise<SessionTokens> {
+    return this.#open(playerId, snapshot, this.#d.clock(), sessionId);
   }
 
-  async #open(playerId: string, snapshot: RestoreSnapshot, now: number): Promise<SessionTokens> {
+  async #open(
+    playerId: string,
+    snapshot: RestoreSnapshot,
+    now: number,
+    sessionId?: string,
+  ): Promise<SessionTokens> {
     const d = this.#d;
-    const grant: Grant = {
-      sessionId: uuid7(now),
+    const fresh: Grant = {
+      sessionId: sessionId ?? uuid7(now),
       playerId,
       familyId: timeOrderedBytes(now).toString('base64url'),
       snapshot,
@@ -141,7 +146,7 @@ export class SessionService {
     };
     // The grant is committed before the session goes live: a session the cap can push out always
     // has a grant to revoke (never one still being written, which would land unrevoked).
-    await d.store.openGrant(grant);
+    const grant = sessionId === undefined ? await this.#commit(fresh) : await this.#commitNamed(fresh);
     const opened = await d.live.openSession(this.#liveFrom(grant, now), d.cap);
     if (!opened.opened) {
       await d.store.revokeGrants([grant.sessionId], d.clock(), 'session-limit');
@@ -149,6 +154,34 @@ export class SessionService {
     }
     await this.#endReplaced(opened.replaced);
     return this.#tokensFor(grant);
+  }
+
+  async #commit(grant: Grant): Promise<Grant> {
+    await this.#d.store.openGrant(grant);
+    return grant;
+  }
+
+  /**
+   * A grant whose session id the caller chose (a rejoin names it after its record): if an earlier
+   * attempt already wrote it (and crashed before answering, or is racing this one), that grant is
+   * the session, unless it has ended since.
+   */
+  async #commitNamed(grant: Grant): Promise<Grant> {
+    const d = this.#d;
+    const earlier = async () => {
+      const found = await d.store.getGrant(grant.sessionId);
+      return found && found.playerId === grant.playerId && found.revokedAt === null ? found : null;
+    };
+    const existing = await earlier();
+    if (existing) return existing;
+    try {
+      await d.store.openGrant(grant);
+      return grant;
+    } catch (err) {
+      const raced = await earlier();
+      if (raced) return raced;
+      throw err;
+    }
   }
 
   /**

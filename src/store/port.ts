@@ -136,8 +136,11 @@ export interface RestoreRecords {
   restoreCounts(restoreId: string): Promise<RestoreCounts>;
   /** How many of the restore's pending disruptions are released before this one. */
   queuePosition(restoreId: string, disruption: Disruption): Promise<number>;
-  /** Whether the player opened a session after `after` that is still valid. */
-  hasNewerSession(playerId: string, after: number): Promise<boolean>;
+  /**
+   * Whether the player opened a session after `after` that is still valid, other than `except`
+   * (the session a rejoin of this very record opens, which a retry after a crash finds).
+   */
+  hasNewerSession(playerId: string, after: number, except?: string): Promise<boolean>;
 }
 
 /** Session grants: the refresh families that let a session outlive a restart. */

@@ -466,3 +466,39 @@ test('killed mid-restore and restarted, the run resumes and the accounting is ex
   const live = await getJson(`${urls.adminUrl}/admin/v1/sessions?limit=1`, carol.token);
   assert.equal(live.body.counts.total, 300);
 });
+
+// A rejoin that wrote its session and crashed before settling the record left a grant newer than
+// the disruption: its retry took that for a session the player had opened elsewhere and was
+// refused `newer-session` (seen under load in the kill-and-restart test above).
+test('a rejoin retried after writing its session, but before settling, restores the player', async (t) => {
+  const { app, playerUrl, adminUrl } = await startLifeline(t, { overrides: fast });
+  const alice = await addOperatorWithTotp(app, 'alice', 'admin');
+  const bob = await addOperatorWithTotp(app, 'bob', 'admin');
+  const carol = await addOperatorWithTotp(app, 'carol', 'admin');
+  // Past the small tier, so that the kick is an approved command (what kickMany drives).
+  const { commandId, resumeTokens } = await kickMany(t, { playerUrl, adminUrl }, { alice, bob }, 60);
+  await startRestore(adminUrl, carol, {
+    commandId,
+    pacing: { mode: 'fixed', batchSize: 100, intervalMs: 100 },
+  });
+  const resumeToken = resumeTokens[0] as string;
+  const { disruptionId } = await app.tokens.parseResume(resumeToken, Date.now());
+  const record = await app.store.getDisruption(disruptionId);
+  assert.ok(record);
+  await eventually(async () =>
+    (await app.store.getDisruption(record.id))?.outcome === 'ticketed' ? true : undefined,
+  );
+  // The first half of a rejoin, as a crashed attempt left it: the session written, the record not.
+  const { uuid7Of } = await import('../../src/ids/index.ts');
+  const named = uuid7Of(record.at, `rejoin:${record.id}`);
+  await app.sessions.reopen(record.playerId, record.snapshot, named);
+  assert.equal((await app.store.getDisruption(record.id))?.outcome, 'ticketed');
+
+  const back = await postJson(`${playerUrl}/v1/rejoin`, { resumeToken });
+  assert.equal(back.status, 200, JSON.stringify(back.body));
+  const settled = await app.store.getDisruption(record.id);
+  assert.equal(settled?.outcome, 'restored');
+  assert.equal(settled?.restoredSessionId, named, 'the session the first attempt wrote');
+  const again = await postJson(`${playerUrl}/v1/rejoin`, { resumeToken });
+  assert.equal(again.body.error?.reason, 'already-restored');
+});

@@ -110,3 +110,23 @@ test('the SDK logs in, holds its socket, learns its resume token from a kick and
     'ap-2',
   );
 });
+
+test('a request that never gets an answer times out and is retried from the budget, instead of hanging', async (t) => {
+  const held: import('node:http').ServerResponse[] = [];
+  const server = createServer((_req, res) => {
+    held.push(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const res of held) res.destroy();
+    server.close();
+  });
+  const client = new LifelineClient({
+    baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    retryBudget: { burst: 1, perSecond: 0 },
+    requestTimeoutMs: 50,
+    sleep: async () => {},
+  });
+  await assert.rejects(client.login({ playerId: 'p', region: 'na', shard: 'na-1' }), RetryBudgetExhausted);
+  assert.equal(held.length, 2, 'the first try, then the one retry the budget allowed');
+});

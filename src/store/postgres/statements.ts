@@ -108,7 +108,7 @@ export const sql = {
   restorePosition: `SELECT count(*) AS n FROM disruptions WHERE restore_id = $1 AND outcome = 'pending'
     AND (at < $2 OR (at = $2 AND id < $3))`,
   grantNewer:
-    'SELECT 1 AS found FROM grants WHERE player_id = $1 AND created_at > $2 AND revoked_at IS NULL LIMIT 1',
+    'SELECT 1 AS found FROM grants WHERE player_id = $1 AND created_at > $2 AND revoked_at IS NULL AND session_id <> $3 LIMIT 1',
 
   grantInsert: `INSERT INTO grants
     (session_id, player_id, family_id, generation, snapshot, created_at, expires_at, revoked_at, revoked_reason)

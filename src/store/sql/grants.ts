@@ -39,6 +39,11 @@ export async function revokeGrants({ d, q }: Sql, ids: readonly string[], at: nu
   await d.run(q.grantRevokeSessions, [at, reason, d.list(ids)]);
 }
 
-export async function hasNewerSession({ d, q }: Sql, playerId: string, after: number): Promise<boolean> {
-  return (await d.one(q.grantNewer, [playerId, after])) !== undefined;
+export async function hasNewerSession(
+  { d, q }: Sql,
+  playerId: string,
+  after: number,
+  except = '',
+): Promise<boolean> {
+  return (await d.one(q.grantNewer, [playerId, after, except])) !== undefined;
 }

@@ -38,7 +38,7 @@
  *              grantFamilyLocked (family_id) · grantRotate (generation, expires_at, family_id) ·
  *              grantRevokeFamily (at, reason, family_id) · grantRevokeSessions (at, reason, list
  *              ids) · grantRevokePlayer (at, reason, player_id) · grantPurge (before, limit) ·
- *              grantNewer (player_id, after)
+ *              grantNewer (player_id, after, except_session_id)
  * bans         banInsert (id, player_id, reason, banned_by, at) -> 0 under a ban in force ·
  *              banLift (at, by, reason, player_id) -> row · banList
  *              (list player_ids?, limit)

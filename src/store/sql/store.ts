@@ -175,8 +175,8 @@ export abstract class SqlRecordStore implements RecordStore {
   queuePosition(restoreId: string, d: Disruption): Promise<number> {
     return restores.queuePosition(this.#s, restoreId, d);
   }
-  hasNewerSession(playerId: string, after: number): Promise<boolean> {
-    return grants.hasNewerSession(this.#s, playerId, after);
+  hasNewerSession(playerId: string, after: number, except?: string): Promise<boolean> {
+    return grants.hasNewerSession(this.#s, playerId, after, except);
   }
 
   // Grants

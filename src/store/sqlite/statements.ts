@@ -91,7 +91,7 @@ export const sql = {
   restorePosition: `SELECT count(*) AS n FROM disruptions WHERE restore_id = ?1 AND outcome = 'pending'
     AND (at < ?2 OR (at = ?2 AND id < ?3))`,
   grantNewer:
-    'SELECT 1 AS found FROM grants WHERE player_id = ? AND created_at > ? AND revoked_at IS NULL LIMIT 1',
+    'SELECT 1 AS found FROM grants WHERE player_id = ? AND created_at > ? AND revoked_at IS NULL AND session_id <> ? LIMIT 1',
   disruptionById: 'SELECT * FROM disruptions WHERE id = ?',
 
   grantInsert: `INSERT INTO grants
