@@ -38,6 +38,9 @@ test('2,000 SDK clients against an overloaded endpoint: each honours Retry-After
         baseUrl,
         retryBudget: budget,
         backoff: { baseMs: 100, capMs: 2000 },
+        // What is measured is Retry-After: a request that a loaded machine keeps past the SDK's
+        // default timeout would be retried as a network error, without one.
+        requestTimeoutMs: 120_000,
         headers: { 'x-client': `c${i}` },
         now: () => clock.at,
         sleep: async (ms) => {
