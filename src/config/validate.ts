@@ -9,6 +9,7 @@ import type { TLocalizedValidationError } from 'typebox/error';
 import { Value } from 'typebox/value';
 import { LifelineError } from '../errors/index.ts';
 import { configSchema } from './schema.ts';
+import { pointerSegments } from './json-pointer.ts';
 
 /** The configuration as the schema types it. */
 type Config = Static<typeof configSchema>;
@@ -19,14 +20,6 @@ export type Sources = ReadonlyMap<string, string>;
 interface Problem {
   key: string;
   message: string;
-}
-
-function pointerSegments(pointer: string): string[] {
-  return pointer
-    .replace(/^#/, '')
-    .split('/')
-    .slice(1)
-    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
 // Walks schemaPath rather than instancePath so patternProperties land on the schema that failed.

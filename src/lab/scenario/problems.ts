@@ -6,6 +6,7 @@
 import type { TSchema } from 'typebox';
 import type { TLocalizedValidationError } from 'typebox/error';
 import { Value } from 'typebox/value';
+import { pointerSegments } from '../../config/json-pointer.ts';
 
 /** One thing wrong with a scenario: where, and what it must be. */
 export interface Problem {
@@ -14,14 +15,6 @@ export interface Problem {
 }
 
 type Segment = string | number;
-
-function pointerSegments(pointer: string): string[] {
-  return pointer
-    .replace(/^#/, '')
-    .split('/')
-    .slice(1)
-    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
 
 /** `['faults', 2, 'until']` → `faults[2].until`; the empty path is `(root)`. */
 export function pathOf(segments: readonly Segment[]): string {
