@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { AuditLog } from '../audit/index.ts';
 import { EventStream } from '../events/index.ts';
 import type { LiveSession } from '../sessions/records.ts';
+import { liveSession } from '../live/contract.ts';
 import { MemoryBus, MemoryLiveState } from '../live/memory.ts';
 import { OperatorService } from '../operators/index.ts';
 import { Sealer } from '../secrets/index.ts';
@@ -32,19 +33,7 @@ async function fixture() {
 }
 
 function session(id: string, playerId: string, node = 'n1'): LiveSession {
-  return {
-    id,
-    playerId,
-    node,
-    region: 'na',
-    shard: 'na-1',
-    zone: null,
-    clientVersion: null,
-    licence: 'standard',
-    provisional: false,
-    createdAt: 0,
-    lastSeenAt: 0,
-  };
+  return liveSession(id, { playerId, node, createdAt: 0, lastSeenAt: 0 });
 }
 
 test('a bad player id or reason is refused before anything is written', async () => {

@@ -8,7 +8,8 @@ import type { LiveSession } from '../sessions/records.ts';
 
 export type OpenLive = () => Promise<{ live: LiveState; bus: Bus }>;
 
-function session(id: string, overrides: Partial<LiveSession> = {}): LiveSession {
+/** A live session for tests: defaults everywhere but the id. */
+export function liveSession(id: string, overrides: Partial<LiveSession> = {}): LiveSession {
   return {
     id,
     playerId: `p-${id}`,
@@ -38,9 +39,9 @@ export function liveStateContract(name: string, open: OpenLive): void {
 
     test('sessions are found by any combination of fields and counted by region and shard', async (t) => {
       const { live } = await withLive(t);
-      await live.putSession(session('a'));
-      await live.putSession(session('b', { shard: 'na-2', zone: 'na-a' }));
-      await live.putSession(session('c', { region: 'eu', shard: 'eu-1', playerId: 'p-a' }));
+      await live.putSession(liveSession('a'));
+      await live.putSession(liveSession('b', { shard: 'na-2', zone: 'na-a' }));
+      await live.putSession(liveSession('c', { region: 'eu', shard: 'eu-1', playerId: 'p-a' }));
       assert.deepEqual((await live.findSessions({ region: 'na' }, 10)).map((s) => s.id).sort(), ['a', 'b']);
       assert.deepEqual(
         (await live.findSessions({ region: 'na', zone: 'na-a' }, 10)).map((s) => s.id),
@@ -65,12 +66,12 @@ export function liveStateContract(name: string, open: OpenLive): void {
         byRegion: { na: 2 },
         byShard: { 'na-1': 1, 'na-2': 1 },
       });
-      assert.deepEqual(await live.getSession('b'), session('b', { shard: 'na-2', zone: 'na-a' }));
+      assert.deepEqual(await live.getSession('b'), liveSession('b', { shard: 'na-2', zone: 'na-a' }));
     });
 
     test('ending sessions hands each one to exactly one caller', async (t) => {
       const { live } = await withLive(t);
-      for (const id of ['a', 'b', 'c']) await live.putSession(session(id));
+      for (const id of ['a', 'b', 'c']) await live.putSession(liveSession(id));
       const [first, second] = await Promise.all([live.endSessions(['a', 'b']), live.endSessions(['b', 'c'])]);
       const ended = [...(first ?? []), ...(second ?? [])].map((s) => s.id).sort();
       assert.deepEqual(ended, ['a', 'b', 'c']);
@@ -81,10 +82,10 @@ export function liveStateContract(name: string, open: OpenLive): void {
 
     test('a re-put session is counted once; idle sessions are listed oldest first', async (t) => {
       const { live } = await withLive(t);
-      await live.putSession(session('a', { lastSeenAt: 50 }));
-      await live.putSession(session('a', { lastSeenAt: 30 }));
-      await live.putSession(session('b', { lastSeenAt: 10 }));
-      await live.putSession(session('c', { lastSeenAt: 90 }));
+      await live.putSession(liveSession('a', { lastSeenAt: 50 }));
+      await live.putSession(liveSession('a', { lastSeenAt: 30 }));
+      await live.putSession(liveSession('b', { lastSeenAt: 10 }));
+      await live.putSession(liveSession('c', { lastSeenAt: 90 }));
       assert.equal((await live.countSessions({})).total, 3);
       await live.touchSession('b', 95);
       await live.touchSession('gone', 95);
@@ -101,7 +102,7 @@ export function liveStateContract(name: string, open: OpenLive): void {
     test('a player holds at most the cap: replace-oldest ends the oldest others, refuse writes nothing', async (t) => {
       const { live } = await withLive(t);
       const mine = (id: string, createdAt: number, node = 'node-1') =>
-        session(id, { playerId: 'p', createdAt, lastSeenAt: createdAt, node });
+        liveSession(id, { playerId: 'p', createdAt, lastSeenAt: createdAt, node });
       const cap = { max: 2, whenFull: 'replace-oldest' } as const;
       assert.deepEqual(await live.openSession(mine('a', 10), cap), { opened: true, replaced: [] });
       assert.deepEqual(await live.openSession(mine('b', 20, 'node-2'), cap), { opened: true, replaced: [] });
@@ -110,7 +111,7 @@ export function liveStateContract(name: string, open: OpenLive): void {
         { opened: true, replaced: [] },
         'a re-put does not count against itself',
       );
-      await live.putSession(session('other', { playerId: 'q' }));
+      await live.putSession(liveSession('other', { playerId: 'q' }));
       const third = await live.openSession(mine('c', 30), cap);
       assert.deepEqual(third, { opened: true, replaced: [mine('a', 10)] }, 'the oldest made room');
       assert.equal(await live.getSession('a'), null);
@@ -167,15 +168,15 @@ export function liveStateContract(name: string, open: OpenLive): void {
       assert.equal(await live.announceNode('n1', 60_000, now), true, 'renewed while current');
       await live.announceNode('n2', 60_000, now);
       await live.announceNode('n3', 100, now);
-      await live.putSession(session('a', { node: 'n1' }));
-      await live.putSession(session('b', { node: 'n3' }));
-      await live.putSession(session('c', { node: 'n3' }));
-      await live.putSession(session('d', { node: 'n3' }));
+      await live.putSession(liveSession('a', { node: 'n1' }));
+      await live.putSession(liveSession('b', { node: 'n3' }));
+      await live.putSession(liveSession('c', { node: 'n3' }));
+      await live.putSession(liveSession('d', { node: 'n3' }));
       // A socket that reconnected to n2 moves its session there: it is not n3's to lose.
       assert.equal(await live.moveSession('d', 'n2'), true);
       assert.equal(await live.moveSession('gone', 'n2'), false, 'an ended session does not come back');
       assert.equal((await live.getSession('d'))?.node, 'n2');
-      assert.deepEqual(await live.getSession('d'), session('d', { node: 'n2' }), 'nothing else changes');
+      assert.deepEqual(await live.getSession('d'), liveSession('d', { node: 'n2' }), 'nothing else changes');
       assert.deepEqual(await live.lostNodes(now), []);
       const later = now + 150;
       assert.deepEqual(await live.lostNodes(later), ['n3']);
@@ -221,8 +222,8 @@ export function liveStateContract(name: string, open: OpenLive): void {
       const future = Date.now() + 10 * 365 * 86_400_000;
       assert.equal(await live.announceNode('old', 1_000, past), false);
       assert.equal(await live.announceNode('new', 1_000, future), false);
-      await live.putSession(session('a', { node: 'old' }));
-      await live.putSession(session('b', { node: 'new' }));
+      await live.putSession(liveSession('a', { node: 'old' }));
+      await live.putSession(liveSession('b', { node: 'new' }));
       assert.deepEqual(await live.lostNodes(past + 999), [], 'present until its TTL has passed');
       assert.equal(await live.announceNode('old', 1_000, past + 999), true, 'renewed while current');
       assert.deepEqual(await live.lostNodes(past + 1_998), []);
@@ -243,7 +244,7 @@ export function liveStateContract(name: string, open: OpenLive): void {
       // More than an adapter's batch per call (Redis ends a few hundred per script call).
       const ids = Array.from({ length: 1_100 }, (_, i) => `s-${i}`);
       const nodeOf = (i: number) => (i % 2 === 0 ? 'n1' : 'n2');
-      for (const [i, id] of ids.entries()) await live.putSession(session(id, { node: nodeOf(i) }));
+      for (const [i, id] of ids.entries()) await live.putSession(liveSession(id, { node: nodeOf(i) }));
       const [x, y] = await Promise.all([
         live.endSessions(['gone', ...ids.slice(0, 700)]),
         live.endSessions(ids.slice(300, 800)),

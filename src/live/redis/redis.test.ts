@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createClient } from 'redis';
 import { services } from '../../../test/services.ts';
-import { liveStateContract } from '../contract.ts';
+import { liveSession, liveStateContract } from '../contract.ts';
 import type { LiveSession } from '../../sessions/records.ts';
 import { TcpProxy } from '../../../test/proxy.ts';
 import { newClient } from './client.ts';
@@ -25,19 +25,7 @@ if (s) {
       await bus.close();
       await live.close();
     });
-    const session = (i: number): LiveSession => ({
-      id: `s-${i}`,
-      playerId: `p-${i}`,
-      region: 'na',
-      shard: 'na-1',
-      zone: null,
-      clientVersion: null,
-      licence: 'standard',
-      provisional: false,
-      node: 'n1',
-      createdAt: 1,
-      lastSeenAt: 1,
-    });
+    const session = (i: number): LiveSession => liveSession(`s-${i}`, { playerId: `p-${i}`, node: 'n1' });
     const ids = Array.from({ length: END_CHUNK + 10 }, (_, i) => `s-${i}`);
     for (let i = 0; i < ids.length; i++) await live.putSession(session(i));
     // The second chunk's first session has a player index of the wrong type: its script fails.
