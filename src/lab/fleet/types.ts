@@ -1,0 +1,88 @@
+/**
+ * The fleet of virtual players (issue 14, item 2): the contract between the fleet, which runs in
+ * a process of its own (`src/lab/fleet/process.ts`), and whoever drives it (the drill runner,
+ * benches, tests). Everything a report shows about players comes from these records, measured by
+ * the fleet, never copied from the plan.
+ *
+ * Time: every `t` is scenario seconds since the fleet started (`startedAtMs`, wall clock), i.e.
+ * wall seconds × `timeScale`.
+ */
+import type { ClientMode } from '../scenario/kinds.ts';
+
+/** Where players come from and how they behave (built from a scenario's `players` and `topology`). */
+export interface FleetPlan {
+  /** Seeds every draw (arrival times, think times, placement, ownership). */
+  seed: number;
+  players: number;
+  /** Player-API base URLs of the Lifeline nodes; each player is pinned to one, round-robin. */
+  nodes: string[];
+  /** Regions with their shards and weight (players spread by weight, then evenly over shards). */
+  regions: { region: string; shards: string[]; weight: number }[];
+  arrival:
+    | {
+        curve: 'diurnal';
+        troughShare: number;
+        peakShare: number;
+        periodSeconds: number;
+        peakAtSeconds: number;
+      }
+    | { curve: 'storm'; at: number; overSeconds: number };
+  thinkSeconds: { min: number; max: number };
+  /** `sdk`: LifelineClient; `naive`: immediate retries, no jitter, no Retry-After (the seed's clients). */
+  client: ClientMode;
+  /** Share of players who own the game: `owner-<n>` ids; the rest are `guest-<n>`. */
+  ownerShare: number;
+  /** How a player proves who it is: a bare playerId (identity `http`/`none`), or an ID token minted by the lab's OIDC issuer. */
+  credential: { kind: 'playerId' } | { kind: 'oidc'; issuerControlUrl: string };
+  timeScale: number;
+  durationSeconds: number;
+}
+
+/** Main process → fleet process (over `process.send`). */
+export type ToFleet = { type: 'start'; plan: FleetPlan } | { type: 'stop' };
+
+/** Fleet process → main process. `second` once a scenario second; `summary` once, after `stop`. */
+export type FromFleet =
+  | { type: 'ready' }
+  | { type: 'second'; second: FleetSecond }
+  | { type: 'summary'; summary: FleetSummary }
+  | { type: 'error'; message: string };
+
+/** What the players saw during one scenario second. Counts are events in that second; gauges are at its end. */
+export interface FleetSecond {
+  t: number;
+  /** Gauges: players the arrival curve wants online, and those holding a session with an open control socket. */
+  wanted: number;
+  online: number;
+  /** Login attempts by outcome: `ok`, `queued` (202), and failures by error code (or `NETWORK`). */
+  logins: Record<string, number>;
+  refreshes: Record<string, number>;
+  rejoins: Record<string, number>;
+  /** Control sockets closed, by close code (4001 kicked, 4003 revoked, 1006 dropped, …). */
+  closes: Record<string, number>;
+  reconnects: number;
+  /** Owners whose login was refused as not entitled, or whose token carried no licence. */
+  ownersDenied: number;
+}
+
+/** One player's time out: from losing (or failing to get) a session it wanted, to holding one again. */
+export interface Outage {
+  player: string;
+  /** Scenario seconds. */
+  outAt: number;
+  /** Null when the player was still out at the end. */
+  backAt: number | null;
+  /** Why it went out: a close code (`close:4001`), or the failed call's error code (`login:UPSTREAM_UNAVAILABLE`). */
+  cause: string;
+}
+
+export interface FleetSummary {
+  players: number;
+  /** Sessions ended by something other than an operator's kick or ban and not resumable (refresh refused, 4003 without a ban, …). */
+  sessionsLost: number;
+  /** Distinct owners denied at least once. */
+  ownersDenied: number;
+  outages: Outage[];
+  /** Requests the fleet sent to Lifeline, by endpoint (for the naive-vs-sdk comparison). */
+  requests: Record<string, number>;
+}
