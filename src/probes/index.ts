@@ -99,7 +99,14 @@ export class DependencyProbes {
 
 /** DNS failures an upstream client reports as such, rather than as a generic 5xx. */
 export function isDnsFailure(err: unknown): boolean {
-  const codes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'ESERVFAIL', 'ENODATA']);
+  const codes = new Set([
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EAI_NONAME',
+    'ESERVFAIL',
+    'ENODATA',
+    'UPSTREAM_DNS_FAILURE',
+  ]);
   for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     if (codes.has((e as { code?: string }).code ?? '')) return true;
   }
