@@ -38,6 +38,9 @@ export type TokenAlgorithm = (typeof tokenAlgorithms)[number];
 export const topologyNamePattern = '^[a-z0-9][a-z0-9-]{0,31}$';
 const topologyNameRule = 'must be 1-32 characters of a-z, 0-9 and "-", starting with a letter or digit';
 
+/** A DNS server: an IPv4 address or a bracketed IPv6 one, with an optional port. */
+const dnsServerPattern = '^([0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?$';
+
 const nodeIdPattern = '^[A-Za-z0-9._-]{1,64}$';
 
 function oneOf<const V extends string[]>(values: readonly [...V], defaultValue: V[number]): TEnum<V> {
@@ -180,6 +183,16 @@ export const configSchema = Type.Object(
         lockSeconds: positiveInteger(900),
       }),
     }),
+    dns: section({
+      servers: Type.Array(Type.String({ pattern: dnsServerPattern }), {
+        default: [],
+        uniqueItems: true,
+        errorMessage:
+          'must be a list of distinct DNS server addresses, as "127.0.0.1:5353", "[::1]:53" or "10.0.0.2"',
+      }),
+      cacheTtlCapSeconds: positiveInteger(300),
+      timeoutMs: positiveInteger(2000),
+    }),
     probes: section({
       hostnames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
         default: [],
@@ -190,6 +203,12 @@ export const configSchema = Type.Object(
           {
             zone: Type.String({ minLength: 1, maxLength: 253 }),
             expect: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+            parentServers: Type.Optional(
+              Type.Array(Type.String({ pattern: dnsServerPattern }), {
+                minItems: 1,
+                errorMessage: 'must be a list of DNS server addresses, as "127.0.0.1:5353"',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),

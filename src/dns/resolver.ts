@@ -36,9 +36,17 @@ export class HostResolver {
   readonly #cache = new Map<string, Cached>();
   readonly #pending = new Map<string, Promise<Resolved>>();
 
-  constructor(settings: DnsSettings, clock: () => number) {
+  readonly #onFailure: (host: string, code: string) => void;
+
+  /** `onFailure` hears of every lookup that fails, by host and resolver code (metrics, detectors). */
+  constructor(
+    settings: DnsSettings,
+    clock: () => number,
+    onFailure: (host: string, code: string) => void = () => {},
+  ) {
     this.#s = settings;
     this.#clock = clock;
+    this.#onFailure = onFailure;
     this.system = settings.servers.length === 0;
     this.#resolver = new Resolver({ timeout: settings.timeoutMs, tries: 1 });
     if (!this.system) this.#resolver.setServers([...settings.servers]);
@@ -87,6 +95,7 @@ export class HostResolver {
       // A failed lookup drops what was cached: the name is gone until it resolves again.
       this.#cache.delete(host);
       const dnsCode = (err as { code?: string }).code ?? 'EUNKNOWN';
+      this.#onFailure(host, dnsCode);
       throw new LifelineError('UPSTREAM_DNS_FAILURE', `${host} does not resolve (${dnsCode})`, {
         cause: err,
         details: { host, dnsCode },

@@ -8,6 +8,7 @@ import {
   ExponentialBackoff,
   handleAll,
 } from 'cockatiel';
+import type { Fetch } from '../dns/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { Entitlement, EntitlementSource } from './source.ts';
@@ -48,6 +49,7 @@ export class HttpEntitlements implements EntitlementSource {
   readonly #store: EntitlementMemory;
   readonly #events: EventStream;
   readonly #clock: () => number;
+  readonly #get: Fetch;
   readonly #breaker: CircuitBreakerPolicy;
   readonly #inFlight = new Map<string, Promise<string>>();
   readonly #reverify = new Set<string>();
@@ -58,7 +60,10 @@ export class HttpEntitlements implements EntitlementSource {
     store: EntitlementMemory;
     events: EventStream;
     clock: () => number;
+    /** Resolves the upstream's host as `dns` in the config says (src/dns). @defaultValue the global fetch */
+    fetch?: Fetch;
   }) {
+    this.#get = deps.fetch ?? fetch;
     this.#s = deps.settings;
     this.#store = deps.store;
     this.#events = deps.events;
@@ -127,7 +132,7 @@ export class HttpEntitlements implements EntitlementSource {
   }
 
   async #fetch(playerId: string): Promise<string> {
-    const res = await fetch(`${this.#s.url.replace(/\/$/, '')}/${encodeURIComponent(playerId)}`, {
+    const res = await this.#get(`${this.#s.url.replace(/\/$/, '')}/${encodeURIComponent(playerId)}`, {
       signal: AbortSignal.timeout(this.#s.timeoutMs),
     });
     if (res.status === 404) {
