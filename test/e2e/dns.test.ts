@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { identityUpstream, VirtualClock } from '../../src/lab/index.ts';
+import { DnsLab } from '../../src/lab/dns/index.ts';
+import { eventually, getJson, login, postJson, startLifeline } from '../helpers.ts';
+
+const ttl = 60;
+
+/**
+ * Seed 001 end to end: Lifeline reaches its identity upstream by hostname through the lab's
+ * resolver; a cleanup removes the delegation; logins go on from the caches, then fail with
+ * UPSTREAM_DNS_FAILURE once the cached answers lapse, while the probe, asking the parent zone
+ * directly, reported the missing delegation from its first check. The record comes back, and so
+ * do logins.
+ */
+test('a removed NS delegation: logins fail once caches lapse, with UPSTREAM_DNS_FAILURE; the probe saw it at once; recovery', async (t) => {
+  // One virtual clock for the lab's resolver and for Lifeline: both caches lapse when the test says.
+  const clock = new VirtualClock(Date.now());
+  const dns = await DnsLab.start({ clock, ttlSeconds: ttl, targets: ['identity'] });
+  t.after(() => dns.close());
+  const identity = await identityUpstream();
+  t.after(() => identity.close());
+  const host = dns.hostname('identity');
+  const { playerUrl, adminUrl } = await startLifeline(t, {
+    clock: () => clock.now(),
+    overrides: {
+      identity: { provider: 'http', http: { url: `http://${host}:${new URL(identity.url).port}/verify` } },
+      // Without admission a failed login answers at once with the upstream's code.
+      admission: { enabled: false },
+      dns: { servers: [dns.resolverServer] },
+      probes: {
+        delegations: [{ zone: host, expect: [`ns1.${host}`], parentServers: [dns.parentServer] }],
+        intervalSeconds: 1,
+        timeoutMs: 500,
+      },
+    },
+  });
+  const dependency = async (name: string) => (await getJson(`${playerUrl}/ready`)).body.dependencies?.[name];
+
+  for (const p of ['p1', 'p2', 'p3']) await login(playerUrl, p);
+  assert.equal(identity.stats.snapshot().byStatus[200], 3);
+  await eventually(async () => ((await dependency(`delegation:${host}`)) === 'ok' ? true : undefined));
+  assert.equal(
+    await dependency(`hostname:${host}`),
+    'ok',
+    'the upstream URL host is probed without being listed',
+  );
+
+  // The cleanup task deletes the delegation (seed 001, 16:40).
+  await dns.faults.set({ kind: 'dns', target: 'identity', mode: 'delegation-removed' });
+  await eventually(async () =>
+    (await dependency(`delegation:${host}`)) === 'failing: NXDOMAIN' ? true : undefined,
+  );
+  const ready = await getJson(`${playerUrl}/ready`);
+  assert.equal(ready.status, 200, 'a DNS fault never takes the node out of rotation');
+  await login(playerUrl, 'p4'); // the cached answers still hold
+  assert.equal(identity.stats.snapshot().byStatus[200], 4);
+
+  clock.advance(ttl * 1000);
+  const failed = await postJson(`${playerUrl}/v1/login`, { playerId: 'p5', region: 'na', shard: 'na-1' });
+  assert.equal(failed.status, 503);
+  assert.equal(failed.body.error.code, 'UPSTREAM_DNS_FAILURE');
+  assert.equal(identity.stats.snapshot().requests, 4, 'the failed login never reached the upstream');
+  const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
+  assert.match(
+    metrics,
+    new RegExp(`^lifeline_dns_lookup_failures_total\\{host="${host}",code="ENOTFOUND"\\} 1$`, 'm'),
+  );
+  assert.match(metrics, new RegExp(`^lifeline_dependency_up\\{probe="delegation:${host}"\\} 0$`, 'm'));
+  assert.match(
+    metrics,
+    new RegExp(
+      `^lifeline_dependency_checks_total\\{probe="delegation:${host}",outcome="failing"\\} [1-9]`,
+      'm',
+    ),
+  );
+
+  // The record is recreated: the next login resolves again, and the probe sees the delegation.
+  await dns.faults.set({ kind: 'recover' });
+  await login(playerUrl, 'p5');
+  assert.equal(identity.stats.snapshot().byStatus[200], 5);
+  await eventually(async () => ((await dependency(`delegation:${host}`)) === 'ok' ? true : undefined));
+});
