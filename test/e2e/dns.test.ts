@@ -24,15 +24,11 @@ test('a removed NS delegation: logins fail once caches lapse, with UPSTREAM_DNS_
   const { playerUrl, adminUrl } = await startLifeline(t, {
     clock: () => clock.now(),
     overrides: {
-      identity: { provider: 'http', http: { url: `http://${host}:${new URL(identity.url).port}/verify` } },
+      identity: { provider: 'http', http: { url: dns.urlFor('identity', identity.verifyUrl) } },
       // Without admission a failed login answers at once with the upstream's code.
       admission: { enabled: false },
-      dns: { servers: [dns.resolverServer] },
-      probes: {
-        delegations: [{ zone: host, expect: [`ns1.${host}`], parentServers: [dns.parentServer] }],
-        intervalSeconds: 1,
-        timeoutMs: 500,
-      },
+      // dns.servers → the lab's resolver; a delegation probe asking the lab's parent server.
+      ...dns.lifelineConfig(1),
     },
   });
   const dependency = async (name: string) => (await getJson(`${playerUrl}/ready`)).body.dependencies?.[name];

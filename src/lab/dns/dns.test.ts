@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
 import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
 import { test } from 'node:test';
+import * as packet from 'dns-packet';
 import { dnsQuery } from '../../dns/index.ts';
 import { VirtualClock } from '../clock.ts';
-import { DnsLab } from './index.ts';
+import { loadScenario } from '../scenario/index.ts';
+import { DnsLab, fromScenario } from './index.ts';
 
 const ttl = 300;
 
@@ -178,4 +181,63 @@ test('a datagram that is not a DNS query is dropped and counted; the servers kee
   socket.send(Buffer.alloc(3), Number(port), host);
   await counted;
   assert.equal((await resolveA(lab, lab.hostname('identity'))).rcode, 'NOERROR');
+});
+
+test('each server answers over TCP on the same port, framed by length, several queries on one connection', async (t) => {
+  const { lab } = await startLab(t);
+  const [host, port] = lab.resolverServer.split(':') as [string, string];
+  const socket = connect(Number(port), host);
+  t.after(() => socket.destroy());
+  const replies: packet.DecodedPacket[] = [];
+  let buffer = Buffer.alloc(0);
+  const got = new Promise<void>((resolve) =>
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
+        replies.push(packet.streamDecode(buffer) as packet.DecodedPacket);
+        buffer = buffer.subarray(2 + buffer.readUInt16BE(0));
+      }
+      if (replies.length === 2) resolve();
+    }),
+  );
+  const ask = (id: number, name: string) =>
+    packet.streamEncode({
+      type: 'query',
+      id,
+      flags: packet.RECURSION_DESIRED,
+      questions: [{ type: 'A', name }],
+    });
+  socket.write(Buffer.concat([ask(1, lab.hostname('identity')), ask(2, 'gone.lab.test')]));
+  await got;
+  const byId = new Map(replies.map((r) => [r.id, r]));
+  assert.deepEqual(
+    byId.get(1)?.answers?.map((a) => a.type === 'A' && a.data),
+    ['127.0.0.1'],
+  );
+  assert.equal((byId.get(2) as { rcode?: string }).rcode, 'NXDOMAIN');
+});
+
+test('a scenario dns fault applies as written (dns-debacle: the removed delegation), and the lab hands Lifeline its config', async (t) => {
+  const { lab, clock } = await startLab(t);
+  const fault = loadScenario('dns-debacle').faults.find((f) => f.kind === 'dns');
+  assert.ok(fault?.kind === 'dns');
+  await resolveA(lab, lab.hostname('identity'));
+  await lab.faults.set(fromScenario(fault));
+  assert.deepEqual(lab.faults.list(), [
+    { kind: 'dns', target: fault.target, mode: fault.mode, cacheTtlSeconds: fault.cacheTtlSeconds },
+  ]);
+  clock.advance((fault.cacheTtlSeconds ?? ttl) * 1000);
+  assert.equal((await resolveA(lab, lab.hostname('identity'))).rcode, 'NXDOMAIN');
+
+  const config = lab.lifelineConfig(7);
+  assert.deepEqual(config.dns.servers, [lab.resolverServer]);
+  assert.deepEqual(config.probes.delegations[0], {
+    zone: 'identity.lab.test',
+    expect: ['ns1.identity.lab.test'],
+    parentServers: [lab.parentServer],
+  });
+  assert.equal(
+    lab.urlFor('identity', 'http://127.0.0.1:4100/verify?x=1'),
+    'http://identity.lab.test:4100/verify?x=1',
+  );
 });

@@ -71,3 +71,16 @@ export function parseDnsFaults(input: unknown, targets: readonly string[], path 
   if (twice !== undefined) throw invalid(path, `"${twice}" appears twice`);
   return faults;
 }
+
+/**
+ * A scenario's `dns` fault (src/lab/scenario/faults.ts) as the lab applies it at its `at`; at its
+ * `until` the runner applies `{kind: 'recover', target}`.
+ */
+export function fromScenario(f: { target: string; mode: DnsMode; cacheTtlSeconds?: number }): ActiveDnsFault {
+  return {
+    kind: 'dns',
+    target: f.target,
+    mode: f.mode,
+    ...(f.cacheTtlSeconds === undefined ? {} : { cacheTtlSeconds: f.cacheTtlSeconds }),
+  };
+}

@@ -1,5 +1,6 @@
 /**
- * The lab's DNS: three UDP servers on loopback in one object, each on a port of its own.
+ * The lab's DNS: three servers on loopback in one object, each on a port of its own (UDP, and TCP
+ * on the same port number).
  *
  * - parent: authoritative for `<apex>` (`lab.test`), delegating each target's zone;
  * - child: authoritative for the target zones (`identity.lab.test` → 127.0.0.1);
@@ -8,13 +9,13 @@
  * Faults (`unresolvable`, `delegation-removed`, `recover`) switch from code (`lab.faults.set`) or
  * over the control API (`/_lab/faults`, `/_lab/stats`), as for the HTTP upstreams.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import * as packet from 'dns-packet';
 import { type LabClock, realClock } from '../clock.ts';
 import { startControl } from '../control.ts';
 import { seededRandom } from '../random.ts';
 import { type ActiveDnsFault, type DnsFault, parseDnsFault, parseDnsFaults } from './faults.ts';
 import { LabResolver } from './resolver.ts';
+import { type Listening, listenDns } from './serve.ts';
 import { type DnsRole, DnsStats } from './stats.ts';
 import { childAnswer, childNs, parentAnswer, parentNs, type Reply, type Zones, zoneOf } from './zones.ts';
 
@@ -76,7 +77,7 @@ export class DnsLab {
   readonly #host: string;
   readonly #random: () => number;
   readonly #resolver: LabResolver;
-  readonly #sockets = new Map<DnsRole, Socket>();
+  readonly #servers = new Map<DnsRole, Listening>();
   #control: Awaited<ReturnType<typeof startControl>> | undefined;
 
   private constructor(o: DnsLabOptions) {
@@ -119,6 +120,38 @@ export class DnsLab {
     return zoneOf(this.#zones, target);
   }
 
+  /** `upstreamUrl` (e.g. a lab upstream's `http://127.0.0.1:41234/verify`) by the target's hostname instead. */
+  urlFor(target: string, upstreamUrl: string): string {
+    const url = new URL(upstreamUrl);
+    url.hostname = this.hostname(target);
+    return url.toString();
+  }
+
+  /**
+   * The part of Lifeline's config that points it at this lab: `dns.servers` (the resolver) and a
+   * delegation probe per target asking the parent's server. Merge it into the config, or set
+   * `LIFELINE_DNS__SERVERS` and `LIFELINE_PROBES__DELEGATIONS` to these values as JSON.
+   */
+  lifelineConfig(intervalSeconds = 5): {
+    dns: { servers: string[] };
+    probes: {
+      delegations: { zone: string; expect: string[]; parentServers: string[] }[];
+      intervalSeconds: number;
+    };
+  } {
+    return {
+      dns: { servers: [this.resolverServer] },
+      probes: {
+        delegations: this.#zones.targets.map((t) => ({
+          zone: this.hostname(t),
+          expect: [childNs(this.#zones, t)],
+          parentServers: [this.parentServer],
+        })),
+        intervalSeconds,
+      },
+    };
+  }
+
   /** `host:port` of the recursive resolver: Lifeline's `dns.servers`. */
   get resolverServer(): string {
     return this.#server('resolver');
@@ -143,8 +176,8 @@ export class DnsLab {
   }
 
   async close(): Promise<void> {
-    for (const socket of this.#sockets.values()) await new Promise<void>((r) => socket.close(() => r()));
-    this.#sockets.clear();
+    for (const server of this.#servers.values()) await server.close();
+    this.#servers.clear();
     const control = this.#control;
     if (control?.listening) {
       control.closeAllConnections();
@@ -153,27 +186,18 @@ export class DnsLab {
   }
 
   #server(role: DnsRole): string {
-    return `${this.#host}:${this.#sockets.get(role)?.address().port ?? 0}`;
+    return `${this.#host}:${this.#servers.get(role)?.port ?? 0}`;
   }
 
   #portOf(ns: string): number | undefined {
-    if (ns === parentNs(this.#zones)) return this.#sockets.get('parent')?.address().port;
+    if (ns === parentNs(this.#zones)) return this.#servers.get('parent')?.port;
     if (this.#zones.targets.some((t) => childNs(this.#zones, t) === ns))
-      return this.#sockets.get('child')?.address().port;
+      return this.#servers.get('child')?.port;
     return undefined;
   }
 
   async #listen(role: DnsRole): Promise<void> {
-    const socket = createSocket('udp4');
-    // A server outlives whatever a client sends it: a bad datagram is dropped, never thrown.
-    socket.on('error', () => {});
-    socket.on('message', (msg, from) => {
-      void this.#answer(role, msg).then((out) => {
-        if (out !== undefined && this.#sockets.has(role)) socket.send(out, from.port, from.address);
-      });
-    });
-    await new Promise<void>((resolve) => socket.bind(0, this.#host, resolve));
-    this.#sockets.set(role, socket);
+    this.#servers.set(role, await listenDns(this.#host, (msg) => this.#answer(role, msg)));
   }
 
   async #answer(role: DnsRole, msg: Buffer): Promise<Buffer | undefined> {
