@@ -47,6 +47,7 @@ function send(
     return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
   const headers = Object.fromEntries(new Headers(init.headers));
   headers.host = url.host;
+  if (typeof init.body === 'string') headers['content-length'] = String(Buffer.byteLength(init.body));
   const options = {
     host: address,
     port: url.port === '' ? (https ? 443 : 80) : Number(url.port),

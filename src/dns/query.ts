@@ -52,7 +52,10 @@ export function dnsQuery(
       () => done(coded('ETIMEOUT', `no answer from ${server} for ${name}`)),
       options.timeoutMs ?? 2000,
     );
+    let finished = false;
     const done = (err: Error | null, reply?: DnsReply) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       socket.close();
       if (err) reject(err);

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import * as packet from 'dns-packet';
 import { dnsQuery } from '../../dns/index.ts';
 import { VirtualClock } from '../clock.ts';
+import { seededRandom } from '../random.ts';
 import { loadScenario } from '../scenario/index.ts';
 import { DnsLab, fromScenario } from './index.ts';
 
@@ -171,15 +172,32 @@ test('the control API switches DNS faults; bad input is refused with LAB_FAULT_I
   assert.deepEqual(stats.seconds, [{ at: 0, queries: 1, answered: 1, byRcode: { NOERROR: 1 } }]);
 });
 
-test('a datagram that is not a DNS query is dropped and counted; the servers keep answering', async (t) => {
+test('hostile datagrams (garbage, and valid queries with bytes flipped) are dropped or answered; the servers keep answering', async (t) => {
   const { lab } = await startLab(t);
   const socket = createSocket('udp4');
   t.after(() => socket.close());
-  const [host, port] = lab.resolverServer.split(':') as [string, string];
-  const counted = lab.stats.until((s) => s.malformed === 2);
-  socket.send(Buffer.from('not dns'), Number(port), host);
-  socket.send(Buffer.alloc(3), Number(port), host);
+  const random = seededRandom(14);
+  const valid = packet.encode({
+    type: 'query',
+    id: 7,
+    questions: [{ type: 'A', name: lab.hostname('identity') }],
+  });
+  const sent = 300;
+  const counted = lab.stats.until((s) => {
+    const answered = (role: 'parent' | 'child') => Object.values(s.byRole[role]).reduce((a, b) => a + b, 0);
+    return s.malformed + answered('parent') + answered('child') >= sent;
+  });
+  for (let i = 0; i < sent; i++) {
+    const datagram =
+      i % 3 === 0
+        ? Buffer.from(Array.from({ length: 1 + Math.floor(random() * 40) }, () => Math.floor(random() * 256)))
+        : Buffer.from(valid.map((b) => (random() < 0.1 ? Math.floor(random() * 256) : b)));
+    const server = i % 2 === 0 ? lab.parentServer : lab.childServer;
+    const [host, port] = server.split(':') as [string, string];
+    socket.send(datagram, Number(port), host);
+  }
   await counted;
+  assert.ok(lab.stats.snapshot().malformed > 0, 'some were dropped');
   assert.equal((await resolveA(lab, lab.hostname('identity'))).rcode, 'NOERROR');
 });
 

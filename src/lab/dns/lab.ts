@@ -200,14 +200,17 @@ export class DnsLab {
     this.#servers.set(role, await listenDns(this.#host, (msg) => this.#answer(role, msg)));
   }
 
+  /** A datagram or TCP message in, an answer out; anything that cannot be answered is dropped. */
   async #answer(role: DnsRole, msg: Buffer): Promise<Buffer | undefined> {
-    let query: packet.DecodedPacket;
     try {
-      query = packet.decode(msg);
+      return await this.#answerQuery(role, packet.decode(msg));
     } catch {
       this.stats.malformed();
       return undefined;
     }
+  }
+
+  async #answerQuery(role: DnsRole, query: packet.DecodedPacket): Promise<Buffer | undefined> {
     const question = query.questions?.[0];
     if (query.type !== 'query' || question === undefined) {
       this.stats.malformed();
@@ -215,13 +218,12 @@ export class DnsLab {
     }
     this.stats.query(role);
     const reply = await this.#reply(role, question);
-    this.stats.answer(role, reply.rcode);
     const flags =
       (reply.authoritative ? packet.AUTHORITATIVE_ANSWER : 0) |
       (query.flag_rd ? packet.RECURSION_DESIRED : 0) |
       (role === 'resolver' ? packet.RECURSION_AVAILABLE : 0) |
       rcodes[reply.rcode];
-    return packet.encode({
+    const out = packet.encode({
       type: 'response',
       id: query.id ?? 0,
       flags,
@@ -230,6 +232,8 @@ export class DnsLab {
       authorities: reply.authorities,
       additionals: reply.additionals,
     });
+    this.stats.answer(role, reply.rcode);
+    return out;
   }
 
   #reply(role: DnsRole, q: packet.Question): Reply | Promise<Reply> {
