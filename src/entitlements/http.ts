@@ -11,6 +11,7 @@ import {
 import type { Fetch } from '../dns/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
+import { isDnsFailure } from '../probes/index.ts';
 import type { Entitlement, EntitlementSource } from './source.ts';
 
 export interface HttpEntitlementSettings {
@@ -104,7 +105,9 @@ export class HttpEntitlements implements EntitlementSource {
   async #fallback(playerId: string, cause: unknown): Promise<Entitlement> {
     const known = await this.#store.lastKnownEntitlement(playerId);
     const fresh = known !== null && this.#clock() - known.verifiedAt <= this.#s.lkgMaxAgeSeconds * 1000;
-    const reason = cause instanceof BrokenCircuitError ? 'breaker-open' : 'upstream-error';
+    // `dns`: the upstream's hostname did not resolve (seed 001), told apart for the detectors.
+    const reason =
+      cause instanceof BrokenCircuitError ? 'breaker-open' : isDnsFailure(cause) ? 'dns' : 'upstream-error';
     if (fresh) {
       this.#events.emit('entitlement.fallback', { outcome: 'last-known-good', reason });
       this.#reverify.add(playerId);

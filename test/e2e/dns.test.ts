@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { identityUpstream, VirtualClock } from '../../src/lab/index.ts';
+import { entitlementsUpstream, identityUpstream, VirtualClock } from '../../src/lab/index.ts';
 import { DnsLab } from '../../src/lab/dns/index.ts';
 import { eventually, getJson, login, postJson, startLifeline } from '../helpers.ts';
 
@@ -76,4 +76,40 @@ test('a removed NS delegation: logins fail once caches lapse, with UPSTREAM_DNS_
   await login(playerUrl, 'p5');
   assert.equal(identity.stats.snapshot().byStatus[200], 5);
   await eventually(async () => ((await dependency(`delegation:${host}`)) === 'ok' ? true : undefined));
+});
+
+test('an entitlement host that stops resolving: owners get in on their last known licence (reason dns), others a coded refusal', async (t) => {
+  const clock = new VirtualClock(Date.now());
+  const dns = await DnsLab.start({ clock, ttlSeconds: ttl, targets: ['entitlements'] });
+  t.after(() => dns.close());
+  const upstream = await entitlementsUpstream({ licences: { owner: 'premium', newbie: 'standard' } });
+  t.after(() => upstream.close());
+  const { playerUrl, adminUrl } = await startLifeline(t, {
+    clock: () => clock.now(),
+    overrides: {
+      entitlements: { source: 'http', http: { url: dns.urlFor('entitlements', upstream.url) } },
+      dns: { servers: [dns.resolverServer] },
+    },
+  });
+  const attempt = (playerId: string) =>
+    postJson(`${playerUrl}/v1/login`, { playerId, region: 'na', shard: 'na-1' });
+  assert.equal((await attempt('owner')).status, 200);
+
+  await dns.faults.set({ kind: 'dns', target: 'entitlements', mode: 'unresolvable', cacheTtlSeconds: 0 });
+  clock.advance(ttl * 1000); // Lifeline's own cached answer lapses too
+  const owner = await attempt('owner');
+  assert.equal(owner.status, 200, 'the last known licence lets the owner in');
+  const newbie = await attempt('newbie');
+  assert.equal(newbie.status, 503);
+  assert.equal(newbie.body.error.code, 'ENTITLEMENT_UNAVAILABLE');
+  assert.equal(upstream.stats.snapshot().requests, 1, 'no call reached the upstream after the name went');
+  const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
+  assert.match(
+    metrics,
+    /^lifeline_entitlement_fallbacks_total\{outcome="last-known-good",reason="dns"\} 1$/m,
+  );
+  assert.match(
+    metrics,
+    /^lifeline_dns_lookup_failures_total\{host="entitlements.lab.test",code="ENOTFOUND"\} [1-9]/m,
+  );
 });
