@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { LabClock } from '../clock.ts';
+import { untilChange } from '../stats.ts';
 
 export type DnsRole = 'parent' | 'child' | 'resolver';
 
@@ -96,16 +97,7 @@ export class DnsStats extends EventEmitter {
 
   /** Resolves with the first snapshot that satisfies `check`, looking after every change. */
   until(check: (s: DnsStatsSnapshot) => boolean): Promise<DnsStatsSnapshot> {
-    return new Promise((resolve) => {
-      const look = () => {
-        const s = this.snapshot();
-        if (!check(s)) return;
-        this.off('change', look);
-        resolve(s);
-      };
-      this.on('change', look);
-      look();
-    });
+    return untilChange(this, () => this.snapshot(), check);
   }
 
   #second(): DnsSecond {
