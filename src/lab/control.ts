@@ -7,6 +7,7 @@
  *   POST   /_lab/faults   {kind, ...}     → adds one (replacing its kind; recover clears) → {faults}
  *   DELETE /_lab/faults   → clears every fault → {faults: []}
  *   GET    /_lab/stats    → the measured counts and per-second history
+ *   …and any routes the upstream adds (the OIDC issuer's `POST /_lab/mint`).
  *
  * Bad input changes nothing and answers 400 with a catalog code (LAB_FAULT_INVALID naming the
  * field, or MALFORMED_JSON).
@@ -17,6 +18,9 @@ import { type Fault, parseFault, parseFaults } from './faults.ts';
 
 const maxBody = 64 * 1024;
 
+/** A route an upstream adds to its control API, keyed `METHOD /path`; given the JSON body. */
+export type ControlRoutes = Record<string, (body: unknown) => Promise<unknown>>;
+
 /** What the control API drives: an HTTP upstream, or the DNS lab with faults of its own. */
 export interface Controlled<F> {
   faults: {
@@ -26,6 +30,7 @@ export interface Controlled<F> {
     clear(): Promise<void>;
   };
   stats: { snapshot(): unknown };
+  controlRoutes?: ControlRoutes | undefined;
 }
 
 /** Checks untrusted JSON: one fault, or a list of them. */
@@ -74,8 +79,11 @@ async function route<F>(up: Controlled<F>, req: IncomingMessage, parse: FaultPar
       return { faults: [] };
     case 'GET /_lab/stats':
       return up.stats.snapshot();
-    default:
-      throw new LifelineError('NOT_FOUND', `No lab route ${key}`);
+    default: {
+      const extra = up.controlRoutes?.[key];
+      if (!extra) throw new LifelineError('NOT_FOUND', `No lab route ${key}`);
+      return extra(req.method === 'GET' ? undefined : await readJson(req));
+    }
   }
 }
 
