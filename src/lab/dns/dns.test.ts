@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Resolver } from 'node:dns/promises';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
@@ -258,4 +262,39 @@ test('a scenario dns fault applies as written (dns-debacle: the removed delegati
     lab.urlFor('identity', 'http://127.0.0.1:4100/verify?x=1'),
     'http://identity.lab.test:4100/verify?x=1',
   );
+});
+
+test('process.ts dns runs the DNS lab in its own process: resolver, parent and control API reachable', async (t) => {
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, '..', 'process.ts'), 'dns', '--ttl-seconds', '30'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
+  t.after(() => child.kill());
+  const [line] = (await once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line')) as [
+    string,
+  ];
+  const lab = JSON.parse(line) as {
+    resolverServer: string;
+    parentServer: string;
+    controlUrl: string;
+    lifelineConfig: unknown;
+  };
+  const answer = await dnsQuery(lab.resolverServer, 'identity.lab.test', 'A');
+  assert.deepEqual(
+    answer.answers.map((a) => a.type === 'A' && [a.data, a.ttl]),
+    [['127.0.0.1', 30]],
+  );
+  const post = await fetch(`${lab.controlUrl}/_lab/faults`, {
+    method: 'POST',
+    body: JSON.stringify({ kind: 'dns', target: 'identity', mode: 'delegation-removed' }),
+  });
+  assert.equal(post.status, 200);
+  assert.equal(
+    (await dnsQuery(lab.parentServer, 'identity.lab.test', 'NS', { recursive: false })).rcode,
+    'NXDOMAIN',
+  );
+  assert.deepEqual((lab.lifelineConfig as { dns: unknown }).dns, { servers: [lab.resolverServer] });
 });
