@@ -17,8 +17,9 @@ export interface DnsReply {
   additionals: packet.Answer[];
 }
 
-/** `"127.0.0.1:5353"`, `"[::1]:53"` or `"10.0.0.2"` (port 53) → host and port; null when malformed. */
+/** `"127.0.0.1:5353"`, `"[::1]:53"`, `"10.0.0.2"` or `"::1"` (port 53) → host and port; null when malformed. */
 export function parseServer(server: string): { host: string; port: number } | null {
+  if (isIP(server) === 6) return { host: server, port: 53 };
   const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(server);
   if (!m) return null;
   const host = m[1] as string;

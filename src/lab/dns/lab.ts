@@ -106,12 +106,18 @@ export class DnsLab {
   /** Starts the three servers and the control API, all on loopback. */
   static async start(options: DnsLabOptions = {}): Promise<DnsLab> {
     const lab = new DnsLab(options);
-    for (const role of ['parent', 'child', 'resolver'] as const) await lab.#listen(role);
     const targets = lab.#zones.targets;
-    lab.#control = await startControl(lab, lab.#host, {
-      one: (x) => parseDnsFault(x, targets),
-      many: (x) => parseDnsFaults(x, targets),
-    });
+    try {
+      for (const role of ['parent', 'child', 'resolver'] as const) await lab.#listen(role);
+      lab.#control = await startControl(lab, lab.#host, {
+        one: (x) => parseDnsFault(x, targets),
+        many: (x) => parseDnsFaults(x, targets),
+      });
+    } catch (err) {
+      // Whatever did open is closed: a failed start leaves no socket holding the process.
+      await lab.close();
+      throw err;
+    }
     return lab;
   }
 

@@ -4,7 +4,7 @@
  * a two-byte length. Whatever a client sends, the server drops or answers; it never throws.
  */
 import { createSocket } from 'node:dgram';
-import { createServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 
 export type Answerer = (query: Buffer) => Promise<Buffer | undefined>;
 
@@ -15,39 +15,43 @@ export interface Listening {
 
 const maxTcpBuffer = 64 * 1024 + 2;
 
-/** Binds UDP on a free port, then TCP on the same number (another free port if that one is taken). */
+/**
+ * Binds TCP on a free port, then UDP on the same number (another pair if that one is taken). TCP
+ * first: on a machine busy with loopback connections the TCP ports are the scarce ones.
+ */
 export async function listenDns(host: string, answer: Answerer): Promise<Listening> {
   for (let attempt = 0; ; attempt++) {
-    const udp = createSocket('udp4');
-    udp.on('error', () => {});
-    let open = true;
-    udp.on('message', (msg, from) => {
-      void answer(msg).then((out) => {
-        if (out !== undefined && open) udp.send(out, from.port, from.address);
-      });
-    });
-    await new Promise<void>((resolve) => udp.bind(0, host, resolve));
-    const port = udp.address().port;
     const connections = new Set<Socket>();
     const tcp = createServer((socket) => {
       connections.add(socket);
       socket.on('close', () => connections.delete(socket));
       serveTcp(socket, answer);
     });
-    const bound = await new Promise<boolean>((resolve) => {
-      tcp.once('error', () => resolve(false));
-      tcp.listen(port, host, () => resolve(true));
+    await new Promise<void>((resolve) => tcp.listen(0, host, resolve));
+    const port = (tcp.address() as AddressInfo).port;
+    const udp = createSocket('udp4');
+    let open = true;
+    udp.on('message', (msg, from) => {
+      void answer(msg).then((out) => {
+        if (out !== undefined && open) udp.send(out, from.port, from.address);
+      });
     });
+    const bound = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, host, () => resolve(true));
+    });
+    // A server outlives whatever a client sends it: socket errors are dropped, never thrown.
+    udp.on('error', () => {});
     const close = async () => {
       open = false;
-      await new Promise<void>((r) => udp.close(() => r()));
       // Open client connections would hold close() forever.
       for (const c of connections) c.destroy();
-      if (bound) await new Promise<void>((r) => tcp.close(() => r()));
+      await new Promise<void>((r) => tcp.close(() => r()));
+      if (bound) await new Promise<void>((r) => udp.close(() => r()));
     };
     if (bound) return { port, close };
     await close();
-    if (attempt >= 4) throw new Error(`no port free for both UDP and TCP on ${host}`);
+    if (attempt >= 19) throw new Error(`no port free for both TCP and UDP on ${host}`);
   }
 }
 
