@@ -113,3 +113,37 @@ test('an entitlement host that stops resolving: owners get in on their last know
     /^lifeline_dns_lookup_failures_total\{host="entitlements.lab.test",code="ENOTFOUND"\} [1-9]/m,
   );
 });
+
+test('with admission, a login whose identity host does not resolve waits in the queue and gets in once the name resolves again', async (t) => {
+  const clock = new VirtualClock(Date.now());
+  const dns = await DnsLab.start({ clock, ttlSeconds: ttl, targets: ['identity'] });
+  t.after(() => dns.close());
+  const identity = await identityUpstream();
+  t.after(() => identity.close());
+  await dns.faults.set({ kind: 'dns', target: 'identity', mode: 'unresolvable', rcode: 'SERVFAIL' });
+  const { playerUrl, adminUrl } = await startLifeline(t, {
+    clock: () => clock.now(),
+    overrides: {
+      identity: { provider: 'http', http: { url: dns.urlFor('identity', identity.verifyUrl) } },
+      dns: { servers: [dns.resolverServer] },
+    },
+  });
+  const queued = await postJson(`${playerUrl}/v1/login`, { playerId: 'p1', region: 'na', shard: 'na-1' });
+  assert.equal(queued.status, 202, JSON.stringify(queued.body));
+  assert.equal(typeof queued.body.ticket, 'string');
+  const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
+  assert.match(
+    metrics,
+    /^lifeline_dns_lookup_failures_total\{host="identity.lab.test",code="ESERVFAIL"\} [1-9]/m,
+  );
+
+  await dns.faults.set({ kind: 'recover' });
+  // Admission's backoff runs on Lifeline's clock: the test moves it a second per poll.
+  const admitted = await eventually(async () => {
+    clock.advance(1000);
+    const r = await postJson(`${playerUrl}/v1/login/poll`, { ticket: queued.body.ticket });
+    return r.status === 200 ? r : undefined;
+  });
+  assert.equal(typeof admitted.body.accessToken, 'string');
+  assert.equal(identity.stats.snapshot().byStatus[200], 1);
+});
