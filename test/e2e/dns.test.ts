@@ -7,6 +7,23 @@ import { eventually, getJson, login, postJson, startLifeline } from '../helpers.
 const ttl = 60;
 
 /**
+ * The lab's DNS serving `target`, and the upstream it names, started for one test. One virtual
+ * clock serves the lab's resolver and Lifeline (`clock.now`), so both caches lapse when the test says.
+ */
+async function world<U extends { close(): Promise<void> }>(
+  t: { after: (fn: () => Promise<void>) => void },
+  target: 'identity' | 'entitlements',
+  upstream: () => Promise<U>,
+) {
+  const clock = new VirtualClock(Date.now());
+  const dns = await DnsLab.start({ clock, ttlSeconds: ttl, targets: [target] });
+  t.after(() => dns.close());
+  const up = await upstream();
+  t.after(() => up.close());
+  return { clock, dns, up };
+}
+
+/**
  * Seed 001 end to end: Lifeline reaches its identity upstream by hostname through the lab's
  * resolver; a cleanup removes the delegation; logins go on from the caches, then fail with
  * UPSTREAM_DNS_FAILURE once the cached answers lapse, while the probe, asking the parent zone
@@ -14,12 +31,7 @@ const ttl = 60;
  * do logins.
  */
 test('a removed NS delegation: logins fail once caches lapse, with UPSTREAM_DNS_FAILURE; the probe saw it at once; recovery', async (t) => {
-  // One virtual clock for the lab's resolver and for Lifeline: both caches lapse when the test says.
-  const clock = new VirtualClock(Date.now());
-  const dns = await DnsLab.start({ clock, ttlSeconds: ttl, targets: ['identity'] });
-  t.after(() => dns.close());
-  const identity = await identityUpstream();
-  t.after(() => identity.close());
+  const { clock, dns, up: identity } = await world(t, 'identity', () => identityUpstream());
   const host = dns.hostname('identity');
   const { playerUrl, adminUrl } = await startLifeline(t, {
     clock: () => clock.now(),
@@ -79,11 +91,13 @@ test('a removed NS delegation: logins fail once caches lapse, with UPSTREAM_DNS_
 });
 
 test('an entitlement host that stops resolving: owners get in on their last known licence (reason dns), others a coded refusal', async (t) => {
-  const clock = new VirtualClock(Date.now());
-  const dns = await DnsLab.start({ clock, ttlSeconds: ttl, targets: ['entitlements'] });
-  t.after(() => dns.close());
-  const upstream = await entitlementsUpstream({ licences: { owner: 'premium', newbie: 'standard' } });
-  t.after(() => upstream.close());
+  const {
+    clock,
+    dns,
+    up: upstream,
+  } = await world(t, 'entitlements', () =>
+    entitlementsUpstream({ licences: { owner: 'premium', newbie: 'standard' } }),
+  );
   const { playerUrl, adminUrl } = await startLifeline(t, {
     clock: () => clock.now(),
     overrides: {
@@ -115,11 +129,7 @@ test('an entitlement host that stops resolving: owners get in on their last know
 });
 
 test('with admission, a login whose identity host does not resolve waits in the queue and gets in once the name resolves again', async (t) => {
-  const clock = new VirtualClock(Date.now());
-  const dns = await DnsLab.start({ clock, ttlSeconds: ttl, targets: ['identity'] });
-  t.after(() => dns.close());
-  const identity = await identityUpstream();
-  t.after(() => identity.close());
+  const { clock, dns, up: identity } = await world(t, 'identity', () => identityUpstream());
   await dns.faults.set({ kind: 'dns', target: 'identity', mode: 'unresolvable', rcode: 'SERVFAIL' });
   const { playerUrl, adminUrl } = await startLifeline(t, {
     clock: () => clock.now(),
