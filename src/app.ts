@@ -20,6 +20,7 @@ import type { BanService } from './bans/index.ts';
 import type { KickBreaker } from './breaker/index.ts';
 import type { CommandService } from './commands/index.ts';
 import type { Config } from './config/index.ts';
+import { HostResolver, resolvingFetch } from './dns/index.ts';
 import { EventStream } from './events/index.ts';
 import type { FlagService } from './flags/index.ts';
 import { bind } from './http/index.ts';
@@ -82,10 +83,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? pino({ level: config.log.level, base: { node: config.nodeId } });
   const life = new Lifecycle();
-  const ctx: Context = { config, logger, clock, events: new EventStream(), life };
+  const events = new EventStream();
+  const resolver = new HostResolver(config.dns, clock, (host, code) =>
+    events.emit('dns.failed', { host, code }),
+  );
+  const upstream = resolvingFetch(resolver);
+  life.onClose('upstream connections', upstream.close);
+  const dns = { resolver, fetch: upstream.fetch };
+  const ctx: Context = { config, logger, clock, events, life, dns };
   let draining = false;
   return life.guard(async () => {
-    const adapters = await openAdapters(config, logger, life);
+    const adapters = await openAdapters(config, logger, life, dns.fetch);
     const entitlements = openEntitlements(ctx, adapters);
     const trust = await buildTrust(ctx, adapters);
     const players = await buildPlayers(ctx, adapters, trust, entitlements);

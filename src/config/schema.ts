@@ -198,6 +198,17 @@ export const configSchema = Type.Object(
       minEventsPerHour: nonNegativeInteger(100),
       periodDays: positiveInteger(30),
     }),
+    dns: section({
+      // Each entry is checked as an address in validate.ts (dnsProblems), with a message that says so.
+      servers: Type.Array(Type.String({ minLength: 1 }), {
+        default: [],
+        uniqueItems: true,
+        errorMessage:
+          'must be a list of distinct DNS server addresses, as "127.0.0.1:5353", "[::1]:53" or "10.0.0.2"',
+      }),
+      cacheTtlCapSeconds: positiveInteger(300),
+      timeoutMs: positiveInteger(2000),
+    }),
     probes: section({
       hostnames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
         default: [],
@@ -208,6 +219,12 @@ export const configSchema = Type.Object(
           {
             zone: Type.String({ minLength: 1, maxLength: 253 }),
             expect: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+            parentServers: Type.Optional(
+              Type.Array(Type.String({ minLength: 1 }), {
+                minItems: 1,
+                errorMessage: 'must be a list of DNS server addresses, as "127.0.0.1:5353"',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),

@@ -27,6 +27,10 @@ export interface LifelineEvents {
   'security.alert': [{ kind: string; actor: string; detail: string }];
   'player.limited': [{ route: string; by: 'ip' | 'player' }];
   'audit.regressed': [{ kind: 'regressed' | 'rewritten'; detail: string }];
+  /** One DNS probe's result, each interval (src/probes/dns.ts): `probe` is `hostname:<name>` or `delegation:<zone>`. */
+  'dependency.probed': [{ probe: string; ok: boolean; error: string | null }];
+  /** An upstream hostname did not resolve when a call needed it (`dns.servers` set); `code` is the resolver's. */
+  'dns.failed': [{ host: string; code: string }];
 }
 
 export type EventName = keyof LifelineEvents;
