@@ -134,6 +134,7 @@ class RangePool {
   readonly #lanes: Lane[] = [];
   readonly #done = new Map<number, CheckedAuditPage>();
   #next = 0;
+  #answered = false;
   #wake: (() => void) | undefined;
 
   constructor(
@@ -164,13 +165,23 @@ class RangePool {
     if (workers === 0) this.#drainHere();
   }
 
-  /** The page of range `id`, once checked. */
+  /**
+   * The page of range `id`, once checked. Until a worker first answers (starting one takes tens
+   * of milliseconds, loading its modules), this thread checks ranges not yet handed out itself.
+   */
   async page(id: number): Promise<CheckedAuditPage> {
     for (;;) {
       const page = this.#done.get(id);
       if (page !== undefined) {
         this.#done.delete(id);
         return page;
+      }
+      if (!this.#answered && this.#next < this.#jobs.length) {
+        const job = this.#jobs[this.#next++]!;
+        this.#settle(job.id, this.#inThread(job));
+        // Let the workers' messages in before the next one.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
       }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
@@ -194,6 +205,7 @@ class RangePool {
     const job = lane.jobs.get(m.id);
     if (job === undefined) return;
     lane.jobs.delete(m.id);
+    this.#answered = true;
     this.#settle(m.id, 'error' in m ? this.#inThread(job) : m.page);
     this.#feed(lane);
   }
