@@ -59,6 +59,12 @@ export interface VerifyPaging {
   /** The worker script, and more workerData for it; tests pass one that fails. */
   workerUrl?: URL;
   workerData?: Record<string, unknown>;
+  /**
+   * Whether the calling thread checks ranges itself until a worker first answers (a worker takes
+   * tens of milliseconds to start); tests turn it off to be sure the workers get the ranges.
+   * @defaultValue true
+   */
+  helpWhileStarting?: boolean;
   /** Told when a worker failed (its pages were checked on this thread instead). */
   onWorkerError?: (err: Error) => void;
 }
@@ -168,6 +174,7 @@ export class AuditLog {
         pageSize: paging.pageSize ?? PAGE_SIZE,
         ...(paging.workerUrl && { workerUrl: paging.workerUrl }),
         ...(paging.workerData && { workerData: paging.workerData }),
+        ...(paging.helpWhileStarting !== undefined && { helpWhileStarting: paging.helpWhileStarting }),
         ...(paging.onWorkerError && { onWorkerError: paging.onWorkerError }),
       });
       try {

@@ -57,6 +57,12 @@ export interface CheckedPagesOptions {
   /** The worker script, and more workerData for it; tests pass one that fails. */
   workerUrl?: URL;
   workerData?: Record<string, unknown>;
+  /**
+   * Whether the calling thread checks ranges itself until a worker first answers (a worker takes
+   * tens of milliseconds to start); tests turn it off to be sure the workers get the ranges.
+   * @defaultValue true
+   */
+  helpWhileStarting?: boolean;
   /** Told when a worker fails (its pages were checked on the main thread instead). */
   onWorkerError?: (err: Error) => void;
 }

@@ -82,6 +82,7 @@ const parallel = (pageSize: number, more: VerifyPaging = {}): VerifyPaging => ({
   workers: 2,
   minEntries: 0,
   pageSize,
+  helpWhileStarting: false,
   ...more,
 });
 
@@ -136,7 +137,8 @@ test('every tamper, anywhere, with or without a checkpoint: the same verdict as 
       fc.integer({ min: 1, max: 120 }),
       fc.integer({ min: 1, max: 40 }),
       fc.option(fc.integer({ min: 1, max: 130 })),
-      async (kind, seq, pageSize, checkpointSeq) => {
+      fc.boolean(),
+      async (kind, seq, pageSize, checkpointSeq, helpWhileStarting) => {
         const dir = tempDir(t);
         const store = new SqliteRecordStore(join(dir, 'records.db'));
         try {

@@ -134,7 +134,8 @@ class RangePool {
   readonly #lanes: Lane[] = [];
   readonly #done = new Map<number, CheckedAuditPage>();
   #next = 0;
-  #answered = false;
+  /** Whether this thread still checks ranges itself: until a worker first answers. */
+  #helping: boolean;
   #wake: (() => void) | undefined;
 
   constructor(
@@ -147,6 +148,7 @@ class RangePool {
     this.#jobs = jobs;
     this.#inThread = inThread;
     this.#onError = options.onWorkerError;
+    this.#helping = options.helpWhileStarting !== false;
     const url = options.workerUrl ?? new URL('./audit-pages.worker.ts', import.meta.url);
     for (let w = 0; w < workers; w++) {
       const worker = new Worker(url, {
@@ -176,7 +178,7 @@ class RangePool {
         this.#done.delete(id);
         return page;
       }
-      if (!this.#answered && this.#next < this.#jobs.length) {
+      if (this.#helping && this.#next < this.#jobs.length) {
         const job = this.#jobs[this.#next++]!;
         this.#settle(job.id, this.#inThread(job));
         // Let the workers' messages in before the next one.
@@ -205,7 +207,7 @@ class RangePool {
     const job = lane.jobs.get(m.id);
     if (job === undefined) return;
     lane.jobs.delete(m.id);
-    this.#answered = true;
+    this.#helping = false;
     this.#settle(m.id, 'error' in m ? this.#inThread(job) : m.page);
     this.#feed(lane);
   }
