@@ -151,9 +151,11 @@ test('every tamper, anywhere, with or without a checkpoint: the same verdict as 
               ? undefined
               : { seq: checkpointSeq, hash: entries[checkpointSeq - 1]?.hash ?? 'x' };
           const opts = cp === undefined ? undefined : { checkpoint: cp };
-          const fast = await new AuditLog({ store, clock: () => T0, verify: parallel(pageSize) }).verify(
-            opts,
-          );
+          const fast = await new AuditLog({
+            store,
+            clock: () => T0,
+            verify: parallel(pageSize, { helpWhileStarting }),
+          }).verify(opts);
           const slow = await new AuditLog({ store, clock: () => T0, verify: serial }).verify(opts);
           assert.deepEqual(fast, slow);
         } finally {
