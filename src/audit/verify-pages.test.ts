@@ -245,3 +245,15 @@ test('verify against the anchor gives the same report on worker threads: an entr
   assert.equal(bad.ok, false);
   assert.deepEqual(bad, await verifyAnchored(logWith(serial), opts));
 });
+
+test('by default (as `lifeline audit verify` and the admin API run it) a chain of 20,000 entries or more is checked on workers', async (t) => {
+  const { logWith, walks, store } = await chain(t, 19_999);
+  const defaults = new AuditLog({ store, clock: () => T0 });
+  assert.equal((await defaults.verify()).ok, true);
+  assert.equal(walks.count, 0, 'under 20,000: this thread');
+  await defaults.append(draft(20_000));
+  const r = await verifyAnchored(defaults, { anchors: [], coverage: false, graceMs: 1 });
+  assert.equal(r.ok && r.entries, 20_000);
+  assert.equal(walks.count, 1, 'at 20,000: the workers');
+  assert.deepEqual(await defaults.verify(), await logWith(serial).verify());
+});
