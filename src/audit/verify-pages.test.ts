@@ -126,6 +126,8 @@ const tampers: Record<string, (path: string, seq: number, head: ChainHead) => vo
   tailCut: (p, s) => sql(p, 'DELETE FROM audit WHERE seq >= ?', s),
   movedPastHead: (p, s, h) => sql(p, 'UPDATE audit SET seq = ? WHERE seq = ?', h.seq + 7, s),
   movedBack: (p, s) => sql(p, 'UPDATE audit SET seq = -seq WHERE seq = ?', s),
+  // Ranges are cut by counting entries, not seqs: a seq far off costs nothing.
+  movedFar: (p, s) => sql(p, 'UPDATE audit SET seq = 1000000000000000 WHERE seq = ?', s),
   textNotNumber: (p, s) => sql(p, `UPDATE audit SET target = 42 WHERE seq = ?`, s),
   none: () => {},
 };

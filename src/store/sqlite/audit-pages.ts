@@ -8,7 +8,7 @@
  * A worker that fails (a crash, an exit) costs nothing but time: the ranges it held are checked
  * on the main thread instead, and the rest go to the workers left.
  */
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import { ChainVerifier, hashEntry, hashWithDetailsText } from '../../audit/chain.ts';
 import type { AuditEntry, CheckedAuditPage, CheckedPagesOptions } from '../../audit/records.ts';
@@ -16,30 +16,40 @@ import { toAudit } from '../rows.ts';
 
 const COLUMNS = 'seq, at, actor, action, target, details, result, prev_hash, hash';
 /** Inputs: (afterSeq, lastSeq) — the entries of one range, in seq order. */
-export const RANGE_SQL = `SELECT ${COLUMNS} FROM audit WHERE seq > ? AND seq <= ? ORDER BY seq`;
-/** Inputs: (afterSeq, limit) — what follows the ranges (appended while they were checked). */
-const TAIL_SQL = `SELECT ${COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`;
-const HEAD_SQL = 'SELECT max(seq) AS seq FROM audit';
+const RANGE_SQL = `SELECT ${COLUMNS} FROM audit WHERE seq > ? AND seq <= ? ORDER BY seq`;
+/** Inputs: (afterSeq) — the last range: everything after it (appended while the others were checked). */
+const REST_SQL = `SELECT ${COLUMNS} FROM audit WHERE seq > ? ORDER BY seq`;
+/** Inputs: (afterSeq, pageSize - 1) — where a range of pageSize entries after afterSeq ends. */
+const BOUNDARY_SQL = 'SELECT seq FROM audit WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?';
 
-/** Main thread to worker: check the entries with `from < seq <= to`. */
+/** Main thread to worker: check the entries with `from < seq <= to` (no upper bound when `to` is null). */
 export interface RangeJob {
   id: number;
   from: number;
-  to: number;
+  to: number | null;
 }
 
 /** Worker to main thread. */
 export type RangeAnswer = { id: number; page: CheckedAuditPage } | { id: number; error: string };
 
-/** Opens the file for reading only, with the statements a range check needs. */
-export function openReader(path: string): { db: DatabaseSync; range: StatementSync; tail: StatementSync } {
+/** The file opened for reading only: a range's rows, in COLUMNS order. */
+export interface Reader {
+  db: DatabaseSync;
+  rows(job: RangeJob): unknown[][];
+}
+
+export function openReader(path: string): Reader {
   const db = new DatabaseSync(path, { readOnly: true });
   db.exec('PRAGMA busy_timeout = 5000');
   const range = db.prepare(RANGE_SQL);
-  const tail = db.prepare(TAIL_SQL);
+  const rest = db.prepare(REST_SQL);
   range.setReturnArrays(true);
-  tail.setReturnArrays(true);
-  return { db, range, tail };
+  rest.setReturnArrays(true);
+  return {
+    db,
+    rows: (job) =>
+      (job.to === null ? rest.all(job.from) : range.all(job.from, job.to)) as unknown as unknown[][],
+  };
 }
 
 /**
@@ -126,26 +136,28 @@ interface Lane {
 /**
  * Hands ranges to the workers, at most two each in flight, and collects the pages by id. A range
  * a worker could not check (it answered an error, crashed or exited) is checked on this thread.
+ * Ranges are cut as they are handed out (`next`), so memory stays bounded whatever the seqs.
  */
 class RangePool {
-  readonly #jobs: readonly RangeJob[];
+  readonly #next: () => RangeJob | undefined;
   readonly #inThread: (job: RangeJob) => CheckedAuditPage;
   readonly #onError: ((err: Error) => void) | undefined;
   readonly #lanes: Lane[] = [];
   readonly #done = new Map<number, CheckedAuditPage>();
-  #next = 0;
-  /** Whether this thread still checks ranges itself: until a worker first answers. */
+  /** The last range's id, once it has been cut. */
+  lastId: number | undefined;
+  /** Whether this thread checks ranges itself: until a worker first answers. */
   #helping: boolean;
   #wake: (() => void) | undefined;
 
   constructor(
-    jobs: readonly RangeJob[],
+    next: () => RangeJob | undefined,
     workers: number,
     path: string,
     options: CheckedPagesOptions,
     inThread: (job: RangeJob) => CheckedAuditPage,
   ) {
-    this.#jobs = jobs;
+    this.#next = next;
     this.#inThread = inThread;
     this.#onError = options.onWorkerError;
     this.#helping = options.helpWhileStarting !== false;
@@ -164,12 +176,11 @@ class RangePool {
       );
       this.#feed(lane);
     }
-    if (workers === 0) this.#drainHere();
   }
 
   /**
    * The page of range `id`, once checked. Until a worker first answers (starting one takes tens
-   * of milliseconds, loading its modules), this thread checks ranges not yet handed out itself.
+   * of milliseconds, loading its modules), or when none is left, this thread checks ranges itself.
    */
   async page(id: number): Promise<CheckedAuditPage> {
     for (;;) {
@@ -178,11 +189,12 @@ class RangePool {
         this.#done.delete(id);
         return page;
       }
-      if (this.#helping && this.#next < this.#jobs.length) {
-        const job = this.#jobs[this.#next++]!;
+      const alone = this.#lanes.every((l) => l.dead);
+      const job = this.#helping || alone ? this.#take() : undefined;
+      if (job !== undefined) {
         this.#settle(job.id, this.#inThread(job));
         // Let the workers' messages in before the next one.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!alone) await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       await new Promise<void>((resolve) => {
@@ -196,6 +208,13 @@ class RangePool {
       lane.dead = true;
       void lane.worker.terminate();
     }
+  }
+
+  #take(): RangeJob | undefined {
+    if (this.lastId !== undefined) return undefined;
+    const job = this.#next();
+    if (job !== undefined && job.to === null) this.lastId = job.id;
+    return job;
   }
 
   #settle(id: number, page: CheckedAuditPage): void {
@@ -213,17 +232,11 @@ class RangePool {
   }
 
   #feed(lane: Lane): void {
-    while (!lane.dead && lane.jobs.size < 2 && this.#next < this.#jobs.length) {
-      const job = this.#jobs[this.#next++]!;
+    while (!lane.dead && lane.jobs.size < 2) {
+      const job = this.#take();
+      if (job === undefined) return;
       lane.jobs.set(job.id, job);
       lane.worker.postMessage(job);
-    }
-  }
-
-  #drainHere(): void {
-    while (this.#next < this.#jobs.length) {
-      const job = this.#jobs[this.#next++]!;
-      this.#settle(job.id, this.#inThread(job));
     }
   }
 
@@ -234,39 +247,37 @@ class RangePool {
     this.#onError?.(err);
     for (const job of lane.jobs.values()) this.#settle(job.id, this.#inThread(job));
     lane.jobs.clear();
-    const alive = this.#lanes.filter((l) => !l.dead);
-    if (alive.length === 0) this.#drainHere();
-    for (const l of alive) this.#feed(l);
+    for (const l of this.#lanes) this.#feed(l);
+    // Wakes a waiting page(), which checks the rest here when no worker is left.
+    this.#wake?.();
   }
 }
 
 /**
  * Pages of the chain (seq > 0) in order, checked on `options.workers` threads: ranges of
- * `pageSize` seqs up to the head found at the start, then what was appended meanwhile, on this
- * thread. Stop iterating to stop the workers.
+ * `pageSize` entries (the pages a walk entry by entry reads), cut as they are handed out, the last
+ * one open-ended so that what was appended meanwhile is checked too. Stop iterating to stop the
+ * workers.
  */
 export async function* checkedAuditPages(
   path: string,
   options: CheckedPagesOptions,
 ): AsyncGenerator<CheckedAuditPage> {
   const reader = openReader(path);
-  const head = Number((reader.db.prepare(HEAD_SQL).get() as { seq: unknown }).seq ?? 0);
-  const size = options.pageSize;
-  const jobs: RangeJob[] = [];
-  for (let from = 0, id = 0; from < head; from += size)
-    jobs.push({ id: id++, from, to: Math.min(from + size, head) });
-  const inThread = (job: RangeJob) => checkRows(reader.range.all(job.from, job.to) as unknown as unknown[][]);
-  const workers = jobs.length <= 1 ? 0 : Math.min(options.workers, jobs.length);
-  const pool = new RangePool(jobs, workers, path, options, inThread);
+  const boundary = reader.db.prepare(BOUNDARY_SQL);
+  const size = Math.max(1, options.pageSize);
+  let from = 0;
+  let id = 0;
+  const next = (): RangeJob => {
+    const end = boundary.get(from, size - 1) as { seq: number } | undefined;
+    const job = { id: id++, from, to: end === undefined ? null : end.seq };
+    if (end !== undefined) from = end.seq;
+    return job;
+  };
+  const inThread = (job: RangeJob) => checkRows(reader.rows(job));
+  const pool = new RangePool(next, Math.max(0, options.workers), path, options, inThread);
   try {
-    for (let id = 0; id < jobs.length; id++) yield await pool.page(id);
-    let after = head;
-    for (;;) {
-      const rows = reader.tail.all(after, size) as unknown as unknown[][];
-      if (rows.length > 0) yield checkRows(rows);
-      if (rows.length < size) return;
-      after = Number(rows.at(-1)![0]);
-    }
+    for (let page = 0; pool.lastId === undefined || page <= pool.lastId; page++) yield await pool.page(page);
   } finally {
     pool.close();
     reader.db.close();

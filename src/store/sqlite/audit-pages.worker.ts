@@ -12,7 +12,7 @@ const reader = openReader((workerData as { path: string }).path);
 port.on('message', (job: RangeJob) => {
   let answer: RangeAnswer;
   try {
-    answer = { id: job.id, page: checkRows(reader.range.all(job.from, job.to) as unknown as unknown[][]) };
+    answer = { id: job.id, page: checkRows(reader.rows(job)) };
   } catch (err) {
     // Answered, not thrown: the main thread checks this range itself and keeps the worker.
     answer = { id: job.id, error: String(err) };
