@@ -7,8 +7,9 @@
  *   npm run bench [-- --only audit,login] [-- --skip cluster,redis-slowlog]
  *   npm run bench -- --from-out [--dry]     regenerate from the results already in bench/out
  *
- * `--dry` prints the section instead of writing the doc; `--out DIR` and `--doc FILE` point
- * elsewhere (the test uses fixtures). The cluster and redis-slowlog benches need PostgreSQL and
+ * `--dry` prints the section instead of writing the doc; `--doc FILE` writes another doc, and
+ * `--out DIR` reads the results (and keeps all.json) elsewhere than bench/out, where the benches
+ * themselves write (the test points it at fixtures). The cluster and redis-slowlog benches need PostgreSQL and
  * Redis on 127.0.0.1 (test/services.ts); without them they fail and the doc says so.
  */
 import { spawn } from 'node:child_process';
@@ -16,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { machineLoad, sampleMachine, stealPercent } from './login/machine.ts';
+import { sampleMachine, stealPercent } from './login/machine.ts';
 import { type AllRun, BENCHES, type BenchRun, renderSection, replaceSection } from './report.ts';
 
 const { values } = parseArgs({
@@ -54,6 +55,7 @@ function readJson(file: string): unknown {
 async function runBench(b: (typeof BENCHES)[number]): Promise<BenchRun> {
   const startedAt = new Date().toISOString();
   const before = sampleMachine();
+  const ownBefore = ownTicks();
   console.log(`\n=== bench:${b.name} (node ${b.script}) ${startedAt}`);
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', b.script)], {
     stdio: 'inherit',
@@ -64,38 +66,39 @@ async function runBench(b: (typeof BENCHES)[number]): Promise<BenchRun> {
     child.on('error', () => done(127));
   });
   const after = sampleMachine();
-  // The bench and its children are this process's descendants; everyone else is "other".
-  const load = machineLoad(before, after, descendants(process.pid));
+  const ownAfter = ownTicks();
+  const seconds = (after.at - before.at) / 1000;
+  const busy = (m: typeof before) => m.cores.reduce((n, c) => n + c.busy, 0);
+  // Everyone else: the machine's busy time less this process's and its waited-for children's
+  // (the bench and whatever it started), so processes that came and went in between count too.
+  const others = (busy(after) - busy(before) - (ownAfter - ownBefore)) / TICKS_PER_SECOND / seconds;
   return {
     name: b.name,
     command: `node ${b.script}`,
     exitCode,
     startedAt,
-    seconds: Math.round((after.at - before.at) / 100) / 10,
+    seconds: Math.round(seconds * 10) / 10,
     stealPercent: stealPercent(before.cores, after.cores),
-    othersPercent: load?.othersPercent ?? null,
+    othersPercent: before.cores.length === 0 ? null : Math.max(0, Math.round(others * 1000) / 10),
   };
 }
 
-/** This process and every process it started that is still alive (Linux /proc). */
-function descendants(root: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const pid of sampleMachine().processes.keys()) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      parentOf.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {}
+/** /proc reports CPU time in USER_HZ ticks, 100 a second on Linux. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU ticks of this process and of its children that have been waited for (Linux; 0 elsewhere). */
+function ownTicks(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    // utime, stime, cutime, cstime: fields 14-17 of stat, counted after the name.
+    return (f[11] ?? 0) + (f[12] ?? 0) + (f[13] ?? 0) + (f[14] ?? 0);
+  } catch {
+    return 0;
   }
-  const out = [root];
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parentOf)
-      if (out.includes(ppid) && !out.includes(pid)) {
-        out.push(pid);
-        grew = true;
-      }
-  }
-  return out;
 }
 
 const previous = readJson(join(outDir, 'all.json')) as AllRun | undefined;

@@ -209,10 +209,12 @@ const med = (k: keyof Round) => median(rounds.map((r) => r[k] as number));
 const summary = {
   appendsPerSecond: med('appendsPerSecond'),
   rawInsertsPerSecond: med('rawInsertsPerSecond'),
+  /** The median of the rounds' ratios (each round's appends against its own baseline). */
   appendVsRaw: med('appendVsRaw'),
   verifiedPerSecond: med('verifiedPerSecond'),
   verifiedOneThreadPerSecond: med('verifiedOneThreadPerSecond'),
   anchoredVerifiedPerSecond: med('anchoredVerifiedPerSecond'),
+  /** The median verify rate over the median raw insert rate. */
   verifyVsRawInserts: Math.round((med('verifiedPerSecond') / med('rawInsertsPerSecond')) * 1000) / 1000,
 };
 const targets = {
@@ -221,7 +223,7 @@ const targets = {
 };
 say(
   `median of ${ROUNDS}: appends ${fmt(summary.appendsPerSecond)}/s (target ≥ ${fmt(APPEND_TARGET)}: ${targets.appendsAtLeast50k ? 'met' : 'MISSED'}), ` +
-    `raw inserts ${fmt(summary.rawInsertsPerSecond)}/s, ratio ${summary.appendVsRaw}×; ` +
+    `raw inserts ${fmt(summary.rawInsertsPerSecond)}/s, ratio ${summary.appendVsRaw}× (median of the rounds' ratios); ` +
     `verified ${fmt(summary.verifiedPerSecond)}/s (target ≥ ${fmt(VERIFY_TARGET)}: ${targets.verifiedAtLeast500k ? 'met' : 'MISSED'}), ` +
     `one thread ${fmt(summary.verifiedOneThreadPerSecond)}/s`,
 );

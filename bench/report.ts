@@ -23,7 +23,10 @@ export interface BenchRun {
   seconds: number;
   /** The hypervisor's share of the machine's CPU time while it ran, %; null off Linux. */
   stealPercent: number | null;
-  /** Other processes' CPU while it ran, % of one core (other sessions' work on a shared machine). */
+  /**
+   * Everyone else's CPU while it ran, % of one core: the machine's busy time less the bench's own
+   * (other sessions' work on a shared machine).
+   */
   othersPercent: number | null;
 }
 
