@@ -13,7 +13,7 @@
  * Redis on 127.0.0.1 (test/services.ts); without them they fail and the doc says so.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,6 +53,8 @@ function readJson(file: string): unknown {
 
 /** Runs one bench as its own process, its output passed through; resolves with what it cost. */
 async function runBench(b: (typeof BENCHES)[number]): Promise<BenchRun> {
+  // A bench that fails before writing its result must not leave the last run's figures standing.
+  rmSync(join(import.meta.dirname, 'out', b.out), { force: true });
   const startedAt = new Date().toISOString();
   const before = sampleMachine();
   const ownBefore = ownTicks();
