@@ -7,7 +7,7 @@
  * The records themselves belong to the capabilities that own them (src/<capability>/records.ts):
  * the store depends on the domain, not the reverse.
  */
-import type { AuditEntry, AuditQuery } from '../audit/records.ts';
+import type { AuditEntry, AuditQuery, CheckedAuditPage, CheckedPagesOptions } from '../audit/records.ts';
 import type { Ban, BanQuery } from '../bans/records.ts';
 import type { BreakerState } from '../breaker/records.ts';
 import type { CommandRecord, CommandState } from '../commands/records.ts';
@@ -38,6 +38,12 @@ export interface AuditRecords {
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Entries in seq order from `afterSeq` (exclusive), `limit` at a time, for verify and export. */
   readAuditPage(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  /**
+   * Optional: the whole chain (seq > 0) in pages read and checked on worker threads, each
+   * entry's hash recomputed and the links inside a page followed, so verify meets its speed
+   * target; the verifier links the pages (`ChainVerifier.pushPage`). The SQLite adapter has it.
+   */
+  checkedAuditPages?(options: CheckedPagesOptions): AsyncIterable<CheckedAuditPage>;
 }
 
 /** Operators, their enrolments and their step-up (TOTP) state. */
