@@ -1,5 +1,5 @@
 /** The PostgreSQL text of the outbox statements (parameters named in `../sql/outbox.ts`). */
-import type { OutboxStatementName } from '../sql/outbox.ts';
+import type { OutboxStatementName } from '../sql/outbox-statements.ts';
 
 export const outboxSql = {
   outboxEnqueue: `INSERT INTO outbox (id, destination, dedup_key, payload, state, created_at, updated_at, version,

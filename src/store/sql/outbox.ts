@@ -16,17 +16,6 @@ import type { OutboxMessage, OutboxQuery } from '../../routing/records.ts';
 import { num, numOrNull, type Row, str, strOrNull } from '../rows.ts';
 import type { Sql } from './driver.ts';
 
-export const outboxStatementNames = [
-  'outboxEnqueue',
-  'outboxDue',
-  'outboxSent',
-  'outboxRetry',
-  'outboxDead',
-  'outboxList',
-  'outboxPurge',
-] as const;
-export type OutboxStatementName = (typeof outboxStatementNames)[number];
-
 function parse(text: string): unknown {
   try {
     return JSON.parse(text);

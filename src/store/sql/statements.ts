@@ -50,7 +50,7 @@
  *              () · macKeyInsertFirst / macKeyInsert (kid, sealed_key, created_at) · macKeyRetire
  *              (list kids, at)
  */
-import type { OutboxStatementName } from './outbox.ts';
+import type { OutboxStatementName } from './outbox-statements.ts';
 
 export const statementNames = [
   'auditHead',
