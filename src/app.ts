@@ -13,7 +13,7 @@ import { Lifecycle } from './app/lifecycle.ts';
 import { buildOperations } from './app/operations.ts';
 import { buildPlayers, openEntitlements } from './app/players.ts';
 import { type Built, buildApis, buildObservation } from './app/apis.ts';
-import { startRouting } from './app/notify.ts';
+import { startRouting, startSiem } from './app/notify.ts';
 import { startNode } from './app/start.ts';
 import { buildTrust } from './app/trust.ts';
 import type { AuditAnchoring, AuditLog, ChainWatch } from './audit/index.ts';
@@ -29,6 +29,7 @@ import type { Metrics } from './metrics/index.ts';
 import type { OperatorService } from './operators/index.ts';
 import type { RestoreService } from './restore/index.ts';
 import type { Routing } from './routing/index.ts';
+import type { SiemExporter } from './siem/index.ts';
 import type { SessionService, SocketHub } from './sessions/index.ts';
 import type { RecordStore } from './store/index.ts';
 import type { Tokens } from './tokens/index.ts';
@@ -67,6 +68,8 @@ export interface App {
   readonly restores: RestoreService;
   /** Signals to PagerDuty, Discord, Slack and webhooks through the outbox (docs/ROUTING.md). */
   readonly routing: Routing;
+  /** The audit stream's export to a SIEM (docs/SIEM.md); null when `siem.sink` is `off`. */
+  readonly siem: SiemExporter | null;
   readonly hub: SocketHub;
   readonly metrics: Metrics;
   readonly player: FastifyInstance;
@@ -99,12 +102,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     const apis = await buildApis(ctx, built, observation, () => draining);
     await startNode(ctx, built, observation);
     const routing = startRouting(ctx, adapters);
+    const siem = startSiem(ctx, adapters);
     const close = async () => {
       // /ready turns 503 first, then everything stops in the reverse of its start.
       draining = true;
       await life.close();
     };
-    return { ...assemble(ctx, built, observation.metrics, apis, close), routing };
+    return { ...assemble(ctx, built, observation.metrics, apis, close), routing, siem };
   });
 }
 
@@ -115,7 +119,7 @@ function assemble(
   metrics: Metrics,
   { player, admin }: { player: FastifyInstance; admin: FastifyInstance },
   close: () => Promise<void>,
-): Omit<App, 'routing'> {
+): Omit<App, 'routing' | 'siem'> {
   const { store, live, bus } = adapters;
   const { tokens, audit, auditAnchoring, auditWatch, operators } = trust;
   const { sessions, flags } = players;
