@@ -38,7 +38,10 @@ test('a PagerDuty routing key and a webhook secret can come from the environment
 
 test('each destination kind needs what it sends with; names are unique; errors name the key, not the secret', () => {
   refused(() => load([{ name: 'pd', kind: 'pagerduty' }]), 'routing.destinations.0.routingKey');
-  refused(() => load([{ name: 'pd', kind: 'pagerduty', routingKey: 'env:PD_MISSING' }]), 'routing.destinations.0.routingKey');
+  refused(
+    () => load([{ name: 'pd', kind: 'pagerduty', routingKey: 'env:PD_MISSING' }]),
+    'routing.destinations.0.routingKey',
+  );
   refused(
     () => load([{ name: 'pd', kind: 'pagerduty', routingKey: 'env:LIFELINE_SECRETS__KEY' }]),
     'routing.destinations.0.routingKey',

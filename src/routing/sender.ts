@@ -4,8 +4,8 @@
  * sender at a time and its limits hold globally; a lost node's lease passes to a survivor once
  * its presence lapses. Messages go oldest first, at most at the destination's published rate
  * (token bucket); a 429 pauses the whole destination for the time it asked; a transient failure
- * backs the message off (exponential, jittered) and ends this round, so a destination that is
- * down is not hammered; a refusal (4xx) marks the message dead. Every outcome is written to the
+ * backs the message off (exponential, jittered) and pauses the destination as long, so one that
+ * is down is not hammered and order holds; a refusal (4xx) marks the message dead. Every outcome is written to the
  * store before the next message goes, so a restart resumes where this left off (at least once).
  */
 import type { Logger } from 'pino';
@@ -101,6 +101,9 @@ export class DestinationSender {
       }
       case 'transient': {
         const wait = backoffMs(m.attempts + 1, d.maxBackoffMs, d.random);
+        // The destination waits with it: a receiver that is down is not hammered, and the
+        // message keeps its place ahead of newer ones.
+        this.#pausedUntil = now + wait;
         await d.store.retryOutbox(m.id, m.version, now + wait, o.error);
         d.logger.warn(
           { ...log, error: o.error, retryInMs: wait },

@@ -11,7 +11,16 @@ export const ecsVersion = '8.11.0';
 
 /** Audit results that mean the action did not happen; everything that did is a success. */
 const failures = new Set(['denied', 'locked', 'refused', 'rejected', 'failed', 'error', 'expired', 'halted']);
-const successes = new Set(['accepted', 'done', 'recorded', 'ok', 'open', 'closed', 'running', 'pending-enrolment']);
+const successes = new Set([
+  'accepted',
+  'done',
+  'recorded',
+  'ok',
+  'open',
+  'closed',
+  'running',
+  'pending-enrolment',
+]);
 
 /** ECS `event.outcome` for an audit result. */
 export function outcomeOf(result: string): 'success' | 'failure' | 'unknown' {
@@ -23,7 +32,8 @@ export function outcomeOf(result: string): 'success' | 'failure' | 'unknown' {
 /** ECS `event.category` by the action's first word (`operator.add` → iam). */
 function categoryOf(action: string): string[] {
   const head = action.split(/[.:]/)[0] ?? '';
-  if (['operator', 'operators', 'stepup', 'totp', 'auth', 'login', 'token', 'keys'].includes(head)) return ['iam'];
+  if (['operator', 'operators', 'stepup', 'totp', 'auth', 'login', 'token', 'keys'].includes(head))
+    return ['iam'];
   if (['flag', 'flags', 'config', 'breaker'].includes(head)) return ['configuration'];
   return ['configuration'];
 }

@@ -58,7 +58,7 @@ const FACILITY_LOG_AUDIT = 13;
 export function syslogLine(doc: Record<string, unknown>, appName: string, host = hostname()): string {
   const failed = (doc.event as { outcome?: string } | undefined)?.outcome === 'failure';
   const pri = FACILITY_LOG_AUDIT * 8 + (failed ? 4 : 6);
-  const field = (s: string, max: number) => (s.replace(/[^\x21-\x7e]/g, '').slice(0, max) || '-');
+  const field = (s: string, max: number) => s.replace(/[^\x21-\x7e]/g, '').slice(0, max) || '-';
   const ts = String(doc['@timestamp'] ?? new Date().toISOString());
   return `<${pri}>1 ${ts} ${field(host, 255)} ${field(appName, 48)} ${process.pid} audit - ${JSON.stringify(doc)}`;
 }

@@ -15,7 +15,8 @@ import type { App } from '../../src/app.ts';
 import type { DeepPartial, Config } from '../../src/config/index.ts';
 import { startLifeline, tempDir } from '../helpers.ts';
 
-const siem = (over: Record<string, unknown>) => ({ siem: { intervalSeconds: 3600, ...over } }) as DeepPartial<Config>;
+const siem = (over: Record<string, unknown>) =>
+  ({ siem: { intervalSeconds: 3600, ...over } }) as DeepPartial<Config>;
 
 async function audited(app: App, n: number, prefix: string): Promise<void> {
   for (let i = 0; i < n; i++) await app.operators.add({ name: `${prefix}-${i}`, role: 'viewer' }, 'cli:test');
@@ -58,9 +59,15 @@ test('audit entries are exported once as ECS JSON lines, across a restart, and e
   await second.app.siem?.flush();
   const docs = lines(file);
   const seqs = docs.map((d) => d.event.sequence);
-  assert.deepEqual(seqs, [...new Set(seqs)].sort((a, b) => a - b), 'in order, none twice');
+  assert.deepEqual(
+    seqs,
+    [...new Set(seqs)].sort((a, b) => a - b),
+    'in order, none twice',
+  );
   assert.equal(docs.length, (await second.app.store.auditHead())?.seq);
-  const add = docs.find((d) => d.event.action === 'operator.add' && d.lifeline.audit.target.includes('bob-1'));
+  const add = docs.find(
+    (d) => d.event.action === 'operator.add' && d.lifeline.audit.target.includes('bob-1'),
+  );
   assert.ok(add, JSON.stringify(docs.map((d) => [d.event.action, d.lifeline.audit.target])));
   assert.equal(add.user.name, 'cli:test');
   assert.equal(add.event.outcome, 'success');
@@ -76,12 +83,16 @@ test('audit entries are exported once as ECS JSON lines, across a restart, and e
 test('the export file rotates by size and keeps the configured number of old files', async (t) => {
   const dir = outDir(t);
   const file = join(dir, 'audit.jsonl');
-  const { app } = await startLifeline(t, { overrides: siem({ sink: 'file', file: { path: file, maxBytes: 2048, keep: 2 } }) });
+  const { app } = await startLifeline(t, {
+    overrides: siem({ sink: 'file', file: { path: file, maxBytes: 2048, keep: 2 } }),
+  });
   for (let i = 0; i < 12; i++) {
     await audited(app, 1, `carol-${i}`);
     await app.siem?.flush();
   }
-  const files = readdirSync(dir).filter((f) => f.startsWith('audit.jsonl')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith('audit.jsonl'))
+    .sort();
   assert.deepEqual(files, ['audit.jsonl', 'audit.jsonl.1', 'audit.jsonl.2']);
   const kept = files.flatMap((f) => lines(join(dir, f)).map((d) => d.event.sequence as number));
   const head = (await app.store.auditHead())?.seq ?? 0;
@@ -100,7 +111,11 @@ test('syslog over UDP: one RFC 5424 message per entry, facility log audit, the E
   t.after(() => udp.close());
   const port = (udp.address() as AddressInfo).port;
   const { app } = await startLifeline(t, {
-    overrides: siem({ sink: 'syslog', file: { path: join(outDir(t), 'x.jsonl') }, syslog: { host: '127.0.0.1', port } }),
+    overrides: siem({
+      sink: 'syslog',
+      file: { path: join(outDir(t), 'x.jsonl') },
+      syslog: { host: '127.0.0.1', port },
+    }),
   });
   await audited(app, 2, 'dave');
   const n = (await app.siem?.flush()) ?? 0;
