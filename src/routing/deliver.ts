@@ -105,10 +105,13 @@ export async function deliver(
   const { body, headers } = request(d, payload, now);
   let res: Response;
   try {
+    // A redirect is not followed: it would carry the routing key (or a signed body) to another
+    // address; the 3xx is refused like any other answer that is not a success.
     res = await fetch(d.url as string, {
       method: 'POST',
       body,
       headers,
+      redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {

@@ -29,7 +29,7 @@ export function clip(s: string, max: number): string {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 function dimensionsText(d: Record<string, string>): string {
-  const parts = Object.entries(d).map(([k, v]) => `${k}=${v}`);
+  const parts = Object.entries(boundedDimensions(d)).map(([k, v]) => `${k}=${v}`);
   return parts.length === 0 ? 'all' : parts.join(', ');
 }
 
@@ -37,6 +37,15 @@ function localisationText(s: Signal): string {
   const top = s.localisation.slice(0, 3);
   if (top.length === 0) return 'nothing stands out';
   return top.map((e) => `${Math.round(e.share * 100)}%: ${e.dimension} ${e.values.join(', ')}`).join('; ');
+}
+
+/** At most 20 dimensions, names and values cut to 256 characters: a signal from intake is hostile. */
+function boundedDimensions(d: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(d)
+      .slice(0, 20)
+      .map(([k, v]) => [clip(k, 256), clip(String(v), 256)]),
+  );
 }
 
 /** A PagerDuty Events v2 event, without `routing_key`. */
@@ -53,14 +62,14 @@ export function pagerDutyEvent(note: Note, source: string): Record<string, unkno
       source: clip(source, 255),
       severity: pagerDutySeverity[s.severity],
       timestamp: iso(s.startedAt),
-      component: s.dimensions.dependency ?? s.dimensions.shard ?? s.detector,
-      group: s.dimensions.region ?? 'global',
-      class: s.detector,
+      component: clip(s.dimensions.dependency ?? s.dimensions.shard ?? s.detector, 255),
+      group: clip(s.dimensions.region ?? 'global', 255),
+      class: clip(s.detector, 255),
       custom_details: {
         signal_id: s.id,
         severity: s.severity,
         source: s.source,
-        dimensions: s.dimensions,
+        dimensions: boundedDimensions(s.dimensions),
         onset: iso(s.onsetAt),
         evidence: {
           statistic: s.evidence.statistic,

@@ -144,3 +144,17 @@ test('a 400 is refused for good: the message is dead, and the next one goes', as
     [['m-0', 'HTTP 400']],
   );
 });
+
+test('a redirect is not followed: the routing key never goes to another address', async (t) => {
+  const elsewhere = await receiver(t);
+  const server = createServer((_req, res) => res.writeHead(307, { location: elsewhere.url }).end());
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => new Promise((r) => server.close(r)));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const s = setup(t, { name: 'pd', kind: 'pagerduty', url, routingKey: 'k'.repeat(32) });
+  await s.store.enqueueOutbox(message('pd', 0, s.at()));
+  assert.deepEqual(await s.sender('a').round(), { sent: 0, failed: 1 });
+  assert.equal(elsewhere.got.length, 0);
+  assert.equal((await s.store.listOutbox({ destination: 'pd', state: 'dead' }))[0]?.lastError, 'HTTP 307');
+});

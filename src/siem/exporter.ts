@@ -15,7 +15,7 @@ import { toEcs } from './ecs.ts';
 import type { Sink } from './sinks.ts';
 
 export interface ExporterDeps {
-  store: Pick<AuditRecords, 'readAuditPage'>;
+  store: Pick<AuditRecords, 'readAuditPage' | 'auditHead'>;
   leases: RunLeases;
   sink: Sink;
   /** The cursor file: the last exported seq, as text. */
@@ -75,9 +75,26 @@ export class SiemExporter {
     return next;
   }
 
+  /**
+   * A chain whose head is behind the cursor was cut (or the store restored from a backup): the
+   * cursor follows it down, so what is appended next is exported, and the SIEM sees
+   * `event.sequence` go backwards, which is the rule that catches it there.
+   */
+  async #behindCursor(): Promise<void> {
+    const head = (await this.#d.store.auditHead())?.seq ?? 0;
+    if (head >= this.#cursor) return;
+    this.#d.logger.error(
+      { cursor: this.#cursor, head },
+      'the audit chain is behind what was exported to the SIEM: it was cut or restored; exporting from its head',
+    );
+    this.#cursor = head;
+    await writeCursor(this.#d.cursorFile, head);
+  }
+
   async #flushOnce(): Promise<number> {
     const d = this.#d;
     if (!(await d.leases.adoptRun('siem:export', d.nodeId, d.clock())).adopted) return 0;
+    await this.#behindCursor();
     let exported = 0;
     for (let page = 0; page < PAGES_PER_TURN; page++) {
       const entries = await d.store.readAuditPage(this.#cursor, d.batch);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -167,4 +167,18 @@ test('syslog over TCP: octet-counted frames, one per entry', async (t) => {
   assert.ok(frames.every((f) => rfc5424.test(f) && f.includes(' lifeline-eu ')));
   assert.ok(frames.some((f) => f.includes('erin-2')));
   await app.close();
+});
+
+test('a chain cut behind the export cursor is followed down, so what comes next is still exported', async (t) => {
+  const dir = outDir(t);
+  const file = join(dir, 'audit.jsonl');
+  // The cursor says 10,000 entries were exported: this store's chain is far shorter (restored, or cut).
+  writeFileSync(join(dir, 'file.cursor'), '10000\n');
+  const { app } = await startLifeline(t, { overrides: siem({ sink: 'file', file: { path: file } }) });
+  await audited(app, 2, 'frank');
+  assert.equal(await app.siem?.flush(), 0, 'what was below the cursor is not re-exported');
+  assert.equal(app.siem?.cursor, (await app.store.auditHead())?.seq);
+  await audited(app, 1, 'grace');
+  assert.equal(await app.siem?.flush(), 1);
+  assert.ok(lines(file)[0]?.lifeline.audit.target.includes('grace-0'));
 });
