@@ -64,10 +64,13 @@ const shape = (s: Signal): string => `${s.severity}\u0000${s.title}`;
 
 export class NotificationPolicy {
   readonly #t: Timers;
+  readonly #maxAlerts: number;
   readonly #groups = new Map<string, Group>();
 
-  constructor(timers: Timers) {
+  /** `maxAlerts`: the most alerts held at once. @defaultValue 10000 */
+  constructor(timers: Timers, maxAlerts = 10_000) {
     this.#t = timers;
+    this.#maxAlerts = maxAlerts;
   }
 
   /** How many alerts are held (firing, or resolved and in their quiet period). */
@@ -84,7 +87,13 @@ export class NotificationPolicy {
     return at;
   }
 
-  observe(signal: Signal, change: 'raised' | 'updated' | 'resolved', now: number): void {
+  /**
+   * Takes a signal's change into account. Returns false, holding nothing, for a new alert when
+   * `maxAlerts` are already held: a flood of distinct signals cannot grow memory without bound.
+   */
+  observe(signal: Signal, change: 'raised' | 'updated' | 'resolved', now: number): boolean {
+    const known = this.#groups.get(signal.detector)?.alerts.has(signal.fingerprint) === true;
+    if (!known && this.size >= this.#maxAlerts) return false;
     let group = this.#groups.get(signal.detector);
     if (group === undefined) {
       group = { alerts: new Map(), nextAt: now + this.#t.groupWaitMs };
@@ -103,7 +112,7 @@ export class NotificationPolicy {
         sentAs: firing ? null : shape(signal),
         sentAt: now,
       });
-      return;
+      return true;
     }
     alert.signal = signal;
     alert.peak = moreSevere(alert.peak, signal.severity);
@@ -112,6 +121,7 @@ export class NotificationPolicy {
       alert.firing = false;
       alert.resolvedAt = now;
     }
+    return true;
   }
 
   /** The notifications of every group due at `now`; each group's next turn moves on. */

@@ -236,3 +236,11 @@ test("a token bucket at Discord's 5 per 2 s lets a burst of 5 through, then one 
   assert.equal(b.take(399), 1);
   assert.equal(b.take(400), 0);
 });
+
+test('the policy holds a bounded number of alerts; known ones still change', () => {
+  const p = new NotificationPolicy(timers, 3);
+  for (let i = 0; i < 3; i++) assert.equal(p.observe(signal({ fingerprint: `fp-${i}` }), 'raised', 0), true);
+  assert.equal(p.observe(signal({ fingerprint: 'fp-3' }), 'raised', 0), false, 'a fourth is refused');
+  assert.equal(p.observe(signal({ fingerprint: 'fp-0' }), 'resolved', 1), true, 'a held one still resolves');
+  assert.equal(p.size, 3);
+});

@@ -72,10 +72,15 @@ export class Routing {
 
   /** Listens to signals and starts the timer; nothing is sent before the first turn. */
   start(): void {
-    this.#unsubscribe = this.#d.events.on('signal.changed', ({ signal, change }) => {
-      this.#policy.observe(signal, change, this.#d.clock());
-    });
+    // With nowhere to send, nothing is held either.
     if (this.#senders.length === 0) return;
+    this.#unsubscribe = this.#d.events.on('signal.changed', ({ signal, change }) => {
+      if (!this.#policy.observe(signal, change, this.#d.clock()))
+        this.#d.logger.error(
+          { detector: signal.detector, held: this.#policy.size },
+          'routing holds as many alerts as it may; a new signal is not routed',
+        );
+    });
     this.#timer = setInterval(() => void this.pump().catch(() => {}), this.#d.config.tickMs);
     this.#timer.unref();
   }
