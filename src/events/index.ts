@@ -30,6 +30,10 @@ export interface LifelineEvents {
   'audit.regressed': [{ kind: 'regressed' | 'rewritten'; detail: string }];
   /** A signal was raised, changed (severity, evidence) or resolved: routing pages on it. */
   'signal.changed': [{ signal: Signal; change: 'raised' | 'updated' | 'resolved' }];
+  /** One attempt to deliver an outbox message to a routing destination, and how it ended. */
+  'notification.delivery': [
+    { destination: string; outcome: 'delivered' | 'throttled' | 'transient' | 'refused' },
+  ];
 }
 
 export type EventName = keyof LifelineEvents;

@@ -10,6 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { DestinationConfig } from '../config/index.ts';
+import type { EventStream } from '../events/index.ts';
 import type { RunLeases } from '../live/index.ts';
 import type { OutboxRecords } from '../store/index.ts';
 import { deliver, type Outcome } from './deliver.ts';
@@ -23,6 +24,8 @@ export interface SenderDeps {
   nodeId: string;
   clock: () => number;
   logger: Logger;
+  /** Where each attempt's outcome is told (metrics listen). */
+  events?: EventStream;
   timeoutMs: number;
   maxBackoffMs: number;
   random: () => number;
@@ -74,6 +77,7 @@ export class DestinationSender {
     for (const m of await d.store.dueOutbox(this.name, now, BATCH)) {
       if (this.#bucket.take(d.clock()) > 0) return { ...result, stopped: 'rate' };
       const outcome = await deliver(d.destination, m.payload, d.clock(), d.timeoutMs);
+      d.events?.emit('notification.delivery', { destination: this.name, outcome: outcome.kind });
       const stop = await this.#settle(m, outcome);
       if (outcome.kind === 'delivered') result.sent += 1;
       else result.failed += 1;

@@ -58,6 +58,7 @@ export class Routing {
           nodeId: deps.nodeId,
           clock: deps.clock,
           logger: deps.logger,
+          events: deps.events,
           timeoutMs: c.timeoutMs,
           maxBackoffMs: c.maxBackoffSeconds * 1000,
           random: deps.random ?? Math.random,

@@ -208,6 +208,15 @@ test('a receiver answering 429 with retry_after is retried after that time and n
   assert.deepEqual(discord.got[1]?.body, discord.got[0]?.body, 'the same message');
   const [sent] = await app.store.listOutbox({ destination: 'chat', state: 'sent' });
   assert.equal(sent?.attempts, 1);
+  const metrics = await app.metrics.registry.metrics();
+  assert.match(
+    metrics,
+    /^lifeline_notification_deliveries_total\{destination="chat",outcome="throttled"\} 1$/m,
+  );
+  assert.match(
+    metrics,
+    /^lifeline_notification_deliveries_total\{destination="chat",outcome="delivered"\} 1$/m,
+  );
 });
 
 test('a receiver down across a Lifeline restart still gets the message once it is back', async (t) => {
