@@ -28,6 +28,9 @@ export interface RoutingDeps {
   random?: () => number;
 }
 
+/** The most notifications kept in memory while the store refuses them. */
+const MAX_UNSTORED = 1000;
+
 /** How often sent and dead messages past their retention are purged. */
 const PURGE_EVERY_MS = 60_000;
 
@@ -39,6 +42,8 @@ export class Routing {
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #purgedAt = 0;
+  /** Notifications the policy let out that the store has not taken yet. */
+  readonly #unstored: Notification[] = [];
 
   constructor(deps: RoutingDeps) {
     this.#d = deps;
@@ -109,7 +114,7 @@ export class Routing {
 
   async #pumpOnce(): Promise<Record<string, RoundResult>> {
     const now = this.#d.clock();
-    for (const n of this.#policy.due(now)) await this.#enqueue(n);
+    await this.#store([...this.#unstored.splice(0), ...this.#policy.due(now)]);
     const rounds: Record<string, RoundResult> = {};
     for (const s of this.#senders) {
       rounds[s.name] = await s.round().catch((err: unknown) => {
@@ -124,6 +129,29 @@ export class Routing {
     return rounds;
   }
 
+  /**
+   * Stores the notifications; one the store refused waits for the next turn (storing again is
+   * harmless: the same destination and dedup key replace a pending message).
+   */
+  async #store(notifications: Notification[]): Promise<void> {
+    for (const n of notifications) {
+      try {
+        await this.#enqueue(n);
+      } catch (err) {
+        this.#unstored.push(n);
+        this.#d.logger.warn({ err, group: n.group }, 'could not store a notification; will try again');
+      }
+    }
+    const over = this.#unstored.length - MAX_UNSTORED;
+    if (over > 0) {
+      this.#unstored.splice(0, over);
+      this.#d.logger.error(
+        { dropped: over },
+        'the store refused notifications for too long; the oldest are dropped',
+      );
+    }
+  }
+
   /** Renders one notification for each destination that wants it and stores the messages. */
   async #enqueue(n: Notification): Promise<void> {
     for (const dest of this.#d.config.destinations) {
@@ -132,7 +160,7 @@ export class Routing {
       if (notes.length === 0) continue;
       if (dest.kind === 'pagerduty') {
         for (const note of notes)
-          await this.#store(
+          await this.#message(
             dest.name,
             note.signal.fingerprint,
             pagerDutyEvent(note, `lifeline/${this.#d.nodeId}`),
@@ -147,11 +175,11 @@ export class Routing {
             ? slackMessage(mine)
             : webhookDocument(mine);
       // Chat and webhook messages each carry one turn of a group: they are never merged.
-      await this.#store(dest.name, `${n.group}@${n.at}`, payload);
+      await this.#message(dest.name, `${n.group}@${n.at}`, payload);
     }
   }
 
-  async #store(destination: string, dedupKey: string, payload: unknown): Promise<void> {
+  async #message(destination: string, dedupKey: string, payload: unknown): Promise<void> {
     const now = this.#d.clock();
     const message: OutboxMessage = {
       id: uuid7(now),
