@@ -110,7 +110,13 @@ test('with no file and no variables, the defaults apply and paths resolve agains
     dataDir: './data',
     secrets: { ...config.secrets, keyFile: '' },
     audit: { ...config.audit, anchor: { ...config.audit.anchor, dir: '' } },
+    siem: { ...config.siem, file: { ...config.siem.file, path: '' } },
   };
+  assert.equal(
+    config.siem.file.path,
+    path.join(cwd, 'data.siem', 'audit.jsonl'),
+    'the SIEM export beside it',
+  );
   assert.deepEqual(asWritten, defaultConfig());
 });
 

@@ -3,6 +3,7 @@
  * timelines) listen here instead of being called from every service.
  */
 import { EventEmitter } from 'node:events';
+import type { Signal } from '../signals/records.ts';
 
 export interface LifelineEvents {
   login: [{ outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid' | 'closed' | 'banned'; region?: string }];
@@ -31,6 +32,13 @@ export interface LifelineEvents {
   'dependency.probed': [{ probe: string; ok: boolean; error: string | null }];
   /** An upstream hostname did not resolve when a call needed it (`dns.servers` set); `code` is the resolver's. */
   'dns.failed': [{ host: string; code: string }];
+
+  /** A signal was raised, changed (severity, evidence) or resolved: routing pages on it. */
+  'signal.changed': [{ signal: Signal; change: 'raised' | 'updated' | 'resolved' }];
+  /** One attempt to deliver an outbox message to a routing destination, and how it ended. */
+  'notification.delivery': [
+    { destination: string; outcome: 'delivered' | 'throttled' | 'transient' | 'refused' },
+  ];
 }
 
 export type EventName = keyof LifelineEvents;
