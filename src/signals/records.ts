@@ -39,3 +39,23 @@ export interface Signal {
   /** The incident it was linked to (issue 16); null until then. */
   incidentId: string | null;
 }
+
+/** What happened to a signal: the `signal.changed` event's `change`. */
+export const signalChanges = ['raised', 'updated', 'resolved'] as const;
+export type SignalChange = (typeof signalChanges)[number];
+
+/** A `signal.changed` event: the signal as stored after the change. */
+export interface SignalChanged {
+  signal: Signal;
+  change: SignalChange;
+}
+
+/** Which signals to list. */
+export interface SignalQuery {
+  /** `open`: not resolved; `all`: resolved ones too. */
+  state: 'open' | 'all';
+  /** Only signals open at some time at or after this (ms): open now, or resolved since. */
+  since?: number;
+  detector?: string;
+  limit: number;
+}

@@ -10,6 +10,7 @@ import type { Ban } from '../bans/records.ts';
 import type { CommandRecord } from '../commands/records.ts';
 import type { Disruption } from '../disruptions/records.ts';
 import type { Grant, MacKey } from '../tokens/records.ts';
+import { signalRecordsContract } from './contract-signals.ts';
 import type { RecordStore } from './index.ts';
 import type { RestoreRecord } from '../restore/records.ts';
 
@@ -723,5 +724,7 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       await store.retireMacKeys([first[0]?.kid as string], 15);
       assert.equal((await store.macKeys()).find((k) => k.kid === first[0]?.kid)?.retiredAt, 15);
     });
+
+    signalRecordsContract(withStore);
   });
 }

@@ -17,6 +17,7 @@ import type { FlagRecord } from '../../flags/records.ts';
 import type { Grant, MacKey, SigningKey } from '../../tokens/records.ts';
 import type { RecordStore } from '../index.ts';
 import type { RestoreRecord, RestoreState } from '../../restore/records.ts';
+import type { Signal, SignalQuery } from '../../signals/records.ts';
 import { num, str, toBreaker, toFlag, toMacKey, toSigningKey } from '../rows.ts';
 import * as audit from './audit.ts';
 import { BanReads } from './ban-reads.ts';
@@ -28,6 +29,7 @@ import * as grants from './grants.ts';
 import { addFirstKey, macKeyParams, retireKeys, signingKeyParams } from './keys.ts';
 import * as ops from './operators.ts';
 import * as restores from './restores.ts';
+import * as signals from './signals.ts';
 import type { Statements } from './statements.ts';
 
 export abstract class SqlRecordStore implements RecordStore {
@@ -265,5 +267,19 @@ export abstract class SqlRecordStore implements RecordStore {
   }
   retireMacKeys(kids: readonly string[], at: number): Promise<void> {
     return retireKeys(this.#s, this.#s.q.macKeyRetire, kids, at);
+  }
+
+  // Signals
+  raiseSignal(sig: Signal) {
+    return signals.raiseSignal(this.#s, sig);
+  }
+  resolveSignal(fingerprint: string, at: number): Promise<Signal | null> {
+    return signals.resolveSignal(this.#s, fingerprint, at);
+  }
+  listSignals(q: SignalQuery): Promise<Signal[]> {
+    return signals.listSignals(this.#s, q);
+  }
+  getSignal(id: string): Promise<Signal | null> {
+    return signals.getSignal(this.#s, id);
   }
 }
