@@ -17,6 +17,7 @@ export type {
   AdminListenerConfig,
   Config,
   DeepPartial,
+  DetectionConfig,
   EntitlementsConfig,
   Environment,
   IdentityConfig,

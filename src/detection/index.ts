@@ -7,12 +7,16 @@
  * - `DropDetector`: players online against a seasonal (last week) double-exponential forecast,
  *   held off by announced change windows.
  *
- * Not here yet: signals as stored records, the admin API, routing, SLO rules (see issue 15).
+ * - `ReportDetector`: a surge of player reports, pooled, Poisson CUSUM.
+ *
+ * The running node feeds them through `src/signals/detection.ts`; signals are stored and listed
+ * by `src/signals/`.
  */
 export { type ChangeWindow, DropDetector, type DropOptions } from './drop.ts';
 export { FailureDetector, type FailureOptions } from './failures.ts';
 export { SeasonalForecast } from './forecast.ts';
 export { localise } from './localise.ts';
+export { ReportDetector, type ReportOptions, type ReportTally } from './reports.ts';
 export type { DetectorSignal, Explanation, Severity } from './signal.ts';
 export { type CellDims, type LoginTally, sum, totalFailures } from './tally.ts';
 export { Window } from './window.ts';

@@ -3,9 +3,22 @@
  * timelines) listen here instead of being called from every service.
  */
 import { EventEmitter } from 'node:events';
+import type { SignalChanged } from '../signals/records.ts';
 
 export interface LifelineEvents {
-  login: [{ outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid' | 'closed' | 'banned'; region?: string }];
+  /**
+   * One login's outcome, with where it came from and, when it failed, the error code: what the
+   * detectors tally per cell (src/signals/detection.ts). Metrics count by outcome only.
+   */
+  login: [
+    {
+      outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid' | 'closed' | 'banned';
+      region?: string;
+      shard?: string;
+      clientVersion?: string;
+      code?: string;
+    },
+  ];
   refresh: [{ outcome: 'ok' | 'reused' | 'invalid' }];
   'session.ended': [{ cause: string; count: number; source?: string }];
   'breaker.changed': [{ name: string; state: 'open' | 'closed' }];
@@ -27,6 +40,10 @@ export interface LifelineEvents {
   'security.alert': [{ kind: string; actor: string; detail: string }];
   'player.limited': [{ route: string; by: 'ip' | 'player' }];
   'audit.regressed': [{ kind: 'regressed' | 'rewritten'; detail: string }];
+  /** A signal raised, updated (repeated while open) or resolved, as stored; routing listens here. */
+  'signal.changed': [SignalChanged];
+  /** A player report accepted by `POST /v1/reports` (counted by the player-reports detector). */
+  'report.received': [{ category: string; region?: string; shard?: string }];
 }
 
 export type EventName = keyof LifelineEvents;
