@@ -12,7 +12,7 @@ import type { Context } from './app/context.ts';
 import { Lifecycle } from './app/lifecycle.ts';
 import { buildOperations } from './app/operations.ts';
 import { buildPlayers, openEntitlements } from './app/players.ts';
-import { type Built, buildApis, buildObservation } from './app/apis.ts';
+import { type Built, buildApis, buildObservation, type Observation } from './app/apis.ts';
 import { startNode } from './app/start.ts';
 import { buildTrust } from './app/trust.ts';
 import type { AuditAnchoring, AuditLog, ChainWatch } from './audit/index.ts';
@@ -27,6 +27,7 @@ import type { Bus, LiveState } from './live/index.ts';
 import type { Metrics } from './metrics/index.ts';
 import type { OperatorService } from './operators/index.ts';
 import type { RestoreService } from './restore/index.ts';
+import type { DetectionService, SignalService } from './signals/index.ts';
 import type { SessionService, SocketHub } from './sessions/index.ts';
 import type { RecordStore } from './store/index.ts';
 import type { Tokens } from './tokens/index.ts';
@@ -65,6 +66,10 @@ export interface App {
   readonly restores: RestoreService;
   readonly hub: SocketHub;
   readonly metrics: Metrics;
+  /** Signals: raise, resolve, list (detectors, intake and reports go through it). */
+  readonly signals: SignalService;
+  /** The detectors fed by this node's events; absent when `detection.enabled` is false. Tests call `poll()`. */
+  readonly detection: DetectionService | undefined;
   readonly player: FastifyInstance;
   readonly admin: FastifyInstance;
   /** Starts both listeners; resolves to their URLs. */
@@ -99,7 +104,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       draining = true;
       await life.close();
     };
-    return assemble(ctx, built, observation.metrics, apis, close);
+    return assemble(ctx, built, observation, apis, close);
   });
 }
 
@@ -107,7 +112,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 function assemble(
   { config, logger, events }: Context,
   { adapters, trust, players, ops }: Built,
-  metrics: Metrics,
+  { metrics, signals, detection }: Observation,
   { player, admin }: { player: FastifyInstance; admin: FastifyInstance },
   close: () => Promise<void>,
 ): App {
@@ -135,6 +140,8 @@ function assemble(
     restores,
     hub,
     metrics,
+    signals,
+    detection,
     player,
     admin,
     close,

@@ -4,10 +4,12 @@ import { buildAdminApi, buildPlayerApi } from '../http/index.ts';
 import { createMetrics, type Metrics } from '../metrics/index.ts';
 import { chainAlert, DependencyProbes, readinessCheck } from '../probes/index.ts';
 import { shardRegions } from '../sessions/index.ts';
+import { PlayerReports } from '../signals/index.ts';
 import type { Adapters } from './adapters.ts';
 import type { Context } from './context.ts';
 import type { Operations } from './operations.ts';
 import type { Players } from './players.ts';
+import { buildSignals, type Signals } from './signals.ts';
 import type { Trust } from './trust.ts';
 
 /** Everything built before the listeners. */
@@ -18,7 +20,7 @@ export interface Built {
   ops: Operations;
 }
 
-export interface Observation {
+export interface Observation extends Signals {
   probes: DependencyProbes;
   metrics: Metrics;
 }
@@ -27,6 +29,7 @@ export function buildObservation(ctx: Context, { adapters, trust, ops }: Built):
   const { config, clock, events, life } = ctx;
   const regions = shardRegions(config.topology);
   const probes = new DependencyProbes(config.probes, clock);
+  const signals = buildSignals(ctx, adapters);
   const metrics = createMetrics({
     events,
     live: adapters.live,
@@ -35,9 +38,10 @@ export function buildObservation(ctx: Context, { adapters, trust, ops }: Built):
     probes: () => probes.results(),
     eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
     auditRegressed: () => !trust.auditWatch.status.ok,
+    openSignals: () => adapters.store.listSignals({ state: 'open', limit: 10_000 }),
   });
   life.onClose('metrics', () => metrics.stop());
-  return { probes, metrics };
+  return { probes, metrics, ...signals };
 }
 
 /**
@@ -47,7 +51,7 @@ export function buildObservation(ctx: Context, { adapters, trust, ops }: Built):
 export async function buildApis(
   ctx: Context,
   { adapters, trust, players, ops }: Built,
-  { probes, metrics }: Observation,
+  { probes, metrics, signals }: Observation,
   draining: () => boolean,
 ): Promise<{ player: FastifyInstance; admin: FastifyInstance }> {
   const { config, logger, clock, life } = ctx;
@@ -64,6 +68,11 @@ export async function buildApis(
     tokens: trust.tokens,
     metrics,
     metricsToken: config.metrics.token,
+    reports: new PlayerReports({
+      events: ctx.events,
+      forPlayer: (playerId) => players.limits.forPlayer('report', playerId),
+      playerOf: async (token) => (await trust.tokens.verifyAccess(token)).sub,
+    }),
     readiness: readiness({ adapters, trust, players, ops }, probes, draining),
   });
   const admin = await buildAdminApi({
@@ -83,6 +92,8 @@ export async function buildApis(
     breaker: ops.breaker,
     flags: players.flags,
     restores: ops.restores,
+    signals,
+    intakeSecret: config.detection.intakeSecret,
     metrics,
     rateLimit: config.admin.rateLimit,
     clock,

@@ -38,7 +38,10 @@ export class Window {
       attempts[k] = (attempts[k] ?? 0) + n;
     });
     for (const [code, perCell] of t.failures) {
-      const acc = grown(this.failures.get(code) ?? new Float64Array(0), Math.max(this.cells.length, perCell.length));
+      const acc = grown(
+        this.failures.get(code) ?? new Float64Array(0),
+        Math.max(this.cells.length, perCell.length),
+      );
       this.failures.set(code, acc);
       perCell.forEach((n, k) => {
         acc[k] = (acc[k] ?? 0) + n;

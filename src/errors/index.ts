@@ -145,6 +145,10 @@ export const catalog = {
   BAN_NOT_FOUND: { status: 404, message: 'This player is not banned' },
   // Signals (issue 15)
   SIGNAL_NOT_FOUND: { status: 404, message: 'No such signal' },
+  SIGNAL_SIGNATURE_INVALID: {
+    status: 401,
+    message: 'The Sentry-Hook-Signature is not the HMAC-SHA256 of the body under the intake secret',
+  },
   SIGNAL_PAYLOAD_INVALID: {
     status: 400,
     message:

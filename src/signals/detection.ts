@@ -114,7 +114,11 @@ export class DetectionService {
   }
 
   #cell(e: Login): number {
-    const dims = { region: e.region ?? 'unknown', shard: e.shard ?? 'unknown', clientVersion: e.clientVersion ?? 'unknown' };
+    const dims = {
+      region: e.region ?? 'unknown',
+      shard: e.shard ?? 'unknown',
+      clientVersion: e.clientVersion ?? 'unknown',
+    };
     let key = `${dims.region}\u0000${dims.shard}\u0000${dims.clientVersion}`;
     let k = this.#cellIndex.get(key);
     if (k !== undefined) return k;

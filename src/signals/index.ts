@@ -6,4 +6,5 @@
 export { DetectionService, type DetectionOptions, fingerprintFor } from './detection.ts';
 export { bearerIsIntakeSecret, parseIntake, signatureMatches } from './intake.ts';
 export * from './records.ts';
-export { fingerprintOf, type RaiseInput, SignalService } from './service.ts';
+export { type PlayerReport, PlayerReports, reportCategories } from './reports.ts';
+export { fingerprintOf, SignalService } from './service.ts';

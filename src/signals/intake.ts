@@ -10,10 +10,11 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { LifelineError } from '../errors/index.ts';
-import type { Severity } from './records.ts';
-import type { RaiseInput } from './service.ts';
+import type { RaiseInput, Severity } from './records.ts';
 
-export type IntakeAction = { kind: 'raise'; input: RaiseInput } | { kind: 'resolve'; fingerprint: string; at: number };
+export type IntakeAction =
+  | { kind: 'raise'; input: RaiseInput }
+  | { kind: 'resolve'; fingerprint: string; at: number };
 
 /** Bounds on what one body may carry: hostile input cannot grow memory or rows without bound. */
 const MAX_ALERTS = 500;
@@ -31,9 +32,19 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Control characters (an alert description's newlines) become spaces: a signal's text goes on to
+ * logs, consoles and chat, where a newline could forge a line.
+ */
+function clean(v: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return v.replace(/[\u0000-\u001F\u007F-\u009F]/g, ' ');
+}
+
 function text(v: unknown, field: string, max = MAX_TEXT): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > max) invalid(`${field} must be a string of 1-${max} characters`);
-  return v;
+  if (typeof v !== 'string' || v.length === 0 || v.length > max)
+    invalid(`${field} must be a string of 1-${max} characters`);
+  return clean(v);
 }
 
 function optionalText(v: unknown, field: string): string | undefined {
@@ -45,12 +56,15 @@ function labels(v: unknown, field: string): Record<string, string> {
   if (!isObj(v)) invalid(`${field} must be an object of strings`);
   const entries = Object.entries(v);
   if (entries.length > MAX_LABELS) invalid(`${field} has more than ${MAX_LABELS} entries`);
-  const out: Record<string, string> = {};
+  const out: [string, string][] = [];
   for (const [k, value] of entries) {
     if (k.length === 0 || k.length > MAX_KEY) invalid(`${field} has a key that is empty or too long`);
-    out[k] = typeof value === 'string' && value.length <= MAX_TEXT ? value : invalid(`${field}.${k} must be a string`);
+    if (typeof value !== 'string' || value.length > MAX_TEXT)
+      invalid(`${field}.${clean(k)} must be a string`);
+    out.push([clean(k), clean(value)]);
   }
-  return out;
+  // Own properties only (a `__proto__` label stays a label).
+  return Object.fromEntries(out);
 }
 
 function time(v: unknown, field: string): number | undefined {
@@ -82,7 +96,11 @@ function alertAction(alert: unknown, i: number, now: number): IntakeAction {
   const own = optionalText(alert.fingerprint, `${field}.fingerprint`);
   // Without Alertmanager's fingerprint, the labels are the identity (as Alertmanager's own is).
   const id =
-    own ?? createHash('sha256').update(JSON.stringify(Object.entries(all).sort())).digest('hex').slice(0, 16);
+    own ??
+    createHash('sha256')
+      .update(JSON.stringify(Object.entries(all).sort()))
+      .digest('hex')
+      .slice(0, 16);
   const fingerprint = `alertmanager:${id}`;
   if (status === 'resolved') return { kind: 'resolve', fingerprint, at: Math.min(endsAt ?? now, now) };
   return {
@@ -114,14 +132,20 @@ const sentryResolves = new Set(['resolved', 'archived', 'ignored']);
 
 function sentry(body: Obj, now: number): IntakeAction[] {
   const action = text(body.action, 'action', 32);
-  const issue = isObj(body.data) && isObj(body.data.issue) ? body.data.issue : invalid('data.issue must be an object');
+  const issue =
+    isObj(body.data) && isObj(body.data.issue) ? body.data.issue : invalid('data.issue must be an object');
   const rawId = issue.id;
-  const id = typeof rawId === 'number' && Number.isSafeInteger(rawId) ? String(rawId) : text(rawId, 'data.issue.id', 64);
+  const id =
+    typeof rawId === 'number' && Number.isSafeInteger(rawId)
+      ? String(rawId)
+      : text(rawId, 'data.issue.id', 64);
   const fingerprint = `sentry:${id}`;
   if (sentryResolves.has(action)) return [{ kind: 'resolve', fingerprint, at: now }];
   // Assignment and the like change nothing a responder needs paged about.
   if (!sentryRaises.has(action)) return [];
-  const project = isObj(issue.project) ? optionalText(issue.project.slug, 'data.issue.project.slug') : undefined;
+  const project = isObj(issue.project)
+    ? optionalText(issue.project.slug, 'data.issue.project.slug')
+    : undefined;
   const level = optionalText(issue.level, 'data.issue.level');
   const culprit = optionalText(issue.culprit, 'data.issue.culprit');
   const firstSeen = time(issue.firstSeen, 'data.issue.firstSeen');

@@ -12,7 +12,14 @@ import type { Explanation, Severity } from '../detection/signal.ts';
 export type { Explanation, Severity } from '../detection/signal.ts';
 
 /** Where a signal came from. */
-export const signalSources = ['detector', 'alertmanager', 'sentry', 'player-reports', 'probe', 'audit'] as const;
+export const signalSources = [
+  'detector',
+  'alertmanager',
+  'sentry',
+  'player-reports',
+  'probe',
+  'audit',
+] as const;
 export type SignalSource = (typeof signalSources)[number];
 
 export interface Signal {
@@ -58,4 +65,19 @@ export interface SignalQuery {
   since?: number;
   detector?: string;
   limit: number;
+}
+
+/** What a raiser says; the service fills in the id, the fingerprint and the times it leaves out. */
+export interface RaiseInput {
+  source: SignalSource;
+  detector: string;
+  severity: Severity;
+  title: string;
+  dimensions?: Record<string, string>;
+  /** The sender's own identity for the signal (Alertmanager's, Sentry's issue id); else detector + dimensions. */
+  fingerprint?: string;
+  onsetAt?: number;
+  startedAt?: number;
+  evidence?: Signal['evidence'];
+  localisation?: Explanation[];
 }

@@ -9,22 +9,7 @@ import type { EventStream } from '../events/index.ts';
 import { uuid7 } from '../ids/index.ts';
 import type { SignalRecords } from '../store/index.ts';
 import { parseIntake } from './intake.ts';
-import type { Explanation, Severity, Signal, SignalChanged, SignalQuery, SignalSource } from './records.ts';
-
-/** What a raiser says; the service fills in the id, the fingerprint and the times it leaves out. */
-export interface RaiseInput {
-  source: SignalSource;
-  detector: string;
-  severity: Severity;
-  title: string;
-  dimensions?: Record<string, string>;
-  /** The sender's own identity for the signal (Alertmanager's, Sentry's issue id); else detector + dimensions. */
-  fingerprint?: string;
-  onsetAt?: number;
-  startedAt?: number;
-  evidence?: Signal['evidence'];
-  localisation?: Explanation[];
-}
+import type { RaiseInput, Signal, SignalChanged, SignalQuery } from './records.ts';
 
 export interface SignalServiceDeps {
   store: SignalRecords;
@@ -34,7 +19,10 @@ export interface SignalServiceDeps {
 
 /** A signal's identity for dedup: its detector and its dimensions, in key order. */
 export function fingerprintOf(detector: string, dimensions: Record<string, string>): string {
-  const canonical = JSON.stringify([detector, Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b))]);
+  const canonical = JSON.stringify([
+    detector,
+    Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b)),
+  ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
 
@@ -86,11 +74,14 @@ export class SignalService {
    * each alert raised or resolved in order. Each step is idempotent (a repeat updates, a second
    * resolve is a no-op), so a sender retrying after a storage error converges.
    */
-  async intake(body: unknown): Promise<{ raised: number; updated: number; resolved: number; signals: Signal[] }> {
+  async intake(
+    body: unknown,
+  ): Promise<{ raised: number; updated: number; resolved: number; signals: Signal[] }> {
     const actions = parseIntake(body, this.#d.clock());
     const out = { raised: 0, updated: 0, resolved: 0, signals: [] as Signal[] };
     for (const a of actions) {
-      const changed = a.kind === 'raise' ? await this.raise(a.input) : await this.resolve(a.fingerprint, a.at);
+      const changed =
+        a.kind === 'raise' ? await this.raise(a.input) : await this.resolve(a.fingerprint, a.at);
       if (!changed) continue;
       out[changed.change]++;
       out.signals.push(changed.signal);

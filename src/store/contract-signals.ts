@@ -60,7 +60,9 @@ export function signalRecordsContract(withStore: WithStore): void {
   test('signals: raised at once for one fingerprint, one is open and the others updated it', async (t) => {
     const store = await withStore(t);
     const fp = `fp-${randomUUID()}`;
-    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => store.raiseSignal(signal(fp, 100 + i))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => store.raiseSignal(signal(fp, 100 + i))),
+    );
     assert.equal(outcomes.filter((o) => o.change === 'raised').length, 1);
     assert.equal(new Set(outcomes.map((o) => o.signal.id)).size, 1);
     assert.equal((await store.listSignals({ state: 'open', limit: 100 })).length, 1);
@@ -78,9 +80,8 @@ export function signalRecordsContract(withStore: WithStore): void {
     assert.deepEqual(fps(await store.listSignals({ state: 'all', limit: 10 })), ['new', 'mid', 'old']);
     assert.deepEqual(fps(await store.listSignals({ state: 'all', limit: 2 })), ['new', 'mid']);
     assert.deepEqual(fps(await store.listSignals({ state: 'all', since: 4_000, limit: 10 })), ['new', 'mid']);
-    assert.deepEqual(
-      fps(await store.listSignals({ state: 'all', detector: 'players-online', limit: 10 })),
-      ['mid'],
-    );
+    assert.deepEqual(fps(await store.listSignals({ state: 'all', detector: 'players-online', limit: 10 })), [
+      'mid',
+    ]);
   });
 }
