@@ -50,7 +50,13 @@ test('an Alertmanager alert firing raises by its fingerprint, resolved resolves 
 });
 
 test('a Sentry issue webhook raises on created and resolves on resolved, by issue id', () => {
-  const issue = { id: '4509', title: 'TypeError in login', culprit: 'auth/verify', level: 'fatal', project: { slug: 'game' } };
+  const issue = {
+    id: '4509',
+    title: 'TypeError in login',
+    culprit: 'auth/verify',
+    level: 'fatal',
+    project: { slug: 'game' },
+  };
   const [raise] = parseIntake({ action: 'created', data: { issue }, actor: { type: 'application' } }, NOW);
   assert.ok(raise?.kind === 'raise');
   assert.equal(raise.input.fingerprint, 'sentry:4509');
