@@ -12,7 +12,7 @@ import type { Context } from './app/context.ts';
 import { Lifecycle } from './app/lifecycle.ts';
 import { buildOperations } from './app/operations.ts';
 import { buildPlayers, openEntitlements } from './app/players.ts';
-import { type Built, buildApis, buildObservation } from './app/apis.ts';
+import { type Built, buildApis, buildObservation, type Observation } from './app/apis.ts';
 import { startRouting, startSiem } from './app/notify.ts';
 import { startNode } from './app/start.ts';
 import { buildTrust } from './app/trust.ts';
@@ -31,6 +31,7 @@ import type { OperatorService } from './operators/index.ts';
 import type { RestoreService } from './restore/index.ts';
 import type { Routing } from './routing/index.ts';
 import type { SiemExporter } from './siem/index.ts';
+import type { DetectionService, SignalService } from './signals/index.ts';
 import type { SessionService, SocketHub } from './sessions/index.ts';
 import type { RecordStore } from './store/index.ts';
 import type { Tokens } from './tokens/index.ts';
@@ -73,6 +74,10 @@ export interface App {
   readonly siem: SiemExporter | null;
   readonly hub: SocketHub;
   readonly metrics: Metrics;
+  /** Signals: raise, resolve, list (detectors, intake and reports go through it). */
+  readonly signals: SignalService;
+  /** The detectors fed by this node's events; absent when `detection.enabled` is false. Tests call `poll()`. */
+  readonly detection: DetectionService | undefined;
   readonly player: FastifyInstance;
   readonly admin: FastifyInstance;
   /** Starts both listeners; resolves to their URLs. */
@@ -116,7 +121,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       draining = true;
       await life.close();
     };
-    return { ...assemble(ctx, built, observation.metrics, apis, close), routing, siem };
+    return { ...assemble(ctx, built, observation, apis, close), routing, siem };
   });
 }
 
@@ -124,7 +129,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 function assemble(
   { config, logger, events }: Context,
   { adapters, trust, players, ops }: Built,
-  metrics: Metrics,
+  { metrics, signals, detection }: Observation,
   { player, admin }: { player: FastifyInstance; admin: FastifyInstance },
   close: () => Promise<void>,
 ): Omit<App, 'routing' | 'siem'> {
@@ -152,6 +157,8 @@ function assemble(
     restores,
     hub,
     metrics,
+    signals,
+    detection,
     player,
     admin,
     close,

@@ -5,10 +5,12 @@ import { createMetrics, type Metrics } from '../metrics/index.ts';
 import type { Config } from '../config/index.ts';
 import { chainAlert, DependencyProbes, readinessCheck, upstreamHostnames } from '../probes/index.ts';
 import { shardRegions } from '../sessions/index.ts';
+import { PlayerReports } from '../signals/index.ts';
 import type { Adapters } from './adapters.ts';
 import type { Context } from './context.ts';
 import type { Operations } from './operations.ts';
 import type { Players } from './players.ts';
+import { buildSignals, type Signals } from './signals.ts';
 import type { Trust } from './trust.ts';
 
 /** Everything built before the listeners. */
@@ -19,7 +21,7 @@ export interface Built {
   ops: Operations;
 }
 
-export interface Observation {
+export interface Observation extends Signals {
   probes: DependencyProbes;
   metrics: Metrics;
 }
@@ -30,6 +32,7 @@ export function buildObservation(ctx: Context, { adapters, trust, ops }: Built):
   const probes = new DependencyProbes(probeSettings(config), clock, (r) =>
     events.emit('dependency.probed', { probe: `${r.kind}:${r.name}`, ok: r.ok, error: r.error }),
   );
+  const signals = buildSignals(ctx, adapters);
   const metrics = createMetrics({
     events,
     live: adapters.live,
@@ -38,9 +41,10 @@ export function buildObservation(ctx: Context, { adapters, trust, ops }: Built):
     probes: () => probes.results(),
     eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
     auditRegressed: () => !trust.auditWatch.status.ok,
+    openSignals: () => adapters.store.listSignals({ state: 'open', limit: 10_000 }),
   });
   life.onClose('metrics', () => metrics.stop());
-  return { probes, metrics };
+  return { probes, metrics, ...signals };
 }
 
 /**
@@ -65,7 +69,7 @@ function probeSettings(config: Config) {
 export async function buildApis(
   ctx: Context,
   { adapters, trust, players, ops }: Built,
-  { probes, metrics }: Observation,
+  { probes, metrics, signals }: Observation,
   draining: () => boolean,
 ): Promise<{ player: FastifyInstance; admin: FastifyInstance }> {
   const { config, logger, clock, life } = ctx;
@@ -82,6 +86,11 @@ export async function buildApis(
     tokens: trust.tokens,
     metrics,
     metricsToken: config.metrics.token,
+    reports: new PlayerReports({
+      events: ctx.events,
+      forPlayer: (playerId) => players.limits.forPlayer('report', playerId),
+      playerOf: async (token) => (await trust.tokens.verifyAccess(token)).sub,
+    }),
     readiness: readiness({ adapters, trust, players, ops }, probes, draining),
   });
   const admin = await buildAdminApi({
@@ -101,6 +110,8 @@ export async function buildApis(
     breaker: ops.breaker,
     flags: players.flags,
     restores: ops.restores,
+    signals,
+    intakeSecret: config.detection.intakeSecret,
     metrics,
     rateLimit: config.admin.rateLimit,
     clock,

@@ -15,7 +15,11 @@ const KEY_RELOAD_MS = KEY_PICKUP_MS / 2;
  * the polls, command holds, presence rounds, restores, probes, admission, entitlements, the hub;
  * then the listeners (registered by buildApis) and, last, what was opened before them.
  */
-export async function startNode(ctx: Context, built: Built, { probes }: Observation): Promise<void> {
+export async function startNode(
+  ctx: Context,
+  built: Built,
+  { probes, detection }: Observation,
+): Promise<void> {
   const { life, events } = ctx;
   const { trust, players, ops } = built;
   ops.hub.start();
@@ -24,6 +28,10 @@ export async function startNode(ctx: Context, built: Built, { probes }: Observat
   life.onClose('admission', () => ops.admission?.stop());
   probes.start();
   life.onClose('dependency probes', () => probes.stop());
+  if (detection) {
+    detection.start();
+    life.onClose('detection', () => detection.stop());
+  }
   players.entitlements.start?.();
   events.on('entitlement.verified', (e) => {
     void players.sessions.confirmEntitlement(e.playerId, e.licence).catch(() => {});

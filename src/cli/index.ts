@@ -21,6 +21,7 @@ import { operatorsCommands } from './operators.ts';
 import { restoreCommands } from './restore.ts';
 import { serveCommand } from './serve.ts';
 import { sessionsCommand } from './sessions.ts';
+import { signalsCommands } from './signals.ts';
 import { sloCommands } from './slo.ts';
 
 export type { CliIo } from './base.ts';
@@ -39,6 +40,7 @@ const groups: ((program: Command, cli: CliContext) => void)[] = [
   restoreCommands,
   keysCommands,
   auditCommands,
+  signalsCommands,
   sloCommands,
 ];
 

@@ -50,6 +50,7 @@ test('with no file and no variables, the defaults apply and paths resolve agains
       refresh: { ipPerSecond: 20, ipBurst: 60, playerPerSecond: 1, playerBurst: 5 },
       rejoin: { ipPerSecond: 20, ipBurst: 60, playerPerSecond: 2, playerBurst: 10 },
       upgrade: { ipPerSecond: 20, ipBurst: 60, playerPerSecond: 2, playerBurst: 10 },
+      report: { ipPerSecond: 0.2, ipBurst: 5, playerPerSecond: 0.05, playerBurst: 3 },
     },
   });
   assert.deepEqual(config.admin, {

@@ -18,6 +18,7 @@ export type {
   AdminListenerConfig,
   Config,
   DeepPartial,
+  DetectionConfig,
   EntitlementsConfig,
   Environment,
   IdentityConfig,

@@ -75,6 +75,16 @@ function objective(defaultValue: number) {
   });
 }
 
+/** A share strictly between 0 and 1, e.g. 0.01 for 1%. */
+function share(defaultValue: number) {
+  return Type.Number({
+    exclusiveMinimum: 0,
+    exclusiveMaximum: 1,
+    default: defaultValue,
+    errorMessage: 'must be a number above 0 and below 1',
+  });
+}
+
 function nonEmptyString(defaultValue: string) {
   return Type.String({ minLength: 1, default: defaultValue, errorMessage: 'must be a non-empty string' });
 }
@@ -204,6 +214,7 @@ export const configSchema = Type.Object(
         refresh: playerBuckets({ ip: [20, 60], player: [1, 5] }),
         rejoin: playerBuckets({ ip: [20, 60], player: [2, 10] }),
         upgrade: playerBuckets({ ip: [20, 60], player: [2, 10] }),
+        report: playerBuckets({ ip: [0.2, 5], player: [0.05, 3] }),
       }),
     }),
     admin: section({
@@ -252,6 +263,37 @@ export const configSchema = Type.Object(
       }),
       cacheTtlCapSeconds: positiveInteger(300),
       timeoutMs: positiveInteger(2000),
+    }),
+    detection: section({
+      enabled: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
+      stepSeconds: Type.Integer({
+        minimum: 1,
+        maximum: 300,
+        default: 10,
+        errorMessage: 'must be a whole number of seconds from 1 to 300',
+      }),
+      intakeSecret: Type.String({
+        pattern: '^(.{32,})?$',
+        default: '',
+        errorMessage: 'must be empty (operator tokens only) or a secret of at least 32 characters',
+      }),
+      failures: section({
+        minShift: share(0.01),
+        threshold: positiveNumber(20),
+        warmupSeconds: nonNegativeInteger(3600),
+        halfLifeHours: positiveNumber(6),
+      }),
+      drop: section({
+        slack: share(0.005),
+        threshold: positiveNumber(0.05),
+        minDeficit: positiveInteger(100),
+        graceMinutes: nonNegativeInteger(10),
+      }),
+      reports: section({
+        minExtra: positiveNumber(3),
+        threshold: positiveNumber(20),
+        halfLifeMinutes: positiveInteger(60),
+      }),
     }),
     probes: section({
       hostnames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
@@ -508,6 +550,8 @@ export type IdentityConfig = Config['identity'];
 export type EntitlementsConfig = Config['entitlements'];
 /** Record store adapter settings. */
 export type StoreConfig = Config['store'];
+/** Detectors, signal intake and player reports (issue 15). */
+export type DetectionConfig = Config['detection'];
 /** Live state and bus adapter settings. */
 export type LiveConfig = Config['live'];
 /** Where signals are sent, and the grouping timers. */

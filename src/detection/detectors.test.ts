@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DAY, HOUR, type Injection, STEP_MS, standardWorld, World } from '../lab/week/index.ts';
-import { DropDetector, FailureDetector, type LoginTally, SeasonalForecast } from './index.ts';
+import { DropDetector, FailureDetector, type LoginTally, SeasonalForecast, Window } from './index.ts';
 
 const cells = [
   { region: 'na', shard: 'na-1' },
@@ -65,4 +65,17 @@ function deployRun(announce: boolean, injections: Injection[] = []) {
 test('a deploy dip pages when nobody announced it, and not inside its announced change window', () => {
   assert.equal(deployRun(false).length, 1);
   assert.deepEqual(deployRun(true), []);
+});
+
+test('a window grows with cells added while it runs; older steps count 0 for them', () => {
+  const grown: { region: string; shard: string }[] = [{ region: 'na', shard: 'na-1' }];
+  const w = new Window(grown);
+  w.add(tally(STEP_MS, [10], { INTERNAL: [1] }));
+  grown.push({ region: 'eu', shard: 'eu-1' });
+  w.add(tally(2 * STEP_MS, [10, 20], { INTERNAL: [0, 5], DNS: [0, 2] }));
+  assert.deepEqual([...w.attempts], [20, 20]);
+  assert.deepEqual([...(w.failures.get('INTERNAL') ?? [])], [1, 5]);
+  assert.deepEqual([...(w.failures.get('DNS') ?? [])], [0, 2]);
+  w.reset();
+  assert.deepEqual([...w.attempts], [0, 0]);
 });

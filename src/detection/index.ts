@@ -9,13 +9,17 @@
  * - `AdminWatch`: admin-operation anomalies over the audit stream (bulk outside a change window,
  *   first-time actor, denied bursts, break-glass, the chain going backwards).
  *
- * Not here yet: signals as stored records, the admin API, routing, SLO rules (see issue 15).
+ * - `ReportDetector`: a surge of player reports, pooled, Poisson CUSUM.
+ *
+ * The running node feeds them through `src/signals/detection.ts`; signals are stored and listed
+ * by `src/signals/`.
  */
 export { type AdminSignal, AdminWatch, type AdminWatchOptions } from './admin.ts';
 export { type ChangeWindow, DropDetector, type DropOptions } from './drop.ts';
 export { FailureDetector, type FailureOptions } from './failures.ts';
 export { SeasonalForecast } from './forecast.ts';
 export { localise } from './localise.ts';
+export { ReportDetector, type ReportOptions, type ReportTally } from './reports.ts';
 export type { DetectorSignal, Explanation, Severity } from './signal.ts';
 export { type CellDims, type LoginTally, sum, totalFailures } from './tally.ts';
 export { Window } from './window.ts';

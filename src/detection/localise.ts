@@ -82,6 +82,11 @@ function explain(dimension: string, t: Tallies): Explanation | undefined {
     const a = t.actual.get(v) ?? 0;
     return { v, ep: (a - f) / (A - F), s: surprise(f / F, a / A) };
   });
+  // One error code behind every excess failure is the answer itself (no other code to compare
+  // with, which the test below needs): "all of it: UPSTREAM_DNS_FAILURE".
+  const only = values[0];
+  if (dimension === 'code' && values.length === 1 && only !== undefined)
+    return { dimension, values: [only.v], share: 1, surprise: only.s };
   // G-test: 2·A·KL(q‖p) ≈ 8·A·JS is chi-square with (values − 1) degrees of freedom under the
   // baseline. A few dozen failures spread by chance must not name a region.
   const whole = values.reduce((a, x) => a + x.s, 0);

@@ -143,6 +143,17 @@ export const catalog = {
   // Bans
   PLAYER_ALREADY_BANNED: { status: 409, message: 'This player is already banned' },
   BAN_NOT_FOUND: { status: 404, message: 'This player is not banned' },
+  // Signals (issue 15)
+  SIGNAL_NOT_FOUND: { status: 404, message: 'No such signal' },
+  SIGNAL_SIGNATURE_INVALID: {
+    status: 401,
+    message: 'The Sentry-Hook-Signature is not the HMAC-SHA256 of the body under the intake secret',
+  },
+  SIGNAL_PAYLOAD_INVALID: {
+    status: 400,
+    message:
+      'The body is neither an Alertmanager webhook (version 4) nor a Sentry issue webhook that Lifeline accepts; nothing was stored',
+  },
   // Configuration and start-up
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
   CONFIG_UNREADABLE: { status: 500, message: 'The configuration file cannot be read' },

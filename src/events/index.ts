@@ -3,10 +3,22 @@
  * timelines) listen here instead of being called from every service.
  */
 import { EventEmitter } from 'node:events';
-import type { Signal } from '../signals/records.ts';
+import type { SignalChanged } from '../signals/records.ts';
 
 export interface LifelineEvents {
-  login: [{ outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid' | 'closed' | 'banned'; region?: string }];
+  /**
+   * One login's outcome, with where it came from and, when it failed, the error code: what the
+   * detectors tally per cell (src/signals/detection.ts). Metrics count by outcome only.
+   */
+  login: [
+    {
+      outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid' | 'closed' | 'banned';
+      region?: string;
+      shard?: string;
+      clientVersion?: string;
+      code?: string;
+    },
+  ];
   refresh: [{ outcome: 'ok' | 'reused' | 'invalid' }];
   'session.ended': [{ cause: string; count: number; source?: string }];
   'breaker.changed': [{ name: string; state: 'open' | 'closed' }];
@@ -33,12 +45,14 @@ export interface LifelineEvents {
   /** An upstream hostname did not resolve when a call needed it (`dns.servers` set); `code` is the resolver's. */
   'dns.failed': [{ host: string; code: string }];
 
-  /** A signal was raised, changed (severity, evidence) or resolved: routing pages on it. */
-  'signal.changed': [{ signal: Signal; change: 'raised' | 'updated' | 'resolved' }];
   /** One attempt to deliver an outbox message to a routing destination, and how it ended. */
   'notification.delivery': [
     { destination: string; outcome: 'delivered' | 'throttled' | 'transient' | 'refused' },
   ];
+  /** A signal raised, updated (repeated while open) or resolved, as stored; routing listens here. */
+  'signal.changed': [SignalChanged];
+  /** A player report accepted by `POST /v1/reports` (counted by the player-reports detector). */
+  'report.received': [{ category: string; region?: string; shard?: string }];
 }
 
 export type EventName = keyof LifelineEvents;

@@ -7,13 +7,18 @@ import { type HealthMetricsDeps, healthMetrics } from './health.ts';
 import { type OperationMetricsDeps, operationMetrics } from './operations.ts';
 import { type PlayerMetricsDeps, playerMetrics } from './players.ts';
 import { restoreMetrics } from './restore.ts';
+import { type SignalMetricsDeps, signalMetrics } from './signals.ts';
 
 export interface Metrics {
   readonly registry: Registry;
   stop(): void;
 }
 
-export interface MetricsDeps extends PlayerMetricsDeps, OperationMetricsDeps, HealthMetricsDeps {
+export interface MetricsDeps
+  extends PlayerMetricsDeps,
+    OperationMetricsDeps,
+    HealthMetricsDeps,
+    SignalMetricsDeps {
   /** The region a shard belongs to, from the topology. */
   regionOf: (shard: string) => string;
   /** Whether the kick breaker is open now (read from the record store at scrape time). */
@@ -32,6 +37,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     ...operationMetrics(registry, deps),
     ...restoreMetrics(registry, deps.events),
     ...healthMetrics(registry, deps),
+    ...signalMetrics(registry, deps),
   ];
   return {
     registry,

@@ -3,7 +3,7 @@ import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 
 /** The player routes that spend a token: each has its own buckets. */
-export type LimitedRoute = 'login' | 'refresh' | 'rejoin' | 'upgrade';
+export type LimitedRoute = 'login' | 'refresh' | 'rejoin' | 'upgrade' | 'report';
 
 /** One route's buckets (player.rateLimit.<route> in the configuration). */
 export interface RouteBuckets {

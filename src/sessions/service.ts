@@ -56,6 +56,18 @@ export interface SessionServiceDeps {
  * the identity provider; `refresh` works from Lifeline's own durable grant, so an identity
  * outage never ends a session (static stability).
  */
+/** A failure's catalog code; anything else (a bug, a driver error) is `INTERNAL`. */
+function codeOf(err: unknown): string {
+  return err instanceof LifelineError ? err.code : 'INTERNAL';
+}
+
+/** Where a login came from, as the `login` event carries it for the detectors. */
+function where(input: LoginInput): { region: string; shard: string; clientVersion?: string } {
+  return input.clientVersion === undefined
+    ? { region: input.region, shard: input.shard }
+    : { region: input.region, shard: input.shard, clientVersion: input.clientVersion };
+}
+
 export class SessionService {
   readonly #d: SessionServiceDeps;
 
@@ -91,20 +103,39 @@ export class SessionService {
       ({ playerId } = await d.identity.verify(input));
       verified?.();
     } catch (err) {
-      const unavailable = err instanceof LifelineError && err.code === 'IDENTITY_UNAVAILABLE';
-      d.events.emit('login', { outcome: unavailable ? 'unavailable' : 'rejected', region: input.region });
+      const code = codeOf(err);
+      d.events.emit('login', {
+        outcome: code === 'IDENTITY_UNAVAILABLE' ? 'unavailable' : 'rejected',
+        ...where(input),
+        code,
+      });
       throw err;
     }
+    try {
+      const tokens = await this.#admit(playerId, input);
+      d.events.emit('login', { outcome: 'ok', ...where(input) });
+      return tokens;
+    } catch (err) {
+      // A ban was announced where it was found; any other failure from here on (a limit, the
+      // store, entitlements) is counted with its code, so the detectors see Lifeline's own faults.
+      if (!(err instanceof LifelineError && err.code === 'PLAYER_BANNED'))
+        d.events.emit('login', { outcome: 'rejected', ...where(input), code: codeOf(err) });
+      throw err;
+    }
+  }
+
+  /** A proven player's login: their limit, their ban, their entitlement, then the session. */
+  async #admit(playerId: string, input: LoginInput): Promise<SessionTokens> {
+    const d = this.#d;
     // Only now is the player proven: a client naming someone else's id cannot spend their tokens.
     await d.limits.forPlayer('login', playerId);
     const ban = await d.store.currentBan(playerId);
     if (ban) {
       // The ban's reason is an operator's note: it stays in the audit log, not in the answer.
-      d.events.emit('login', { outcome: 'banned', region: input.region });
+      d.events.emit('login', { outcome: 'banned', ...where(input), code: 'PLAYER_BANNED' });
       throw new LifelineError('PLAYER_BANNED', undefined, { details: { bannedAt: ban.at } });
     }
     const entitlement = await d.entitlements.entitlementFor(playerId);
-    const now = d.clock();
     const snapshot: RestoreSnapshot = {
       region: input.region,
       shard: input.shard,
@@ -113,9 +144,7 @@ export class SessionService {
       licence: entitlement.licence,
       provisional: entitlement.provisional,
     };
-    const tokens = await this.#open(playerId, snapshot, now);
-    d.events.emit('login', { outcome: 'ok', region: input.region });
-    return tokens;
+    return this.#open(playerId, snapshot, d.clock());
   }
 
   /**

@@ -46,3 +46,38 @@ export interface Signal {
   /** The incident it was linked to (issue 16); null until then. */
   incidentId: string | null;
 }
+
+/** What happened to a signal: the `signal.changed` event's `change`. */
+export const signalChanges = ['raised', 'updated', 'resolved'] as const;
+export type SignalChange = (typeof signalChanges)[number];
+
+/** A `signal.changed` event: the signal as stored after the change. */
+export interface SignalChanged {
+  signal: Signal;
+  change: SignalChange;
+}
+
+/** Which signals to list. */
+export interface SignalQuery {
+  /** `open`: not resolved; `all`: resolved ones too. */
+  state: 'open' | 'all';
+  /** Only signals open at some time at or after this (ms): open now, or resolved since. */
+  since?: number;
+  detector?: string;
+  limit: number;
+}
+
+/** What a raiser says; the service fills in the id, the fingerprint and the times it leaves out. */
+export interface RaiseInput {
+  source: SignalSource;
+  detector: string;
+  severity: Severity;
+  title: string;
+  dimensions?: Record<string, string>;
+  /** The sender's own identity for the signal (Alertmanager's, Sentry's issue id); else detector + dimensions. */
+  fingerprint?: string;
+  onsetAt?: number;
+  startedAt?: number;
+  evidence?: Signal['evidence'];
+  localisation?: Explanation[];
+}

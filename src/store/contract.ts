@@ -11,6 +11,7 @@ import type { CommandRecord } from '../commands/records.ts';
 import type { Disruption } from '../disruptions/records.ts';
 import type { Grant, MacKey } from '../tokens/records.ts';
 import type { OutboxMessage } from '../routing/records.ts';
+import { signalRecordsContract } from './contract-signals.ts';
 import type { RecordStore } from './index.ts';
 import type { RestoreRecord } from '../restore/records.ts';
 
@@ -809,5 +810,6 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         [a.id],
       );
     });
+    signalRecordsContract(withStore);
   });
 }

@@ -16,6 +16,7 @@ import type { FlagRecord } from '../flags/records.ts';
 import type { Enrolment, Operator, Role } from '../operators/records.ts';
 import type { RestoreCounts, RestoreRecord, RestoreState } from '../restore/records.ts';
 import type { OutboxMessage, OutboxQuery } from '../routing/records.ts';
+import type { Signal, SignalQuery } from '../signals/records.ts';
 import type { Grant, MacKey, RotateOutcome, SigningKey } from '../tokens/records.ts';
 
 /** Whether the store answers, and letting it go. */
@@ -261,6 +262,21 @@ export interface OutboxRecords {
   purgeOutbox(before: number, limit: number): Promise<number>;
 }
 
+/** Signals: what detectors and senders raised, at most one open per fingerprint. */
+export interface SignalRecords {
+  /**
+   * Raises a signal; when one with the same fingerprint is already open, updates that one instead
+   * (title, evidence, localisation; severity only ever towards P1) and keeps its id and start, so
+   * a detector repeating itself, or two nodes raising at once, never makes two open signals.
+   */
+  raiseSignal(signal: Signal): Promise<{ signal: Signal; change: 'raised' | 'updated' }>;
+  /** Resolves the open signal with this fingerprint at `at`; null (and no change) when none is open. */
+  resolveSignal(fingerprint: string, at: number): Promise<Signal | null>;
+  /** Newest first. */
+  listSignals(query: SignalQuery): Promise<Signal[]>;
+  getSignal(id: string): Promise<Signal | null>;
+}
+
 /** Every role at once: what an adapter implements and what only the composition root holds. */
 export interface RecordStore
   extends StoreHealth,
@@ -275,4 +291,5 @@ export interface RecordStore
     FlagRecords,
     EntitlementMemory,
     KeyRecords,
-    OutboxRecords {}
+    OutboxRecords,
+    SignalRecords {}

@@ -14,6 +14,7 @@ import type { FlagRecord } from '../flags/records.ts';
 import type { Grant, MacKey, SigningKey } from '../tokens/records.ts';
 import type { Operator } from '../operators/records.ts';
 import type { RestoreRecord, RestoreSource, RestoreState } from '../restore/records.ts';
+import type { Signal } from '../signals/records.ts';
 
 /** Numbered `NNN_name.sql` files in `dir`, in order. Both adapters keep the same numbers and meaning. */
 export function migrationFiles(dir: string): { version: number; file: string }[] {
@@ -161,6 +162,24 @@ export function toBan(r: Row): Ban {
     liftedAt: numOrNull(r.lifted_at),
     liftedBy: strOrNull(r.lifted_by),
     liftReason: strOrNull(r.lift_reason),
+  };
+}
+
+export function toSignal(r: Row): Signal {
+  return {
+    id: str(r.id),
+    source: str(r.source) as Signal['source'],
+    detector: str(r.detector),
+    severity: str(r.severity) as Signal['severity'],
+    title: str(r.title),
+    dimensions: JSON.parse(str(r.dimensions)) as Signal['dimensions'],
+    fingerprint: str(r.fingerprint),
+    onsetAt: num(r.onset_at),
+    startedAt: num(r.started_at),
+    resolvedAt: numOrNull(r.resolved_at),
+    evidence: JSON.parse(str(r.evidence)) as Signal['evidence'],
+    localisation: JSON.parse(str(r.localisation)) as Signal['localisation'],
+    incidentId: strOrNull(r.incident_id),
   };
 }
 

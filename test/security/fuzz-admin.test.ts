@@ -75,6 +75,13 @@ async function fuzzAdmin(
     pacing: { mode: 'fixed', batchSize: 10, intervalMs: 1000 },
     thresholds,
   };
+  const alertBody = {
+    version: '4',
+    status: 'firing',
+    alerts: [
+      { status: 'firing', labels: { alertname: 'Fz', severity: 'page' }, startsAt: '2026-12-01T00:00:00Z' },
+    ],
+  };
   /** A body: near-valid at its top level, or with one nested object mutated. */
   const nested = (valid: Record<string, unknown>, key: string, inner: Record<string, unknown>) =>
     fc.oneof(
@@ -112,6 +119,19 @@ async function fuzzAdmin(
         '/admin/v1/breaker',
         '/admin/v1/flags',
         '/admin/v1/operators',
+      ),
+    },
+    { method: 'GET', path: queryString.map((q) => `/admin/v1/signals?${q}`) },
+    { method: 'GET', path: id.map((i) => `/admin/v1/signals/${i}`) },
+    {
+      method: 'POST',
+      path: fc.constant('/admin/v1/signals'),
+      body: fc.oneof(
+        bodyText(alertBody),
+        mutate(alertBody.alerts[0] as Record<string, unknown>).map((m) =>
+          JSON.stringify({ ...alertBody, alerts: [m] }),
+        ),
+        bodyText({ action: 'created', data: { issue: { id: 'fz-1', title: 'fuzz' } } }),
       ),
     },
     { method: 'GET', path: id.map((i) => `/admin/v1/commands/${i}`) },
@@ -301,6 +321,13 @@ const refusedEverywhere: [method: 'GET' | 'POST', url: string, body?: unknown][]
   ['GET', '/admin/v1/disruptions?commandId=a%00b'],
   ['GET', '/admin/v1/disruptions?from=99999999999999999999'],
   ['POST', '/admin/v1/restores', { from: 0, to: 1e20, dryRun: true }],
+  ['GET', '/admin/v1/signals?detector=a%00b'],
+  ['GET', '/admin/v1/signals?since=99999999999999999999'],
+  [
+    'POST',
+    '/admin/v1/signals',
+    { version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'a\u0000b' } }] },
+  ],
 ];
 for (const [name, backend] of [
   ['SQLite', () => ({})],

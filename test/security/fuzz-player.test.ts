@@ -52,6 +52,7 @@ async function fuzzPlayer(
     '/v1/login/poll': { ticket: 'nope' },
     '/v1/refresh': { refreshToken: someone.refreshToken },
     '/v1/rejoin': { resumeToken: someone.refreshToken },
+    '/v1/reports': { category: 'lag', region: 'na', shard: 'na-1', text: 'rubber-banding' },
   } as const;
   const post = fc.oneof(
     ...Object.entries(routes).map(([path, valid]) =>

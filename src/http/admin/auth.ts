@@ -3,6 +3,7 @@ import { LifelineError } from '../../errors/index.ts';
 import type { RateBuckets } from '../../live/index.ts';
 import type { OperatorService, Permission } from '../../operators/index.ts';
 import type { Operator } from '../../operators/records.ts';
+import { bearerIsIntakeSecret } from '../../signals/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,6 +23,21 @@ export interface AuthDeps {
   live: RateBuckets;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
+  /** `detection.intakeSecret`: empty when only operators may post signals. */
+  intakeSecret?: string;
+}
+
+/**
+ * A machine sender on the signal intake: Alertmanager's bearer is the intake secret; Sentry signs
+ * its body (checked by the route once the body is read). Null for everyone else.
+ */
+function intakeSender(request: FastifyRequest, secret: string): 'secret' | 'signed' | null {
+  if (secret === '' || request.method !== 'POST' || request.routeOptions.url !== '/admin/v1/signals')
+    return null;
+  const header = request.headers.authorization;
+  if (bearerIsIntakeSecret(secret, header?.startsWith('Bearer ') ? header.slice(7) : undefined))
+    return 'secret';
+  return request.headers['sentry-hook-signature'] === undefined ? null : 'signed';
 }
 
 /**
@@ -30,26 +46,34 @@ export interface AuthDeps {
  */
 export function authenticateOperators(app: FastifyInstance, deps: AuthDeps): void {
   app.decorateRequest('operator');
+  app.decorateRequest('intakeSender', null);
   app.addHook('onRequest', async (request) => {
     // The one route a new operator calls before they have a bearer token: the enrolment's two
     // parts, 256 random bits each, are its own credential.
     if (request.routeOptions.url === ENROL_ROUTE && request.method === 'POST') return;
     // Prometheus scrapes without an operator token; the admin listener's address is its guard.
     if (request.routeOptions.url === '/metrics') return;
+    request.intakeSender = intakeSender(request, deps.intakeSecret ?? '');
+    if (request.intakeSender !== null) return takeToken(deps, `intake:${request.intakeSender}`);
     const header = request.headers.authorization;
     const operator = await deps.operators.authenticate(
       header?.startsWith('Bearer ') ? header.slice(7) : undefined,
     );
     request.operator = operator;
     // Per operator, so one runaway script cannot starve the person trying to stop it.
-    const { perSecond, burst } = deps.rateLimit;
-    const token = await deps.live.takeRateToken(`operator:${operator.id}`, perSecond, burst, deps.clock());
-    if (!token.ok) {
-      throw new LifelineError('RATE_LIMITED', undefined, {
-        details: { retryAfterSeconds: Math.max(1, Math.ceil(token.retryAfterMs / 1000)) },
-      });
-    }
+    await takeToken(deps, `operator:${operator.id}`);
   });
+}
+
+/** Spends one token of the bucket, or throws RATE_LIMITED with when to come back. */
+async function takeToken(deps: AuthDeps, bucket: string): Promise<void> {
+  const { perSecond, burst } = deps.rateLimit;
+  const token = await deps.live.takeRateToken(bucket, perSecond, burst, deps.clock());
+  if (!token.ok) {
+    throw new LifelineError('RATE_LIMITED', undefined, {
+      details: { retryAfterSeconds: Math.max(1, Math.ceil(token.retryAfterMs / 1000)) },
+    });
+  }
 }
 
 /** What a route needs to check an operator's role. */

@@ -8,6 +8,7 @@ import type { RateBuckets, SessionDirectory } from '../../live/index.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { OperatorService } from '../../operators/index.ts';
 import type { RestoreService } from '../../restore/index.ts';
+import type { SignalService } from '../../signals/index.ts';
 import type { DisruptionLedger } from '../../store/index.ts';
 import { ajvOptions, frameworkErrors, installErrorHandling } from '../errors.ts';
 import { refuseNulText } from '../input.ts';
@@ -23,6 +24,7 @@ import { flagsRoutes } from './flags.ts';
 import { operatorsRoutes } from './operators.ts';
 import { restoresRoutes } from './restores.ts';
 import { sessionsRoutes } from './sessions.ts';
+import { signalsRoutes } from './signals.ts';
 
 export interface AdminApiDeps {
   logger: FastifyBaseLogger;
@@ -38,6 +40,9 @@ export interface AdminApiDeps {
   breaker: KickBreaker;
   flags: FlagService;
   restores: RestoreService;
+  signals: SignalService;
+  /** `detection.intakeSecret`: lets Alertmanager and Sentry post signals without an operator token. */
+  intakeSecret: string;
   metrics: Metrics;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
@@ -73,5 +78,11 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   void app.register(auditRoutes, { prefix, audit: deps.audit, verifyAudit: deps.verifyAudit, operators });
   void app.register(operatorsRoutes, { prefix, operators, commands: deps.commands });
   void app.register(enrolRoutes, { operators });
+  void app.register(signalsRoutes, {
+    prefix,
+    signals: deps.signals,
+    operators,
+    intakeSecret: deps.intakeSecret,
+  });
   return app;
 }

@@ -9,6 +9,7 @@ import type {
   SessionService,
   SocketHub,
 } from '../../sessions/index.ts';
+import type { PlayerReports } from '../../signals/index.ts';
 import type { Tokens } from '../../tokens/index.ts';
 import { ajvOptions, frameworkErrors, installErrorHandling } from '../errors.ts';
 import { refuseNulText } from '../input.ts';
@@ -16,6 +17,7 @@ import { metricsRoute } from '../metrics.ts';
 import { addressLimit } from './limits.ts';
 import { loginRoutes } from './login.ts';
 import { probeRoutes, type Readiness } from './probes.ts';
+import { reportRoutes } from './reports.ts';
 import { resumeRoutes } from './resume.ts';
 import { attachControlSocket } from './socket.ts';
 
@@ -35,6 +37,8 @@ export interface PlayerApiDeps {
   metrics: Metrics;
   /** `metrics.token`: when not empty, `/metrics` is served here to `Bearer <token>` only. */
   metricsToken: string;
+  /** Player reports (`POST /v1/reports`), counted by the player-reports detector. */
+  reports: PlayerReports;
   /** /ready's answer: ready, or what is wrong. */
   readiness: () => Promise<Readiness>;
 }
@@ -60,6 +64,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   resumeRoutes(typed, { sessions, restores: deps.restores, fromAddress });
   attachControlSocket(app, { logger: deps.logger, sessions, hub: deps.hub, fromAddress });
   probeRoutes(typed, { tokens: deps.tokens, readiness: deps.readiness });
+  reportRoutes(typed, { reports: deps.reports, fromAddress });
   // Metrics describe the whole node (sessions by shard, kicks, commands): they live on the admin
   // listener, and here only for a scraper that proves itself with metrics.token.
   if (deps.metricsToken !== '') metricsRoute(app, deps.metrics, { token: deps.metricsToken });

@@ -49,6 +49,12 @@
  *              created_at) · keyReseal (kid, sealed_key) · keyRetire (list kids, at) · macKeysList
  *              () · macKeyInsertFirst / macKeyInsert (kid, sealed_key, created_at) · macKeyRetire
  *              (list kids, at)
+ * signals      signalUpdateOpen (severity, title, evidence, localisation, updated_at, fingerprint)
+ *              -> row, only while open · signalInsert (id, source, detector, severity, title,
+ *              dimensions, fingerprint, onset_at, started_at, updated_at, resolved_at, evidence,
+ *              localisation, incident_id) -> row, none when an open one has the fingerprint ·
+ *              signalResolve (at, fingerprint) -> row · signalList (open_only 1|0, since?,
+ *              detector?, limit), newest first · signalById (id)
  */
 import type { OutboxStatementName } from './outbox-statements.ts';
 
@@ -124,6 +130,11 @@ export const statementNames = [
   'macKeyInsertFirst',
   'macKeyInsert',
   'macKeyRetire',
+  'signalUpdateOpen',
+  'signalInsert',
+  'signalResolve',
+  'signalList',
+  'signalById',
 ] as const;
 
 export type StatementName = (typeof statementNames)[number];

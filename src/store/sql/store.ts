@@ -18,6 +18,7 @@ import type { OutboxMessage, OutboxQuery } from '../../routing/records.ts';
 import type { Grant, MacKey, SigningKey } from '../../tokens/records.ts';
 import type { RecordStore } from '../index.ts';
 import type { RestoreRecord, RestoreState } from '../../restore/records.ts';
+import type { Signal, SignalQuery } from '../../signals/records.ts';
 import { num, str, toBreaker, toFlag, toMacKey, toSigningKey } from '../rows.ts';
 import * as audit from './audit.ts';
 import { BanReads } from './ban-reads.ts';
@@ -30,6 +31,7 @@ import { addFirstKey, macKeyParams, retireKeys, signingKeyParams } from './keys.
 import * as ops from './operators.ts';
 import * as outbox from './outbox.ts';
 import * as restores from './restores.ts';
+import * as signals from './signals.ts';
 import type { Statements } from './statements.ts';
 
 export abstract class SqlRecordStore implements RecordStore {
@@ -290,5 +292,19 @@ export abstract class SqlRecordStore implements RecordStore {
   }
   purgeOutbox(before: number, limit: number): Promise<number> {
     return this.#s.d.run(this.#s.q.outboxPurge, [before, limit]);
+  }
+
+  // Signals
+  raiseSignal(sig: Signal) {
+    return signals.raiseSignal(this.#s, sig);
+  }
+  resolveSignal(fingerprint: string, at: number): Promise<Signal | null> {
+    return signals.resolveSignal(this.#s, fingerprint, at);
+  }
+  listSignals(q: SignalQuery): Promise<Signal[]> {
+    return signals.listSignals(this.#s, q);
+  }
+  getSignal(id: string): Promise<Signal | null> {
+    return signals.getSignal(this.#s, id);
   }
 }

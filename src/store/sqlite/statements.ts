@@ -157,4 +157,19 @@ export const sql = {
   macKeyRetire: `UPDATE mac_keys SET retired_at = ?2
     WHERE kid IN (SELECT value FROM json_each(?1)) AND (retired_at IS NULL OR retired_at > ?2)`,
   ...outboxSql,
+
+  signalUpdateOpen: `UPDATE signals SET severity = min(severity, ?1), title = ?2, evidence = ?3,
+      localisation = ?4, updated_at = ?5
+    WHERE fingerprint = ?6 AND resolved_at IS NULL RETURNING *`,
+  signalInsert: `INSERT INTO signals (id, source, detector, severity, title, dimensions, fingerprint,
+      onset_at, started_at, updated_at, resolved_at, evidence, localisation, incident_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (fingerprint) WHERE resolved_at IS NULL DO NOTHING RETURNING *`,
+  signalResolve: `UPDATE signals SET resolved_at = ?1, updated_at = ?1
+    WHERE fingerprint = ?2 AND resolved_at IS NULL RETURNING *`,
+  signalList: `SELECT * FROM signals
+    WHERE (?1 = 0 OR resolved_at IS NULL) AND (?2 IS NULL OR resolved_at IS NULL OR resolved_at >= ?2)
+      AND (?3 IS NULL OR detector = ?3)
+    ORDER BY started_at DESC, id DESC LIMIT ?4`,
+  signalById: 'SELECT * FROM signals WHERE id = ?',
 } as const satisfies Statements;
