@@ -3,6 +3,7 @@
  * presence rounds, checkpoints and the polls for what other nodes and the CLI change.
  */
 import { watchBreakGlass } from '../operators/index.ts';
+import { AuditFollower, Rollback } from '../signals/index.ts';
 import { KEY_PICKUP_MS } from '../tokens/index.ts';
 import type { Built, Observation } from './apis.ts';
 import type { Context } from './context.ts';
@@ -15,11 +16,8 @@ const KEY_RELOAD_MS = KEY_PICKUP_MS / 2;
  * the polls, command holds, presence rounds, restores, probes, admission, entitlements, the hub;
  * then the listeners (registered by buildApis) and, last, what was opened before them.
  */
-export async function startNode(
-  ctx: Context,
-  built: Built,
-  { probes, detection }: Observation,
-): Promise<void> {
+export async function startNode(ctx: Context, built: Built, observation: Observation): Promise<void> {
+  const { probes, detection } = observation;
   const { life, events } = ctx;
   const { trust, players, ops } = built;
   ops.hub.start();
@@ -40,6 +38,65 @@ export async function startNode(
   await adoptRuns(ctx, built);
   trust.start();
   await startPolls(ctx, built);
+  await startAuditFollow(ctx, built, observation);
+}
+
+/**
+ * Admin-operation anomalies and automatic rollback, on whichever node holds the audit lease:
+ * the audit chain is followed whatever wrote it, and the open signals are judged for suspects.
+ */
+async function startAuditFollow(
+  { config, clock, events, logger, life }: Context,
+  built: Built,
+  o: Observation,
+): Promise<void> {
+  if (!config.detection.enabled) return;
+  const c = config.detection;
+  const rollback = new Rollback({
+    flags: built.players.flags,
+    signals: o.signals,
+    logger,
+    watchMs: c.rollback.watchSeconds * 1000,
+  });
+  const follower = new AuditFollower({
+    audit: built.trust.audit,
+    leases: built.adapters.live,
+    nodeId: config.nodeId,
+    signals: o.signals,
+    rollback,
+    clock,
+    logger,
+    settings: {
+      bulkSessions: config.commands.smallMaxSessions,
+      learnMs: c.audit.learnDays * 86_400_000,
+      quietMs: c.audit.quietMinutes * 60_000,
+    },
+  });
+  await follower.start();
+  let busy = false;
+  const round = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      await follower.poll();
+      if (follower.leading)
+        for (const s of await o.signals.list({ state: 'open', limit: 200 })) await rollback.judge(s);
+    } catch (err) {
+      logger.warn({ err }, 'could not follow the audit chain for anomalies and rollbacks; will try again');
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void round(), c.audit.intervalSeconds * 1000);
+  timer.unref();
+  const offRegressed = events.on(
+    'audit.regressed',
+    (e) => void follower.regressed(e.kind, e.detail).catch(() => {}),
+  );
+  life.onClose('audit follow', () => {
+    clearInterval(timer);
+    offRegressed();
+  });
 }
 
 /** Resumes restores a previous run left; from then on, lost nodes' runs are taken over here. */

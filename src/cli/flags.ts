@@ -26,10 +26,15 @@ export function flagCommands(program: Command, cli: CliContext): void {
     .command('set <key> <value>')
     .description('[api] set a flag (admin); audited with your reason')
     .requiredOption('--reason <text>')
-    .action(async (key: string, value: string, opts: { reason: string }) => {
+    .option(
+      '--auto-revert',
+      'switch it back by itself if a P0/P1 signal starts soon after (detection.rollback)',
+    )
+    .action(async (key: string, value: string, opts: { reason: string; autoRevert?: boolean }) => {
       const body = (await cli.api('PUT', `/admin/v1/flags/${encodeURIComponent(key)}`, {
         value: parseFlagValue(key, value),
         reason: opts.reason,
+        ...(opts.autoRevert ? { autoRevert: true } : {}),
       })) as { flag: { key: string; value: unknown } };
       cli.print(`${body.flag.key} = ${JSON.stringify(body.flag.value)}`, body);
     });

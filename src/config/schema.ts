@@ -294,6 +294,12 @@ export const configSchema = Type.Object(
         threshold: positiveNumber(20),
         halfLifeMinutes: positiveInteger(60),
       }),
+      audit: section({
+        intervalSeconds: positiveInteger(2),
+        learnDays: positiveInteger(7),
+        quietMinutes: positiveInteger(60),
+      }),
+      rollback: section({ watchSeconds: positiveInteger(600) }),
     }),
     probes: section({
       hostnames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {

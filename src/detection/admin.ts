@@ -76,6 +76,14 @@ export class AdminWatch {
     this.#windows.push(w);
   }
 
+  /** Learns from history without signalling: who has done what, and since when it has watched. */
+  prime(entries: readonly AuditEntry[]): void {
+    for (const e of entries) {
+      this.#firstAt ??= e.at;
+      this.#seen.add(`${e.actor}\u0000${e.action}`);
+    }
+  }
+
   /** Judges one appended entry; returns what it found (often nothing). */
   observe(e: AuditEntry): AdminSignal[] {
     this.#firstAt ??= e.at;
@@ -122,6 +130,8 @@ export class AdminWatch {
   }
 
   #firstTime(e: AuditEntry): AdminSignal | undefined {
+    // Lifeline's own acts (an automatic rollback, a lost node's cleanup) are not a new person.
+    if (e.actor === 'system') return undefined;
     const key = `${e.actor}\u0000${e.action}`;
     if (this.#seen.has(key)) return undefined;
     this.#seen.add(key);

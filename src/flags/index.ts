@@ -107,8 +107,17 @@ export class FlagService {
     });
   }
 
-  /** Sets a flag: audited (who, when, why) before it takes effect. */
-  async set(key: string, value: unknown, actor: string, reason: string): Promise<FlagView> {
+  /**
+   * Sets a flag: audited (who, when, why) before it takes effect. `autoRevert` marks the change
+   * for automatic rollback (src/signals/rollback.ts reads it from the audit entry).
+   */
+  async set(
+    key: string,
+    value: unknown,
+    actor: string,
+    reason: string,
+    options: { autoRevert?: boolean } = {},
+  ): Promise<FlagView> {
     if (!isFlagKey(key))
       throw new LifelineError(
         'FLAG_UNKNOWN',
@@ -136,7 +145,12 @@ export class FlagService {
       actor,
       action: 'flag.set',
       target: `flag:${key}`,
-      details: { from: before, to: record.value, reason },
+      details: {
+        from: before,
+        to: record.value,
+        reason,
+        ...(options.autoRevert ? { autoRevert: true } : {}),
+      },
       result: 'accepted',
     });
     await this.#store.setFlag(record);

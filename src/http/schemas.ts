@@ -83,6 +83,8 @@ export const FlagBody = Type.Object(
   {
     value: Type.Union([Type.Boolean(), Type.String({ maxLength: 1000 }), Type.Number({ minimum: 0 })]),
     reason: Reason,
+    /** Switched back by Lifeline if a P0/P1 signal starts within `detection.rollback.watchSeconds`. */
+    autoRevert: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -8,3 +8,5 @@ export { bearerIsIntakeSecret, parseIntake, signatureMatches } from './intake.ts
 export * from './records.ts';
 export { type PlayerReport, PlayerReports, reportCategories } from './reports.ts';
 export { fingerprintOf, SignalService } from './service.ts';
+export { AUDIT_LEASE, AuditFollower, type AuditFollowDeps } from './audit-follow.ts';
+export { Rollback, type RollbackDeps } from './rollback.ts';

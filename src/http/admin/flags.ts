@@ -28,6 +28,7 @@ export const flagsRoutes: FastifyPluginAsyncTypebox<FlagsRoutesOptions> = async 
           request.body.value,
           operator.name,
           request.body.reason,
+          { autoRevert: request.body.autoRevert === true },
         ),
       };
     },
