@@ -107,10 +107,14 @@ export class Pace {
     const last = this.#run.at(-1);
     // A run that stopped completing (the upstream hung) says nothing of its rate now.
     const fresh = last !== undefined && now - last < THROUGHPUT_WINDOW_MS / 2;
-    const throughput =
-      fresh && first !== undefined && this.#run.length >= THROUGHPUT_MIN_COMPLETIONS && last > first
-        ? ((this.#run.length - 1) * 1000) / (last - first)
-        : 0;
+    let throughput = 0;
+    if (fresh && first !== undefined && this.#run.length >= THROUGHPUT_MIN_COMPLETIONS && last > first) {
+      // Completed after the first over the time since it: answers read here in a bunch share one
+      // timestamp, and counting the first bunch's others would overstate the rate.
+      let atFirst = 1;
+      while (this.#run[atFirst] === first) atFirst++;
+      throughput = ((this.#run.length - atFirst) * 1000) / (last - first);
+    }
     // Until a call has completed, a guess: 100 ms a call at the limit.
     const pace = this.#loaded.value ?? this.#unloaded.value ?? 100 / Math.max(1, limit);
     return Math.max(throughput, 1000 / Math.max(0.01, pace));
