@@ -139,6 +139,7 @@ async function run(c: Case) {
     ...['--deadline', String(deadline), '--trickle', String(trickle)],
   ]);
   if (trickle > 0) await clients.nextLine();
+  const seen = watchAdmission(app.events);
   const before = await identity.stats();
   const machineBefore = sampleMachine();
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -153,8 +154,30 @@ async function run(c: Case) {
   const upstream = upstreamDuring(before, await identity.stats(), report.t0);
   identity.proc.kill('SIGKILL');
   await app.close();
-  if (process.env.BENCH_TRACE) trace(label, report, upstream, loop);
+  seen.stop();
+  if (process.env.BENCH_TRACE) {
+    trace(label, report, upstream, loop);
+    console.error(`[${label}] admission limit, lowest each second: ${seen.limits.join(' ')}`);
+    console.error(`[${label}] logins by outcome: ${JSON.stringify(seen.outcomes)}`);
+  }
   return summarise(c, report, upstream, load, deadline);
+}
+
+/** The admission limit's lowest value in each second, and logins by outcome, from the node's events. */
+function watchAdmission(events: Awaited<ReturnType<typeof createApp>>['events']) {
+  const t0 = Date.now();
+  const limits: number[] = [];
+  const outcomes: Record<string, number> = {};
+  const offs = [
+    events.on('admission.limit', ({ limit }) => {
+      const s = Math.floor((Date.now() - t0) / 1000);
+      limits[s] = Math.min(limits[s] ?? limit, limit);
+    }),
+    events.on('login', ({ outcome }) => {
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }),
+  ];
+  return { limits, outcomes, stop: () => offs.forEach((off) => off()) };
 }
 
 function trace(

@@ -48,10 +48,11 @@ export class AdmissionController<T> {
   #pumpAgain = false;
   #stopped = false;
   /**
-   * Whether this busy period (from the line forming to its emptying) has quoted: its first quotes
-   * wait for the rate to be measured under load (or QUOTE_WAIT_MS), the later ones do not.
+   * Whether a quote of this busy period (from the line forming to its emptying) waited QUOTE_WAIT_MS
+   * without the rate being measured (an upstream that does not answer): the period's later quotes
+   * then do not wait.
    */
-  #quotedThisBusyPeriod = false;
+  #gaveUpMeasuring = false;
   /** Queued logins waiting to be quoted an ETA until the rate is measured under load. */
   #quoting: (() => void)[] = [];
   #lastExpiry = 0;
@@ -189,20 +190,23 @@ export class AdmissionController<T> {
    * Answers a queued login. Before the line's rate is measured under load, an ETA would rest on a
    * guess (seed 001's storm: every client arrives at once, before anything is measured) or on calls
    * made one at a time (a trickle: the upstream's latency, not its capacity), and a wrong first ETA
-   * sends every client back at the wrong time. So the first answers of a busy period wait until the
-   * rate is measured under load (Pace.measured), or QUOTE_WAIT_MS at most (an upstream that is
-   * down may never complete a call); the period's later answers do not wait.
+   * sends every client back at the wrong time. So an answer waits until the rate is measured under
+   * load for a line as long as the one it joins (Pace.measured), or QUOTE_WAIT_MS at most (an
+   * upstream that is down may never complete a call); once one has waited that long, the busy
+   * period's later answers do not wait.
    */
   async #quote(entry: Entry<T>): Promise<Admitted<T>> {
-    if (!this.#quotedThisBusyPeriod && !this.#pace.measured(this.queued)) {
+    if (!this.#gaveUpMeasuring && !this.#pace.measured(this.queued)) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         this.#quoting.push(resolve);
-        timer = setTimeout(resolve, QUOTE_WAIT_MS);
+        timer = setTimeout(() => {
+          this.#gaveUpMeasuring = true;
+          resolve();
+        }, QUOTE_WAIT_MS);
       });
       clearTimeout(timer);
     }
-    this.#quotedThisBusyPeriod = true;
     return this.#answer(entry);
   }
 
@@ -366,7 +370,7 @@ export class AdmissionController<T> {
     this.#failures = 0;
     const waiting = this.queued > 0;
     this.#pace.record({ now, latency, inFlight, loaded, waiting });
-    if (!waiting) this.#quotedThisBusyPeriod = false;
+    if (!waiting) this.#gaveUpMeasuring = false;
     if (this.#quoting.length > 0 && this.#pace.measured(this.queued))
       for (const quote of this.#quoting.splice(0)) quote();
     return latency <= this.#s.targetLatencyMs ? 'fast' : 'slow';
