@@ -177,7 +177,13 @@ function watchAdmission(events: Awaited<ReturnType<typeof createApp>>['events'])
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     }),
   ];
-  return { limits, outcomes, stop: () => offs.forEach((off) => off()) };
+  return {
+    limits,
+    outcomes,
+    stop: () => {
+      for (const off of offs) off();
+    },
+  };
 }
 
 function trace(
