@@ -280,10 +280,12 @@ for (const c of cases) {
   print(r);
 }
 const sdk = results.filter((r) => r.mode === 'sdk');
-console.log('\nsummary (SDK clients, admission): size, start, all in / (N/C), first-ETA error median / p90');
+console.log(
+  "\nsummary (SDK clients, admission): size, start, all in / (N/C), first-ETA error median / p90, the upstream's last answer",
+);
 for (const r of sdk)
   console.log(
-    `  ${r.n} ${r.start}: ${r.allInSeconds ?? '—'} s / ${r.idealSeconds} s = ${r.ratioToIdeal ?? '—'} ×; ${r.etaMedianErrorPct ?? '—'}% / ${r.etaP90ErrorPct ?? '—'}%${(r.ratioToIdeal ?? 99) <= 1.15 && (r.etaP90ErrorPct ?? 999) <= 20 ? '' : '  (target missed)'}`,
+    `  ${r.n} ${r.start}: ${r.allInSeconds ?? '—'} s / ${r.idealSeconds} s = ${r.ratioToIdeal ?? '—'} ×; ${r.etaMedianErrorPct ?? '—'}% / ${r.etaP90ErrorPct ?? '—'}%; upstream done at ${r.upstream.lastAnswerSeconds ?? '—'} s${(r.ratioToIdeal ?? 99) <= 1.15 && (r.etaP90ErrorPct ?? 999) <= 20 ? '' : '  (target missed)'}`,
   );
 mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
 writeFileSync(
