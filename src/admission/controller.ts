@@ -23,7 +23,7 @@ const MAX_RETRY_AFTER_SECONDS = 20;
  * upstream serving 250 a second, a quarter of N/C).
  */
 const POLL_HOLD_MS = 2000;
-/** The longest the first answers of a busy period wait for the line's rate to be measured. */
+/** The longest a queued login's first answer waits for its line's rate to be measured under load. */
 const QUOTE_WAIT_MS = 1000;
 
 /** Where the permits and the shared limit live: this process, or Redis for every node. */
@@ -171,12 +171,20 @@ export class AdmissionController<T> {
     return entry.outcome.state === 'done' || entry.outcome.state === 'failed';
   }
 
-  /** Resolves when the entry is done or failed, or after `ms`. */
+  /**
+   * Resolves when the entry is done or failed, or after `ms`. A waiter that times out leaves the
+   * entry's list: a client polling again and again while its login stays due (an upstream that
+   * fails) must not grow it.
+   */
   async #untilSettled(entry: Entry<T>, ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       entry.onSettled.push(resolve);
-      timer = setTimeout(resolve, ms);
+      timer = setTimeout(() => {
+        const at = entry.onSettled.indexOf(resolve);
+        if (at >= 0) entry.onSettled.splice(at, 1);
+        resolve();
+      }, ms);
     });
     clearTimeout(timer);
   }
