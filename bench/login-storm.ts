@@ -1,49 +1,67 @@
 /**
- * bench:storm — 20,000 clients reconnect at once against an identity upstream of capacity C.
+ * bench:storm — N clients log in at once against an identity upstream of capacity C, at several
+ * sizes, from a cold node and after a trickle.
  *
- * Processes: the identity upstream (bench/storm/identity.ts, C = slots × 1000 / serviceMs, an
- * unbounded queue that finishes abandoned work), Lifeline (this process, identity provider
- * `http` with a 1 s timeout), and the clients (bench/storm/clients.ts). Two runs:
- *   1. naive: admission off, clients retry every 100 ms (seed 001's storm);
- *   2. admission on, clients are Lifeline's SDK. The limit starts at the upstream's slots and may
- *      grow to twice that (maxLimit): at exactly the slots, each slot idles for the round trip
- *      between its answer and Lifeline's next call (2.8 ms per 20 ms call measured here, 12% of C).
- * Prints goodput over time, the time until all were in against N/C (target ≤ 1.15 × N/C), the
- * upstream's peak concurrency against its slots, and the error of the first ETA each queued
- * client was given (target ≤ 20%).
+ * Processes: the lab's identity upstream (`src/lab/process.ts identity` with a `capacity` fault of
+ * `slots` × `serviceMs`: C = slots × 1000 / serviceMs, the rest queued without bound, work finished
+ * even for callers that left), Lifeline (this process, identity provider `http` with a 1 s
+ * timeout; a fresh node and a fresh upstream per case), and the clients (bench/storm/clients.ts).
  *
- * The default C is 250/s (5 slots × 20 ms): on a 2-core machine that also carries Lifeline and
- * 20,000 clients, a faster upstream (10 × 10 ms, C = 1000/s) is not the bottleneck, the machine
- * is, and the naive storm does not even collapse (docs/BENCHMARKS.md has both).
+ * Cases: each size × each start. `cold`: the storm is the node's first traffic. `trickle`: first
+ * `--trickle` logins one at a time (the quiet evening before), then the storm: what admission
+ * learnt from calls made one at a time must not be taken for the upstream's capacity.
+ * Modes: `sdk` (admission on, Lifeline's SDK clients: queue-aware, Retry-After, full jitter, a
+ * retry budget; the limit starts at the upstream's slots and may grow to twice that, so a call
+ * waits at the upstream when a slot frees) and `naive` (admission off, clients retry every 100 ms:
+ * seed 001's storm, the unprotected baseline; run once, at the largest size from cold).
  *
- *   npm run bench:storm [-- --clients 20000 --slots 5 --service-ms 20 --deadline 100 --modes naive,sdk]
+ * Prints per case the time until all N were in against N/C (target ≤ 1.15 × N/C), the error of
+ * the first ETA each queued client was told against the wait that followed (median / p90, target
+ * ≤ 20%), and the baselines: N/C, the most the upstream answered in one whole second of the storm
+ * (the capacity it showed), its peak concurrency against its slots, and the machine's load.
+ * BENCH_TRACE=1 adds the upstream's idle-slot and late-timer trace and the ETA breakdown.
+ *
+ *   npm run bench:storm [-- --sizes 1000,3000,20000 --starts cold,trickle --modes naive,sdk
+ *                           --trickle 300 --slots 5 --service-ms 20 --deadline 120]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createApp } from '../src/app.ts';
+import type { LabStatsSnapshot } from '../src/lab/index.ts';
 import { removeAnchor, testConfig } from '../test/helpers.ts';
-import { coreTimes, stealPercent } from './login/machine.ts';
+import { machineLoad, sampleMachine } from './login/machine.ts';
+import { type ClientsReport, etaErrors, goodput, pct, traceEtas, upstreamDuring } from './storm/analyse.ts';
 
 const { values } = parseArgs({
   options: {
-    clients: { type: 'string', default: '20000' },
+    sizes: { type: 'string', default: '1000,3000,20000' },
+    starts: { type: 'string', default: 'cold,trickle' },
+    modes: { type: 'string', default: 'naive,sdk' },
+    trickle: { type: 'string', default: '300' },
     slots: { type: 'string', default: '5' },
     'service-ms': { type: 'string', default: '20' },
-    deadline: { type: 'string', default: '100' },
-    /** Which runs, comma-separated: naive, sdk. */
-    modes: { type: 'string', default: 'naive,sdk' },
+    /** The longest one case may run, seconds; a case gets max(30, 2 × N/C) below that. */
+    deadline: { type: 'string', default: '120' },
   },
 });
-const N = Number(values.clients);
+const list = (s: string) => s.split(',').filter(Boolean);
+const SIZES = list(values.sizes).map(Number);
+const STARTS = list(values.starts).filter((s) => s === 'cold' || s === 'trickle');
+const MODES = list(values.modes);
+const TRICKLE = Number(values.trickle);
 const SLOTS = Number(values.slots);
 const SERVICE_MS = Number(values['service-ms']);
 const C = (SLOTS * 1000) / SERVICE_MS;
+if (SIZES.some((n) => !Number.isInteger(n) || n < 1 || n > 50_000) || !(C > 0)) {
+  console.error('--sizes: integers 1..50000; --slots and --service-ms: positive');
+  process.exit(2);
+}
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 process.on('exit', () => {
@@ -54,211 +72,224 @@ process.on('exit', () => {
   }
 });
 
-async function child(
-  script: string,
-  args: string[],
-): Promise<{ proc: ChildProcess; firstLine: Promise<string>; lastLine: Promise<string> }> {
-  const proc = spawn(
-    process.execPath,
-    ['--max-old-space-size=4096', join(import.meta.dirname, script), ...args],
-    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
-  );
+/** A child process on this Node with IPC (it exits when this process goes); its stdout as lines. */
+function child(script: string, args: string[]) {
+  const proc = spawn(process.execPath, ['--max-old-space-size=4096', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   children.push(proc);
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
-  const firstLine = new Promise<string>((resolve) => lines.once('line', resolve));
-  const lastLine = new Promise<string>((resolve) => {
-    let last = '';
-    lines.on('line', (l) => {
-      last = l;
-    });
-    proc.once('exit', () => resolve(last));
+  const queue: string[] = [];
+  const waiting: ((l: string) => void)[] = [];
+  lines.on('line', (l) => {
+    const w = waiting.shift();
+    if (w) w(l);
+    else queue.push(l);
   });
-  return { proc, firstLine, lastLine };
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      const q = queue.shift();
+      if (q !== undefined) return resolve(q);
+      waiting.push(resolve);
+      void exited.then(() => reject(new Error(`${script} exited`)));
+    });
+  return { proc, nextLine };
 }
 
-interface RunResult {
-  mode: string;
-  admitted: number;
-  allInSeconds: number | null;
-  idealSeconds: number;
-  ratioToIdeal: number | null;
-  goodputPerSecond: number[];
-  upstreamPeakConcurrency: number;
-  upstreamPeakInService: number;
-  upstreamAbandoned: number;
-  /** When the upstream answered its last verification, from the clients' start. */
-  upstreamLastAnswerSeconds: number | null;
-  /** CPU time the hypervisor took during the run (a noisy shared host), % of the machine. */
-  stealPercent: number | null;
-  etaMedianErrorPct: number | null;
-  etaP90ErrorPct: number | null;
-  requests: number;
+async function labIdentity() {
+  const up = child(join(import.meta.dirname, '../src/lab/process.ts'), ['identity', '--max-seconds', '900']);
+  const info = JSON.parse(await up.nextLine()) as { verifyUrl: string; controlUrl: string };
+  const res = await fetch(`${info.controlUrl}/_lab/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'capacity', inFlight: SLOTS, serviceMs: SERVICE_MS }),
+  });
+  if (!res.ok) throw new Error(`lab identity: ${res.status} ${await res.text()}`);
+  const stats = async () => (await (await fetch(`${info.controlUrl}/_lab/stats`)).json()) as LabStatsSnapshot;
+  return { ...up, verifyUrl: info.verifyUrl, stats };
 }
 
-async function run(mode: 'naive' | 'sdk'): Promise<RunResult> {
-  const identity = await child('storm/identity.ts', [
-    '--slots',
-    String(SLOTS),
-    '--service-ms',
-    String(SERVICE_MS),
-  ]);
-  const identityUrl = `http://127.0.0.1:${(JSON.parse(await identity.firstLine) as { port: number }).port}`;
+async function lifeline(identityUrl: string, mode: string, n: number) {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-storm-'));
   dirs.push(dir);
-  // The tests' loopback configuration (ephemeral ports, silent logs), plus this run's.
+  // The tests' loopback configuration (ephemeral ports, silent logs), plus this case's.
   const config = testConfig(dir, {
-    identity: { provider: 'http', http: { url: `${identityUrl}/verify`, timeoutMs: 1000 } },
-    admission: {
-      enabled: mode === 'sdk',
-      initialLimit: SLOTS,
-      maxLimit: 2 * SLOTS,
-      maxQueue: N * 2,
-    },
+    identity: { provider: 'http', http: { url: identityUrl, timeoutMs: 1000 } },
+    admission: { enabled: mode === 'sdk', initialLimit: SLOTS, maxLimit: 2 * SLOTS, maxQueue: n * 2 },
   });
   const app = await createApp({ config, logger: pino({ level: 'silent' }) });
-  const { playerUrl } = await app.listen();
-  await fetch(`${identityUrl}/stats`).then((r) => r.arrayBuffer());
-  const clients = await child('storm/clients.ts', [
-    '--url',
-    playerUrl,
-    '--clients',
-    String(N),
-    '--mode',
-    mode,
-    '--deadline',
-    String(values.deadline),
+  return { app, playerUrl: (await app.listen()).playerUrl };
+}
+
+interface Case {
+  n: number;
+  start: 'cold' | 'trickle';
+  mode: string;
+}
+
+async function run(c: Case) {
+  const label = `${c.mode} ${c.n} ${c.start}`;
+  const deadline = Math.min(Number(values.deadline), Math.max(30, Math.ceil((2 * c.n) / C)));
+  const identity = await labIdentity();
+  const { app, playerUrl } = await lifeline(identity.verifyUrl, c.mode, c.n);
+  const trickle = c.start === 'trickle' ? TRICKLE : 0;
+  const clients = child(join(import.meta.dirname, 'storm/clients.ts'), [
+    ...['--url', playerUrl, '--clients', String(c.n), '--mode', c.mode],
+    ...['--deadline', String(deadline), '--trickle', String(trickle)],
   ]);
-  const cores = coreTimes();
+  if (trickle > 0) await clients.nextLine();
+  const seen = watchAdmission(app.events);
+  const before = await identity.stats();
+  const machineBefore = sampleMachine();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
-  const line = await clients.lastLine;
+  if (trickle > 0) clients.proc.send('storm');
+  const report = JSON.parse(await clients.nextLine()) as ClientsReport;
   loop.disable();
-  const steal = stealPercent(cores, coreTimes());
-  if (process.env.BENCH_TRACE)
-    console.error(
-      `[${mode}] Lifeline's event loop delay: mean ${(loop.mean / 1e6).toFixed(2)} ms, p50 ${(loop.percentile(50) / 1e6).toFixed(2)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms`,
-    );
-  if (process.env.BENCH_TRACE) console.error(`[${mode}] clients done, ${line.length} bytes`);
-  const report = JSON.parse(line) as {
-    t0: number;
-    records: {
-      startedAt: number;
-      inAt: number | null;
-      firstEta: number | null;
-      firstEtaAt: number | null;
-      attempts: number;
-    }[];
-  };
-  const stats = (await (await fetch(`${identityUrl}/stats`)).json()) as {
-    seconds: { done: number; abandoned: number }[];
-    peak: number;
-    peakInService: number;
-    lastAnsweredAt: number | null;
-    idleMs: number;
-    lateMs: number;
-    idleCalls: number;
-    calls: number;
-  };
-  if (process.env.BENCH_TRACE)
-    console.error(
-      `[${mode}] upstream: ${stats.calls} calls, ${stats.idleCalls} found their slot idle, ${Math.round(stats.idleMs)} slot-ms idle (${(stats.idleMs / Math.max(1, stats.idleCalls)).toFixed(2)} ms each), answers ${(stats.lateMs / Math.max(1, stats.calls)).toFixed(2)} ms late on average; answers per second ${stats.seconds.map((x) => x.done).join(' ')}`,
-    );
+  const load = machineLoad(machineBefore, sampleMachine(), [
+    process.pid,
+    ...[identity.proc.pid, clients.proc.pid].filter((p) => p !== undefined),
+  ]);
+  const upstream = upstreamDuring(before, await identity.stats(), report.t0);
   identity.proc.kill('SIGKILL');
   await app.close();
-  if (process.env.BENCH_TRACE) console.error(`[${mode}] closed`);
-
-  const ins = report.records.filter((r) => r.inAt !== null).map((r) => (r.inAt as number) - report.t0);
-  const goodput: number[] = [];
-  for (const ms of ins) goodput[Math.floor(ms / 1000)] = (goodput[Math.floor(ms / 1000)] ?? 0) + 1;
-  // Each queued client's first ETA against the wait that followed: negative when told too soon.
-  const signed = report.records
-    .filter((r) => r.firstEta !== null && r.inAt !== null && r.firstEtaAt !== null)
-    .map((r) => {
-      const actual = ((r.inAt as number) - (r.firstEtaAt as number)) / 1000;
-      return { actual, error: ((r.firstEta as number) - actual) / Math.max(1, actual) };
-    });
-  const errors = signed.map((x) => Math.abs(x.error)).sort((a, b) => a - b);
+  seen.stop();
   if (process.env.BENCH_TRACE) {
-    // First-ETA error by how long the client then waited: which clients the p90 comes from.
-    for (const [lo, hi] of [
-      [0, 5],
-      [5, 15],
-      [15, 40],
-      [40, Number.POSITIVE_INFINITY],
-    ] as const) {
-      const xs = signed
-        .filter((x) => x.actual >= lo && x.actual < hi)
-        .map((x) => x.error)
-        .sort((a, b) => a - b);
-      if (xs.length === 0) continue;
-      const at = (p: number) => `${Math.round((xs[Math.floor((xs.length - 1) * p)] as number) * 1000) / 10}%`;
-      console.error(
-        `[${mode}] waited ${lo}–${hi} s: ${xs.length} clients, signed ETA error p10 ${at(0.1)}, median ${at(0.5)}, p90 ${at(0.9)} (negative: told too soon)`,
-      );
-    }
-    // First ETA against the wait that followed, for every 2,000th client by when it was quoted.
-    const quoted = report.records
-      .filter((r) => r.firstEta !== null && r.inAt !== null && r.firstEtaAt !== null)
-      .sort((a, b) => (a.firstEtaAt as number) - (b.firstEtaAt as number));
-    for (let i = 0; i < quoted.length; i += Math.max(1, Math.floor(quoted.length / 10))) {
-      const r = quoted[i] as (typeof quoted)[number];
-      console.error(
-        `[${mode}] quoted at ${(((r.firstEtaAt as number) - report.t0) / 1000).toFixed(1)} s: eta ${r.firstEta} s, in after ${(((r.inAt as number) - (r.firstEtaAt as number)) / 1000).toFixed(1)} s`,
-      );
-    }
+    trace(label, report, upstream, loop);
+    console.error(`[${label}] admission limit, lowest each second: ${seen.limits.join(' ')}`);
+    console.error(`[${label}] logins by outcome: ${JSON.stringify(seen.outcomes)}`);
   }
-  const pct = (xs: number[], p: number) =>
-    xs.length === 0 ? null : Math.round((xs[Math.floor((xs.length - 1) * p)] as number) * 1000) / 10;
-  const allIn = ins.length === N ? Math.max(...ins) / 1000 : null;
+  return summarise(c, report, upstream, load, deadline);
+}
+
+/** The admission limit's lowest value in each second, and logins by outcome, from the node's events. */
+function watchAdmission(events: Awaited<ReturnType<typeof createApp>>['events']) {
+  const t0 = Date.now();
+  const limits: number[] = [];
+  const outcomes: Record<string, number> = {};
+  const offs = [
+    events.on('admission.limit', ({ limit }) => {
+      const s = Math.floor((Date.now() - t0) / 1000);
+      limits[s] = Math.min(limits[s] ?? limit, limit);
+    }),
+    events.on('login', ({ outcome }) => {
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }),
+  ];
   return {
-    mode,
+    limits,
+    outcomes,
+    stop: () => {
+      for (const off of offs) off();
+    },
+  };
+}
+
+function trace(
+  label: string,
+  report: ClientsReport,
+  u: ReturnType<typeof upstreamDuring>,
+  loop: ReturnType<typeof monitorEventLoopDelay>,
+): void {
+  const ms = (x: number) => (x / 1e6).toFixed(2);
+  console.error(
+    `[${label}] Lifeline's event loop delay: mean ${ms(loop.mean)} ms, p50 ${ms(loop.percentile(50))} ms, p99 ${ms(loop.percentile(99))} ms`,
+  );
+  console.error(
+    `[${label}] upstream: ${u.calls} calls, ${u.idleCalls} found their slot idle, ${Math.round(u.idleMs)} slot-ms idle (${(u.idleMs / Math.max(1, u.idleCalls)).toFixed(2)} ms each), answers ${(u.lateMs / Math.max(1, u.calls)).toFixed(2)} ms late on average; answers per second ${u.answersPerSecond.join(' ')}`,
+  );
+  traceEtas(label, report);
+}
+
+function summarise(
+  c: Case,
+  report: ClientsReport,
+  upstream: ReturnType<typeof upstreamDuring>,
+  load: ReturnType<typeof machineLoad>,
+  deadline: number,
+) {
+  const ins = report.records.filter((r) => r.inAt !== null).map((r) => (r.inAt as number) - report.t0);
+  const allIn = ins.length === c.n ? Math.max(...ins) / 1000 : null;
+  const errors = etaErrors(report)
+    .map((x) => Math.abs(x.error))
+    .sort((a, b) => a - b);
+  return {
+    ...c,
+    deadline,
     admitted: ins.length,
     allInSeconds: allIn === null ? null : Math.round(allIn * 10) / 10,
-    idealSeconds: N / C,
-    ratioToIdeal: allIn === null ? null : Math.round((allIn / (N / C)) * 100) / 100,
-    goodputPerSecond: Array.from(goodput, (g) => g ?? 0),
-    upstreamPeakConcurrency: stats.peak,
-    upstreamPeakInService: stats.peakInService,
-    upstreamAbandoned: stats.seconds.reduce((a, s) => a + s.abandoned, 0),
-    stealPercent: steal,
-    upstreamLastAnswerSeconds:
-      stats.lastAnsweredAt === null ? null : Math.round((stats.lastAnsweredAt - report.t0) / 100) / 10,
+    idealSeconds: c.n / C,
+    ratioToIdeal: allIn === null ? null : Math.round((allIn / (c.n / C)) * 100) / 100,
     etaMedianErrorPct: pct(errors, 0.5),
     etaP90ErrorPct: pct(errors, 0.9),
+    quoted: errors.length,
     requests: report.records.reduce((a, r) => a + r.attempts, 0),
+    goodputPerSecond: goodput(report),
+    upstream: { ...upstream, answersPerSecond: undefined },
+    load,
   };
+}
+
+type Result = Awaited<ReturnType<typeof run>>;
+
+function print(r: Result): void {
+  const u = r.upstream;
+  const head =
+    r.mode === 'naive'
+      ? 'naive clients, no admission'
+      : `SDK clients, admission (limit ${SLOTS} to ${2 * SLOTS})`;
+  console.log(
+    `\n${r.n} clients, ${r.start === 'cold' ? 'cold node' : `after a trickle of ${TRICKLE}`}: ${head}`,
+  );
+  console.log(
+    `  admitted ${r.admitted}/${r.n}; all in after ${r.allInSeconds ?? `not within the ${r.deadline} s deadline`} s = ${r.ratioToIdeal ?? '—'} × N/C (N/C = ${r.idealSeconds} s; target ≤ 1.15)`,
+  );
+  if (r.mode === 'sdk')
+    console.log(
+      `  first-ETA error: median ${r.etaMedianErrorPct ?? '—'}%, p90 ${r.etaP90ErrorPct ?? '—'}% over ${r.quoted} queued clients (target ≤ 20%); requests sent ${r.requests}`,
+    );
+  else console.log(`  requests sent ${r.requests}`);
+  console.log(`  goodput per second: ${r.goodputPerSecond.join(' ')}`);
+  console.log(
+    `  upstream: best whole second ${u.bestSecond ?? '—'} answers (C = ${C}/s); peak ${u.peakInFlight} concurrent, ${u.peakBusy} of ${SLOTS} slots busy; ${u.abandoned} finished for nobody; last answer at ${u.lastAnswerSeconds ?? '—'} s`,
+  );
+  const l = r.load;
+  if (l)
+    console.log(
+      `  machine: cores busy ${l.cores.map((x) => `${x.busyPercent}%`).join(', ')}, steal ${l.cores.map((x) => `${x.stealPercent}%`).join(', ')}; other processes ${l.othersPercent}% of a core (${l.topOthers.map((o) => `${o.percent}% ${o.name}`).join('; ')})`,
+    );
 }
 
 console.log(
   `bench:storm ${new Date().toISOString()} on ${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}`,
 );
 console.log(
-  `${N} clients at once; identity upstream C = ${C}/s (${SLOTS} slots × ${SERVICE_MS} ms, unbounded queue); ideal N/C = ${N / C} s`,
+  `identity upstream C = ${C}/s (${SLOTS} slots × ${SERVICE_MS} ms, unbounded queue, the lab's); sizes ${SIZES.join(', ')}; starts ${STARTS.join(', ')}; trickle ${TRICKLE} logins one at a time`,
 );
-const results: RunResult[] = [];
-for (const mode of ['naive', 'sdk'] as const)
-  if (values.modes.split(',').includes(mode)) results.push(await run(mode));
-for (const r of results) {
-  console.log(
-    `\n${r.mode === 'naive' ? 'naive clients, no admission' : `SDK clients, admission (limit ${SLOTS} to ${2 * SLOTS})`}:`,
-  );
-  console.log(
-    `  admitted ${r.admitted}/${N}; all in after ${r.allInSeconds ?? 'not within the deadline'} s (${r.ratioToIdeal ?? '—'} × N/C; target ≤ 1.15)`,
-  );
-  console.log(`  goodput per second: ${r.goodputPerSecond.join(' ')}`);
-  console.log(
-    `  upstream: peak ${r.upstreamPeakConcurrency} concurrent (in service ${r.upstreamPeakInService} of ${SLOTS} slots), ${r.upstreamAbandoned} finished for nobody; its last answer at ${r.upstreamLastAnswerSeconds ?? '—'} s`,
-  );
-  console.log(
-    `  CPU steal during the run: ${r.stealPercent ?? '—'}% (the hypervisor's share; a noisy host shows here)`,
-  );
-  console.log(
-    `  requests sent: ${r.requests}; first-ETA error: median ${r.etaMedianErrorPct ?? '—'}%, p90 ${r.etaP90ErrorPct ?? '—'}% (target ≤ 20%)`,
-  );
+const cases: Case[] = [];
+const largest = Math.max(...SIZES);
+if (MODES.includes('naive') && STARTS.includes('cold'))
+  cases.push({ n: largest, start: 'cold', mode: 'naive' });
+if (MODES.includes('sdk'))
+  for (const n of SIZES) for (const start of STARTS as Case['start'][]) cases.push({ n, start, mode: 'sdk' });
+const results: Result[] = [];
+for (const c of cases) {
+  const r = await run(c);
+  results.push(r);
+  print(r);
 }
+const sdk = results.filter((r) => r.mode === 'sdk');
+console.log(
+  "\nsummary (SDK clients, admission): size, start, all in / (N/C), first-ETA error median / p90, the upstream's last answer",
+);
+for (const r of sdk)
+  console.log(
+    `  ${r.n} ${r.start}: ${r.allInSeconds ?? '—'} s / ${r.idealSeconds} s = ${r.ratioToIdeal ?? '—'} ×; ${r.etaMedianErrorPct ?? '—'}% / ${r.etaP90ErrorPct ?? '—'}%; upstream done at ${r.upstream.lastAnswerSeconds ?? '—'} s${(r.ratioToIdeal ?? 99) <= 1.15 && (r.etaP90ErrorPct ?? 999) <= 20 ? '' : '  (target missed)'}`,
+  );
 mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
 writeFileSync(
   join(import.meta.dirname, 'out', 'login-storm.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), N, C, results }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), C, slots: SLOTS, serviceMs: SERVICE_MS, results }, null, 2)}\n`,
 );
 process.exit(0);

@@ -3,6 +3,10 @@
  * 100 ms, as seed 001's did; `sdk` clients are Lifeline's SDK (queue-aware, Retry-After, full
  * jitter, retry budget). All start at once. Reports, per client, when it started, when it was in,
  * and the first ETA it was given.
+ *
+ * With `--trickle K`, K logins come first, one at a time (each SDK login waits for the one before):
+ * a quiet evening before the storm. It then prints `{"trickled": K}` and waits for the parent's
+ * `storm` message (over IPC), so the parent can read the upstream's counters between the two.
  */
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -14,11 +18,12 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '20000' },
     mode: { type: 'string', default: 'sdk' },
     deadline: { type: 'string', default: '120' },
+    trickle: { type: 'string', default: '0' },
   },
 });
 const url = values.url as string;
 const N = Number(values.clients);
-const deadline = Date.now() + Number(values.deadline) * 1000;
+let deadline = Date.now() + Number(values.deadline) * 1000;
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
 /** fetch over a bounded keep-alive pool: 20,000 clients must not open 20,000 sockets. */
@@ -98,6 +103,19 @@ async function sdk(i: number, r: Record_): Promise<void> {
   await client.login({ playerId: `p-${i}`, region: 'na', shard: 'na-1' });
   r.inAt = Date.now();
   client.close();
+}
+
+const trickle = Number(values.trickle);
+if (trickle > 0) {
+  for (let i = 0; i < trickle; i++) {
+    const client = new LifelineClient({ baseUrl: url, fetch: pooledFetch });
+    await client.login({ playerId: `t-${i}`, region: 'na', shard: 'na-1' });
+    client.close();
+  }
+  const go = new Promise((resolve) => process.once('message', resolve));
+  process.stdout.write(`${JSON.stringify({ trickled: trickle })}\n`);
+  await go;
+  deadline = Date.now() + Number(values.deadline) * 1000;
 }
 
 const records: Record_[] = Array.from({ length: N }, () => ({

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventStream } from '../events/index.ts';
+import { VirtualClock } from '../lab/clock.ts';
 import { MemoryLiveState } from '../live/memory.ts';
 import { type Admitted, AdmissionController, type AdmissionSettings } from './index.ts';
 
@@ -188,5 +189,100 @@ test('a login far back in line is sent away for 20 s at most, however long its E
   assert.deepEqual([near.etaSeconds, near.retryAfterSeconds], [1, 1]);
   assert.deepEqual([far.etaSeconds, far.retryAfterSeconds], [100, 20]);
   await release();
+  admission.stop();
+});
+
+/**
+ * An upstream the test serves by hand: each login's call waits in `calls` until the test answers
+ * it (`answer(n)` answers the n oldest), on a virtual clock the test moves.
+ */
+function handServedUpstream() {
+  const calls: (() => void)[] = [];
+  const work = (id: string) => (upstreamDone: () => void) =>
+    new Promise<string>((resolve) => {
+      calls.push(() => {
+        upstreamDone();
+        resolve(id);
+      });
+    });
+  /** Lets the controller hand returned permits to the next logins (permits are async). */
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  const answer = async (n: number) => {
+    for (const call of calls.splice(0, n)) call();
+    await settle();
+  };
+  return { calls, work, answer, settle };
+}
+
+test("a storm after a trickle is quoted from calls under load, not from the trickle's one-at-a-time latency", async () => {
+  const clock = new VirtualClock(0);
+  const admission = controller(() => clock.now(), { initialLimit: 10, maxLimit: 10, maxQueue: 5000 });
+  const up = handServedUpstream();
+  // The trickle: 50 logins one at a time, 20 ms each, with 9 permits to spare (50 a second).
+  for (let i = 0; i < 50; i++) {
+    const login = admission.enter(up.work(`t${i}`));
+    await up.settle();
+    clock.advance(20);
+    await up.answer(1);
+    assert.equal((await login).kind, 'done');
+  }
+  // The storm: 2,000 at once. The upstream serves 5 at a time, 20 ms each (250 a second), so
+  // with 10 permits each call waits 20 ms at the upstream and answers 40 ms after it started.
+  const storm = Array.from({ length: 2000 }, (_, i) => admission.enter(up.work(`s${i}`)));
+  let quoted = false;
+  // The first 10 took a permit at once; the other 1,990 are in line, waiting to be quoted.
+  void Promise.race(storm.slice(10)).then(() => {
+    quoted = true;
+  });
+  await up.settle();
+  assert.equal(up.calls.length, 10, 'one call per permit');
+  let served = 0;
+  while (!quoted) {
+    clock.advance(20);
+    await up.answer(5);
+    served += 5;
+    assert.ok(served <= 100, 'quoted once a run of calls under load was measured');
+  }
+  assert.ok(served >= 32, `not quoted before calls under load had completed (${served})`);
+  const answers = await Promise.all(storm);
+  const last = answers.at(-1);
+  assert.ok(last?.kind === 'queued');
+  // The rest of the line at 250 a second; the trickle's 50 a second would say five times that.
+  const expected = (last.position + 1) / 250;
+  assert.ok(
+    Math.abs(last.etaSeconds - expected) <= 0.1 + expected * 0.02,
+    `ETA ${last.etaSeconds} s for ${last.position} ahead, expected ${expected.toFixed(2)} s`,
+  );
+  assert.equal(last.retryAfterSeconds, Math.min(20, Math.ceil(last.etaSeconds / 2)));
+  admission.stop();
+});
+
+test('a poll for a login due within 2 s is answered when the login is done, not sent away again', async () => {
+  const clock = new VirtualClock(0);
+  const admission = controller(() => clock.now());
+  const up = handServedUpstream();
+  // One permit: the first login calls the upstream, the second waits in line behind it.
+  const first = admission.enter(up.work('first'));
+  await up.settle();
+  const queued = admission.enter(up.work('second'));
+  await up.settle();
+  clock.advance(20);
+  await up.answer(1);
+  assert.deepEqual(await first, { kind: 'done', value: 'first' });
+  const second = await queued;
+  assert.ok(second.kind === 'queued', 'told to come back: its call had not answered yet');
+  // The client comes back while its login's call is still out.
+  const poll = admission.poll(second.ticket);
+  let answered = false;
+  void poll.then(() => {
+    answered = true;
+  });
+  await up.settle();
+  assert.equal(answered, false, 'held while the login is due');
+  clock.advance(20);
+  await up.answer(1);
+  assert.deepEqual(await poll, { kind: 'done', value: 'second' });
   admission.stop();
 });

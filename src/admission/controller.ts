@@ -16,6 +16,15 @@ const PERMIT_RETRY_MS = 25;
  * 20 s would wait the difference (bench:storm at C = 1000/s without this cap: 4.29 × N/C).
  */
 const MAX_RETRY_AFTER_SECONDS = 20;
+/**
+ * A poll whose login is due within this is held until the login is done (or this long at most),
+ * instead of sending the client away again: Retry-After counts whole seconds, and a client told
+ * "1 s" for a login done 100 ms later would wait 900 ms for nothing (at 1,000 clients of an
+ * upstream serving 250 a second, a quarter of N/C).
+ */
+const POLL_HOLD_MS = 2000;
+/** The longest a queued login's first answer waits for its line's rate to be measured under load. */
+const QUOTE_WAIT_MS = 1000;
 
 /** Where the permits and the shared limit live: this process, or Redis for every node. */
 export type Permits = PermitsPort;
@@ -38,10 +47,13 @@ export class AdmissionController<T> {
   #pumping = false;
   #pumpAgain = false;
   #stopped = false;
-  /** Whether a round of identity calls (one per permit) has completed: until then the pace
-   * rests on too few calls. */
-  #measured = false;
-  /** Queued logins waiting to be quoted an ETA until the first call completes. */
+  /**
+   * Whether a quote of this busy period (from the line forming to its emptying) waited QUOTE_WAIT_MS
+   * without the rate being measured (an upstream that does not answer): the period's later quotes
+   * then do not wait.
+   */
+  #gaveUpMeasuring = false;
+  /** Queued logins waiting to be quoted an ETA until the rate is measured under load. */
   #quoting: (() => void)[] = [];
   #lastExpiry = 0;
 
@@ -103,7 +115,7 @@ export class AdmissionController<T> {
     if (this.queued === 0 && this.#clock() >= this.#pausedUntil) {
       const [permit] = await this.#acquire(1);
       if (permit !== undefined) {
-        const call = this.#start(permit, work);
+        const call = this.#start(permit, work, false);
         try {
           const value = await call.result;
           call.returnPermit(false);
@@ -121,11 +133,23 @@ export class AdmissionController<T> {
     return this.#quote(this.#enqueue(work, false));
   }
 
-  /** A queued login's client asks again. */
+  /**
+   * A queued login's client asks again. A login due within POLL_HOLD_MS is waited for: the answer
+   * goes out as soon as it is done, not at the client's next whole second.
+   */
   async poll(ticket: string): Promise<Admitted<T>> {
     this.#expire();
     const entry = this.#line.find(ticket);
     if (!entry) throw new LifelineError('LOGIN_TICKET_UNKNOWN');
+    if (!this.#settled(entry) && this.#etaOf(entry) * 1000 <= POLL_HOLD_MS) {
+      await this.#untilSettled(entry, POLL_HOLD_MS);
+      if (!this.#line.find(ticket)) throw new LifelineError('LOGIN_TICKET_UNKNOWN');
+    }
+    return this.#answer(entry);
+  }
+
+  #answer(entry: Entry<T>): Admitted<T> {
+    const { ticket } = entry;
     const o = entry.outcome;
     if (o.state === 'done') {
       this.#line.collected(ticket);
@@ -143,25 +167,55 @@ export class AdmissionController<T> {
     clearTimeout(this.#wake);
   }
 
+  #settled(entry: Entry<T>): boolean {
+    return entry.outcome.state === 'done' || entry.outcome.state === 'failed';
+  }
+
   /**
-   * Answers a queued login. Before any identity call has completed, an ETA would rest on a guessed
-   * latency (seed 001's storm: every client arrives at once, before anything is measured), and a
-   * wrong first ETA sends every client back at the wrong time. So the first answers wait for the
-   * first round of calls (one per permit) to complete, or a second at most (an upstream that is
-   * down may never complete one).
+   * Resolves when the entry is done or failed, or after `ms`. A waiter that times out leaves the
+   * entry's list: a client polling again and again while its login stays due (an upstream that
+   * fails) must not grow it.
+   */
+  async #untilSettled(entry: Entry<T>, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      entry.onSettled.push(resolve);
+      timer = setTimeout(() => {
+        const at = entry.onSettled.indexOf(resolve);
+        if (at >= 0) entry.onSettled.splice(at, 1);
+        resolve();
+      }, ms);
+    });
+    clearTimeout(timer);
+  }
+
+  #settle(entry: Entry<T>, outcome: Entry<T>['outcome']): void {
+    entry.outcome = outcome;
+    for (const wake of entry.onSettled.splice(0)) wake();
+  }
+
+  /**
+   * Answers a queued login. Before the line's rate is measured under load, an ETA would rest on a
+   * guess (seed 001's storm: every client arrives at once, before anything is measured) or on calls
+   * made one at a time (a trickle: the upstream's latency, not its capacity), and a wrong first ETA
+   * sends every client back at the wrong time. So an answer waits until the rate is measured under
+   * load for a line as long as the one it joins (Pace.measured), or QUOTE_WAIT_MS at most (an
+   * upstream that is down may never complete a call); once one has waited that long, the busy
+   * period's later answers do not wait.
    */
   async #quote(entry: Entry<T>): Promise<Admitted<T>> {
-    if (!this.#measured) {
+    if (!this.#gaveUpMeasuring && !this.#pace.measured(this.queued)) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         this.#quoting.push(resolve);
-        timer = setTimeout(resolve, 1000);
+        timer = setTimeout(() => {
+          this.#gaveUpMeasuring = true;
+          resolve();
+        }, QUOTE_WAIT_MS);
       });
       clearTimeout(timer);
     }
-    const o = entry.outcome;
-    if (o.state === 'done' || o.state === 'failed') return this.poll(entry.ticket);
-    return { kind: 'queued', ticket: entry.ticket, ...this.#place(entry) };
+    return this.#answer(entry);
   }
 
   #enqueue(work: Work<T>, front: boolean): Entry<T> {
@@ -183,18 +237,22 @@ export class AdmissionController<T> {
    */
   #place(entry: Entry<T>): { position: number; etaSeconds: number; retryAfterSeconds: number } {
     if (entry.outcome.state !== 'queued') return { position: 0, etaSeconds: 1, retryAfterSeconds: 1 };
-    const position = this.#line.ahead(entry);
-    const etaSeconds = this.#eta(position);
+    const eta = this.#etaOf(entry);
     return {
-      position,
-      etaSeconds,
-      retryAfterSeconds:
-        etaSeconds <= 2 ? etaSeconds : Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil(etaSeconds / 2)),
+      position: this.#line.ahead(entry),
+      etaSeconds: tenths(eta),
+      retryAfterSeconds: Math.min(MAX_RETRY_AFTER_SECONDS, whole(eta / 2)),
     };
   }
 
-  #eta(position: number): number {
+  /** Seconds (unrounded) until this entry is served; a running one is due within a call. */
+  #etaOf(entry: Entry<T>): number {
+    const position = entry.outcome.state === 'queued' ? this.#line.ahead(entry) : 0;
     return this.#pace.etaSeconds(position, this.#clock(), this.limit);
+  }
+
+  #eta(position: number): number {
+    return whole(this.#pace.etaSeconds(position, this.#clock(), this.limit));
   }
 
   /**
@@ -264,11 +322,11 @@ export class AdmissionController<T> {
 
   #run(entry: Entry<T>, permit: string): void {
     entry.outcome = { state: 'running' };
-    const call = this.#start(permit, entry.work);
+    const call = this.#start(permit, entry.work, true);
     call.result.then(
       (value) => {
         call.returnPermit(false);
-        entry.outcome = { state: 'done', value };
+        this.#settle(entry, { state: 'done', value });
       },
       (error: unknown) => {
         if (
@@ -279,7 +337,7 @@ export class AdmissionController<T> {
           this.#line.putBack(entry);
         } else {
           call.returnPermit(false);
-          entry.outcome = { state: 'failed', error };
+          this.#settle(entry, { state: 'failed', error });
         }
       },
     );
@@ -289,33 +347,40 @@ export class AdmissionController<T> {
    * Starts work under a permit. The permit goes back once: when the work says the upstream has
    * answered, or when the work settles, whichever is first; `failed` says the upstream failed.
    */
-  #start(permit: string, work: Work<T>): { result: Promise<T>; returnPermit: (failed: boolean) => void } {
+  #start(
+    permit: string,
+    work: Work<T>,
+    fromLine: boolean,
+  ): { result: Promise<T>; returnPermit: (failed: boolean) => void } {
     this.#inFlight++;
     this.#peakInFlight = Math.max(this.#peakInFlight, this.#inFlight);
     const started = this.#clock();
     const inFlight = this.#inFlight;
+    // Under load: taken from the line, or the last permit there was. A call with permits to spare
+    // measures the upstream's latency, not how many it serves.
+    const loaded = fromLine || inFlight >= this.limit;
     let returned = false;
     const returnPermit = (failed: boolean) => {
       if (returned) return;
       returned = true;
-      this.#finished(permit, failed ? this.#failed() : this.#succeeded(started, inFlight), true);
+      this.#finished(permit, failed ? this.#failed() : this.#succeeded(started, inFlight, loaded), true);
     };
     return { result: work(() => returnPermit(false)), returnPermit };
   }
 
   /**
    * Notes a completed call (with the calls in flight from this node when it started, itself
-   * included); says how it should move the shared limit.
+   * included, and whether it started under load); says how it should move the shared limit.
    */
-  #succeeded(started: number, inFlight: number): PermitOutcome {
+  #succeeded(started: number, inFlight: number, loaded: boolean): PermitOutcome {
     const now = this.#clock();
     const latency = now - started;
     this.#failures = 0;
-    this.#pace.record(now, latency, inFlight);
-    if (!this.#measured && this.#pace.measuredAt(this.limit)) {
-      this.#measured = true;
+    const waiting = this.queued > 0;
+    this.#pace.record({ now, latency, inFlight, loaded, waiting });
+    if (!waiting) this.#gaveUpMeasuring = false;
+    if (this.#quoting.length > 0 && this.#pace.measured(this.queued))
       for (const quote of this.#quoting.splice(0)) quote();
-    }
     return latency <= this.#s.targetLatencyMs ? 'fast' : 'slow';
   }
 
@@ -333,4 +398,18 @@ export class AdmissionController<T> {
     this.#lastExpiry = now;
     this.#line.expire(now - this.#s.ticketTtlSeconds * 1000);
   }
+}
+
+/** Whole seconds, at least 1 and at most 300, rounded up: Retry-After counts whole seconds. */
+function whole(seconds: number): number {
+  return Math.max(1, Math.min(300, Math.ceil(seconds)));
+}
+
+/**
+ * An ETA to the tenth of a second, at least 1 and at most 300. Whole seconds rounded up would add
+ * half a second on average: 25% of a 2 s wait (bench:storm at 1,000 clients, where most waits
+ * are 1–4 s, was 19% / 47% first-ETA error so).
+ */
+function tenths(seconds: number): number {
+  return Math.max(1, Math.min(300, Math.ceil(seconds * 10) / 10));
 }

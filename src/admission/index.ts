@@ -13,6 +13,12 @@
  * several nodes on Redis the upstream sees one limit, whichever node a login lands on. The queue
  * stays with the node that holds the waiting client's ticket.
  *
+ * A queued login is told its place, an ETA and a Retry-After of half the ETA (pace.ts): the rate
+ * its line drains at, measured only from calls made under load (their throughput while logins
+ * wait, and their pace), never from a trickle of calls served one at a time, which says the
+ * upstream's latency and not its capacity. A poll for a login due within 2 s is held until it is
+ * done, so the client is not sent away for a whole second more.
+ *
  * Only logins are admitted: a refresh or a rejoin never calls the identity upstream, and a
  * restore paces its rejoins itself (its batches and Retry-After), so there is one line.
  */

@@ -19,6 +19,8 @@ export interface Entry<T> {
   work: Work<T>;
   createdAt: number;
   outcome: Outcome<T>;
+  /** Told once the outcome is done or failed (a held poll waits on it). */
+  onSettled: (() => void)[];
 }
 
 export class Line<T> {
@@ -41,6 +43,7 @@ export class Line<T> {
       work,
       createdAt: now,
       outcome: { state: 'queued' },
+      onSettled: [],
     };
     if (front) this.#waiting.unshift(entry);
     else this.#waiting.push(entry);

@@ -1,73 +1,127 @@
 /**
- * How fast the identity upstream serves, for the ETAs queued logins are told.
+ * How fast the identity upstream serves this node's line, for the ETAs queued logins are told.
  *
- * A call's pace is its latency over the calls in flight when it started: by Little's law, the
- * upstream's time per call at that concurrency, so 1000 / pace is the rate it was serving at.
- * Latency alone would not do once more calls are in flight than the upstream serves at once:
- * they queue there, and each takes longer while the rate stays the same.
+ * Two measures, each only from calls made under load (the line waiting, or every permit taken):
+ *
+ * - **Throughput**: completions per second over an unbroken run of completions with logins
+ *   still waiting (every permit goes straight back to work, so the upstream is kept as busy as the
+ *   limit lets it be). This is the rate the line drains at, measured rather than inferred.
+ * - **Pace**: a call's latency over the calls in flight when it started, by Little's law the
+ *   upstream's time per call at that concurrency (1000 / pace is the rate it was serving at).
+ *
+ * The ETA divides by the higher of the two. Calls made without load (a trickle of logins served
+ * one at a time) measure the upstream's latency, not its capacity: 20 ms a call at one in flight
+ * says 50 a second of an upstream that serves 250 (issue 14: 3,000 clients after a trickle were
+ * told ETAs 2–6 times too long). They are kept apart and used only while nothing measured under
+ * load exists yet.
  */
 
 /** Identity calls' paces kept for the ETA, and the percentile taken (see `#pace`). */
 const PACE_SAMPLES = 256;
 const PACE_PERCENTILE = 0.25;
+/**
+ * The fewest completions in a run before its throughput counts: a run's first few completions are
+ * read by this process in bunches while a storm arrives, and a bunch over a short span overstates
+ * the rate.
+ */
+export const THROUGHPUT_MIN_COMPLETIONS = 32;
+/** A run's throughput is taken over its last completions within this window. */
+const THROUGHPUT_WINDOW_MS = 2000;
 
-export class Pace {
-  /** When the recent completions happened (the last two seconds): the rate ETAs divide by. */
-  readonly #completions: number[] = [];
-  /** The paces of the last PACE_SAMPLES identity calls, a ring. */
+/** Paces (ms of upstream per call), a ring, with the percentile the ETA takes. */
+class PaceRing {
   readonly #paces: number[] = [];
-  #paceAt = 0;
-  /**
-   * The lower quartile of those (the 25th percentile), chosen by measurement (bench:storm,
-   * docs/BENCHMARKS.md). While a storm arrives this process is busy, and a call's latency carries
-   * the time its answer waited here to be read: the median pace swung from 2% to 107% first-ETA
-   * error between runs with how busy this process was. A low percentile leaves those slow reads
-   * out, but sits below the middle of any spread, and paces spread (a call's wait at the upstream
-   * depends on its place in the upstream's queue): the 10th percentile gave ETAs ~14% short, the
-   * 25th 4–7% short. Until a call has completed, a guess: 100 ms a call at the limit.
-   */
-  #pace: number | undefined;
+  #at = 0;
+  #value: number | undefined;
 
-  /** How many paces are known (at most PACE_SAMPLES). */
-  get samples(): number {
+  get size(): number {
     return this.#paces.length;
   }
 
-  /** Whether `limit` calls (one round of permits) have completed: enough to quote from. */
-  measuredAt(limit: number): boolean {
-    return this.#paces.length >= Math.min(limit, PACE_SAMPLES);
+  get value(): number | undefined {
+    return this.#value;
   }
 
-  /** Notes a completed call, with the calls in flight from this node when it started. */
-  record(now: number, latency: number, inFlight: number): void {
-    this.#completions.push(now);
-    // The first measurement replaces the guess instead of being averaged into it.
-    this.#paces[this.#paceAt] = latency / inFlight;
-    this.#paceAt = (this.#paceAt + 1) % PACE_SAMPLES;
+  add(pace: number): void {
+    this.#paces[this.#at] = pace;
+    this.#at = (this.#at + 1) % PACE_SAMPLES;
     // Re-sorted on each call until the ring is full, then every 16th: cheap either way.
-    if (this.#paces.length < PACE_SAMPLES || this.#paceAt % 16 === 0) {
+    if (this.#paces.length < PACE_SAMPLES || this.#at % 16 === 0) {
       const sorted = [...this.#paces].sort((a, b) => a - b);
-      this.#pace = sorted[Math.floor((sorted.length - 1) * PACE_PERCENTILE)] as number;
+      this.#value = sorted[Math.floor((sorted.length - 1) * PACE_PERCENTILE)] as number;
     }
-    if (this.#completions.length > 100_000) this.#completions.splice(0, 50_000);
+  }
+}
+
+export class Pace {
+  /**
+   * Paces of calls made under load, and of the others. The lower quartile (the 25th percentile)
+   * is taken, chosen by measurement (bench:storm, docs/BENCHMARKS.md). While a storm arrives this
+   * process is busy, and a call's latency carries the time its answer waited here to be read: the
+   * median pace swung from 2% to 107% first-ETA error between runs with how busy this process was.
+   * A low percentile leaves those slow reads out, but sits below the middle of any spread, and
+   * paces spread (a call's wait at the upstream depends on its place in the upstream's queue): the
+   * 10th percentile gave ETAs ~14% short, the 25th 4–7% short.
+   */
+  readonly #loaded = new PaceRing();
+  readonly #unloaded = new PaceRing();
+  /** When the completions of the current run happened (the last THROUGHPUT_WINDOW_MS of it). */
+  readonly #run: number[] = [];
+
+  /** How many paces under load are known (at most PACE_SAMPLES). */
+  get samples(): number {
+    return this.#loaded.size;
   }
 
   /**
-   * Seconds until this place in line is served: position over the rate of the last two seconds,
-   * or the rate the pace says, whichever is higher. The rate of the last seconds alone
-   * would not do: when a storm arrives, this process is busy taking 20,000 requests and serves
-   * the upstream late, so the first seconds say the upstream is slower than it is, and every
-   * first ETA is given in those seconds (bench:storm's were 30–50% too long).
+   * Whether the rate of a line of `waiting` logins is measured under load: a run of
+   * THROUGHPUT_MIN_COMPLETIONS completions, or as many paces of calls made under load (fewer for a
+   * shorter line, whose ETAs are short anyway). One round of calls (one per permit) is not enough when a
+   * storm arrives at a cold node: every call of its first rounds carries the time its answer
+   * waited here to be read while the storm's requests were taken, and their paces said half the
+   * upstream's rate (bench:storm, 1,000 clients: ETAs twice too long).
    */
+  measured(waiting: number): boolean {
+    const enough = Math.min(THROUGHPUT_MIN_COMPLETIONS, Math.max(1, waiting));
+    return this.#run.length >= enough || this.#loaded.size >= enough;
+  }
+
+  /**
+   * Notes a completed call: its latency, the calls in flight from this node when it started
+   * (itself included), whether it started under load, and whether logins wait now (its permit
+   * goes straight back to work, so the run goes on; otherwise the run ends here).
+   */
+  record(call: { now: number; latency: number; inFlight: number; loaded: boolean; waiting: boolean }): void {
+    (call.loaded ? this.#loaded : this.#unloaded).add(call.latency / call.inFlight);
+    if (!call.waiting) {
+      this.#run.length = 0;
+      return;
+    }
+    this.#run.push(call.now);
+    while ((this.#run[0] as number) < call.now - THROUGHPUT_WINDOW_MS) this.#run.shift();
+  }
+
+  /** Completions a second, by the higher of throughput and pace; a guess before any call. */
+  rate(now: number, limit: number): number {
+    const first = this.#run[0];
+    const last = this.#run.at(-1);
+    // A run that stopped completing (the upstream hung) says nothing of its rate now.
+    const fresh = last !== undefined && now - last < THROUGHPUT_WINDOW_MS / 2;
+    let throughput = 0;
+    if (fresh && first !== undefined && this.#run.length >= THROUGHPUT_MIN_COMPLETIONS && last > first) {
+      // Completed after the first over the time since it: answers read here in a bunch share one
+      // timestamp, and counting the first bunch's others would overstate the rate.
+      let atFirst = 1;
+      while (this.#run[atFirst] === first) atFirst++;
+      throughput = ((this.#run.length - atFirst) * 1000) / (last - first);
+    }
+    // Until a call has completed, a guess: 100 ms a call at the limit.
+    const pace = this.#loaded.value ?? this.#unloaded.value ?? 100 / Math.max(1, limit);
+    return Math.max(throughput, 1000 / Math.max(0.01, pace));
+  }
+
+  /** Seconds until this place in line is served (unrounded). */
   etaSeconds(position: number, now: number, limit: number): number {
-    while (this.#completions.length > 0 && (this.#completions[0] as number) < now - 2000)
-      this.#completions.shift();
-    const oldest = this.#completions[0];
-    // Over the part of the window that has data: right after a start, two seconds would halve it.
-    const span = oldest === undefined ? 0 : Math.max(0.25, Math.min(2, (now - oldest) / 1000));
-    const measured = span > 0 ? this.#completions.length / span : 0;
-    const pace = this.#pace ?? 100 / Math.max(1, limit);
-    const rate = Math.max(measured, 1000 / Math.max(0.01, pace));
-    return Math.max(1, Math.min(300, Math.ceil((position + 1) / rate)));
+    return (position + 1) / this.rate(now, limit);
   }
 }

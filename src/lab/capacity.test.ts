@@ -82,3 +82,27 @@ test('stats keep a per-second history on the upstream clock', async (t) => {
     ],
   );
 });
+
+test('stats trace the timed slots: idle time before a call, busy slots, late timers, the last answer', async (t) => {
+  const clock = new VirtualClock(5_000);
+  const up = await start(t, async () => ({ status: 200 }), clock);
+  await up.faults.set({ kind: 'capacity', inFlight: 2, serviceMs: 100 });
+  // Two calls fill both slots; neither slot had been used, so neither was idle.
+  const first = [fetch(up.url), fetch(up.url)];
+  await clock.untilSleeping(2);
+  clock.advance(100);
+  await Promise.all(first);
+  let s = up.stats.snapshot().slots;
+  assert.deepEqual([s.calls, s.idleCalls, s.idleMs, s.peakBusy], [2, 0, 0, 2]);
+  assert.equal(up.stats.snapshot().lastAnswerAt, 5_100);
+  // 40 ms pass with nobody calling: the next call finds its slot idle for those 40 ms, and its
+  // answer's timer fires 30 ms late (the clock jumps past it), as a busy machine's would.
+  clock.advance(40);
+  const third = fetch(up.url);
+  await clock.untilSleeping(1);
+  clock.advance(130);
+  await third;
+  s = up.stats.snapshot().slots;
+  assert.deepEqual([s.calls, s.idleCalls, s.idleMs, s.lateMs], [3, 1, 40, 30]);
+  assert.equal(up.stats.snapshot().lastAnswerAt, 5_270);
+});

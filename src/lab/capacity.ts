@@ -17,6 +17,16 @@ export type OnWait = (delta: 1 | -1) => void;
 const ignore: OnWait = () => {};
 
 /**
+ * Told how timed slots were used (the stats' `slots`): for each call, how long its slot had sat
+ * idle before it arrived (0 when busy or never used) and how many slots are busy with it; for each
+ * answer, how late its timer fired. A caller that keeps a slot idle between calls shows here.
+ */
+export interface SlotTrace {
+  slotCall(idleMs: number, busy: number): void;
+  slotLate(ms: number): void;
+}
+
+/**
  * Slots with a service time. Each slot keeps its own clock: a request starts when it arrives or
  * when its slot's previous request ends, whichever is later, and ends `serviceMs` after. A late
  * timer delays that one answer, not the slot's next request, so the capacity is exactly
@@ -27,11 +37,13 @@ export class TimedSlots implements Capacity {
   readonly #serviceMs: number;
   readonly #freeAt: number[];
   readonly #onWait: OnWait;
+  readonly #trace: SlotTrace | undefined;
   #waiting = 0;
 
-  constructor(clock: LabClock, slots: number, serviceMs: number, onWait = ignore) {
+  constructor(clock: LabClock, slots: number, serviceMs: number, onWait = ignore, trace?: SlotTrace) {
     this.#clock = clock;
     this.#onWait = onWait;
+    this.#trace = trace;
     this.#serviceMs = serviceMs;
     this.#freeAt = Array.from({ length: slots }, () => Number.NEGATIVE_INFINITY);
   }
@@ -45,13 +57,19 @@ export class TimedSlots implements Capacity {
     let slot = 0;
     for (let i = 1; i < this.#freeAt.length; i++)
       if ((this.#freeAt[i] as number) < (this.#freeAt[slot] as number)) slot = i;
-    const start = Math.max(now, this.#freeAt[slot] as number);
+    const freeAt = this.#freeAt[slot] as number;
+    const start = Math.max(now, freeAt);
     const end = start + this.#serviceMs;
     this.#freeAt[slot] = end;
+    this.#trace?.slotCall(
+      Number.isFinite(freeAt) && now > freeAt ? now - freeAt : 0,
+      this.#freeAt.filter((t) => t > now).length,
+    );
     const queued = start > now;
     if (queued) this.#wait(1);
     // Asleep for the line ahead and then its own service: one timer, not one per step.
     await this.#clock.sleep(end - now);
+    this.#trace?.slotLate(Math.max(0, this.#clock.now() - end));
     if (queued) this.#wait(-1);
     return () => {};
   }
@@ -101,10 +119,11 @@ export function capacityFor(
   clock: LabClock,
   f: { inFlight?: number; perSecond?: number; serviceMs?: number },
   onWait = ignore,
+  trace?: SlotTrace,
 ): Capacity {
-  if (f.perSecond !== undefined) return new TimedSlots(clock, 1, 1000 / f.perSecond, onWait);
+  if (f.perSecond !== undefined) return new TimedSlots(clock, 1, 1000 / f.perSecond, onWait, trace);
   const slots = f.inFlight ?? 1;
   return f.serviceMs !== undefined && f.serviceMs > 0
-    ? new TimedSlots(clock, slots, f.serviceMs, onWait)
+    ? new TimedSlots(clock, slots, f.serviceMs, onWait, trace)
     : new Semaphore(slots, onWait);
 }

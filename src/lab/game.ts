@@ -36,7 +36,10 @@ export async function gameBackend(options: GameOptions = {}): Promise<GameBacken
   const slotCount = options.slots ?? 8;
   const serviceMs = options.serviceMs ?? 10;
   let up: Upstream | undefined;
-  const slots = new TimedSlots(clock, slotCount, serviceMs, (d) => up?.stats.queue(d));
+  const slots = new TimedSlots(clock, slotCount, serviceMs, (d) => up?.stats.queue(d), {
+    slotCall: (idleMs, busy) => up?.stats.slotCall(idleMs, busy),
+    slotLate: (ms) => up?.stats.slotLate(ms),
+  });
   const window = joinWindow(clock, options.healthWindow ?? 'sliding');
   up = await Upstream.start({
     ...options,

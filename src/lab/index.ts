@@ -19,7 +19,7 @@
  *
  * Not here yet: the fleet of virtual players, scenario files and drills (issue 14, later steps).
  */
-export { type Capacity, capacityFor, Semaphore, TimedSlots } from './capacity.ts';
+export { type Capacity, capacityFor, Semaphore, type SlotTrace, TimedSlots } from './capacity.ts';
 export { type LabClock, realClock, VirtualClock } from './clock.ts';
 export { type DnsFault, DnsLab, type DnsLabOptions } from './dns/index.ts';
 export { type EntitlementsOptions, type EntitlementsUpstream, entitlementsUpstream } from './entitlements.ts';
@@ -36,7 +36,7 @@ export { type GameBackend, type GameOptions, gameBackend } from './game.ts';
 export { type IdentityOptions, identityUpstream } from './identity.ts';
 export { type MintClaims, type OidcIssuer, type OidcOptions, oidcIssuer } from './oidc.ts';
 export { seededRandom } from './random.ts';
-export type { LabSecond, LabStats, LabStatsSnapshot } from './stats.ts';
+export type { LabSecond, LabSlotStats, LabStats, LabStatsSnapshot } from './stats.ts';
 export {
   type LabAnswer,
   type LabHandler,

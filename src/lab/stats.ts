@@ -22,6 +22,23 @@ export interface LabSecond {
   p99Ms: number;
 }
 
+/**
+ * How a `capacity` fault's timed slots (or the game backend's) were used: a slot that sits idle
+ * while callers are queued in front of Lifeline is capacity the caller wasted (bench:storm's trace).
+ */
+export interface LabSlotStats {
+  /** Calls that took a timed slot. */
+  calls: number;
+  /** Of those, the calls whose slot had sat idle since its previous call ended. */
+  idleCalls: number;
+  /** The slots' idle time before those calls, in all (ms). */
+  idleMs: number;
+  /** How late the answers' timers fired, in all (ms): the part of an answer's delay that is this process's. */
+  lateMs: number;
+  /** The most slots busy at once (in service, not waiting). */
+  peakBusy: number;
+}
+
 export interface LabStatsSnapshot {
   requests: number;
   answered: number;
@@ -35,6 +52,10 @@ export interface LabStatsSnapshot {
   peakInFlight: number;
   /** Requests waiting for a capacity slot now. */
   queued: number;
+  /** The timed slots' trace; all zero without a timed capacity. */
+  slots: LabSlotStats;
+  /** When the last answer went out, on the upstream's clock (ms); null before any. */
+  lastAnswerAt: number | null;
   seconds: LabSecond[];
 }
 
@@ -48,6 +69,8 @@ export class LabStats extends EventEmitter {
   #abandoned = 0;
   #inFlight = 0;
   #queued = 0;
+  #slots: LabSlotStats = { calls: 0, idleCalls: 0, idleMs: 0, lateMs: 0, peakBusy: 0 };
+  #lastAnswerAt: number | null = null;
   #seconds: (LabSecond & { latencies: number[] })[] = [];
 
   constructor(clock: LabClock) {
@@ -69,6 +92,7 @@ export class LabStats extends EventEmitter {
   /** A request left the upstream: answered with `status`, or ended otherwise (`status` undefined). */
   leave(arrivedAt: number, status: number | undefined): void {
     this.#inFlight--;
+    if (status !== undefined) this.#lastAnswerAt = this.#clock.now();
     if (status !== undefined)
       this.#bump((s) => {
         s.answered++;
@@ -96,6 +120,21 @@ export class LabStats extends EventEmitter {
     this.#emit('queued');
   }
 
+  /** A call took a timed slot that had sat idle `idleMs` (0 if busy), with `busy` slots now in service. */
+  slotCall(idleMs: number, busy: number): void {
+    this.#slots.calls++;
+    if (idleMs > 0) {
+      this.#slots.idleCalls++;
+      this.#slots.idleMs += idleMs;
+    }
+    this.#slots.peakBusy = Math.max(this.#slots.peakBusy, busy);
+  }
+
+  /** A timed slot's answer was due `ms` earlier than its timer fired. */
+  slotLate(ms: number): void {
+    this.#slots.lateMs += ms;
+  }
+
   snapshot(): LabStatsSnapshot {
     const { at: _, p99Ms: __, ...total } = this.#total;
     return {
@@ -104,6 +143,8 @@ export class LabStats extends EventEmitter {
       abandoned: this.#abandoned,
       inFlight: this.#inFlight,
       queued: this.#queued,
+      slots: { ...this.#slots },
+      lastAnswerAt: this.#lastAnswerAt,
       seconds: this.#seconds.map(({ latencies, ...s }) => ({
         ...s,
         byStatus: { ...s.byStatus },

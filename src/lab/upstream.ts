@@ -124,7 +124,10 @@ export class Upstream {
     const cap = this.faults.get('capacity');
     const key = JSON.stringify(cap ?? null);
     if (this.#capacity?.key !== key)
-      this.#capacity = cap && { key, slots: capacityFor(this.clock, cap, (d) => this.stats.queue(d)) };
+      this.#capacity = cap && {
+        key,
+        slots: capacityFor(this.clock, cap, (d) => this.stats.queue(d), this.stats),
+      };
     const down = this.faults.get('down');
     // Connections already open (a client's keep-alive pool) go too: down means down for everyone.
     if (down) this.#server.closeAllConnections();
