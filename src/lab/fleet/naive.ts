@@ -61,7 +61,8 @@ export class NaiveClient implements PlayerClient {
     try {
       return await this.#until('/v1/refresh', { refreshToken: this.#tokens.refreshToken });
     } catch (err) {
-      const resume = err instanceof LifelineApiError ? (err.body.error as { resumeToken?: unknown }) : undefined;
+      const resume =
+        err instanceof LifelineApiError ? (err.body.error as { resumeToken?: unknown }) : undefined;
       if (typeof resume?.resumeToken === 'string') this.#resumeToken = resume.resumeToken;
       throw err;
     }

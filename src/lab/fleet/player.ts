@@ -287,7 +287,10 @@ export class Player implements WireListener {
       this.#retire();
       return;
     }
-    if (reason === 'refresh-reuse') return this.#lost(epoch, 'close:4003');
+    if (reason === 'refresh-reuse') {
+      this.#lost(epoch, 'close:4003');
+      return;
+    }
     this.#out('close:4003');
     void this.#recover(held, epoch, false);
   }
@@ -329,7 +332,10 @@ export class Player implements WireListener {
   }
 
   #rejoin(epoch: number, resumeToken: string | null): void {
-    if (resumeToken === null) return this.#lost(epoch, 'close:no-resume-token');
+    if (resumeToken === null) {
+      this.#lost(epoch, 'close:no-resume-token');
+      return;
+    }
     this.#state = 'rejoining';
     const held = this.#fresh();
     held.client.rejoin(resumeToken).then(

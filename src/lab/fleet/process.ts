@@ -51,7 +51,10 @@ function onMessage(message: ToFleet): void {
 
 process.on('message', (m) => onMessage(m as ToFleet));
 process.on('disconnect', () => void end(0));
-setTimeout(() => void end(0), (Number.isFinite(maxSeconds) && maxSeconds > 0 ? maxSeconds : 3600) * 1000).unref();
+setTimeout(
+  () => void end(0),
+  (Number.isFinite(maxSeconds) && maxSeconds > 0 ? maxSeconds : 3600) * 1000,
+).unref();
 // Held open by the IPC channel; a fleet without a parent has nothing to do.
 if (!process.send) {
   process.stderr.write('src/lab/fleet/process.ts runs as a child (child_process.fork); see spawnFleet\n');
