@@ -45,7 +45,10 @@ function onMessage(message: ToFleet): void {
   try {
     fleet = startFleet(message.plan, (second) => send({ type: 'second', second }));
   } catch (err) {
-    send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    // A coded error keeps its code in front, e.g. "VALIDATION_FAILED: fleet plan: players …".
+    const code = (err as { code?: unknown }).code;
+    const text = err instanceof Error ? err.message : String(err);
+    send({ type: 'error', message: typeof code === 'string' ? `${code}: ${text}` : text });
   }
 }
 
