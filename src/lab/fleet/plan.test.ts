@@ -49,10 +49,23 @@ test('the roster: owners by share, regions by weight and shards evenly, the same
   assert.equal(seats.filter((s) => s.owner).length, 300);
   assert.deepEqual(new Set(seats.map((s) => s.id)), new Set(fleetPlayerIds(p)));
   const count = (f: (s: (typeof seats)[number]) => boolean) => seats.filter(f).length;
-  assert.equal(count((s) => s.region === 'na'), 750);
-  assert.equal(count((s) => s.shard === 'na-1'), 375);
-  assert.equal(count((s) => s.shard === 'eu-1'), 250);
-  assert.equal(count((s) => s.node === 1), 500, 'round-robin over the nodes');
+  assert.equal(
+    count((s) => s.region === 'na'),
+    750,
+  );
+  assert.equal(
+    count((s) => s.shard === 'na-1'),
+    375,
+  );
+  assert.equal(
+    count((s) => s.shard === 'eu-1'),
+    250,
+  );
+  assert.equal(
+    count((s) => s.node === 1),
+    500,
+    'round-robin over the nodes',
+  );
   // The first ranks (who arrive first) are a mix, not one region or all owners.
   const first = seats.slice(0, 100);
   assert.ok(first.some((s) => s.region === 'eu') && first.some((s) => s.region === 'na'));
@@ -62,7 +75,13 @@ test('the roster: owners by share, regions by weight and shards evenly, the same
 });
 
 test('the curves: diurnal between trough and peak, peaking where asked; a storm brings everyone within its window', () => {
-  const arrival = { curve: 'diurnal', troughShare: 0.2, peakShare: 0.8, periodSeconds: 100, peakAtSeconds: 30 } as const;
+  const arrival = {
+    curve: 'diurnal',
+    troughShare: 0.2,
+    peakShare: 0.8,
+    periodSeconds: 100,
+    peakAtSeconds: 30,
+  } as const;
   assert.equal(diurnalShare(arrival, 30), 0.8);
   assert.ok(Math.abs(diurnalShare(arrival, 80) - 0.2) < 1e-12);
   assert.ok(Math.abs(diurnalShare(arrival, 130) - 0.8) < 1e-12);
