@@ -124,3 +124,27 @@ test('owners the entitlement service refuses are counted as denied; guests it ri
     'the two refused owners are out; the refused guests are not outages',
   );
 });
+
+test('a diurnal day on a fast clock: players arrive towards the peak and leave towards the trough, and leaving is not an outage', async (t) => {
+  const { app, playerUrl } = await startLifeline(t, {
+    overrides: { session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 3 } },
+  });
+  const seconds = new Seconds();
+  const arrival = { curve: 'diurnal', troughShare: 0.2, peakShare: 1, periodSeconds: 60, peakAtSeconds: 15 } as const;
+  const plan = smallPlan([playerUrl], { players: 20, arrival, timeScale: 10, thinkSeconds: { min: 0, max: 1 } });
+  const fleet = startFleet(plan, seconds.add);
+  t.after(() => fleet.stop());
+  await seconds.until((s) => s.wanted === 20 && s.online === 20, 200);
+  await seconds.until((s) => s.wanted === 4 && s.online === 4, 200);
+  // Back up again, on the wall clock long past the 3 s heartbeat timeout: pings kept every socket.
+  await seconds.until((s) => s.t > 60 && s.online === 20, 300);
+  const summary = await fleet.stop();
+  assert.deepEqual(summary.outages, [], 'nobody was out: players who left chose to');
+  assert.deepEqual(
+    seconds.all.filter((s) => Object.keys(s.closes).length > 0),
+    [],
+    'no socket was closed on a player (heartbeat timeouts would show as 4002)',
+  );
+  assert.ok((summary.requests['/v1/login'] ?? 0) > 20, 'players who left came back with a new login');
+  await eventually(async () => (app.hub.size === 0 ? true : undefined));
+});
