@@ -130,8 +130,19 @@ test('a diurnal day on a fast clock: players arrive towards the peak and leave t
     overrides: { session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 3 } },
   });
   const seconds = new Seconds();
-  const arrival = { curve: 'diurnal', troughShare: 0.2, peakShare: 1, periodSeconds: 60, peakAtSeconds: 15 } as const;
-  const plan = smallPlan([playerUrl], { players: 20, arrival, timeScale: 10, thinkSeconds: { min: 0, max: 1 } });
+  const arrival = {
+    curve: 'diurnal',
+    troughShare: 0.2,
+    peakShare: 1,
+    periodSeconds: 60,
+    peakAtSeconds: 15,
+  } as const;
+  const plan = smallPlan([playerUrl], {
+    players: 20,
+    arrival,
+    timeScale: 10,
+    thinkSeconds: { min: 0, max: 1 },
+  });
   const fleet = startFleet(plan, seconds.add);
   t.after(() => fleet.stop());
   await seconds.until((s) => s.wanted === 20 && s.online === 20, 200);

@@ -27,6 +27,8 @@ const FAILS_BEFORE_RECOVERY = 3;
 interface Held {
   client: LifelineClient;
   abort: AbortController;
+  /** A refresh the player asked for is in flight. */
+  recovering: boolean;
 }
 
 export class Player implements WireListener {
@@ -145,12 +147,12 @@ export class Player implements WireListener {
       baseUrl: this.homeUrl,
       fetch,
       WebSocket: wiredSocket(w, this),
-      sleep: (ms: number) => w.timers.sleep(ms, abort.signal),
+      sleep: (ms: number) => w.timers.pause(ms, abort.signal),
       onRefreshError: (err: unknown) => this.#refreshFailed(held, err),
       random: this.#random,
       ...(w.plan.client === 'naive' ? naiveOptions(fetch, w.plan.naiveRetryMs ?? 100) : {}),
     });
-    const held: Held = { client, abort };
+    const held: Held = { client, abort, recovering: false };
     this.#held = held;
     return held;
   }
@@ -308,12 +310,21 @@ export class Player implements WireListener {
    * reconnect carry on), ended by a disruption (rejoin with the resume token), or gone (lost).
    */
   async #recover(held: Held, epoch: number, reconnecting: boolean): Promise<void> {
+    // One refresh at a time: two with the same refresh token would be a reuse, which revokes the session.
+    if (held.recovering) return;
+    held.recovering = true;
+    let failure: unknown;
+    let ok = false;
     try {
       await held.client.refresh();
-      if (!reconnecting && this.#held === held && !this.#stale(epoch)) this.#connect(held, epoch);
+      ok = true;
     } catch (err) {
-      if (this.#held === held && !this.#stale(epoch)) this.#refreshFailed(held, err);
+      failure = err;
     }
+    held.recovering = false;
+    if (this.#held !== held || this.#stale(epoch)) return;
+    if (!ok) this.#refreshFailed(held, failure);
+    else if (!reconnecting) this.#connect(held, epoch);
   }
 
   #refreshFailed(held: Held, err: unknown): void {
