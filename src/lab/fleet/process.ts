@@ -53,6 +53,14 @@ function onMessage(message: ToFleet): void {
 }
 
 process.on('message', (m) => onMessage(m as ToFleet));
+// One player's bug must not end a drill's fleet: it is said, once per kind, and the run goes on.
+const said = new Set<string>();
+process.on('unhandledRejection', (err) => {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  if (said.has(text)) return;
+  said.add(text);
+  process.stderr.write(`fleet: unhandled rejection: ${text}\n`);
+});
 process.on('disconnect', () => void end(0));
 setTimeout(
   () => void end(0),
