@@ -3,8 +3,8 @@
  *
  *   fork('src/lab/fleet/process.ts', ['--max-seconds', '900'])
  *
- * It says `ready`, takes `start` (a FleetPlan) and `stop` over IPC (ToFleet / FromFleet), sends a
- * `second` as each scenario second ends and one `summary` after `stop`. It stops (sending its
+ * It says `ready`, takes `start` (a FleetPlan) and `stop` over IPC (ToFleet / FromFleet), says
+ * `started` (with the wall clock at scenario second 0), sends a `second` as each scenario second ends and one `summary` after `stop`. It stops (sending its
  * summary if it can) and exits when the parent disconnects or `--max-seconds` pass, and never
  * leaves a socket or a server behind. `spawnFleet` (spawn.ts) is the parent's side.
  */
@@ -47,6 +47,7 @@ function onMessage(message: ToFleet): void {
   if (message?.type !== 'start' || fleet || ending) return;
   try {
     fleet = startFleet(message.plan, (second) => void send({ type: 'second', second }));
+    void send({ type: 'started', startedAtMs: fleet.startedAtMs });
   } catch (err) {
     // A coded error keeps its code in front, e.g. "VALIDATION_FAILED: fleet plan: players …".
     const code = (err as { code?: unknown }).code;

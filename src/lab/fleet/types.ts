@@ -64,6 +64,8 @@ export type ToFleet = { type: 'start'; plan: FleetPlan } | { type: 'stop' };
  */
 export type FromFleet =
   | { type: 'ready' }
+  /** Added by the fleet: sent once `start` is taken; `startedAtMs` is the wall clock at scenario second 0. */
+  | { type: 'started'; startedAtMs: number }
   | { type: 'second'; second: FleetSecond }
   | { type: 'summary'; summary: FleetSummary }
   | { type: 'error'; message: string };
