@@ -190,6 +190,7 @@ export class Player implements WireListener {
       const tokens = await held.client.login({ ...credential, region, shard });
       if (this.#stale(epoch)) return;
       this.#checkLicence(tokens.accessToken);
+      this.#joinGame(held);
     } catch (err) {
       if (!this.#stale(epoch)) this.#loginFailed(epoch, err);
       return;
@@ -218,6 +219,21 @@ export class Player implements WireListener {
         if (!this.#stale(epoch)) then();
       },
       () => {},
+    );
+  }
+
+  /** With a session in hand, the player joins the game backend once (fire and forget, counted). */
+  #joinGame(held: Held): void {
+    const url = this.#w.plan.gameJoinUrl;
+    if (url === undefined) return;
+    const w = this.#w;
+    w.pool.send(url, { method: 'GET', signal: held.abort.signal }).then(
+      (a) => {
+        if (!w.stopped) w.meter.count('gameJoins', a.status === 200 ? 'ok' : `HTTP_${a.status}`);
+      },
+      () => {
+        if (!w.stopped && !held.abort.signal.aborted) w.meter.count('gameJoins', 'NETWORK');
+      },
     );
   }
 
@@ -350,7 +366,9 @@ export class Player implements WireListener {
     const held = this.#fresh();
     held.client.rejoin(resumeToken).then(
       () => {
-        if (this.#held === held && !this.#stale(epoch)) this.#connect(held, epoch);
+        if (this.#held !== held || this.#stale(epoch)) return;
+        this.#joinGame(held);
+        this.#connect(held, epoch);
       },
       (err: unknown) => {
         if (this.#held !== held || this.#stale(epoch)) return;
