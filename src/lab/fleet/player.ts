@@ -29,6 +29,8 @@ interface Held {
   abort: AbortController;
   /** A refresh the player asked for is in flight. */
   recovering: boolean;
+  /** The client's refresh in flight, whoever started it: a second caller shares it. */
+  refreshing: Promise<unknown> | null;
 }
 
 export class Player implements WireListener {
@@ -148,11 +150,23 @@ export class Player implements WireListener {
       fetch,
       WebSocket: wiredSocket(w, this),
       sleep: (ms: number) => w.timers.pause(ms, abort.signal),
-      onRefreshError: (err: unknown) => this.#refreshFailed(held, err),
+      // A failure of a refresh the player started is the player's to handle (see #recover).
+      onRefreshError: (err: unknown) => {
+        if (!held.recovering) this.#refreshFailed(held, err);
+      },
       random: this.#random,
       ...(w.plan.client === 'naive' ? naiveOptions(fetch, w.plan.naiveRetryMs ?? 100) : {}),
     });
-    const held: Held = { client, abort, recovering: false };
+    const held: Held = { client, abort, recovering: false, refreshing: null };
+    // One refresh at a time per client: the client's own (on its timer) and the player's share one
+    // request, as two with the same refresh token would be a reuse, which revokes the session.
+    const refresh = client.refresh.bind(client);
+    client.refresh = () => {
+      held.refreshing ??= refresh().finally(() => {
+        held.refreshing = null;
+      });
+      return held.refreshing as ReturnType<typeof refresh>;
+    };
     this.#held = held;
     return held;
   }
@@ -326,9 +340,10 @@ export class Player implements WireListener {
    * reconnect carry on), ended by a disruption (rejoin with the resume token), or gone (lost).
    */
   async #recover(held: Held, epoch: number, reconnecting: boolean): Promise<void> {
-    // One refresh at a time: two with the same refresh token would be a reuse, which revokes the session.
     if (held.recovering) return;
-    held.recovering = true;
+    // Joining the client's own refresh: its failure reaches onRefreshError, not here.
+    const joined = held.refreshing !== null;
+    held.recovering = !joined;
     let failure: unknown;
     let ok = false;
     try {
@@ -339,8 +354,9 @@ export class Player implements WireListener {
     }
     held.recovering = false;
     if (this.#held !== held || this.#stale(epoch)) return;
-    if (!ok) this.#refreshFailed(held, failure);
-    else if (!reconnecting) this.#connect(held, epoch);
+    if (!ok) {
+      if (!joined) this.#refreshFailed(held, failure);
+    } else if (!reconnecting) this.#connect(held, epoch);
   }
 
   #refreshFailed(held: Held, err: unknown): void {
