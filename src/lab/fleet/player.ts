@@ -294,7 +294,9 @@ export class Player implements WireListener {
     w.online.delete(this);
     if (code === 4001) {
       this.#out('close:4001');
-      this.#rejoin(epoch, held.client.resumeToken);
+      // Missed the kick's message: a refresh answers SESSION_ENDED with the resume token.
+      if (held.client.resumeToken === null) void this.#recover(held, epoch, false);
+      else this.#rejoin(epoch, held.client.resumeToken);
     } else if (code === 4003) this.#revoked(held, epoch);
     else if (code === 4005) this.#lost(epoch, 'close:4005');
     else if (code === 4004) this.#connect(held, epoch);
