@@ -7,33 +7,23 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startFleet } from '../../src/lab/fleet/index.ts';
 import { Seconds, smallPlan } from '../../src/lab/fleet/testing.ts';
-import { type ClusterSpec, startCluster, stopCluster } from '../cluster.ts';
+import { freshSpec, startCluster, stopCluster } from '../cluster.ts';
 import { type Services, services } from '../services.ts';
 
 const s = await services('fleet node loss', ['postgres', 'redis']);
 
 if (s) {
   test('a node dies: its players fail over to the survivor and reconnect there, each outage measured', async (t) => {
-    const { pgUrl, redisUrl } = s as Services;
-    const spec: ClusterSpec = {
-      pgUrl,
-      schema: (s as Services).schema(),
-      redisUrl,
-      prefix: (s as Services).prefix(),
-      env: {
-        LIFELINE_ADMIN__RATE_LIMIT__PER_SECOND: '100000',
-        LIFELINE_ADMIN__RATE_LIMIT__BURST: '100000',
-        // Long enough that node 2's sessions are still live when its players reach node 1, so they
-        // move over (a node-loss disruption and its restore are test/scale/cluster.test.ts's).
-        LIFELINE_LIVE__PRESENCE_TTL_SECONDS: '60',
-      },
-    };
+    const spec = freshSpec(s as Services, {
+      // Long enough that node 2's sessions are still live when its players reach node 1, so they
+      // move over (a node-loss disruption and its restore are test/scale/cluster.test.ts's).
+      LIFELINE_LIVE__PRESENCE_TTL_SECONDS: '60',
+    });
     const nodes = await startCluster(spec, 2);
     t.after(() => stopCluster(nodes));
     const [n1, n2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
 
     const seconds = new Seconds();
-
     const fleet = startFleet(smallPlan([n1.playerUrl, n2.playerUrl], { players: 12 }), seconds.add);
     t.after(() => fleet.stop());
     await seconds.until((x) => x.online === 12);
