@@ -11,9 +11,11 @@
  * until every player was online, the fleet process's peak RSS, and CPU steal.
  *
  *   npm run bench:fleet [-- --players 5000 --over 2 --down 10 --until 40]
+ *
+ * Results also go to bench/out/fleet.json; BENCH_TRACE=1 prints each second the fleet measured.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,6 +85,8 @@ async function run(client: 'sdk' | 'naive'): Promise<ModeResult> {
     let allOnlineAtS: number | null = null;
     for await (const s of fleet.seconds()) {
       peak = Math.max(peak, rssKb(fleet.child.pid as number));
+      if (process.env.BENCH_TRACE)
+        console.log(JSON.stringify({ t: s.t, online: s.online, logins: s.logins, requests: s.requests }));
       if (s.t + 1 === DOWN_S) await idp.faults.set({ kind: 'recover' });
       if (allOnlineAtS === null && s.online === PLAYERS) allOnlineAtS = s.t + 1;
       if (s.t + 1 >= UNTIL_S || allOnlineAtS !== null) break;
@@ -123,4 +127,16 @@ console.log('');
 console.log(
   `naive / SDK requests to log in: ${(sent(naive) / Math.max(1, sent(sdk))).toFixed(2)} × (${sent(naive)} against ${sent(sdk)})`,
 );
+const outDir = join(import.meta.dirname, 'out');
+mkdirSync(outDir, { recursive: true });
+const out = {
+  bench: 'fleet',
+  at: new Date().toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version },
+  players: PLAYERS,
+  identityDownSeconds: DOWN_S,
+  results,
+  naiveOverSdkRequests: sent(naive) / Math.max(1, sent(sdk)),
+};
+writeFileSync(join(outDir, 'fleet.json'), `${JSON.stringify(out, null, 2)}\n`);
 process.exit(0);
