@@ -168,3 +168,54 @@ test('a diurnal day on a fast clock: players arrive towards the peak and leave t
   assert.ok((summary.requests['/v1/login'] ?? 0) > 20, 'players who left came back with a new login');
   await eventually(async () => (app.hub.size === 0 ? true : undefined));
 });
+
+test('an owner let in with the licence that means "owns nothing" counts as denied; tokens refresh before they expire', async (t) => {
+  const { playerUrl } = await startLifeline(t, {
+    overrides: {
+      tokens: { accessTtlSeconds: 1 },
+      entitlements: { source: 'static', defaultLicence: 'free', licences: { 'owner-0': 'premium' } },
+    },
+  });
+  const seconds = new Seconds();
+  const plan = smallPlan([playerUrl], { players: 4, ownerShare: 0.5, noLicence: 'free' });
+  const fleet = startFleet(plan, seconds.add);
+  t.after(() => fleet.stop());
+  // Access tokens live 1 s: each player refreshes about every 0.75 s on its own timer.
+  await seconds.until((s, all) => s.online === 4 && all.total('refreshes', 'ok') >= 12);
+  const summary = await fleet.stop();
+  assert.equal(
+    summary.ownersDenied,
+    1,
+    'owner-1 got in with "free"; owner-0 with its licence; guests are not owners',
+  );
+  assert.equal(summary.sessionsLost, 0);
+  assert.deepEqual(
+    seconds.all.filter((s) => Object.keys(s.closes).length > 0),
+    [],
+    'no socket closed on a player while its tokens rolled over',
+  );
+});
+
+test('a node that comes back with none of its state: players reconnect, find their sessions gone, count them lost and log in again', async (t) => {
+  const first = await startLifeline(t);
+  const port = Number(new URL(first.playerUrl).port);
+  const seconds = new Seconds();
+  const fleet = startFleet(
+    smallPlan([first.playerUrl], { players: 6, thinkSeconds: { min: 0, max: 0.5 } }),
+    seconds.add,
+  );
+  t.after(() => fleet.stop());
+  await seconds.until((s) => s.online === 6);
+  await first.app.close();
+  // The same address, a new data directory: new signing keys, no sessions, no grants.
+  const second = await startLifeline(t, { overrides: { player: { port } } });
+  await seconds.until((s, all) => s.online === 6 && all.total('logins', 'ok') === 12, 120);
+  const summary = await fleet.stop();
+  assert.equal(summary.sessionsLost, 6, 'each session was gone and could not be resumed');
+  assert.equal(summary.outages.length, 6);
+  for (const o of summary.outages) {
+    assert.match(o.cause, /^close:/, 'out from the moment the socket dropped');
+    assert.ok(o.backAt !== null && o.backAt > o.outAt, 'back after logging in again');
+  }
+  assert.equal(second.app.hub.size, 6);
+});
