@@ -56,3 +56,9 @@ export function toResponse(a: Answer): Response {
   const status = a.status >= 200 && a.status <= 599 ? a.status : 502;
   return new Response(empty ? null : new Uint8Array(a.body), { status, headers: a.headers });
 }
+
+/** A fetch through the pool, as the SDK's `fetch` option takes it. */
+export function poolFetch(pool: HttpPool): typeof fetch {
+  return (async (input: string | URL | Request, init: RequestInit = {}) =>
+    toResponse(await pool.send(String(input), init))) as typeof fetch;
+}
