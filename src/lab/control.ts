@@ -14,20 +14,40 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorBody, LifelineError } from '../errors/index.ts';
-import type { FaultSet } from './faults.ts';
-import { parseFault, parseFaults } from './faults.ts';
-import type { LabStats } from './stats.ts';
+import { type Fault, parseFault, parseFaults } from './faults.ts';
 
 const maxBody = 64 * 1024;
 
 /** A route an upstream adds to its control API, keyed `METHOD /path`; given the JSON body. */
 export type ControlRoutes = Record<string, (body: unknown) => Promise<unknown>>;
 
-type Controlled = { faults: FaultSet; stats: LabStats; controlRoutes?: ControlRoutes | undefined };
+/** What the control API drives: an HTTP upstream, or the DNS lab with faults of its own. */
+export interface Controlled<F> {
+  faults: {
+    list(): unknown[];
+    set(fault: F): Promise<void>;
+    replace(faults: readonly F[]): Promise<void>;
+    clear(): Promise<void>;
+  };
+  stats: { snapshot(): unknown };
+  controlRoutes?: ControlRoutes | undefined;
+}
 
-export async function startControl(up: Controlled, host: string): Promise<Server> {
+/** Checks untrusted JSON: one fault, or a list of them. */
+export interface FaultParser<F> {
+  one(input: unknown): F;
+  many(input: unknown): F[];
+}
+
+const httpFaults: FaultParser<Fault> = { one: (x) => parseFault(x), many: (x) => parseFaults(x) };
+
+export async function startControl<F = Fault>(
+  up: Controlled<F>,
+  host: string,
+  parse: FaultParser<F> = httpFaults as unknown as FaultParser<F>,
+): Promise<Server> {
   const server = createServer((req, res) => {
-    route(up, req)
+    route(up, req, parse)
       .then((body) => send(res, 200, body))
       .catch((err: unknown) => {
         const e =
@@ -39,7 +59,7 @@ export async function startControl(up: Controlled, host: string): Promise<Server
   return server;
 }
 
-async function route(up: Controlled, req: IncomingMessage): Promise<unknown> {
+async function route<F>(up: Controlled<F>, req: IncomingMessage, parse: FaultParser<F>): Promise<unknown> {
   const key = `${req.method} ${req.url}`;
   switch (key) {
     case 'GET /_lab/faults':
@@ -48,11 +68,11 @@ async function route(up: Controlled, req: IncomingMessage): Promise<unknown> {
       const body = await readJson(req);
       const list =
         typeof body === 'object' && body !== null ? (body as { faults?: unknown }).faults : undefined;
-      await up.faults.replace(parseFaults(list));
+      await up.faults.replace(parse.many(list));
       return { faults: up.faults.list() };
     }
     case 'POST /_lab/faults':
-      await up.faults.set(parseFault(await readJson(req)));
+      await up.faults.set(parse.one(await readJson(req)));
       return { faults: up.faults.list() };
     case 'DELETE /_lab/faults':
       await up.faults.clear();

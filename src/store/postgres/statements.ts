@@ -5,6 +5,7 @@
  * "locked" reads hold their row (`FOR UPDATE`) until the transaction ends.
  */
 import type { Statements } from '../sql/statements.ts';
+import { outboxSql } from './outbox.ts';
 
 /** The disruptions a restore source names: `$1..$6` = (commandId?, from?, to?, region?, shard?, zone?). */
 const sourceFilter = (p: string): string => `($1::text IS NULL OR ${p}command_id = $1::text)
@@ -167,4 +168,5 @@ export const sql = {
     'INSERT INTO mac_keys (kid, sealed_key, created_at, retired_at) VALUES ($1, $2, $3, NULL) ON CONFLICT (kid) DO NOTHING',
   macKeyRetire:
     'UPDATE mac_keys SET retired_at = $2 WHERE kid = ANY($1::text[]) AND (retired_at IS NULL OR retired_at > $2)',
+  ...outboxSql,
 } as const satisfies Statements;

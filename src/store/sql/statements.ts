@@ -50,6 +50,8 @@
  *              () · macKeyInsertFirst / macKeyInsert (kid, sealed_key, created_at) · macKeyRetire
  *              (list kids, at)
  */
+import type { OutboxStatementName } from './outbox-statements.ts';
+
 export const statementNames = [
   'auditHead',
   'auditInsert',
@@ -127,4 +129,4 @@ export const statementNames = [
 export type StatementName = (typeof statementNames)[number];
 
 /** One dialect's text for every statement the core runs. */
-export type Statements = Readonly<Record<StatementName, string>>;
+export type Statements = Readonly<Record<StatementName | OutboxStatementName, string>>;

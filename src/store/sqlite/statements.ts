@@ -4,6 +4,7 @@
  * BEGIN IMMEDIATE already holds the one write lock, so the "locked" reads are plain reads.
  */
 import type { Statements } from '../sql/statements.ts';
+import { outboxSql } from './outbox.ts';
 
 export const sql = {
   auditHead: 'SELECT * FROM audit ORDER BY seq DESC LIMIT 1',
@@ -155,4 +156,5 @@ export const sql = {
     'INSERT INTO mac_keys (kid, sealed_key, created_at, retired_at) VALUES (?, ?, ?, NULL) ON CONFLICT (kid) DO NOTHING',
   macKeyRetire: `UPDATE mac_keys SET retired_at = ?2
     WHERE kid IN (SELECT value FROM json_each(?1)) AND (retired_at IS NULL OR retired_at > ?2)`,
+  ...outboxSql,
 } as const satisfies Statements;
