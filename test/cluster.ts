@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import { raisedPlayerLimitsEnv, removeAnchor, runCliCaptured } from './helpers.ts';
+import type { Services } from './services.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -197,6 +198,12 @@ async function untilReady(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${nodeId} was not ready on ${playerUrl}/ready within 30 s`);
+}
+
+/** A cluster on a fresh schema and key prefix of `services`, its nodes sharing `env`. */
+export function freshSpec(services: Services, env: Record<string, string> = {}): ClusterSpec {
+  const { pgUrl, redisUrl } = services;
+  return { pgUrl, schema: services.schema(), redisUrl, prefix: services.prefix(), env };
 }
 
 /** Starts nodes `node-1` … `node-n` together, as a deployment would. */

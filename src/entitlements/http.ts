@@ -6,7 +6,7 @@ import {
   CircuitState,
   circuitBreaker,
   ExponentialBackoff,
-  handleAll,
+  handleWhen,
 } from 'cockatiel';
 import type { Fetch } from '../dns/index.ts';
 import { LifelineError } from '../errors/index.ts';
@@ -70,7 +70,9 @@ export class HttpEntitlements implements EntitlementSource {
     this.#events = deps.events;
     this.#clock = deps.clock;
     this.#breaker = circuitBreaker(
-      handleAll.orWhen((err) => !(err instanceof NoLicence)),
+      // "Owns nothing" is an answer, not a failure: players who own nothing (guests, strangers)
+      // must not open the breaker and send the owners after them to the fallback.
+      handleWhen((err) => !(err instanceof NoLicence)),
       {
         breaker: new ConsecutiveBreaker(this.#s.breakerFailures),
         halfOpenAfter: new ExponentialBackoff({

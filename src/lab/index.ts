@@ -17,7 +17,10 @@
  * caching resolver Lifeline points `dns.servers` at, with `unresolvable` and `delegation-removed`
  * faults (seed 001).
  *
- * Not here yet: the fleet of virtual players, scenario files and drills (issue 14, later steps).
+ * `fleet/` is the fleet of virtual players (SDK or naive clients over real HTTP and WebSocket),
+ * in this process (`startFleet`) or its own (`spawnFleet`).
+ *
+ * Not here yet: scenario files and drills (issue 14, later steps).
  */
 export { type Capacity, capacityFor, Semaphore, type SlotTrace, TimedSlots } from './capacity.ts';
 export { type LabClock, realClock, VirtualClock } from './clock.ts';
@@ -32,6 +35,7 @@ export {
   parseFault,
   parseFaults,
 } from './faults.ts';
+export * from './fleet/index.ts';
 export { type GameBackend, type GameOptions, gameBackend } from './game.ts';
 export { type IdentityOptions, identityUpstream } from './identity.ts';
 export { type MintClaims, type OidcIssuer, type OidcOptions, oidcIssuer } from './oidc.ts';

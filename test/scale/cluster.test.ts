@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { closeCodes } from '../../src/sessions/index.ts';
-import { type ClusterSpec, clusterCli, enrol, startCluster, stopCluster } from '../cluster.ts';
+import { clusterCli, enrol, freshSpec, startCluster, stopCluster } from '../cluster.ts';
 import { Client, eventually, getJson, login, postJson } from '../helpers.ts';
 import { type Services, services } from '../services.ts';
 
@@ -25,14 +25,7 @@ const baseEnv = {
 
 /** `n` nodes on a fresh schema and key prefix, stopped when the test ends. */
 async function cluster(t: TestContext, n: number, env: Record<string, string> = {}) {
-  const { pgUrl, redisUrl } = s as Services;
-  const spec: ClusterSpec = {
-    pgUrl,
-    schema: (s as Services).schema(),
-    redisUrl,
-    prefix: (s as Services).prefix(),
-    env: { ...baseEnv, ...env },
-  };
+  const spec = freshSpec(s as Services, { ...baseEnv, ...env });
   const nodes = await startCluster(spec, n);
   t.after(() => stopCluster(nodes));
   return { spec, nodes };
