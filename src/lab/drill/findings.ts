@@ -1,0 +1,76 @@
+/**
+ * Measured facts worth a line that are not objectives. The one seed 001 asks for: how many
+ * sessions a gateway that refreshed through identity (as the seed's did) would have lost, counted
+ * from the refreshes that reached Lifeline while identity could not answer.
+ */
+import type { FleetSecond, FleetSummary } from '../fleet/types.ts';
+import type { KickTally } from './actions.ts';
+import type { FaultSwitch } from './faults.ts';
+import type { DrillResult } from './result.ts';
+
+type Finding = DrillResult['findings'][number];
+
+/** Kinds of fault under which identity answers nobody. */
+const unreachable = new Set(['down', 'timeout', 'reset', 'dns']);
+
+function identityDown(faults: FaultSwitch, t: number): boolean {
+  return faults.applied.some(
+    (a) =>
+      a.fault.target === 'identity' &&
+      unreachable.has(a.fault.kind) &&
+      t >= a.from &&
+      (a.to === null || t < a.to),
+  );
+}
+
+function sum(record: Record<string, number>): number {
+  return Object.values(record).reduce((n, v) => n + v, 0);
+}
+
+export function findings(input: {
+  fleetSeconds: readonly FleetSecond[];
+  fleet: FleetSummary;
+  faults: FaultSwitch;
+  tally: KickTally;
+  hasIdentity: boolean;
+  dnsSkipped: number;
+  fleetErrors: readonly string[];
+}): Finding[] {
+  const out: Finding[] = [];
+  if (input.hasIdentity) {
+    const refreshes = input.fleetSeconds
+      .filter((s) => identityDown(input.faults, s.t))
+      .reduce((n, s) => n + sum(s.refreshes), 0);
+    out.push({
+      name: 'refreshesWhileIdentityDown',
+      value: refreshes,
+      detail:
+        'token refreshes that reached Lifeline while identity was down, timing out, resetting or unresolvable: sessions a gateway refreshing through identity would have lost',
+    });
+  }
+  if (input.tally.kicked > 0 || Object.keys(input.tally.refused).length > 0) {
+    const refused =
+      Object.entries(input.tally.refused)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ') || 'none';
+    out.push({ name: 'sessionsKicked', value: input.tally.kicked, detail: `kicks refused: ${refused}` });
+  }
+  if (input.dnsSkipped > 0)
+    out.push({
+      name: 'dnsFaultsNotApplied',
+      value: input.dnsSkipped,
+      detail: 'dns faults not available: the lab DNS server is not wired into drills yet',
+    });
+  out.push({
+    name: 'fleetRequests',
+    value: sum(input.fleet.requests),
+    detail: `requests the fleet sent to Lifeline: ${JSON.stringify(input.fleet.requests)}`,
+  });
+  if (input.fleetErrors.length > 0)
+    out.push({
+      name: 'fleetErrors',
+      value: input.fleetErrors.length,
+      detail: input.fleetErrors.slice(0, 3).join('; '),
+    });
+  return out;
+}
