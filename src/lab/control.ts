@@ -7,6 +7,7 @@
  *   POST   /_lab/faults   {kind, ...}     → adds one (replacing its kind; recover clears) → {faults}
  *   DELETE /_lab/faults   → clears every fault → {faults: []}
  *   GET    /_lab/stats    → the measured counts and per-second history
+ *   …and any routes the upstream adds (the OIDC issuer's `POST /_lab/mint`).
  *
  * Bad input changes nothing and answers 400 with a catalog code (LAB_FAULT_INVALID naming the
  * field, or MALFORMED_JSON).
@@ -19,7 +20,12 @@ import type { LabStats } from './stats.ts';
 
 const maxBody = 64 * 1024;
 
-export async function startControl(up: { faults: FaultSet; stats: LabStats }, host: string): Promise<Server> {
+/** A route an upstream adds to its control API, keyed `METHOD /path`; given the JSON body. */
+export type ControlRoutes = Record<string, (body: unknown) => Promise<unknown>>;
+
+type Controlled = { faults: FaultSet; stats: LabStats; controlRoutes?: ControlRoutes | undefined };
+
+export async function startControl(up: Controlled, host: string): Promise<Server> {
   const server = createServer((req, res) => {
     route(up, req)
       .then((body) => send(res, 200, body))
@@ -33,7 +39,7 @@ export async function startControl(up: { faults: FaultSet; stats: LabStats }, ho
   return server;
 }
 
-async function route(up: { faults: FaultSet; stats: LabStats }, req: IncomingMessage): Promise<unknown> {
+async function route(up: Controlled, req: IncomingMessage): Promise<unknown> {
   const key = `${req.method} ${req.url}`;
   switch (key) {
     case 'GET /_lab/faults':
@@ -53,8 +59,11 @@ async function route(up: { faults: FaultSet; stats: LabStats }, req: IncomingMes
       return { faults: [] };
     case 'GET /_lab/stats':
       return up.stats.snapshot();
-    default:
-      throw new LifelineError('NOT_FOUND', `No lab route ${key}`);
+    default: {
+      const extra = up.controlRoutes?.[key];
+      if (!extra) throw new LifelineError('NOT_FOUND', `No lab route ${key}`);
+      return extra(req.method === 'GET' ? undefined : await readJson(req));
+    }
   }
 }
 

@@ -13,8 +13,11 @@
  * control API (`PUT /_lab/faults`, `GET /_lab/stats`). Stats are measured, never configured.
  * `process.ts` runs one upstream in a process of its own for benches.
  *
+ * `fleet/` is the fleet of virtual players (SDK or naive clients over real HTTP and WebSocket),
+ * in this process (`startFleet`) or its own (`spawnFleet`).
+ *
  * Not here yet: DNS faults (a hostname that stops resolving, a removed NS delegation through the
- * probes' resolver), the fleet of virtual players, scenario files and drills (issue 14, later steps).
+ * probes' resolver), scenario files and drills (issue 14, later steps).
  */
 export { type Capacity, capacityFor, Semaphore, TimedSlots } from './capacity.ts';
 export { type LabClock, realClock, VirtualClock } from './clock.ts';
@@ -28,6 +31,7 @@ export {
   parseFault,
   parseFaults,
 } from './faults.ts';
+export * from './fleet/index.ts';
 export { type GameBackend, type GameOptions, gameBackend } from './game.ts';
 export { type IdentityOptions, identityUpstream } from './identity.ts';
 export { type MintClaims, type OidcIssuer, type OidcOptions, oidcIssuer } from './oidc.ts';

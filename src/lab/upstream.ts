@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type Capacity, capacityFor } from './capacity.ts';
 import { type LabClock, realClock } from './clock.ts';
-import { startControl } from './control.ts';
+import { type ControlRoutes, startControl } from './control.ts';
 import { FaultSet } from './faults.ts';
 import { judge } from './pipeline.ts';
 import { seededRandom } from './random.ts';
@@ -41,6 +41,8 @@ export interface UpstreamOptions {
   host?: string;
   /** @defaultValue 0 (any free port) */
   port?: number;
+  /** Routes this upstream adds to its control API (`'POST /_lab/mint'`: the OIDC issuer's). */
+  controlRoutes?: ControlRoutes;
 }
 
 /** A running simulated upstream. */
@@ -85,7 +87,10 @@ export class Upstream {
   static async start(options: UpstreamOptions): Promise<Upstream> {
     const up = new Upstream(options);
     await up.#listen(options.port ?? 0);
-    up.#control = await startControl(up, options.host ?? '127.0.0.1');
+    up.#control = await startControl(
+      { faults: up.faults, stats: up.stats, controlRoutes: options.controlRoutes },
+      options.host ?? '127.0.0.1',
+    );
     up.#controlPort = (up.#control.address() as AddressInfo).port;
     return up;
   }

@@ -55,6 +55,11 @@ export interface ClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Extra headers on every request (for example a client id for tracing). */
   headers?: Record<string, string>;
+  /**
+   * Told when a scheduled refresh fails for good (its retries spent, or an error answer such as
+   * `SESSION_ENDED` with a resume token): the game decides whether to rejoin or log in again.
+   */
+  onRefreshError?: (err: unknown) => void;
 }
 
 /** An error answer from Lifeline, with its stable code. */
@@ -106,6 +111,7 @@ export class LifelineClient {
       now: options.now ?? Date.now,
       sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
       headers: options.headers ?? {},
+      onRefreshError: options.onRefreshError ?? (() => {}),
     };
     this.#budget = this.#o.retryBudget.burst;
     this.#budgetAt = this.#o.now();
@@ -207,7 +213,7 @@ export class LifelineClient {
     clearTimeout(this.#refreshTimer);
     // Refresh at 80% of the access token's life, with a little jitter so a fleet spreads out.
     const inMs = tokens.expiresIn * 1000 * (0.7 + 0.1 * this.#o.random());
-    this.#refreshTimer = setTimeout(() => void this.refresh().catch(() => {}), inMs);
+    this.#refreshTimer = setTimeout(() => void this.refresh().catch(this.#o.onRefreshError), inMs);
     (this.#refreshTimer as { unref?: () => void }).unref?.();
     return tokens;
   }

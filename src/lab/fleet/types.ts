@@ -36,12 +36,32 @@ export interface FleetPlan {
   credential: { kind: 'playerId' } | { kind: 'oidc'; issuerControlUrl: string };
   timeScale: number;
   durationSeconds: number;
+  /**
+   * Added by the fleet: the licence that means "owns nothing" (the gateway's default licence). An
+   * owner whose access token carries it counts as denied, as seed 001's players who got in looking
+   * as if they did not own the game. Left out, only refusals count.
+   */
+  noLicence?: string;
+  /** Added by the fleet: wall milliseconds a `naive` client waits before each retry. @defaultValue 100 */
+  naiveRetryMs?: number;
 }
+
+/**
+ * Added by the fleet, for whoever grants licences upstream: players are `owner-0` …
+ * `owner-<K-1>` with K = Math.round(players × ownerShare), and `guest-0` … the rest (the fleet
+ * exports `fleetOwners(plan)` and `fleetPlayerIds(plan)`). Which arrival rank, region and shard
+ * each gets is a seeded draw.
+ */
+export type FleetPlayerId = `owner-${number}` | `guest-${number}`;
 
 /** Main process → fleet process (over `process.send`). */
 export type ToFleet = { type: 'start'; plan: FleetPlan } | { type: 'stop' };
 
-/** Fleet process → main process. `second` once a scenario second; `summary` once, after `stop`. */
+/**
+ * Fleet process → main process. `ready` once the process takes messages (before `start`);
+ * `second` once a scenario second; `summary` once, after `stop` (or when the parent disconnects,
+ * the process's time runs out); `error` when the plan is invalid or the fleet failed.
+ */
 export type FromFleet =
   | { type: 'ready' }
   | { type: 'second'; second: FleetSecond }
@@ -63,6 +83,10 @@ export interface FleetSecond {
   reconnects: number;
   /** Owners whose login was refused as not entitled, or whose token carried no licence. */
   ownersDenied: number;
+  /** Added by the fleet: sessions lost this second (as `FleetSummary.sessionsLost`). */
+  sessionsLost?: number;
+  /** Added by the fleet: requests sent to Lifeline this second, by endpoint (as `FleetSummary.requests`). */
+  requests?: Record<string, number>;
 }
 
 /** One player's time out: from losing (or failing to get) a session it wanted, to holding one again. */
@@ -74,6 +98,11 @@ export interface Outage {
   backAt: number | null;
   /** Why it went out: a close code (`close:4001`), or the failed call's error code (`login:UPSTREAM_UNAVAILABLE`). */
   cause: string;
+  /**
+   * Added by the fleet: set when the player left (the curve wanted fewer online) while still out;
+   * `backAt` stays null. Such an outage ended by the player's choice, not by recovery.
+   */
+  leftAt?: number;
 }
 
 export interface FleetSummary {

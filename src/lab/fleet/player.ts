@@ -1,0 +1,347 @@
+/**
+ * One virtual player: arrives when the curve wants it, logs in (with its playerId or a minted ID
+ * token), holds the control socket and pings it at the nodes' heartbeat, lets its client refresh
+ * and reconnect, rejoins with the resume token after a kick, logs in again after a session it
+ * cannot resume, and leaves when the curve wants fewer online. Every session restart uses a new
+ * client (rejoin and login need only the resume token or the credential); the old one is retired,
+ * its waits and requests aborted, so nothing it scheduled runs on.
+ *
+ * Outages: from losing (or failing to get) a session the player wanted, to its next welcome.
+ */
+import { LifelineApiError, LifelineClient } from '../../sdk/index.ts';
+import { seededRandom } from '../random.ts';
+import type { Family } from './meter.ts';
+import { NaiveClient, type PlayerClient } from './naive.ts';
+import type { Seat } from './roster.ts';
+import type { Outage } from './types.ts';
+import { type WireListener, type World, wiredFetch, wiredSocket } from './wire.ts';
+
+type State = 'idle' | 'joining' | 'online' | 'dropped' | 'rejoining' | 'refused';
+
+/** Answers that mean the session is gone for good (a refresh or reconnect cannot bring it back). */
+const authCodes = new Set(['TOKEN_INVALID', 'TOKEN_EXPIRED', 'REFRESH_REUSED', 'SESSION_ENDED']);
+const deniedCodes = new Set(['ENTITLEMENT_NONE', 'ENTITLEMENT_UNAVAILABLE']);
+/** Consecutive failed sockets (or requests) before the player asks what became of its session (or node). */
+const FAILS_BEFORE_RECOVERY = 3;
+
+interface Held {
+  client: PlayerClient;
+  abort: AbortController;
+}
+
+export class Player implements WireListener {
+  readonly seat: Seat;
+  readonly #w: World;
+  readonly #random: () => number;
+  #state: State = 'idle';
+  #epoch = 0;
+  #life = new AbortController();
+  #held: Held | null = null;
+  #outage: Outage | null = null;
+  #node: number;
+  #netFails = 0;
+  #socketFails = 0;
+  #dropped = false;
+  #revokeReason: unknown;
+
+  constructor(seat: Seat, w: World) {
+    this.seat = seat;
+    this.#w = w;
+    this.#node = seat.node;
+    this.#random = seededRandom((w.plan.seed * 7919 + seat.rank * 104_729) >>> 0);
+  }
+
+  get rank(): number {
+    return this.seat.rank;
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  get homeUrl(): string {
+    return this.#w.plan.nodes[this.seat.node] as string;
+  }
+
+  get nodeUrl(): string {
+    return this.#w.plan.nodes[this.#node] as string;
+  }
+
+  /** The curve wants this player online: log in, after a think time when `thinkFirst`. */
+  arrive(thinkFirst: boolean): void {
+    const epoch = ++this.#epoch;
+    this.#life = new AbortController();
+    this.#state = 'joining';
+    const wait = thinkFirst ? this.#thinkMs() : 0;
+    this.#w.timers.sleep(wait, this.#life.signal).then(
+      () => this.#join(epoch),
+      () => {},
+    );
+  }
+
+  /** The curve wants one fewer online: this player quits the game (an outage still open ends as left). */
+  leave(): void {
+    this.#epoch++;
+    this.#life.abort();
+    this.#retire();
+    this.#state = 'idle';
+    if (this.#outage) this.#w.meter.left(this.#outage);
+    this.#outage = null;
+  }
+
+  /** The fleet stops: everything is cut, outages stay as they are (still out at the end). */
+  stop(): void {
+    this.#epoch++;
+    this.#life.abort();
+    this.#retire();
+  }
+
+  ping(): void {
+    try {
+      this.#held?.client.ping();
+    } catch {
+      // A socket between states: the next heartbeat tries again.
+    }
+  }
+
+  answered(family: Family | null, outcome: string): void {
+    if (outcome === 'NETWORK') this.#networkFailed();
+    else this.#netFails = 0;
+    if (family !== 'logins' && family !== 'rejoins') return;
+    if (outcome === 'ok' || outcome === 'queued' || outcome === 'waiting') return;
+    if (family === 'logins' && this.seat.owner && deniedCodes.has(outcome))
+      this.#w.meter.ownerDenied(this.seat.id);
+    if (outcome === 'PLAYER_BANNED' || (!this.seat.owner && outcome === 'ENTITLEMENT_NONE')) return;
+    if (this.#state !== 'online') this.#out(`${family === 'logins' ? 'login' : 'rejoin'}:${outcome}`);
+  }
+
+  /** Requests to this node keep failing at the network: try the next node (others share the state). */
+  #networkFailed(): void {
+    if (++this.#netFails < FAILS_BEFORE_RECOVERY || this.#w.plan.nodes.length < 2) return;
+    this.#netFails = 0;
+    this.#node = (this.#node + 1) % this.#w.plan.nodes.length;
+  }
+
+  #thinkMs(): number {
+    const { min, max } = this.#w.plan.thinkSeconds;
+    return ((min + this.#random() * (max - min)) * 1000) / this.#w.plan.timeScale;
+  }
+
+  #out(cause: string): void {
+    if (!this.#outage) this.#outage = this.#w.meter.out(this.seat.id, cause);
+  }
+
+  #stale(epoch: number): boolean {
+    return epoch !== this.#epoch || this.#w.stopped;
+  }
+
+  /** A new client for a new session; the one before is retired. */
+  #fresh(): Held {
+    this.#retire();
+    const abort = new AbortController();
+    const w = this.#w;
+    const options = {
+      baseUrl: this.homeUrl,
+      fetch: wiredFetch(w, this, abort.signal),
+      WebSocket: wiredSocket(w, this),
+      sleep: (ms: number) => w.timers.sleep(ms, abort.signal),
+      onRefreshError: (err: unknown) => this.#refreshFailed(held, err),
+    };
+    const client: PlayerClient =
+      w.plan.client === 'naive'
+        ? new NaiveClient({ ...options, retryMs: w.plan.naiveRetryMs ?? 100 })
+        : new LifelineClient({ ...options, random: this.#random });
+    const held: Held = { client, abort };
+    this.#held = held;
+    return held;
+  }
+
+  #retire(): void {
+    const held = this.#held;
+    this.#held = null;
+    this.#w.online.delete(this);
+    if (!held) return;
+    held.abort.abort();
+    held.client.close();
+  }
+
+  async #credential(signal: AbortSignal): Promise<{ playerId: string } | { idToken: string }> {
+    const c = this.#w.plan.credential;
+    if (c.kind === 'playerId') return { playerId: this.seat.id };
+    const answer = await this.#w.pool.send(`${c.issuerControlUrl.replace(/\/$/, '')}/_lab/mint`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub: this.seat.id }),
+      signal,
+    });
+    const idToken = (JSON.parse(answer.body.toString()) as { idToken?: unknown }).idToken;
+    if (answer.status !== 200 || typeof idToken !== 'string') throw new Error('MINT_FAILED');
+    return { idToken };
+  }
+
+  async #join(epoch: number): Promise<void> {
+    if (this.#stale(epoch)) return;
+    this.#state = 'joining';
+    const held = this.#fresh();
+    const { region, shard } = this.seat;
+    try {
+      const credential = await this.#credential(held.abort.signal);
+      const tokens = await held.client.login({ ...credential, region, shard });
+      if (this.#stale(epoch)) return;
+      this.#checkLicence(tokens.accessToken);
+    } catch (err) {
+      if (!this.#stale(epoch)) this.#loginFailed(epoch, err);
+      return;
+    }
+    this.#connect(held, epoch);
+  }
+
+  #loginFailed(epoch: number, err: unknown): void {
+    const code = err instanceof LifelineApiError ? err.code : err instanceof Error ? err.message : 'NETWORK';
+    if (code === 'PLAYER_BANNED' || (!this.seat.owner && code === 'ENTITLEMENT_NONE')) {
+      // Rightly refused: the player gives up until it leaves; a ban is the operator's, not an outage.
+      this.#state = 'refused';
+      this.#retire();
+      if (this.#outage) this.#w.meter.left(this.#outage);
+      this.#outage = null;
+      return;
+    }
+    this.#out(`login:${code}`);
+    this.#later(epoch, () => this.#join(epoch));
+  }
+
+  /** After a think time, unless the player left (or the fleet stopped) meanwhile. */
+  #later(epoch: number, then: () => void): void {
+    this.#w.timers.sleep(this.#thinkMs(), this.#life.signal).then(
+      () => {
+        if (!this.#stale(epoch)) then();
+      },
+      () => {},
+    );
+  }
+
+  /** An owner whose token carries the licence that means "owns nothing" was denied all the same. */
+  #checkLicence(accessToken: string): void {
+    const none = this.#w.plan.noLicence;
+    if (!this.seat.owner || none === undefined) return;
+    try {
+      const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString());
+      if ((claims as { lic?: unknown }).lic === none) this.#w.meter.ownerDenied(this.seat.id);
+    } catch {
+      // Not a JWT: nothing to read.
+    }
+  }
+
+  #connect(held: Held, epoch: number): void {
+    held.client.connect({
+      onMessage: (m) => {
+        if (this.#held !== held || this.#stale(epoch)) return;
+        if (m.type === 'welcome') this.#welcomed(m);
+        else if (m.type === 'revoked') this.#revokeReason = m.reason;
+      },
+      onClose: (code) => {
+        if (this.#held === held && !this.#stale(epoch)) this.#closed(held, epoch, code);
+      },
+    });
+  }
+
+  #welcomed(m: Record<string, unknown>): void {
+    if (typeof m.heartbeatIntervalSeconds === 'number' && m.heartbeatIntervalSeconds > 0)
+      this.#w.heartbeatSeconds = m.heartbeatIntervalSeconds;
+    if (this.#dropped) this.#w.meter.reconnect();
+    this.#dropped = false;
+    this.#socketFails = 0;
+    this.#state = 'online';
+    this.#w.online.add(this);
+    if (this.#outage) this.#w.meter.back(this.#outage);
+    this.#outage = null;
+  }
+
+  #closed(held: Held, epoch: number, code: number): void {
+    const w = this.#w;
+    w.meter.count('closes', String(code));
+    w.online.delete(this);
+    if (code === 4001) {
+      this.#out('close:4001');
+      this.#rejoin(epoch, held.client.resumeToken);
+    } else if (code === 4003) this.#revoked(held, epoch);
+    else if (code === 4005) this.#lost(epoch, 'close:4005');
+    else if (code === 4004) this.#connect(held, epoch);
+    else {
+      // Dropped: the client reconnects by itself; after a few failures, ask what became of the session.
+      this.#out(`close:${code}`);
+      this.#state = 'dropped';
+      this.#dropped = true;
+      if (++this.#socketFails >= FAILS_BEFORE_RECOVERY) {
+        this.#socketFails = 0;
+        void this.#recover(held, epoch, true);
+      }
+    }
+  }
+
+  #revoked(held: Held, epoch: number): void {
+    const reason = this.#revokeReason;
+    this.#revokeReason = undefined;
+    if (reason === 'banned') {
+      this.#state = 'refused';
+      this.#retire();
+      return;
+    }
+    if (reason === 'refresh-reuse') return this.#lost(epoch, 'close:4003');
+    this.#out('close:4003');
+    void this.#recover(held, epoch, false);
+  }
+
+  /** A session ended not by an operator and not resumable: counted lost, then log in again. */
+  #lost(epoch: number, cause: string): void {
+    this.#w.meter.sessionLost();
+    this.#out(cause);
+    this.#retire();
+    this.#state = 'joining';
+    this.#later(epoch, () => this.#join(epoch));
+  }
+
+  /**
+   * Refreshes to learn what became of the session: still valid (reconnect, or let the client's own
+   * reconnect carry on), ended by a disruption (rejoin with the resume token), or gone (lost).
+   */
+  async #recover(held: Held, epoch: number, reconnecting: boolean): Promise<void> {
+    try {
+      await held.client.refresh();
+      if (!reconnecting && this.#held === held && !this.#stale(epoch)) this.#connect(held, epoch);
+    } catch (err) {
+      if (this.#held === held && !this.#stale(epoch)) this.#refreshFailed(held, err);
+    }
+  }
+
+  #refreshFailed(held: Held, err: unknown): void {
+    const epoch = this.#epoch;
+    if (this.#held !== held || this.#stale(epoch)) return;
+    if (err instanceof LifelineApiError && held.client.resumeToken !== null) {
+      this.#out(`refresh:${err.code}`);
+      this.#rejoin(epoch, held.client.resumeToken);
+    } else if (err instanceof LifelineApiError && authCodes.has(err.code)) {
+      this.#lost(epoch, `refresh:${err.code}`);
+    } else {
+      // Spent its retries or the network failed: the session still stands; try again later.
+      this.#later(epoch, () => void this.#recover(held, epoch, true));
+    }
+  }
+
+  #rejoin(epoch: number, resumeToken: string | null): void {
+    if (resumeToken === null) return this.#lost(epoch, 'close:no-resume-token');
+    this.#state = 'rejoining';
+    const held = this.#fresh();
+    held.client.rejoin(resumeToken).then(
+      () => {
+        if (this.#held === held && !this.#stale(epoch)) this.#connect(held, epoch);
+      },
+      (err: unknown) => {
+        if (this.#held !== held || this.#stale(epoch)) return;
+        // Refused (expired, banned, a newer session) after an operator's kick: log in again.
+        if (err instanceof LifelineApiError) this.#later(epoch, () => this.#join(epoch));
+        else this.#later(epoch, () => this.#rejoin(epoch, resumeToken));
+      },
+    );
+  }
+}
