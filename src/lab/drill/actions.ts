@@ -176,7 +176,12 @@ function restoreSource(ctx: ActionContext, a: Extract<Action, { do: 'restore' }>
 async function restore(ctx: ActionContext, a: Extract<Action, { do: 'restore' }>): Promise<string> {
   const { op, totp } = await stepUp(ctx.ops);
   const thresholds = ctx.healthUrl ? { thresholds: { healthUrl: ctx.healthUrl, downstreamP99Ms: 500 } } : {};
-  const body = { ...restoreSource(ctx, a), pacing: a.pacing, totp, ...thresholds };
+  // The pace is the scenario's, on its clock: "200 every 5 s" runs every 5 scenario seconds.
+  const pacing =
+    a.pacing.mode === 'fixed'
+      ? { ...a.pacing, intervalMs: Math.max(10, Math.round(a.pacing.intervalMs / ctx.clock.timeScale)) }
+      : { ...a.pacing, maxRate: a.pacing.maxRate * ctx.clock.timeScale };
+  const body = { ...restoreSource(ctx, a), pacing, totp, ...thresholds };
   const res = await ctx.admin.call<{ restore: { id: string }; counts: unknown; open: number }>(
     'POST',
     '/restores',

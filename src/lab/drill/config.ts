@@ -60,13 +60,38 @@ function storeConfig(store: NodeStore): Record<string, unknown> {
   };
 }
 
+/** A wall-clock duration of Lifeline's, compressed with the scenario's clock (never below `min`). */
+const scaled = (seconds: number, timeScale: number, min: number): number =>
+  Math.max(min, Math.round(seconds / timeScale));
+
+/**
+ * On a compressed clock (`timeScale` > 1) Lifeline's own durations are compressed with it, or a
+ * player told to come back in 30 s would come back after the drill ended: access tokens (so
+ * players refresh as often per scenario minute), the rejoin lane's Retry-After, the kick breaker's
+ * window and a bulk kick's hold. Heartbeats are not: the fleet's clients ping on the wall clock.
+ */
+export function compressedTimings(timeScale: number): Record<string, unknown> {
+  if (timeScale <= 1) return {};
+  return {
+    tokens: { accessTtlSeconds: scaled(600, timeScale, 10) },
+    restore: {
+      waitingRetryAfterSeconds: scaled(30, timeScale, 1),
+      healthyHoldSeconds: scaled(10, timeScale, 1),
+    },
+    breaker: { windowSeconds: scaled(60, timeScale, 1) },
+    commands: { holdSeconds: scaled(30, timeScale, 0) },
+  };
+}
+
 /** One node's configuration file, as `lifeline serve` loads it. */
 export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<string, unknown> {
   const regions = Object.fromEntries(
     Object.entries(input.scenario.topology.regions).map(([r, v]) => [r, { shards: v.shards, zones: [] }]),
   );
   const rateLimit = { login: unlimited, refresh: unlimited, rejoin: unlimited, upgrade: unlimited };
+  const timings = compressedTimings(input.scenario.timeScale);
   return {
+    ...timings,
     environment: 'test',
     nodeId: node.nodeId,
     dataDir: node.dataDir,
@@ -82,6 +107,11 @@ export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<stri
     entitlements: entitlementsConfig(input.upstreams, input.protected),
     ...storeConfig(input.store),
     // Unprotected: no admission (every login goes straight to identity) and a breaker no script reaches.
-    ...(input.protected ? {} : { admission: { enabled: false }, breaker: { minKicks: 1_000_000_000 } }),
+    ...(input.protected
+      ? {}
+      : {
+          admission: { enabled: false },
+          breaker: { ...(timings.breaker as object), minKicks: 1_000_000_000 },
+        }),
   };
 }

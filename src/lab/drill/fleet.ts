@@ -1,23 +1,16 @@
 /**
  * The fleet of virtual players in a process of its own (src/lab/fleet/process.ts, its contract in
- * src/lab/fleet/types.ts), driven over IPC: the drill sends the plan, collects a record per
- * scenario second, and asks for the summary at the end.
+ * src/lab/fleet/types.ts), through its parent side (spawnFleet): the drill sends the plan,
+ * collects a record per scenario second, and asks for the summary at the end.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { FleetPlan, FleetSecond, FleetSummary, FromFleet, ToFleet } from '../fleet/types.ts';
+import { type FleetPlan, type FleetProcess, type FleetSecond, spawnFleet } from '../fleet/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 
-export const fleetProcessFile = join(import.meta.dirname, '..', 'fleet', 'process.ts');
-
 export interface FleetHandle {
-  child: ChildProcess;
+  fleet: FleetProcess;
+  /** Wall ms the plan was sent: scenario second 0. */
+  t0: number;
   seconds: FleetSecond[];
-  /** Sends the plan; resolves with the wall time it was sent (the drill's t0). */
-  start(plan: FleetPlan): number;
-  /** Asks for the summary; resolves once it came (or rejects if the fleet died or erred). */
-  stop(): Promise<FleetSummary>;
   /** Errors the fleet reported. */
   errors: string[];
 }
@@ -49,54 +42,17 @@ export function fleetPlan(
   };
 }
 
-/** Forks the fleet process and waits for it to say it is ready. */
-export async function startFleet(): Promise<FleetHandle> {
-  if (!existsSync(fleetProcessFile))
-    throw new Error(`the fleet is not built yet (${fleetProcessFile} is missing)`);
-  const child = fork(fleetProcessFile, [], {
-    execPath: process.execPath,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const seconds: FleetSecond[] = [];
-  const errors: string[] = [];
-  let summary: (value: FleetSummary) => void = () => {};
-  let failed: (err: Error) => void = () => {};
-  const summarised = new Promise<FleetSummary>((resolve, reject) => {
-    summary = resolve;
-    failed = reject;
-  });
-  summarised.catch(() => {});
-  const ready = new Promise<void>((resolve, reject) => {
-    child.on('message', (m: FromFleet) => {
-      if (m.type === 'ready') resolve();
-      else if (m.type === 'second') seconds.push(m.second);
-      else if (m.type === 'summary') summary(m.summary);
-      else if (m.type === 'error') errors.push(m.message);
-    });
-    child.once('exit', (code, signal) => {
-      const err = new Error(`the fleet exited (${code ?? signal}): ${errors.join('; ')}`);
-      reject(err);
-      failed(err);
-    });
-  });
-  await ready;
-  const send = (m: ToFleet) => child.send(m);
-  return {
-    child,
-    seconds,
-    errors,
-    start(plan) {
-      send({ type: 'start', plan });
-      return Date.now();
-    },
-    stop() {
-      if (child.connected) send({ type: 'stop' });
-      return summarised;
-    },
-  };
+/** Forks the fleet process with the plan; `t0` is when it was started (the drill's clock starts there). */
+export async function launchFleet(plan: FleetPlan): Promise<FleetHandle> {
+  const fleet = await spawnFleet(plan);
+  const t0 = Date.now();
+  const handle: FleetHandle = { fleet, t0, seconds: [], errors: [] };
+  fleet.on('second', (s) => handle.seconds.push(s));
+  fleet.on('error', (err) => handle.errors.push(err.message));
+  return handle;
 }
 
 /** Ends the fleet process if it is still there (by its PID, through its handle). */
-export function killFleet(fleet: FleetHandle | undefined): void {
-  if (fleet && fleet.child.exitCode === null && fleet.child.signalCode === null) fleet.child.kill('SIGKILL');
+export function killFleet(handle: FleetHandle | undefined): void {
+  handle?.fleet.kill();
 }

@@ -11,7 +11,7 @@ import { adminApi } from './admin.ts';
 import { type DrillClock, drillClock, untilScenarioSecond } from './clock.ts';
 import { unavailableDns } from './dns.ts';
 import { FaultSwitch } from './faults.ts';
-import { fleetPlan } from './fleet.ts';
+import { fleetPlan, launchFleet } from './fleet.ts';
 import { startNode, stopNode } from './nodes.ts';
 import type { DrillMark } from './result.ts';
 import type { DrillOptions, DrillWorld } from './world.ts';
@@ -66,8 +66,6 @@ async function nodeStep(world: DrillWorld, id: string, action: 'kill' | 'restart
 
 export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> {
   const s = world.scenario;
-  const fleet = world.fleet;
-  if (!fleet) throw new Error('the fleet did not start');
   const faults = new FaultSwitch(world.ups, o.dns ?? unavailableDns);
   const oidc = world.ups.get('oidc');
   const plan = fleetPlan(
@@ -82,7 +80,9 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const clock = drillClock(s.timeScale, fleet.start(plan));
+  const fleet = await launchFleet(plan);
+  world.fleet = fleet;
+  const clock = drillClock(s.timeScale, fleet.t0);
   const ctx = actionContext(world, clock, abort.signal);
   const upstreamSeconds: Played['upstreamSeconds'] = new Map();
   const ticker = setInterval(() => {
@@ -111,7 +111,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
   }
   if (abort.signal.aborted) throw new Error('interrupted');
   const to = Date.now();
-  const summary = await fleet.stop();
+  const summary = await fleet.fleet.stop();
   await sampleStats(world.ups, upstreamSeconds);
   return { clock, faults, marks, tally: ctx.tally, summary, wall: { from: clock.t0, to }, upstreamSeconds };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { LifelineError } from '../../errors/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { removeTree } from './cleanup.ts';
-import { killFleet, startFleet } from './fleet.ts';
+import { killFleet } from './fleet.ts';
 import { measure } from './measure.ts';
 import { planNodes, startNode, stopNode } from './nodes.ts';
 import { bootstrapOperators } from './operators.ts';
@@ -36,7 +36,6 @@ async function setUp(s: Scenario, o: DrillOptions, world: DrillWorld): Promise<v
   if (first === undefined) throw new Error('a drill needs a node');
   world.ops = await bootstrapOperators(first, 4);
   for (const node of world.nodes) await startNode(node);
-  world.fleet = await startFleet();
 }
 
 async function tearDown(world: DrillWorld): Promise<string[]> {
