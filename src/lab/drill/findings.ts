@@ -35,8 +35,15 @@ export function findings(input: {
   hasIdentity: boolean;
   dnsSkipped: number;
   fleetErrors: readonly string[];
+  history: number | null;
 }): Finding[] {
   const out: Finding[] = [];
+  if (input.history !== null)
+    out.push({
+      name: 'ownersWithHistory',
+      value: input.history,
+      detail: 'owners logged in once before the drill, so Lifeline holds their last known good licence',
+    });
   if (input.hasIdentity) {
     const refreshes = input.fleetSeconds
       .filter((s) => identityDown(input.faults, s.t))

@@ -65,6 +65,7 @@ export async function measure(
       hasIdentity: world.ups.has('identity'),
       dnsSkipped: played.faults.notApplied,
       fleetErrors: world.fleet?.errors ?? [],
+      history: played.history,
     }),
     passed: objectives.every((o) => o.passed),
   };

@@ -12,6 +12,7 @@ import { type DrillClock, drillClock, untilScenarioSecond } from './clock.ts';
 import { unavailableDns } from './dns.ts';
 import { FaultSwitch } from './faults.ts';
 import { fleetPlan, launchFleet } from './fleet.ts';
+import { ownersPlayedBefore } from './history.ts';
 import { startNode, stopNode } from './nodes.ts';
 import type { DrillMark } from './result.ts';
 import type { DrillOptions, DrillWorld } from './world.ts';
@@ -27,6 +28,8 @@ export interface Played {
   summary: FleetSummary;
   wall: { from: number; to: number };
   upstreamSeconds: Map<FaultTarget, Map<number, LabSecond>>;
+  /** Owners logged in once before t0 (null: no entitlements upstream, no history needed). */
+  history: number | null;
 }
 
 async function sampleStats(ups: ReadonlyMap<FaultTarget, DrillUpstream>, into: Played['upstreamSeconds']) {
@@ -80,6 +83,11 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  const firstNode = world.nodes[0];
+  const history =
+    world.ups.has('entitlements') && firstNode
+      ? await ownersPlayedBefore(plan, firstNode.playerUrl, abort.signal)
+      : null;
   const fleet = await launchFleet(plan);
   world.fleet = fleet;
   const clock = drillClock(s.timeScale, fleet.t0);
@@ -113,5 +121,14 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
   const to = Date.now();
   const summary = await fleet.fleet.stop();
   await sampleStats(world.ups, upstreamSeconds);
-  return { clock, faults, marks, tally: ctx.tally, summary, wall: { from: clock.t0, to }, upstreamSeconds };
+  return {
+    clock,
+    faults,
+    marks,
+    tally: ctx.tally,
+    summary,
+    wall: { from: clock.t0, to },
+    upstreamSeconds,
+    history,
+  };
 }
