@@ -65,15 +65,18 @@ const scaled = (seconds: number, timeScale: number, min: number): number =>
   Math.max(min, Math.round(seconds / timeScale));
 
 /**
- * On a compressed clock (`timeScale` > 1) Lifeline's own durations are compressed with it, or a
- * player told to come back in 30 s would come back after the drill ended: access tokens (so
- * players refresh as often per scenario minute), the rejoin lane's Retry-After, the kick breaker's
- * window and a bulk kick's hold. Heartbeats are not: the fleet's clients ping on the wall clock.
+ * Lifeline's own durations on the drill's clock. Access tokens live a fifth of the scenario (at
+ * most Lifeline's default 600 s), so every player refreshes several times during a drill, as the
+ * seed's players did during a two-hour incident. On a compressed clock (`timeScale` > 1) the rest
+ * are compressed with it, or a player told to come back in 30 s would come back after the drill
+ * ended: the rejoin lane's Retry-After, the restore's healthy hold, the kick breaker's window and
+ * a bulk kick's hold. Heartbeats are not: the fleet's clients ping on the wall clock.
  */
-export function compressedTimings(timeScale: number): Record<string, unknown> {
-  if (timeScale <= 1) return {};
+export function compressedTimings(timeScale: number, durationSeconds: number): Record<string, unknown> {
+  const tokens = { accessTtlSeconds: scaled(Math.min(600, durationSeconds / 5), timeScale, 5) };
+  if (timeScale <= 1) return { tokens };
   return {
-    tokens: { accessTtlSeconds: scaled(600, timeScale, 10) },
+    tokens,
     restore: {
       waitingRetryAfterSeconds: scaled(30, timeScale, 1),
       healthyHoldSeconds: scaled(10, timeScale, 1),
@@ -89,7 +92,7 @@ export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<stri
     Object.entries(input.scenario.topology.regions).map(([r, v]) => [r, { shards: v.shards, zones: [] }]),
   );
   const rateLimit = { login: unlimited, refresh: unlimited, rejoin: unlimited, upgrade: unlimited };
-  const timings = compressedTimings(input.scenario.timeScale);
+  const timings = compressedTimings(input.scenario.timeScale, input.scenario.durationSeconds);
   return {
     ...timings,
     environment: 'test',

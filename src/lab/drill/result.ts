@@ -13,6 +13,8 @@ export interface DrillSecond {
   online: number;
   /** Login attempts by outcome: `ok`, `queued`, and failures by error code (or `NETWORK`). */
   logins: Record<string, number>;
+  /** Token refreshes by outcome (`ok`, or the error code), as the fleet saw them. */
+  refreshes: Record<string, number>;
   /**
    * Per upstream, per wall-clock second (the upstream's capacity is a wall-clock rate): requests
    * that arrived (`requests`, the offered load), answered without failure (`served`), failed

@@ -76,6 +76,7 @@ export function buildSeries(
       wanted: f?.wanted ?? 0,
       online: f?.online ?? 0,
       logins: f?.logins ?? {},
+      refreshes: f?.refreshes ?? {},
       upstreams,
       kicked: f?.closes['4001'] ?? 0,
       rejoined: f?.rejoins.ok ?? 0,
