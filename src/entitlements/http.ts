@@ -6,7 +6,7 @@ import {
   CircuitState,
   circuitBreaker,
   ExponentialBackoff,
-  handleAll,
+  handleWhen,
 } from 'cockatiel';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
@@ -64,7 +64,9 @@ export class HttpEntitlements implements EntitlementSource {
     this.#events = deps.events;
     this.#clock = deps.clock;
     this.#breaker = circuitBreaker(
-      handleAll.orWhen((err) => !(err instanceof NoLicence)),
+      // "Owns nothing" is an answer, not a failure: players who own nothing (guests, strangers)
+      // must not open the breaker and send the owners after them to the fallback.
+      handleWhen((err) => !(err instanceof NoLicence)),
       {
         breaker: new ConsecutiveBreaker(this.#s.breakerFailures),
         halfOpenAfter: new ExponentialBackoff({

@@ -41,8 +41,10 @@ export type OidcIssuer = Upstream & {
 /** The control API's mint body: `sub` (required), `exp` and `kid` as MintClaims; nothing else. */
 function mintClaims(body: unknown): MintClaims {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const bad = (field: string) => new LifelineError('VALIDATION_FAILED', `mint: ${field}`, { details: { path: field } });
-  if (typeof b.sub !== 'string' || b.sub.length === 0 || b.sub.length > 256) throw bad('sub must be 1-256 characters');
+  const bad = (field: string) =>
+    new LifelineError('VALIDATION_FAILED', `mint: ${field}`, { details: { path: field } });
+  if (typeof b.sub !== 'string' || b.sub.length === 0 || b.sub.length > 256)
+    throw bad('sub must be 1-256 characters');
   const claims: MintClaims = { sub: b.sub };
   if (b.exp !== undefined) {
     if (typeof b.exp !== 'number' && (typeof b.exp !== 'string' || !/^\d{1,6}[smhd]$/.test(b.exp)))

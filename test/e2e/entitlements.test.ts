@@ -111,3 +111,20 @@ test('entitlement outage: last known good licences log in provisional, others ge
   );
   assert.ok(after.length >= 20, 'every provisional player was re-verified');
 });
+
+test('players who own nothing do not open the entitlement breaker: an owner after a run of refusals is answered by the upstream', async (t) => {
+  const upstream = await entitlementUpstream(t, { owner: 'premium' });
+  const { playerUrl } = await startLifeline(t, {
+    overrides: { entitlements: { source: 'http', http: { url: upstream.url, breakerFailures: 3 } } },
+  });
+  const login = (playerId: string) =>
+    postJson(`${playerUrl}/v1/login`, { playerId, region: 'na', shard: 'na-1' });
+  for (let i = 0; i < 6; i++) {
+    const refused = await login(`guest-${i}`);
+    assert.equal(refused.body.error.code, 'ENTITLEMENT_NONE');
+  }
+  const owner = await login('owner');
+  assert.equal(owner.status, 200, JSON.stringify(owner.body));
+  assert.equal(claims(owner.body.accessToken).prov, false, 'a fresh answer, not a fallback');
+  assert.equal(upstream.calls.length, 7, 'every login asked the upstream');
+});

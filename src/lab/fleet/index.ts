@@ -5,7 +5,7 @@
  * process (tests); `spawnFleet` forks `process.ts` so Lifeline's process is measured alone.
  */
 export { type FleetOptions, type RunningFleet, startFleet } from './fleet.ts';
-export { NaiveClient, type NaiveOptions, type PlayerClient } from './naive.ts';
+export { naiveOptions } from './naive.ts';
 export { maxFleetPlayers, parseFleetPlan } from './plan.ts';
 export { fleetOwners, fleetPlayerIds } from './roster.ts';
 export { FleetProcess, spawnFleet } from './spawn.ts';

@@ -42,7 +42,11 @@ const httpUrl = /^https?:\/\/[^\s]+$/;
 function arrival(v: unknown): FleetPlan['arrival'] {
   const a = obj(v, 'arrival');
   if (a.curve === 'storm')
-    return { curve: 'storm', at: num(a.at, 'arrival.at', 0), overSeconds: num(a.overSeconds, 'arrival.overSeconds', 0) };
+    return {
+      curve: 'storm',
+      at: num(a.at, 'arrival.at', 0),
+      overSeconds: num(a.overSeconds, 'arrival.overSeconds', 0),
+    };
   if (a.curve !== 'diurnal') bad('arrival.curve', 'must be "diurnal" or "storm"');
   return {
     curve: 'diurnal',

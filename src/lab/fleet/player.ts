@@ -11,7 +11,7 @@
 import { LifelineApiError, LifelineClient } from '../../sdk/index.ts';
 import { seededRandom } from '../random.ts';
 import type { Family } from './meter.ts';
-import { NaiveClient, type PlayerClient } from './naive.ts';
+import { naiveOptions } from './naive.ts';
 import type { Seat } from './roster.ts';
 import type { Outage } from './types.ts';
 import { type WireListener, type World, wiredFetch, wiredSocket } from './wire.ts';
@@ -25,7 +25,7 @@ const deniedCodes = new Set(['ENTITLEMENT_NONE', 'ENTITLEMENT_UNAVAILABLE']);
 const FAILS_BEFORE_RECOVERY = 3;
 
 interface Held {
-  client: PlayerClient;
+  client: LifelineClient;
   abort: AbortController;
 }
 
@@ -140,17 +140,16 @@ export class Player implements WireListener {
     this.#retire();
     const abort = new AbortController();
     const w = this.#w;
-    const options = {
+    const fetch = wiredFetch(w, this, abort.signal);
+    const client = new LifelineClient({
       baseUrl: this.homeUrl,
-      fetch: wiredFetch(w, this, abort.signal),
+      fetch,
       WebSocket: wiredSocket(w, this),
       sleep: (ms: number) => w.timers.sleep(ms, abort.signal),
       onRefreshError: (err: unknown) => this.#refreshFailed(held, err),
-    };
-    const client: PlayerClient =
-      w.plan.client === 'naive'
-        ? new NaiveClient({ ...options, retryMs: w.plan.naiveRetryMs ?? 100 })
-        : new LifelineClient({ ...options, random: this.#random });
+      random: this.#random,
+      ...(w.plan.client === 'naive' ? naiveOptions(fetch, w.plan.naiveRetryMs ?? 100) : {}),
+    });
     const held: Held = { client, abort };
     this.#held = held;
     return held;
@@ -287,7 +286,10 @@ export class Player implements WireListener {
       this.#retire();
       return;
     }
-    if (reason === 'refresh-reuse') return this.#lost(epoch, 'close:4003');
+    if (reason === 'refresh-reuse') {
+      this.#lost(epoch, 'close:4003');
+      return;
+    }
     this.#out('close:4003');
     void this.#recover(held, epoch, false);
   }
@@ -329,7 +331,10 @@ export class Player implements WireListener {
   }
 
   #rejoin(epoch: number, resumeToken: string | null): void {
-    if (resumeToken === null) return this.#lost(epoch, 'close:no-resume-token');
+    if (resumeToken === null) {
+      this.#lost(epoch, 'close:no-resume-token');
+      return;
+    }
     this.#state = 'rejoining';
     const held = this.#fresh();
     held.client.rejoin(resumeToken).then(

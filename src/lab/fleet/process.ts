@@ -45,13 +45,19 @@ function onMessage(message: ToFleet): void {
   try {
     fleet = startFleet(message.plan, (second) => send({ type: 'second', second }));
   } catch (err) {
-    send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    // A coded error keeps its code in front, e.g. "VALIDATION_FAILED: fleet plan: players …".
+    const code = (err as { code?: unknown }).code;
+    const text = err instanceof Error ? err.message : String(err);
+    send({ type: 'error', message: typeof code === 'string' ? `${code}: ${text}` : text });
   }
 }
 
 process.on('message', (m) => onMessage(m as ToFleet));
 process.on('disconnect', () => void end(0));
-setTimeout(() => void end(0), (Number.isFinite(maxSeconds) && maxSeconds > 0 ? maxSeconds : 3600) * 1000).unref();
+setTimeout(
+  () => void end(0),
+  (Number.isFinite(maxSeconds) && maxSeconds > 0 ? maxSeconds : 3600) * 1000,
+).unref();
 // Held open by the IPC channel; a fleet without a parent has nothing to do.
 if (!process.send) {
   process.stderr.write('src/lab/fleet/process.ts runs as a child (child_process.fork); see spawnFleet\n');

@@ -69,7 +69,10 @@ export class FleetProcess extends EventEmitter<FleetProcessEvents> {
  * Forks the fleet process and starts `plan`. Resolves once it has said `ready` and been sent the
  * plan; a plan it refuses arrives as an `error` (and rejects `summary()`).
  */
-export async function spawnFleet(plan: FleetPlan, options: { maxSeconds?: number } = {}): Promise<FleetProcess> {
+export async function spawnFleet(
+  plan: FleetPlan,
+  options: { maxSeconds?: number } = {},
+): Promise<FleetProcess> {
   const maxSeconds = options.maxSeconds ?? Math.ceil(plan.durationSeconds / plan.timeScale) + 120;
   const child = fork(join(import.meta.dirname, 'process.ts'), ['--max-seconds', String(maxSeconds)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

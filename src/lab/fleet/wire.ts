@@ -41,7 +41,8 @@ const families: Record<string, Family> = {
 
 /** `ok`, `queued` (a login's 202), `waiting` (a rejoin's 202), an error code, or `HTTP_<status>`. */
 function outcomeOf(family: Family | null, status: number, body: unknown): string {
-  if (status >= 200 && status < 300) return status === 202 ? (family === 'rejoins' ? 'waiting' : 'queued') : 'ok';
+  if (status >= 200 && status < 300)
+    return status === 202 ? (family === 'rejoins' ? 'waiting' : 'queued') : 'ok';
   const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
   return typeof code === 'string' ? code : `HTTP_${status}`;
 }
@@ -86,10 +87,13 @@ export function wiredFetch(w: World, who: WireListener, signal: AbortSignal): ty
 export function wiredSocket(w: World, who: WireListener): typeof globalThis.WebSocket {
   return function open(url: string) {
     if (!w.stopped) w.meter.count('requests', '/v1/session');
-    const s = new WebSocket(url.replace(who.homeUrl.replace(/^http/, 'ws'), who.nodeUrl.replace(/^http/, 'ws')), {
-      perMessageDeflate: false,
-      handshakeTimeout: 10_000,
-    });
+    const s = new WebSocket(
+      url.replace(who.homeUrl.replace(/^http/, 'ws'), who.nodeUrl.replace(/^http/, 'ws')),
+      {
+        perMessageDeflate: false,
+        handshakeTimeout: 10_000,
+      },
+    );
     // ws emits 'error' on a refused upgrade or a reset; with no listener that would end the process.
     s.on('error', () => {});
     w.sockets.add(s);
