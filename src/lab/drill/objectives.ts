@@ -15,7 +15,10 @@ export interface Measured {
   tally: KickTally;
   /** Disruption records not in a final state at the end (pending or ticketed); null if unreadable. */
   unsettled: number | null;
-  /** Wall-clock span of the run, to keep upstream seconds from before or after it out of the peak. */
+  /**
+   * Wall-clock span of the run, `from` on a whole second: upstream seconds that start before it
+   * (the players' history) or at or after `to` are left out of the peak.
+   */
   wall: { from: number; to: number };
 }
 

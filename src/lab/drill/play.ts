@@ -67,6 +67,11 @@ async function nodeStep(world: DrillWorld, id: string, action: 'kill' | 'restart
   return undefined;
 }
 
+function nextWallSecond(): Promise<number> {
+  const at = (Math.floor(Date.now() / 1000) + 1) * 1000;
+  return new Promise((resolve) => setTimeout(() => resolve(at), at - Date.now() + 1));
+}
+
 export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> {
   const s = world.scenario;
   const faults = new FaultSwitch(world.ups, o.dns ?? unavailableDns);
@@ -88,6 +93,9 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     world.ups.has('entitlements') && firstNode
       ? await ownersPlayedBefore(plan, firstNode.playerUrl, abort.signal)
       : null;
+  // The upstreams count by whole wall seconds: the history ends in a second of its own, so that
+  // the run's first second (counted whole) holds none of it.
+  const from = history === null ? null : await nextWallSecond();
   const fleet = await launchFleet(plan);
   world.fleet = fleet;
   const clock = drillClock(s.timeScale, fleet.t0);
@@ -127,7 +135,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     marks,
     tally: ctx.tally,
     summary,
-    wall: { from: clock.t0, to },
+    wall: { from: from ?? Math.floor(clock.t0 / 1000) * 1000, to },
     upstreamSeconds,
     history,
   };
