@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { addOperatorWithTotp, eventually, postJson, startLifeline } from '../../../test/helpers.ts';
 import { entitlementsUpstream } from '../entitlements.ts';
+import { gameBackend } from '../game.ts';
 import { identityUpstream } from '../identity.ts';
 import { startFleet } from './fleet.ts';
 import { fleetOwners } from './roster.ts';
 import { Seconds, smallPlan } from './testing.ts';
 
-test('a storm of 30 SDK players logs in and holds sockets; a kick closes them with 4001 and they rejoin through a restore', async (t) => {
+test('a storm of 30 SDK players logs in, joins the game and holds sockets; a kick closes them with 4001 and they rejoin through a restore, and join again', async (t) => {
+  const game = await gameBackend({ slots: 4, serviceMs: 1 });
+  t.after(() => game.close());
   const { app, playerUrl, adminUrl } = await startLifeline(t, {
     overrides: {
       admin: { rateLimit: { perSecond: 1000, burst: 1000 } },
@@ -16,7 +19,7 @@ test('a storm of 30 SDK players logs in and holds sockets; a kick closes them wi
     },
   });
   const seconds = new Seconds();
-  const fleet = startFleet(smallPlan([playerUrl], { players: 30 }), seconds.add);
+  const fleet = startFleet(smallPlan([playerUrl], { players: 30, gameJoinUrl: game.joinUrl }), seconds.add);
   t.after(() => fleet.stop());
   await seconds.until((s) => s.online === 30);
   assert.equal(app.hub.size, 30, 'Lifeline holds a socket for each player');
@@ -44,6 +47,7 @@ test('a storm of 30 SDK players logs in and holds sockets; a kick closes them wi
   );
   assert.equal(restore.status, 202, JSON.stringify(restore.body));
   await seconds.until((s, all) => s.online === 30 && all.total('rejoins', 'ok') === kicked);
+  await seconds.until((_, all) => all.total('gameJoins', 'ok') === 30 + kicked);
 
   const summary = await fleet.stop();
   const outages = summary.outages.filter((o) => o.cause === 'close:4001');
@@ -55,6 +59,11 @@ test('a storm of 30 SDK players logs in and holds sockets; a kick closes them wi
   assert.equal(summary.sessionsLost, 0, "a kick is the operator's, and every kicked session was resumed");
   assert.equal(summary.requests['/v1/login'], 30);
   assert.ok((summary.requests['/v1/rejoin'] ?? 0) >= kicked);
+  assert.equal(
+    game.stats.snapshot().answered,
+    30 + kicked,
+    'each joined the game after its login, and after its rejoin',
+  );
   await eventually(async () => (app.hub.size === 0 ? true : undefined));
 });
 
@@ -130,8 +139,19 @@ test('a diurnal day on a fast clock: players arrive towards the peak and leave t
     overrides: { session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 3 } },
   });
   const seconds = new Seconds();
-  const arrival = { curve: 'diurnal', troughShare: 0.2, peakShare: 1, periodSeconds: 60, peakAtSeconds: 15 } as const;
-  const plan = smallPlan([playerUrl], { players: 20, arrival, timeScale: 10, thinkSeconds: { min: 0, max: 1 } });
+  const arrival = {
+    curve: 'diurnal',
+    troughShare: 0.2,
+    peakShare: 1,
+    periodSeconds: 60,
+    peakAtSeconds: 15,
+  } as const;
+  const plan = smallPlan([playerUrl], {
+    players: 20,
+    arrival,
+    timeScale: 10,
+    thinkSeconds: { min: 0, max: 1 },
+  });
   const fleet = startFleet(plan, seconds.add);
   t.after(() => fleet.stop());
   await seconds.until((s) => s.wanted === 20 && s.online === 20, 200);

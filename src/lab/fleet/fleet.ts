@@ -26,7 +26,12 @@ export interface RunningFleet {
 }
 
 export interface FleetOptions {
-  /** Sockets in the HTTP pool (requests beyond wait their turn). @defaultValue 256 */
+  /**
+   * Sockets in the HTTP pool, per node (requests beyond wait their turn). A player has at most
+   * one request in flight, so the default lets every player have its own connection, as devices
+   * do: a smaller pool would cap a naive fleet's retry storm at the pool's size.
+   * @defaultValue the plan's players
+   */
   maxSockets?: number;
 }
 
@@ -42,7 +47,7 @@ export function startFleet(
   const w: World = {
     plan,
     meter: new Meter(now),
-    pool: new HttpPool(options.maxSockets ?? 256),
+    pool: new HttpPool(options.maxSockets ?? plan.players),
     timers: new Timers(),
     sockets: new Set(),
     online: new Set(),

@@ -1,6 +1,6 @@
 /**
- * The fleet's HTTP: fetch over one bounded keep-alive pool, so that thousands of players do not
- * open thousands of connections, and stopping the fleet closes every one of them (`destroy`).
+ * The fleet's HTTP: fetch over one keep-alive pool (at most `maxSockets` per node, at most 256
+ * kept idle), so that stopping the fleet closes every connection it opened (`destroy`).
  * Answers are read whole into a Response, which is all the SDK needs.
  */
 import { Agent, request } from 'node:http';
@@ -15,7 +15,7 @@ export class HttpPool {
   readonly #agent: Agent;
 
   constructor(maxSockets = 256) {
-    this.#agent = new Agent({ keepAlive: true, maxSockets });
+    this.#agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: 256 });
   }
 
   /** One request; rejects on a network error, a timeout or an abort. */

@@ -13,12 +13,13 @@ interface Bucket {
   rejoins: Counts;
   closes: Counts;
   requests: Counts;
+  gameJoins: Counts;
   reconnects: number;
   ownersDenied: number;
   sessionsLost: number;
 }
 
-export type Family = 'logins' | 'refreshes' | 'rejoins' | 'closes' | 'requests';
+export type Family = 'logins' | 'refreshes' | 'rejoins' | 'closes' | 'requests' | 'gameJoins';
 
 const bump = (c: Counts, key: string) => {
   c[key] = (c[key] ?? 0) + 1;
@@ -30,6 +31,7 @@ const emptyBucket = (): Bucket => ({
   rejoins: {},
   closes: {},
   requests: {},
+  gameJoins: {},
   reconnects: 0,
   ownersDenied: 0,
   sessionsLost: 0,

@@ -96,6 +96,7 @@ export function parseFleetPlan(input: unknown): FleetPlan {
     durationSeconds: num(p.durationSeconds, 'durationSeconds', 1e-3),
   };
   if (p.noLicence !== undefined) plan.noLicence = str(p.noLicence, 'noLicence');
+  if (p.gameJoinUrl !== undefined) plan.gameJoinUrl = str(p.gameJoinUrl, 'gameJoinUrl', httpUrl);
   if (p.naiveRetryMs !== undefined) plan.naiveRetryMs = num(p.naiveRetryMs, 'naiveRetryMs', 1, 60_000);
   return plan;
 }

@@ -27,6 +27,8 @@ const FAILS_BEFORE_RECOVERY = 3;
 interface Held {
   client: LifelineClient;
   abort: AbortController;
+  /** A refresh the player asked for is in flight. */
+  recovering: boolean;
 }
 
 export class Player implements WireListener {
@@ -145,12 +147,12 @@ export class Player implements WireListener {
       baseUrl: this.homeUrl,
       fetch,
       WebSocket: wiredSocket(w, this),
-      sleep: (ms: number) => w.timers.sleep(ms, abort.signal),
+      sleep: (ms: number) => w.timers.pause(ms, abort.signal),
       onRefreshError: (err: unknown) => this.#refreshFailed(held, err),
       random: this.#random,
       ...(w.plan.client === 'naive' ? naiveOptions(fetch, w.plan.naiveRetryMs ?? 100) : {}),
     });
-    const held: Held = { client, abort };
+    const held: Held = { client, abort, recovering: false };
     this.#held = held;
     return held;
   }
@@ -188,6 +190,7 @@ export class Player implements WireListener {
       const tokens = await held.client.login({ ...credential, region, shard });
       if (this.#stale(epoch)) return;
       this.#checkLicence(tokens.accessToken);
+      this.#joinGame(held);
     } catch (err) {
       if (!this.#stale(epoch)) this.#loginFailed(epoch, err);
       return;
@@ -216,6 +219,21 @@ export class Player implements WireListener {
         if (!this.#stale(epoch)) then();
       },
       () => {},
+    );
+  }
+
+  /** With a session in hand, the player joins the game backend once (fire and forget, counted). */
+  #joinGame(held: Held): void {
+    const url = this.#w.plan.gameJoinUrl;
+    if (url === undefined) return;
+    const w = this.#w;
+    w.pool.send(url, { method: 'GET', signal: held.abort.signal }).then(
+      (a) => {
+        if (!w.stopped) w.meter.count('gameJoins', a.status === 200 ? 'ok' : `HTTP_${a.status}`);
+      },
+      () => {
+        if (!w.stopped && !held.abort.signal.aborted) w.meter.count('gameJoins', 'NETWORK');
+      },
     );
   }
 
@@ -308,12 +326,21 @@ export class Player implements WireListener {
    * reconnect carry on), ended by a disruption (rejoin with the resume token), or gone (lost).
    */
   async #recover(held: Held, epoch: number, reconnecting: boolean): Promise<void> {
+    // One refresh at a time: two with the same refresh token would be a reuse, which revokes the session.
+    if (held.recovering) return;
+    held.recovering = true;
+    let failure: unknown;
+    let ok = false;
     try {
       await held.client.refresh();
-      if (!reconnecting && this.#held === held && !this.#stale(epoch)) this.#connect(held, epoch);
+      ok = true;
     } catch (err) {
-      if (this.#held === held && !this.#stale(epoch)) this.#refreshFailed(held, err);
+      failure = err;
     }
+    held.recovering = false;
+    if (this.#held !== held || this.#stale(epoch)) return;
+    if (!ok) this.#refreshFailed(held, failure);
+    else if (!reconnecting) this.#connect(held, epoch);
   }
 
   #refreshFailed(held: Held, err: unknown): void {
@@ -339,7 +366,9 @@ export class Player implements WireListener {
     const held = this.#fresh();
     held.client.rejoin(resumeToken).then(
       () => {
-        if (this.#held === held && !this.#stale(epoch)) this.#connect(held, epoch);
+        if (this.#held !== held || this.#stale(epoch)) return;
+        this.#joinGame(held);
+        this.#connect(held, epoch);
       },
       (err: unknown) => {
         if (this.#held !== held || this.#stale(epoch)) return;

@@ -3,8 +3,8 @@
  *
  *   fork('src/lab/fleet/process.ts', ['--max-seconds', '900'])
  *
- * It says `ready`, takes `start` (a FleetPlan) and `stop` over IPC (ToFleet / FromFleet), sends a
- * `second` as each scenario second ends and one `summary` after `stop`. It stops (sending its
+ * It says `ready`, takes `start` (a FleetPlan) and `stop` over IPC (ToFleet / FromFleet), says
+ * `started` (with the wall clock at scenario second 0), sends a `second` as each scenario second ends and one `summary` after `stop`. It stops (sending its
  * summary if it can) and exits when the parent disconnects or `--max-seconds` pass, and never
  * leaves a socket or a server behind. `spawnFleet` (spawn.ts) is the parent's side.
  */
@@ -18,8 +18,12 @@ const maxSeconds = Number(values['max-seconds']);
 let fleet: RunningFleet | undefined;
 let ending = false;
 
-function send(message: FromFleet): void {
-  if (process.connected) process.send?.(message);
+/** Resolves once the message is handed to the IPC channel (a large summary takes a while). */
+function send(message: FromFleet): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected || !process.send) resolve();
+    else process.send(message, undefined, {}, () => resolve());
+  });
 }
 
 async function end(code: number): Promise<void> {
@@ -27,11 +31,10 @@ async function end(code: number): Promise<void> {
   ending = true;
   try {
     const summary = await fleet?.stop();
-    if (summary) send({ type: 'summary', summary });
+    if (summary) await send({ type: 'summary', summary });
   } catch (err) {
-    send({ type: 'error', message: String(err) });
+    await send({ type: 'error', message: String(err) });
   }
-  // Let the IPC channel drain before going.
   if (process.connected) process.disconnect();
   setTimeout(() => process.exit(code), 100).unref();
 }
@@ -43,16 +46,25 @@ function onMessage(message: ToFleet): void {
   }
   if (message?.type !== 'start' || fleet || ending) return;
   try {
-    fleet = startFleet(message.plan, (second) => send({ type: 'second', second }));
+    fleet = startFleet(message.plan, (second) => void send({ type: 'second', second }));
+    void send({ type: 'started', startedAtMs: fleet.startedAtMs });
   } catch (err) {
     // A coded error keeps its code in front, e.g. "VALIDATION_FAILED: fleet plan: players …".
     const code = (err as { code?: unknown }).code;
     const text = err instanceof Error ? err.message : String(err);
-    send({ type: 'error', message: typeof code === 'string' ? `${code}: ${text}` : text });
+    void send({ type: 'error', message: typeof code === 'string' ? `${code}: ${text}` : text });
   }
 }
 
 process.on('message', (m) => onMessage(m as ToFleet));
+// One player's bug must not end a drill's fleet: it is said, once per kind, and the run goes on.
+const said = new Set<string>();
+process.on('unhandledRejection', (err) => {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  if (said.has(text)) return;
+  said.add(text);
+  process.stderr.write(`fleet: unhandled rejection: ${text}\n`);
+});
 process.on('disconnect', () => void end(0));
 setTimeout(
   () => void end(0),
@@ -63,4 +75,4 @@ if (!process.send) {
   process.stderr.write('src/lab/fleet/process.ts runs as a child (child_process.fork); see spawnFleet\n');
   process.exit(2);
 }
-send({ type: 'ready' });
+void send({ type: 'ready' });

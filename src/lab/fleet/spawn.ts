@@ -17,6 +17,8 @@ export interface FleetProcessEvents {
 /** A running fleet process. Emits `second`, `summary`, `error` (a coded plan error, a crash) and `exit`. */
 export class FleetProcess extends EventEmitter<FleetProcessEvents> {
   readonly child: ChildProcess;
+  /** Wall ms at the fleet's scenario second 0, once it has started (null before, or if it refused the plan). */
+  startedAtMs: number | null = null;
   readonly #summary: Promise<FleetSummary>;
 
   constructor(child: ChildProcess) {
@@ -25,6 +27,7 @@ export class FleetProcess extends EventEmitter<FleetProcessEvents> {
     this.#summary = new Promise((resolve, reject) => {
       child.on('message', (m: FromFleet) => {
         if (m.type === 'second') this.emit('second', m.second);
+        else if (m.type === 'started') this.startedAtMs = m.startedAtMs;
         else if (m.type === 'summary') {
           this.emit('summary', m.summary);
           resolve(m.summary);
@@ -66,8 +69,8 @@ export class FleetProcess extends EventEmitter<FleetProcessEvents> {
 }
 
 /**
- * Forks the fleet process and starts `plan`. Resolves once it has said `ready` and been sent the
- * plan; a plan it refuses arrives as an `error` (and rejects `summary()`).
+ * Forks the fleet process and starts `plan`. Resolves once the fleet has started (`startedAtMs`
+ * is then its scenario second 0 on the wall clock); a plan it refuses rejects, with its code.
  */
 export async function spawnFleet(
   plan: FleetPlan,
@@ -82,6 +85,22 @@ export async function spawnFleet(
     child.once('message', (m: FromFleet) => (m.type === 'ready' ? resolve() : reject(new Error(m.type))));
     child.once('exit', (code) => reject(new Error(`the fleet process exited (${code}) before it was ready`)));
   });
+  const started = new Promise<void>((resolve, reject) => {
+    const onMessage = (m: FromFleet) => {
+      if (m.type === 'started') resolve();
+      else if (m.type === 'error') reject(new Error(m.message));
+      else return;
+      child.off('message', onMessage);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`the fleet process exited (${code}) before it started`)));
+  });
   child.send({ type: 'start', plan } satisfies ToFleet);
+  try {
+    await started;
+  } catch (err) {
+    fleet.kill();
+    throw err;
+  }
   return fleet;
 }

@@ -36,8 +36,8 @@ export class Seconds {
   };
 
   /** The sum of one count family over every second so far, by key. */
-  total(family: 'logins' | 'refreshes' | 'rejoins' | 'closes', key: string): number {
-    return this.all.reduce((n, s) => n + (s[family][key] ?? 0), 0);
+  total(family: 'logins' | 'refreshes' | 'rejoins' | 'closes' | 'gameJoins', key: string): number {
+    return this.all.reduce((n, s) => n + (s[family]?.[key] ?? 0), 0);
   }
 
   last(): FleetSecond | undefined {

@@ -32,6 +32,15 @@ export class Timers {
     });
   }
 
+  /**
+   * For a client's own waits (the SDK's backoff, Retry-After, reconnect): resolves after `ms`, and
+   * never settles once `signal` is aborted or the fleet stops, so a retired client's retry loop
+   * simply ends (some of its waits have no rejection handler, which a rejection would crash).
+   */
+  pause(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.sleep(ms, signal).catch(() => new Promise<void>(() => {}));
+  }
+
   get size(): number {
     return this.#pending.size;
   }

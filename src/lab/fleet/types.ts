@@ -44,6 +44,12 @@ export interface FleetPlan {
   noLicence?: string;
   /** Added by the fleet: wall milliseconds a `naive` client waits before each retry. @defaultValue 100 */
   naiveRetryMs?: number;
+  /**
+   * Added by the fleet: the game backend's join URL (the lab's `gameBackend().joinUrl`). A player
+   * that gets a session (a login or a rejoin) then joins the game there, once, as a client
+   * connecting to its game server does: the load a restore paces against.
+   */
+  gameJoinUrl?: string;
 }
 
 /**
@@ -64,6 +70,8 @@ export type ToFleet = { type: 'start'; plan: FleetPlan } | { type: 'stop' };
  */
 export type FromFleet =
   | { type: 'ready' }
+  /** Added by the fleet: sent once `start` is taken; `startedAtMs` is the wall clock at scenario second 0. */
+  | { type: 'started'; startedAtMs: number }
   | { type: 'second'; second: FleetSecond }
   | { type: 'summary'; summary: FleetSummary }
   | { type: 'error'; message: string };
@@ -87,6 +95,8 @@ export interface FleetSecond {
   sessionsLost?: number;
   /** Added by the fleet: requests sent to Lifeline this second, by endpoint (as `FleetSummary.requests`). */
   requests?: Record<string, number>;
+  /** Added by the fleet: game joins (plan.gameJoinUrl) answered this second, by outcome (`ok`, `HTTP_<status>`, `NETWORK`). */
+  gameJoins?: Record<string, number>;
 }
 
 /** One player's time out: from losing (or failing to get) a session it wanted, to holding one again. */
