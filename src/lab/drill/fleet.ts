@@ -8,7 +8,7 @@ import type { Scenario } from '../scenario/index.ts';
 
 export interface FleetHandle {
   fleet: FleetProcess;
-  /** Wall ms the plan was sent: scenario second 0. */
+  /** Wall ms at the fleet's scenario second 0 (as the fleet says). */
   t0: number;
   seconds: FleetSecond[];
   /** Errors the fleet reported. */
@@ -19,7 +19,7 @@ export interface FleetHandle {
 export function fleetPlan(
   s: Scenario,
   nodes: string[],
-  options: { seed: number; protected: boolean; oidcControlUrl?: string },
+  options: { seed: number; protected: boolean; oidcControlUrl?: string; gameJoinUrl?: string },
 ): FleetPlan {
   return {
     seed: options.seed,
@@ -39,13 +39,14 @@ export function fleetPlan(
       : { kind: 'playerId' },
     timeScale: s.timeScale,
     durationSeconds: s.durationSeconds,
+    ...(options.gameJoinUrl ? { gameJoinUrl: options.gameJoinUrl } : {}),
   };
 }
 
 /** Forks the fleet process with the plan; `t0` is when it was started (the drill's clock starts there). */
 export async function launchFleet(plan: FleetPlan): Promise<FleetHandle> {
   const fleet = await spawnFleet(plan);
-  const t0 = Date.now();
+  const t0 = fleet.startedAtMs ?? Date.now();
   const handle: FleetHandle = { fleet, t0, seconds: [], errors: [] };
   fleet.on('second', (s) => handle.seconds.push(s));
   fleet.on('error', (err) => handle.errors.push(err.message));

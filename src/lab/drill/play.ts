@@ -76,6 +76,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
   const s = world.scenario;
   const faults = new FaultSwitch(world.ups, o.dns ?? unavailableDns);
   const oidc = world.ups.get('oidc');
+  const joinUrl = world.ups.get('backend')?.joinUrl;
   const plan = fleetPlan(
     s,
     world.nodes.map((n) => n.playerUrl),
@@ -83,6 +84,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
       seed: o.seed ?? 1,
       protected: world.guarded,
       ...(oidc ? { oidcControlUrl: oidc.controlUrl } : {}),
+      ...(joinUrl ? { gameJoinUrl: joinUrl } : {}),
     },
   );
   const abort = new AbortController();

@@ -17,6 +17,8 @@ export interface DrillUpstream {
   controlUrl: string;
   /** The URL Lifeline's config points at (verify URL, JWKS, entitlements base, backend health). */
   serviceUrl: string;
+  /** The game backend's join URL, which the fleet's players join after each login and rejoin. */
+  joinUrl?: string;
   /** Normal capacity a second (null: unbounded). */
   capacityPerSecond: number | null;
   /** Faults in force while nothing goes wrong: the upstream's normal capacity and latency. */
@@ -81,7 +83,7 @@ async function startOne(s: Scenario, target: FaultTarget, seed: number): Promise
       const serviceMs = normal?.latencyMs || 10;
       const slots = Math.max(1, Math.round(((normal?.capacityPerSecond ?? 800) * serviceMs) / 1000));
       const up = await gameBackend({ ...base, slots, serviceMs });
-      return wrap(up, up.healthUrl, up.capacityPerSecond);
+      return { ...wrap(up, up.healthUrl, up.capacityPerSecond), joinUrl: up.joinUrl };
     }
   }
 }
