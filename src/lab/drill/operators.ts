@@ -30,19 +30,22 @@ function cli(node: DrillNode, args: string[]): Promise<string> {
   });
 }
 
+async function addAdmin(node: DrillNode, name: string, breakGlass: boolean): Promise<DrillOperator> {
+  const extra = breakGlass ? ['--break-glass'] : [];
+  const out = await cli(node, ['--json', 'operators', 'add', name, '--role', 'admin', ...extra]);
+  const body = JSON.parse(out) as { token: string; otpauthUri: string };
+  const secret = new URL(body.otpauthUri).searchParams.get('secret') ?? '';
+  return { name, token: body.token, secret, lastStep: -1 };
+}
+
 /** Adds `count` admins through the CLI's direct commands, before any node serves. */
 export async function bootstrapOperators(node: DrillNode, count: number): Promise<DrillOperator[]> {
-  const ops: DrillOperator[] = [];
-  for (let i = 1; i <= count; i++) {
-    const name = `drill-admin-${i}`;
-    // The first admin is the bootstrap; the rest are break-glass adds (audited as such).
-    const extra = i === 1 ? [] : ['--break-glass'];
-    const out = await cli(node, ['--json', 'operators', 'add', name, '--role', 'admin', ...extra]);
-    const body = JSON.parse(out) as { token: string; otpauthUri: string };
-    const secret = new URL(body.otpauthUri).searchParams.get('secret') ?? '';
-    ops.push({ name, token: body.token, secret, lastStep: -1 });
-  }
-  return ops;
+  // The first admin is the bootstrap; the rest are break-glass adds (audited as such), together.
+  const first = await addAdmin(node, 'drill-admin-1', false);
+  const rest = await Promise.all(
+    Array.from({ length: count - 1 }, (_, i) => addAdmin(node, `drill-admin-${i + 2}`, true)),
+  );
+  return [first, ...rest];
 }
 
 /**
