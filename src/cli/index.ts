@@ -22,6 +22,7 @@ import { operatorsCommands } from './operators.ts';
 import { restoreCommands } from './restore.ts';
 import { serveCommand } from './serve.ts';
 import { sessionsCommand } from './sessions.ts';
+import { sloCommands } from './slo.ts';
 
 export type { CliIo } from './base.ts';
 export { parseDuration } from './parse.ts';
@@ -39,6 +40,7 @@ const groups: ((program: Command, cli: CliContext) => void)[] = [
   restoreCommands,
   keysCommands,
   auditCommands,
+  sloCommands,
   drillCommands,
 ];
 

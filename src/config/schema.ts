@@ -65,6 +65,16 @@ function percent(defaultValue: number) {
   });
 }
 
+/** An SLO's objective: the share of events that must be good, e.g. 0.999. */
+function objective(defaultValue: number) {
+  return Type.Number({
+    minimum: 0.5,
+    exclusiveMaximum: 1,
+    default: defaultValue,
+    errorMessage: 'must be a share of good events from 0.5 up to (not including) 1, e.g. 0.999',
+  });
+}
+
 function nonEmptyString(defaultValue: string) {
   return Type.String({ minLength: 1, default: defaultValue, errorMessage: 'must be a non-empty string' });
 }
@@ -179,6 +189,14 @@ export const configSchema = Type.Object(
         windowSeconds: positiveInteger(900),
         lockSeconds: positiveInteger(900),
       }),
+    }),
+    slo: section({
+      loginSuccess: objective(0.999),
+      sessionContinuity: objective(0.999),
+      kickRate: objective(0.999),
+      rejoinSuccess: objective(0.99),
+      minEventsPerHour: nonNegativeInteger(100),
+      periodDays: positiveInteger(30),
     }),
     probes: section({
       hostnames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {

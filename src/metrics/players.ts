@@ -65,6 +65,11 @@ export function playerMetrics(registry: Registry, deps: PlayerMetricsDeps): (() 
     labelNames: ['code'] as const,
     registers: [registry],
   });
+  // The series an SLO divides by exist from the first scrape at 0: a counter that appears only
+  // at its first failure loses that failure to rate() (docs/SLO.md).
+  for (const outcome of ['ok', 'unavailable'] as const) logins.inc({ outcome }, 0);
+  ended.inc({ cause: 'node-loss' }, 0);
+  kicks.inc({ source: 'api' }, 0);
   return [
     deps.events.on('login', (e) => logins.inc({ outcome: e.outcome })),
     deps.events.on('refresh', (e) => refreshes.inc({ outcome: e.outcome })),

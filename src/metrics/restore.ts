@@ -34,6 +34,7 @@ export function restoreMetrics(registry: Registry, events: EventStream): (() => 
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  for (const outcome of ['restored', 'refused'] as const) rejoins.inc({ outcome }, 0);
   return [
     events.on('restore.released', (e) => released.inc(e.count)),
     events.on('restore.rate', (e) => restoreRate.set({ restore: e.restoreId }, e.perSecond)),
