@@ -25,7 +25,7 @@ test('dns-debacle, short: no session lost and no owner denied; the refreshes a g
   const refreshes = (from: number, to: number) =>
     r.series
       .filter((s) => s.t >= from && s.t < to)
-      .reduce((n, s) => n + Object.values(s.refreshes).reduce((a, b) => a + b, 0), 0);
+      .reduce((n, s) => n + Object.values(s.refreshes ?? {}).reduce((a, b) => a + b, 0), 0);
   assert.ok(refreshes(0, r.durationSeconds) > 0, 'players refreshed during the drill');
   // Whether any falls in identity's 15-s restart depends on the token's phase; the count must be exactly those.
   assert.equal(finding(r, 'refreshesWhileIdentityDown').value, refreshes(down.t, down.until as number));
