@@ -13,6 +13,7 @@ import { banCommands } from './bans.ts';
 import { breakerCommands } from './breaker.ts';
 import { commandCommands } from './commands.ts';
 import { type CliContext, createContext } from './context.ts';
+import { drillCommands } from './drill.ts';
 import { reportFailure } from './errors.ts';
 import { flagCommands } from './flags.ts';
 import { keysCommands } from './keys.ts';
@@ -42,6 +43,7 @@ const groups: ((program: Command, cli: CliContext) => void)[] = [
   auditCommands,
   signalsCommands,
   sloCommands,
+  drillCommands,
 ];
 
 function buildProgram(io: CliIo): { program: Command; cli: CliContext } {

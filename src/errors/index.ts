@@ -214,6 +214,11 @@ export const catalog = {
     status: 404,
     message: 'No built-in scenario has this name and no readable file is at this path',
   },
+  DRILL_FAILED: {
+    status: 500,
+    message:
+      'The drill could not run to the end (a process did not start, or it was interrupted); everything it started was stopped',
+  },
   // Infrastructure
   STORE_UNAVAILABLE: { status: 503, message: 'The record store cannot be reached' },
   LIVE_UNAVAILABLE: {

@@ -7,6 +7,8 @@ import { Upstream, type UpstreamOptions } from './upstream.ts';
 export interface EntitlementsOptions extends Omit<UpstreamOptions, 'name' | 'handler'> {
   /** Licences by player id. */
   licences?: Record<string, string>;
+  /** Asked when `licences` has no entry for a player (a drill's rule: every `owner-<n>` owns the game). */
+  licenceOf?: (playerId: string) => string | undefined;
 }
 
 export type EntitlementsUpstream = Upstream & {
@@ -22,7 +24,7 @@ export async function entitlementsUpstream(options: EntitlementsOptions = {}): P
     handler: ({ method, path }) => {
       if (method !== 'GET') return { status: 405 };
       const playerId = decodeURIComponent(path.slice(1).split('?')[0] ?? '');
-      const licence = licences.get(playerId);
+      const licence = licences.get(playerId) ?? options.licenceOf?.(playerId);
       return licence === undefined ? { status: 404 } : { status: 200, body: { licence } };
     },
   });

@@ -186,9 +186,13 @@ export class LifelineClient {
       this.#socket = null;
       // Kicked, revoked or replaced: reconnecting would not help. Otherwise, come back with jitter.
       if ([4001, 4003, 4004].includes(event.code)) return;
-      void this.#o.sleep(this.#jitter(attempt++)).then(() => {
-        if (this.#tokens && this.#socket === null) this.connect(handlers);
-      });
+      // A sleep the caller cancels (the fleet's, when a player leaves) rejects: then stay away.
+      void this.#o.sleep(this.#jitter(attempt++)).then(
+        () => {
+          if (this.#tokens && this.#socket === null) this.connect(handlers);
+        },
+        () => {},
+      );
     };
   }
 

@@ -13,8 +13,17 @@ export interface DrillSecond {
   online: number;
   /** Login attempts by outcome: `ok`, `queued`, and failures by error code (or `NETWORK`). */
   logins: Record<string, number>;
-  /** Requests each upstream answered this second, and its capacity a second (null: unbounded). */
-  upstreams: Record<string, { served: number; failed: number; capacityPerSecond: number | null }>;
+  /** Token refreshes by outcome (`ok`, or the error code), as the fleet saw them (added by the drill runner). */
+  refreshes?: Record<string, number>;
+  /**
+   * Per upstream, per wall-clock second (the upstream's capacity is a wall-clock rate): requests
+   * that arrived (`requests`, the offered load; added by the drill runner), answered without failure (`served`), failed
+   * (5xx, 429, reset or dropped), and its capacity a second while this second ran (null: unbounded).
+   */
+  upstreams: Record<
+    string,
+    { requests?: number; served: number; failed: number; capacityPerSecond: number | null }
+  >;
   /** Control sockets closed by a kick (4001), and rejoins that got a session back. */
   kicked: number;
   rejoined: number;

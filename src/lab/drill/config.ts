@@ -1,0 +1,120 @@
+/**
+ * The configuration a drill gives each Lifeline node: loopback ports, the scenario's topology,
+ * the lab's upstreams, player limits out of the way (the fleet logs thousands in from 127.0.0.1),
+ * and, for an `--unprotected` run, Lifeline's protections switched off (docs/DRILLS.md).
+ */
+import type { FaultTarget, Scenario } from '../scenario/index.ts';
+import type { DrillUpstream } from './upstreams.ts';
+
+/** Where the nodes keep their records: one SQLite file, or a PostgreSQL schema and Redis prefix shared by all. */
+export type NodeStore =
+  | { kind: 'sqlite+memory' }
+  | { kind: 'postgres+redis'; pgUrl: string; schema: string; redisUrl: string; prefix: string };
+
+export interface NodeSpec {
+  nodeId: string;
+  dataDir: string;
+  anchorDir: string;
+  playerPort: number;
+  adminPort: number;
+}
+
+export interface DrillConfigInput {
+  scenario: Scenario;
+  upstreams: ReadonlyMap<FaultTarget, DrillUpstream>;
+  store: NodeStore;
+  /** base64 of 32 bytes, shared by every node (they share the sealed store). */
+  kek: string;
+  protected: boolean;
+}
+
+const unlimited = { ipPerSecond: 1e6, ipBurst: 1e6, playerPerSecond: 1e6, playerBurst: 1e6 };
+
+function identityConfig(ups: ReadonlyMap<FaultTarget, DrillUpstream>): Record<string, unknown> {
+  const identity = ups.get('identity');
+  if (identity) return { provider: 'http', http: { url: identity.serviceUrl } };
+  const oidc = ups.get('oidc');
+  if (oidc) {
+    const issuer = oidc.serviceUrl.replace(/\/jwks$/, '');
+    return { provider: 'oidc', oidc: { issuer, audience: 'lifeline', jwksUrl: oidc.serviceUrl } };
+  }
+  return { provider: 'dev' };
+}
+
+function entitlementsConfig(
+  ups: ReadonlyMap<FaultTarget, DrillUpstream>,
+  guarded: boolean,
+): Record<string, unknown> {
+  const up = ups.get('entitlements');
+  if (!up) return { source: 'static' };
+  // Unprotected: a licence verified more than a second ago is not trusted, so an entitlement
+  // outage denies owners as seed 001's gateway did (the smallest lkgMaxAgeSeconds there is).
+  return { source: 'http', http: { url: up.serviceUrl, ...(guarded ? {} : { lkgMaxAgeSeconds: 1 }) } };
+}
+
+function storeConfig(store: NodeStore): Record<string, unknown> {
+  if (store.kind === 'sqlite+memory') return { store: { kind: 'sqlite' }, live: { kind: 'memory' } };
+  return {
+    store: { kind: 'postgres', postgres: { url: store.pgUrl, schema: store.schema } },
+    live: { kind: 'redis', redis: { url: store.redisUrl, prefix: store.prefix } },
+  };
+}
+
+/** A wall-clock duration of Lifeline's, compressed with the scenario's clock (never below `min`). */
+const scaled = (seconds: number, timeScale: number, min: number): number =>
+  Math.max(min, Math.round(seconds / timeScale));
+
+/**
+ * Lifeline's own durations on the drill's clock. Access tokens live a fifth of the scenario (at
+ * most Lifeline's default 600 s), so every player refreshes several times during a drill, as the
+ * seed's players did during a two-hour incident. On a compressed clock (`timeScale` > 1) the rest
+ * are compressed with it, or a player told to come back in 30 s would come back after the drill
+ * ended: the rejoin lane's Retry-After, the restore's healthy hold, the kick breaker's window and
+ * a bulk kick's hold. Heartbeats are not: the fleet's clients ping on the wall clock.
+ */
+export function compressedTimings(timeScale: number, durationSeconds: number): Record<string, unknown> {
+  const tokens = { accessTtlSeconds: scaled(Math.min(600, durationSeconds / 5), timeScale, 5) };
+  if (timeScale <= 1) return { tokens };
+  return {
+    tokens,
+    restore: {
+      waitingRetryAfterSeconds: scaled(30, timeScale, 1),
+      healthyHoldSeconds: scaled(10, timeScale, 1),
+    },
+    breaker: { windowSeconds: scaled(60, timeScale, 1) },
+    commands: { holdSeconds: scaled(30, timeScale, 0) },
+  };
+}
+
+/** One node's configuration file, as `lifeline serve` loads it. */
+export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<string, unknown> {
+  const regions = Object.fromEntries(
+    Object.entries(input.scenario.topology.regions).map(([r, v]) => [r, { shards: v.shards, zones: [] }]),
+  );
+  const rateLimit = { login: unlimited, refresh: unlimited, rejoin: unlimited, upgrade: unlimited };
+  const timings = compressedTimings(input.scenario.timeScale, input.scenario.durationSeconds);
+  return {
+    ...timings,
+    environment: 'test',
+    nodeId: node.nodeId,
+    dataDir: node.dataDir,
+    player: { host: '127.0.0.1', port: node.playerPort, rateLimit },
+    // The runaway script's pace is the scenario's; what must stop it is the kick breaker.
+    admin: { host: '127.0.0.1', port: node.adminPort, rateLimit: { perSecond: 100_000, burst: 100_000 } },
+    session: { maxPerPlayer: 1_000_000 },
+    log: { level: 'warn' },
+    secrets: { key: input.kek },
+    audit: { anchor: { dir: node.anchorDir, shared: input.store.kind === 'sqlite+memory' } },
+    topology: { regions },
+    identity: identityConfig(input.upstreams),
+    entitlements: entitlementsConfig(input.upstreams, input.protected),
+    ...storeConfig(input.store),
+    // Unprotected: no admission (every login goes straight to identity) and a breaker no script reaches.
+    ...(input.protected
+      ? {}
+      : {
+          admission: { enabled: false },
+          breaker: { ...(timings.breaker as object), minKicks: 1_000_000_000 },
+        }),
+  };
+}

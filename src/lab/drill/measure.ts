@@ -1,0 +1,72 @@
+/** From what a drill played and measured to a DrillResult (result.ts). */
+import { adminApi } from './admin.ts';
+import { findings } from './findings.ts';
+import { checkObjectives } from './objectives.ts';
+import type { Played } from './play.ts';
+import type { DrillResult } from './result.ts';
+import type { DrillWorld } from './world.ts';
+import { buildSeries, type UpstreamSeries } from './series.ts';
+
+/** Disruption records still pending or ticketed (not restored, expired or refused), from the admin API. */
+async function unsettledRecords(world: DrillWorld): Promise<number | null> {
+  const op = world.ops[0];
+  if (!op) return null;
+  const admin = adminApi(world.nodes);
+  try {
+    let n = 0;
+    for (const outcome of ['pending', 'ticketed']) {
+      const body = await admin.call<{ disruptions: unknown[] }>(
+        'GET',
+        `/disruptions?outcome=${outcome}&limit=10000`,
+        op,
+      );
+      n += body.disruptions.length;
+    }
+    return n;
+  } catch {
+    return null;
+  }
+}
+
+export async function measure(
+  world: DrillWorld,
+  played: Played,
+): Promise<Omit<DrillResult, 'startedAt' | 'wallSeconds' | 'machine'>> {
+  const s = world.scenario;
+  const fleetSeconds = world.fleet?.seconds ?? [];
+  const upstreams: UpstreamSeries[] = [...world.ups.values()].map((u) => ({
+    target: u.target,
+    capacityPerSecond: u.capacityPerSecond,
+    seconds: [...(played.upstreamSeconds.get(u.target)?.values() ?? [])].sort((a, b) => a.at - b.at),
+  }));
+  const objectives = checkObjectives(s, {
+    fleet: played.summary,
+    fleetSeconds,
+    upstreams,
+    tally: played.tally,
+    unsettled: await unsettledRecords(world),
+    wall: played.wall,
+  });
+  return {
+    scenario: s.name,
+    seed: s.seed,
+    protected: world.guarded,
+    players: s.players.count,
+    timeScale: s.timeScale,
+    durationSeconds: s.durationSeconds,
+    series: buildSeries(s.durationSeconds, fleetSeconds, upstreams, played.clock, played.faults),
+    marks: played.marks,
+    objectives,
+    findings: findings({
+      fleetSeconds,
+      fleet: played.summary,
+      faults: played.faults,
+      tally: played.tally,
+      hasIdentity: world.ups.has('identity'),
+      dnsSkipped: played.faults.notApplied,
+      fleetErrors: world.fleet?.errors ?? [],
+      history: played.history,
+    }),
+    passed: objectives.every((o) => o.passed),
+  };
+}

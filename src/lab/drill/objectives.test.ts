@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FleetSummary } from '../fleet/index.ts';
+import { loadScenario, parseScenario } from '../scenario/index.ts';
+import type { LabSecond } from '../stats.ts';
+import { newTally } from './actions.ts';
+import { checkObjectives, type Measured, onsets, recoveryTime } from './objectives.ts';
+
+const second = (at: number, requests: number): LabSecond => ({
+  at,
+  requests,
+  answered: requests,
+  byStatus: { 200: requests },
+  refused: 0,
+  reset: 0,
+  held: 0,
+  peakInFlight: 1,
+  p99Ms: 1,
+});
+
+const summary = (over: Partial<FleetSummary> = {}): FleetSummary => ({
+  players: 10,
+  sessionsLost: 0,
+  ownersDenied: 0,
+  outages: [],
+  requests: {},
+  ...over,
+});
+
+function measured(over: Partial<Measured> = {}): Measured {
+  return {
+    fleet: summary(),
+    fleetSeconds: [],
+    upstreams: [],
+    tally: newTally(),
+    unsettled: 0,
+    wall: { from: 10_000, to: 20_000 },
+    ...over,
+  };
+}
+
+test('RTO: each outage belongs to the latest onset before it; the worst onset counts; one player never back fails it', () => {
+  const outs = [
+    { player: 'a', outAt: 61, backAt: 90, cause: 'close:4001' },
+    { player: 'b', outAt: 125, backAt: 140, cause: 'close:1006' },
+    { player: 'c', outAt: 5, backAt: 500, cause: 'login:NETWORK' },
+  ];
+  assert.equal(recoveryTime([60, 120], outs).rto, 30, 'a: 90 - 60; b: 140 - 120; c began before any onset');
+  const never = recoveryTime([60], [...outs, { player: 'd', outAt: 70, backAt: null, cause: 'close:4001' }]);
+  assert.equal(never.rto, null);
+  assert.match(never.detail, /1 of 3 players/);
+  assert.deepEqual(onsets(loadScenario('node-loss')), [120, 300], 'kills are onsets, restarts are not');
+});
+
+test('the upstream load ratio is the peak wall second inside the run over the normal capacity', () => {
+  const s = loadScenario('login-storm');
+  const seconds = [second(9_000, 900), second(10_000, 120), second(11_000, 300), second(20_000, 900)];
+  const [ratio] = checkObjectives(
+    s,
+    measured({ upstreams: [{ target: 'identity', capacityPerSecond: 250, seconds }] }),
+  ).filter((o) => o.name === 'maxUpstreamLoadRatio.identity');
+  assert.equal(ratio?.measured, 300 / 250, 'seconds before t0 (the history) and after the end are left out');
+  assert.equal(ratio?.passed, false);
+  const missing = checkObjectives(s, measured()).find((o) => o.name === 'maxUpstreamLoadRatio.identity');
+  assert.equal(missing?.measured, null, 'no upstream measured: null, and failed');
+  assert.equal(missing?.passed, false);
+});
+
+test('kicked before the trip, lost writes, unsettled records and time to detect are measured, or null and failed', () => {
+  const s = parseScenario(
+    JSON.stringify({
+      ...loadScenario('runaway-kick'),
+      objectives: {
+        maxKickedBeforeTrip: 50,
+        rpo: { maxUnsettled: 0, maxLostWrites: 0 },
+        maxTimeToDetectSeconds: 60,
+      },
+    }),
+    'test',
+  );
+  const tally = { ...newTally(), kickedBeforeTrip: 50, kicked: 50, trippedAt: 70 };
+  const fleetSeconds = [{ t: 130, refreshes: { ok: 3, TOKEN_INVALID: 2 } }] as never;
+  const results = checkObjectives(s, measured({ tally, fleetSeconds, unsettled: null }));
+  const by = Object.fromEntries(results.map((r) => [r.name, r]));
+  assert.equal(by.maxKickedBeforeTrip?.measured, 50);
+  assert.equal(by.maxKickedBeforeTrip?.passed, true);
+  assert.equal(by['rpo.maxLostWrites']?.measured, 2);
+  assert.equal(by['rpo.maxLostWrites']?.passed, false);
+  assert.equal(by['rpo.maxUnsettled']?.passed, false, 'records that could not be read fail the objective');
+  assert.equal(by.maxTimeToDetectSeconds?.measured, null);
+  assert.equal(by.maxTimeToDetectSeconds?.passed, false);
+  assert.match(by.maxTimeToDetectSeconds?.detail ?? '', /detection does not exist yet/);
+  const untripped = checkObjectives(
+    s,
+    measured({ tally: { ...newTally(), kicked: 400, kickedBeforeTrip: 400 } }),
+  );
+  assert.equal(untripped.find((r) => r.name === 'maxKickedBeforeTrip')?.passed, false);
+});

@@ -1,0 +1,142 @@
+/**
+ * Each objective of the scenario checked against what the run measured (docs/DRILLS.md says
+ * exactly how). A figure the run could not measure is null, and its objective fails.
+ */
+import type { FleetSecond, FleetSummary, Outage } from '../fleet/types.ts';
+import type { Scenario } from '../scenario/index.ts';
+import type { KickTally } from './actions.ts';
+import type { ObjectiveResult } from './result.ts';
+import { secondLoad, type UpstreamSeries } from './series.ts';
+
+export interface Measured {
+  fleet: FleetSummary;
+  fleetSeconds: readonly FleetSecond[];
+  upstreams: readonly UpstreamSeries[];
+  tally: KickTally;
+  /** Disruption records not in a final state at the end (pending or ticketed); null if unreadable. */
+  unsettled: number | null;
+  /**
+   * Wall-clock span of the run, `from` on a whole second: upstream seconds that start before it
+   * (the players' history) or at or after `to` are left out of the peak.
+   */
+  wall: { from: number; to: number };
+}
+
+function result(name: string, target: number, measured: number | null, detail: string): ObjectiveResult {
+  return { name, target, measured, passed: measured !== null && measured <= target, detail };
+}
+
+/** Scenario seconds at which something went wrong: faults, kicks, node events. */
+export function onsets(s: Scenario): number[] {
+  const at = [
+    ...s.faults.map((f) => f.at),
+    ...s.actions.filter((a) => a.do === 'kick' || a.do === 'runaway-kick').map((a) => a.at),
+    ...(s.nodes.events ?? []).filter((e) => e.action === 'kill').map((e) => e.at),
+  ];
+  return [...new Set(at)].sort((a, b) => a - b);
+}
+
+/**
+ * RTO: each outage belongs to the latest onset at or before it began; an onset's recovery time
+ * is from the onset to the last of its players back. The worst onset is the measure; a player
+ * never back makes it null.
+ */
+export function recoveryTime(
+  starts: readonly number[],
+  outages: readonly Outage[],
+): { rto: number | null; detail: string } {
+  let worst = 0;
+  let never = 0;
+  let counted = 0;
+  for (const o of outages) {
+    const onset = starts.filter((t) => t <= o.outAt).at(-1);
+    if (onset === undefined) continue;
+    counted++;
+    if (o.backAt === null) never++;
+    else worst = Math.max(worst, o.backAt - onset);
+  }
+  if (never > 0)
+    return { rto: null, detail: `${never} of ${counted} players out after an onset never came back` };
+  return { rto: worst, detail: `from each onset to its last affected player back, over ${counted} outages` };
+}
+
+function peakLoad(up: UpstreamSeries, wall: Measured['wall']): number {
+  let peak = 0;
+  for (const s of up.seconds)
+    if (s.at >= wall.from && s.at < wall.to) peak = Math.max(peak, secondLoad(s).requests);
+  return peak;
+}
+
+function loadRatios(s: Scenario, m: Measured): ObjectiveResult[] {
+  return Object.entries(s.objectives.maxUpstreamLoadRatio ?? {}).map(([target, ratio]) => {
+    const up = m.upstreams.find((u) => u.target === target);
+    if (!up?.capacityPerSecond)
+      return result(
+        `maxUpstreamLoadRatio.${target}`,
+        ratio,
+        null,
+        `no ${target} capacity to measure against`,
+      );
+    const peak = peakLoad(up, m.wall);
+    return result(
+      `maxUpstreamLoadRatio.${target}`,
+      ratio,
+      peak / up.capacityPerSecond,
+      `peak ${peak} requests in a wall-clock second at ${target} over its capacity of ${up.capacityPerSecond}/s`,
+    );
+  });
+}
+
+function lostWrites(seconds: readonly FleetSecond[]): number {
+  return seconds.reduce((n, s) => n + (s.refreshes.TOKEN_INVALID ?? 0), 0);
+}
+
+function kickedBeforeTrip(target: number, t: KickTally): ObjectiveResult {
+  const detail =
+    t.trippedAt === null
+      ? `the breaker never refused a kick; ${t.kicked} sessions kicked in all`
+      : `sessions ended by kicks before the first KICK_BREAKER_OPEN (scenario second ${Math.round(t.trippedAt)})`;
+  return result('maxKickedBeforeTrip', target, t.trippedAt === null ? t.kicked : t.kickedBeforeTrip, detail);
+}
+
+function rpo(target: { maxUnsettled: number; maxLostWrites: number }, m: Measured): ObjectiveResult[] {
+  return [
+    result(
+      'rpo.maxUnsettled',
+      target.maxUnsettled,
+      m.unsettled,
+      'disruption records still pending or ticketed at the end (admin API)',
+    ),
+    result(
+      'rpo.maxLostWrites',
+      target.maxLostWrites,
+      lostWrites(m.fleetSeconds),
+      'refreshes of tokens Lifeline issued that it later refused as TOKEN_INVALID',
+    ),
+  ];
+}
+
+export function checkObjectives(s: Scenario, m: Measured): ObjectiveResult[] {
+  const o = s.objectives;
+  const out: ObjectiveResult[] = [];
+  if (o.rtoSeconds !== undefined) {
+    const { rto, detail } = recoveryTime(onsets(s), m.fleet.outages);
+    out.push(result('rtoSeconds', o.rtoSeconds, rto, detail));
+  }
+  if (o.rpo !== undefined) out.push(...rpo(o.rpo, m));
+  if (o.maxSessionsLost !== undefined) {
+    const detail = 'sessions ended not by a kick or ban and not resumable (fleet)';
+    out.push(result('maxSessionsLost', o.maxSessionsLost, m.fleet.sessionsLost, detail));
+  }
+  if (o.maxOwnersDenied !== undefined) {
+    const detail = 'distinct owners refused or given no licence (fleet)';
+    out.push(result('maxOwnersDenied', o.maxOwnersDenied, m.fleet.ownersDenied, detail));
+  }
+  out.push(...loadRatios(s, m));
+  if (o.maxKickedBeforeTrip !== undefined) out.push(kickedBeforeTrip(o.maxKickedBeforeTrip, m.tally));
+  if (o.maxTimeToDetectSeconds !== undefined) {
+    const detail = 'detection does not exist yet (issue 15): nothing to measure';
+    out.push(result('maxTimeToDetectSeconds', o.maxTimeToDetectSeconds, null, detail));
+  }
+  return out;
+}

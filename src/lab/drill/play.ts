@@ -1,0 +1,144 @@
+/**
+ * Playing a drill: the fleet starts (t0), the timeline runs on the scaled clock (faults over the
+ * control API, node kills and restarts, operator actions), upstream stats are sampled before their
+ * history rolls over, and at the end the fleet hands over its summary.
+ */
+import type { FleetSummary } from '../fleet/types.ts';
+import type { FaultTarget } from '../scenario/index.ts';
+import type { LabSecond } from '../stats.ts';
+import { type ActionContext, type KickTally, newTally, playAction } from './actions.ts';
+import { adminApi } from './admin.ts';
+import { type DrillClock, drillClock, untilScenarioSecond } from './clock.ts';
+import { unavailableDns } from './dns.ts';
+import { FaultSwitch } from './faults.ts';
+import { fleetPlan, launchFleet } from './fleet.ts';
+import { ownersPlayedBefore } from './history.ts';
+import { startNode, stopNode } from './nodes.ts';
+import type { DrillMark } from './result.ts';
+import type { DrillOptions, DrillWorld } from './world.ts';
+import { mergeSeconds } from './series.ts';
+import { buildSteps, playTimeline } from './timeline.ts';
+import type { DrillUpstream } from './upstreams.ts';
+
+export interface Played {
+  clock: DrillClock;
+  faults: FaultSwitch;
+  marks: DrillMark[];
+  tally: KickTally;
+  summary: FleetSummary;
+  wall: { from: number; to: number };
+  upstreamSeconds: Map<FaultTarget, Map<number, LabSecond>>;
+  /** Owners logged in once before t0 (null: no entitlements upstream, no history needed). */
+  history: number | null;
+}
+
+async function sampleStats(ups: ReadonlyMap<FaultTarget, DrillUpstream>, into: Played['upstreamSeconds']) {
+  await Promise.all(
+    [...ups.values()].map(async (up) => {
+      const res = await fetch(`${up.controlUrl}/_lab/stats`, { signal: AbortSignal.timeout(10_000) });
+      const body = (await res.json()) as { seconds: LabSecond[] };
+      const seconds = into.get(up.target) ?? new Map<number, LabSecond>();
+      into.set(up.target, seconds);
+      mergeSeconds(seconds, body.seconds);
+    }),
+  );
+}
+
+function actionContext(world: DrillWorld, clock: DrillClock, signal: AbortSignal): ActionContext {
+  const backend = world.ups.get('backend');
+  return {
+    admin: adminApi(world.nodes),
+    ops: world.ops,
+    clock,
+    signal,
+    healthUrl: backend?.serviceUrl,
+    tally: newTally(),
+    kicks: new Map(),
+    restores: [],
+    background: [],
+  };
+}
+
+async function nodeStep(world: DrillWorld, id: string, action: 'kill' | 'restart'): Promise<undefined> {
+  const node = world.nodes.find((n) => n.nodeId === id);
+  if (!node) throw new Error(`no ${id} in this drill`);
+  if (action === 'kill') await stopNode(node, 'SIGKILL');
+  else await startNode(node);
+  return undefined;
+}
+
+function nextWallSecond(): Promise<number> {
+  const at = (Math.floor(Date.now() / 1000) + 1) * 1000;
+  return new Promise((resolve) => setTimeout(() => resolve(at), at - Date.now() + 1));
+}
+
+export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> {
+  const s = world.scenario;
+  const faults = new FaultSwitch(world.ups, o.dns ?? unavailableDns);
+  const oidc = world.ups.get('oidc');
+  const joinUrl = world.ups.get('backend')?.joinUrl;
+  const plan = fleetPlan(
+    s,
+    world.nodes.map((n) => n.playerUrl),
+    {
+      seed: o.seed ?? 1,
+      protected: world.guarded,
+      ...(oidc ? { oidcControlUrl: oidc.controlUrl } : {}),
+      ...(joinUrl ? { gameJoinUrl: joinUrl } : {}),
+    },
+  );
+  const abort = new AbortController();
+  const onAbort = () => abort.abort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const firstNode = world.nodes[0];
+  const history =
+    world.ups.has('entitlements') && firstNode
+      ? await ownersPlayedBefore(plan, firstNode.playerUrl, abort.signal)
+      : null;
+  // The upstreams count by whole wall seconds: the history ends in a second of its own, so that
+  // the run's first second (counted whole) holds none of it.
+  const from = history === null ? null : await nextWallSecond();
+  const fleet = await launchFleet(plan);
+  world.fleet = fleet;
+  const clock = drillClock(s.timeScale, fleet.t0);
+  const ctx = actionContext(world, clock, abort.signal);
+  const upstreamSeconds: Played['upstreamSeconds'] = new Map();
+  const ticker = setInterval(() => {
+    o.onProgress?.(clock.now(), s.durationSeconds);
+    // The upstreams keep 600 s of history; sampling twice a minute keeps all of it.
+    if (Math.floor((Date.now() - clock.t0) / 1000) % 30 === 0)
+      void sampleStats(world.ups, upstreamSeconds).catch(() => {});
+  }, 1000);
+  let marks: DrillMark[];
+  try {
+    marks = await playTimeline(
+      buildSteps(s),
+      {
+        fault: (f, on) => faults.set(f, on, clock.now()),
+        node: (id, action) => nodeStep(world, id, action),
+        action: (a) => playAction(ctx, a),
+      },
+      clock,
+      abort.signal,
+    );
+    await untilScenarioSecond(clock, s.durationSeconds, abort.signal);
+    await Promise.allSettled(ctx.background);
+  } finally {
+    clearInterval(ticker);
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  if (abort.signal.aborted) throw new Error('interrupted');
+  const to = Date.now();
+  const summary = await fleet.fleet.stop();
+  await sampleStats(world.ups, upstreamSeconds);
+  return {
+    clock,
+    faults,
+    marks,
+    tally: ctx.tally,
+    summary,
+    wall: { from: from ?? Math.floor(clock.t0 / 1000) * 1000, to },
+    upstreamSeconds,
+    history,
+  };
+}

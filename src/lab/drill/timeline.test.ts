@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadScenario } from '../scenario/index.ts';
+import { drillClock } from './clock.ts';
+import { buildSteps, playTimeline } from './timeline.ts';
+
+test("dns-debacle's steps: a fault's recovery plays before an onset at the same second, faults to the end have none", () => {
+  const steps = buildSteps(loadScenario('dns-debacle'));
+  const at200 = steps.filter((s) => s.t === 200).map((s) => s.mark.label);
+  assert.deepEqual(at200, ['recover auth-errors on identity', 'identity-restart (down on identity)']);
+  const times = steps.map((s) => s.t);
+  assert.deepEqual(
+    times,
+    [...times].sort((a, b) => a - b),
+  );
+  assert.equal(steps.filter((s) => s.mark.kind === 'fault').length, 12, 'six faults, each on and off');
+  assert.equal(steps.filter((s) => s.mark.kind === 'action').length, 4);
+});
+
+test('a step that fails becomes a note on its mark, and the timeline plays on', async () => {
+  const steps = buildSteps(loadScenario('runaway-kick'));
+  const played: string[] = [];
+  // A clock started long ago: every step is already due, so nothing waits.
+  const clock = drillClock(1, Date.now() - 3_600_000);
+  const marks = await playTimeline(
+    steps,
+    {
+      fault: async () => undefined,
+      node: async () => undefined,
+      action: async (a) => {
+        played.push(a.do);
+        if (a.do === 'restore') throw Object.assign(new Error('no such kick'), { code: 'NOT_FOUND' });
+        return a.do === 'flag' ? 'set' : undefined;
+      },
+    },
+    clock,
+    new AbortController().signal,
+  );
+  assert.deepEqual(played, ['runaway-kick', 'declare-outage', 'flag', 'restore', 'flag', 'end-outage']);
+  assert.equal(marks.length, 6);
+  assert.equal(marks[3]?.label, 'restore kick script: failed: NOT_FOUND (no such kick)');
+  assert.equal(marks[2]?.label, 'flag kicks.enabled = false: set');
+});
+
+test('an aborted drill stops its timeline', async () => {
+  const abort = new AbortController();
+  abort.abort();
+  const marks = await playTimeline(
+    buildSteps(loadScenario('runaway-kick')),
+    { fault: async () => undefined, node: async () => undefined, action: async () => undefined },
+    drillClock(1),
+    abort.signal,
+  );
+  assert.deepEqual(marks, []);
+});

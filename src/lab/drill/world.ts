@@ -1,0 +1,36 @@
+/** What a drill run is given, and everything it started (so teardown stops exactly that). */
+import type { FaultTarget, Scenario } from '../scenario/index.ts';
+import type { NodeStore } from './config.ts';
+import type { DnsFaults } from './dns.ts';
+import type { FleetHandle } from './fleet.ts';
+import type { DrillNode } from './nodes.ts';
+import type { DrillOperator } from './operators.ts';
+import type { StoreUrls } from './store.ts';
+import type { DrillUpstream } from './upstreams.ts';
+
+export interface DrillOptions {
+  /** False for `--unprotected`. @defaultValue true */
+  protected?: boolean;
+  /** Seeds the fleet's draws and the upstreams' faults. @defaultValue 1 */
+  seed?: number;
+  store?: StoreUrls;
+  env?: Record<string, string | undefined>;
+  /** Aborting stops the run and everything it started (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Called about once a wall second with the scenario second reached. */
+  onProgress?: (t: number, durationSeconds: number) => void;
+  /** The adapter for `dns` faults. @defaultValue not available */
+  dns?: DnsFaults;
+}
+
+/** Everything a run started, so that teardown can stop exactly that. */
+export interface DrillWorld {
+  scenario: Scenario;
+  guarded: boolean;
+  root: string;
+  ups: Map<FaultTarget, DrillUpstream>;
+  store: NodeStore;
+  nodes: DrillNode[];
+  ops: DrillOperator[];
+  fleet?: FleetHandle;
+}
