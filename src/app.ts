@@ -22,6 +22,7 @@ import type { CommandService } from './commands/index.ts';
 import type { Config } from './config/index.ts';
 import { EventStream } from './events/index.ts';
 import type { FlagService } from './flags/index.ts';
+import type { IncidentService } from './incidents/index.ts';
 import { bind } from './http/index.ts';
 import type { Bus, LiveState } from './live/index.ts';
 import type { Metrics } from './metrics/index.ts';
@@ -63,6 +64,7 @@ export interface App {
   readonly breaker: KickBreaker;
   readonly flags: FlagService;
   readonly restores: RestoreService;
+  readonly incidents: IncidentService;
   readonly hub: SocketHub;
   readonly metrics: Metrics;
   readonly player: FastifyInstance;
@@ -114,7 +116,7 @@ function assemble(
   const { store, live, bus } = adapters;
   const { tokens, audit, auditAnchoring, auditWatch, operators } = trust;
   const { sessions, flags } = players;
-  const { commands, bans, breaker, restores, hub } = ops;
+  const { commands, bans, breaker, restores, hub, incidents } = ops;
   return {
     config,
     logger,
@@ -133,6 +135,7 @@ function assemble(
     breaker,
     flags,
     restores,
+    incidents,
     hub,
     metrics,
     player,

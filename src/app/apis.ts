@@ -83,6 +83,7 @@ export async function buildApis(
     breaker: ops.breaker,
     flags: players.flags,
     restores: ops.restores,
+    incidents: ops.incidents,
     metrics,
     rateLimit: config.admin.rateLimit,
     clock,

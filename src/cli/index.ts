@@ -15,6 +15,7 @@ import { commandCommands } from './commands.ts';
 import { type CliContext, createContext } from './context.ts';
 import { reportFailure } from './errors.ts';
 import { flagCommands } from './flags.ts';
+import { incidentCommands } from './incidents.ts';
 import { keysCommands } from './keys.ts';
 import { kickCommand } from './kick.ts';
 import { operatorsCommands } from './operators.ts';
@@ -37,6 +38,7 @@ const groups: ((program: Command, cli: CliContext) => void)[] = [
   breakerCommands,
   flagCommands,
   restoreCommands,
+  incidentCommands,
   keysCommands,
   auditCommands,
   sloCommands,

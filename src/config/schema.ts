@@ -115,6 +115,15 @@ function section<P extends Record<string, TSchema>>(properties: P) {
   });
 }
 
+/** The figures that make an incident at least this severe: any one reached is enough. */
+function severityThresholds(players: number, payingPlayers: number, regions: number) {
+  return section({
+    players: positiveInteger(players),
+    payingPlayers: positiveInteger(payingPlayers),
+    regions: positiveInteger(regions),
+  });
+}
+
 function topologyNames(minItems: number) {
   return Type.Array(Type.String({ pattern: topologyNamePattern, errorMessage: topologyNameRule }), {
     minItems,
@@ -249,6 +258,20 @@ export const configSchema = Type.Object(
       minKicks: positiveInteger(50),
       onlinePercent: percent(0.5),
       windowSeconds: positiveInteger(60),
+    }),
+    incidents: section({
+      p0: severityThresholds(10000, 1000, 3),
+      p1: severityThresholds(1000, 100, 2),
+      p2: severityThresholds(1, 1, 1),
+      autoDeclare: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
+      revenuePerPayingPlayerHour: Type.Number({
+        minimum: 0,
+        default: 0,
+        errorMessage: 'must be a number, 0 or more',
+      }),
+      currency: nonEmptyString('USD'),
+      rtoObjectiveSeconds: positiveInteger(3600),
+      rpoObjectiveRecords: nonNegativeInteger(0),
     }),
     log: section({ level: oneOf(logLevels, 'info') }),
     tokens: section({
@@ -415,6 +438,8 @@ export type EntitlementsConfig = Config['entitlements'];
 export type StoreConfig = Config['store'];
 /** Live state and bus adapter settings. */
 export type LiveConfig = Config['live'];
+
+export type IncidentsConfig = Config['incidents'];
 
 /**
  * Keys whose value, when given by a file, env or overrides, replaces the default whole instead of

@@ -3,6 +3,7 @@
  * timelines) listen here instead of being called from every service.
  */
 import { EventEmitter } from 'node:events';
+import type { Signal } from '../signals/records.ts';
 
 export interface LifelineEvents {
   login: [{ outcome: 'ok' | 'rejected' | 'unavailable' | 'invalid' | 'closed' | 'banned'; region?: string }];
@@ -27,6 +28,9 @@ export interface LifelineEvents {
   'security.alert': [{ kind: string; actor: string; detail: string }];
   'player.limited': [{ route: string; by: 'ip' | 'player' }];
   'audit.regressed': [{ kind: 'regressed' | 'rewritten'; detail: string }];
+  'signal.changed': [{ signal: Signal; change: 'raised' | 'updated' | 'resolved' }];
+  /** An incident was declared (by hand or by a cause) or linked to a new cause. */
+  'incident.changed': [{ id: string; change: 'declared' | 'linked' | 'status'; status: string }];
 }
 
 export type EventName = keyof LifelineEvents;

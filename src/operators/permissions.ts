@@ -20,6 +20,8 @@ export const permissions = {
   'bans.read': ['viewer', 'operator', 'admin', 'auditor'],
   'bans.write': ['admin'],
   'audit.read': ['auditor', 'admin'],
+  'incidents.read': ['viewer', 'operator', 'admin', 'auditor'],
+  'incidents.write': ['operator', 'admin'],
   'operators.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -49,6 +49,19 @@
  *              created_at) · keyReseal (kid, sealed_key) · keyRetire (list kids, at) · macKeysList
  *              () · macKeyInsertFirst / macKeyInsert (kid, sealed_key, created_at) · macKeyRetire
  *              (list kids, at)
+ * incidents    incidentInsert (id, title, severity, severity_reason, status, declared_by, cause_key,
+ *              started_at, detected_at, declared_at, mitigated_at, resolved_at, closed_at, updated_at,
+ *              phases, signals, version) -> 0 when the cause key is taken · incidentById (id) ·
+ *              incidentList (list statuses?, limit), newest declared first · incidentUpdate (title,
+ *              severity, severity_reason, status, mitigated_at, resolved_at, closed_at, updated_at,
+ *              phases, signals, id, version): compare-and-set on version, which it bumps ·
+ *              incidentRoleInsert (id, incident_id, role, operator, at, handed_by) · incidentRoles
+ *              (incident_id), oldest first · incidentNoteInsert (id, incident_id, author, body,
+ *              written_at, at) · incidentNotes (incident_id) · incidentNoteCorrect (id, note_id,
+ *              incident_id, at, corrected_by, reason, corrected_at) -> 0 when the incident has no
+ *              such note · incidentNoteCorrections (incident_id), oldest first ·
+ *              incidentClaimDisruptions (incident_id, from, to?): unclaimed records of the window ·
+ *              incidentDisruptions (incident_id, after_id, limit), by id
  */
 export const statementNames = [
   'auditHead',
@@ -122,6 +135,18 @@ export const statementNames = [
   'macKeyInsertFirst',
   'macKeyInsert',
   'macKeyRetire',
+  'incidentInsert',
+  'incidentById',
+  'incidentList',
+  'incidentUpdate',
+  'incidentRoleInsert',
+  'incidentRoles',
+  'incidentNoteInsert',
+  'incidentNotes',
+  'incidentNoteCorrect',
+  'incidentNoteCorrections',
+  'incidentClaimDisruptions',
+  'incidentDisruptions',
 ] as const;
 
 export type StatementName = (typeof statementNames)[number];
