@@ -143,6 +143,9 @@ export class IncidentService {
   ): Promise<{ kind: 'declared' | 'linked' | 'duplicate'; incidentId: string | null }> {
     const [current] = await this.running();
     if (current) {
+      // The same cause again (a replayed event, a signal's update) changes nothing.
+      const known = current.causeKey === cause.key || current.signals.some((x) => x.id === cause.signal?.id);
+      if (known) return { kind: 'duplicate', incidentId: current.id };
       await this.#link(current.id, cause);
       return { kind: 'linked', incidentId: current.id };
     }

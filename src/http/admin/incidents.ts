@@ -42,8 +42,10 @@ function statuses(text: string | undefined): IncidentStatus[] | undefined {
 
 /** Incidents: declare, list, read; status, roles, notes and checklist; timeline and impact. */
 export const incidentsRoutes: FastifyPluginAsyncTypebox<IncidentsRoutesOptions> = async (app, deps) => {
-  await app.register(readRoutes, deps);
-  await app.register(changeRoutes, deps);
+  // Without the options' prefix: the routes inherit this plugin's.
+  const options = { incidents: deps.incidents, operators: deps.operators, clock: deps.clock };
+  await app.register(readRoutes, options);
+  await app.register(changeRoutes, options);
 };
 
 /** Declare, list, read, timeline, impact. */
