@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { App } from '../../src/app.ts';
+import { breakerCause, IncidentService } from '../../src/incidents/index.ts';
 import type { Signal } from '../../src/signals/records.ts';
 import {
   addOperator,
@@ -20,6 +21,7 @@ import {
   startLifeline,
   startRestore,
 } from '../helpers.ts';
+import { TestClock } from '../clock.ts';
 
 const fast = { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } }, commands: { holdSeconds: 0 } };
 
@@ -320,6 +322,11 @@ test('a runaway kick script trips the breaker, which declares a P1 by itself, on
   const breaker = (await getJson(`${adminUrl}/admin/v1/breaker`, viewer)).body.breaker;
   assert.equal(incident.detectedAt, breaker.changedAt);
   assert.equal(incident.causeKey, `breaker:kick@${breaker.changedAt}`);
+  assert.equal(
+    incident.detectedAt - incident.startedAt,
+    60_000,
+    'the onset is a breaker window before the trip',
+  );
 
   // The same trip heard again (a replayed event) declares nothing more.
   const before = (
@@ -380,4 +387,85 @@ test('a runaway kick script trips the breaker, which declares a P1 by itself, on
   assert.equal(impact.players.records, kicked, 'the kicks that tripped it are its disruption records');
   assert.equal(impact.rpo.recordsNotFinal, kicked, 'none restored yet');
   assert.equal(impact.rto.ms, null);
+});
+
+test('on a virtual clock: time boxes fall due, and time to detect and to mitigate are exact', async (t) => {
+  const clock = new TestClock(Date.UTC(2026, 10, 21, 13, 50));
+  const { app, adminUrl } = await startLifeline(t, { clock: clock.now });
+  const carol = await addOperator(app, 'carol', 'operator');
+  const base = `${adminUrl}/admin/v1/incidents`;
+  const startedAt = clock.now() - 2 * 60_000;
+  const declared = await postJson(
+    base,
+    { title: 'login failures in eu', severity: 'P0', startedAt: new Date(startedAt).toISOString() },
+    { authorization: `Bearer ${carol}` },
+  );
+  assert.equal(declared.status, 201, JSON.stringify(declared.body));
+  const id = declared.body.incident.id as string;
+  assert.equal(declared.body.incident.timeToDetectMs, 2 * 60_000, 'declared now, started two minutes ago');
+  assert.equal(declared.body.incident.severityReason, 'set by carol');
+
+  clock.advance(5 * 60_000 + 1);
+  const later = (await getJson(`${base}/${id}`, carol)).body.incident;
+  assert.deepEqual(
+    later.phases.map((p: any) => [p.key, p.overdue]),
+    [
+      ['detection', true],
+      ['containment', false],
+      ['investigation', false],
+      ['resolution', false],
+      ['recovery', false],
+    ],
+    'five minutes after detection, triage is overdue',
+  );
+  for (const item of ['verify', 'severity', 'systems', 'declare']) {
+    await send('PATCH', `${base}/${id}/checklist/detection/${item}`, { done: true }, carol);
+  }
+  const triaged = (await getJson(`${base}/${id}`, carol)).body.incident;
+  assert.deepEqual([triaged.phases[0].done, triaged.phases[0].overdue], [true, false]);
+
+  clock.advance(10 * 60_000);
+  const mitigated = await send('PATCH', `${base}/${id}/status`, { status: 'monitoring' }, carol);
+  assert.equal(mitigated.body.incident.timeToMitigateMs, 17 * 60_000 + 1);
+  clock.advance(60_000);
+  const resolved = await send('PATCH', `${base}/${id}/status`, { status: 'resolved' }, carol);
+  assert.equal(resolved.body.incident.timeToResolveMs, 18 * 60_000 + 1);
+  assert.equal(
+    resolved.body.incident.timeToMitigateMs,
+    17 * 60_000 + 1,
+    'mitigation is kept at its first time',
+  );
+  const future = await postJson(
+    `${base}/${id}/notes`,
+    { text: 'from the future', at: clock.now() + 1 },
+    { authorization: `Bearer ${carol}` },
+  );
+  assert.equal(future.body.error.code, 'INCIDENT_TIME_INVALID');
+});
+
+test('one cause declares one incident, even when two services race for it', async (t) => {
+  const { app } = await startLifeline(t);
+  const other = new IncidentService({
+    store: app.store,
+    audit: app.audit,
+    events: app.events,
+    clock: Date.now,
+    settings: app.incidents.settings,
+  });
+  const state = {
+    name: 'kick',
+    state: 'open' as const,
+    changedAt: Date.now(),
+    changedBy: 'ci-bot',
+    reason: 'test',
+  };
+  const cause = breakerCause(state, 60);
+  const results = await Promise.all([app.incidents.declareFor(cause), other.declareFor(cause)]);
+  assert.deepEqual(results.map((r) => r.kind).sort(), ['declared', 'duplicate']);
+  const incidents = await app.store.listIncidents({});
+  assert.equal(incidents.length, 1);
+  assert.equal(incidents[0]?.causeKey, `breaker:kick@${state.changedAt}`);
+  assert.equal(incidents[0]?.startedAt, state.changedAt - 60_000);
+  const declares = await app.store.listAudit({ action: 'incident.declare' });
+  assert.equal(declares.length, 1, 'the loser audits nothing');
 });
