@@ -23,5 +23,5 @@ export {
   type IncidentServiceDeps,
   type IncidentSettings,
 } from './service.ts';
-export { buildTimeline, noteTime, type TimelineItem, timelineKinds } from './timeline.ts';
+export { buildTimeline, linksOf, noteTime, type TimelineItem, timelineKinds } from './timeline.ts';
 export { incidentView } from './view.ts';

@@ -23,7 +23,7 @@ import type {
   RoleHandOff,
 } from './records.ts';
 import { runningStatuses } from './records.ts';
-import { buildTimeline, type TimelineItem } from './timeline.ts';
+import { buildTimeline, linksOf, type TimelineItem } from './timeline.ts';
 
 export interface IncidentSettings extends ImpactSettings {
   thresholds: ClassificationThresholds;
@@ -349,7 +349,12 @@ export class IncidentService {
   }
 
   /** The incident's timeline: audit entries of its window, its signals and notes, in order. */
-  async timeline(id: string): Promise<{ incident: Incident; items: TimelineItem[]; truncated: boolean }> {
+  async timeline(id: string): Promise<{
+    incident: Incident;
+    items: TimelineItem[];
+    links: ReturnType<typeof linksOf>;
+    truncated: boolean;
+  }> {
     const incident = await this.get(id);
     const to = incident.resolvedAt ?? this.#d.clock();
     const entries: AuditEntry[] = [];
@@ -366,7 +371,8 @@ export class IncidentService {
       afterSeq = page.at(-1)?.seq ?? afterSeq;
     }
     const truncated = entries.length >= MAX_TIMELINE_AUDIT;
-    return { incident, items: buildTimeline(incident, entries.slice(0, MAX_TIMELINE_AUDIT)), truncated };
+    const kept = entries.slice(0, MAX_TIMELINE_AUDIT);
+    return { incident, items: buildTimeline(incident, kept), links: linksOf(kept), truncated };
   }
 
   /** The incident's impact from the disruption records of its window (claimed first, so none is missed). */

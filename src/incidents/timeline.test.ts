@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { AuditEntry } from '../audit/records.ts';
 import { seedPhases } from './lifecycle.ts';
 import type { Incident } from './records.ts';
-import { buildTimeline } from './timeline.ts';
+import { buildTimeline, linksOf } from './timeline.ts';
 
 let seq = 0;
 function entry(
@@ -83,4 +83,15 @@ test('audit entries, signals and notes merge into one ordered list, each naming 
   assert.equal(items[4]?.summary, 'kick breaker tripped: 50 kicks in 60s');
   assert.match(items[3]?.summary ?? '', /script found \(time corrected from /);
   assert.equal(items[0]?.actor, 'ci-bot');
+});
+
+test('the links are the commands, restores and flags the window names, each once', () => {
+  const audit = [
+    entry(1, 'command.request', { commandId: 'c1' }),
+    entry(2, 'command.done', { commandId: 'c1' }),
+    entry(3, 'restore.start', { restoreId: 'r1' }),
+    { ...entry(4, 'flag.set', { from: true, to: false }), target: 'flag:kicks.enabled' },
+    entry(5, 'player.ban', { banId: 'b1' }),
+  ];
+  assert.deepEqual(linksOf(audit), { commands: ['c1'], restores: ['r1'], flags: ['kicks.enabled'] });
 });

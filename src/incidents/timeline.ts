@@ -130,3 +130,22 @@ export function buildTimeline(incident: Incident, audit: readonly AuditEntry[]):
   // Array.prototype.sort is stable: equal times keep the order above.
   return items.sort((a, b) => a.at - b.at);
 }
+
+/** What the window's audit entries name: the commands, restores and flags the incident is linked to. */
+export function linksOf(audit: readonly AuditEntry[]): {
+  commands: string[];
+  restores: string[];
+  flags: string[];
+} {
+  const commands = new Set<string>();
+  const restores = new Set<string>();
+  const flags = new Set<string>();
+  for (const e of audit) {
+    if (e.action.startsWith('command.') && typeof e.details.commandId === 'string')
+      commands.add(e.details.commandId);
+    if (e.action.startsWith('restore.') && typeof e.details.restoreId === 'string')
+      restores.add(e.details.restoreId);
+    if (e.action === 'flag.set' && e.target.startsWith('flag:')) flags.add(e.target.slice(5));
+  }
+  return { commands: [...commands], restores: [...restores], flags: [...flags] };
+}

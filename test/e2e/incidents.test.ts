@@ -234,6 +234,8 @@ test('declared by hand: statuses, roles, notes; a kick and restore in its window
     'the restore ends after its pause',
   );
   assert.equal(kinds.filter((k: string) => k === 'command').length >= 3, true);
+  assert.deepEqual(timeline.links.restores, [restoreId], 'the restore of its window is linked');
+  assert.equal(timeline.links.commands.length, 3, 'and the three kicks');
   const pauseItem = timeline.items.find((i: any) => i.kind === 'restore-pause');
   assert.equal(pauseItem.actor, 'alice');
   const refAudit = await getJson(

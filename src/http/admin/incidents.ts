@@ -89,8 +89,9 @@ const readRoutes: FastifyPluginAsyncTypebox<IncidentsRoutesOptions> = async (app
 
   app.get('/incidents/:id/timeline', { schema: { params: IncidentParam } }, async (request) => {
     await allow(deps.operators, request, 'incidents.read', `incident:${request.params.id}`);
-    const { incident, items, truncated } = await deps.incidents.timeline(request.params.id);
-    return { incidentId: incident.id, from: incident.startedAt, to: incident.resolvedAt, truncated, items };
+    const { incident, items, links, truncated } = await deps.incidents.timeline(request.params.id);
+    const { startedAt: from, resolvedAt: to } = incident;
+    return { incidentId: incident.id, from, to, truncated, links, items };
   });
 
   app.get('/incidents/:id/impact', { schema: { params: IncidentParam } }, async (request) => {
