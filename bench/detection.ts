@@ -167,7 +167,13 @@ function placeNamed(seed: number, fault: Injection, at: number, dimension: strin
 }
 
 const { busiest, quietest } = extremeHours();
-const rows = [];
+const rows: {
+  seed: number;
+  quiet: ReturnType<typeof quietWeek>;
+  busiest: ReturnType<typeof injected>;
+  quietest: ReturnType<typeof injected>;
+  localised: number;
+}[] = [];
 const started = Date.now();
 for (let seed = 1; seed <= seeds; seed++) {
   const row = {
@@ -193,8 +199,25 @@ for (const r of rows) {
   );
 }
 console.log(`(simulated in ${((Date.now() - started) / 1000).toFixed(1)} s of wall clock)`);
+const delays = (pick: (r: (typeof rows)[number]) => (number | null)[]) => rows.flatMap(pick);
+const worst = (list: (number | null)[]) => (list.includes(null) ? null : Math.max(...(list as number[])));
+const best = (list: (number | null)[]) => Math.min(...list.filter((v): v is number => v !== null));
+const burn = delays((r) => [r.busiest.burnRate, r.quietest.burnRate]);
+const summary = {
+  weeks: rows.length,
+  falsePages: {
+    failures: rows.reduce((a, r) => a + r.quiet.failures, 0),
+    drop: rows.reduce((a, r) => a + r.quiet.drop, 0),
+    burnRate: rows.reduce((a, r) => a + r.quiet.burn, 0),
+  },
+  pooledDelayMaxSeconds: worst(delays((r) => [r.busiest.pooled, r.quietest.pooled])),
+  burnRateDelaySeconds: { min: best(burn), max: worst(burn) },
+  dropDelayMaxSeconds: worst(delays((r) => [r.busiest.drop, r.quietest.drop])),
+  localisedMinOf20: Math.min(...rows.map((r) => r.localised)),
+};
+console.log(JSON.stringify(summary));
 mkdirSync('bench/out', { recursive: true });
 writeFileSync(
   'bench/out/detection.json',
-  `${JSON.stringify({ at: new Date().toISOString(), machine: cpus()[0]?.model, busiest, quietest, rows }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), machine: cpus()[0]?.model, busiest, quietest, summary, rows }, null, 2)}\n`,
 );

@@ -6,6 +6,8 @@
  *      target >= 5,000/s and >= 40% of the bare route.
  *   2. memory per idle WebSocket: Lifeline (login + control socket) vs a bare `ws` server
  *      holding the same number of sockets; target <= 1.5x bare, >= 15k sockets per process.
+ *      Beside them, a Colyseus server (`@colyseus/core` + `@colyseus/ws-transport`, one idle
+ *      room every client joins) holding the same number: its memory per client and join rate.
  *
  * The server under test runs in one child allowed on cores 0 and 1 (so its signing workers can
  * use the second core); the load generator (or socket client) in another pinned to core 1; this
@@ -167,10 +169,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 setTimeout(() => {
-  console.error('The bench ran past 175 s; stopping it.');
+  console.error('The bench ran past 260 s; stopping it.');
   cleanUp();
   process.exit(1);
-}, 175_000).unref();
+}, 260_000).unref();
 
 // Helpers -----------------------------------------------------------------------------------------
 
@@ -181,7 +183,7 @@ const pct = (x: number) => `${fmt(x * 100, 1)}%`;
 const KB = 1024;
 
 async function startServer(
-  kind: 'lifeline' | 'fastify' | 'ws',
+  kind: 'lifeline' | 'fastify' | 'ws' | 'colyseus',
   nodeFlags: string[] = [],
   extra: string[] = [],
 ): Promise<{ child: Child; port: number; url: string }> {
@@ -320,7 +322,7 @@ interface MemoryRun {
   closedByServer: number;
 }
 
-async function memoryRun(kind: 'lifeline' | 'ws', n: number): Promise<MemoryRun> {
+async function memoryRun(kind: 'lifeline' | 'ws' | 'colyseus', n: number): Promise<MemoryRun> {
   const { child: server, port } = await startServer(
     kind,
     ['--expose-gc'],
@@ -550,8 +552,9 @@ try {
     );
     const bare = await memoryRun('ws', SOCKETS);
     const lifeline = await memoryRun('lifeline', SOCKETS);
+    const colyseus = await memoryRun('colyseus', SOCKETS);
     const problems: string[] = [];
-    for (const r of [bare, lifeline]) {
+    for (const r of [bare, lifeline, colyseus]) {
       if (r.opened !== r.requested || r.stillOpen !== r.opened || r.closedByServer > 0) {
         problems.push(
           `${r.server}: opened ${r.opened}/${r.requested}, still open ${r.stillOpen}, closed by server ${r.closedByServer}` +
@@ -593,6 +596,7 @@ try {
     say(row('Lifeline, from before logins [target]', lifeline.before, lifeline.after, lifeline.opened));
     say(row('  of which logins (session records)', lifeline.before, afterLogins, lifeline.opened));
     say(row('  of which sockets (after logins)', afterLogins, lifeline.after, lifeline.opened));
+    say(row('Colyseus 0.18 (seat + join an idle room)', colyseus.before, colyseus.after, colyseus.opened));
     say(
       '   (heapUsed = live JS objects; heapTotal = V8 heap committed, which a burst of garbage grows and a GC ' +
         'does not always give back)',
@@ -608,6 +612,18 @@ try {
         `server counts: bare ${bare.after.counts.sockets}, Lifeline ${lifeline.after.counts.sockets} sockets / ` +
         `${lifeline.after.counts.liveSessions} live sessions`,
     );
+    const colyseusRss = perSocketKB(colyseus.before, colyseus.after, colyseus.opened, 'rss');
+    const colyseusHeap = perSocketKB(colyseus.before, colyseus.after, colyseus.opened, 'heapUsed');
+    const perSecond = (r: MemoryRun) => Math.round(r.opened / Math.max(0.001, r.openMs / 1000));
+    const rates = { bare: perSecond(bare), lifeline: perSecond(lifeline), colyseus: perSecond(colyseus) };
+    say(
+      `   Colyseus / bare ws = ${fmt(colyseusRss / bareRss, 2)}x; Lifeline / Colyseus = ${fmt(llTotalRss / colyseusRss, 2)}x (RSS per session)`,
+    );
+    say(
+      `   connect rate (one client process, ${Math.min(256, SOCKETS)} in flight): bare ws ${fmt(rates.bare)}/s (connect + greeting); ` +
+        `Lifeline ${fmt(rates.lifeline)}/s (control socket + welcome, logins before) and ${fmt(Math.round((lifeline.login?.ok ?? 0) / Math.max(0.001, (lifeline.login?.ms ?? 0) / 1000)))} logins/s; ` +
+        `Colyseus ${fmt(rates.colyseus)}/s (seat reservation + socket + join); server counts: Colyseus ${colyseus.after.counts.sockets} clients in ${colyseus.after.counts.rooms} room(s)`,
+    );
     const held = lifeline.opened >= TARGETS.socketsPerProcess && problems.length === 0;
     const memOk = ratio <= TARGETS.memoryRatio && problems.length === 0;
     say(
@@ -618,9 +634,19 @@ try {
     out.memory = {
       bare,
       lifeline,
+      colyseus,
+      connectPerSecond: {
+        ...rates,
+        lifelineLogins: Math.round(
+          (lifeline.login?.ok ?? 0) / Math.max(0.001, (lifeline.login?.ms ?? 0) / 1000),
+        ),
+      },
+      colyseusRatioToBare: Math.round((colyseusRss / bareRss) * 100) / 100,
       kbPerSocket: {
         bareRss,
         bareHeap,
+        colyseusRss,
+        colyseusHeap,
         lifelineFromBeforeLoginsRss: llTotalRss,
         lifelineFromBeforeLoginsHeap: llTotalHeap,
         lifelineLoginsOnlyRss: llLoginRss,

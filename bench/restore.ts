@@ -1,8 +1,10 @@
 /**
  * bench:restore — paced restore of 100,000 disruption records against a downstream of capacity C.
  *
- * The downstream (bench/restore/downstream.ts) runs in its own process: C joins per second, with
- * latency rising as load nears C. Clients come back the moment their batch is released: each
+ * The downstream is the lab's game backend (src/lab/game.ts) in its own process
+ * (`node src/lab/process.ts game`): C joins per second (8 slots), latency rising with its queue as
+ * load nears C; its per-second p99 comes from the lab's own stats (`GET /_lab/stats` on its
+ * control port), which count every answer, the few /health checks a second beside the joins. Clients come back the moment their batch is released: each
  * redeems its ticket over HTTP (POST /v1/rejoin), at a random point of its batch's interval as
  * Retry-After spreads real clients, and then joins the downstream. Three pacings run
  * in one run, one after the other, on the same records:
@@ -60,11 +62,18 @@ const cleanup = () => {
 };
 process.on('exit', cleanup);
 
-async function startDownstream(): Promise<string> {
+/** The game backend's URL (joins, /health) and its control URL (stats). */
+interface Downstream {
+  url: string;
+  controlUrl: string;
+}
+
+async function startDownstream(): Promise<Downstream> {
   downstream = spawn(
     process.execPath,
     [
-      join(import.meta.dirname, 'restore/downstream.ts'),
+      join(import.meta.dirname, '..', 'src/lab/process.ts'),
+      'game',
       '--slots',
       String(slots),
       '--service-ms',
@@ -79,7 +88,22 @@ async function startDownstream(): Promise<string> {
   const line = await new Promise<string>((resolve) =>
     createInterface({ input: downstream?.stdout as NodeJS.ReadableStream }).once('line', resolve),
   );
-  return `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
+  const started = JSON.parse(line) as { url: string; controlUrl: string };
+  return { url: started.url, controlUrl: started.controlUrl };
+}
+
+/** The game backend's whole clock seconds from the one holding `fromMs` to `toMs`: answers and p99. */
+async function downstreamSeconds(
+  down: Downstream,
+  fromMs: number,
+  toMs: number,
+): Promise<{ joins: number; p99: number }[]> {
+  const stats = (await (await fetch(`${down.controlUrl}/_lab/stats`)).json()) as {
+    seconds: { at: number; answered: number; p99Ms: number }[];
+  };
+  return stats.seconds
+    .filter((x) => x.at >= Math.floor(fromMs / 1000) * 1000 && x.at + 1000 <= toMs)
+    .map((x) => ({ joins: x.answered, p99: x.p99Ms }));
 }
 
 async function seed(app: App): Promise<string> {
@@ -162,7 +186,7 @@ interface ModeResult {
 async function runMode(
   app: App,
   clients: ChildProcess,
-  downstreamUrl: string,
+  down: Downstream,
   commandId: string,
   name: string,
   pacing: Pacing,
@@ -189,12 +213,12 @@ async function runMode(
   const perSecond: number[] = [];
   const cores = coreTimes();
   const base = await report();
-  await fetch(`${downstreamUrl}/stats`).then((r) => r.arrayBuffer());
+  const windowStart = Date.now();
   const status = await app.restores.start(
     {
       source: { commandId },
       pacing,
-      thresholds: { downstreamP99Ms: SLO_MS, healthUrl: `${downstreamUrl}/health` },
+      thresholds: { downstreamP99Ms: SLO_MS, healthUrl: `${down.url}/health` },
       totp: await generate({ secret }),
     },
     operator,
@@ -219,7 +243,7 @@ async function runMode(
   const end = await report();
   const restored = end.restored - base.restored;
   const errors = end.errors - base.errors;
-  const seconds = (await (await fetch(`${downstreamUrl}/stats`)).json()) as { joins: number; p99: number }[];
+  const seconds = await downstreamSeconds(down, windowStart, Date.now());
   if (process.env.BENCH_TRACE)
     console.log(`  ${name} downstream p99 per second: ${seconds.map((x) => Math.round(x.p99)).join(' ')}`);
   // Sustained: the last half of the window, after any ramp-up.
@@ -247,10 +271,10 @@ const config = testConfig(dir, { restore: { tickMs: 250, healthyHoldSeconds: 2 }
 const app = await createApp({ config, logger: pino({ level: 'silent' }) });
 try {
   const { playerUrl } = await app.listen();
-  const downstreamUrl = await startDownstream();
+  const down = await startDownstream();
   clientProcess = spawn(
     process.execPath,
-    [join(import.meta.dirname, 'restore/clients.ts'), playerUrl, downstreamUrl],
+    [join(import.meta.dirname, 'restore/clients.ts'), playerUrl, down.url],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
@@ -285,7 +309,7 @@ try {
   const results: ModeResult[] = [];
   for (const [key, name, pacing, windowS] of plans) {
     if (!modes.has(key)) continue;
-    results.push(await runMode(app, clients, downstreamUrl, commandId, name, pacing, windowS, `op-${key}`));
+    results.push(await runMode(app, clients, down, commandId, name, pacing, windowS, `op-${key}`));
   }
   console.log('');
   console.log(

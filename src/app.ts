@@ -13,6 +13,7 @@ import { Lifecycle } from './app/lifecycle.ts';
 import { buildOperations } from './app/operations.ts';
 import { buildPlayers, openEntitlements } from './app/players.ts';
 import { type Built, buildApis, buildObservation } from './app/apis.ts';
+import { startRouting, startSiem } from './app/notify.ts';
 import { startNode } from './app/start.ts';
 import { buildTrust } from './app/trust.ts';
 import type { AuditAnchoring, AuditLog, ChainWatch } from './audit/index.ts';
@@ -20,6 +21,7 @@ import type { BanService } from './bans/index.ts';
 import type { KickBreaker } from './breaker/index.ts';
 import type { CommandService } from './commands/index.ts';
 import type { Config } from './config/index.ts';
+import { HostResolver, resolvingFetch } from './dns/index.ts';
 import { EventStream } from './events/index.ts';
 import type { FlagService } from './flags/index.ts';
 import type { IncidentService } from './incidents/index.ts';
@@ -28,6 +30,8 @@ import type { Bus, LiveState } from './live/index.ts';
 import type { Metrics } from './metrics/index.ts';
 import type { OperatorService } from './operators/index.ts';
 import type { RestoreService } from './restore/index.ts';
+import type { Routing } from './routing/index.ts';
+import type { SiemExporter } from './siem/index.ts';
 import type { SessionService, SocketHub } from './sessions/index.ts';
 import type { RecordStore } from './store/index.ts';
 import type { Tokens } from './tokens/index.ts';
@@ -65,6 +69,10 @@ export interface App {
   readonly flags: FlagService;
   readonly restores: RestoreService;
   readonly incidents: IncidentService;
+  /** Signals to PagerDuty, Discord, Slack and webhooks through the outbox (docs/ROUTING.md). */
+  readonly routing: Routing;
+  /** The audit stream's export to a SIEM (docs/SIEM.md); null when `siem.sink` is `off`. */
+  readonly siem: SiemExporter | null;
   readonly hub: SocketHub;
   readonly metrics: Metrics;
   readonly player: FastifyInstance;
@@ -84,10 +92,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? pino({ level: config.log.level, base: { node: config.nodeId } });
   const life = new Lifecycle();
-  const ctx: Context = { config, logger, clock, events: new EventStream(), life };
+  const events = new EventStream();
+  const resolver = new HostResolver(config.dns, clock, (host, code) =>
+    events.emit('dns.failed', { host, code }),
+  );
+  const upstream = resolvingFetch(resolver);
+  life.onClose('upstream connections', upstream.close);
+  const dns = { resolver, fetch: upstream.fetch };
+  const ctx: Context = { config, logger, clock, events, life, dns };
   let draining = false;
   return life.guard(async () => {
-    const adapters = await openAdapters(config, logger, life);
+    const adapters = await openAdapters(config, logger, life, dns.fetch);
     const entitlements = openEntitlements(ctx, adapters);
     const trust = await buildTrust(ctx, adapters);
     const players = await buildPlayers(ctx, adapters, trust, entitlements);
@@ -96,12 +111,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     const observation = buildObservation(ctx, built);
     const apis = await buildApis(ctx, built, observation, () => draining);
     await startNode(ctx, built, observation);
+    const routing = startRouting(ctx, adapters);
+    const siem = startSiem(ctx, adapters);
     const close = async () => {
       // /ready turns 503 first, then everything stops in the reverse of its start.
       draining = true;
       await life.close();
     };
-    return assemble(ctx, built, observation.metrics, apis, close);
+    return { ...assemble(ctx, built, observation.metrics, apis, close), routing, siem };
   });
 }
 
@@ -112,7 +129,7 @@ function assemble(
   metrics: Metrics,
   { player, admin }: { player: FastifyInstance; admin: FastifyInstance },
   close: () => Promise<void>,
-): App {
+): Omit<App, 'routing' | 'siem'> {
   const { store, live, bus } = adapters;
   const { tokens, audit, auditAnchoring, auditWatch, operators } = trust;
   const { sessions, flags } = players;

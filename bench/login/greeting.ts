@@ -4,8 +4,24 @@
  */
 import WebSocket from 'ws';
 
-/** Opens `url` and resolves with the socket once greeted; its listeners are removed by then. */
-export function openGreeted(url: string, timeoutMs: number): Promise<WebSocket> {
+/** Lifeline's and the bare server's greeting: a JSON `welcome`. */
+function isWelcome(data: Buffer): boolean {
+  try {
+    return (JSON.parse(String(data)) as { type?: string }).type === 'welcome';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens `url` and resolves with the socket once greeted; its listeners are removed by then.
+ * `isGreeting` tells the expected first message (Colyseus greets with a binary JOIN_ROOM frame).
+ */
+export function openGreeted(
+  url: string,
+  timeoutMs: number,
+  isGreeting: (data: Buffer) => boolean = isWelcome,
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { perMessageDeflate: false });
     const timer = setTimeout(() => {
@@ -23,8 +39,7 @@ export function openGreeted(url: string, timeoutMs: number): Promise<WebSocket> 
     socket.once('message', (data) => {
       clearTimeout(timer);
       socket.removeAllListeners();
-      const message = JSON.parse(String(data)) as { type?: string };
-      if (message.type !== 'welcome') {
+      if (!isGreeting(data as Buffer)) {
         socket.terminate();
         reject(new Error(`first message was ${String(data).slice(0, 200)}`));
         return;

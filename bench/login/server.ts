@@ -1,9 +1,10 @@
 /**
  * The server under test, alone in its process: `lifeline` (the real app, embedded SQLite in a
  * temp dir), `fastify` (a bare login route: parse the same JSON, answer a same-size JSON, no
- * signing, no storage) or `ws` (a bare `ws` server on node:http that greets each socket once).
+ * signing, no storage), `ws` (a bare `ws` server on node:http that greets each socket once) or
+ * `colyseus` (a Colyseus server with one idle room every client joins).
  *
- *   node bench/login/server.ts <lifeline|fastify|ws> <dataDir> [hold-idle] [signing-workers=N]
+ *   node bench/login/server.ts <lifeline|fastify|ws|colyseus> <dataDir> [hold-idle] [signing-workers=N]
  *
  * `hold-idle` raises Lifeline's heartbeat and idle timeouts so silent bench sockets are kept;
  * without it Lifeline runs with its defaults. `signing-workers=N` sets `tokens.signingWorkers`
@@ -122,6 +123,36 @@ async function startWs(): Promise<Running> {
   };
 }
 
+/**
+ * Colyseus (`@colyseus/core` with `@colyseus/ws-transport`), the game-server framework studios
+ * use: one room type with nothing in it, every client joining the same room (the matchmaker's
+ * `POST /matchmake/joinOrCreate/idle`, then the room's WebSocket), so a socket costs what
+ * Colyseus itself keeps per joined client. Its ping-based heartbeat is off, as Lifeline's is
+ * raised out of the way with `hold-idle`.
+ */
+async function startColyseus(): Promise<Running> {
+  const { Room, Server, matchMaker } = await import('@colyseus/core');
+  const { WebSocketTransport } = await import('@colyseus/ws-transport');
+  class IdleRoom extends Room {
+    override maxClients = 1_000_000;
+    override autoDispose = false;
+  }
+  const server = createServer();
+  const transport = new WebSocketTransport({ server, pingInterval: 0 });
+  const game = new Server({ transport, greet: false });
+  game.define('idle', IdleRoom);
+  await game.listen(0, '127.0.0.1');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts: async () => {
+      const rooms = await matchMaker.query({ name: 'idle' });
+      return { sockets: rooms.reduce((n, r) => n + r.clients, 0), rooms: rooms.length };
+    },
+    close: () => game.gracefullyShutdown(false),
+  };
+}
+
 /** Memory after collecting what can be collected, so deltas count what is held, not garbage. */
 async function settledMemory(): Promise<NodeJS.MemoryUsage & { gc: boolean }> {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -153,6 +184,7 @@ const starters: Record<string, () => Promise<Running>> = {
   lifeline: startLifeline,
   fastify: startFastify,
   ws: startWs,
+  colyseus: startColyseus,
 };
 
 const start = kind ? starters[kind] : undefined;

@@ -2,7 +2,11 @@
  * The idle-socket client, alone in its process: logs players in (Lifeline only), opens one
  * WebSocket per player, waits for each greeting, then holds them all silent until told to stop.
  *
- *   node bench/login/sockets.ts <lifeline|ws> <port>
+ *   node bench/login/sockets.ts <lifeline|ws|colyseus> <port>
+ *
+ * Colyseus clients join its room as its SDK does: a seat from the matchmaker
+ * (`POST /matchmake/joinOrCreate/idle`), the room's WebSocket with that seat, the JOIN_ROOM frame
+ * it greets with, and the JOIN_ROOM byte that confirms the join.
  *
  * Commands: `login {n, prefix}`, `open {n}` (Lifeline: with the tokens of the last login),
  * `warm {n}` (login, open and close n, so one-time costs are paid before the baseline),
@@ -16,8 +20,8 @@ import { announce, serveParent } from './ipc.ts';
 
 const kind = process.argv[2];
 const port = Number(process.argv[3]);
-if ((kind !== 'lifeline' && kind !== 'ws') || !Number.isInteger(port)) {
-  console.error('usage: sockets.ts <lifeline|ws> <port>');
+if ((kind !== 'lifeline' && kind !== 'ws' && kind !== 'colyseus') || !Number.isInteger(port)) {
+  console.error('usage: sockets.ts <lifeline|ws|colyseus> <port>');
   process.exit(2);
 }
 
@@ -62,11 +66,29 @@ async function login(n: number, prefix: string): Promise<Record<string, unknown>
   return { ok: tokens.length, failed, firstError, ms: Math.round(performance.now() - started) };
 }
 
+/** Colyseus's protocol code for joining a room (its JOIN_ROOM frame, and the client's confirmation). */
+const COLYSEUS_JOIN_ROOM = 10;
+
+/** A Colyseus seat in the idle room, reserved over a keep-alive connection; the room's socket URL. */
+async function colyseusSeat(conn: HttpConnection): Promise<string> {
+  const res = await conn.request(postJsonRequest(port, '/matchmake/joinOrCreate/idle', '{}'));
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.toString().slice(0, 200)}`);
+  const seat = JSON.parse(res.body.toString()) as { processId: string; roomId: string; sessionId: string };
+  return `ws://127.0.0.1:${port}/${seat.processId}/${seat.roomId}?sessionId=${encodeURIComponent(seat.sessionId)}`;
+}
+
 /** Opens one socket and resolves when its first message (the greeting) arrives. */
-async function openOne(token: string | undefined): Promise<WebSocket> {
-  const query = token === undefined ? '' : `?access_token=${encodeURIComponent(token)}`;
-  const path = kind === 'lifeline' ? '/v1/session' : '/';
-  const socket = await openGreeted(`ws://127.0.0.1:${port}${path}${query}`, OPEN_TIMEOUT_MS);
+async function openOne(token: string | undefined, seatConn?: HttpConnection): Promise<WebSocket> {
+  let socket: WebSocket;
+  if (kind === 'colyseus') {
+    const url = await colyseusSeat(seatConn as HttpConnection);
+    socket = await openGreeted(url, OPEN_TIMEOUT_MS, (data) => data[0] === COLYSEUS_JOIN_ROOM);
+    socket.send(Buffer.from([COLYSEUS_JOIN_ROOM]));
+  } else {
+    const query = token === undefined ? '' : `?access_token=${encodeURIComponent(token)}`;
+    const path = kind === 'lifeline' ? '/v1/session' : '/';
+    socket = await openGreeted(`ws://127.0.0.1:${port}${path}${query}`, OPEN_TIMEOUT_MS);
+  }
   // Idle from here: the only thing the bench listens for is an unexpected close.
   socket.once('close', () => closedAfterOpen++);
   socket.on('error', () => {});
@@ -82,15 +104,22 @@ async function open(n: number, into: WebSocket[]): Promise<Record<string, unknow
   let failed = 0;
   let firstError: string | null = null;
   const worker = async () => {
+    let conn: HttpConnection | undefined;
     while (next < n) {
       const i = next++;
       try {
-        into.push(await openOne(kind === 'lifeline' ? tokens[i] : undefined));
+        if (kind === 'colyseus' && !conn?.usable) {
+          conn?.destroy();
+          conn = await HttpConnection.open(port);
+        }
+        into.push(await openOne(kind === 'lifeline' ? tokens[i] : undefined, conn));
       } catch (err) {
         failed++;
         firstError ??= String(err);
+        conn?.destroy();
       }
     }
+    conn?.destroy();
   };
   await Promise.all(Array.from({ length: Math.min(OPEN_IN_FLIGHT, n) }, worker));
   return { ok: into.length, failed, firstError, ms: Math.round(performance.now() - started) };

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { type Config, sqlitePath } from '../config/index.ts';
+import type { Fetch } from '../dns/index.ts';
 import { createIdentity, type IdentityProvider } from '../identity/index.ts';
 import type { Bus, LiveState } from '../live/index.ts';
 import { openLive } from '../live/open.ts';
@@ -79,8 +80,13 @@ function openLiveState(config: Config, logger: Logger): Promise<{ live: LiveStat
 }
 
 /** Opens the adapters; each connection is registered on `life` as soon as it is open. */
-export async function openAdapters(config: Config, logger: Logger, life: Lifecycle): Promise<Adapters> {
-  const identity = createIdentity(config.identity, config.environment);
+export async function openAdapters(
+  config: Config,
+  logger: Logger,
+  life: Lifecycle,
+  upstreamFetch?: Fetch,
+): Promise<Adapters> {
+  const identity = createIdentity(config.identity, config.environment, upstreamFetch);
   // The data directory first: the KEK file is created beside it, so its parent must exist.
   secureDataDir(config, logger);
   const sealer = openSealer(config, logger);

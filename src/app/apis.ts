@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildAdminApi, buildPlayerApi } from '../http/index.ts';
 import { createMetrics, type Metrics } from '../metrics/index.ts';
-import { chainAlert, DependencyProbes, readinessCheck } from '../probes/index.ts';
+import type { Config } from '../config/index.ts';
+import { chainAlert, DependencyProbes, readinessCheck, upstreamHostnames } from '../probes/index.ts';
 import { shardRegions } from '../sessions/index.ts';
 import type { Adapters } from './adapters.ts';
 import type { Context } from './context.ts';
@@ -26,7 +27,9 @@ export interface Observation {
 export function buildObservation(ctx: Context, { adapters, trust, ops }: Built): Observation {
   const { config, clock, events, life } = ctx;
   const regions = shardRegions(config.topology);
-  const probes = new DependencyProbes(config.probes, clock);
+  const probes = new DependencyProbes(probeSettings(config), clock, (r) =>
+    events.emit('dependency.probed', { probe: `${r.kind}:${r.name}`, ok: r.ok, error: r.error }),
+  );
   const metrics = createMetrics({
     events,
     live: adapters.live,
@@ -38,6 +41,21 @@ export function buildObservation(ctx: Context, { adapters, trust, ops }: Built):
   });
   life.onClose('metrics', () => metrics.stop());
   return { probes, metrics };
+}
+
+/**
+ * The probes resolve the configured hostnames and the upstreams' own, through the probes' DNS
+ * servers or else the ones Lifeline resolves its upstreams with (`dns.servers`).
+ */
+function probeSettings(config: Config) {
+  const urls = [
+    config.identity.provider === 'http' ? config.identity.http.url : '',
+    config.identity.provider === 'oidc' ? config.identity.oidc.jwksUrl : '',
+    config.entitlements.source === 'http' ? config.entitlements.http.url : '',
+  ];
+  const hostnames = [...new Set([...config.probes.hostnames, ...upstreamHostnames(urls)])];
+  const dnsServers = config.probes.dnsServers.length > 0 ? config.probes.dnsServers : config.dns.servers;
+  return { ...config.probes, hostnames, dnsServers };
 }
 
 /**

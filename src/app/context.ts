@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
+import type { Fetch, HostResolver } from '../dns/index.ts';
 import type { EventStream } from '../events/index.ts';
 import type { Lifecycle } from './lifecycle.ts';
 
@@ -11,4 +12,6 @@ export interface Context {
   readonly events: EventStream;
   /** Where each step registers what it opened, to be closed in reverse. */
   readonly life: Lifecycle;
+  /** How upstream hostnames resolve (`dns` in the config): the fetch every upstream client calls with. */
+  readonly dns: { readonly resolver: HostResolver; readonly fetch: Fetch };
 }

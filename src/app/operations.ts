@@ -64,7 +64,7 @@ export async function buildOperations(
     if (closed > 0)
       logger.warn({ closed }, 'closed sockets whose sessions ended while this node was taken for lost');
   });
-  const health = new HealthProbe(() => hub.size);
+  const health = new HealthProbe(() => hub.size, ctx.dns.fetch);
   life.onClose('restore health probe', () => health.stop());
   const restores = new RestoreService({
     store,

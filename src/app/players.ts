@@ -16,10 +16,10 @@ export interface Players {
 
 /** The licence source; a static source's file is read here (CONFIG_UNREADABLE when it cannot be). */
 export function openEntitlements(ctx: Context, { store }: Adapters): EntitlementSource {
-  const { config, events, clock } = ctx;
+  const { config, events, clock, dns } = ctx;
   return createEntitlements(
     { ...config.entitlements, licences: { ...config.entitlements.licences } },
-    { store, events, clock },
+    { store, events, clock, fetch: dns.fetch },
   );
 }
 

@@ -4,7 +4,7 @@
  * tooling all agree on what a hash covers.
  */
 import { hash } from 'node:crypto';
-import type { AuditEntry } from './records.ts';
+import type { AuditEntry, CheckedAuditPage } from './records.ts';
 import { encodeMembers, encodeObject, encodeString } from './canonical.ts';
 
 export { canonicalEncode } from './canonical.ts';
@@ -31,31 +31,58 @@ export function hashEntry(e: Omit<AuditEntry, 'hash'>): string {
  * a field missing from a tampered row, goes the general way so the result is the same.
  */
 function encodeEntryBody(e: Omit<AuditEntry, 'hash'>): string {
-  const { action, actor, at, details, prevHash, result, seq, target } = e;
-  if (
-    typeof action !== 'string' ||
-    typeof actor !== 'string' ||
-    typeof at !== 'number' ||
-    !Number.isFinite(at) ||
-    typeof details !== 'object' ||
-    details === null ||
-    typeof prevHash !== 'string' ||
-    typeof result !== 'string' ||
-    typeof seq !== 'number' ||
-    !Number.isFinite(seq) ||
-    typeof target !== 'string'
-  ) {
+  const { details } = e;
+  if (!wellTyped(e) || typeof details !== 'object' || details === null) {
     return encodeMembers(e as unknown as Record<string, unknown>, HASHED_FIELDS, []);
   }
   const encodedDetails = encodeObject(details, 'details', []);
   if (encodedDetails === undefined) {
     return encodeMembers(e as unknown as Record<string, unknown>, HASHED_FIELDS, []);
   }
+  return encodeWith(e, encodedDetails);
+}
+
+/** Every hashed field but `details` has the type an entry gives it. */
+function wellTyped(e: Omit<AuditEntry, 'hash' | 'details'>): boolean {
+  const { action, actor, at, prevHash, result, seq, target } = e;
+  return !(
+    typeof action !== 'string' ||
+    typeof actor !== 'string' ||
+    typeof at !== 'number' ||
+    !Number.isFinite(at) ||
+    typeof prevHash !== 'string' ||
+    typeof result !== 'string' ||
+    typeof seq !== 'number' ||
+    !Number.isFinite(seq) ||
+    typeof target !== 'string'
+  );
+}
+
+function encodeWith(e: Omit<AuditEntry, 'hash' | 'details'>, encodedDetails: string): string {
+  const { action, actor, at, prevHash, result, seq, target } = e;
   return (
     `{"action":${encodeString(action)},"actor":${encodeString(actor)},"at":${at}` +
     `,"details":${encodedDetails},"prevHash":${encodeString(prevHash)}` +
     `,"result":${encodeString(result)},"seq":${seq},"target":${encodeString(target)}}`
   );
+}
+
+/**
+ * The hash of an entry whose details are still the JSON text a store keeps, without parsing it:
+ * `hashEntry` of the parsed entry whenever this equals the stored hash, so verify may skip the
+ * parse for entries that match and take the exact way only for the rest. Why that holds: the
+ * string hashed is JSON whose other members are escaped strings and numbers followed by fixed
+ * member names, so equal to the (canonical) string the entry was sealed from only when every
+ * field and the details text are the ones sealed, and canonical JSON parses and re-encodes to
+ * itself. A text that is the same JSON in another order (a store that sorts keys its own way)
+ * differs here and is settled by `hashEntry`. Undefined when a field is not of its type.
+ */
+export function hashWithDetailsText(
+  e: Omit<AuditEntry, 'hash' | 'details'>,
+  detailsText: string,
+): string | undefined {
+  if (!wellTyped(e)) return undefined;
+  return hash('sha256', encodeWith(e, detailsText), 'hex');
 }
 
 /** What a caller asks to record; `seal` adds seq, time and the chain links. */
@@ -144,32 +171,14 @@ export class ChainVerifier {
     return this.#failure !== undefined;
   }
 
-  push(entry: AuditEntry): void {
+  /**
+   * @param recompute how the entry's hash is recomputed (a store's worker passes one that can
+   *   skip parsing its details); `hashEntry` by default.
+   */
+  push(entry: AuditEntry, recompute: (e: AuditEntry) => string = hashEntry): void {
     if (this.#failure !== undefined) return;
-    const expected = this.#lastSeq + 1;
-    if (entry.seq !== expected) {
-      if (entry.seq > expected) {
-        this.#fail(
-          expected,
-          'seq-gap',
-          `seq ${expected} is missing; the next entry found has seq ${entry.seq}`,
-        );
-      } else {
-        this.#fail(entry.seq, 'seq-order', `seq ${entry.seq} comes after seq ${this.#lastSeq}`);
-      }
-      return;
-    }
-    // The link is checked before the hash: it is cheaper, and a forged entry with a recomputed
-    // hash can only be caught by it.
-    if (entry.prevHash !== this.#lastHash) {
-      this.#fail(
-        entry.seq,
-        'prev-hash-mismatch',
-        `seq ${entry.seq} points to ${entry.prevHash}, but the entry before it has hash ${this.#lastHash}`,
-      );
-      return;
-    }
-    const recomputed = hashEntry(entry);
+    if (!this.#linked(entry.seq, entry.prevHash)) return;
+    const recomputed = recompute(entry);
     if (recomputed !== entry.hash) {
       this.#fail(
         entry.seq,
@@ -178,18 +187,69 @@ export class ChainVerifier {
       );
       return;
     }
-    const cp = this.#checkpoint;
-    if (cp !== undefined && entry.seq === cp.seq && entry.hash !== cp.hash) {
-      this.#fail(
-        entry.seq,
-        'checkpoint-mismatch',
-        `seq ${entry.seq} has hash ${entry.hash}, but the checkpoint says ${cp.hash}`,
-      );
-      return;
-    }
+    if (!this.#checkpointHolds(entry.seq, entry.hash)) return;
     this.#count += 1;
     this.#lastSeq = entry.seq;
     this.#lastHash = entry.hash;
+  }
+
+  /**
+   * Takes a page a worker checked (hashes and the links inside it) with the same verdicts as
+   * pushing its entries one by one: the page's first entry is linked here, then the first of the
+   * worker's problem and a checkpoint mismatch, in seq order, is the failure.
+   *
+   * @returns how many of the page's entries were found good
+   */
+  pushPage(page: CheckedAuditPage): number {
+    if (this.#failure !== undefined || page.count === 0) return 0;
+    if (!this.#linked(page.firstSeq, page.firstPrevHash)) return 0;
+    const end = page.problem?.index ?? page.count;
+    for (let i = 0; i < end; i++) {
+      if (!this.#checkpointHolds(page.seqs[i]!, page.hashes[i]!)) return i;
+      this.#count += 1;
+      this.#lastSeq = page.seqs[i]!;
+      this.#lastHash = page.hashes[i]!;
+    }
+    const p = page.problem;
+    if (p !== undefined) this.#fail(p.firstBadSeq, p.reason, p.detail);
+    return end;
+  }
+
+  /** The seq follows the last one and the entry points to its hash; fails otherwise. */
+  #linked(seq: number, prevHash: string): boolean {
+    const expected = this.#lastSeq + 1;
+    if (seq !== expected) {
+      if (seq > expected) {
+        this.#fail(expected, 'seq-gap', `seq ${expected} is missing; the next entry found has seq ${seq}`);
+      } else {
+        this.#fail(seq, 'seq-order', `seq ${seq} comes after seq ${this.#lastSeq}`);
+      }
+      return false;
+    }
+    // The link is checked before the hash: it is cheaper, and a forged entry with a recomputed
+    // hash can only be caught by it.
+    if (prevHash !== this.#lastHash) {
+      this.#fail(
+        seq,
+        'prev-hash-mismatch',
+        `seq ${seq} points to ${prevHash}, but the entry before it has hash ${this.#lastHash}`,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  #checkpointHolds(seq: number, hash: string): boolean {
+    const cp = this.#checkpoint;
+    if (cp !== undefined && seq === cp.seq && hash !== cp.hash) {
+      this.#fail(
+        seq,
+        'checkpoint-mismatch',
+        `seq ${seq} has hash ${hash}, but the checkpoint says ${cp.hash}`,
+      );
+      return false;
+    }
+    return true;
   }
 
   result(): VerifyResult {

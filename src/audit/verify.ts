@@ -12,7 +12,6 @@ import { type Checkpoint, readCheckpoints } from './checkpoint.ts';
 import { Claims } from './claims.ts';
 import { type AuditPublicKey, PUBLIC_KEY_FILE, readPublicKeyFile } from './key.ts';
 import type { AuditLog } from './log.ts';
-import type { AuditEntry } from './records.ts';
 
 /** The action of the entry recording an audit key's id in the chain, when a node first uses it. */
 export const AUDIT_KEY_ACTION = 'audit.key';
@@ -87,8 +86,6 @@ export type AnchoredVerifyResult =
       anchor: AnchorReport;
       message: string;
     };
-
-const PAGE_SIZE = 5000;
 
 function loadAnchors(anchors: readonly AnchorSource[]): {
   all: Checkpoint[];
@@ -186,37 +183,89 @@ async function walkChain(
 ): Promise<Walk> {
   const walk: Walk = { good: 0, head: null, lastKeySeq: 0, lastMatched: 0 };
   const verifier = new ChainVerifier();
-  let afterSeq = 0;
-  for (;;) {
-    const page = await log.entriesAfter(afterSeq, PAGE_SIZE);
-    for (const entry of page) {
-      verifier.push(entry);
-      if (verifier.failed) {
-        const r = verifier.result();
-        if (!r.ok) walk.problem = { firstBadSeq: r.firstBadSeq, reason: r.reason, detail: r.detail };
-        return walk;
+  const pages = log.verifyPages();
+  try {
+    for await (const page of pages) {
+      if (Array.isArray(page)) {
+        for (const entry of page) {
+          verifier.push(entry);
+          if (verifier.failed) return failed(walk, verifier);
+          const keyId = entry.action === AUDIT_KEY_ACTION ? entry.details.keyId : undefined;
+          if (!accept(walk, entry, typeof keyId === 'string' ? keyId : undefined, claims, report, options))
+            return await describe(walk, log);
+        }
+        continue;
       }
-      walk.problem = judge(entry, walk, claims, report, options);
-      if (walk.problem !== undefined) return walk;
-      walk.good++;
-      walk.head = { seq: entry.seq, hash: entry.hash };
+      const good = verifier.pushPage(page);
+      let k = 0;
+      for (let i = 0; i < good; i++) {
+        const key = page.keys[k];
+        let keyId: string | undefined;
+        if (key?.index === i) {
+          keyId = key.keyId;
+          k++;
+        }
+        const seen = { seq: page.seqs[i]!, at: page.ats[i]!, hash: page.hashes[i]! };
+        if (!accept(walk, seen, keyId, claims, report, options)) return await describe(walk, log);
+      }
+      if (verifier.failed) return failed(walk, verifier);
     }
-    const last = page.at(-1);
-    if (last === undefined || page.length < PAGE_SIZE) return walk;
-    afterSeq = last.seq;
+    return walk;
+  } finally {
+    await pages.return(undefined);
   }
+}
+
+function failed(walk: Walk, verifier: ChainVerifier): Walk {
+  const r = verifier.result();
+  if (!r.ok) walk.problem = { firstBadSeq: r.firstBadSeq, reason: r.reason, detail: r.detail };
+  return walk;
+}
+
+/** An entry as the anchor's judgement needs it. */
+interface Seen {
+  seq: number;
+  at: number;
+  hash: string;
+}
+
+/** Judges one entry that hashes and links; false (with `walk.problem` set) when it fails. */
+function accept(
+  walk: Walk,
+  entry: Seen,
+  keyId: string | undefined,
+  claims: Claims,
+  report: AnchorReport,
+  options: AnchoredVerifyOptions,
+): boolean {
+  walk.problem = judge(entry, keyId, walk, claims, report, options);
+  if (walk.problem !== undefined) return false;
+  walk.good++;
+  walk.head = { seq: entry.seq, hash: entry.hash };
+  return true;
+}
+
+/** Names an unwitnessed entry by its action and actor, which a checked page does not carry. */
+async function describe(walk: Walk, log: AuditLog): Promise<Walk> {
+  const p = walk.problem;
+  if (p?.reason !== 'unwitnessed') return walk;
+  const [entry] = await log.entriesAfter(p.firstBadSeq - 1, 1);
+  const who = entry?.seq === p.firstBadSeq ? `${entry.action} by ${entry.actor}` : 'no longer readable';
+  p.detail = p.detail.replace('(?)', `(${who})`);
+  return walk;
 }
 
 /** One entry that hashes and links: its key record, its claim and whether anyone vouched for it. */
 function judge(
-  entry: AuditEntry,
+  entry: Seen,
+  keyId: string | undefined,
   walk: Walk,
   claims: Claims,
   report: AnchorReport,
   options: AnchoredVerifyOptions,
 ): Problem | undefined {
-  if (entry.action === AUDIT_KEY_ACTION && typeof entry.details.keyId === 'string') {
-    if (!report.recordedKeys.includes(entry.details.keyId)) report.recordedKeys.push(entry.details.keyId);
+  if (keyId !== undefined) {
+    if (!report.recordedKeys.includes(keyId)) report.recordedKeys.push(keyId);
     walk.lastKeySeq = entry.seq;
   }
   const claim = claims.claim(entry.seq);
@@ -237,7 +286,7 @@ function judge(
       firstBadSeq: entry.seq,
       reason: 'unwitnessed',
       detail:
-        `seq ${entry.seq} (${entry.action} by ${entry.actor}) was appended by no Lifeline process: ` +
+        `seq ${entry.seq} (?) was appended by no Lifeline process: ` +
         'no checkpoint vouches for it, though later ones pass it; it was written into the store directly',
     };
   if (witnessed === 'unanchored') {

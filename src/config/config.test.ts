@@ -110,7 +110,13 @@ test('with no file and no variables, the defaults apply and paths resolve agains
     dataDir: './data',
     secrets: { ...config.secrets, keyFile: '' },
     audit: { ...config.audit, anchor: { ...config.audit.anchor, dir: '' } },
+    siem: { ...config.siem, file: { ...config.siem.file, path: '' } },
   };
+  assert.equal(
+    config.siem.file.path,
+    path.join(cwd, 'data.siem', 'audit.jsonl'),
+    'the SIEM export beside it',
+  );
   assert.deepEqual(asWritten, defaultConfig());
 });
 
@@ -493,6 +499,46 @@ test('player.trustProxy: false (the old "no proxy") still means none; true and b
     () => loadConfig({ env: {}, cwd, overrides: { player: { trustProxy: ['10.0.0.1', 'proxy.local'] } } }),
     'CONFIG_INVALID',
     'player.trustProxy.1',
+  );
+});
+
+test('dns: the system resolver by default; servers are IP addresses with an optional port, anywhere a DNS server is named', (t) => {
+  const cwd = tempDir(t);
+  assert.deepEqual(loadConfig({ env: {}, cwd }).dns, {
+    servers: [],
+    cacheTtlCapSeconds: 300,
+    timeoutMs: 2000,
+  });
+  assert.deepEqual(
+    loadConfig({ env: { LIFELINE_DNS__SERVERS: '["127.0.0.1:5353","[::1]:53","10.0.0.2","::1"]' }, cwd }).dns
+      .servers,
+    ['127.0.0.1:5353', '[::1]:53', '10.0.0.2', '::1'],
+  );
+  for (const bad of ['dns.example.com', '127.0.0.1:0', '127.0.0.1:65536', '999.1.1.1', '[::1'])
+    assertFails(
+      () => loadConfig({ env: {}, cwd, overrides: { dns: { servers: [bad] } } }),
+      'CONFIG_INVALID',
+      'dns.servers.0',
+    );
+  assertFails(
+    () => loadConfig({ env: {}, cwd, overrides: { probes: { dnsServers: ['10.0.0.2', 'resolver'] } } }),
+    'CONFIG_INVALID',
+    'probes.dnsServers.1',
+  );
+  assertFails(
+    () =>
+      loadConfig({
+        env: {},
+        cwd,
+        overrides: { probes: { delegations: [{ zone: 'a.test', parentServers: ['ns.a.test'] }] } },
+      }),
+    'CONFIG_INVALID',
+    'probes.delegations.0.parentServers.0',
+  );
+  assertFails(
+    () => loadConfig({ env: {}, cwd, overrides: { dns: { cacheTtlCapSeconds: 0 } } }),
+    'CONFIG_INVALID',
+    'dns.cacheTtlCapSeconds',
   );
 });
 

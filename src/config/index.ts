@@ -10,6 +10,7 @@ import { Value } from 'typebox/value';
 import { LifelineError } from '../errors/index.ts';
 import { envBindings, readEnv } from './env.ts';
 import { type Config, configSchema, type DeepPartial, replacedKeys } from './schema.ts';
+import { checkRouting, checkSiem } from './routing.ts';
 import { validate } from './validate.ts';
 
 export { cliVariables } from './env.ts';
@@ -21,12 +22,16 @@ export type {
   Environment,
   IdentityConfig,
   IdentityProvider,
+  DestinationConfig,
+  DestinationKind,
   LiveConfig,
   LogLevel,
   PlayerListenerConfig,
   RegionTopology,
+  RoutingConfig,
   SessionConfig,
   SessionLimitPolicy,
+  SiemConfig,
   StoreConfig,
   TokenAlgorithm,
   TokensConfig,
@@ -34,6 +39,7 @@ export type {
 } from './schema.ts';
 export {
   configSchema,
+  destinationKinds,
   environments,
   identityProviders,
   logLevels,
@@ -204,6 +210,12 @@ export function loadConfig(options: LoadConfigOptions): Config {
       details: { key: 'audit.anchor.url', source: sources.get('audit.anchor.url') ?? 'defaults' },
     });
   }
+  checkRouting(config, options.env, sources);
+  checkSiem(config, sources);
+  config.siem.file.path =
+    config.siem.file.path === ''
+      ? path.join(`${config.dataDir.replace(/[/\\]+$/, '')}.siem`, 'audit.jsonl')
+      : path.resolve(options.cwd, config.siem.file.path);
   if (config.entitlements.file !== undefined) {
     config.entitlements.file = path.resolve(options.cwd, config.entitlements.file);
   }

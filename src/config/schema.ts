@@ -144,6 +144,50 @@ function defaultRegion(name: string) {
   return { shards: [1, 2, 3].map((n) => `${name}-${n}`), zones: [`${name}-a`, `${name}-b`] };
 }
 
+/** The kinds of `routing.destinations[]`. */
+export const destinationKinds = ['pagerduty', 'discord', 'slack', 'webhook'] as const;
+/** Where routing sends a signal: PagerDuty Events v2, a Discord or Slack webhook, or a signed JSON webhook. */
+export type DestinationKind = (typeof destinationKinds)[number];
+
+/** The pattern of a destination's name (it keys the outbox, logs and metrics; never its URL). */
+export const destinationNamePattern = '^[a-z0-9][a-z0-9-]{0,31}$';
+
+/**
+ * A secret in config: the value itself, or `env:NAME` to read it from the environment variable
+ * NAME when the configuration loads (never a `LIFELINE_` one).
+ */
+function secretText(description: string) {
+  return Type.Optional(Type.String({ minLength: 1, maxLength: 4096, errorMessage: description }));
+}
+
+const destinationSchema = Type.Object(
+  {
+    name: Type.String({
+      pattern: destinationNamePattern,
+      errorMessage: 'must be 1-32 characters of a-z, 0-9 and "-", starting with a letter or digit',
+    }),
+    kind: Type.Enum(destinationKinds, { errorMessage: `must be one of ${destinationKinds.join(', ')}` }),
+    url: Type.Optional(
+      Type.String({ pattern: '^https?://[^\\s]+$', errorMessage: 'must be an http:// or https:// URL' }),
+    ),
+    routingKey: secretText('must be a PagerDuty integration (routing) key, or env:NAME'),
+    secret: secretText('must be the HMAC key (at least 16 characters), or env:NAME'),
+    minSeverity: Type.Optional(Type.Enum(['P1', 'P2', 'P3'], { errorMessage: 'must be one of P1, P2, P3' })),
+    perMinute: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, errorMessage: 'must be a number of requests per minute above 0' }),
+    ),
+    burst: Type.Optional(Type.Integer({ minimum: 1, errorMessage: 'must be a positive integer' })),
+  },
+  {
+    additionalProperties: false,
+    errorMessage:
+      'must be an object {name, kind, url?, routingKey?, secret?, minSeverity?, perMinute?, burst?}',
+  },
+);
+
+/** The values of `siem.sink`. */
+export const siemSinks = ['off', 'file', 'syslog'] as const;
+
 /** The whole configuration schema. Validate with `loadConfig`, which also applies env and files. */
 export const configSchema = Type.Object(
   {
@@ -207,6 +251,17 @@ export const configSchema = Type.Object(
       minEventsPerHour: nonNegativeInteger(100),
       periodDays: positiveInteger(30),
     }),
+    dns: section({
+      // Each entry is checked as an address in validate.ts (dnsProblems), with a message that says so.
+      servers: Type.Array(Type.String({ minLength: 1 }), {
+        default: [],
+        uniqueItems: true,
+        errorMessage:
+          'must be a list of distinct DNS server addresses, as "127.0.0.1:5353", "[::1]:53" or "10.0.0.2"',
+      }),
+      cacheTtlCapSeconds: positiveInteger(300),
+      timeoutMs: positiveInteger(2000),
+    }),
     probes: section({
       hostnames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
         default: [],
@@ -217,6 +272,12 @@ export const configSchema = Type.Object(
           {
             zone: Type.String({ minLength: 1, maxLength: 253 }),
             expect: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+            parentServers: Type.Optional(
+              Type.Array(Type.String({ minLength: 1 }), {
+                minItems: 1,
+                errorMessage: 'must be a list of DNS server addresses, as "127.0.0.1:5353"',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -386,6 +447,40 @@ export const configSchema = Type.Object(
       keyFile: Type.String({ default: '', errorMessage: 'must be a path, or empty for <dataDir>.kek' }),
       key: Type.String({ default: '', errorMessage: 'must be base64 of 32 bytes, or empty to use keyFile' }),
     }),
+    routing: section({
+      destinations: Type.Array(destinationSchema, {
+        default: [],
+        maxItems: 32,
+        errorMessage: 'must be a list of at most 32 destinations',
+      }),
+      groupWaitSeconds: nonNegativeInteger(30),
+      groupIntervalSeconds: positiveInteger(300),
+      repeatIntervalSeconds: positiveInteger(14400),
+      quietSeconds: nonNegativeInteger(300),
+      tickMs: positiveInteger(1000),
+      timeoutMs: positiveInteger(10000),
+      maxBackoffSeconds: positiveInteger(300),
+      retentionSeconds: positiveInteger(604800),
+    }),
+    siem: section({
+      sink: oneOf(siemSinks, 'off'),
+      file: section({
+        path: Type.String({
+          default: '',
+          errorMessage: 'must be a path, or empty for <dataDir>.siem/audit.jsonl',
+        }),
+        maxBytes: positiveInteger(104857600),
+        keep: positiveInteger(5),
+      }),
+      syslog: section({
+        host: Type.String({ default: '', errorMessage: 'must be a hostname or IP address' }),
+        port: port(514),
+        transport: oneOf(['udp', 'tcp'], 'udp'),
+        appName: nonEmptyString('lifeline'),
+      }),
+      intervalSeconds: positiveInteger(5),
+      batch: positiveInteger(500),
+    }),
     audit: section({
       checkpointIntervalSeconds: positiveInteger(60),
       witnessIntervalSeconds: positiveInteger(5),
@@ -438,6 +533,12 @@ export type EntitlementsConfig = Config['entitlements'];
 export type StoreConfig = Config['store'];
 /** Live state and bus adapter settings. */
 export type LiveConfig = Config['live'];
+/** Where signals are sent, and the grouping timers. */
+export type RoutingConfig = Config['routing'];
+/** One notification destination. */
+export type DestinationConfig = RoutingConfig['destinations'][number];
+/** The audit stream's export to a SIEM. */
+export type SiemConfig = Config['siem'];
 
 export type IncidentsConfig = Config['incidents'];
 

@@ -10,6 +10,7 @@ import { Value } from 'typebox/value';
 import { LifelineError } from '../errors/index.ts';
 import { configSchema } from './schema.ts';
 import { pointerSegments } from './json-pointer.ts';
+import { parseServer } from '../dns/index.ts';
 
 /** The configuration as the schema types it. */
 type Config = Static<typeof configSchema>;
@@ -98,6 +99,7 @@ function crossFieldProblems(config: Config): Problem[] {
     ...trustProxyProblems(config),
     ...storageProblems(config),
     ...incidentProblems(config),
+    ...dnsProblems(config),
   ];
 }
 
@@ -113,6 +115,30 @@ function incidentProblems({ incidents }: Config): Problem[] {
     }
   }
   return problems;
+}
+
+/** Every DNS server named anywhere: an IP address with an optional port from 1 to 65535. */
+function dnsProblems(config: Config): Problem[] {
+  const lists: [string, readonly string[]][] = [
+    ['dns.servers', config.dns.servers],
+    ['probes.dnsServers', config.probes.dnsServers],
+    ...config.probes.delegations.map((d, i): [string, readonly string[]] => [
+      `probes.delegations.${i}.parentServers`,
+      d.parentServers ?? [],
+    ]),
+  ];
+  return lists.flatMap(([key, servers]) =>
+    servers.flatMap((server, i) =>
+      parseServer(server) === null
+        ? [
+            {
+              key: `${key}.${i}`,
+              message: `"${server}" is not a DNS server address (an IP address with an optional port: 10.0.0.2, 127.0.0.1:5353, [::1]:53)`,
+            },
+          ]
+        : [],
+    ),
+  );
 }
 
 function sessionProblems({ session }: Config): Problem[] {

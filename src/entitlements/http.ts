@@ -8,8 +8,10 @@ import {
   ExponentialBackoff,
   handleAll,
 } from 'cockatiel';
+import type { Fetch } from '../dns/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
+import { isDnsFailure } from '../probes/index.ts';
 import type { Entitlement, EntitlementSource } from './source.ts';
 
 export interface HttpEntitlementSettings {
@@ -48,6 +50,7 @@ export class HttpEntitlements implements EntitlementSource {
   readonly #store: EntitlementMemory;
   readonly #events: EventStream;
   readonly #clock: () => number;
+  readonly #get: Fetch;
   readonly #breaker: CircuitBreakerPolicy;
   readonly #inFlight = new Map<string, Promise<string>>();
   readonly #reverify = new Set<string>();
@@ -58,7 +61,10 @@ export class HttpEntitlements implements EntitlementSource {
     store: EntitlementMemory;
     events: EventStream;
     clock: () => number;
+    /** Resolves the upstream's host as `dns` in the config says (src/dns). @defaultValue the global fetch */
+    fetch?: Fetch;
   }) {
+    this.#get = deps.fetch ?? fetch;
     this.#s = deps.settings;
     this.#store = deps.store;
     this.#events = deps.events;
@@ -99,7 +105,9 @@ export class HttpEntitlements implements EntitlementSource {
   async #fallback(playerId: string, cause: unknown): Promise<Entitlement> {
     const known = await this.#store.lastKnownEntitlement(playerId);
     const fresh = known !== null && this.#clock() - known.verifiedAt <= this.#s.lkgMaxAgeSeconds * 1000;
-    const reason = cause instanceof BrokenCircuitError ? 'breaker-open' : 'upstream-error';
+    // `dns`: the upstream's hostname did not resolve (seed 001), told apart for the detectors.
+    const reason =
+      cause instanceof BrokenCircuitError ? 'breaker-open' : isDnsFailure(cause) ? 'dns' : 'upstream-error';
     if (fresh) {
       this.#events.emit('entitlement.fallback', { outcome: 'last-known-good', reason });
       this.#reverify.add(playerId);
@@ -127,7 +135,7 @@ export class HttpEntitlements implements EntitlementSource {
   }
 
   async #fetch(playerId: string): Promise<string> {
-    const res = await fetch(`${this.#s.url.replace(/\/$/, '')}/${encodeURIComponent(playerId)}`, {
+    const res = await this.#get(`${this.#s.url.replace(/\/$/, '')}/${encodeURIComponent(playerId)}`, {
       signal: AbortSignal.timeout(this.#s.timeoutMs),
     });
     if (res.status === 404) {

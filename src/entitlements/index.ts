@@ -4,6 +4,7 @@
  */
 import type { EntitlementMemory } from '../store/index.ts';
 import { readFileSync } from 'node:fs';
+import type { Fetch } from '../dns/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import { type HttpEntitlementSettings, HttpEntitlements } from './http.ts';
@@ -37,7 +38,7 @@ export type EntitlementSpec = {
 
 export function createEntitlements(
   spec: EntitlementSpec,
-  deps: { store: EntitlementMemory; events: EventStream; clock: () => number },
+  deps: { store: EntitlementMemory; events: EventStream; clock: () => number; fetch?: Fetch },
 ): EntitlementSource {
   if (spec.source === 'http') {
     return new HttpEntitlements({ ...deps, settings: { ...spec.http, defaultLicence: spec.defaultLicence } });

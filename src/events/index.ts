@@ -28,7 +28,17 @@ export interface LifelineEvents {
   'security.alert': [{ kind: string; actor: string; detail: string }];
   'player.limited': [{ route: string; by: 'ip' | 'player' }];
   'audit.regressed': [{ kind: 'regressed' | 'rewritten'; detail: string }];
+  /** One DNS probe's result, each interval (src/probes/dns.ts): `probe` is `hostname:<name>` or `delegation:<zone>`. */
+  'dependency.probed': [{ probe: string; ok: boolean; error: string | null }];
+  /** An upstream hostname did not resolve when a call needed it (`dns.servers` set); `code` is the resolver's. */
+  'dns.failed': [{ host: string; code: string }];
+
+  /** A signal was raised, changed (severity, evidence) or resolved: routing pages on it. */
   'signal.changed': [{ signal: Signal; change: 'raised' | 'updated' | 'resolved' }];
+  /** One attempt to deliver an outbox message to a routing destination, and how it ended. */
+  'notification.delivery': [
+    { destination: string; outcome: 'delivered' | 'throttled' | 'transient' | 'refused' },
+  ];
   /** An incident was declared (by hand or by a cause) or linked to a new cause. */
   'incident.changed': [{ id: string; change: 'declared' | 'linked' | 'status'; status: string }];
 }

@@ -1,3 +1,4 @@
+import type { Fetch } from '../dns/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import { isDnsFailure } from '../probes/index.ts';
 import type { Credential, IdentityProvider } from './port.ts';
@@ -10,16 +11,19 @@ export class HttpIdentity implements IdentityProvider {
   readonly kind = 'http';
   readonly #url: string;
   readonly #timeoutMs: number;
+  readonly #fetch: Fetch;
 
-  constructor(url: string, timeoutMs: number) {
+  /** `fetchImpl` resolves the URL's host as `dns` in the config says (src/dns). @defaultValue the global fetch */
+  constructor(url: string, timeoutMs: number, fetchImpl: Fetch = fetch) {
     this.#url = url;
     this.#timeoutMs = timeoutMs;
+    this.#fetch = fetchImpl;
   }
 
   async verify(credential: Credential): Promise<{ playerId: string }> {
     let res: Response;
     try {
-      res = await fetch(this.#url, {
+      res = await this.#fetch(this.#url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(credential),

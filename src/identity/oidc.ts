@@ -1,6 +1,8 @@
 /** OpenID Connect: an ID token verified in-process against the provider's published keys. */
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify } from 'jose';
+import type { Fetch } from '../dns/index.ts';
 import { LifelineError } from '../errors/index.ts';
+import { isDnsFailure } from '../probes/index.ts';
 import type { Credential, IdentityProvider } from './port.ts';
 
 export interface OidcSettings {
@@ -26,12 +28,14 @@ export class OidcIdentity implements IdentityProvider {
   readonly #s: OidcSettings;
   readonly #keys: ReturnType<typeof createRemoteJWKSet>;
 
-  constructor(settings: OidcSettings) {
+  /** `fetchImpl` fetches the JWKS, resolving its host as `dns` in the config says. @defaultValue the global fetch */
+  constructor(settings: OidcSettings, fetchImpl?: Fetch) {
     this.#s = settings;
     this.#keys = createRemoteJWKSet(new URL(settings.jwksUrl), {
       cacheMaxAge: Number.POSITIVE_INFINITY,
       cooldownDuration: settings.jwksCooldownSeconds * 1000,
       timeoutDuration: 2000,
+      ...(fetchImpl ? { [customFetch]: fetchImpl } : {}),
     });
   }
 
@@ -71,6 +75,12 @@ function oidcError(err: unknown): LifelineError {
   if (err instanceof joseErrors.JWKSNoMatchingKey)
     return new LifelineError('ID_TOKEN_SIGNATURE', 'No identity provider key matches the token', {
       cause: err,
+    });
+  // The JWKS host does not resolve: the keys cannot be fetched, and DNS is why.
+  if (isDnsFailure(err))
+    return new LifelineError('UPSTREAM_DNS_FAILURE', undefined, {
+      cause: err,
+      details: { upstream: 'oidc' },
     });
   // jose reports a non-200 JWKS answer as a bare JOSEError with this message; a refused
   // connection arrives as fetch's TypeError.

@@ -7,21 +7,47 @@
  *   POST   /_lab/faults   {kind, ...}     → adds one (replacing its kind; recover clears) → {faults}
  *   DELETE /_lab/faults   → clears every fault → {faults: []}
  *   GET    /_lab/stats    → the measured counts and per-second history
+ *   …and any routes the upstream adds (the OIDC issuer's `POST /_lab/mint`).
  *
  * Bad input changes nothing and answers 400 with a catalog code (LAB_FAULT_INVALID naming the
  * field, or MALFORMED_JSON).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorBody, LifelineError } from '../errors/index.ts';
-import type { FaultSet } from './faults.ts';
-import { parseFault, parseFaults } from './faults.ts';
-import type { LabStats } from './stats.ts';
+import { type Fault, parseFault, parseFaults } from './faults.ts';
 
 const maxBody = 64 * 1024;
 
-export async function startControl(up: { faults: FaultSet; stats: LabStats }, host: string): Promise<Server> {
+/** A route an upstream adds to its control API, keyed `METHOD /path`; given the JSON body. */
+export type ControlRoutes = Record<string, (body: unknown) => Promise<unknown>>;
+
+/** What the control API drives: an HTTP upstream, or the DNS lab with faults of its own. */
+export interface Controlled<F> {
+  faults: {
+    list(): unknown[];
+    set(fault: F): Promise<void>;
+    replace(faults: readonly F[]): Promise<void>;
+    clear(): Promise<void>;
+  };
+  stats: { snapshot(): unknown };
+  controlRoutes?: ControlRoutes | undefined;
+}
+
+/** Checks untrusted JSON: one fault, or a list of them. */
+export interface FaultParser<F> {
+  one(input: unknown): F;
+  many(input: unknown): F[];
+}
+
+const httpFaults: FaultParser<Fault> = { one: (x) => parseFault(x), many: (x) => parseFaults(x) };
+
+export async function startControl<F = Fault>(
+  up: Controlled<F>,
+  host: string,
+  parse: FaultParser<F> = httpFaults as unknown as FaultParser<F>,
+): Promise<Server> {
   const server = createServer((req, res) => {
-    route(up, req)
+    route(up, req, parse)
       .then((body) => send(res, 200, body))
       .catch((err: unknown) => {
         const e =
@@ -33,7 +59,7 @@ export async function startControl(up: { faults: FaultSet; stats: LabStats }, ho
   return server;
 }
 
-async function route(up: { faults: FaultSet; stats: LabStats }, req: IncomingMessage): Promise<unknown> {
+async function route<F>(up: Controlled<F>, req: IncomingMessage, parse: FaultParser<F>): Promise<unknown> {
   const key = `${req.method} ${req.url}`;
   switch (key) {
     case 'GET /_lab/faults':
@@ -42,19 +68,22 @@ async function route(up: { faults: FaultSet; stats: LabStats }, req: IncomingMes
       const body = await readJson(req);
       const list =
         typeof body === 'object' && body !== null ? (body as { faults?: unknown }).faults : undefined;
-      await up.faults.replace(parseFaults(list));
+      await up.faults.replace(parse.many(list));
       return { faults: up.faults.list() };
     }
     case 'POST /_lab/faults':
-      await up.faults.set(parseFault(await readJson(req)));
+      await up.faults.set(parse.one(await readJson(req)));
       return { faults: up.faults.list() };
     case 'DELETE /_lab/faults':
       await up.faults.clear();
       return { faults: [] };
     case 'GET /_lab/stats':
       return up.stats.snapshot();
-    default:
-      throw new LifelineError('NOT_FOUND', `No lab route ${key}`);
+    default: {
+      const extra = up.controlRoutes?.[key];
+      if (!extra) throw new LifelineError('NOT_FOUND', `No lab route ${key}`);
+      return extra(req.method === 'GET' ? undefined : await readJson(req));
+    }
   }
 }
 

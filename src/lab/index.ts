@@ -13,11 +13,15 @@
  * control API (`PUT /_lab/faults`, `GET /_lab/stats`). Stats are measured, never configured.
  * `process.ts` runs one upstream in a process of its own for benches.
  *
- * Not here yet: DNS faults (a hostname that stops resolving, a removed NS delegation through the
- * probes' resolver), the fleet of virtual players, scenario files and drills (issue 14, later steps).
+ * DNS (`dns/`): `DnsLab`, a parent zone delegating each upstream's hostname to a child server and a
+ * caching resolver Lifeline points `dns.servers` at, with `unresolvable` and `delegation-removed`
+ * faults (seed 001).
+ *
+ * Not here yet: the fleet of virtual players, scenario files and drills (issue 14, later steps).
  */
 export { type Capacity, capacityFor, Semaphore, TimedSlots } from './capacity.ts';
 export { type LabClock, realClock, VirtualClock } from './clock.ts';
+export { type DnsFault, DnsLab, type DnsLabOptions } from './dns/index.ts';
 export { type EntitlementsOptions, type EntitlementsUpstream, entitlementsUpstream } from './entitlements.ts';
 export {
   type ActiveFault,

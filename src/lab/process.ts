@@ -3,12 +3,14 @@
  *
  *   node src/lab/process.ts game --slots 8 --service-ms 10 [--health-window bucket]
  *   node src/lab/process.ts identity [--seed 7]      (also: entitlements, oidc)
+ *   node src/lab/process.ts dns [--ttl-seconds 25]    (the DNS lab: resolver, parent, child)
  *
  * Prints one JSON line `{name, url, controlUrl, ...}` once listening; faults are then switched
  * over the control API. It exits when its parent disconnects or after `--max-seconds`, so a
  * bench that dies leaves no server behind.
  */
 import { parseArgs } from 'node:util';
+import { DnsLab } from './dns/index.ts';
 import { entitlementsUpstream } from './entitlements.ts';
 import { gameBackend } from './game.ts';
 import { identityUpstream } from './identity.ts';
@@ -23,6 +25,7 @@ const { values, positionals } = parseArgs({
     'service-ms': { type: 'string', default: '10' },
     'health-window': { type: 'string', default: 'sliding' },
     'max-seconds': { type: 'string', default: '600' },
+    'ttl-seconds': { type: 'string', default: '300' },
   },
 });
 const common = { seed: Number(values.seed), port: Number(values.port) };
@@ -52,8 +55,13 @@ async function start(kind: string | undefined): Promise<Record<string, unknown>>
       const urls = { joinUrl: up.joinUrl, healthUrl: up.healthUrl, capacity: up.capacityPerSecond };
       return { name: up.name, url: up.url, controlUrl: up.controlUrl, ...urls };
     }
+    case 'dns': {
+      const lab = await DnsLab.start({ seed: common.seed, ttlSeconds: Number(values['ttl-seconds']) });
+      const servers = { resolverServer: lab.resolverServer, parentServer: lab.parentServer };
+      return { name: 'dns', controlUrl: lab.controlUrl, ...servers, lifelineConfig: lab.lifelineConfig() };
+    }
     default:
-      throw new Error(`unknown upstream "${kind}": identity, entitlements, oidc or game`);
+      throw new Error(`unknown upstream "${kind}": identity, entitlements, oidc, game or dns`);
   }
 }
 

@@ -114,16 +114,7 @@ export class LabStats extends EventEmitter {
 
   /** Resolves with the first snapshot that satisfies `check`, looking after every change. */
   until(check: (s: LabStatsSnapshot) => boolean): Promise<LabStatsSnapshot> {
-    return new Promise((resolve) => {
-      const look = () => {
-        const s = this.snapshot();
-        if (!check(s)) return;
-        this.off('change', look);
-        resolve(s);
-      };
-      this.on('change', look);
-      look();
-    });
+    return untilChange(this, () => this.snapshot(), check);
   }
 
   #bump(change: (s: LabSecond) => void): void {
@@ -145,6 +136,27 @@ export class LabStats extends EventEmitter {
     this.emit(event);
     this.emit('change', event);
   }
+}
+
+/**
+ * The first `snapshot()` that satisfies `check`, looked at now and after each `change` event of
+ * `emitter`: what a test or a drill waits on instead of polling.
+ */
+export function untilChange<S>(
+  emitter: EventEmitter,
+  snapshot: () => S,
+  check: (s: S) => boolean,
+): Promise<S> {
+  return new Promise((resolve) => {
+    const look = () => {
+      const s = snapshot();
+      if (!check(s)) return;
+      emitter.off('change', look);
+      resolve(s);
+    };
+    emitter.on('change', look);
+    look();
+  });
 }
 
 function blank(at: number): LabSecond {

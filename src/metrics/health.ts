@@ -42,8 +42,24 @@ export function healthMetrics(registry: Registry, deps: HealthMetricsDeps): (() 
       for (const p of deps.probes()) this.set({ probe: `${p.kind}:${p.name}` }, p.ok ? 1 : 0);
     },
   });
+  const checks = new Counter({
+    name: 'lifeline_dependency_checks_total',
+    help: 'DNS probe checks (hostname or NS delegation), by probe and outcome (ok or failing)',
+    labelNames: ['probe', 'outcome'] as const,
+    registers: [registry],
+  });
+  const dnsFailures = new Counter({
+    name: 'lifeline_dns_lookup_failures_total',
+    help: 'Upstream calls stopped because their hostname did not resolve, by host and resolver code',
+    labelNames: ['host', 'code'] as const,
+    registers: [registry],
+  });
   return [
     () => loop.disable(),
+    deps.events.on('dependency.probed', (e) =>
+      checks.inc({ probe: e.probe, outcome: e.ok ? 'ok' : 'failing' }),
+    ),
+    deps.events.on('dns.failed', (e) => dnsFailures.inc({ host: e.host, code: e.code })),
     deps.events.on('entitlement.fallback', (e) => fallbacks.inc({ outcome: e.outcome, reason: e.reason })),
   ];
 }

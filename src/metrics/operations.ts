@@ -43,7 +43,14 @@ export function operationMetrics(registry: Registry, deps: OperationMetricsDeps)
     labelNames: ['kind'] as const,
     registers: [registry],
   });
+  const deliveries = new Counter({
+    name: 'lifeline_notification_deliveries_total',
+    help: 'Attempts to deliver a notification, by destination and outcome (delivered, throttled, transient, refused)',
+    labelNames: ['destination', 'outcome'] as const,
+    registers: [registry],
+  });
   return [
+    deps.events.on('notification.delivery', (e) => deliveries.inc(e)),
     deps.events.on('breaker.changed', (e) => {
       if (e.state === 'open') trips.inc();
     }),

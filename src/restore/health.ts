@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { build, type Histogram } from 'hdr-histogram-js';
+import type { Fetch } from '../dns/index.ts';
 import type { Thresholds } from './records.ts';
 
 /** What a restore watches, read once a tick. */
@@ -56,8 +57,12 @@ export class HealthProbe {
   #cpu = process.cpuUsage();
   #at = performance.now();
 
-  constructor(connections: () => number) {
+  readonly #fetch: Fetch;
+
+  /** `fetchImpl` fetches the health URL, resolving its host as `dns` in the config says. @defaultValue the global fetch */
+  constructor(connections: () => number, fetchImpl: Fetch = fetch) {
     this.#connections = connections;
+    this.#fetch = fetchImpl;
     this.#loop.enable();
   }
 
@@ -73,7 +78,7 @@ export class HealthProbe {
     const now = performance.now();
     const cpu = process.cpuUsage(this.#cpu);
     const elapsedUs = Math.max(1, (now - this.#at) * 1000);
-    const downstream = healthUrl === undefined ? null : await probe(healthUrl);
+    const downstream = healthUrl === undefined ? null : await probe(healthUrl, this.#fetch);
     const reading: HealthReading = {
       cpuPercent: ((cpu.user + cpu.system) / elapsedUs) * 100,
       connections: this.#connections(),
@@ -126,7 +131,7 @@ export function healthUrlAllowed(url: string, hosts: readonly string[]): boolean
   );
 }
 
-async function probe(url: string): Promise<{ healthy: boolean; p99Ms: number | undefined }> {
+async function probe(url: string, fetch: Fetch): Promise<{ healthy: boolean; p99Ms: number | undefined }> {
   try {
     // A redirect is not followed (it would lead off the allow-list): a 3xx counts as unhealthy.
     const res = await fetch(url, { signal: AbortSignal.timeout(1000), redirect: 'manual' });

@@ -12,7 +12,14 @@ import type { Explanation, Severity } from '../detection/signal.ts';
 export type { Explanation, Severity } from '../detection/signal.ts';
 
 /** Where a signal came from. */
-export const signalSources = ['detector', 'alertmanager', 'sentry', 'player-reports', 'probe', 'audit'] as const;
+export const signalSources = [
+  'detector',
+  'alertmanager',
+  'sentry',
+  'player-reports',
+  'probe',
+  'audit',
+] as const;
 export type SignalSource = (typeof signalSources)[number];
 
 export interface Signal {

@@ -10,10 +10,27 @@ import type { Ban } from '../bans/records.ts';
 import type { CommandRecord } from '../commands/records.ts';
 import type { Disruption } from '../disruptions/records.ts';
 import type { Grant, MacKey } from '../tokens/records.ts';
+import type { OutboxMessage } from '../routing/records.ts';
 import type { IncidentHeader, RecordStore } from './index.ts';
 import type { RestoreRecord } from '../restore/records.ts';
 
 export type OpenStore = () => Promise<RecordStore>;
+
+function outboxMessage(destination: string, dedupKey: string, payload: unknown, at: number): OutboxMessage {
+  return {
+    id: randomUUID(),
+    destination,
+    dedupKey,
+    payload,
+    createdAt: at,
+    version: 1,
+    attempts: 0,
+    nextAttemptAt: at,
+    lastError: null,
+    sentAt: null,
+    deadAt: null,
+  };
+}
 
 const snapshot = {
   region: 'na',
@@ -823,6 +840,75 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       );
       assert.ok(mine.every((d) => d.incidentId === id));
       assert.equal((await store.incidentDisruptions(id, mine[0]?.id as string, 10)).length, 1, 'pages by id');
+    });
+
+    test('the outbox keeps one pending message per key; a send that raced a replacement does not mark it sent', async (t) => {
+      const store = await withStore(t);
+      const dest = `pd-${randomUUID()}`;
+      const first = outboxMessage(dest, 'fp-1', { v: 1 }, 10);
+      assert.deepEqual(await store.enqueueOutbox(first), { id: first.id, replaced: false });
+      const [claimed] = await store.dueOutbox(dest, 10, 10);
+      assert.equal(claimed?.version, 1);
+      // A newer text for the same key replaces the pending one: same id, next version.
+      const newer = outboxMessage(dest, 'fp-1', { v: 2 }, 11);
+      assert.deepEqual(await store.enqueueOutbox(newer), { id: first.id, replaced: true });
+      assert.equal(
+        await store.markOutboxSent(first.id, 1, 12),
+        false,
+        'version 1 is no longer what is stored',
+      );
+      const [again] = await store.dueOutbox(dest, 12, 10);
+      assert.deepEqual(again?.payload, { v: 2 });
+      assert.equal(again?.version, 2);
+      assert.equal(await store.markOutboxSent(first.id, 2, 13), true);
+      assert.equal(await store.markOutboxSent(first.id, 2, 14), false, 'sent once');
+      // Once sent, the same key queues anew.
+      const third = outboxMessage(dest, 'fp-1', { v: 3 }, 15);
+      assert.deepEqual(await store.enqueueOutbox(third), { id: third.id, replaced: false });
+      assert.deepEqual(
+        (await store.listOutbox({ destination: dest })).map((m) => [m.payload, m.sentAt]),
+        [
+          [{ v: 2 }, 13],
+          [{ v: 3 }, null],
+        ],
+      );
+    });
+
+    test('outbox retries wait for their time, count attempts, and a dead message leaves the queue', async (t) => {
+      const store = await withStore(t);
+      const dest = `discord-${randomUUID()}`;
+      const a = outboxMessage(dest, 'a', { n: 'a' }, 100);
+      const b = outboxMessage(dest, 'b', { n: 'b' }, 101);
+      await store.enqueueOutbox(a);
+      await store.enqueueOutbox(b);
+      await store.enqueueOutbox(outboxMessage(`other-${randomUUID()}`, 'a', {}, 100));
+      assert.deepEqual(
+        (await store.dueOutbox(dest, 200, 10)).map((m) => m.id),
+        [a.id, b.id],
+        'oldest first',
+      );
+      assert.equal(await store.retryOutbox(a.id, 1, 5_000, 'HTTP 503'), true);
+      assert.deepEqual(
+        (await store.dueOutbox(dest, 4_999, 10)).map((m) => m.id),
+        [b.id],
+        'not before its time',
+      );
+      const [due] = await store.dueOutbox(dest, 5_000, 1);
+      assert.equal(due?.id, a.id);
+      assert.equal(due?.attempts, 1);
+      assert.equal(due?.lastError, 'HTTP 503');
+      assert.equal(await store.markOutboxDead(b.id, 1, 300, 'HTTP 400'), true);
+      assert.deepEqual(
+        (await store.listOutbox({ destination: dest, state: 'dead' })).map((m) => m.id),
+        [b.id],
+      );
+      assert.equal(await store.retryOutbox(b.id, 1, 9_000, 'late'), false, 'a dead message stays dead');
+      await store.markOutboxSent(a.id, 1, 5_001);
+      assert.equal(await store.purgeOutbox(400, 10), 1, 'the dead one, settled at 300');
+      assert.deepEqual(
+        (await store.listOutbox({ destination: dest })).map((m) => m.id),
+        [a.id],
+      );
     });
   });
 }

@@ -7,7 +7,7 @@
  * The records themselves belong to the capabilities that own them (src/<capability>/records.ts):
  * the store depends on the domain, not the reverse.
  */
-import type { AuditEntry, AuditQuery } from '../audit/records.ts';
+import type { AuditEntry, AuditQuery, CheckedAuditPage, CheckedPagesOptions } from '../audit/records.ts';
 import type { Ban, BanQuery } from '../bans/records.ts';
 import type { BreakerState } from '../breaker/records.ts';
 import type { CommandRecord, CommandState } from '../commands/records.ts';
@@ -22,6 +22,7 @@ import type {
 } from '../incidents/records.ts';
 import type { Enrolment, Operator, Role } from '../operators/records.ts';
 import type { RestoreCounts, RestoreRecord, RestoreState } from '../restore/records.ts';
+import type { OutboxMessage, OutboxQuery } from '../routing/records.ts';
 import type { Grant, MacKey, RotateOutcome, SigningKey } from '../tokens/records.ts';
 
 /** Whether the store answers, and letting it go. */
@@ -45,6 +46,12 @@ export interface AuditRecords {
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Entries in seq order from `afterSeq` (exclusive), `limit` at a time, for verify and export. */
   readAuditPage(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  /**
+   * Optional: the whole chain (seq > 0) in pages read and checked on worker threads, each
+   * entry's hash recomputed and the links inside a page followed, so verify meets its speed
+   * target; the verifier links the pages (`ChainVerifier.pushPage`). The SQLite adapter has it.
+   */
+  checkedAuditPages?(options: CheckedPagesOptions): AsyncIterable<CheckedAuditPage>;
 }
 
 /** Operators, their enrolments and their step-up (TOTP) state. */
@@ -274,6 +281,30 @@ export interface IncidentRecords {
   incidentDisruptions(incidentId: string, afterId: string, limit: number): Promise<Disruption[]>;
 }
 
+/**
+ * The notification outbox (src/routing): a message per destination, stored before any attempt to
+ * send it; each change after that is a compare-and-set on its `version`.
+ */
+export interface OutboxRecords {
+  /**
+   * Stores a pending message; if the destination already holds a pending one with the same
+   * `dedupKey`, replaces its payload instead (bumping its version, keeping its id, attempts and
+   * next attempt), so a flapping source cannot queue a flood. Returns the id that holds it.
+   */
+  enqueueOutbox(message: OutboxMessage): Promise<{ id: string; replaced: boolean }>;
+  /** Pending messages of `destination` whose next attempt is at or before `now`, oldest first. */
+  dueOutbox(destination: string, now: number, limit: number): Promise<OutboxMessage[]>;
+  /** Marks it sent if it is still pending at `version`; false (and no change) otherwise. */
+  markOutboxSent(id: string, version: number, at: number): Promise<boolean>;
+  /** Counts a failed attempt and sets the next, if still pending at `version`. */
+  retryOutbox(id: string, version: number, nextAttemptAt: number, error: string): Promise<boolean>;
+  /** Gives up on it (the destination refused it for good), if still pending at `version`. */
+  markOutboxDead(id: string, version: number, at: number, error: string): Promise<boolean>;
+  listOutbox(query: OutboxQuery): Promise<OutboxMessage[]>;
+  /** Deletes up to `limit` sent or dead messages settled at or before `before`; returns how many. */
+  purgeOutbox(before: number, limit: number): Promise<number>;
+}
+
 /** Every role at once: what an adapter implements and what only the composition root holds. */
 export interface RecordStore
   extends StoreHealth,
@@ -288,4 +319,5 @@ export interface RecordStore
     FlagRecords,
     EntitlementMemory,
     KeyRecords,
-    IncidentRecords {}
+    IncidentRecords,
+    OutboxRecords {}

@@ -1,64 +1,14 @@
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
+import { DnsLab } from '../../src/lab/dns/index.ts';
 import { isDnsFailure } from '../../src/probes/index.ts';
 import { eventually, getJson, startLifeline } from '../helpers.ts';
 
-/**
- * A DNS server on loopback that knows one zone: A records for its hosts and the zone's NS
- * records, which a "cleanup task" can delete. Anything else is NXDOMAIN.
- */
-async function dnsServer(t: { after: (fn: () => void) => void }) {
-  const zone = {
-    ns: ['ns1.studio.test'] as string[],
-    hosts: { 'auth.studio.test': [127, 0, 0, 1] } as Record<string, number[]>,
-  };
-  const socket = createSocket('udp4');
-  const encodeName = (name: string) =>
-    Buffer.concat([
-      ...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
-      Buffer.from([0]),
-    ]);
-  socket.on('message', (query, from) => {
-    let i = 12;
-    const labels: string[] = [];
-    while ((query[i] as number) !== 0) {
-      const len = query[i] as number;
-      labels.push(query.subarray(i + 1, i + 1 + len).toString());
-      i += len + 1;
-    }
-    const name = labels.join('.').toLowerCase();
-    const qtype = query.readUInt16BE(i + 1);
-    const question = query.subarray(12, i + 5);
-    const answers: Buffer[] = [];
-    const rr = (type: number, rdata: Buffer) => {
-      const head = Buffer.alloc(12);
-      head.writeUInt16BE(0xc00c, 0);
-      head.writeUInt16BE(type, 2);
-      head.writeUInt16BE(1, 4);
-      head.writeUInt32BE(60, 6);
-      head.writeUInt16BE(rdata.length, 10);
-      answers.push(head, rdata);
-    };
-    let known = false;
-    if (zone.hosts[name]) {
-      known = true;
-      if (qtype === 1) rr(1, Buffer.from(zone.hosts[name] as number[]));
-    }
-    if (name === 'studio.test') {
-      known = zone.ns.length > 0;
-      if (qtype === 2) for (const ns of zone.ns) rr(2, encodeName(ns));
-    }
-    const header = Buffer.alloc(12);
-    header.writeUInt16BE(query.readUInt16BE(0), 0);
-    header.writeUInt16BE(known ? 0x8180 : 0x8183, 2);
-    header.writeUInt16BE(1, 4);
-    header.writeUInt16BE(answers.length / 2, 6);
-    socket.send(Buffer.concat([header, question, ...answers]), from.port, from.address);
-  });
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-  t.after(() => socket.close());
-  return { zone, server: `127.0.0.1:${socket.address().port}` };
+/** The lab's DNS for one studio zone: `studio.test` delegating `auth.studio.test`; anything else is NXDOMAIN. */
+async function dnsServer(t: { after: (fn: () => Promise<void>) => void }) {
+  const lab = await DnsLab.start({ apex: 'studio.test', targets: ['auth'], ttlSeconds: 60 });
+  t.after(() => lab.close());
+  return { lab, server: lab.resolverServer };
 }
 
 test('dependency probes: a hostname that stops resolving and a deleted NS delegation show in /ready and metrics, by DNS code', async (t) => {
@@ -67,7 +17,7 @@ test('dependency probes: a hostname that stops resolving and a deleted NS delega
     overrides: {
       probes: {
         hostnames: ['auth.studio.test', 'gone.studio.test'],
-        delegations: [{ zone: 'studio.test', expect: ['ns1.studio.test'] }],
+        delegations: [{ zone: 'auth.studio.test', expect: ['ns1.auth.studio.test'] }],
         intervalSeconds: 1,
         dnsServers: [dns.server],
         timeoutMs: 500,
@@ -82,20 +32,25 @@ test('dependency probes: a hostname that stops resolving and a deleted NS delega
   assert.deepEqual(ready.body.dependencies, {
     'hostname:auth.studio.test': 'ok',
     'hostname:gone.studio.test': 'failing: ENOTFOUND',
-    'delegation:studio.test': 'ok',
+    'delegation:auth.studio.test': 'ok',
   });
 
-  // The cleanup task deletes the delegation (seed 001).
-  dns.zone.ns = [];
+  // The cleanup task deletes the delegation (seed 001); the resolver's cached copy lapses at once.
+  await dns.lab.faults.set({ kind: 'dns', target: 'auth', mode: 'delegation-removed', cacheTtlSeconds: 0 });
   const after = await eventually(async () => {
     const r = await getJson(`${playerUrl}/ready`);
-    return r.body.dependencies['delegation:studio.test'] !== 'ok' ? r : undefined;
+    const d = r.body.dependencies;
+    return d['delegation:auth.studio.test'] !== 'ok' && d['hostname:auth.studio.test'] !== 'ok'
+      ? r
+      : undefined;
   });
   assert.equal(after.status, 200, 'DNS trouble is reported, never a reason to drop sessions');
-  assert.match(after.body.dependencies['delegation:studio.test'], /^failing: E/);
+  assert.match(after.body.dependencies['delegation:auth.studio.test'], /^failing: E/);
   const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
-  assert.match(metrics, /^lifeline_dependency_up\{probe="delegation:studio.test"\} 0$/m);
-  assert.match(metrics, /^lifeline_dependency_up\{probe="hostname:auth.studio.test"\} 1$/m);
+  assert.match(metrics, /^lifeline_dependency_up\{probe="delegation:auth.studio.test"\} 0$/m);
+  // The host lived in the zone that lost its delegation: it stopped resolving with it.
+  assert.match(metrics, /^lifeline_dependency_up\{probe="hostname:auth.studio.test"\} 0$/m);
+  assert.equal(after.body.dependencies['hostname:auth.studio.test'], 'failing: ENOTFOUND');
 });
 
 test('an upstream error caused by a name that does not resolve is recognised as DNS, however deep the cause', () => {

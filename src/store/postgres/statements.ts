@@ -5,6 +5,7 @@
  * "locked" reads hold their row (`FOR UPDATE`) until the transaction ends.
  */
 import type { Statements } from '../sql/statements.ts';
+import { outboxSql } from './outbox.ts';
 
 /** The disruptions a restore source names: `$1..$6` = (commandId?, from?, to?, region?, shard?, zone?). */
 const sourceFilter = (p: string): string => `($1::text IS NULL OR ${p}command_id = $1::text)
@@ -194,4 +195,5 @@ export const sql = {
   incidentClaimDisruptions: `UPDATE disruptions SET incident_id = $1
     WHERE incident_id IS NULL AND at >= $2 AND ($3::bigint IS NULL OR at <= $3::bigint)`,
   incidentDisruptions: 'SELECT * FROM disruptions WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3',
+  ...outboxSql,
 } as const satisfies Statements;

@@ -63,6 +63,8 @@
  *              incidentClaimDisruptions (incident_id, from, to?): unclaimed records of the window ·
  *              incidentDisruptions (incident_id, after_id, limit), by id
  */
+import type { OutboxStatementName } from './outbox-statements.ts';
+
 export const statementNames = [
   'auditHead',
   'auditInsert',
@@ -152,4 +154,4 @@ export const statementNames = [
 export type StatementName = (typeof statementNames)[number];
 
 /** One dialect's text for every statement the core runs. */
-export type Statements = Readonly<Record<StatementName, string>>;
+export type Statements = Readonly<Record<StatementName | OutboxStatementName, string>>;

@@ -14,6 +14,7 @@ import type {
 } from '../../disruptions/records.ts';
 import type { Enrolment, Operator, Role } from '../../operators/records.ts';
 import type { FlagRecord } from '../../flags/records.ts';
+import type { OutboxMessage, OutboxQuery } from '../../routing/records.ts';
 import type { Grant, MacKey, SigningKey } from '../../tokens/records.ts';
 import type {
   Incident,
@@ -35,6 +36,7 @@ import * as grants from './grants.ts';
 import * as incidents from './incidents.ts';
 import { addFirstKey, macKeyParams, retireKeys, signingKeyParams } from './keys.ts';
 import * as ops from './operators.ts';
+import * as outbox from './outbox.ts';
 import * as restores from './restores.ts';
 import type { Statements } from './statements.ts';
 
@@ -306,5 +308,27 @@ export abstract class SqlRecordStore implements RecordStore {
   }
   incidentDisruptions(incidentId: string, afterId: string, limit: number): Promise<Disruption[]> {
     return incidents.incidentDisruptions(this.#s, incidentId, afterId, limit);
+  }
+  // The notification outbox
+  enqueueOutbox(m: OutboxMessage): Promise<{ id: string; replaced: boolean }> {
+    return outbox.enqueueOutbox(this.#s, m);
+  }
+  dueOutbox(destination: string, now: number, limit: number): Promise<OutboxMessage[]> {
+    return outbox.dueOutbox(this.#s, destination, now, limit);
+  }
+  markOutboxSent(id: string, version: number, at: number): Promise<boolean> {
+    return outbox.changed(this.#s, this.#s.q.outboxSent, [at, id, version]);
+  }
+  retryOutbox(id: string, version: number, nextAttemptAt: number, error: string): Promise<boolean> {
+    return outbox.changed(this.#s, this.#s.q.outboxRetry, [nextAttemptAt, error, id, version]);
+  }
+  markOutboxDead(id: string, version: number, at: number, error: string): Promise<boolean> {
+    return outbox.changed(this.#s, this.#s.q.outboxDead, [at, error, id, version]);
+  }
+  listOutbox(query: OutboxQuery): Promise<OutboxMessage[]> {
+    return outbox.listOutbox(this.#s, query);
+  }
+  purgeOutbox(before: number, limit: number): Promise<number> {
+    return this.#s.d.run(this.#s.q.outboxPurge, [before, limit]);
   }
 }

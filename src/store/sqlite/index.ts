@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { migrationFiles, num, type Row } from '../rows.ts';
 import { SqlRecordStore } from '../sql/store.ts';
+import type { CheckedAuditPage, CheckedPagesOptions } from '../../audit/records.ts';
+import { checkedAuditPages } from './audit-pages.ts';
 import { SqliteDriver } from './driver.ts';
 import { createDataFiles } from './files.ts';
 import { fsFailure, openFailure, prepareDirectory } from './open-errors.ts';
@@ -21,7 +23,12 @@ export class SqliteRecordStore extends SqlRecordStore {
   constructor(path: string) {
     super(new SqliteDriver(open(path), path), sql);
     this.path = path;
+    // A worker opens the file by its name; an in-memory database has none to share.
+    if (path === ':memory:') this.checkedAuditPages = undefined;
   }
+
+  checkedAuditPages?: (options: CheckedPagesOptions) => AsyncIterable<CheckedAuditPage> = (options) =>
+    checkedAuditPages(this.path, options);
 }
 
 function open(path: string): DatabaseSync {

@@ -4,6 +4,7 @@
  * BEGIN IMMEDIATE already holds the one write lock, so the "locked" reads are plain reads.
  */
 import type { Statements } from '../sql/statements.ts';
+import { outboxSql } from './outbox.ts';
 
 export const sql = {
   auditHead: 'SELECT * FROM audit ORDER BY seq DESC LIMIT 1',
@@ -180,4 +181,5 @@ export const sql = {
   incidentClaimDisruptions: `UPDATE disruptions SET incident_id = ?1
     WHERE incident_id IS NULL AND at >= ?2 AND (?3 IS NULL OR at <= ?3)`,
   incidentDisruptions: 'SELECT * FROM disruptions WHERE incident_id = ? AND id > ? ORDER BY id LIMIT ?',
+  ...outboxSql,
 } as const satisfies Statements;
