@@ -24,6 +24,7 @@ import type { Config } from './config/index.ts';
 import { HostResolver, resolvingFetch } from './dns/index.ts';
 import { EventStream } from './events/index.ts';
 import type { FlagService } from './flags/index.ts';
+import type { IncidentService } from './incidents/index.ts';
 import { bind } from './http/index.ts';
 import type { Bus, LiveState } from './live/index.ts';
 import type { Metrics } from './metrics/index.ts';
@@ -68,6 +69,7 @@ export interface App {
   readonly breaker: KickBreaker;
   readonly flags: FlagService;
   readonly restores: RestoreService;
+  readonly incidents: IncidentService;
   /** Signals to PagerDuty, Discord, Slack and webhooks through the outbox (docs/ROUTING.md). */
   readonly routing: Routing;
   /** The audit stream's export to a SIEM (docs/SIEM.md); null when `siem.sink` is `off`. */
@@ -136,7 +138,7 @@ function assemble(
   const { store, live, bus } = adapters;
   const { tokens, audit, auditAnchoring, auditWatch, operators } = trust;
   const { sessions, flags } = players;
-  const { commands, bans, breaker, restores, hub } = ops;
+  const { commands, bans, breaker, restores, hub, incidents } = ops;
   return {
     config,
     logger,
@@ -155,6 +157,7 @@ function assemble(
     breaker,
     flags,
     restores,
+    incidents,
     hub,
     metrics,
     signals,

@@ -112,6 +112,7 @@ export async function buildApis(
     restores: ops.restores,
     signals,
     intakeSecret: config.detection.intakeSecret,
+    incidents: ops.incidents,
     metrics,
     rateLimit: config.admin.rateLimit,
     clock,

@@ -7,6 +7,7 @@ import { BanService } from '../bans/index.ts';
 import { KickBreaker } from '../breaker/index.ts';
 import { CommandService } from '../commands/index.ts';
 import { LifelineError } from '../errors/index.ts';
+import { IncidentService } from '../incidents/index.ts';
 import { silentSocketPolicy } from '../flags/index.ts';
 import { HealthProbe, RestoreService } from '../restore/index.ts';
 import { type SessionTokens, SocketHub } from '../sessions/index.ts';
@@ -24,6 +25,7 @@ export interface Operations {
   admission: AdmissionController<SessionTokens> | undefined;
   health: HealthProbe;
   restores: RestoreService;
+  incidents: IncidentService;
 }
 
 /** Halts the commands a previous run of this node left running. */
@@ -80,7 +82,27 @@ export async function buildOperations(
     policy: config.commands,
     nodeId: config.nodeId,
   });
-  return { breaker, commands, bans, hub, admission, health, restores };
+  const incidents = incidentService(ctx, adapters, audit);
+  return { breaker, commands, bans, hub, admission, health, restores, incidents };
+}
+
+function incidentService({ config, clock, events }: Context, { store }: Adapters, audit: Trust['audit']) {
+  const { incidents: s, commands } = config;
+  return new IncidentService({
+    store,
+    audit,
+    events,
+    clock,
+    settings: {
+      thresholds: { P0: s.p0, P1: s.p1, P2: s.p2 },
+      autoDeclare: s.autoDeclare,
+      payingLicences: commands.payingLicences,
+      revenuePerPayingPlayerHour: s.revenuePerPayingPlayerHour,
+      currency: s.currency,
+      rtoObjectiveSeconds: s.rtoObjectiveSeconds,
+      rpoObjectiveRecords: s.rpoObjectiveRecords,
+    },
+  });
 }
 
 function socketHub(

@@ -2,6 +2,7 @@
  * The node's background work, started once everything is built: the hub, probes, restores and
  * presence rounds, checkpoints and the polls for what other nodes and the CLI change.
  */
+import { autoDeclare } from '../incidents/index.ts';
 import { watchBreakGlass } from '../operators/index.ts';
 import { AuditFollower, Rollback } from '../signals/index.ts';
 import { KEY_PICKUP_MS } from '../tokens/index.ts';
@@ -35,6 +36,16 @@ export async function startNode(ctx: Context, built: Built, observation: Observa
     void players.sessions.confirmEntitlement(e.playerId, e.licence).catch(() => {});
   });
   life.onClose('restores', () => ops.restores.stop());
+  if (ops.incidents.settings.autoDeclare) {
+    const stop = autoDeclare({
+      incidents: ops.incidents,
+      events,
+      logger: ctx.logger,
+      breakerState: () => ops.breaker.state(),
+      breakerWindowSeconds: ctx.config.breaker.windowSeconds,
+    });
+    life.onClose('incident auto-declaration', stop);
+  }
   await adoptRuns(ctx, built);
   trust.start();
   await startPolls(ctx, built);

@@ -16,6 +16,7 @@ import { type CliContext, createContext } from './context.ts';
 import { drillCommands } from './drill.ts';
 import { reportFailure } from './errors.ts';
 import { flagCommands } from './flags.ts';
+import { incidentCommands } from './incidents.ts';
 import { keysCommands } from './keys.ts';
 import { kickCommand } from './kick.ts';
 import { operatorsCommands } from './operators.ts';
@@ -39,6 +40,7 @@ const groups: ((program: Command, cli: CliContext) => void)[] = [
   breakerCommands,
   flagCommands,
   restoreCommands,
+  incidentCommands,
   keysCommands,
   auditCommands,
   signalsCommands,

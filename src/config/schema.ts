@@ -125,6 +125,15 @@ function section<P extends Record<string, TSchema>>(properties: P) {
   });
 }
 
+/** The figures that make an incident at least this severe: any one reached is enough. */
+function severityThresholds(players: number, payingPlayers: number, regions: number) {
+  return section({
+    players: positiveInteger(players),
+    payingPlayers: positiveInteger(payingPlayers),
+    regions: positiveInteger(regions),
+  });
+}
+
 function topologyNames(minItems: number) {
   return Type.Array(Type.String({ pattern: topologyNamePattern, errorMessage: topologyNameRule }), {
     minItems,
@@ -359,6 +368,20 @@ export const configSchema = Type.Object(
       onlinePercent: percent(0.5),
       windowSeconds: positiveInteger(60),
     }),
+    incidents: section({
+      p0: severityThresholds(10000, 1000, 3),
+      p1: severityThresholds(1000, 100, 2),
+      p2: severityThresholds(1, 1, 1),
+      autoDeclare: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
+      revenuePerPayingPlayerHour: Type.Number({
+        minimum: 0,
+        default: 0,
+        errorMessage: 'must be a number, 0 or more',
+      }),
+      currency: nonEmptyString('USD'),
+      rtoObjectiveSeconds: positiveInteger(3600),
+      rpoObjectiveRecords: nonNegativeInteger(0),
+    }),
     log: section({ level: oneOf(logLevels, 'info') }),
     tokens: section({
       issuer: nonEmptyString('lifeline'),
@@ -566,6 +589,8 @@ export type RoutingConfig = Config['routing'];
 export type DestinationConfig = RoutingConfig['destinations'][number];
 /** The audit stream's export to a SIEM. */
 export type SiemConfig = Config['siem'];
+
+export type IncidentsConfig = Config['incidents'];
 
 /**
  * Keys whose value, when given by a file, env or overrides, replaces the default whole instead of

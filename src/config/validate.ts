@@ -98,8 +98,23 @@ function crossFieldProblems(config: Config): Problem[] {
     ...upstreamProblems(config),
     ...trustProxyProblems(config),
     ...storageProblems(config),
+    ...incidentProblems(config),
     ...dnsProblems(config),
   ];
+}
+
+/** A severity's thresholds may not be easier to reach than a lower severity's. */
+function incidentProblems({ incidents }: Config): Problem[] {
+  const problems: Problem[] = [];
+  for (const figure of ['players', 'payingPlayers', 'regions'] as const) {
+    if (incidents.p0[figure] < incidents.p1[figure]) {
+      problems.push({ key: `incidents.p0.${figure}`, message: `must be at least incidents.p1.${figure}` });
+    }
+    if (incidents.p1[figure] < incidents.p2[figure]) {
+      problems.push({ key: `incidents.p1.${figure}`, message: `must be at least incidents.p2.${figure}` });
+    }
+  }
+  return problems;
 }
 
 /** Every DNS server named anywhere: an IP address with an optional port from 1 to 65535. */

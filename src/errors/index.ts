@@ -140,6 +140,21 @@ export const catalog = {
     message: 'The command is still waiting or running; restore it once it has ended',
   },
   REJOIN_REFUSED: { status: 403, message: 'This session cannot be restored' },
+  // Incidents
+  INCIDENT_NOT_FOUND: { status: 404, message: 'No such incident' },
+  INCIDENT_TRANSITION: { status: 409, message: 'The incident cannot move from its status to that one' },
+  INCIDENT_CLOSED: { status: 409, message: 'The incident is closed; nothing about it changes any more' },
+  INCIDENT_CONFLICT: {
+    status: 409,
+    message: 'The incident changed under this request several times; read it again and retry',
+  },
+  INCIDENT_NOT_COMMANDER: { status: 403, message: 'Only the incident commander may do this' },
+  INCIDENT_NOTE_NOT_FOUND: { status: 404, message: 'The incident has no such note' },
+  INCIDENT_CHECKLIST_ITEM: { status: 404, message: 'The incident has no such phase or checklist item' },
+  INCIDENT_TIME_INVALID: {
+    status: 400,
+    message: 'Incident times must be in order (started <= detected <= now) and not in the future',
+  },
   // Bans
   PLAYER_ALREADY_BANNED: { status: 409, message: 'This player is already banned' },
   BAN_NOT_FOUND: { status: 404, message: 'This player is not banned' },

@@ -53,6 +53,8 @@ export interface LifelineEvents {
   'signal.changed': [SignalChanged];
   /** A player report accepted by `POST /v1/reports` (counted by the player-reports detector). */
   'report.received': [{ category: string; region?: string; shard?: string }];
+  /** An incident was declared (by hand or by a cause) or linked to a new cause. */
+  'incident.changed': [{ id: string; change: 'declared' | 'linked' | 'status'; status: string }];
 }
 
 export type EventName = keyof LifelineEvents;

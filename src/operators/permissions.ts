@@ -22,6 +22,8 @@ export const permissions = {
   'audit.read': ['auditor', 'admin'],
   'signals.read': ['viewer', 'operator', 'admin', 'auditor'],
   'signals.write': ['operator', 'admin'],
+  'incidents.read': ['viewer', 'operator', 'admin', 'auditor'],
+  'incidents.write': ['operator', 'admin'],
   'operators.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

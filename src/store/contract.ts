@@ -12,7 +12,7 @@ import type { Disruption } from '../disruptions/records.ts';
 import type { Grant, MacKey } from '../tokens/records.ts';
 import type { OutboxMessage } from '../routing/records.ts';
 import { signalRecordsContract } from './contract-signals.ts';
-import type { RecordStore } from './index.ts';
+import type { IncidentHeader, RecordStore } from './index.ts';
 import type { RestoreRecord } from '../restore/records.ts';
 
 export type OpenStore = () => Promise<RecordStore>;
@@ -161,6 +161,29 @@ function commandRecord(id: string, state: CommandRecord['state']): CommandRecord
     haltCode: null,
     haltNote: null,
     finishedAt: null,
+  };
+}
+
+function incidentHeader(id: string, overrides: Partial<IncidentHeader> = {}): IncidentHeader {
+  return {
+    id,
+    title: 'logins failing in eu',
+    severity: 'P1',
+    severityReason: 'set by alice',
+    status: 'investigating',
+    declaredBy: 'alice',
+    causeKey: null,
+    startedAt: 100,
+    detectedAt: 150,
+    declaredAt: 200,
+    mitigatedAt: null,
+    resolvedAt: null,
+    closedAt: null,
+    updatedAt: 200,
+    phases: [{ key: 'detection', title: 'Detection', startMinute: 0, endMinute: 5, items: [] }],
+    signals: [],
+    version: 1,
+    ...overrides,
   };
 }
 
@@ -740,6 +763,84 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.deepEqual(await store.macKeys(), [key('m9', 9), { ...(first[0] as MacKey), retiredAt: 20 }]);
       await store.retireMacKeys([first[0]?.kid as string], 15);
       assert.equal((await store.macKeys()).find((k) => k.kid === first[0]?.kid)?.retiredAt, 15);
+    });
+    test('incidents: one per cause, compare-and-set, append-only ledgers, and the claim of their window', async (t) => {
+      const store = await withStore(t);
+      const id = randomUUID();
+      const role = { incidentId: id, role: 'commander' as const, operator: 'alice', at: 200, by: 'alice' };
+      assert.equal(
+        await store.declareIncident(incidentHeader(id, { causeKey: 'breaker:kick@1' }), [role]),
+        true,
+      );
+      const twin = randomUUID();
+      assert.equal(
+        await store.declareIncident(incidentHeader(twin, { causeKey: 'breaker:kick@1' }), [
+          { ...role, incidentId: twin },
+        ]),
+        false,
+        'a cause declares one incident',
+      );
+      assert.equal(await store.getIncident(twin), null, 'and the loser wrote nothing');
+      assert.equal(await store.declareIncident(incidentHeader(randomUUID()), []), true, 'no cause: no limit');
+      const read = await store.getIncident(id);
+      assert.deepEqual(read?.roles, [role]);
+      assert.equal(read?.phases[0]?.key, 'detection');
+
+      const moved = {
+        ...incidentHeader(id, { causeKey: 'breaker:kick@1' }),
+        status: 'monitoring' as const,
+        mitigatedAt: 300,
+      };
+      assert.equal(await store.updateIncident(moved, 1), true);
+      assert.equal(
+        await store.updateIncident({ ...moved, status: 'resolved' }, 1),
+        false,
+        'a stale version loses',
+      );
+      assert.equal((await store.getIncident(id))?.status, 'monitoring');
+      assert.equal((await store.getIncident(id))?.version, 2);
+
+      await store.handOffRole({ ...role, id: randomUUID(), operator: 'bob', at: 400 });
+      assert.deepEqual(
+        (await store.getIncident(id))?.roles.map((r) => `${r.operator}@${r.at}`),
+        ['alice@200', 'bob@400'],
+        'a hand-off adds to the ledger',
+      );
+      const noteId = randomUUID();
+      await store.addIncidentNote({
+        id: noteId,
+        incidentId: id,
+        author: 'bob',
+        text: 'rolled back',
+        writtenAt: 500,
+        at: 500,
+      });
+      const correction = { at: 450, by: 'bob', reason: 'it was earlier', correctedAt: 600 };
+      assert.equal(await store.correctIncidentNote(id, noteId, { ...correction, id: randomUUID() }), true);
+      assert.equal(await store.correctIncidentNote(twin, noteId, { ...correction, id: randomUUID() }), false);
+      const note = (await store.getIncident(id))?.notes[0];
+      assert.equal(note?.at, 500, 'the time first written stays');
+      assert.deepEqual(note?.corrections, [correction]);
+      assert.deepEqual(
+        (await store.listIncidents({ statuses: ['monitoring'] })).map((i) => i.id),
+        [id],
+      );
+
+      await store.recordDisruptions([disruption(null, 50), disruption(null, 120), disruption(null, 900)]);
+      assert.equal(await store.claimDisruptions(id, 100, 800), 1, 'only the window');
+      assert.equal(await store.claimDisruptions(id, 100, null), 1, 'open-ended while running');
+      assert.equal(
+        await store.claimDisruptions(twin, 0, null),
+        1,
+        'a record claimed is kept by its incident',
+      );
+      const mine = await store.incidentDisruptions(id, '', 10);
+      assert.deepEqual(
+        mine.map((d) => d.at).sort((a, b) => a - b),
+        [120, 900],
+      );
+      assert.ok(mine.every((d) => d.incidentId === id));
+      assert.equal((await store.incidentDisruptions(id, mine[0]?.id as string, 10)).length, 1, 'pages by id');
     });
 
     test('the outbox keeps one pending message per key; a send that raced a replacement does not mark it sent', async (t) => {

@@ -13,6 +13,13 @@ import type { BreakerState } from '../breaker/records.ts';
 import type { CommandRecord, CommandState } from '../commands/records.ts';
 import type { Disruption, DisruptionOutcome, DisruptionQuery, Settlement } from '../disruptions/records.ts';
 import type { FlagRecord } from '../flags/records.ts';
+import type {
+  Incident,
+  IncidentNote,
+  IncidentQuery,
+  NoteCorrection,
+  RoleHandOff,
+} from '../incidents/records.ts';
 import type { Enrolment, Operator, Role } from '../operators/records.ts';
 import type { RestoreCounts, RestoreRecord, RestoreState } from '../restore/records.ts';
 import type { OutboxMessage, OutboxQuery } from '../routing/records.ts';
@@ -238,6 +245,43 @@ export interface KeyRecords {
   retireMacKeys(kids: readonly string[], at: number): Promise<void>;
 }
 
+/** An incident's fields without its ledgers: what a list shows and what a change rewrites. */
+export type IncidentHeader = Omit<Incident, 'roles' | 'notes'>;
+
+/** Incidents, their roles ledger and notes, and the disruption records they claim. */
+export interface IncidentRecords {
+  /**
+   * Saves a new incident and its first role hand-offs together; returns false, writing nothing,
+   * when another incident already holds its `causeKey` (one cause declares one incident).
+   */
+  declareIncident(incident: IncidentHeader, roles: readonly RoleHandOff[]): Promise<boolean>;
+  /** The incident with its roles ledger and notes (their corrections applied in order). */
+  getIncident(id: string): Promise<Incident | null>;
+  /** Newest declared first. */
+  listIncidents(query: IncidentQuery): Promise<IncidentHeader[]>;
+  /**
+   * Rewrites the incident's fields if its stored version is still `version` (compare-and-set),
+   * bumping it; false (and no change) when another writer changed it first.
+   */
+  updateIncident(incident: IncidentHeader, version: number): Promise<boolean>;
+  /** Appends a hand-off to the roles ledger; earlier entries are never changed. */
+  handOffRole(entry: RoleHandOff & { id: string }): Promise<void>;
+  addIncidentNote(note: Omit<IncidentNote, 'corrections'>): Promise<void>;
+  /** Appends a correction of a note's time; false (and no change) if the incident has no such note. */
+  correctIncidentNote(
+    incidentId: string,
+    noteId: string,
+    correction: NoteCorrection & { id: string },
+  ): Promise<boolean>;
+  /**
+   * Names the incident on every disruption record of its window (`from`, up to `to` or open
+   * ended) that no incident claimed yet; returns how many it claimed.
+   */
+  claimDisruptions(incidentId: string, from: number, to: number | null): Promise<number>;
+  /** The incident's disruption records by id, `limit` at a time after `afterId` ('' to start). */
+  incidentDisruptions(incidentId: string, afterId: string, limit: number): Promise<Disruption[]>;
+}
+
 /**
  * The notification outbox (src/routing): a message per destination, stored before any attempt to
  * send it; each change after that is a compare-and-set on its `version`.
@@ -291,5 +335,6 @@ export interface RecordStore
     FlagRecords,
     EntitlementMemory,
     KeyRecords,
+    IncidentRecords,
     OutboxRecords,
     SignalRecords {}

@@ -52,6 +52,15 @@ async function fuzzAdmin(
     admin.auth,
   );
   const commandId: string = pending.body?.command?.id ?? 'no-command';
+  // An incident with a note, so incident paths sometimes name real records.
+  const fixture = await app.incidents.addNote(
+    (await app.incidents.declare({ title: 'fuzz fixture' }, 'fz-admin')).id,
+    'a note',
+    'fz-admin',
+  );
+  const incidentId = fixture.id;
+  const noteId = fixture.notes[0]?.id ?? 'no-note';
+  const incident = fc.oneof(fc.constant(incidentId), pathSegment);
 
   const selector = {
     region: 'na',
@@ -204,6 +213,63 @@ async function fuzzAdmin(
         bodyText({ value: 30, ...reason }),
       ),
     },
+    { method: 'GET', path: queryString.map((q) => `/admin/v1/incidents?${q}`) },
+    {
+      method: 'GET',
+      path: fc
+        .tuple(incident, fc.constantFrom('', '/timeline', '/impact'))
+        .map(([i, rest]) => `/admin/v1/incidents/${i}${rest}`),
+    },
+    {
+      method: 'POST',
+      path: fc.constant('/admin/v1/incidents'),
+      body: fc.oneof(
+        nested({ title: 'fuzzed incident', severity: 'P2', startedAt: 0 }, 'impact', {
+          players: 1,
+          payingPlayers: 1,
+          regions: 1,
+        }),
+        nested({ title: 'fuzzed incident', detectedAt: '2030-01-01T00:00:00Z' }, 'roles', {
+          commander: 'fz-admin',
+          scribe: 'fz-victim',
+        }),
+      ),
+    },
+    {
+      method: 'PATCH',
+      path: incident.map((i) => `/admin/v1/incidents/${i}/status`),
+      body: fc.oneof(bodyText({ status: 'identified', ...reason }), bodyText({ status: 'closed' })),
+    },
+    {
+      method: 'POST',
+      path: incident.map((i) => `/admin/v1/incidents/${i}/roles`),
+      body: bodyText({ role: 'comms', operator: 'fz-victim' }),
+    },
+    {
+      method: 'POST',
+      path: incident.map((i) => `/admin/v1/incidents/${i}/notes`),
+      body: bodyText({ text: 'fuzz note', at: 1 }),
+    },
+    {
+      method: 'PATCH',
+      path: fc
+        .tuple(incident, fc.oneof(fc.constant(noteId), pathSegment))
+        .map(([i, n]) => `/admin/v1/incidents/${i}/notes/${n}`),
+      body: bodyText({ at: '2020-01-01T00:00:00Z', ...reason }),
+    },
+    {
+      method: 'PATCH',
+      path: fc
+        .tuple(
+          incident,
+          fc.oneof(
+            fc.constant('detection/verify'),
+            pathSegment.map((p) => `${p}/${p}`),
+          ),
+        )
+        .map(([i, rest]) => `/admin/v1/incidents/${i}/checklist/${rest}`),
+      body: fc.oneof(bodyText({ done: true }), bodyText({ done: false })),
+    },
     {
       method: 'POST',
       path: fc.constant('/admin/v1/operators'),
@@ -328,6 +394,10 @@ const refusedEverywhere: [method: 'GET' | 'POST', url: string, body?: unknown][]
     '/admin/v1/signals',
     { version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'a\u0000b' } }] },
   ],
+  ['POST', '/admin/v1/incidents', { title: 'a\u0000b' }],
+  ['GET', '/admin/v1/incidents/a%00b'],
+  ['POST', '/admin/v1/incidents', { title: 'late', startedAt: 1e20 }],
+  ['POST', '/admin/v1/incidents', { title: 'late', startedAt: '99999999999999999999' }],
 ];
 for (const [name, backend] of [
   ['SQLite', () => ({})],

@@ -307,10 +307,11 @@ export interface Snapshot {
   restores: string;
   flags: string;
   breaker: string;
+  incidents: string;
 }
 
 export async function snapshot(app: App): Promise<Snapshot> {
-  const [sessions, disruptions, head, operators, bans, commands, restores, flags, breaker] =
+  const [sessions, disruptions, head, operators, bans, commands, restores, flags, breaker, incidents] =
     await Promise.all([
       app.live.countSessions({}),
       app.store.listDisruptions({ limit: 100_000 }),
@@ -321,6 +322,7 @@ export async function snapshot(app: App): Promise<Snapshot> {
       app.store.listRestores(restoreStates),
       app.store.listFlags(),
       app.store.getBreaker('kick'),
+      app.store.listIncidents({ limit: 100_000 }),
     ]);
   return {
     sessions: sessions.total,
@@ -332,6 +334,7 @@ export async function snapshot(app: App): Promise<Snapshot> {
     restores: JSON.stringify(restores.map((r) => [r.id, r.state])),
     flags: JSON.stringify(flags.map((f) => [f.key, f.value])),
     breaker: JSON.stringify(breaker),
+    incidents: JSON.stringify(incidents.map((i) => [i.id, i.status, i.version])),
   };
 }
 

@@ -4,6 +4,7 @@ import type { BanService } from '../../bans/index.ts';
 import type { KickBreaker } from '../../breaker/index.ts';
 import type { CommandService } from '../../commands/index.ts';
 import type { FlagService } from '../../flags/index.ts';
+import type { IncidentService } from '../../incidents/index.ts';
 import type { RateBuckets, SessionDirectory } from '../../live/index.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { OperatorService } from '../../operators/index.ts';
@@ -21,6 +22,7 @@ import { commandsRoutes } from './commands.ts';
 import { disruptionsRoutes } from './disruptions.ts';
 import { enrolRoutes } from './enrol.ts';
 import { flagsRoutes } from './flags.ts';
+import { incidentsRoutes } from './incidents.ts';
 import { operatorsRoutes } from './operators.ts';
 import { restoresRoutes } from './restores.ts';
 import { sessionsRoutes } from './sessions.ts';
@@ -43,6 +45,7 @@ export interface AdminApiDeps {
   signals: SignalService;
   /** `detection.intakeSecret`: lets Alertmanager and Sentry post signals without an operator token. */
   intakeSecret: string;
+  incidents: IncidentService;
   metrics: Metrics;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
@@ -76,6 +79,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   void app.register(flagsRoutes, { prefix, flags: deps.flags, operators });
   void app.register(disruptionsRoutes, { prefix, store: deps.store, operators });
   void app.register(auditRoutes, { prefix, audit: deps.audit, verifyAudit: deps.verifyAudit, operators });
+  void app.register(incidentsRoutes, { prefix, incidents: deps.incidents, operators, clock: deps.clock });
   void app.register(operatorsRoutes, { prefix, operators, commands: deps.commands });
   void app.register(enrolRoutes, { operators });
   void app.register(signalsRoutes, {

@@ -168,6 +168,33 @@ export const sql = {
     'INSERT INTO mac_keys (kid, sealed_key, created_at, retired_at) VALUES ($1, $2, $3, NULL) ON CONFLICT (kid) DO NOTHING',
   macKeyRetire:
     'UPDATE mac_keys SET retired_at = $2 WHERE kid = ANY($1::text[]) AND (retired_at IS NULL OR retired_at > $2)',
+
+  incidentInsert: `INSERT INTO incidents (id, title, severity, severity_reason, status, declared_by, cause_key,
+      started_at, detected_at, declared_at, mitigated_at, resolved_at, closed_at, updated_at, phases, signals, version)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    ON CONFLICT (cause_key) DO NOTHING`,
+  incidentById: 'SELECT * FROM incidents WHERE id = $1',
+  incidentList: `SELECT * FROM incidents WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
+    ORDER BY declared_at DESC, id DESC LIMIT $2`,
+  incidentUpdate: `UPDATE incidents SET title = $1, severity = $2, severity_reason = $3, status = $4,
+      mitigated_at = $5, resolved_at = $6, closed_at = $7, updated_at = $8, phases = $9, signals = $10,
+      version = version + 1
+    WHERE id = $11 AND version = $12`,
+  incidentRoleInsert:
+    'INSERT INTO incident_roles (id, incident_id, role, operator, at, handed_by) VALUES ($1, $2, $3, $4, $5, $6)',
+  incidentRoles: 'SELECT * FROM incident_roles WHERE incident_id = $1 ORDER BY at, id',
+  incidentNoteInsert:
+    'INSERT INTO incident_notes (id, incident_id, author, body, written_at, at) VALUES ($1, $2, $3, $4, $5, $6)',
+  incidentNotes: 'SELECT * FROM incident_notes WHERE incident_id = $1 ORDER BY written_at, id',
+  incidentNoteCorrect: `INSERT INTO incident_note_corrections
+      (id, note_id, incident_id, at, corrected_by, reason, corrected_at)
+    SELECT $1, $2, $3, $4, $5, $6, $7
+    WHERE EXISTS (SELECT 1 FROM incident_notes WHERE id = $2 AND incident_id = $3)`,
+  incidentNoteCorrections:
+    'SELECT * FROM incident_note_corrections WHERE incident_id = $1 ORDER BY corrected_at, id',
+  incidentClaimDisruptions: `UPDATE disruptions SET incident_id = $1
+    WHERE incident_id IS NULL AND at >= $2 AND ($3::bigint IS NULL OR at <= $3::bigint)`,
+  incidentDisruptions: 'SELECT * FROM disruptions WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3',
   ...outboxSql,
 
   signalUpdateOpen: `UPDATE signals SET severity = LEAST(severity, $1), title = $2, evidence = $3,

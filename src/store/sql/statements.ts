@@ -55,6 +55,19 @@
  *              localisation, incident_id) -> row, none when an open one has the fingerprint ·
  *              signalResolve (at, fingerprint) -> row · signalList (open_only 1|0, since?,
  *              detector?, limit), newest first · signalById (id)
+ * incidents    incidentInsert (id, title, severity, severity_reason, status, declared_by, cause_key,
+ *              started_at, detected_at, declared_at, mitigated_at, resolved_at, closed_at, updated_at,
+ *              phases, signals, version) -> 0 when the cause key is taken · incidentById (id) ·
+ *              incidentList (list statuses?, limit), newest declared first · incidentUpdate (title,
+ *              severity, severity_reason, status, mitigated_at, resolved_at, closed_at, updated_at,
+ *              phases, signals, id, version): compare-and-set on version, which it bumps ·
+ *              incidentRoleInsert (id, incident_id, role, operator, at, handed_by) · incidentRoles
+ *              (incident_id), oldest first · incidentNoteInsert (id, incident_id, author, body,
+ *              written_at, at) · incidentNotes (incident_id) · incidentNoteCorrect (id, note_id,
+ *              incident_id, at, corrected_by, reason, corrected_at) -> 0 when the incident has no
+ *              such note · incidentNoteCorrections (incident_id), oldest first ·
+ *              incidentClaimDisruptions (incident_id, from, to?): unclaimed records of the window ·
+ *              incidentDisruptions (incident_id, after_id, limit), by id
  */
 import type { OutboxStatementName } from './outbox-statements.ts';
 
@@ -135,6 +148,18 @@ export const statementNames = [
   'signalResolve',
   'signalList',
   'signalById',
+  'incidentInsert',
+  'incidentById',
+  'incidentList',
+  'incidentUpdate',
+  'incidentRoleInsert',
+  'incidentRoles',
+  'incidentNoteInsert',
+  'incidentNotes',
+  'incidentNoteCorrect',
+  'incidentNoteCorrections',
+  'incidentClaimDisruptions',
+  'incidentDisruptions',
 ] as const;
 
 export type StatementName = (typeof statementNames)[number];

@@ -16,7 +16,14 @@ import type { Enrolment, Operator, Role } from '../../operators/records.ts';
 import type { FlagRecord } from '../../flags/records.ts';
 import type { OutboxMessage, OutboxQuery } from '../../routing/records.ts';
 import type { Grant, MacKey, SigningKey } from '../../tokens/records.ts';
-import type { RecordStore } from '../index.ts';
+import type {
+  Incident,
+  IncidentNote,
+  IncidentQuery,
+  NoteCorrection,
+  RoleHandOff,
+} from '../../incidents/records.ts';
+import type { IncidentHeader, RecordStore } from '../index.ts';
 import type { RestoreRecord, RestoreState } from '../../restore/records.ts';
 import type { Signal, SignalQuery } from '../../signals/records.ts';
 import { num, str, toBreaker, toFlag, toMacKey, toSigningKey } from '../rows.ts';
@@ -27,6 +34,7 @@ import * as commands from './commands.ts';
 import type { Sql, SqlDriver } from './driver.ts';
 import { GrantCommits } from './grant-commit.ts';
 import * as grants from './grants.ts';
+import * as incidents from './incidents.ts';
 import { addFirstKey, macKeyParams, retireKeys, signingKeyParams } from './keys.ts';
 import * as ops from './operators.ts';
 import * as outbox from './outbox.ts';
@@ -271,6 +279,38 @@ export abstract class SqlRecordStore implements RecordStore {
     return retireKeys(this.#s, this.#s.q.macKeyRetire, kids, at);
   }
 
+  // Incidents
+  declareIncident(i: IncidentHeader, roles: readonly RoleHandOff[]): Promise<boolean> {
+    return incidents.declareIncident(this.#s, i, roles);
+  }
+  getIncident(id: string): Promise<Incident | null> {
+    return incidents.getIncident(this.#s, id);
+  }
+  listIncidents(q: IncidentQuery): Promise<IncidentHeader[]> {
+    return incidents.listIncidents(this.#s, q);
+  }
+  updateIncident(i: IncidentHeader, version: number): Promise<boolean> {
+    return incidents.updateIncident(this.#s, i, version);
+  }
+  handOffRole(e: RoleHandOff & { id: string }): Promise<void> {
+    return incidents.handOffRole(this.#s, e);
+  }
+  addIncidentNote(n: Omit<IncidentNote, 'corrections'>): Promise<void> {
+    return incidents.addIncidentNote(this.#s, n);
+  }
+  correctIncidentNote(
+    incidentId: string,
+    noteId: string,
+    c: NoteCorrection & { id: string },
+  ): Promise<boolean> {
+    return incidents.correctIncidentNote(this.#s, incidentId, noteId, c);
+  }
+  claimDisruptions(incidentId: string, from: number, to: number | null): Promise<number> {
+    return incidents.claimDisruptions(this.#s, incidentId, from, to);
+  }
+  incidentDisruptions(incidentId: string, afterId: string, limit: number): Promise<Disruption[]> {
+    return incidents.incidentDisruptions(this.#s, incidentId, afterId, limit);
+  }
   // The notification outbox
   enqueueOutbox(m: OutboxMessage): Promise<{ id: string; replaced: boolean }> {
     return outbox.enqueueOutbox(this.#s, m);
