@@ -43,5 +43,11 @@ export function buildSignals({ config, clock, events, logger }: Context, { store
       },
     },
   });
+  for (const w of changeWindows(c.changeWindows)) detection.announce(w);
   return { signals, detection };
+}
+
+/** The configured change windows, as the detectors take them (ms). */
+export function changeWindows(list: readonly { from: string; to: string; what: string }[]) {
+  return list.map((w) => ({ from: Date.parse(w.from), to: Date.parse(w.to), what: w.what }));
 }

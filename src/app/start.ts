@@ -8,6 +8,7 @@ import { AuditFollower, Rollback } from '../signals/index.ts';
 import { KEY_PICKUP_MS } from '../tokens/index.ts';
 import type { Built, Observation } from './apis.ts';
 import type { Context } from './context.ts';
+import { changeWindows } from './signals.ts';
 
 /** How often a node rereads the token keys; rotation retires a key only well after this. */
 const KEY_RELOAD_MS = KEY_PICKUP_MS / 2;
@@ -81,6 +82,7 @@ async function startAuditFollow(
       bulkSessions: config.commands.smallMaxSessions,
       learnMs: c.audit.learnDays * 86_400_000,
       quietMs: c.audit.quietMinutes * 60_000,
+      changeWindows: changeWindows(c.changeWindows),
     },
   });
   await follower.start();

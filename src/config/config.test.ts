@@ -550,3 +550,22 @@ test('docs/CONFIGURATION.md documents every key and its variable', () => {
     assert.ok(docs.includes(`\`${variable}\``), `${variable} is not documented`);
   }
 });
+
+test('change windows take ISO 8601 times and must end after they start', (t) => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'lifeline-config-'));
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
+  const windows = (changeWindows: unknown) => () =>
+    loadConfig({ env: {}, cwd, overrides: { detection: { changeWindows } } as never });
+  const ok = windows([{ from: '2026-12-01T14:00:00Z', to: '2026-12-01T14:30:00Z', what: 'deploy 1.4' }])();
+  assert.equal(ok.detection.changeWindows.length, 1);
+  assertFails(
+    windows([{ from: 'tomorrow', to: '2026-12-01T14:30:00Z', what: 'x' }]),
+    'CONFIG_INVALID',
+    'detection.changeWindows.0.from',
+  );
+  assertFails(
+    windows([{ from: '2026-12-01T14:30:00Z', to: '2026-12-01T14:00:00Z', what: 'x' }]),
+    'CONFIG_INVALID',
+    'detection.changeWindows.0.to',
+  );
+});

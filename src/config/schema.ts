@@ -281,6 +281,26 @@ export const configSchema = Type.Object(
         default: 10,
         errorMessage: 'must be a whole number of seconds from 1 to 300',
       }),
+      /**
+       * Announced change windows (deploys, maintenance): a drop in players online inside one is
+       * not a page, nor is a bulk action. ISO 8601 times; `from` before `to` (validate.ts).
+       */
+      changeWindows: Type.Array(
+        Type.Object(
+          {
+            from: Type.String({ format: 'date-time' }),
+            to: Type.String({ format: 'date-time' }),
+            what: Type.String({ minLength: 1, maxLength: 200 }),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          default: [],
+          maxItems: 1000,
+          errorMessage:
+            'must be a list of {from, to, what} with ISO 8601 times, e.g. {"from":"2026-12-01T14:00:00Z","to":"2026-12-01T14:30:00Z","what":"deploy 1.4"}',
+        },
+      ),
       intakeSecret: Type.String({
         pattern: '^(.{32,})?$',
         default: '',

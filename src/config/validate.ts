@@ -100,7 +100,17 @@ function crossFieldProblems(config: Config): Problem[] {
     ...storageProblems(config),
     ...incidentProblems(config),
     ...dnsProblems(config),
+    ...changeWindowProblems(config),
   ];
+}
+
+/** A change window ends after it starts. */
+function changeWindowProblems({ detection }: Config): Problem[] {
+  return detection.changeWindows.flatMap((w, i) =>
+    Date.parse(w.to) > Date.parse(w.from)
+      ? []
+      : [{ key: `detection.changeWindows.${i}.to`, message: 'must be later than from' }],
+  );
 }
 
 /** A severity's thresholds may not be easier to reach than a lower severity's. */

@@ -22,7 +22,13 @@ export interface AuditFollowDeps {
   rollback: Rollback;
   clock: () => number;
   logger: Logger;
-  settings: { bulkSessions: number; learnMs: number; quietMs: number };
+  settings: {
+    bulkSessions: number;
+    learnMs: number;
+    quietMs: number;
+    /** Announced change windows: a bulk action inside one is expected. */
+    changeWindows?: readonly { from: number; to: number; what: string }[];
+  };
 }
 
 const PAGE = 500;
@@ -38,6 +44,7 @@ export class AuditFollower {
   constructor(d: AuditFollowDeps) {
     this.#d = d;
     this.#watch = new AdminWatch({ bulkSessions: d.settings.bulkSessions, learnMs: d.settings.learnMs });
+    for (const w of d.settings.changeWindows ?? []) this.#watch.announce(w);
   }
 
   /**
