@@ -155,6 +155,10 @@ export const catalog = {
     status: 400,
     message: 'Incident times must be in order (started <= detected <= now) and not in the future',
   },
+  INCIDENT_EVIDENCE_TOO_LARGE: {
+    status: 413,
+    message: 'The incident window holds more audit rows than one evidence archive takes; narrow the window',
+  },
   // Bans
   PLAYER_ALREADY_BANNED: { status: 409, message: 'This player is already banned' },
   BAN_NOT_FOUND: { status: 404, message: 'This player is not banned' },
