@@ -319,6 +319,11 @@ export interface SignalRecords {
   /** Newest first. */
   listSignals(query: SignalQuery): Promise<Signal[]>;
   getSignal(id: string): Promise<Signal | null>;
+  /**
+   * Names the incident the signal was linked to, unless another already is (the first link
+   * stays); false when there is no such signal or it was linked before.
+   */
+  linkSignalIncident(id: string, incidentId: string): Promise<boolean>;
 }
 
 /** Every role at once: what an adapter implements and what only the composition root holds. */

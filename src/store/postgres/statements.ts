@@ -212,4 +212,5 @@ export const sql = {
       AND ($3::text IS NULL OR detector = $3::text)
     ORDER BY started_at DESC, id DESC LIMIT $4`,
   signalById: 'SELECT * FROM signals WHERE id = $1',
+  signalLinkIncident: 'UPDATE signals SET incident_id = $2 WHERE id = $1 AND incident_id IS NULL',
 } as const satisfies Statements;

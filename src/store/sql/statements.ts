@@ -54,7 +54,8 @@
  *              dimensions, fingerprint, onset_at, started_at, updated_at, resolved_at, evidence,
  *              localisation, incident_id) -> row, none when an open one has the fingerprint ·
  *              signalResolve (at, fingerprint) -> row · signalList (open_only 1|0, since?,
- *              detector?, limit), newest first · signalById (id)
+ *              detector?, limit), newest first · signalById (id) · signalLinkIncident (id,
+ *              incident_id) -> 0 when the signal is unknown or already linked
  * incidents    incidentInsert (id, title, severity, severity_reason, status, declared_by, cause_key,
  *              started_at, detected_at, declared_at, mitigated_at, resolved_at, closed_at, updated_at,
  *              phases, signals, version) -> 0 when the cause key is taken · incidentById (id) ·
@@ -147,6 +148,7 @@ export const statementNames = [
   'signalInsert',
   'signalResolve',
   'signalList',
+  'signalLinkIncident',
   'signalById',
   'incidentInsert',
   'incidentById',

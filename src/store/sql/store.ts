@@ -347,4 +347,7 @@ export abstract class SqlRecordStore implements RecordStore {
   getSignal(id: string): Promise<Signal | null> {
     return signals.getSignal(this.#s, id);
   }
+  linkSignalIncident(id: string, incidentId: string): Promise<boolean> {
+    return signals.linkSignalIncident(this.#s, id, incidentId);
+  }
 }
