@@ -388,6 +388,12 @@ export class IncidentService {
 
   /** The incident's impact from the disruption records of its window (claimed first, so none is missed). */
   async impact(id: string): Promise<{ incident: Incident; impact: Impact }> {
+    const { incident, records } = await this.records(id);
+    return { incident, impact: impactOf(incident, records, this.#d.settings, this.#d.clock()) };
+  }
+
+  /** The disruption records the impact counts (its window claimed first, so none is missed). */
+  async records(id: string): Promise<{ incident: Incident; records: Disruption[] }> {
     const incident = await this.get(id);
     await this.claimWindow(incident);
     const records: Disruption[] = [];
@@ -397,7 +403,7 @@ export class IncidentService {
       if (page.length < DISRUPTION_PAGE) break;
       afterId = page.at(-1)?.id ?? afterId;
     }
-    return { incident, impact: impactOf(incident, records, this.#d.settings, this.#d.clock()) };
+    return { incident, records };
   }
 
   /** Claims the unclaimed disruption records of a running (or resolved) incident's window. */
