@@ -23,6 +23,11 @@ const grant = (incidentId: string, playerId: string, runId: string): Compensatio
 });
 
 export function incidentFollowUpContract(withStore: WithStore): void {
+  grantsContract(withStore);
+  postmortemContract(withStore);
+}
+
+function grantsContract(withStore: WithStore): void {
   test('compensation: a second run grants only the players the first did not; per incident', async (t) => {
     const store = await withStore(t);
     const first = await store.recordGrants([grant('i1', 'p1', 'r1'), grant('i1', 'p2', 'r1')]);
@@ -43,7 +48,9 @@ export function incidentFollowUpContract(withStore: WithStore): void {
     const listed = await store.listGrants('i1');
     assert.deepEqual(listed, [grant('i1', 'p1', 'r1'), grant('i1', 'p2', 'r1'), grant('i1', 'p3', 'r2')]);
   });
+}
 
+function postmortemContract(withStore: WithStore): void {
   test('post-mortem and action items round-trip and are replaced in place', async (t) => {
     const store = await withStore(t);
     assert.equal(await store.getPostmortem('i1'), null);
