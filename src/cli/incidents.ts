@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { evidenceCommand } from './incident-evidence.ts';
+import { followUpCommands } from './incident-followup.ts';
 
 interface IncidentView {
   id: string;
@@ -192,4 +193,5 @@ export function incidentCommands(program: Command, cli: CliContext): void {
   readCommands(incident, cli);
   changeCommands(incident, cli);
   evidenceCommand(incident, cli);
+  followUpCommands(incident, cli);
 }

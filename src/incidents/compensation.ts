@@ -10,7 +10,7 @@ import type { AuditLog } from '../audit/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import { uuid7 } from '../ids/index.ts';
 import type { RecordStore } from '../store/index.ts';
-import type { CompensationGrant } from './followup-records.ts';
+import type { CompensationGrant } from './records.ts';
 import type { IncidentService } from './service.ts';
 
 export interface CompensationDeps {

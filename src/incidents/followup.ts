@@ -17,7 +17,7 @@ import {
   emptyPostmortem,
   type Postmortem,
   type PostmortemBody,
-} from './followup-records.ts';
+} from './records.ts';
 import { overdue, renderPostmortem } from './postmortem.ts';
 import type { IncidentService } from './service.ts';
 

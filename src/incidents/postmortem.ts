@@ -3,7 +3,7 @@
  * 5-whys, impact, RTO and RPO against their objectives, action items, lessons learned. Every
  * section renders, and one with nothing written says so rather than vanishing.
  */
-import type { ActionItem, Postmortem } from './followup-records.ts';
+import type { ActionItem, Postmortem } from './records.ts';
 import type { Impact } from './impact.ts';
 import { durations } from './lifecycle.ts';
 import type { Incident } from './records.ts';

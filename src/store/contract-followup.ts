@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ActionItem, CompensationGrant, Postmortem } from '../incidents/followup-records.ts';
+import type { ActionItem, CompensationGrant, Postmortem } from '../incidents/records.ts';
 import type { RecordStore } from './index.ts';
 
 type WithStore = (t: { after: (fn: () => Promise<void>) => void }) => Promise<RecordStore>;

@@ -20,12 +20,7 @@ import type {
   NoteCorrection,
   RoleHandOff,
 } from '../incidents/records.ts';
-import type {
-  ActionItem,
-  ActionQuery,
-  CompensationGrant,
-  Postmortem,
-} from '../incidents/followup-records.ts';
+import type { ActionItem, ActionQuery, CompensationGrant, Postmortem } from '../incidents/records.ts';
 import type { Enrolment, Operator, Role } from '../operators/records.ts';
 import type { RestoreCounts, RestoreRecord, RestoreState } from '../restore/records.ts';
 import type { OutboxMessage, OutboxQuery } from '../routing/records.ts';

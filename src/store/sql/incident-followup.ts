@@ -7,7 +7,7 @@ import type {
   CompensationGrant,
   Postmortem,
   PostmortemBody,
-} from '../../incidents/followup-records.ts';
+} from '../../incidents/records.ts';
 import { num, numOrNull, type Row, str } from '../rows.ts';
 import type { Sql } from './driver.ts';
 

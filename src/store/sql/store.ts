@@ -23,12 +23,7 @@ import type {
   NoteCorrection,
   RoleHandOff,
 } from '../../incidents/records.ts';
-import type {
-  ActionItem,
-  ActionQuery,
-  CompensationGrant,
-  Postmortem,
-} from '../../incidents/followup-records.ts';
+import type { ActionItem, ActionQuery, CompensationGrant, Postmortem } from '../../incidents/records.ts';
 import type { IncidentHeader, RecordStore } from '../index.ts';
 import type { RestoreRecord, RestoreState } from '../../restore/records.ts';
 import type { Signal, SignalQuery } from '../../signals/records.ts';
