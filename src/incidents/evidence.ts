@@ -242,6 +242,8 @@ export async function verifyEvidence(
     return bad('signature', 'the manifest signature does not verify: the manifest was changed');
   const files = await checkFiles(dir, m);
   if (files !== null) return bad('file', files);
+  const missing = [AUDIT_FILE, CHECKPOINT_FILE, ANCHORED_FILE].filter((f) => !(f in m.files));
+  if (missing.length > 0) return bad('manifest', `the manifest names no ${missing.join(', ')}`);
   const cp = parseCheckpoint((await readFile(join(dir, CHECKPOINT_FILE), 'utf8')).trim(), key);
   if (cp === undefined) return bad('checkpoint', 'the checkpoint is not signed by the audit key');
   if (cp.seq !== m.checkpoint.seq || cp.hash !== m.checkpoint.hash)
