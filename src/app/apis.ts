@@ -1,6 +1,7 @@
 /** The node's face: metrics, /ready and the two listeners' APIs, built but not yet bound. */
 import type { FastifyInstance } from 'fastify';
 import { buildAdminApi, buildPlayerApi } from '../http/index.ts';
+import { Compensation, FollowUp } from '../incidents/index.ts';
 import { createMetrics, type Metrics } from '../metrics/index.ts';
 import type { Config } from '../config/index.ts';
 import { chainAlert, DependencyProbes, readinessCheck, upstreamHostnames } from '../probes/index.ts';
@@ -113,6 +114,7 @@ export async function buildApis(
     signals,
     intakeSecret: config.detection.intakeSecret,
     incidents: ops.incidents,
+    ...followUps(ctx, adapters, trust, ops.incidents, signals),
     metrics,
     rateLimit: config.admin.rateLimit,
     clock,
@@ -123,6 +125,40 @@ export async function buildApis(
   life.onClose('commands settle', () => ops.commands.settle());
   life.onClose('listeners', () => Promise.allSettled([player.close(), admin.close()]));
   return { player, admin };
+}
+
+/**
+ * Compensation and the post-mortem follow-up; the follow-up's periodic check (overdue action
+ * items, a P0's missing post-mortem) runs on every node: its signals are idempotent.
+ */
+function followUps(
+  { config, clock, life, logger }: Context,
+  { store }: Built['adapters'],
+  trust: Built['trust'],
+  incidents: Built['ops']['incidents'],
+  signals: Observation['signals'],
+) {
+  const s = config.incidents;
+  const destination = s.compensationDestination === '' ? null : s.compensationDestination;
+  const compensation = new Compensation({ store, incidents, audit: trust.audit, clock, destination });
+  const followUp = new FollowUp({
+    store,
+    incidents,
+    signals,
+    audit: trust.audit,
+    clock,
+    postmortemDueHours: s.postmortemDueHours,
+  });
+  const timer = setInterval(
+    () =>
+      void followUp
+        .check()
+        .catch((err: unknown) => logger.warn({ err }, 'the incident follow-up check failed')),
+    s.followUpCheckSeconds * 1000,
+  );
+  timer.unref();
+  life.onClose('incident follow-up', () => clearInterval(timer));
+  return { compensation, followUp };
 }
 
 /** /ready's sources: each capability reports its own part (see probes/readiness.ts). */

@@ -1,6 +1,8 @@
 /** `lifeline incident`: declare and run incidents, and read their timeline and impact, through the admin API. */
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
+import { evidenceCommand } from './incident-evidence.ts';
+import { followUpCommands } from './incident-followup.ts';
 
 interface IncidentView {
   id: string;
@@ -190,4 +192,6 @@ export function incidentCommands(program: Command, cli: CliContext): void {
   declareCommand(incident, cli);
   readCommands(incident, cli);
   changeCommands(incident, cli);
+  evidenceCommand(incident, cli);
+  followUpCommands(incident, cli);
 }

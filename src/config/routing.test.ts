@@ -64,3 +64,18 @@ test('each destination kind needs what it sends with; names are unique; errors n
   refused(() => load([{ name: 'x', kind: 'slack', url: 'ftp://x.example' }]), 'routing.destinations.0.url');
   refused(() => loadConfig({ cwd, env: { LIFELINE_SIEM__SINK: 'syslog' } }), 'siem.syslog.host');
 });
+
+test('incidents.compensationDestination names a webhook destination of routing.destinations', () => {
+  const hook = {
+    name: 'grants',
+    kind: 'webhook',
+    url: 'https://hooks.example/in',
+    secret: 'a-webhook-secret-of-32-chars!!!!',
+  };
+  const chat = { name: 'chat', kind: 'discord', url: 'https://discord.example/api/webhooks/1/x' };
+  const env = (name: string) => ({ LIFELINE_INCIDENTS__COMPENSATION_DESTINATION: name });
+  assert.equal(load([hook], env('grants')).incidents.compensationDestination, 'grants');
+  assert.equal(load([]).incidents.compensationDestination, '', 'none by default');
+  refused(() => load([hook], env('nowhere')), 'incidents.compensationDestination');
+  refused(() => load([hook, chat], env('chat')), 'incidents.compensationDestination');
+});

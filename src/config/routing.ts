@@ -67,6 +67,13 @@ export function checkRouting(
     seen.add(d.name);
     checkDestination(d, key, env, sources);
   });
+  const comp = config.incidents.compensationDestination;
+  if (comp !== '' && !config.routing.destinations.some((d) => d.name === comp && d.kind === 'webhook'))
+    throw fail(
+      'incidents.compensationDestination',
+      `names no webhook destination of routing.destinations: ${comp}`,
+      sources,
+    );
 }
 
 export function checkSiem(config: Mutable, sources: Map<string, string>): void {

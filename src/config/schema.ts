@@ -401,6 +401,12 @@ export const configSchema = Type.Object(
       currency: nonEmptyString('USD'),
       rtoObjectiveSeconds: positiveInteger(3600),
       rpoObjectiveRecords: nonNegativeInteger(0),
+      /** A `routing.destinations[]` webhook that receives each compensation grant (empty: none). */
+      compensationDestination: Type.String({ default: '', errorMessage: 'must be a destination name' }),
+      /** Hours after a P0's resolution before a missing post-mortem raises a reminder signal. */
+      postmortemDueHours: positiveInteger(48),
+      /** How often the post-mortem reminder and the overdue action items are checked. */
+      followUpCheckSeconds: positiveInteger(600),
     }),
     log: section({ level: oneOf(logLevels, 'info') }),
     tokens: section({

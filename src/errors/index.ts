@@ -155,6 +155,19 @@ export const catalog = {
     status: 400,
     message: 'Incident times must be in order (started <= detected <= now) and not in the future',
   },
+  INCIDENT_GRANT_INVALID: {
+    status: 400,
+    message: 'A grant is a count and a unit: "7 days", "12 hours", "1 week", "30 minutes" (at most a year)',
+  },
+  INCIDENT_NOT_RESOLVED: {
+    status: 409,
+    message: 'Compensation is granted once the incident is resolved, when its impact is known',
+  },
+  INCIDENT_ACTION_NOT_FOUND: { status: 404, message: 'The incident has no such action item' },
+  INCIDENT_EVIDENCE_TOO_LARGE: {
+    status: 413,
+    message: 'The incident window holds more audit rows than one evidence archive takes; narrow the window',
+  },
   // Bans
   PLAYER_ALREADY_BANNED: { status: 409, message: 'This player is already banned' },
   BAN_NOT_FOUND: { status: 404, message: 'This player is not banned' },

@@ -14,8 +14,15 @@ export {
 } from './classify.ts';
 export { type Impact, type ImpactSettings, impactOf, notCounted } from './impact.ts';
 export { durations, mayMove, moved, seedPhases, transitions } from './lifecycle.ts';
-export type * from './records.ts';
-export { incidentRoles, incidentStatuses, runningStatuses, severities } from './records.ts';
+export {
+  actionKinds,
+  actionStatuses,
+  emptyPostmortem,
+  incidentRoles,
+  incidentStatuses,
+  runningStatuses,
+  severities,
+} from './records.ts';
 export {
   type Cause,
   type DeclareInput,
@@ -23,5 +30,15 @@ export {
   type IncidentServiceDeps,
   type IncidentSettings,
 } from './service.ts';
+export {
+  Compensation,
+  type CompensationDeps,
+  type CompensationRun,
+  grantsCsv,
+  parseGrant,
+} from './compensation.ts';
+export { type ActionInput, FollowUp, type FollowUpDeps } from './followup.ts';
+export type * from './records.ts';
+export { overdue, postmortemSections, renderPostmortem } from './postmortem.ts';
 export { buildTimeline, linksOf, noteTime, type TimelineItem, timelineKinds } from './timeline.ts';
 export { incidentView } from './view.ts';

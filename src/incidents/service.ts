@@ -9,7 +9,13 @@ import type { Disruption } from '../disruptions/records.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { EventStream } from '../events/index.ts';
 import { uuid7 } from '../ids/index.ts';
-import type { AuditRecords, IncidentHeader, IncidentRecords, OperatorRecords } from '../store/index.ts';
+import type {
+  AuditRecords,
+  IncidentHeader,
+  IncidentRecords,
+  OperatorRecords,
+  SignalRecords,
+} from '../store/index.ts';
 import { type ClassificationThresholds, classify, type ImpactFigures } from './classify.ts';
 import { type Impact, type ImpactSettings, impactOf } from './impact.ts';
 import { mayMove, moved, seedPhases, transitions } from './lifecycle.ts';
@@ -32,7 +38,10 @@ export interface IncidentSettings extends ImpactSettings {
 }
 
 export interface IncidentServiceDeps {
-  store: IncidentRecords & Pick<AuditRecords, 'listAudit'> & Pick<OperatorRecords, 'findOperator'>;
+  store: IncidentRecords &
+    Pick<AuditRecords, 'listAudit'> &
+    Pick<OperatorRecords, 'findOperator'> &
+    Pick<SignalRecords, 'linkSignalIncident'>;
   audit: AuditLog;
   events: EventStream;
   clock: () => number;
@@ -160,6 +169,7 @@ export class IncidentService {
       signals: cause.signal ? [cause.signal] : [],
     });
     if (!(await this.#d.store.declareIncident(header, []))) return { kind: 'duplicate', incidentId: null };
+    if (cause.signal) await this.#d.store.linkSignalIncident(cause.signal.id, header.id);
     await this.#afterDeclare(header, cause.declaredBy, []);
     return { kind: 'declared', incidentId: header.id };
   }
@@ -220,6 +230,7 @@ export class IncidentService {
       await this.#change(id, (i) =>
         i.signals.some((s) => s.id === signal.id) ? i : { ...i, signals: [...i.signals, signal] },
       );
+      await this.#d.store.linkSignalIncident(signal.id, id);
     }
     await this.#d.audit.append({
       actor: cause.declaredBy,
@@ -377,6 +388,12 @@ export class IncidentService {
 
   /** The incident's impact from the disruption records of its window (claimed first, so none is missed). */
   async impact(id: string): Promise<{ incident: Incident; impact: Impact }> {
+    const { incident, records } = await this.records(id);
+    return { incident, impact: impactOf(incident, records, this.#d.settings, this.#d.clock()) };
+  }
+
+  /** The disruption records the impact counts (its window claimed first, so none is missed). */
+  async records(id: string): Promise<{ incident: Incident; records: Disruption[] }> {
     const incident = await this.get(id);
     await this.claimWindow(incident);
     const records: Disruption[] = [];
@@ -386,7 +403,7 @@ export class IncidentService {
       if (page.length < DISRUPTION_PAGE) break;
       afterId = page.at(-1)?.id ?? afterId;
     }
-    return { incident, impact: impactOf(incident, records, this.#d.settings, this.#d.clock()) };
+    return { incident, records };
   }
 
   /** Claims the unclaimed disruption records of a running (or resolved) incident's window. */

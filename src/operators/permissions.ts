@@ -24,6 +24,7 @@ export const permissions = {
   'signals.write': ['operator', 'admin'],
   'incidents.read': ['viewer', 'operator', 'admin', 'auditor'],
   'incidents.write': ['operator', 'admin'],
+  'incidents.compensate': ['admin'],
   'operators.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -57,6 +57,17 @@ export function signalRecordsContract(withStore: WithStore): void {
     assert.equal(await store.getSignal(randomUUID()), null);
   });
 
+  test('signals: linked to an incident once; the first link stays, an unknown signal links nothing', async (t) => {
+    const store = await withStore(t);
+    const { signal: s } = await store.raiseSignal(signal('fp-link', 1_000));
+    assert.equal(s.incidentId, null);
+    assert.equal(await store.linkSignalIncident(s.id, 'inc-1'), true);
+    assert.equal((await store.getSignal(s.id))?.incidentId, 'inc-1');
+    assert.equal(await store.linkSignalIncident(s.id, 'inc-2'), false, 'already linked');
+    assert.equal((await store.getSignal(s.id))?.incidentId, 'inc-1');
+    assert.equal(await store.linkSignalIncident(randomUUID(), 'inc-1'), false);
+  });
+
   test('signals: raised at once for one fingerprint, one is open and the others updated it', async (t) => {
     const store = await withStore(t);
     const fp = `fp-${randomUUID()}`;

@@ -11,6 +11,7 @@ import type { CommandRecord } from '../commands/records.ts';
 import type { Disruption } from '../disruptions/records.ts';
 import type { Grant, MacKey } from '../tokens/records.ts';
 import type { OutboxMessage } from '../routing/records.ts';
+import { incidentFollowUpContract } from './contract-followup.ts';
 import { signalRecordsContract } from './contract-signals.ts';
 import type { IncidentHeader, RecordStore } from './index.ts';
 import type { RestoreRecord } from '../restore/records.ts';
@@ -912,5 +913,6 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       );
     });
     signalRecordsContract(withStore);
+    incidentFollowUpContract(withStore);
   });
 }

@@ -20,6 +20,7 @@ import type {
   NoteCorrection,
   RoleHandOff,
 } from '../incidents/records.ts';
+import type { ActionItem, ActionQuery, CompensationGrant, Postmortem } from '../incidents/records.ts';
 import type { Enrolment, Operator, Role } from '../operators/records.ts';
 import type { RestoreCounts, RestoreRecord, RestoreState } from '../restore/records.ts';
 import type { OutboxMessage, OutboxQuery } from '../routing/records.ts';
@@ -319,9 +320,34 @@ export interface SignalRecords {
   /** Newest first. */
   listSignals(query: SignalQuery): Promise<Signal[]>;
   getSignal(id: string): Promise<Signal | null>;
+  /**
+   * Names the incident the signal was linked to, unless another already is (the first link
+   * stays); false when there is no such signal or it was linked before.
+   */
+  linkSignalIncident(id: string, incidentId: string): Promise<boolean>;
 }
 
 /** Every role at once: what an adapter implements and what only the composition root holds. */
+/** Compensation grants, post-mortems and action items (issue 16 items 6 and 7). */
+export interface IncidentFollowUpRecords {
+  /**
+   * Saves each grant unless the player already has the incident's grant (one per player and
+   * incident, whichever run made it); returns those saved, in the order given.
+   */
+  recordGrants(grants: readonly CompensationGrant[]): Promise<CompensationGrant[]>;
+  /** The incident's grants by player id. */
+  listGrants(incidentId: string): Promise<CompensationGrant[]>;
+  getPostmortem(incidentId: string): Promise<Postmortem | null>;
+  /** Creates or replaces the incident's post-mortem. */
+  savePostmortem(postmortem: Postmortem): Promise<void>;
+  /** Creates or replaces an action item (by id; its incident and creation time stay). */
+  saveAction(action: ActionItem): Promise<void>;
+  /** False when there is no such action item. */
+  deleteAction(id: string): Promise<boolean>;
+  /** Action items by due date. */
+  listActions(query: ActionQuery): Promise<ActionItem[]>;
+}
+
 export interface RecordStore
   extends StoreHealth,
     AuditRecords,
@@ -337,4 +363,5 @@ export interface RecordStore
     KeyRecords,
     IncidentRecords,
     OutboxRecords,
-    SignalRecords {}
+    SignalRecords,
+    IncidentFollowUpRecords {}

@@ -56,6 +56,11 @@ export async function listSignals({ d, q }: Sql, query: SignalQuery): Promise<Si
   return rows.map(toSignal);
 }
 
+/** Names the incident on the signal unless one already is; true when it did. */
+export async function linkSignalIncident({ d, q }: Sql, id: string, incidentId: string): Promise<boolean> {
+  return (await d.run(q.signalLinkIncident, [id, incidentId])) > 0;
+}
+
 export async function getSignal({ d, q }: Sql, id: string): Promise<Signal | null> {
   const r = await d.one(q.signalById, [id]);
   return r ? toSignal(r) : null;

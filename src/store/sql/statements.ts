@@ -54,7 +54,14 @@
  *              dimensions, fingerprint, onset_at, started_at, updated_at, resolved_at, evidence,
  *              localisation, incident_id) -> row, none when an open one has the fingerprint ·
  *              signalResolve (at, fingerprint) -> row · signalList (open_only 1|0, since?,
- *              detector?, limit), newest first · signalById (id)
+ *              detector?, limit), newest first · signalById (id) · signalLinkIncident (id,
+ *              incident_id) -> 0 when the signal is unknown or already linked
+ * follow-up    compensationInsert (id, incident_id, player_id, grant_text, seconds, licence, region, run_id,
+ *              granted_by, granted_at) -> 0 when the player has the incident's grant · compensationList
+ *              (incident_id) · postmortemById (incident_id) · postmortemUpsert (incident_id, body,
+ *              written_at, updated_at, updated_by) · actionUpsert (id, incident_id, title, kind, owner,
+ *              due_at, status, created_at, updated_at) · actionDelete (id) -> 0 when none ·
+ *              actionList (incident_id?, status?), by due date
  * incidents    incidentInsert (id, title, severity, severity_reason, status, declared_by, cause_key,
  *              started_at, detected_at, declared_at, mitigated_at, resolved_at, closed_at, updated_at,
  *              phases, signals, version) -> 0 when the cause key is taken · incidentById (id) ·
@@ -147,6 +154,14 @@ export const statementNames = [
   'signalInsert',
   'signalResolve',
   'signalList',
+  'signalLinkIncident',
+  'compensationInsert',
+  'compensationList',
+  'postmortemById',
+  'postmortemUpsert',
+  'actionUpsert',
+  'actionDelete',
+  'actionList',
   'signalById',
   'incidentInsert',
   'incidentById',

@@ -23,6 +23,7 @@ import type {
   NoteCorrection,
   RoleHandOff,
 } from '../../incidents/records.ts';
+import type { ActionItem, ActionQuery, CompensationGrant, Postmortem } from '../../incidents/records.ts';
 import type { IncidentHeader, RecordStore } from '../index.ts';
 import type { RestoreRecord, RestoreState } from '../../restore/records.ts';
 import type { Signal, SignalQuery } from '../../signals/records.ts';
@@ -34,6 +35,7 @@ import * as commands from './commands.ts';
 import type { Sql, SqlDriver } from './driver.ts';
 import { GrantCommits } from './grant-commit.ts';
 import * as grants from './grants.ts';
+import * as followUp from './incident-followup.ts';
 import * as incidents from './incidents.ts';
 import { addFirstKey, macKeyParams, retireKeys, signingKeyParams } from './keys.ts';
 import * as ops from './operators.ts';
@@ -346,5 +348,29 @@ export abstract class SqlRecordStore implements RecordStore {
   }
   getSignal(id: string): Promise<Signal | null> {
     return signals.getSignal(this.#s, id);
+  }
+  linkSignalIncident(id: string, incidentId: string): Promise<boolean> {
+    return signals.linkSignalIncident(this.#s, id, incidentId);
+  }
+  recordGrants(grants: readonly CompensationGrant[]): Promise<CompensationGrant[]> {
+    return followUp.recordGrants(this.#s, grants);
+  }
+  listGrants(incidentId: string): Promise<CompensationGrant[]> {
+    return followUp.listGrants(this.#s, incidentId);
+  }
+  getPostmortem(incidentId: string): Promise<Postmortem | null> {
+    return followUp.getPostmortem(this.#s, incidentId);
+  }
+  savePostmortem(postmortem: Postmortem): Promise<void> {
+    return followUp.savePostmortem(this.#s, postmortem);
+  }
+  saveAction(action: ActionItem): Promise<void> {
+    return followUp.saveAction(this.#s, action);
+  }
+  deleteAction(id: string): Promise<boolean> {
+    return followUp.deleteAction(this.#s, id);
+  }
+  listActions(query: ActionQuery): Promise<ActionItem[]> {
+    return followUp.listActions(this.#s, query);
   }
 }

@@ -197,4 +197,21 @@ export const sql = {
       AND (?3 IS NULL OR detector = ?3)
     ORDER BY started_at DESC, id DESC LIMIT ?4`,
   signalById: 'SELECT * FROM signals WHERE id = ?',
+  compensationInsert: `INSERT INTO incident_grants (id, incident_id, player_id, grant_text, seconds, licence, region,
+      run_id, granted_by, granted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+    ON CONFLICT (incident_id, player_id) DO NOTHING`,
+  compensationList: 'SELECT * FROM incident_grants WHERE incident_id = ? ORDER BY player_id',
+  postmortemById: 'SELECT * FROM incident_postmortems WHERE incident_id = ?',
+  postmortemUpsert: `INSERT INTO incident_postmortems (incident_id, body, written_at, updated_at, updated_by)
+    VALUES (?1, ?2, ?3, ?4, ?5)
+    ON CONFLICT (incident_id) DO UPDATE SET body = excluded.body, written_at = excluded.written_at,
+      updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+  actionUpsert: `INSERT INTO incident_actions (id, incident_id, title, kind, owner, due_at, status, created_at,
+      updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+    ON CONFLICT (id) DO UPDATE SET title = excluded.title, kind = excluded.kind, owner = excluded.owner,
+      due_at = excluded.due_at, status = excluded.status, updated_at = excluded.updated_at`,
+  actionDelete: 'DELETE FROM incident_actions WHERE id = ?',
+  actionList: `SELECT * FROM incident_actions WHERE (?1 IS NULL OR incident_id = ?1) AND (?2 IS NULL OR status = ?2)
+    ORDER BY due_at, id`,
+  signalLinkIncident: 'UPDATE signals SET incident_id = ?2 WHERE id = ?1 AND incident_id IS NULL',
 } as const satisfies Statements;
