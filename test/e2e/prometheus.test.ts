@@ -159,47 +159,57 @@ async function ready(url: string, log: () => string): Promise<void> {
   });
 }
 
-interface Stack {
-  promUrl: string;
-  promLog: () => string;
-  amLog: () => string;
+interface Tool {
+  url: string;
+  log: () => string;
 }
 
-/** Prometheus scraping `adminUrl` with the generated rules, alerting to an Alertmanager that posts to Lifeline. */
-async function startStack(t: TestContext, adminUrl: string): Promise<Stack> {
+/** An Alertmanager on loopback (no clustering) posting every alert to Lifeline's intake. */
+async function startAlertmanager(
+  t: TestContext,
+  adminUrl: string,
+  route: Record<string, unknown> = {},
+): Promise<Tool> {
+  const dir = tempDir(t, 'lifeline-am-');
+  const port = await freePort();
+  writeFileSync(join(dir, 'alertmanager.yml'), stringify(alertmanagerConfig(adminUrl, route)));
+  const am = startTool(t, alertmanager as string, [
+    `--config.file=${join(dir, 'alertmanager.yml')}`,
+    `--storage.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--cluster.listen-address=',
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  await ready(`${url}/-/ready`, am.log);
+  return { url, log: am.log };
+}
+
+/** A Prometheus on loopback scraping Lifeline's admin /metrics with the generated rules, alerting to `amUrl`. */
+async function startPrometheus(t: TestContext, adminUrl: string, amUrl: string): Promise<Tool> {
   const dir = tempDir(t, 'lifeline-prom-');
-  const [promPort, amPort] = [await freePort(), await freePort()];
+  const port = await freePort();
   writeFileSync(join(dir, 'lifeline-slo.yml'), sloRulesYaml(slo));
   writeFileSync(
     join(dir, 'prometheus.yml'),
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       rule_files: [join(dir, 'lifeline-slo.yml')],
-      scrape_configs: [
-        { job_name: 'lifeline', static_configs: [{ targets: [new URL(adminUrl).host] }] },
-      ],
-      alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
+      scrape_configs: [{ job_name: 'lifeline', static_configs: [{ targets: [new URL(adminUrl).host] }] }],
+      alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(amUrl).host] }] }] },
     }),
   );
-  writeFileSync(join(dir, 'alertmanager.yml'), stringify(alertmanagerConfig(adminUrl)));
-  const am = startTool(t, alertmanager as string, [
-    `--config.file=${join(dir, 'alertmanager.yml')}`,
-    `--storage.path=${join(dir, 'am')}`,
-    `--web.listen-address=127.0.0.1:${amPort}`,
-    '--cluster.listen-address=',
-  ]);
   const prom = startTool(t, prometheus as string, [
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-    `--web.listen-address=127.0.0.1:${promPort}`,
+    `--web.listen-address=127.0.0.1:${port}`,
   ]);
-  await ready(`http://127.0.0.1:${amPort}/-/ready`, am.log);
-  await ready(`http://127.0.0.1:${promPort}/-/ready`, prom.log);
-  return { promUrl: `http://127.0.0.1:${promPort}`, promLog: prom.log, amLog: am.log };
+  const url = `http://127.0.0.1:${port}`;
+  await ready(`${url}/-/ready`, prom.log);
+  return { url, log: prom.log };
 }
 
 /** The receiver stanza docs/SLO.md shows: every alert to Lifeline's intake, with the secret. */
-function alertmanagerConfig(adminUrl: string) {
+function alertmanagerConfig(adminUrl: string, route: Record<string, unknown>) {
   return {
     route: {
       receiver: 'lifeline',
@@ -207,6 +217,7 @@ function alertmanagerConfig(adminUrl: string) {
       group_wait: '1s',
       group_interval: '1s',
       repeat_interval: '1h',
+      ...route,
     },
     receivers: [
       {
@@ -263,7 +274,9 @@ function lifelineConfig(identityUrl: string, pdUrl: string): DeepPartial<Config>
     detection: { enabled: false, intakeSecret: SECRET },
     routing: {
       // Pages only: the ticket alert is a signal in Lifeline, not a page.
-      destinations: [{ name: 'pd', kind: 'pagerduty', url: pdUrl, routingKey: ROUTING_KEY, minSeverity: 'P1' }],
+      destinations: [
+        { name: 'pd', kind: 'pagerduty', url: pdUrl, routingKey: ROUTING_KEY, minSeverity: 'P1' },
+      ],
       groupWaitSeconds: 0,
       groupIntervalSeconds: 1,
       quietSeconds: 0,
@@ -287,8 +300,7 @@ async function within<T>(what: string, promise: Promise<T>, diagnose: () => Prom
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () =>
-        void diagnose().then((d) => reject(new Error(`${what}: not within ${WAIT_MS} ms\n${d}`))),
+      () => void diagnose().then((d) => reject(new Error(`${what}: not within ${WAIT_MS} ms\n${d}`))),
       WAIT_MS,
     );
   });
@@ -310,7 +322,8 @@ if (prometheus && alertmanager) {
       overrides: lifelineConfig(idp.verifyUrl, pd.url),
     });
     const viewer = await addOperator(app, 'vera', 'viewer');
-    const stack = await startStack(t, adminUrl);
+    const am = await startAlertmanager(t, adminUrl);
+    const prom = await startPrometheus(t, adminUrl, am.url);
     const diagnose = async () => {
       const series = await Promise.all(
         [
@@ -319,9 +332,9 @@ if (prometheus && alertmanager) {
           'slo:sli_events:increase1h{slo="login-success"}',
           'lifeline_logins_total',
           'ALERTS',
-        ].map(async (q) => `${q} = ${JSON.stringify(await promQuery(stack.promUrl, q).catch(String))}`),
+        ].map(async (q) => `${q} = ${JSON.stringify(await promQuery(prom.url, q).catch(String))}`),
       );
-      return `${series.join('\n')}\nprometheus:\n${stack.promLog()}\nalertmanager:\n${stack.amLog()}`;
+      return `${series.join('\n')}\nprometheus:\n${prom.log()}\nalertmanager:\n${am.log()}`;
     };
     const signals = async (): Promise<Listed[]> => {
       const res = await getJson(`${adminUrl}/admin/v1/signals?state=all`, viewer);
@@ -332,7 +345,7 @@ if (prometheus && alertmanager) {
       within(
         what,
         eventually(async () => {
-          const v = await promValue(stack.promUrl, q);
+          const v = await promValue(prom.url, q);
           return v !== undefined && ok(v) ? v : undefined;
         }, WAIT_MS),
         diagnose,
@@ -340,7 +353,11 @@ if (prometheus && alertmanager) {
 
     // Prometheus must hold a sample from before the first login: rate() sees only increases
     // between samples, so logins before its first scrape would be invisible to it.
-    await query('Prometheus scrapes Lifeline', 'lifeline_logins_total{outcome="unavailable"}', (v) => v === 0);
+    await query(
+      'Prometheus scrapes Lifeline',
+      'lifeline_logins_total{outcome="unavailable"}',
+      (v) => v === 0,
+    );
     // Healthy traffic, until the rules have counted it (the low-traffic guard is met).
     assert.deepEqual(new Set(await logins(playerUrl, WARM, 'warm')), new Set([200]));
     await query(
@@ -348,7 +365,7 @@ if (prometheus && alertmanager) {
       'slo:sli_events:increase1h{slo="login-success"}',
       (v) => v >= slo.minEventsPerHour,
     );
-    assert.equal(await promValue(stack.promUrl, 'ALERTS'), undefined, 'healthy traffic fires nothing');
+    assert.equal(await promValue(prom.url, 'ALERTS'), undefined, 'healthy traffic fires nothing');
     assert.deepEqual(await signals(), [], 'and raises nothing');
 
     // The identity upstream fails: these logins are the service's failures.
@@ -391,5 +408,45 @@ if (prometheus && alertmanager) {
       [[page.id, resolved.resolvedAt]],
       'one page signal, resolved: re-sends of the firing alert update it, never raise another',
     );
+  });
+}
+
+if (alertmanager) {
+  test('a burst of Alertmanager groups all reach Lifeline: the intake does not drop what Alertmanager will not retry', {
+    timeout: 120_000,
+  }, async (t) => {
+    const { app, config, adminUrl } = await startLifeline(t, {
+      overrides: { detection: { enabled: false, intakeSecret: SECRET } },
+    });
+    // Alertmanager retries a webhook that answered 5xx, never one that answered 4xx: a refused
+    // notification waits for the group's next interval (5 m by default; an hour here).
+    const am = await startAlertmanager(t, adminUrl, { group_by: ['alertname'], group_interval: '1h' });
+    // More groups flushing at once than the admin rate limit's burst.
+    const n = 3 * config.admin.rateLimit.burst;
+    const names = Array.from({ length: n }, (_, i) => `BurstAlert${i}`);
+    const raised = new Set<string>();
+    const all = new Promise<void>((resolve) => {
+      const off = app.events.on('signal.changed', (e) => {
+        if (e.change !== 'raised' || e.signal.source !== 'alertmanager') return;
+        raised.add(e.signal.detector);
+        if (raised.size < n) return;
+        off();
+        resolve();
+      });
+    });
+    const posted = await postJson(
+      `${am.url}/api/v2/alerts`,
+      names.map((alertname) => ({
+        labels: { alertname, severity: 'page' },
+        annotations: { summary: `${alertname} fired` },
+        startsAt: new Date().toISOString(),
+      })),
+    );
+    assert.equal(posted.status, 200, JSON.stringify(posted.body));
+    await within('every group reaches Lifeline', all, async () => {
+      const missing = names.filter((name) => !raised.has(name));
+      return `${raised.size}/${n} raised; missing ${missing.join(', ')}\nalertmanager:\n${am.log()}`;
+    });
+    assert.deepEqual([...raised].sort(), [...names].sort());
   });
 }
