@@ -163,7 +163,7 @@ function startTool(t: TestContext, path: string, args: string[]): { log: () => s
 /** Resolves once `url` answers 200 (a tool's /-/ready). */
 async function ready(url: string, log: () => string): Promise<void> {
   await eventually(async () => {
-    const res = await fetch(url).catch(() => null);
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
     return res?.ok ? true : undefined;
   }, WAIT_MS).catch((err: Error) => {
     throw new Error(`${url} never became ready: ${err.message}\n${log()}`);
