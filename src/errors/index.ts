@@ -182,6 +182,13 @@ export const catalog = {
     message:
       'The body is neither an Alertmanager webhook (version 4) nor a Sentry issue webhook that Lifeline accepts; nothing was stored',
   },
+  // 503, not 429: Alertmanager retries a webhook that answered 5xx and drops one that answered
+  // 4xx until the group's next interval (5 minutes by default), which would delay a page.
+  SIGNAL_INTAKE_BUSY: {
+    status: 503,
+    message:
+      'The signal intake is over its rate limit; nothing was stored, send it again after Retry-After seconds',
+  },
   // Configuration and start-up
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
   CONFIG_UNREADABLE: { status: 500, message: 'The configuration file cannot be read' },

@@ -5,4 +5,12 @@
  */
 export { type Indicator, indicators } from './catalog.ts';
 export { sloDashboard } from './dashboard.ts';
-export { EVENTS_1H, errorRatio, type SloSettings, sloRules, sloRulesYaml } from './rules.ts';
+export {
+  EVENTS_1H,
+  errorRatio,
+  pageBurns,
+  type SloSettings,
+  sloRules,
+  sloRulesYaml,
+  ticketBurns,
+} from './rules.ts';

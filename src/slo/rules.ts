@@ -18,12 +18,12 @@ export interface SloSettings {
 
 const windows = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
 
-/** The burn-rate conditions: [long window, short window, factor]. */
-const page = [
+/** The burn-rate conditions: [long window, short window, factor]. A page holds while either holds. */
+export const pageBurns = [
   ['1h', '5m', 14.4],
   ['6h', '30m', 6],
 ] as const;
-const ticket = [
+export const ticketBurns = [
   ['1d', '2h', 3],
   ['3d', '6h', 1],
 ] as const;
@@ -77,13 +77,13 @@ function alerts(i: Indicator, target: number, minEvents: number): Rule[] {
   return [
     {
       alert: 'LifelineSloPageBurn',
-      expr: guard(burnExpr(i, target, page)),
+      expr: guard(burnExpr(i, target, pageBurns)),
       labels: { slo: i.name, severity: 'page' },
       annotations: annotations('page'),
     },
     {
       alert: 'LifelineSloTicketBurn',
-      expr: guard(burnExpr(i, target, ticket)),
+      expr: guard(burnExpr(i, target, ticketBurns)),
       labels: { slo: i.name, severity: 'ticket' },
       annotations: annotations('open a ticket'),
     },

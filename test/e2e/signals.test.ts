@@ -254,3 +254,28 @@ test('player reports are bounded and rate-limited per address, and a surge raise
   assert.equal(signal.source, 'player-reports');
   assert.deepEqual(signal.localisation[0]?.values, ['login']);
 });
+
+test('a machine sender past its rate bucket gets 503 SIGNAL_INTAKE_BUSY with Retry-After (Alertmanager retries a 5xx, drops a 4xx)', async (t) => {
+  // A virtual clock that does not move: the bucket does not refill during the test.
+  const clock = new TestClock();
+  const { app, config, adminUrl } = await startLifeline(t, {
+    clock: clock.now,
+    overrides: { detection: { intakeSecret: SECRET } },
+  });
+  const url = `${adminUrl}/admin/v1/signals`;
+  const bearer = { authorization: `Bearer ${SECRET}` };
+  for (let i = 0; i < config.admin.rateLimit.burst; i++)
+    assert.equal((await postJson(url, alert('firing'), bearer)).status, 200);
+  const busy = await postJson(url, alert('resolved'), bearer);
+  assert.equal(busy.status, 503, JSON.stringify(busy.body));
+  assert.equal(busy.body.error.code, 'SIGNAL_INTAKE_BUSY');
+  assert.ok(Number(busy.headers.get('retry-after')) >= 1, 'it says when to send again');
+  const viewer = await addOperator(app, 'vera', 'viewer');
+  assert.equal((await getJson(url, viewer)).body.signals.length, 1, 'the refused resolve changed nothing');
+  // An operator has their own bucket, and past it the admin API's usual 429.
+  const operator = await addOperator(app, 'olga', 'operator');
+  let last = 0;
+  for (let i = 0; i <= config.admin.rateLimit.burst; i++)
+    last = (await postJson(url, alert('firing'), { authorization: `Bearer ${operator}` })).status;
+  assert.equal(last, 429);
+});

@@ -54,7 +54,8 @@ export function authenticateOperators(app: FastifyInstance, deps: AuthDeps): voi
     // Prometheus scrapes without an operator token; the admin listener's address is its guard.
     if (request.routeOptions.url === '/metrics') return;
     request.intakeSender = intakeSender(request, deps.intakeSecret ?? '');
-    if (request.intakeSender !== null) return takeToken(deps, `intake:${request.intakeSender}`);
+    if (request.intakeSender !== null)
+      return takeToken(deps, `intake:${request.intakeSender}`, 'SIGNAL_INTAKE_BUSY');
     const header = request.headers.authorization;
     const operator = await deps.operators.authenticate(
       header?.startsWith('Bearer ') ? header.slice(7) : undefined,
@@ -65,12 +66,20 @@ export function authenticateOperators(app: FastifyInstance, deps: AuthDeps): voi
   });
 }
 
-/** Spends one token of the bucket, or throws RATE_LIMITED with when to come back. */
-async function takeToken(deps: AuthDeps, bucket: string): Promise<void> {
+/**
+ * Spends one token of the bucket, or throws `code` (RATE_LIMITED for an operator) with when to
+ * come back. A machine sender gets SIGNAL_INTAKE_BUSY, a 503: Alertmanager retries a 5xx with
+ * backoff but drops a 4xx until the group's next interval.
+ */
+async function takeToken(
+  deps: AuthDeps,
+  bucket: string,
+  code: 'RATE_LIMITED' | 'SIGNAL_INTAKE_BUSY' = 'RATE_LIMITED',
+): Promise<void> {
   const { perSecond, burst } = deps.rateLimit;
   const token = await deps.live.takeRateToken(bucket, perSecond, burst, deps.clock());
   if (!token.ok) {
-    throw new LifelineError('RATE_LIMITED', undefined, {
+    throw new LifelineError(code, undefined, {
       details: { retryAfterSeconds: Math.max(1, Math.ceil(token.retryAfterMs / 1000)) },
     });
   }
