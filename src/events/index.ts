@@ -36,6 +36,8 @@ export interface LifelineEvents {
   'node.lost': [{ node: string; sessions: number }];
   'socket.opened': [];
   'socket.closed': [{ code: number }];
+  /** A node's hub sent a notice (a broadcast) to that many of its sockets. */
+  'notice.sent': [{ noticeId: string; sockets: number }];
   /** Something a security review must see at once: a CLI break-glass write, a step-up lock. */
   'security.alert': [{ kind: string; actor: string; detail: string }];
   'player.limited': [{ route: string; by: 'ip' | 'player' }];
