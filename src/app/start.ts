@@ -46,6 +46,8 @@ export async function startNode(ctx: Context, built: Built, observation: Observa
     });
     life.onClose('incident auto-declaration', stop);
   }
+  ops.comms.start();
+  life.onClose('incident communication', () => ops.comms.stop());
   await adoptRuns(ctx, built);
   trust.start();
   await startPolls(ctx, built);

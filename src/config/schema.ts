@@ -8,6 +8,7 @@
  * `errorMessage` on a value, `keyMessage` on a map whose key names are constrained.
  */
 import { type Static, type TEnum, type TSchema, Type } from 'typebox';
+import { defaultTemplates } from '../comms/templates.ts';
 
 /** The values of `environment`, set by `NODE_ENV`. */
 export const environments = ['development', 'production', 'test'] as const;
@@ -87,6 +88,15 @@ function share(defaultValue: number) {
 
 function nonEmptyString(defaultValue: string) {
   return Type.String({ minLength: 1, default: defaultValue, errorMessage: 'must be a non-empty string' });
+}
+
+function template(defaultValue: string) {
+  return Type.String({
+    minLength: 1,
+    maxLength: 4000,
+    default: defaultValue,
+    errorMessage: 'must be a text of 1 to 4000 characters',
+  });
 }
 
 function port(defaultValue: number) {
@@ -382,6 +392,21 @@ export const configSchema = Type.Object(
       rtoObjectiveSeconds: positiveInteger(3600),
       rpoObjectiveRecords: nonNegativeInteger(0),
     }),
+    comms: section({
+      pageName: nonEmptyString('Lifeline'),
+      statusUrl: Type.String({ maxLength: 2048, default: '', errorMessage: 'must be a URL or empty' }),
+      minSeverity: oneOf(['P0', 'P1', 'P2', 'P3'], 'P1'),
+      inGame: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
+      noticeIntervalSeconds: nonNegativeInteger(60),
+      updateIntervalMinutes: positiveInteger(30),
+      historyDays: positiveInteger(7),
+      statusCacheSeconds: nonNegativeInteger(10),
+      templates: section({
+        announcement: template(defaultTemplates.announcement),
+        update: template(defaultTemplates.update),
+        allClear: template(defaultTemplates.allClear),
+      }),
+    }),
     log: section({ level: oneOf(logLevels, 'info') }),
     tokens: section({
       issuer: nonEmptyString('lifeline'),
@@ -591,6 +616,8 @@ export type DestinationConfig = RoutingConfig['destinations'][number];
 export type SiemConfig = Config['siem'];
 
 export type IncidentsConfig = Config['incidents'];
+/** Communication about incidents: templates, the status page, in-game notices. */
+export type CommsConfig = Config['comms'];
 
 /**
  * Keys whose value, when given by a file, env or overrides, replaces the default whole instead of

@@ -337,8 +337,15 @@ export function liveStateContract(name: string, open: OpenLive): void {
       const second = { ...notice, noticeId: 'n-2' };
       await bus.broadcast(second);
       await waitFor(() => b.length === 2);
-      assert.deepEqual(b.map((m) => m.noticeId), ['n-1', 'n-2']);
-      assert.deepEqual(a.map((m) => m.noticeId), ['n-1'], 'a removed listener hears nothing more');
+      assert.deepEqual(
+        b.map((m) => m.noticeId),
+        ['n-1', 'n-2'],
+      );
+      assert.deepEqual(
+        a.map((m) => m.noticeId),
+        ['n-1'],
+        'a removed listener hears nothing more',
+      );
     });
   });
 }

@@ -289,7 +289,13 @@ export class SocketHub {
     for (const [player, at] of this.#noticed) if (at + interval <= now) this.#noticed.delete(player);
     const regions = b.regions.length > 0 ? new Set(b.regions) : null;
     const shards = b.shards.length > 0 ? new Set(b.shards) : null;
-    const message: ServerMessage = { type: 'announcement', id: b.noticeId, level: b.level, text: b.text, at: b.at };
+    const message: ServerMessage = {
+      type: 'announcement',
+      id: b.noticeId,
+      level: b.level,
+      text: b.text,
+      at: b.at,
+    };
     // The player's sockets on this node all get this notice; the rate applies from the next one.
     const thisRound = new Set<string>();
     let sent = 0;

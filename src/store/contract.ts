@@ -856,7 +856,10 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         regions: ['eu'],
         at,
       });
-      assert.equal(await store.addIncidentUpdate(update(`u1-${incidentId}`, 'status:investigating', 10)), true);
+      assert.equal(
+        await store.addIncidentUpdate(update(`u1-${incidentId}`, 'status:investigating', 10)),
+        true,
+      );
       assert.equal(await store.addIncidentUpdate(update(`u2-${incidentId}`, 'message:x', 20)), true);
       assert.equal(
         await store.addIncidentUpdate(update(`u3-${incidentId}`, 'status:investigating', 30)),

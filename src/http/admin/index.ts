@@ -4,6 +4,7 @@ import type { BanService } from '../../bans/index.ts';
 import type { KickBreaker } from '../../breaker/index.ts';
 import type { CommandService } from '../../commands/index.ts';
 import type { FlagService } from '../../flags/index.ts';
+import type { Communications } from '../../comms/index.ts';
 import type { IncidentService } from '../../incidents/index.ts';
 import type { RateBuckets, SessionDirectory } from '../../live/index.ts';
 import type { Metrics } from '../../metrics/index.ts';
@@ -23,6 +24,7 @@ import { disruptionsRoutes } from './disruptions.ts';
 import { enrolRoutes } from './enrol.ts';
 import { flagsRoutes } from './flags.ts';
 import { incidentsRoutes } from './incidents.ts';
+import { incidentUpdatesRoutes } from './incident-updates.ts';
 import { operatorsRoutes } from './operators.ts';
 import { restoresRoutes } from './restores.ts';
 import { sessionsRoutes } from './sessions.ts';
@@ -46,6 +48,8 @@ export interface AdminApiDeps {
   /** `detection.intakeSecret`: lets Alertmanager and Sentry post signals without an operator token. */
   intakeSecret: string;
   incidents: IncidentService;
+  /** Incident communication: posted updates. */
+  comms: Communications;
   metrics: Metrics;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
@@ -80,6 +84,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   void app.register(disruptionsRoutes, { prefix, store: deps.store, operators });
   void app.register(auditRoutes, { prefix, audit: deps.audit, verifyAudit: deps.verifyAudit, operators });
   void app.register(incidentsRoutes, { prefix, incidents: deps.incidents, operators, clock: deps.clock });
+  void app.register(incidentUpdatesRoutes, { prefix, comms: deps.comms, operators });
   void app.register(operatorsRoutes, { prefix, operators, commands: deps.commands });
   void app.register(enrolRoutes, { operators });
   void app.register(signalsRoutes, {

@@ -197,6 +197,10 @@ export async function incidentUpdates({ d, q }: Sql, incidentId: string): Promis
   return (await d.all(q.incidentUpdates, [incidentId])).map(toUpdate);
 }
 
-export async function incidentUpdatesSince({ d, q }: Sql, since: number, limit: number): Promise<PublicUpdate[]> {
+export async function incidentUpdatesSince(
+  { d, q }: Sql,
+  since: number,
+  limit: number,
+): Promise<PublicUpdate[]> {
   return (await d.all(q.incidentUpdatesSince, [since, limit])).map(toUpdate);
 }
