@@ -1,6 +1,7 @@
 /** `lifeline incident`: declare and run incidents, and read their timeline and impact, through the admin API. */
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
+import { incidentCommsCommands } from './incident-comms.ts';
 
 interface IncidentView {
   id: string;
@@ -190,4 +191,5 @@ export function incidentCommands(program: Command, cli: CliContext): void {
   declareCommand(incident, cli);
   readCommands(incident, cli);
   changeCommands(incident, cli);
+  incidentCommsCommands(incident, cli);
 }
