@@ -84,7 +84,17 @@ function fixture(minSeverity: 'P0' | 'P1' | 'P2' | 'P3' = 'P1') {
         }
       });
     });
-  return { incidents, comms, store, announced, heard, told, declare, settled, tick: (ms: number) => (now += ms) };
+  return {
+    incidents,
+    comms,
+    store,
+    announced,
+    heard,
+    told,
+    declare,
+    settled,
+    tick: (ms: number) => (now += ms),
+  };
 }
 
 test('declared, updated, resolved: the announcement, an update and the all clear, each told once', async () => {
@@ -93,17 +103,29 @@ test('declared, updated, resolved: the announcement, an update and the all clear
   await f.settled(1);
   assert.deepEqual(f.told, ['announcement']);
   assert.match(f.announced[0]?.text ?? '', /Service Alert/);
-  assert.match(f.announced[0]?.text ?? '', /technical difficulties with Service disruption\./, 'public title');
+  assert.match(
+    f.announced[0]?.text ?? '',
+    /technical difficulties with Service disruption\./,
+    'public title',
+  );
   assert.equal(f.heard[0]?.level, 'critical');
 
   assert.equal(await f.comms.tellState(id), null, 'the same status again tells nothing');
   f.tick(60_000);
   await f.incidents.setStatus(id, 'identified', 'auto:test');
   await f.settled(2);
-  const posted = await f.comms.post(id, { message: 'A fix is rolling out.', regions: ['eu'], eta: '20 minutes' }, 'alice');
+  const posted = await f.comms.post(
+    id,
+    { message: 'A fix is rolling out.', regions: ['eu'], eta: '20 minutes' },
+    'alice',
+  );
   assert.equal(posted.sent, true);
   assert.match(posted.update.body, /A fix is rolling out\.\nAffected: eu\.\nETA: 20 minutes/);
-  const again = await f.comms.post(id, { message: 'A fix is rolling out.', regions: ['eu'], eta: '20 minutes' }, 'alice');
+  const again = await f.comms.post(
+    id,
+    { message: 'A fix is rolling out.', regions: ['eu'], eta: '20 minutes' },
+    'alice',
+  );
   assert.equal(again.sent, false, 'the same update is not sent twice');
   assert.equal(again.update.id, posted.update.id);
 

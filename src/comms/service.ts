@@ -177,7 +177,8 @@ export class Communications {
 
   async #tell(incident: Incident, told: readonly PublicUpdate[], what: Told): Promise<PublicUpdate | null> {
     const s = this.#d.settings;
-    const now = this.#d.clock();
+    // Updates are ordered by their time: one told in the same millisecond as the last is put 1 ms after it.
+    const now = Math.max(this.#d.clock(), (told.at(-1)?.at ?? 0) + 1);
     const regions = [...(what.regions ?? told.at(-1)?.regions ?? [])];
     const template =
       what.kind === 'announcement'

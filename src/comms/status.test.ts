@@ -71,7 +71,10 @@ function signal(detector: string, severity: 'P1' | 'P2', dimensions: Record<stri
 }
 
 test('all operational with nothing wrong; an unready node is a major outage everywhere', () => {
-  assert.deepEqual([...componentStatesOf(base).values()], ['operational', 'operational', 'operational', 'operational']);
+  assert.deepEqual(
+    [...componentStatesOf(base).values()],
+    ['operational', 'operational', 'operational', 'operational'],
+  );
   assert.equal(worstState(componentStatesOf(base).values()), 'operational');
   const down = componentStatesOf({ ...base, ready: false });
   assert.deepEqual(new Set(down.values()), new Set(['major_outage']));
@@ -90,7 +93,11 @@ test('signals and upstream verdicts move the component they are about, and only 
 });
 
 test("a told P1 incident is a major outage of its regions' sessions; monitoring is degraded", () => {
-  const running = componentStatesOf({ ...base, incidents: [incident()], updates: [update(1, 'investigating', ['eu'])] });
+  const running = componentStatesOf({
+    ...base,
+    incidents: [incident()],
+    updates: [update(1, 'investigating', ['eu'])],
+  });
   assert.equal(running.get('sessions-eu'), 'major_outage');
   assert.equal(running.get('sessions-na'), 'operational');
   const monitoring = componentStatesOf({
