@@ -43,7 +43,12 @@ function fixture(minSeverity: 'P0' | 'P1' | 'P2' | 'P3' = 'P1') {
   const comms = new Communications({
     incidents,
     store,
-    outbox: { announce: async (a) => (announced.push(a), 1) },
+    outbox: {
+      announce: async (a) => {
+        announced.push(a);
+        return 1;
+      },
+    },
     bus,
     audit,
     events,
