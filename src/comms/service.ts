@@ -130,6 +130,9 @@ export class Communications {
     const incident = await this.#d.incidents.get(incidentId);
     if (incident.status === 'closed') throw new LifelineError('INCIDENT_CLOSED');
     this.#checkPlaces(input);
+    // The state first (same key as the event's telling, so told once): an update posted right
+    // after a declaration never goes out before its announcement.
+    await this.tellState(incidentId);
     const told = await this.#d.store.incidentUpdates(incidentId);
     const regions = [...(input.regions ?? told.at(-1)?.regions ?? [])].sort();
     const stateKey = `message:${hash(incident.status, input.message, regions.join(','), input.eta ?? '')}`;

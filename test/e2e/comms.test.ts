@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TestClock } from '../clock.ts';
-import { addOperator, Client, getJson, login, postJson, startLifeline } from '../helpers.ts';
+import { addOperator, Client, getJson, login, postJson, runCliCaptured, startLifeline } from '../helpers.ts';
 
 /** Resolves with the next `announcement` frame the client receives. */
 function nextAnnouncement(c: Client): Promise<any> {
@@ -222,5 +222,54 @@ test('a hostile update is refused with a code and tells nothing', async (t) => {
   assert.deepEqual(
     listed.body.updates.map((u: any) => u.kind),
     ['announcement'],
+  );
+});
+
+test('lifeline incident update and updates: sent once, then "already sent"; refused input exits non-zero', async (t) => {
+  const { app, adminUrl, dataDir } = await startLifeline(t);
+  const carol = await addOperator(app, 'carol', 'operator');
+  const declared = await postJson(
+    `${adminUrl}/admin/v1/incidents`,
+    { title: 'Logins fail', severity: 'P0' },
+    { authorization: `Bearer ${carol}` },
+  );
+  const id = declared.body.incident.id as string;
+  const cli = (...args: string[]) =>
+    runCliCaptured([...args, '--token', carol], { LIFELINE_ADMIN_URL: adminUrl }, dataDir);
+  const first = await cli(
+    'incident',
+    'update',
+    id,
+    '--message',
+    'We found it.',
+    '--regions',
+    'eu,na',
+    '--eta',
+    'soon',
+  );
+  assert.equal(first.code, 0, first.out);
+  assert.match(
+    first.out,
+    /^sent\n.*\tupdate\tinvestigating\teu,na\nUpdate on Logins fail: investigating\.\nWe found it\./,
+  );
+  const second = await cli(
+    'incident',
+    'update',
+    id,
+    '--message',
+    'We found it.',
+    '--regions',
+    'eu,na',
+    '--eta',
+    'soon',
+  );
+  assert.match(second.out, /^already sent, not sent again/);
+  const bad = await cli('incident', 'update', id, '--message', 'x', '--regions', 'mars', '--json');
+  assert.notEqual(bad.code, 0);
+  assert.equal(bad.json.error.code, 'UNKNOWN_REGION');
+  const listed = await cli('incident', 'updates', id, '--json');
+  assert.deepEqual(
+    listed.json.updates.map((u: any) => u.kind),
+    ['announcement', 'update'],
   );
 });
