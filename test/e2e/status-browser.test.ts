@@ -112,7 +112,7 @@ test('the status page in a browser: major outage on the trip, the updates in ord
     /All Clear/,
   ];
   assert.equal(shown.length, expected.length, shown.join('\n---\n'));
-  expected.forEach((re, i) => assert.match(shown[i] ?? '', re));
+  for (const [i, re] of expected.entries()) assert.match(shown[i] ?? '', re);
   assert.equal(await page.textContent('#overall'), 'All Systems Operational');
   assert.equal(await state('sessions-eu'), 'operational');
   assert.deepEqual(external, [], 'the page loads nothing from elsewhere');
