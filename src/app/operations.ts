@@ -117,7 +117,7 @@ function communications(
   incidents: IncidentService,
 ): Communications {
   const c = config.comms;
-  const destinations = config.routing.destinations;
+  const destinations = config.routing.destinations.filter((d) => d.announcements === true);
   return new Communications({
     incidents,
     store,

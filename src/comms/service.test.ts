@@ -166,12 +166,19 @@ test('an incident below comms.minSeverity is not told; bad places are refused wi
   });
 });
 
-test('queued announcements go to chat and webhook destinations, not PagerDuty, once per message', async () => {
+test('queued announcements go to the chat and webhook destinations marked for them, never PagerDuty, once per message', async () => {
   const store = new SqliteRecordStore(':memory:');
   const destinations = [
-    { name: 'discord', kind: 'discord', url: 'https://discord.example/x' },
-    { name: 'pd', kind: 'pagerduty', routingKey: 'k' },
-    { name: 'hook', kind: 'webhook', url: 'https://hook.example/x', secret: 'a-secret-of-16-chars' },
+    { name: 'discord', kind: 'discord', url: 'https://discord.example/x', announcements: true },
+    { name: 'ops-slack', kind: 'slack', url: 'https://slack.example/x' },
+    { name: 'pd', kind: 'pagerduty', routingKey: 'k', announcements: true },
+    {
+      name: 'hook',
+      kind: 'webhook',
+      url: 'https://hook.example/x',
+      secret: 'a-secret-of-16-chars',
+      announcements: true,
+    },
   ] as never;
   const a: Announcement = {
     id: 'u-1',

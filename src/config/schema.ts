@@ -197,11 +197,12 @@ const destinationSchema = Type.Object(
       Type.Number({ exclusiveMinimum: 0, errorMessage: 'must be a number of requests per minute above 0' }),
     ),
     burst: Type.Optional(Type.Integer({ minimum: 1, errorMessage: 'must be a positive integer' })),
+    announcements: Type.Optional(Type.Boolean({ errorMessage: 'must be true or false' })),
   },
   {
     additionalProperties: false,
     errorMessage:
-      'must be an object {name, kind, url?, routingKey?, secret?, minSeverity?, perMinute?, burst?}',
+      'must be an object {name, kind, url?, routingKey?, secret?, minSeverity?, perMinute?, burst?, announcements?}',
   },
 );
 

@@ -15,13 +15,15 @@ export interface AnnounceDeps {
 }
 
 /**
- * Stores the message for every chat and webhook destination (PagerDuty pages people about
- * signals; it takes no public message); returns how many it was queued for. The message's id is
+ * Stores the message for every chat and webhook destination marked `announcements: true` (an
+ * operators' alert channel is not the public; PagerDuty pages people about signals and takes no
+ * public message); returns how many it was queued for. The message's id is
  * the dedup key, so queueing it again while it waits queues it once.
  */
 export async function queueAnnouncement(d: AnnounceDeps, a: Announcement): Promise<number> {
   let queued = 0;
   for (const dest of d.destinations) {
+    if (dest.announcements !== true) continue;
     const payload = announcementPayload(dest.kind, a);
     if (payload === null) continue;
     const now = d.clock();

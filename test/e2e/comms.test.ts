@@ -6,9 +6,20 @@
  * updates in order, to the all clear. Waits on frames and events, never on a sleep.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { TestClock } from '../clock.ts';
-import { addOperator, Client, getJson, login, postJson, runCliCaptured, startLifeline } from '../helpers.ts';
+import {
+  addOperator,
+  Client,
+  eventually,
+  getJson,
+  login,
+  postJson,
+  runCliCaptured,
+  startLifeline,
+} from '../helpers.ts';
 
 /** Resolves with the next `announcement` frame the client receives. */
 function nextAnnouncement(c: Client): Promise<any> {
@@ -272,4 +283,68 @@ test('lifeline incident update and updates: sent once, then "already sent"; refu
     listed.json.updates.map((u: any) => u.kind),
     ['announcement', 'update'],
   );
+});
+
+test('public messages reach a destination marked for them, signed, once each; an unmarked one gets none', async (t) => {
+  const got: Record<string, any[]> = { status: [], ops: [] };
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c;
+    });
+    req.on('end', () => {
+      got[(req.url ?? '/').slice(1)]?.push({
+        body: JSON.parse(body),
+        signature: req.headers['x-lifeline-signature'],
+      });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  t.after(() => receiver.close());
+  const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const secret = 'a-webhook-secret-of-16+';
+  const { app, adminUrl } = await startLifeline(t, {
+    overrides: {
+      routing: {
+        tickMs: 50,
+        destinations: [
+          { name: 'status', kind: 'webhook', url: `${base}/status`, secret, announcements: true },
+          { name: 'ops', kind: 'webhook', url: `${base}/ops`, secret },
+        ],
+      },
+    } as never,
+  });
+  const carol = await addOperator(app, 'carol', 'operator');
+  const declared = await postJson(
+    `${adminUrl}/admin/v1/incidents`,
+    { title: 'Logins fail', severity: 'P1' },
+    { authorization: `Bearer ${carol}` },
+  );
+  const id = declared.body.incident.id as string;
+  const url = `${adminUrl}/admin/v1/incidents/${id}/updates`;
+  assert.equal((await send('POST', url, { message: 'Found it.' }, carol)).status, 201);
+  assert.equal((await send('POST', url, { message: 'Found it.' }, carol)).body.sent, false);
+  await eventually(async () => (got.status?.length === 2 ? true : undefined));
+  // Every message the store holds for it was sent: nothing more is on its way.
+  const pending = await app.store.listOutbox({ destination: 'status', state: 'pending' });
+  assert.deepEqual(pending, []);
+  assert.equal(got.status?.length, 2, 'the announcement and the update, once each');
+  assert.deepEqual(
+    got.status?.map((m) => [m.body.version, m.body.kind, m.body.incidentId]),
+    [
+      ['lifeline-comms/1', 'announcement', id],
+      ['lifeline-comms/1', 'update', id],
+    ],
+  );
+  assert.ok(
+    got.status?.every((m) => /^v1=[0-9a-f]{64}$/.test(m.signature)),
+    'signed like any webhook',
+  );
+  assert.deepEqual(
+    await app.store.listOutbox({ destination: 'ops' }),
+    [],
+    'the alert channel got no public message',
+  );
+  assert.deepEqual(got.ops, []);
 });
