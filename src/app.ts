@@ -24,6 +24,7 @@ import type { Config } from './config/index.ts';
 import { HostResolver, resolvingFetch } from './dns/index.ts';
 import { EventStream } from './events/index.ts';
 import type { FlagService } from './flags/index.ts';
+import type { Communications } from './comms/index.ts';
 import type { IncidentService } from './incidents/index.ts';
 import { bind } from './http/index.ts';
 import type { Bus, LiveState } from './live/index.ts';
@@ -70,6 +71,8 @@ export interface App {
   readonly flags: FlagService;
   readonly restores: RestoreService;
   readonly incidents: IncidentService;
+  /** What the public and players are told about incidents (src/comms). */
+  readonly comms: Communications;
   /** Signals to PagerDuty, Discord, Slack and webhooks through the outbox (docs/ROUTING.md). */
   readonly routing: Routing;
   /** The audit stream's export to a SIEM (docs/SIEM.md); null when `siem.sink` is `off`. */
@@ -138,7 +141,7 @@ function assemble(
   const { store, live, bus } = adapters;
   const { tokens, audit, auditAnchoring, auditWatch, operators } = trust;
   const { sessions, flags } = players;
-  const { commands, bans, breaker, restores, hub, incidents } = ops;
+  const { commands, bans, breaker, restores, hub, incidents, comms } = ops;
   return {
     config,
     logger,
@@ -158,6 +161,7 @@ function assemble(
     flags,
     restores,
     incidents,
+    comms,
     hub,
     metrics,
     signals,

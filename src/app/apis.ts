@@ -1,5 +1,6 @@
 /** The node's face: metrics, /ready and the two listeners' APIs, built but not yet bound. */
 import type { FastifyInstance } from 'fastify';
+import { StatusBoard, statusPage } from '../comms/index.ts';
 import { buildAdminApi, buildPlayerApi } from '../http/index.ts';
 import { Compensation, FollowUp } from '../incidents/index.ts';
 import { createMetrics, type Metrics } from '../metrics/index.ts';
@@ -75,6 +76,7 @@ export async function buildApis(
 ): Promise<{ player: FastifyInstance; admin: FastifyInstance }> {
   const { config, logger, clock, life } = ctx;
   const { store, live } = adapters;
+  const ready = readiness({ adapters, trust, players, ops }, probes, draining);
   const player = await buildPlayerApi({
     logger,
     bodyLimitBytes: config.player.bodyLimitBytes,
@@ -92,7 +94,8 @@ export async function buildApis(
       forPlayer: (playerId) => players.limits.forPlayer('report', playerId),
       playerOf: async (token) => (await trust.tokens.verifyAccess(token)).sub,
     }),
-    readiness: readiness({ adapters, trust, players, ops }, probes, draining),
+    readiness: ready,
+    status: { board: statusBoard(ctx, adapters, ready), page: statusPage },
   });
   const admin = await buildAdminApi({
     logger,
@@ -115,6 +118,7 @@ export async function buildApis(
     intakeSecret: config.detection.intakeSecret,
     incidents: ops.incidents,
     ...followUps(ctx, adapters, trust, ops.incidents, signals),
+    comms: ops.comms,
     metrics,
     rateLimit: config.admin.rateLimit,
     clock,
@@ -159,6 +163,27 @@ function followUps(
   timer.unref();
   life.onClose('incident follow-up', () => clearInterval(timer));
   return { compensation, followUp };
+}
+
+/** The public status page's sources: this node's readiness, the open signals, told incidents. */
+function statusBoard(
+  { config, clock }: Context,
+  { store }: Adapters,
+  ready: ReturnType<typeof readinessCheck>,
+) {
+  const c = config.comms;
+  return new StatusBoard({
+    pageName: c.pageName,
+    pageUrl: c.statusUrl,
+    regions: Object.keys(config.topology.regions),
+    historyMs: c.historyDays * 86_400_000,
+    cacheMs: c.statusCacheSeconds * 1000,
+    clock,
+    readiness: ready,
+    signals: (q) => store.listSignals(q),
+    incidents: (q) => store.listIncidents(q),
+    updatesSince: (since, limit) => store.incidentUpdatesSince(since, limit),
+  });
 }
 
 /** /ready's sources: each capability reports its own part (see probes/readiness.ts). */

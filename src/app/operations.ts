@@ -4,6 +4,8 @@
  */
 import { AdmissionController } from '../admission/index.ts';
 import { BanService } from '../bans/index.ts';
+import { Communications } from '../comms/index.ts';
+import { queueAnnouncement } from '../routing/index.ts';
 import { KickBreaker } from '../breaker/index.ts';
 import { CommandService } from '../commands/index.ts';
 import { LifelineError } from '../errors/index.ts';
@@ -26,6 +28,8 @@ export interface Operations {
   health: HealthProbe;
   restores: RestoreService;
   incidents: IncidentService;
+  /** What the public and players are told about incidents. */
+  comms: Communications;
 }
 
 /** Halts the commands a previous run of this node left running. */
@@ -83,7 +87,8 @@ export async function buildOperations(
     nodeId: config.nodeId,
   });
   const incidents = incidentService(ctx, adapters, audit);
-  return { breaker, commands, bans, hub, admission, health, restores, incidents };
+  const comms = communications(ctx, adapters, audit, incidents);
+  return { breaker, commands, bans, hub, admission, health, restores, incidents, comms };
 }
 
 function incidentService({ config, clock, events }: Context, { store }: Adapters, audit: Trust['audit']) {
@@ -101,6 +106,36 @@ function incidentService({ config, clock, events }: Context, { store }: Adapters
       currency: s.currency,
       rtoObjectiveSeconds: s.rtoObjectiveSeconds,
       rpoObjectiveRecords: s.rpoObjectiveRecords,
+    },
+  });
+}
+
+function communications(
+  { config, clock, events }: Context,
+  { store, bus }: Adapters,
+  audit: Trust['audit'],
+  incidents: IncidentService,
+): Communications {
+  const c = config.comms;
+  const destinations = config.routing.destinations.filter((d) => d.announcements === true);
+  return new Communications({
+    incidents,
+    store,
+    outbox:
+      destinations.length === 0
+        ? undefined
+        : { announce: (a) => queueAnnouncement({ destinations, store, clock }, a) },
+    bus,
+    audit,
+    events,
+    clock,
+    settings: {
+      templates: c.templates,
+      statusUrl: c.statusUrl,
+      updateIntervalMinutes: c.updateIntervalMinutes,
+      minSeverity: c.minSeverity,
+      inGame: c.inGame,
+      topology: Object.fromEntries(Object.entries(config.topology.regions).map(([r, t]) => [r, t.shards])),
     },
   });
 }
@@ -130,6 +165,7 @@ function socketHub(
       maxBufferedBytes: config.session.maxBufferedBytes,
     },
     onSilent: silentSocketPolicy({ flags, sessions, logger }),
+    noticeIntervalMs: config.comms.noticeIntervalSeconds * 1000,
   });
 }
 

@@ -47,6 +47,15 @@ export async function startNode(ctx: Context, built: Built, observation: Observa
     });
     life.onClose('incident auto-declaration', stop);
   }
+  ops.comms.start();
+  const offCommsFailed = events.on('comms.failed', ({ incidentId, err }) =>
+    ctx.logger.warn(
+      { err, incidentId },
+      'could not tell an incident change; the next change or update tries again',
+    ),
+  );
+  life.onClose('comms failure log', offCommsFailed);
+  life.onClose('incident communication', () => ops.comms.stop());
   await adoptRuns(ctx, built);
   trust.start();
   await startPolls(ctx, built);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { evidenceCommand } from './incident-evidence.ts';
 import { followUpCommands } from './incident-followup.ts';
+import { incidentCommsCommands } from './incident-comms.ts';
 
 interface IncidentView {
   id: string;
@@ -194,4 +195,5 @@ export function incidentCommands(program: Command, cli: CliContext): void {
   changeCommands(incident, cli);
   evidenceCommand(incident, cli);
   followUpCommands(incident, cli);
+  incidentCommsCommands(incident, cli);
 }

@@ -8,6 +8,7 @@
  * `errorMessage` on a value, `keyMessage` on a map whose key names are constrained.
  */
 import { type Static, type TEnum, type TSchema, Type } from 'typebox';
+import { defaultTemplates } from '../comms/templates.ts';
 
 /** The values of `environment`, set by `NODE_ENV`. */
 export const environments = ['development', 'production', 'test'] as const;
@@ -87,6 +88,15 @@ function share(defaultValue: number) {
 
 function nonEmptyString(defaultValue: string) {
   return Type.String({ minLength: 1, default: defaultValue, errorMessage: 'must be a non-empty string' });
+}
+
+function template(defaultValue: string) {
+  return Type.String({
+    minLength: 1,
+    maxLength: 4000,
+    default: defaultValue,
+    errorMessage: 'must be a text of 1 to 4000 characters',
+  });
 }
 
 function port(defaultValue: number) {
@@ -187,11 +197,12 @@ const destinationSchema = Type.Object(
       Type.Number({ exclusiveMinimum: 0, errorMessage: 'must be a number of requests per minute above 0' }),
     ),
     burst: Type.Optional(Type.Integer({ minimum: 1, errorMessage: 'must be a positive integer' })),
+    announcements: Type.Optional(Type.Boolean({ errorMessage: 'must be true or false' })),
   },
   {
     additionalProperties: false,
     errorMessage:
-      'must be an object {name, kind, url?, routingKey?, secret?, minSeverity?, perMinute?, burst?}',
+      'must be an object {name, kind, url?, routingKey?, secret?, minSeverity?, perMinute?, burst?, announcements?}',
   },
 );
 
@@ -408,6 +419,21 @@ export const configSchema = Type.Object(
       /** How often the post-mortem reminder and the overdue action items are checked. */
       followUpCheckSeconds: positiveInteger(600),
     }),
+    comms: section({
+      pageName: nonEmptyString('Lifeline'),
+      statusUrl: Type.String({ maxLength: 2048, default: '', errorMessage: 'must be a URL or empty' }),
+      minSeverity: oneOf(['P0', 'P1', 'P2', 'P3'], 'P1'),
+      inGame: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
+      noticeIntervalSeconds: nonNegativeInteger(60),
+      updateIntervalMinutes: positiveInteger(30),
+      historyDays: positiveInteger(7),
+      statusCacheSeconds: nonNegativeInteger(10),
+      templates: section({
+        announcement: template(defaultTemplates.announcement),
+        update: template(defaultTemplates.update),
+        allClear: template(defaultTemplates.allClear),
+      }),
+    }),
     log: section({ level: oneOf(logLevels, 'info') }),
     tokens: section({
       issuer: nonEmptyString('lifeline'),
@@ -617,6 +643,8 @@ export type DestinationConfig = RoutingConfig['destinations'][number];
 export type SiemConfig = Config['siem'];
 
 export type IncidentsConfig = Config['incidents'];
+/** Communication about incidents: templates, the status page, in-game notices. */
+export type CommsConfig = Config['comms'];
 
 /**
  * Keys whose value, when given by a file, env or overrides, replaces the default whole instead of

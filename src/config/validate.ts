@@ -11,6 +11,7 @@ import { LifelineError } from '../errors/index.ts';
 import { configSchema } from './schema.ts';
 import { pointerSegments } from './json-pointer.ts';
 import { parseServer } from '../dns/index.ts';
+import { unknownPlaceholders } from '../comms/templates.ts';
 
 /** The configuration as the schema types it. */
 type Config = Static<typeof configSchema>;
@@ -99,6 +100,7 @@ function crossFieldProblems(config: Config): Problem[] {
     ...trustProxyProblems(config),
     ...storageProblems(config),
     ...incidentProblems(config),
+    ...templateProblems(config),
     ...dnsProblems(config),
     ...changeWindowProblems(config),
   ];
@@ -125,6 +127,16 @@ function incidentProblems({ incidents }: Config): Problem[] {
     }
   }
   return problems;
+}
+
+/** A template may name only the fields it is rendered from. */
+function templateProblems({ comms }: Config): Problem[] {
+  return Object.entries(comms.templates).flatMap(([name, text]) =>
+    unknownPlaceholders(text).map((p) => ({
+      key: `comms.templates.${name}`,
+      message: `names {${p}}, which is not a template field`,
+    })),
+  );
 }
 
 /** Every DNS server named anywhere: an IP address with an optional port from 1 to 65535. */

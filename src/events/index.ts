@@ -36,6 +36,8 @@ export interface LifelineEvents {
   'node.lost': [{ node: string; sessions: number }];
   'socket.opened': [];
   'socket.closed': [{ code: number }];
+  /** A node's hub sent a notice (a broadcast) to that many of its sockets. */
+  'notice.sent': [{ noticeId: string; sockets: number }];
   /** Something a security review must see at once: a CLI break-glass write, a step-up lock. */
   'security.alert': [{ kind: string; actor: string; detail: string }];
   'player.limited': [{ route: string; by: 'ip' | 'player' }];
@@ -54,6 +56,10 @@ export interface LifelineEvents {
   /** A player report accepted by `POST /v1/reports` (counted by the player-reports detector). */
   'report.received': [{ category: string; region?: string; shard?: string }];
   /** An incident was declared (by hand or by a cause) or linked to a new cause. */
+  /** A public update about an incident was stored and queued (src/comms). */
+  'comms.told': [{ incidentId: string; updateId: string; kind: string }];
+  /** Telling an incident's new state failed; the next change or a posted update tries again. */
+  'comms.failed': [{ incidentId: string; err: unknown }];
   'incident.changed': [{ id: string; change: 'declared' | 'linked' | 'status'; status: string }];
 }
 

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Bus, Directive, LiveState } from './index.ts';
+import type { Broadcast, Bus, Directive, LiveState } from './index.ts';
 import type { LiveSession } from '../sessions/records.ts';
 
 export type OpenLive = () => Promise<{ live: LiveState; bus: Bus }>;
@@ -312,6 +312,40 @@ export function liveStateContract(name: string, open: OpenLive): void {
       await bus.deliver('n1', directive);
       await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(got.n1, [], 'an unregistered node hears nothing');
+    });
+
+    test('a broadcast reaches every listener, once each, until it stops listening', async (t) => {
+      const { bus } = await withLive(t);
+      const a: Broadcast[] = [];
+      const b: Broadcast[] = [];
+      const offA = bus.onBroadcast((m) => a.push(m));
+      bus.onBroadcast((m) => b.push(m));
+      const notice: Broadcast = {
+        kind: 'notice',
+        noticeId: 'n-1',
+        level: 'critical',
+        text: 'Login is down in eu',
+        regions: ['eu'],
+        shards: [],
+        at: 5,
+      };
+      await bus.broadcast(notice);
+      await waitFor(() => a.length === 1 && b.length === 1);
+      assert.deepEqual(a, [notice]);
+      assert.deepEqual(b, [notice]);
+      offA();
+      const second = { ...notice, noticeId: 'n-2' };
+      await bus.broadcast(second);
+      await waitFor(() => b.length === 2);
+      assert.deepEqual(
+        b.map((m) => m.noticeId),
+        ['n-1', 'n-2'],
+      );
+      assert.deepEqual(
+        a.map((m) => m.noticeId),
+        ['n-1'],
+        'a removed listener hears nothing more',
+      );
     });
   });
 }

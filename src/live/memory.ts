@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { matchesFilter as matches } from '../sessions/filter.ts';
 import { type AimdBounds, initialLimit, nextLimit, type PermitOutcome } from '../admission/aimd.ts';
-import type { Bus, Directive, LiveState } from './index.ts';
+import type { Broadcast, Bus, Directive, LiveState } from './index.ts';
 import type {
   LiveSession,
   OpenedSession,
@@ -256,6 +256,20 @@ export class MemoryLiveState implements LiveState {
 export class MemoryBus implements Bus {
   readonly kind = 'memory';
   readonly #handlers = new Map<string, (d: Directive) => void>();
+  readonly #listeners = new Set<(b: Broadcast) => void>();
+
+  async broadcast(message: Broadcast): Promise<void> {
+    for (const l of [...this.#listeners]) l(message);
+  }
+
+  onBroadcast(handler: (message: Broadcast) => void): () => void {
+    // A wrapper per registration, so the same function registered twice is removed once each.
+    const own = (b: Broadcast) => handler(b);
+    this.#listeners.add(own);
+    return () => {
+      this.#listeners.delete(own);
+    };
+  }
 
   async deliver(node: string, directive: Directive): Promise<void> {
     this.#handlers.get(node)?.(directive);
@@ -270,5 +284,6 @@ export class MemoryBus implements Bus {
 
   async close(): Promise<void> {
     this.#handlers.clear();
+    this.#listeners.clear();
   }
 }

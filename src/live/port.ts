@@ -15,7 +15,7 @@ import type {
   SessionCounts,
   SessionFilter,
 } from '../sessions/records.ts';
-import type { Directive } from '../sessions/directive.ts';
+import type { Broadcast, Directive } from '../sessions/directive.ts';
 
 /** Whether live state answers, and letting it go. */
 export interface LiveHealth {
@@ -153,7 +153,7 @@ export interface LiveState
  * alone turns it into a frame and a close code. Imported from the leaf file, not sessions/index.ts,
  * so that live/ does not depend on the hub that depends on it.
  */
-export type { Directive } from '../sessions/directive.ts';
+export type { Broadcast, Directive } from '../sessions/directive.ts';
 
 export interface Bus {
   readonly kind: string;
@@ -161,5 +161,12 @@ export interface Bus {
   deliver(node: string, directive: Directive): Promise<void>;
   /** Registers this node's handler; returns the function that unregisters it. */
   onDirective(node: string, handler: (directive: Directive) => void): () => void;
+  /**
+   * Delivers to every node listening, this one included; resolves once handed over. Like a
+   * directive it is fire-and-forget: a node that is not listening at that moment never hears it.
+   */
+  broadcast(message: Broadcast): Promise<void>;
+  /** Registers a handler for broadcasts (several may listen); returns the function that removes it. */
+  onBroadcast(handler: (message: Broadcast) => void): () => void;
   close(): Promise<void>;
 }

@@ -3,8 +3,11 @@
  * and quietened after Alertmanager's timers, through a durable outbox per destination. See
  * docs/ROUTING.md.
  */
+export { type AnnounceDeps, queueAnnouncement } from './announce.ts';
 export { request, retryAfterMs, signatureHeader, timestampHeader, webhookSignature } from './deliver.ts';
 export {
+  type Announcement,
+  announcementPayload,
   clip,
   discordMessage,
   pagerDutyEvent,

@@ -171,3 +171,48 @@ export function webhookDocument(n: Notification): Record<string, unknown> {
     })),
   };
 }
+
+/**
+ * A public message about an incident (src/comms), for one kind of chat or webhook destination.
+ * PagerDuty pages people about signals; it takes no public messages (null).
+ */
+export interface Announcement {
+  /** Stable per message: the outbox's dedup key, and the webhook's `id`. */
+  id: string;
+  incidentId: string;
+  kind: 'announcement' | 'update' | 'all-clear';
+  severity: string;
+  status: string;
+  regions: readonly string[];
+  text: string;
+  at: number;
+}
+
+export function announcementPayload(
+  kind: 'pagerduty' | 'discord' | 'slack' | 'webhook',
+  a: Announcement,
+): Record<string, unknown> | null {
+  switch (kind) {
+    case 'pagerduty':
+      return null;
+    case 'discord':
+      return { username: 'Lifeline', content: clip(a.text, 2000), allowed_mentions: { parse: [] } };
+    case 'slack':
+      return {
+        text: clip(a.text, 3000),
+        blocks: [{ type: 'section', text: { type: 'plain_text', text: clip(a.text, 3000) } }],
+      };
+    case 'webhook':
+      return {
+        version: 'lifeline-comms/1',
+        id: a.id,
+        incidentId: a.incidentId,
+        kind: a.kind,
+        severity: a.severity,
+        status: a.status,
+        regions: a.regions,
+        at: iso(a.at),
+        text: a.text,
+      };
+  }
+}

@@ -37,3 +37,27 @@ export interface Superseded {
 }
 
 export type Directive = Kicked | Revoked | Superseded;
+
+/** How loud a notice is: the client may show `info` in a corner and `critical` as a banner. */
+export type NoticeLevel = 'info' | 'warning' | 'critical';
+
+/**
+ * A notice to every player whose session matches: in-game communication about an incident (or
+ * anything an operator has to say). Unlike a directive it names no session: every node hears it
+ * and its hub picks the sockets it holds. Regions and shards narrow it (empty: everyone; both
+ * given: a socket must match both).
+ */
+export interface Notice {
+  kind: 'notice';
+  /** Stable for one message: a node or a client that hears it twice shows it once. */
+  noticeId: string;
+  level: NoticeLevel;
+  text: string;
+  regions: readonly string[];
+  shards: readonly string[];
+  /** When it was decided (ms), on the sender's clock. */
+  at: number;
+}
+
+/** What the bus carries to every node at once. */
+export type Broadcast = Notice;

@@ -5,7 +5,7 @@ import type { Bus } from '../live/index.ts';
 import type { LiveSession } from './records.ts';
 import type { Tokens } from '../tokens/index.ts';
 import { type Bucket, type SocketLimits, takeToken } from './frame-limits.ts';
-import type { Directive } from './directive.ts';
+import type { Broadcast, Directive } from './directive.ts';
 import { type Ending, farewellFor } from './farewell.ts';
 import type { ServerMessage } from './protocol.ts';
 
@@ -14,6 +14,10 @@ class Link implements Bucket {
   readonly hub: SocketHub;
   readonly sessionId: string;
   readonly socket: WebSocket;
+  /** Shared strings from the session, for a notice's filter and the per-player rate. */
+  readonly playerId: string;
+  readonly region: string;
+  readonly shard: string;
   lastSeen: number;
   lastTouched: number;
   tokens: number;
@@ -21,9 +25,12 @@ class Link implements Bucket {
   /** The code this node closed the socket with (0 until then), counted instead of ws's 1006 on a cut. */
   closedWith = 0;
 
-  constructor(hub: SocketHub, sessionId: string, socket: WebSocket, now: number, burst: number) {
+  constructor(hub: SocketHub, session: LiveSession, socket: WebSocket, now: number, burst: number) {
     this.hub = hub;
-    this.sessionId = sessionId;
+    this.sessionId = session.id;
+    this.playerId = session.playerId;
+    this.region = session.region;
+    this.shard = session.shard;
     this.socket = socket;
     this.lastSeen = now;
     this.lastTouched = now;
@@ -48,6 +55,11 @@ export interface SocketHubDeps {
   limits: SocketLimits;
   /** Told of each socket dropped for silence (after it is closed). */
   onSilent?: (sessionId: string) => void;
+  /**
+   * The least time between two notices to one player on this node (ms): a notice that comes
+   * sooner is not sent to that player. @defaultValue 0 (no limit)
+   */
+  noticeIntervalMs?: number;
 }
 
 /**
@@ -60,6 +72,11 @@ export class SocketHub {
   readonly #links = new Map<string, Link>();
   #sweep: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
+  #unlisten: (() => void) | undefined;
+  /** When each player was last sent a notice (ms), for the per-player rate; swept as it lapses. */
+  readonly #noticed = new Map<string, number>();
+  /** The last notice ids heard, so a notice heard twice is sent once. */
+  readonly #heard = new Set<string>();
 
   constructor(deps: SocketHubDeps) {
     this.#d = deps;
@@ -91,6 +108,7 @@ export class SocketHub {
 
   start(): void {
     this.#unsubscribe = this.#d.bus.onDirective(this.#d.nodeId, (d) => this.#onDirective(d));
+    this.#unlisten = this.#d.bus.onBroadcast((b) => this.announce(b));
     const everyMs = Math.max(250, (this.#d.heartbeatIntervalSeconds * 1000) / 2);
     this.#sweep = setInterval(() => {
       this.#dropSilent();
@@ -103,6 +121,7 @@ export class SocketHub {
   stop(): void {
     clearInterval(this.#sweep);
     this.#unsubscribe?.();
+    this.#unlisten?.();
     for (const link of [...this.#links.values()]) this.#close(link, { kind: 'going-away' });
   }
 
@@ -127,7 +146,7 @@ export class SocketHub {
     }
     const previous = this.#links.get(session.id);
     if (previous) this.#close(previous, { kind: 'replaced' });
-    const link = new Link(this, session.id, socket, now, d.limits.messageBurst);
+    const link = new Link(this, session, socket, now, d.limits.messageBurst);
     this.#links.set(session.id, link);
     d.events.emit('socket.opened');
     // Two listeners shared by every socket, finding their link through the socket, instead of
@@ -254,6 +273,45 @@ export class SocketHub {
     const idle = await this.#d.live.idleSessions(this.#d.clock() - this.#d.idleTimeoutSeconds * 1000, 1000);
     const gone = idle.filter((s) => s.node === this.#d.nodeId && !this.#links.has(s.id)).map((s) => s.id);
     if (gone.length > 0) await this.#d.live.endSessions(gone);
+  }
+
+  /**
+   * Sends a notice to every socket this node holds that matches its regions and shards, except to
+   * players sent one less than `noticeIntervalMs` ago; returns how many sockets it was sent to.
+   * A notice id heard before is not sent again.
+   */
+  announce(b: Broadcast): number {
+    if (this.#heard.has(b.noticeId)) return 0;
+    this.#heard.add(b.noticeId);
+    if (this.#heard.size > 256) this.#heard.delete(this.#heard.values().next().value as string);
+    const now = this.#d.clock();
+    const interval = this.#d.noticeIntervalMs ?? 0;
+    for (const [player, at] of this.#noticed) if (at + interval <= now) this.#noticed.delete(player);
+    const regions = b.regions.length > 0 ? new Set(b.regions) : null;
+    const shards = b.shards.length > 0 ? new Set(b.shards) : null;
+    const message: ServerMessage = {
+      type: 'announcement',
+      id: b.noticeId,
+      level: b.level,
+      text: b.text,
+      at: b.at,
+    };
+    // The player's sockets on this node all get this notice; the rate applies from the next one.
+    const thisRound = new Set<string>();
+    let sent = 0;
+    for (const link of this.#links.values()) {
+      if (regions && !regions.has(link.region)) continue;
+      if (shards && !shards.has(link.shard)) continue;
+      if (!thisRound.has(link.playerId)) {
+        if (interval > 0 && this.#noticed.has(link.playerId)) continue;
+        thisRound.add(link.playerId);
+        if (interval > 0) this.#noticed.set(link.playerId, now);
+      }
+      this.#send(link, message);
+      sent++;
+    }
+    this.#d.events.emit('notice.sent', { noticeId: b.noticeId, sockets: sent });
+    return sent;
   }
 
   #onDirective(d: Directive): void {

@@ -43,4 +43,6 @@ export type ServerMessage =
   | { type: 'kicked'; reason: string; commandId: string; resumeToken: string }
   | { type: 'revoked'; reason: string }
   | { type: 'notice'; message: string }
+  /** An in-game notice (docs/API.md, Announcements): `id` is stable, so a client shows it once. */
+  | { type: 'announcement'; id: string; level: 'info' | 'warning' | 'critical'; text: string; at: number }
   | { type: 'error'; code: string; message: string };

@@ -844,6 +844,43 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.equal((await store.incidentDisruptions(id, mine[0]?.id as string, 10)).length, 1, 'pages by id');
     });
 
+    test('public updates: one per incident and state key, listed oldest first', async (t) => {
+      const store = await withStore(t);
+      const incidentId = `inc-${randomUUID()}`;
+      const update = (id: string, stateKey: string, at: number) => ({
+        id,
+        incidentId,
+        stateKey,
+        kind: 'update' as const,
+        status: 'identified',
+        body: `body ${id}`,
+        regions: ['eu'],
+        at,
+      });
+      assert.equal(
+        await store.addIncidentUpdate(update(`u1-${incidentId}`, 'status:investigating', 10)),
+        true,
+      );
+      assert.equal(await store.addIncidentUpdate(update(`u2-${incidentId}`, 'message:x', 20)), true);
+      assert.equal(
+        await store.addIncidentUpdate(update(`u3-${incidentId}`, 'status:investigating', 30)),
+        false,
+        'a state already told is not stored again',
+      );
+      const told = await store.incidentUpdates(incidentId);
+      assert.deepEqual(
+        told.map((u) => [u.stateKey, u.at, u.regions]),
+        [
+          ['status:investigating', 10, ['eu']],
+          ['message:x', 20, ['eu']],
+        ],
+      );
+      assert.deepEqual(told[0], update(`u1-${incidentId}`, 'status:investigating', 10));
+      const since = await store.incidentUpdatesSince(15, 100);
+      assert.ok(since.some((u) => u.id === `u2-${incidentId}`));
+      assert.ok(!since.some((u) => u.id === `u1-${incidentId}`));
+    });
+
     test('the outbox keeps one pending message per key; a send that raced a replacement does not mark it sent', async (t) => {
       const store = await withStore(t);
       const dest = `pd-${randomUUID()}`;

@@ -7,6 +7,7 @@
  * The records themselves belong to the capabilities that own them (src/<capability>/records.ts):
  * the store depends on the domain, not the reverse.
  */
+import type { PublicUpdate } from '../comms/records.ts';
 import type { AuditEntry, AuditQuery, CheckedAuditPage, CheckedPagesOptions } from '../audit/records.ts';
 import type { Ban, BanQuery } from '../bans/records.ts';
 import type { BreakerState } from '../breaker/records.ts';
@@ -283,6 +284,19 @@ export interface IncidentRecords {
   incidentDisruptions(incidentId: string, afterId: string, limit: number): Promise<Disruption[]>;
 }
 
+/** What Lifeline told the public about incidents (src/comms). */
+export interface PublicUpdateRecords {
+  /**
+   * Stores the update unless the incident already has one with its `stateKey`; false (writing
+   * nothing) then: of two nodes telling the same state, one tells it.
+   */
+  addIncidentUpdate(update: PublicUpdate): Promise<boolean>;
+  /** The incident's updates, oldest first. */
+  incidentUpdates(incidentId: string): Promise<PublicUpdate[]>;
+  /** Every incident's updates at or after `since`, oldest first, at most `limit`. */
+  incidentUpdatesSince(since: number, limit: number): Promise<PublicUpdate[]>;
+}
+
 /**
  * The notification outbox (src/routing): a message per destination, stored before any attempt to
  * send it; each change after that is a compare-and-set on its `version`.
@@ -362,6 +376,7 @@ export interface RecordStore
     EntitlementMemory,
     KeyRecords,
     IncidentRecords,
+    PublicUpdateRecords,
     OutboxRecords,
     SignalRecords,
     IncidentFollowUpRecords {}

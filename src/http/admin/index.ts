@@ -5,6 +5,7 @@ import type { KickBreaker } from '../../breaker/index.ts';
 import type { CommandService } from '../../commands/index.ts';
 import type { FlagService } from '../../flags/index.ts';
 import type { Compensation, FollowUp, IncidentService } from '../../incidents/index.ts';
+import type { Communications } from '../../comms/index.ts';
 import type { RateBuckets, SessionDirectory } from '../../live/index.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { OperatorService } from '../../operators/index.ts';
@@ -24,6 +25,7 @@ import { enrolRoutes } from './enrol.ts';
 import { flagsRoutes } from './flags.ts';
 import { followUpRoutes } from './incident-followup.ts';
 import { incidentsRoutes } from './incidents.ts';
+import { incidentUpdatesRoutes } from './incident-updates.ts';
 import { operatorsRoutes } from './operators.ts';
 import { restoresRoutes } from './restores.ts';
 import { sessionsRoutes } from './sessions.ts';
@@ -49,6 +51,8 @@ export interface AdminApiDeps {
   incidents: IncidentService;
   compensation: Compensation;
   followUp: FollowUp;
+  /** Incident communication: posted updates. */
+  comms: Communications;
   metrics: Metrics;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
@@ -89,6 +93,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     followUp: deps.followUp,
     operators,
   });
+  void app.register(incidentUpdatesRoutes, { prefix, comms: deps.comms, operators });
   void app.register(operatorsRoutes, { prefix, operators, commands: deps.commands });
   void app.register(enrolRoutes, { operators });
   void app.register(signalsRoutes, {

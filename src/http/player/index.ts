@@ -19,6 +19,7 @@ import { loginRoutes } from './login.ts';
 import { probeRoutes, type Readiness } from './probes.ts';
 import { reportRoutes } from './reports.ts';
 import { resumeRoutes } from './resume.ts';
+import { type StatusRoutesOptions, statusRoutes } from './status.ts';
 import { attachControlSocket } from './socket.ts';
 
 export interface PlayerApiDeps {
@@ -41,6 +42,8 @@ export interface PlayerApiDeps {
   reports: PlayerReports;
   /** /ready's answer: ready, or what is wrong. */
   readiness: () => Promise<Readiness>;
+  /** The public status page (`/status`, `/status/summary.json`, `/status/worst`). */
+  status: StatusRoutesOptions;
 }
 
 /** The player-facing listener: login, refresh, rejoin, the control WebSocket, JWKS, health. */
@@ -65,6 +68,7 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
   attachControlSocket(app, { logger: deps.logger, sessions, hub: deps.hub, fromAddress });
   probeRoutes(typed, { tokens: deps.tokens, readiness: deps.readiness });
   reportRoutes(typed, { reports: deps.reports, fromAddress });
+  statusRoutes(typed, deps.status);
   // Metrics describe the whole node (sessions by shard, kicks, commands): they live on the admin
   // listener, and here only for a scraper that proves itself with metrics.token.
   if (deps.metricsToken !== '') metricsRoute(app, deps.metrics, { token: deps.metricsToken });

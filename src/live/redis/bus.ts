@@ -1,10 +1,11 @@
-import type { Bus, Directive } from '../index.ts';
+import type { Broadcast, Bus, Directive } from '../index.ts';
 import type { Client } from './client.ts';
 import { Keys } from './keys.ts';
 import { unavailable } from './unavailable.ts';
 
 /**
- * The bus on Redis pub/sub: a directive for a node is published on `${prefix}{lifeline}:node:<node>`.
+ * The bus on Redis pub/sub: a directive for a node is published on `${prefix}{lifeline}:node:<node>`,
+ * a broadcast on `${prefix}{lifeline}:broadcast` (subscribed while at least one handler listens).
  * Owns two connections (publish, subscribe); close() quits both. Pub/sub is fire-and-forget: a
  * node that is not subscribed at the moment of delivery never hears the directive.
  */
@@ -15,6 +16,7 @@ export class RedisBus implements Bus {
   readonly #k: Keys;
   readonly #onError: (err: unknown) => void;
   readonly #handlers = new Map<string, (d: Directive) => void>();
+  readonly #listeners = new Set<(b: Broadcast) => void>();
   /** Subscribe/unsubscribe calls in flight, in order; deliver waits for them. */
   #pending: Promise<void> = Promise.resolve();
 
@@ -46,6 +48,39 @@ export class RedisBus implements Bus {
     }
   }
 
+  async broadcast(message: Broadcast): Promise<void> {
+    await this.#pending;
+    try {
+      await this.#pub.publish(this.#k.broadcast, JSON.stringify(message));
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  onBroadcast(handler: (message: Broadcast) => void): () => void {
+    const own = (b: Broadcast) => handler(b);
+    if (this.#listeners.size === 0) {
+      this.#queue(() => this.#sub.subscribe(this.#k.broadcast, (message) => this.#heard(message)));
+    }
+    this.#listeners.add(own);
+    return () => {
+      if (!this.#listeners.delete(own) || this.#listeners.size > 0) return;
+      const channel = this.#k.broadcast;
+      this.#queue(() => (this.#sub.isOpen ? this.#sub.unsubscribe(channel) : Promise.resolve()));
+    };
+  }
+
+  #heard(message: string): void {
+    let b: Broadcast;
+    try {
+      b = JSON.parse(message) as Broadcast;
+    } catch (err) {
+      this.#onError(err);
+      return;
+    }
+    for (const l of [...this.#listeners]) l(b);
+  }
+
   onDirective(node: string, handler: (directive: Directive) => void): () => void {
     const first = !this.#handlers.has(node);
     this.#handlers.set(node, handler);
@@ -74,6 +109,7 @@ export class RedisBus implements Bus {
 
   async close(): Promise<void> {
     this.#handlers.clear();
+    this.#listeners.clear();
     await this.#pending;
     await Promise.all([this.#sub, this.#pub].map((c) => (c.isOpen ? c.close() : undefined)));
   }

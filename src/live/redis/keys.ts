@@ -76,6 +76,10 @@ export class Keys {
   run(id: string): string {
     return `${this.base}run:${id}`;
   }
+  /** pub/sub channel: broadcasts (notices) for every node */
+  get broadcast(): string {
+    return `${this.base}broadcast`;
+  }
   /** pub/sub channel: directives for that node */
   channel(node: string): string {
     return `${this.base}node:${node}`;

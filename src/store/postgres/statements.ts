@@ -194,6 +194,10 @@ export const sql = {
     'SELECT * FROM incident_note_corrections WHERE incident_id = $1 ORDER BY corrected_at, id',
   incidentClaimDisruptions: `UPDATE disruptions SET incident_id = $1
     WHERE incident_id IS NULL AND at >= $2 AND ($3::bigint IS NULL OR at <= $3::bigint)`,
+  incidentUpdateInsert: `INSERT INTO incident_updates (id, incident_id, state_key, kind, status, body, regions, at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (incident_id, state_key) DO NOTHING`,
+  incidentUpdates: 'SELECT * FROM incident_updates WHERE incident_id = $1 ORDER BY at, id',
+  incidentUpdatesSince: 'SELECT * FROM incident_updates WHERE at >= $1 ORDER BY at, id LIMIT $2',
   incidentDisruptions: 'SELECT * FROM disruptions WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3',
   ...outboxSql,
 

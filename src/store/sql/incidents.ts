@@ -2,6 +2,7 @@
  * Incidents over the SQL driver: the record (phases and linked signals as JSON), its append-only
  * roles ledger, notes and note-time corrections, and the claim of disruption records.
  */
+import type { PublicUpdate, UpdateKind } from '../../comms/records.ts';
 import type { Disruption } from '../../disruptions/records.ts';
 import type {
   Incident,
@@ -172,4 +173,34 @@ export async function incidentDisruptions(
   limit: number,
 ): Promise<Disruption[]> {
   return (await d.all(q.incidentDisruptions, [id, afterId, limit])).map(toDisruption);
+}
+
+function toUpdate(r: Row): PublicUpdate {
+  return {
+    id: str(r.id),
+    incidentId: str(r.incident_id),
+    stateKey: str(r.state_key),
+    kind: str(r.kind) as UpdateKind,
+    status: str(r.status),
+    body: str(r.body),
+    regions: JSON.parse(str(r.regions)) as string[],
+    at: num(r.at),
+  };
+}
+
+export async function addIncidentUpdate({ d, q }: Sql, u: PublicUpdate): Promise<boolean> {
+  const params = [u.id, u.incidentId, u.stateKey, u.kind, u.status, u.body, JSON.stringify(u.regions), u.at];
+  return (await d.run(q.incidentUpdateInsert, params)) > 0;
+}
+
+export async function incidentUpdates({ d, q }: Sql, incidentId: string): Promise<PublicUpdate[]> {
+  return (await d.all(q.incidentUpdates, [incidentId])).map(toUpdate);
+}
+
+export async function incidentUpdatesSince(
+  { d, q }: Sql,
+  since: number,
+  limit: number,
+): Promise<PublicUpdate[]> {
+  return (await d.all(q.incidentUpdatesSince, [since, limit])).map(toUpdate);
 }

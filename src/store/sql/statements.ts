@@ -75,6 +75,9 @@
  *              such note · incidentNoteCorrections (incident_id), oldest first ·
  *              incidentClaimDisruptions (incident_id, from, to?): unclaimed records of the window ·
  *              incidentDisruptions (incident_id, after_id, limit), by id
+ * updates      incidentUpdateInsert (id, incident_id, state_key, kind, status, body, regions, at)
+ *              -> 0 when the incident already has that state key · incidentUpdates (incident_id),
+ *              oldest first · incidentUpdatesSince (since, limit), oldest first
  */
 import type { OutboxStatementName } from './outbox-statements.ts';
 
@@ -175,6 +178,9 @@ export const statementNames = [
   'incidentNoteCorrections',
   'incidentClaimDisruptions',
   'incidentDisruptions',
+  'incidentUpdateInsert',
+  'incidentUpdates',
+  'incidentUpdatesSince',
 ] as const;
 
 export type StatementName = (typeof statementNames)[number];

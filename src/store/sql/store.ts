@@ -2,6 +2,7 @@
  * The record store written once over a SQL driver: every decision lives in this folder, and an
  * adapter (`sqlite/`, `postgres/`) only supplies its driver and its dialect's statements.
  */
+import type { PublicUpdate } from '../../comms/records.ts';
 import type { AuditEntry, AuditQuery } from '../../audit/records.ts';
 import type { Ban, BanQuery } from '../../bans/records.ts';
 import type { BreakerState } from '../../breaker/records.ts';
@@ -296,6 +297,15 @@ export abstract class SqlRecordStore implements RecordStore {
   }
   handOffRole(e: RoleHandOff & { id: string }): Promise<void> {
     return incidents.handOffRole(this.#s, e);
+  }
+  addIncidentUpdate(u: PublicUpdate): Promise<boolean> {
+    return incidents.addIncidentUpdate(this.#s, u);
+  }
+  incidentUpdates(incidentId: string): Promise<PublicUpdate[]> {
+    return incidents.incidentUpdates(this.#s, incidentId);
+  }
+  incidentUpdatesSince(since: number, limit: number): Promise<PublicUpdate[]> {
+    return incidents.incidentUpdatesSince(this.#s, since, limit);
   }
   addIncidentNote(n: Omit<IncidentNote, 'corrections'>): Promise<void> {
     return incidents.addIncidentNote(this.#s, n);

@@ -180,6 +180,10 @@ export const sql = {
     'SELECT * FROM incident_note_corrections WHERE incident_id = ? ORDER BY corrected_at, id',
   incidentClaimDisruptions: `UPDATE disruptions SET incident_id = ?1
     WHERE incident_id IS NULL AND at >= ?2 AND (?3 IS NULL OR at <= ?3)`,
+  incidentUpdateInsert: `INSERT INTO incident_updates (id, incident_id, state_key, kind, status, body, regions, at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, state_key) DO NOTHING`,
+  incidentUpdates: 'SELECT * FROM incident_updates WHERE incident_id = ? ORDER BY at, id',
+  incidentUpdatesSince: 'SELECT * FROM incident_updates WHERE at >= ? ORDER BY at, id LIMIT ?',
   incidentDisruptions: 'SELECT * FROM disruptions WHERE incident_id = ? AND id > ? ORDER BY id LIMIT ?',
   ...outboxSql,
 
