@@ -28,8 +28,8 @@ export function uid(prefix: string): string {
 
 /** A labelled input: the label and the input, tied by id. */
 export function field(label: string, attrs: Attrs): [HTMLLabelElement, HTMLInputElement] {
-  const id = uid('f');
-  return [h('label', { for: id }, label), h('input', { id, ...attrs })];
+  const id = typeof attrs.id === 'string' ? attrs.id : uid('f');
+  return [h('label', { for: id }, label), h('input', { ...attrs, id })];
 }
 
 /** A table with a caption and headers. */
