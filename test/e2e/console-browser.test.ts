@@ -100,7 +100,7 @@ if (chromiumPath) {
     const { app, adminUrl, playerUrl } = await startLifeline(t, {
       overrides: {
         admin: { port: adminPort, rateLimit: { perSecond: 100, burst: 200 } },
-        commands: { smallMaxSessions: 3, holdSeconds: 2 },
+        commands: { smallMaxSessions: 3, holdSeconds: 3 },
         console: {
           streamIntervalMs: 200,
           oidc: {
@@ -224,6 +224,7 @@ if (chromiumPath) {
       ['Disruptions', 'disruptions'],
       ['Audit', 'audit'],
       ['Signals', 'signals'],
+      ['Bans', 'bans'],
     ] as const) {
       await page.getByRole('link', { name: link, exact: true }).click();
       await page.locator(`#main[data-view="${view}"]`).waitFor();

@@ -2,7 +2,7 @@
 import { api } from './api.ts';
 import { h, table, when } from './dom.ts';
 import { can } from './state.ts';
-import type { AuditEntry, Disruption, Signal } from './wire.ts';
+import type { AuditEntry, Ban, Disruption, Signal } from './wire.ts';
 
 export async function renderDisruptions(root: HTMLElement): Promise<void> {
   const from = Date.now() - 24 * 3600 * 1000;
@@ -67,5 +67,24 @@ export async function renderSignals(root: HTMLElement): Promise<void> {
           signals.map((s) => [s.severity, s.title, s.detector, when(s.startedAt), when(s.resolvedAt)]),
         )
       : h('p', {}, 'No signal.'),
+  );
+}
+
+export async function renderBans(root: HTMLElement): Promise<void> {
+  const { bans } = await api<{ bans: Ban[] }>('GET', '/admin/v1/bans?limit=1000');
+  root.replaceChildren(
+    bans.length
+      ? table(
+          'Bans',
+          ['player', 'reason', 'by', 'at', 'lifted'],
+          bans.map((b) => [
+            b.playerId,
+            b.reason,
+            b.bannedBy,
+            when(b.at),
+            b.liftedAt ? `${when(b.liftedAt)} by ${b.liftedBy}` : '—',
+          ]),
+        )
+      : h('p', {}, 'No ban.'),
   );
 }

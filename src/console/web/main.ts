@@ -3,7 +3,7 @@ import { api, type Me, setCsrf } from './api.ts';
 import { OnlineChart } from './chart.ts';
 import { kickForm, renderCommands } from './commands.ts';
 import { announce, h, table } from './dom.ts';
-import { renderAudit, renderDisruptions, renderSignals } from './lists.ts';
+import { renderAudit, renderBans, renderDisruptions, renderSignals } from './lists.ts';
 import { renderRestores, restoreForm } from './restores.ts';
 import { renderSafety } from './safety.ts';
 import { can, remember, state } from './state.ts';
@@ -45,6 +45,7 @@ function buildViews(): void {
   const disruptionsBody = pane('disruptions', 'Disruptions', 'disruptions.read');
   const auditBody = pane('audit', 'Audit log', 'audit.read');
   const signalsBody = pane('signals', 'Signals', 'signals.read');
+  const bansBody = pane('bans', 'Bans', 'bans.read');
   pane('overview', 'Players online', 'sessions.read', chart.element, shards);
   renderers.command = () => renderCommands(commandsBody);
   renderers.restore = () => renderRestores(restoresBody);
@@ -52,6 +53,7 @@ function buildViews(): void {
   if (can('disruptions.read')) renderers.disruptions = () => renderDisruptions(disruptionsBody);
   if (can('audit.read')) renderers.audit = () => renderAudit(auditBody);
   if (can('signals.read')) renderers.signal = () => renderSignals(signalsBody);
+  if (can('bans.read')) renderers.bans = () => renderBans(bansBody);
   $('views').replaceChildren(...Object.values(panes));
 }
 
@@ -96,6 +98,7 @@ function connect(): void {
     if (change.kind === 'command' && change.id) remember(state.commands, change.id);
     if (change.kind === 'restore' && change.id) remember(state.restores, change.id, 10);
     if (change.kind === 'command') refresh('disruptions');
+    if (change.kind === 'audit') refresh('bans');
     refresh(change.kind);
   });
   source.addEventListener('hello', () => {

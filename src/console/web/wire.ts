@@ -91,3 +91,12 @@ export interface Signal {
   startedAt: number;
   resolvedAt: number | null;
 }
+
+export interface Ban {
+  playerId: string;
+  reason: string;
+  bannedBy: string;
+  at: number;
+  liftedAt: number | null;
+  liftedBy: string | null;
+}
