@@ -56,6 +56,7 @@ export function installConsole(app: FastifyInstance, deps: ConsoleDeps, prefix: 
     ...(deps.events ? { events: deps.events } : {}),
     intervalMs: deps.config.streamIntervalMs,
     maxClients: deps.config.maxStreams,
+    clock: deps.clock,
   });
   streamRoute(app, stream, prefix);
   stream.start();

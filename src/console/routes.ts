@@ -21,6 +21,9 @@ import {
 } from './sessions.ts';
 import { serveBundle } from './static.ts';
 
+/** The cookie tying an SSO sign-in's callback to the browser that started it. */
+const SSO_COOKIE = 'lifeline_console_sso';
+
 export interface ConsoleRoutesDeps {
   config: ConsoleConfig;
   sessions: ConsoleSessions;
@@ -132,9 +135,26 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleRoutesDeps): vo
 
 function ssoRoutes(app: FastifyInstance, deps: ConsoleRoutesDeps): void {
   app.get('/console/sso', async () => ({ enabled: deps.sso.enabled }));
-  app.get('/console/sso/login', async (_request, reply) => reply.redirect((await deps.sso.start()).href));
+  app.get('/console/sso/login', async (_request, reply) => {
+    const url = await deps.sso.start();
+    // Binds the sign-in to this browser: a callback URL someone else started (login CSRF) lacks it.
+    // Lax, not Strict: the provider's redirect back is a cross-site top-level navigation.
+    const secure = deps.config.secureCookie ? '; Secure' : '';
+    const state = url.searchParams.get('state') ?? '';
+    void reply.header(
+      'set-cookie',
+      `${SSO_COOKIE}=${state}; Path=/console/sso; HttpOnly; SameSite=Lax; Max-Age=600${secure}`,
+    );
+    return reply.redirect(url.href);
+  });
   app.get('/console/sso/callback', async (request, reply) => {
     const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+    const bound = readCookie(request.headers.cookie, SSO_COOKIE);
+    if (bound === undefined || bound === '' || bound !== query.get('state'))
+      throw new LifelineError(
+        'CONSOLE_SSO_FAILED',
+        'This sign-in was not started in this browser: start again',
+      );
     const { name, role } = await deps.sso.finish(query);
     // The person must be an active, enrolled operator of that name: audit and TOTP are theirs.
     const operator = await deps.operators.active(name).catch(() => {

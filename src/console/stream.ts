@@ -27,6 +27,7 @@ export interface StreamDeps {
   intervalMs: number;
   /** Connections at once; past it, a new one is refused with 503. @defaultValue 100 */
   maxClients: number;
+  clock: () => number;
 }
 
 const readNeeded: Record<Change['kind'], Permission> = {
@@ -123,7 +124,7 @@ export class ConsoleStream {
     this.#busy = true;
     try {
       const counts = await this.#d.live.countSessions({});
-      const online = { at: Date.now(), ...counts };
+      const online = { at: this.#d.clock(), ...counts };
       for (const c of this.#clients) if (may(c.role, 'sessions.read')) write(c, 'online', online);
       await this.#readAudit();
     } catch {

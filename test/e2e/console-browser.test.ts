@@ -138,6 +138,20 @@ if (chromiumPath) {
     await page.locator('#status[data-stream="open"]').waitFor({ state: 'attached' });
     await shot(page, 'signed-in-sso');
 
+    // A callback for a sign-in another browser started is refused (login CSRF).
+    const started = await fetch(`${adminUrl}/console/sso/login`, { redirect: 'manual' });
+    const state = new URL(started.headers.get('location') as string).searchParams.get('state');
+    assert.match(
+      started.headers.get('set-cookie') ?? '',
+      new RegExp(`lifeline_console_sso=${state}; .*SameSite=Lax`),
+    );
+    const forged = await fetch(`${adminUrl}/console/sso/callback?code=x&state=${state}`, {
+      redirect: 'manual',
+    });
+    assert.equal(forged.status, 401);
+    assert.equal(((await forged.json()) as { error: { code: string } }).error.code, 'CONSOLE_SSO_FAILED');
+    assert.equal(forged.headers.get('set-cookie'), null);
+
     // 2. The chart moves as players join.
     const chart = page.locator('#online-chart');
     await page.locator('#online-chart[data-total="0"]').waitFor();
