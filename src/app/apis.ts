@@ -122,6 +122,7 @@ export async function buildApis(
     metrics,
     rateLimit: config.admin.rateLimit,
     clock,
+    console: { config: config.console, events: ctx.events },
   }).catch(async (err: unknown) => {
     await player.close();
     throw err;

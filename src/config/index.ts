@@ -10,12 +10,13 @@ import { Value } from 'typebox/value';
 import { LifelineError } from '../errors/index.ts';
 import { envBindings, readEnv } from './env.ts';
 import { type Config, configSchema, type DeepPartial, replacedKeys } from './schema.ts';
-import { checkRouting, checkSiem } from './routing.ts';
+import { checkConsole, checkRouting, checkSiem } from './routing.ts';
 import { validate } from './validate.ts';
 
 export { cliVariables } from './env.ts';
 export type {
   AdminListenerConfig,
+  ConsoleConfig,
   Config,
   DeepPartial,
   DetectionConfig,
@@ -213,6 +214,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
   }
   checkRouting(config, options.env, sources);
   checkSiem(config, sources);
+  checkConsole(config, sources);
   config.siem.file.path =
     config.siem.file.path === ''
       ? path.join(`${config.dataDir.replace(/[/\\]+$/, '')}.siem`, 'audit.jsonl')

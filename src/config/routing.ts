@@ -80,3 +80,29 @@ export function checkSiem(config: Mutable, sources: Map<string, string>): void {
   if (config.siem.sink === 'syslog' && config.siem.syslog.host === '')
     throw fail('siem.syslog.host', 'siem.sink is syslog: give the syslog host', sources);
 }
+
+/** The console's SSO: once an issuer is named, the client, the callback and a role mapping must be too. */
+export function checkConsole(config: Mutable, sources: Map<string, string>): void {
+  const o = config.console.oidc;
+  if (o.issuer === '') return;
+  const bad = (key: string, message: string): LifelineError => {
+    const source = sources.get(`console.oidc.${key}`) ?? sources.get('console') ?? 'defaults';
+    return new LifelineError('CONFIG_INVALID', `console.oidc.${key}: ${message}`, {
+      details: { key: `console.oidc.${key}`, source },
+    });
+  };
+  for (const key of ['issuer', 'redirectUri'] as const) {
+    let url: URL;
+    try {
+      url = new URL(o[key]);
+    } catch {
+      throw bad(key, 'must be an absolute http(s) URL');
+    }
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+      throw bad(key, 'must be https (plain http only on loopback)');
+  }
+  if (o.clientId === '') throw bad('clientId', 'console.oidc.issuer is set: give the client id');
+  if (Object.keys(o.roles).length === 0)
+    throw bad('roles', 'console.oidc.issuer is set: map at least one group to a role');
+}

@@ -369,6 +369,32 @@ export const configSchema = Type.Object(
       }),
       timeoutMs: positiveInteger(2000),
     }),
+    console: section({
+      enabled: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
+      sessionTtlSeconds: positiveInteger(28_800),
+      secureCookie: Type.Boolean({ default: false, errorMessage: 'must be true or false' }),
+      streamIntervalMs: Type.Integer({
+        minimum: 100,
+        default: 1000,
+        errorMessage: 'must be a whole number of milliseconds, 100 or more',
+      }),
+      maxStreams: positiveInteger(100),
+      oidc: section({
+        issuer: Type.String({ default: '', errorMessage: 'must be a string' }),
+        clientId: Type.String({ default: '', errorMessage: 'must be a string' }),
+        clientSecret: Type.String({ default: '', errorMessage: 'must be a string' }),
+        redirectUri: Type.String({ default: '', errorMessage: 'must be a string' }),
+        usernameClaim: nonEmptyString('preferred_username'),
+        groupsClaim: nonEmptyString('groups'),
+        roles: Type.Record(
+          Type.String({ minLength: 1 }),
+          Type.Enum(['viewer', 'operator', 'admin', 'auditor'], {
+            errorMessage: 'must be one of viewer, operator, admin, auditor',
+          }),
+          { default: {}, errorMessage: 'must be an object mapping a group to a role' },
+        ),
+      }),
+    }),
     admission: section({
       enabled: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
       initialLimit: positiveInteger(10),
@@ -621,6 +647,8 @@ export type RegionTopology = Topology['regions'][string];
 export type PlayerListenerConfig = Config['player'];
 /** The HTTP listener settings of the admin plane. */
 export type AdminListenerConfig = Config['admin'];
+/** The web console: sessions, its stream and operator SSO. */
+export type ConsoleConfig = Config['console'];
 /** Token issuing settings. */
 export type TokensConfig = Config['tokens'];
 /** Session liveness settings. */

@@ -58,6 +58,19 @@ export const catalog = {
   OPERATOR_FORBIDDEN: { status: 403, message: 'Your role may not do this' },
   OPERATOR_EXISTS: { status: 409, message: 'An operator with this name already exists' },
   OPERATOR_NOT_FOUND: { status: 404, message: 'No such operator' },
+  // The web console (src/console)
+  CONSOLE_CSRF_INVALID: {
+    status: 403,
+    message: 'A console call that changes something must carry the session CSRF token in x-lifeline-csrf',
+  },
+  CONSOLE_NOT_BUILT: {
+    status: 503,
+    message: 'The console bundle is missing: run npm install (it builds it)',
+  },
+  CONSOLE_STREAM_FULL: { status: 503, message: 'Too many console streams are open on this node' },
+  CONSOLE_SSO_DISABLED: { status: 404, message: 'Single sign-on is not configured (console.oidc.issuer)' },
+  CONSOLE_SSO_FAILED: { status: 401, message: 'The single sign-on did not complete' },
+  CONSOLE_SSO_NO_ROLE: { status: 403, message: 'None of your groups maps to a Lifeline role' },
   OPERATOR_DIRECT_WRITE_REFUSED: {
     status: 409,
     message:

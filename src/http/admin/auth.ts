@@ -25,6 +25,11 @@ export interface AuthDeps {
   clock: () => number;
   /** `detection.intakeSecret`: empty when only operators may post signals. */
   intakeSecret?: string;
+  /**
+   * The web console's cookie session (src/console): the operator a request without a bearer
+   * names by its session cookie (CSRF-checked there), or null to fall back to the bearer check.
+   */
+  consoleOperator?: (request: FastifyRequest) => Promise<Operator | null>;
 }
 
 /**
@@ -53,13 +58,15 @@ export function authenticateOperators(app: FastifyInstance, deps: AuthDeps): voi
     if (request.routeOptions.url === ENROL_ROUTE && request.method === 'POST') return;
     // Prometheus scrapes without an operator token; the admin listener's address is its guard.
     if (request.routeOptions.url === '/metrics') return;
+    // The web console's page, sign-in and SSO routes authenticate themselves (src/console).
+    if (request.routeOptions.url?.startsWith('/console')) return;
     request.intakeSender = intakeSender(request, deps.intakeSecret ?? '');
     if (request.intakeSender !== null)
       return takeToken(deps, `intake:${request.intakeSender}`, 'SIGNAL_INTAKE_BUSY');
     const header = request.headers.authorization;
-    const operator = await deps.operators.authenticate(
-      header?.startsWith('Bearer ') ? header.slice(7) : undefined,
-    );
+    const operator =
+      (header === undefined ? await deps.consoleOperator?.(request) : null) ??
+      (await deps.operators.authenticate(header?.startsWith('Bearer ') ? header.slice(7) : undefined));
     request.operator = operator;
     // Per operator, so one runaway script cannot starve the person trying to stop it.
     await takeToken(deps, `operator:${operator.id}`);

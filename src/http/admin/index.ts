@@ -3,6 +3,9 @@ import type { AnchoredVerifyResult, AuditLog } from '../../audit/index.ts';
 import type { BanService } from '../../bans/index.ts';
 import type { KickBreaker } from '../../breaker/index.ts';
 import type { CommandService } from '../../commands/index.ts';
+import type { ConsoleConfig } from '../../config/index.ts';
+import { installConsole } from '../../console/index.ts';
+import type { EventStream } from '../../events/index.ts';
 import type { FlagService } from '../../flags/index.ts';
 import type { Compensation, FollowUp, IncidentService } from '../../incidents/index.ts';
 import type { Communications } from '../../comms/index.ts';
@@ -56,6 +59,8 @@ export interface AdminApiDeps {
   metrics: Metrics;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
+  /** The web console (src/console); absent or `enabled: false` mounts none. */
+  console?: { config: ConsoleConfig; events?: EventStream; bundleDir?: string };
 }
 
 const prefix = '/admin/v1';
@@ -76,7 +81,21 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   installErrorHandling(app);
   refuseNulText(app);
   metricsRoute(app, deps.metrics);
-  authenticateOperators(app, deps);
+  const web =
+    deps.console?.config.enabled === true
+      ? installConsole(
+          app,
+          {
+            ...deps.console,
+            operators: deps.operators,
+            live: deps.live,
+            audit: deps.audit,
+            clock: deps.clock,
+          },
+          prefix,
+        )
+      : null;
+  authenticateOperators(app, web ? { ...deps, consoleOperator: web.operatorOf } : deps);
   const { operators } = deps;
   void app.register(sessionsRoutes, { prefix, live: deps.live, operators });
   void app.register(commandsRoutes, { prefix, commands: deps.commands, operators });
