@@ -8,8 +8,8 @@
  * a quiet evening before the storm. It then prints `{"trickled": K}` and waits for the parent's
  * `storm` message (over IPC), so the parent can read the upstream's counters between the two.
  */
-import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
+import { HttpPool, poolFetch } from '../../src/lab/fleet/http.ts';
 import { LifelineClient } from '../../src/sdk/index.ts';
 
 const { values } = parseArgs({
@@ -24,36 +24,8 @@ const { values } = parseArgs({
 const url = values.url as string;
 const N = Number(values.clients);
 let deadline = Date.now() + Number(values.deadline) * 1000;
-const agent = new Agent({ keepAlive: true, maxSockets: 512 });
-
-/** fetch over a bounded keep-alive pool: 20,000 clients must not open 20,000 sockets. */
-const pooledFetch = ((
-  input: string,
-  init?: { method?: string; headers?: Record<string, string>; body?: string },
-) =>
-  new Promise<Response>((resolve, reject) => {
-    const req = request(
-      input,
-      { method: init?.method ?? 'GET', agent, headers: init?.headers, timeout: 30_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const headers = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
-          resolve(
-            new Response(res.statusCode === 204 ? null : Buffer.concat(chunks), {
-              status: res.statusCode ?? 0,
-              headers,
-            }),
-          );
-        });
-      },
-    );
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end(init?.body);
-  })) as unknown as typeof fetch;
+/** fetch over the lab fleet's bounded keep-alive pool: 20,000 clients must not open 20,000 sockets. */
+const pooledFetch = poolFetch(new HttpPool(512));
 
 interface Record_ {
   startedAt: number;
@@ -87,7 +59,7 @@ async function naive(i: number, r: Record_): Promise<void> {
 async function sdk(i: number, r: Record_): Promise<void> {
   const recording = (async (input: string, init?: RequestInit) => {
     r.attempts++;
-    const res = await pooledFetch(input, init as never);
+    const res = await pooledFetch(input, init);
     if (res.status === 202 && r.firstEta === null) {
       const body = (await res.clone().json()) as { etaSeconds?: number };
       r.firstEta = body.etaSeconds ?? null;
