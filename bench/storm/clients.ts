@@ -1,6 +1,7 @@
 /**
  * The players of bench:storm, in their own process. `naive` clients retry a failed login every
- * 100 ms, as seed 001's did; `sdk` clients are Lifeline's SDK (queue-aware, Retry-After, full
+ * 100 ms, as seed 001's did (the lab fleet's `naiveOptions`: the SDK with jitter, Retry-After,
+ * queue tickets and the retry budget turned off); `sdk` clients are Lifeline's SDK (queue-aware, Retry-After, full
  * jitter, retry budget). All start at once. Reports, per client, when it started, when it was in,
  * and the first ETA it was given.
  *
@@ -10,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { HttpPool, poolFetch } from '../../src/lab/fleet/http.ts';
+import { naiveOptions } from '../../src/lab/fleet/naive.ts';
 import { LifelineClient } from '../../src/sdk/index.ts';
 
 const { values } = parseArgs({
@@ -35,25 +37,22 @@ interface Record_ {
   attempts: number;
 }
 
+/** Stops a client's waits once the deadline has passed, so an endless retry budget still ends. */
+const untilDeadline = (ms: number): Promise<void> =>
+  Date.now() >= deadline
+    ? Promise.reject(new Error('deadline'))
+    : new Promise((resolve) => setTimeout(resolve, Math.min(ms, Math.max(0, deadline - Date.now()))));
+
+/** The fleet's naive client: the SDK with its protections off (`naiveOptions`), retrying every 100 ms. */
 async function naive(i: number, r: Record_): Promise<void> {
-  while (Date.now() < deadline) {
+  const counting = ((input: string, init?: RequestInit) => {
     r.attempts++;
-    try {
-      const res = await pooledFetch(`${url}/v1/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ playerId: `p-${i}`, region: 'na', shard: 'na-1' }),
-      });
-      await res.arrayBuffer();
-      if (res.status === 200) {
-        r.inAt = Date.now();
-        return;
-      }
-    } catch {
-      // retry
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return pooledFetch(input, init);
+  }) as typeof fetch;
+  const client = new LifelineClient({ baseUrl: url, ...naiveOptions(counting, 100), sleep: untilDeadline });
+  await client.login({ playerId: `p-${i}`, region: 'na', shard: 'na-1' });
+  r.inAt = Date.now();
+  client.close();
 }
 
 async function sdk(i: number, r: Record_): Promise<void> {
