@@ -89,7 +89,10 @@ test('failed logins and refused sockets are counted with the first error, and th
   const login = await down.login(4);
   assert.deepEqual([login.ok, login.failed], [0, 4]);
   assert.match(String(login.firstError), /ECONNREFUSED/);
-  await assert.rejects(down.login(maxHolders + 1), /1 to 18000/);
+  await assert.rejects(down.login(maxHolders + 1), { code: 'VALIDATION_FAILED', message: /from 1 to 18000/ });
+  assert.throws(() => new Holders({ nodes: [], prefix: 'x', region: 'na', shards: ['na-1'] }), {
+    code: 'VALIDATION_FAILED',
+  });
 
   const bad = new Holders({ nodes: [playerUrl], prefix: 'b', region: 'na', shards: ['na-1'] });
   t.after(() => bad.close());

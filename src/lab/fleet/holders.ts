@@ -11,6 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { LifelineError } from '../../errors/index.ts';
 import { HttpPool } from './http.ts';
 
 /** Holders one process can keep open under this machine's 20,000 open files. */
@@ -50,6 +51,9 @@ export interface Phase {
   firstError: string | null;
   ms: number;
 }
+
+const invalid = (path: string, rule: string) =>
+  new LifelineError('VALIDATION_FAILED', `holders: ${path} ${rule}`, { details: { path } });
 
 type HeldSocket = WebSocket & { holder?: Holder; holders?: Holders };
 
@@ -135,7 +139,7 @@ export class Holders {
   closedBeforeMark = 0;
 
   constructor(options: HoldersOptions) {
-    if (options.nodes.length === 0) throw new Error('holders: no nodes');
+    if (options.nodes.length === 0) throw invalid('nodes', 'must list at least one node');
     this.#o = { timed: 'kicked', loginConcurrency: 96, openInFlight: 256, openTimeoutMs: 15_000, ...options };
     this.#pool = new HttpPool(this.#o.loginConcurrency);
   }
@@ -153,7 +157,7 @@ export class Holders {
   /** Logs in n players; node k's share is logged in over its own connections. */
   async login(n: number): Promise<Phase> {
     if (!Number.isInteger(n) || n < 1 || n > maxHolders)
-      throw new Error(`holders: 1 to ${maxHolders}, not ${n}`);
+      throw invalid('n', `must be a whole number from 1 to ${maxHolders}, not ${n}`);
     const { nodes } = this.#o;
     const out: Holder[] = new Array(n);
     const cursor = nodes.map((_, node) => node);
