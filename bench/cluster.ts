@@ -328,10 +328,13 @@ async function kickRun(n: number): Promise<KickRun> {
   const { spec, nodes } = await cluster(n);
   const n1 = nodes[0] as NodeProcess;
   const clients = new Child({ script: join(here, 'cluster', 'clients.ts'), label: 'socket clients' });
+  // Listened for at once: the child may say `ready` while the admins are being enrolled.
+  const ready = clients.next('ready', 30_000);
+  ready.catch(() => {});
   try {
     const alice = await enrol(spec, 'alice', 'admin');
     const bob = await enrol(spec, 'bob', 'admin');
-    await clients.next('ready', 30_000);
+    await ready;
     const urls = nodes.map((x) => x.playerUrl);
     const login = (await clients.request(
       'login',

@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { openGreeted } from './greeting.ts';
+import { openWelcomed as openGreeted } from '../../src/lab/fleet/holders.ts';
 import { HttpConnection, postJsonRequest } from './http.ts';
 import { announce, serveParent } from './ipc.ts';
 

@@ -1,6 +1,7 @@
 /**
  * The players of bench:storm, in their own process. `naive` clients retry a failed login every
- * 100 ms, as seed 001's did; `sdk` clients are Lifeline's SDK (queue-aware, Retry-After, full
+ * 100 ms, as seed 001's did (the lab fleet's `naiveOptions`: the SDK with jitter, Retry-After,
+ * queue tickets and the retry budget turned off); `sdk` clients are Lifeline's SDK (queue-aware, Retry-After, full
  * jitter, retry budget). All start at once. Reports, per client, when it started, when it was in,
  * and the first ETA it was given.
  *
@@ -8,8 +9,9 @@
  * a quiet evening before the storm. It then prints `{"trickled": K}` and waits for the parent's
  * `storm` message (over IPC), so the parent can read the upstream's counters between the two.
  */
-import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
+import { HttpPool, poolFetch } from '../../src/lab/fleet/http.ts';
+import { naiveOptions } from '../../src/lab/fleet/naive.ts';
 import { LifelineClient } from '../../src/sdk/index.ts';
 
 const { values } = parseArgs({
@@ -24,36 +26,8 @@ const { values } = parseArgs({
 const url = values.url as string;
 const N = Number(values.clients);
 let deadline = Date.now() + Number(values.deadline) * 1000;
-const agent = new Agent({ keepAlive: true, maxSockets: 512 });
-
-/** fetch over a bounded keep-alive pool: 20,000 clients must not open 20,000 sockets. */
-const pooledFetch = ((
-  input: string,
-  init?: { method?: string; headers?: Record<string, string>; body?: string },
-) =>
-  new Promise<Response>((resolve, reject) => {
-    const req = request(
-      input,
-      { method: init?.method ?? 'GET', agent, headers: init?.headers, timeout: 30_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const headers = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
-          resolve(
-            new Response(res.statusCode === 204 ? null : Buffer.concat(chunks), {
-              status: res.statusCode ?? 0,
-              headers,
-            }),
-          );
-        });
-      },
-    );
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end(init?.body);
-  })) as unknown as typeof fetch;
+/** fetch over the lab fleet's bounded keep-alive pool: 20,000 clients must not open 20,000 sockets. */
+const pooledFetch = poolFetch(new HttpPool(512));
 
 interface Record_ {
   startedAt: number;
@@ -63,31 +37,28 @@ interface Record_ {
   attempts: number;
 }
 
+/** Stops a client's waits once the deadline has passed, so an endless retry budget still ends. */
+const untilDeadline = (ms: number): Promise<void> =>
+  Date.now() >= deadline
+    ? Promise.reject(new Error('deadline'))
+    : new Promise((resolve) => setTimeout(resolve, Math.min(ms, Math.max(0, deadline - Date.now()))));
+
+/** The fleet's naive client: the SDK with its protections off (`naiveOptions`), retrying every 100 ms. */
 async function naive(i: number, r: Record_): Promise<void> {
-  while (Date.now() < deadline) {
+  const counting = ((input: string, init?: RequestInit) => {
     r.attempts++;
-    try {
-      const res = await pooledFetch(`${url}/v1/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ playerId: `p-${i}`, region: 'na', shard: 'na-1' }),
-      });
-      await res.arrayBuffer();
-      if (res.status === 200) {
-        r.inAt = Date.now();
-        return;
-      }
-    } catch {
-      // retry
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return pooledFetch(input, init);
+  }) as typeof fetch;
+  const client = new LifelineClient({ baseUrl: url, ...naiveOptions(counting, 100), sleep: untilDeadline });
+  await client.login({ playerId: `p-${i}`, region: 'na', shard: 'na-1' });
+  r.inAt = Date.now();
+  client.close();
 }
 
 async function sdk(i: number, r: Record_): Promise<void> {
   const recording = (async (input: string, init?: RequestInit) => {
     r.attempts++;
-    const res = await pooledFetch(input, init as never);
+    const res = await pooledFetch(input, init);
     if (res.status === 202 && r.firstEta === null) {
       const body = (await res.clone().json()) as { etaSeconds?: number };
       r.firstEta = body.etaSeconds ?? null;

@@ -43,6 +43,8 @@ export interface UpstreamOptions {
   port?: number;
   /** Routes this upstream adds to its control API (`'POST /_lab/mint'`: the OIDC issuer's). */
   controlRoutes?: ControlRoutes;
+  /** Told of every request that arrives with its body read, before the faults judge it (who called, even while failing). */
+  observe?: (req: LabRequest) => void;
 }
 
 /** A running simulated upstream. */
@@ -149,6 +151,7 @@ export class Upstream {
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrivedAt = this.stats.arrive();
     const body = await readBody(req);
+    this.#options.observe?.({ method: req.method ?? 'GET', path: req.url ?? '/', body });
     const verdict = await judge({
       faults: this.faults,
       random: this.#random,

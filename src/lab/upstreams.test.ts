@@ -25,6 +25,19 @@ test('identity: the http provider gets playerId, 401 and 403 as refusals, a faul
   assert.deepEqual(up.stats.snapshot().byStatus, { 200: 1, 401: 1, 403: 1, 503: 1 });
 });
 
+test('identity: with recordPlayers it lists who called, faulted or not; without, nothing', async (t) => {
+  const up = await identityUpstream({ recordPlayers: true });
+  const quiet = await identityUpstream();
+  t.after(() => Promise.all([up.close(), quiet.close()]));
+  const identity = new HttpIdentity(up.verifyUrl, 2000);
+  await identity.verify({ playerId: 'alice' });
+  await up.faults.set({ kind: 'error', rate: 1 });
+  await assert.rejects(identity.verify({ playerId: 'bob' }), code('IDENTITY_UNAVAILABLE'));
+  assert.deepEqual(up.players, ['alice', 'bob']);
+  await new HttpIdentity(quiet.verifyUrl, 2000).verify({ playerId: 'carol' });
+  assert.deepEqual(quiet.players, []);
+});
+
 test('oidc: minted tokens verify through the JWKS; a wrong audience or issuer is told apart', async (t) => {
   const idp = await oidcIssuer({ audience: 'game' });
   t.after(() => idp.close());

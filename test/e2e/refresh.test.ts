@@ -1,37 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { test } from 'node:test';
+import { identityUpstream } from '../../src/lab/index.ts';
 import { Client, postJson, startLifeline } from '../helpers.ts';
 
-/** A studio identity verifier on loopback that can be switched to failing. */
-async function identityServer(t: { after: (fn: () => void) => void }) {
-  const state = { failing: false, calls: 0, players: [] as string[] };
-  const server: Server = createServer((req, res) => {
-    state.calls++;
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      const { playerId } = JSON.parse(body) as { playerId: string };
-      state.players.push(playerId);
-      if (state.failing) {
-        res.writeHead(503).end('down');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ playerId }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.close());
-  const { port } = server.address() as { port: number };
-  return { state, url: `http://127.0.0.1:${port}/verify` };
-}
-
 test('refresh keeps working while the identity provider fails; a reused refresh token revokes its family', async (t) => {
-  const idp = await identityServer(t);
+  // The lab's identity verifier, listing every playerId that reaches it (failing or not).
+  const idp = await identityUpstream({ recordPlayers: true });
+  t.after(() => idp.close());
   const { playerUrl } = await startLifeline(t, {
-    overrides: { identity: { provider: 'http', http: { url: idp.url, timeoutMs: 1000 } } },
+    overrides: { identity: { provider: 'http', http: { url: idp.verifyUrl, timeoutMs: 1000 } } },
   });
 
   const first = await postJson(`${playerUrl}/v1/login`, { playerId: 'p-1', region: 'eu', shard: 'eu-2' });
@@ -40,8 +17,8 @@ test('refresh keeps working while the identity provider fails; a reused refresh 
   t.after(() => client.close());
   await client.welcomed;
 
-  idp.state.failing = true;
-  const seenAtOutage = idp.state.players.length;
+  await idp.faults.set({ kind: 'error', rate: 1, status: 503 });
+  const seenAtOutage = idp.players.length;
   const queued = await postJson(`${playerUrl}/v1/login`, { playerId: 'p-2', region: 'eu', shard: 'eu-2' });
   assert.equal(queued.status, 202, 'a new login during the outage waits in line');
   assert.equal(queued.body.queued, true);
@@ -58,7 +35,7 @@ test('refresh keeps working while the identity provider fails; a reused refresh 
     current = r.body.refreshToken;
   }
   assert.deepEqual(
-    [...new Set(idp.state.players.slice(seenAtOutage))],
+    [...new Set(idp.players.slice(seenAtOutage))],
     ['p-2'],
     'only the queued login (probing with backoff) called the identity provider; refreshes never did',
   );

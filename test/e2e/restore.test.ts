@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { App } from '../../src/app.ts';
+import { type GameBackend, gameBackend } from '../../src/lab/index.ts';
 import { LifelineClient, type Tokens } from '../../src/sdk/index.ts';
 import {
   addOperatorWithTotp,
@@ -185,24 +185,22 @@ test('1,000 kicked players come back through the SDK in batches of at most 100, 
  * Waits until a paused run has read the health URL `n` more times: each reading is a tick in
  * which it could have released a batch. A sleep would prove nothing on a machine too busy to tick.
  */
-async function pausedTicks(health: { reads: number }, n: number): Promise<void> {
-  const from = health.reads;
-  await eventually(async () => (health.reads >= from + n ? true : undefined), 60_000);
+async function pausedTicks(game: GameBackend, n: number): Promise<void> {
+  const from = game.stats.snapshot().requests;
+  await eventually(async () => (game.stats.snapshot().requests >= from + n ? true : undefined), 60_000);
 }
 
+/** The game backend's health URL answers 503 (a fault on every answer) or, without it, 200. */
+const unhealthy = (game: GameBackend) => game.faults.set({ kind: 'error', rate: 1, status: 503 });
+const healthy = (game: GameBackend) => game.faults.clear('error');
+
 /**
- * For the threshold tests: a downstream whose health URL answers 503 while `health.healthy` is
- * false, a Lifeline reading it every 100 ms (healthy again after 1 s), and 200 kicked players.
+ * For the threshold tests: the lab's game backend as the downstream (its health URL read by the
+ * restore only), a Lifeline reading it every 100 ms (healthy again after 1 s), and 200 kicked players.
  */
 async function thresholdSetup(t: TestContext) {
-  const health = { healthy: true, url: '', reads: 0 };
-  const downstream = createServer((_req, res) => {
-    health.reads++;
-    res.writeHead(health.healthy ? 200 : 503, { 'content-type': 'application/json' }).end('{}');
-  });
-  await new Promise<void>((r) => downstream.listen(0, '127.0.0.1', r));
-  t.after(() => downstream.close());
-  health.url = `http://127.0.0.1:${(downstream.address() as { port: number }).port}/health`;
+  const game = await gameBackend();
+  t.after(() => game.close());
   const { app, playerUrl, adminUrl } = await startLifeline(t, {
     overrides: { ...fast, restore: { tickMs: 100, healthyHoldSeconds: 1 } },
   });
@@ -212,19 +210,19 @@ async function thresholdSetup(t: TestContext) {
   const { commandId } = await kickMany(t, { playerUrl, adminUrl }, { alice, bob }, 200, 'eu');
   const batches: number[] = [];
   t.after(app.events.on('restore.released', (e) => batches.push(e.count)));
-  return { health, playerUrl, adminUrl, carol, commandId, batches };
+  return { game, playerUrl, adminUrl, carol, commandId, batches };
 }
 
 test('a threshold over its limit pauses the run within a batch; it resumes once healthy', async (t) => {
-  const { health, adminUrl, carol, commandId, batches } = await thresholdSetup(t);
+  const { game, adminUrl, carol, commandId, batches } = await thresholdSetup(t);
   const id = await startRestore(adminUrl, carol, {
     commandId,
     pacing: { mode: 'fixed', batchSize: 10, intervalMs: 200 },
-    thresholds: { healthUrl: health.url },
+    thresholds: { healthUrl: game.healthUrl },
   });
   await eventually(async () => (batches.length >= 2 ? true : undefined));
 
-  health.healthy = false;
+  await unhealthy(game);
   const releasedAtFlip = batches.length;
   const paused = await eventually(async () => {
     const s = await restoreStatus(adminUrl, carol.token, id);
@@ -233,10 +231,10 @@ test('a threshold over its limit pauses the run within a batch; it resumes once 
   assert.match(paused.restore.pauseReason, /^threshold: healthUrl .* unhealthy$/);
   assert.ok(batches.length - releasedAtFlip <= 1, 'paused within one batch of the threshold breaking');
   const frozen = batches.length;
-  await pausedTicks(health, 5);
+  await pausedTicks(game, 5);
   assert.equal(batches.length, frozen, 'nothing is released while paused');
 
-  health.healthy = true;
+  await healthy(game);
   await eventually(async () =>
     (await restoreStatus(adminUrl, carol.token, id)).restore.state === 'running' ? true : undefined,
   );
@@ -260,17 +258,17 @@ test('a threshold over its limit pauses the run within a batch; it resumes once 
 });
 
 test('an adaptive run answers a breach by cutting its rate, and pauses when it lasts a second', async (t) => {
-  const { health, adminUrl, carol, commandId, batches } = await thresholdSetup(t);
+  const { game, adminUrl, carol, commandId, batches } = await thresholdSetup(t);
   const id = await startRestore(adminUrl, carol, {
     commandId,
     pacing: { mode: 'adaptive', maxRate: 50 },
-    thresholds: { healthUrl: health.url },
+    thresholds: { healthUrl: game.healthUrl },
   });
   await eventually(async () => (batches.length >= 3 ? true : undefined));
   // Healthy, the run is in slow start: its rate only grows. A lower rate later is the brake.
   const before = (await restoreStatus(adminUrl, carol.token, id)).ratePerSecond as number;
 
-  health.healthy = false;
+  await unhealthy(game);
   const flippedAt = Date.now();
   const paused = await eventually(async () => {
     const s = await restoreStatus(adminUrl, carol.token, id);
@@ -280,10 +278,10 @@ test('an adaptive run answers a breach by cutting its rate, and pauses when it l
   assert.match(paused.restore.pauseReason, /^threshold: healthUrl .* unhealthy$/);
   assert.ok(paused.ratePerSecond < before, `rate cut: ${before} → ${paused.ratePerSecond}`);
   const frozen = batches.length;
-  await pausedTicks(health, 5);
+  await pausedTicks(game, 5);
   assert.equal(batches.length, frozen, 'nothing is released while paused');
 
-  health.healthy = true;
+  await healthy(game);
   await eventually(async () =>
     (await restoreStatus(adminUrl, carol.token, id)).restore.state === 'running' ? true : undefined,
   );

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
+import { Upstream } from '../../src/lab/index.ts';
 import { LifelineClient, RetryBudgetExhausted } from '../../src/sdk/index.ts';
 import { addOperatorWithTotp, eventually, postJson, startLifeline } from '../helpers.ts';
 
@@ -115,21 +116,18 @@ test('the SDK logs in, holds its socket, learns its resume token from a kick and
 });
 
 test('a request that never gets an answer times out and is retried from the budget, instead of hanging', async (t) => {
-  const held: import('node:http').ServerResponse[] = [];
-  const server = createServer((_req, res) => {
-    held.push(res);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => {
-    for (const res of held) res.destroy();
-    server.close();
-  });
+  // The lab's upstream with a timeout fault: it reads each request and never answers.
+  const silent = await Upstream.start({ name: 'silent', handler: () => ({ status: 200 }) });
+  t.after(() => silent.close());
+  await silent.faults.set({ kind: 'timeout' });
   const client = new LifelineClient({
-    baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    baseUrl: silent.url,
     retryBudget: { burst: 1, perSecond: 0 },
     requestTimeoutMs: 50,
     sleep: async () => {},
   });
   await assert.rejects(client.login({ playerId: 'p', region: 'na', shard: 'na-1' }), RetryBudgetExhausted);
-  assert.equal(held.length, 2, 'the first try, then the one retry the budget allowed');
+  // Both reached it (on a busy loop the client's timer can fire before the server reads the retry).
+  await silent.stats.until((s) => s.requests >= 2);
+  assert.equal(silent.stats.snapshot().requests, 2, 'the first try, then the one retry the budget allowed');
 });

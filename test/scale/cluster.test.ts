@@ -5,9 +5,8 @@
  * sessions become node-loss disruptions that a restore brings back through nodes 1 and 2.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
+import { identityUpstream } from '../../src/lab/index.ts';
 import { closeCodes } from '../../src/sessions/index.ts';
 import { clusterCli, enrol, freshSpec, startCluster, stopCluster } from '../cluster.ts';
 import { Client, eventually, getJson, login, postJson } from '../helpers.ts';
@@ -224,32 +223,14 @@ if (s) {
   });
 
   test('the admission limit is global: logins storming three nodes never exceed it upstream', async (t) => {
-    // A slow identity upstream on loopback that counts the calls it holds at once.
-    let inFlight = 0;
-    let peak = 0;
-    let calls = 0;
-    const upstream = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => {
-        body += c;
-      });
-      req.on('end', () => {
-        inFlight++;
-        calls++;
-        peak = Math.max(peak, inFlight);
-        setTimeout(() => {
-          inFlight--;
-          res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ playerId: (JSON.parse(body) as { playerId: string }).playerId }));
-        }, 50);
-      });
-    });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    // The lab's identity upstream, slowed to 50 ms an answer; its stats count the calls it holds at once.
+    const upstream = await identityUpstream();
     t.after(() => upstream.close());
+    await upstream.faults.set({ kind: 'latency', ms: 50 });
     const limit = 4;
     const { nodes } = await cluster(t, 3, {
       LIFELINE_IDENTITY__PROVIDER: 'http',
-      LIFELINE_IDENTITY__HTTP__URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/verify`,
+      LIFELINE_IDENTITY__HTTP__URL: upstream.verifyUrl,
       LIFELINE_ADMISSION__INITIAL_LIMIT: String(limit),
       LIFELINE_ADMISSION__MAX_LIMIT: String(limit),
     });
@@ -271,6 +252,7 @@ if (s) {
       }),
     );
     assert.deepEqual(new Set(results), new Set([200]), 'every login got in');
+    const { requests: calls, peakInFlight: peak } = upstream.stats.snapshot();
     // A call the upstream was too slow to answer (a loaded machine) is retried: at least one each.
     assert.ok(calls >= 240, `${calls} upstream calls`);
     assert.ok(peak <= limit, `the upstream saw ${peak} calls at once; the global limit is ${limit}`);
