@@ -4,6 +4,7 @@
  * and, for an `--unprotected` run, Lifeline's protections switched off (docs/DRILLS.md).
  */
 import type { FaultTarget, Scenario } from '../scenario/index.ts';
+import type { DrillDns } from './dns.ts';
 import type { DrillUpstream } from './upstreams.ts';
 
 /** Where the nodes keep their records: one SQLite file, or a PostgreSQL schema and Redis prefix shared by all. */
@@ -26,17 +27,23 @@ export interface DrillConfigInput {
   /** base64 of 32 bytes, shared by every node (they share the sealed store). */
   kek: string;
   protected: boolean;
+  /** The lab's DNS, when the scenario has a dns fault: upstreams are then reached by hostname. */
+  dns?: Pick<DrillDns, 'urlFor' | 'nodeConfig'>;
 }
 
 const unlimited = { ipPerSecond: 1e6, ipBurst: 1e6, playerPerSecond: 1e6, playerBurst: 1e6 };
 
-function identityConfig(ups: ReadonlyMap<FaultTarget, DrillUpstream>): Record<string, unknown> {
+/** An upstream's URL as a node reaches it: by the lab's hostname when a drill has the lab's DNS. */
+type UrlOf = (up: DrillUpstream) => string;
+
+function identityConfig(ups: ReadonlyMap<FaultTarget, DrillUpstream>, urlOf: UrlOf): Record<string, unknown> {
   const identity = ups.get('identity');
-  if (identity) return { provider: 'http', http: { url: identity.serviceUrl } };
+  if (identity) return { provider: 'http', http: { url: urlOf(identity) } };
   const oidc = ups.get('oidc');
   if (oidc) {
+    // The issuer is the name in the tokens the fleet mints; only the JWKS is fetched, by hostname.
     const issuer = oidc.serviceUrl.replace(/\/jwks$/, '');
-    return { provider: 'oidc', oidc: { issuer, audience: 'lifeline', jwksUrl: oidc.serviceUrl } };
+    return { provider: 'oidc', oidc: { issuer, audience: 'lifeline', jwksUrl: urlOf(oidc) } };
   }
   return { provider: 'dev' };
 }
@@ -44,12 +51,13 @@ function identityConfig(ups: ReadonlyMap<FaultTarget, DrillUpstream>): Record<st
 function entitlementsConfig(
   ups: ReadonlyMap<FaultTarget, DrillUpstream>,
   guarded: boolean,
+  urlOf: UrlOf,
 ): Record<string, unknown> {
   const up = ups.get('entitlements');
   if (!up) return { source: 'static' };
   // Unprotected: a licence verified more than a second ago is not trusted, so an entitlement
   // outage denies owners as seed 001's gateway did (the smallest lkgMaxAgeSeconds there is).
-  return { source: 'http', http: { url: up.serviceUrl, ...(guarded ? {} : { lkgMaxAgeSeconds: 1 }) } };
+  return { source: 'http', http: { url: urlOf(up), ...(guarded ? {} : { lkgMaxAgeSeconds: 1 }) } };
 }
 
 function storeConfig(store: NodeStore): Record<string, unknown> {
@@ -86,6 +94,20 @@ export function compressedTimings(timeScale: number, durationSeconds: number): R
   };
 }
 
+/**
+ * Detection on the drill's clock (docs/DRILLS.md, "Time to detect"): the detectors' step is
+ * compressed with the scenario (10 s of Lifeline's becomes 10 s of the scenario), and so is the
+ * baseline's half-life. The warm-up is not: an hour of learning does not fit in a drill of
+ * minutes, compressed or not, so a drill's node learns its baseline from its first steps (the
+ * floor of 0.01% until then), from a node started fresh with no failures before the first fault.
+ */
+export function drillDetection(timeScale: number): Record<string, unknown> {
+  return {
+    stepSeconds: Math.max(1, Math.min(300, Math.round(10 / timeScale))),
+    failures: { warmupSeconds: 0, halfLifeHours: 6 / timeScale },
+  };
+}
+
 /** One node's configuration file, as `lifeline serve` loads it. */
 export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<string, unknown> {
   const regions = Object.fromEntries(
@@ -93,6 +115,8 @@ export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<stri
   );
   const rateLimit = { login: unlimited, refresh: unlimited, rejoin: unlimited, upgrade: unlimited };
   const timings = compressedTimings(input.scenario.timeScale, input.scenario.durationSeconds);
+  const dns = input.dns;
+  const urlOf: UrlOf = dns ? (up) => dns.urlFor(up.target, up.serviceUrl) : (up) => up.serviceUrl;
   return {
     ...timings,
     environment: 'test',
@@ -106,8 +130,10 @@ export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<stri
     secrets: { key: input.kek },
     audit: { anchor: { dir: node.anchorDir, shared: input.store.kind === 'sqlite+memory' } },
     topology: { regions },
-    identity: identityConfig(input.upstreams),
-    entitlements: entitlementsConfig(input.upstreams, input.protected),
+    identity: identityConfig(input.upstreams, urlOf),
+    entitlements: entitlementsConfig(input.upstreams, input.protected, urlOf),
+    ...(input.dns?.nodeConfig ?? {}),
+    detection: drillDetection(input.scenario.timeScale),
     ...storeConfig(input.store),
     // Unprotected: no admission (every login goes straight to identity) and a breaker no script reaches.
     ...(input.protected

@@ -17,6 +17,7 @@ import { startNode, stopNode } from './nodes.ts';
 import type { DrillMark } from './result.ts';
 import type { DrillOptions, DrillWorld } from './world.ts';
 import { mergeSeconds } from './series.ts';
+import { SignalWatch } from './signals.ts';
 import { buildSteps, playTimeline } from './timeline.ts';
 import type { DrillUpstream } from './upstreams.ts';
 
@@ -30,6 +31,8 @@ export interface Played {
   upstreamSeconds: Map<FaultTarget, Map<number, LabSecond>>;
   /** Owners logged in once before t0 (null: no entitlements upstream, no history needed). */
   history: number | null;
+  /** Signals the nodes listed during the run (time to detect). */
+  signals: SignalWatch;
 }
 
 async function sampleStats(ups: ReadonlyMap<FaultTarget, DrillUpstream>, into: Played['upstreamSeconds']) {
@@ -74,7 +77,7 @@ function nextWallSecond(): Promise<number> {
 
 export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> {
   const s = world.scenario;
-  const faults = new FaultSwitch(world.ups, o.dns ?? unavailableDns);
+  const faults = new FaultSwitch(world.ups, o.dns ?? world.dns?.faults ?? unavailableDns);
   const oidc = world.ups.get('oidc');
   const joinUrl = world.ups.get('backend')?.joinUrl;
   const plan = fleetPlan(
@@ -102,6 +105,8 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
   world.fleet = fleet;
   const clock = drillClock(s.timeScale, fleet.t0);
   const ctx = actionContext(world, clock, abort.signal);
+  const signals = new SignalWatch(world.nodes, world.ops[0]);
+  signals.start();
   const upstreamSeconds: Played['upstreamSeconds'] = new Map();
   const ticker = setInterval(() => {
     o.onProgress?.(clock.now(), s.durationSeconds);
@@ -125,6 +130,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     await Promise.allSettled(ctx.background);
   } finally {
     clearInterval(ticker);
+    await signals.stop();
     o.signal?.removeEventListener('abort', onAbort);
   }
   if (abort.signal.aborted) throw new Error('interrupted');
@@ -140,5 +146,6 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     wall: { from: from ?? Math.floor(clock.t0 / 1000) * 1000, to },
     upstreamSeconds,
     history,
+    signals,
   };
 }
