@@ -75,13 +75,11 @@ function nextWallSecond(): Promise<number> {
   return new Promise((resolve) => setTimeout(() => resolve(at), at - Date.now() + 1));
 }
 
-export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> {
-  const s = world.scenario;
-  const faults = new FaultSwitch(world.ups, o.dns ?? world.dns?.faults ?? unavailableDns);
+function planFleet(world: DrillWorld, o: DrillOptions) {
   const oidc = world.ups.get('oidc');
   const joinUrl = world.ups.get('backend')?.joinUrl;
-  const plan = fleetPlan(
-    s,
+  return fleetPlan(
+    world.scenario,
     world.nodes.map((n) => n.playerUrl),
     {
       seed: o.seed ?? 1,
@@ -90,6 +88,12 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
       ...(joinUrl ? { gameJoinUrl: joinUrl } : {}),
     },
   );
+}
+
+export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> {
+  const s = world.scenario;
+  const faults = new FaultSwitch(world.ups, o.dns ?? world.dns?.faults ?? unavailableDns);
+  const plan = planFleet(world, o);
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
