@@ -60,11 +60,15 @@ function entitlementsConfig(
   return { source: 'http', http: { url: urlOf(up), ...(guarded ? {} : { lkgMaxAgeSeconds: 1 }) } };
 }
 
-function storeConfig(store: NodeStore): Record<string, unknown> {
+function storeConfig(store: NodeStore, timeScale: number): Record<string, unknown> {
   if (store.kind === 'sqlite+memory') return { store: { kind: 'sqlite' }, live: { kind: 'memory' } };
+  // A dead node is noticed within the presence TTL: compressed with the clock, or the survivors
+  // would notice a kill minutes of scenario time late; never below 3 s (renewed each second),
+  // so a node slowed by a busy machine is not taken for dead.
+  const presenceTtlSeconds = scaled(15, timeScale, 3);
   return {
     store: { kind: 'postgres', postgres: { url: store.pgUrl, schema: store.schema } },
-    live: { kind: 'redis', redis: { url: store.redisUrl, prefix: store.prefix } },
+    live: { kind: 'redis', redis: { url: store.redisUrl, prefix: store.prefix }, presenceTtlSeconds },
   };
 }
 
@@ -81,7 +85,12 @@ const scaled = (seconds: number, timeScale: number, min: number): number =>
  * a bulk kick's hold. Heartbeats are not: the fleet's clients ping on the wall clock.
  */
 export function compressedTimings(timeScale: number, durationSeconds: number): Record<string, unknown> {
-  const tokens = { accessTtlSeconds: scaled(Math.min(600, durationSeconds / 5), timeScale, 5) };
+  // The reuse grace is the clients' retry on the wall clock (a refresh whose answer died with a
+  // node, retried on another), so it is not compressed.
+  const tokens = {
+    accessTtlSeconds: scaled(Math.min(600, durationSeconds / 5), timeScale, 5),
+    refreshReuseGraceSeconds: 10,
+  };
   if (timeScale <= 1) return { tokens };
   return {
     tokens,
@@ -134,7 +143,7 @@ export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<stri
     entitlements: entitlementsConfig(input.upstreams, input.protected, urlOf),
     ...(input.dns?.nodeConfig ?? {}),
     detection: drillDetection(input.scenario.timeScale),
-    ...storeConfig(input.store),
+    ...storeConfig(input.store, input.scenario.timeScale),
     // Unprotected: no admission (every login goes straight to identity) and a breaker no script reaches.
     ...(input.protected
       ? {}
