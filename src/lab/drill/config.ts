@@ -117,6 +117,21 @@ export function drillDetection(timeScale: number): Record<string, unknown> {
   };
 }
 
+/**
+ * What the studio knows of its identity upstream, set as the configuration reference says
+ * (`admission.maxLimit`: "what the upstream is known to take"): the calls in flight that its
+ * capacity a second allows at its normal latency (Little's law), split over the nodes. Left at
+ * the default (50), the admission's probing above that reaches the upstream as a burst past its
+ * capacity before the limit comes down.
+ */
+export function knownIdentityLimit(s: Scenario): Record<string, unknown> {
+  const id = s.upstreams?.identity;
+  if (id?.capacityPerSecond === undefined || !id.latencyMs) return {};
+  const inFlight = (id.capacityPerSecond * id.latencyMs) / 1000 / s.nodes.count;
+  const maxLimit = Math.max(1, Math.floor(inFlight));
+  return { admission: { maxLimit, initialLimit: Math.min(10, maxLimit) } };
+}
+
 /** One node's configuration file, as `lifeline serve` loads it. */
 export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<string, unknown> {
   const regions = Object.fromEntries(
@@ -146,7 +161,7 @@ export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<stri
     ...storeConfig(input.store, input.scenario.timeScale),
     // Unprotected: no admission (every login goes straight to identity) and a breaker no script reaches.
     ...(input.protected
-      ? {}
+      ? knownIdentityLimit(input.scenario)
       : {
           admission: { enabled: false },
           breaker: { ...(timings.breaker as object), minKicks: 1_000_000_000 },
