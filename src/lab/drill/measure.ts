@@ -34,7 +34,10 @@ function signalsFinding(played: Played): DrillResult['findings'][number] {
   const list = [...played.signals.seen.values()].sort((a, b) => a.startedAt - b.startedAt);
   const at = (ms: number) => played.clock.at(ms).toFixed(1);
   const detail = list
-    .map((g) => `${g.detector} (${g.severity}) started at ${at(g.startedAt)} s, onset ${at(g.onsetAt)} s`)
+    .map((g) => {
+      const where = (g.localisation ?? []).map((l) => `${l.dimension} ${l.values.join('/')}`).join(', ');
+      return `${g.detector} (${g.severity}) started at ${at(g.startedAt)} s, onset ${at(g.onsetAt)} s: "${g.title}"${where ? ` [${where}]` : ''}`;
+    })
     .join('; ');
   return { name: 'signals', value: list.length, detail: detail || 'no signal raised' };
 }

@@ -18,6 +18,8 @@ export interface SeenSignal {
   /** Wall ms. */
   startedAt: number;
   onsetAt: number;
+  /** Where the node says the signal sits (dimension values or error codes), as listed. */
+  localisation?: { dimension: string; values: string[]; share: number }[];
 }
 
 export class SignalWatch {
@@ -71,8 +73,17 @@ export class SignalWatch {
 }
 
 function pick(s: SeenSignal): SeenSignal {
-  const { id, source, detector, severity, title, startedAt, onsetAt } = s;
-  return { id, source, detector, severity, title, startedAt, onsetAt };
+  const { id, source, detector, severity, title, startedAt, onsetAt, localisation } = s;
+  return {
+    id,
+    source,
+    detector,
+    severity,
+    title,
+    startedAt,
+    onsetAt,
+    ...(localisation ? { localisation } : {}),
+  };
 }
 
 /**
