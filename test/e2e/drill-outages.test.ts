@@ -19,7 +19,10 @@ test('entitlement-outage, short: owners pass on their last known good licence, n
 
 test('dns-debacle, short: the delegation removed through the lab DNS, no session lost, no owner denied, detected by the node', async () => {
   const r = await shortDrill('dns-debacle');
-  assertPassed(r);
+  // At ×40 one detection step (1 wall s, the least there is) is 40 scenario seconds, so the 60-s
+  // time to detect is the 5,000-player run's to meet (docs/BENCHMARKS.md); here it must be measured.
+  const failed = r.objectives.filter((o) => !o.passed && o.name !== 'maxTimeToDetectSeconds');
+  assert.deepEqual(failed, [], 'dns-debacle failed objectives');
   const delegation = r.marks.find((m) => m.label.startsWith('delegation'));
   assert.ok(delegation?.until !== undefined);
   const refreshes = (from: number, to: number) =>
@@ -39,6 +42,8 @@ test('dns-debacle, short: the delegation removed through the lab DNS, no session
   );
   // Logins failed through the lab's DNS: the node said UPSTREAM_DNS_FAILURE, and its detector saw it.
   assert.ok(finding(r, 'signals').value > 0);
-  assert.ok((objective(r, 'maxTimeToDetectSeconds').measured ?? -1) >= 0);
+  const detect = objective(r, 'maxTimeToDetectSeconds');
+  assert.ok((detect.measured ?? -1) >= 0, detect.detail);
+  assert.match(detect.detail, /login-failures/);
   assert.ok(peakOnline(r) > 0);
 });
