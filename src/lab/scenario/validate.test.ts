@@ -280,7 +280,7 @@ const cases: { name: string; path: string; make: () => unknown; says?: RegExp }[
     path: 'actions[1]',
     make: () => {
       const s = base();
-      s.actions[1] = { do: 'declare-outage', at: 200, reason: 'again' };
+      s.actions[1] = { do: 'declare-outage', at: s.actions[0].at + 40, reason: 'again' };
       return s;
     },
   },
