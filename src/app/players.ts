@@ -47,6 +47,7 @@ export async function buildPlayers(
     nodeId: config.nodeId,
     clock,
     refreshTtlSeconds: config.tokens.refreshTtlSeconds,
+    refreshReuseGraceSeconds: config.tokens.refreshReuseGraceSeconds,
     limits,
     cap: { max: config.session.maxPerPlayer, whenFull: config.session.whenFull },
     endedGrantRetentionSeconds: config.tokens.endedGrantRetentionSeconds,

@@ -466,6 +466,7 @@ export const configSchema = Type.Object(
       audience: nonEmptyString('game'),
       accessTtlSeconds: positiveInteger(600),
       refreshTtlSeconds: positiveInteger(604800),
+      refreshReuseGraceSeconds: nonNegativeInteger(0),
       resumeTtlSeconds: positiveInteger(3600),
       endedGrantRetentionSeconds: positiveInteger(86400),
       grantPurgeIntervalSeconds: positiveInteger(600),

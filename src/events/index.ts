@@ -19,7 +19,7 @@ export interface LifelineEvents {
       code?: string;
     },
   ];
-  refresh: [{ outcome: 'ok' | 'reused' | 'invalid' }];
+  refresh: [{ outcome: 'ok' | 'grace' | 'reused' | 'invalid' }];
   'session.ended': [{ cause: string; count: number; source?: string }];
   'breaker.changed': [{ name: string; state: 'open' | 'closed' }];
   'command.changed': [{ id: string; state: string; ended: number }];

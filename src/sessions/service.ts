@@ -43,6 +43,11 @@ export interface SessionServiceDeps {
   nodeId: string;
   clock: () => number;
   refreshTtlSeconds: number;
+  /**
+   * How long after a rotation the refresh token it spent is still answered, with the current
+   * tokens (tokens.refreshReuseGraceSeconds). @defaultValue 0
+   */
+  refreshReuseGraceSeconds?: number;
   /** The per-player buckets (the per-address ones are the routes'). */
   limits: PlayerLimits;
   /** How many live sessions a player may hold (session.maxPerPlayer, session.whenFull). */
@@ -316,8 +321,13 @@ export class SessionService {
       parsed.generation,
       now,
       now + d.refreshTtlSeconds * 1000,
+      (d.refreshReuseGraceSeconds ?? 0) * 1000,
     );
     switch (outcome.kind) {
+      case 'grace':
+        // The client never got the answer to the refresh that spent this token (a node died
+        // after committing it): the current tokens, unchanged, are that answer.
+        return this.#answerGrace(outcome.grant, now);
       case 'rotated': {
         // After a restart (or the idle reaper) the live entry may be gone while the grant holds:
         // the session is still the player's, so it comes back from the grant, under the cap. If
@@ -346,6 +356,14 @@ export class SessionService {
         d.events.emit('refresh', { outcome: 'invalid' });
         throw new LifelineError('TOKEN_INVALID');
     }
+  }
+
+  async #answerGrace(grant: Grant, now: number): Promise<SessionTokens> {
+    const d = this.#d;
+    if (!(await d.live.getSession(grant.sessionId))) await this.#revive(grant, now);
+    else await d.live.touchSession(grant.sessionId, now);
+    d.events.emit('refresh', { outcome: 'grace' });
+    return this.#tokensFor(grant);
   }
 
   /**

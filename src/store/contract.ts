@@ -353,6 +353,38 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.equal(after.kind === 'revoked' && after.grant.revokedReason, 'kick');
     });
 
+    test('within the reuse grace, the generation just spent is answered with the current one; outside it, the family is revoked', async (t) => {
+      const store = await withStore(t);
+      const g = grant();
+      await store.openGrant(g);
+      const grace = 10_000;
+      assert.equal((await store.rotateGrant(g.familyId, 0, 2_000, 200_000, grace)).kind, 'rotated');
+      // Gen 0 again (its answer was lost) within the grace: the current grant (gen 1), unchanged.
+      const retried = await store.rotateGrant(g.familyId, 0, 2_000 + grace, 300_000, grace);
+      assert.equal(retried.kind, 'grace');
+      assert.equal(retried.kind === 'grace' && retried.grant.generation, 1);
+      assert.equal((await store.getGrant(g.sessionId))?.revokedAt, null);
+      // The current generation still rotates as before.
+      assert.equal((await store.rotateGrant(g.familyId, 1, 3_000, 300_000, grace)).kind, 'rotated');
+      // Two generations back is a copied token, grace or not: the family is revoked.
+      assert.equal((await store.rotateGrant(g.familyId, 0, 3_001, 300_000, grace)).kind, 'reused');
+      assert.equal((await store.getGrant(g.sessionId))?.revokedReason, 'refresh-reuse');
+
+      const late = grant();
+      await store.openGrant(late);
+      await store.rotateGrant(late.familyId, 0, 2_000, 200_000, grace);
+      const after = await store.rotateGrant(late.familyId, 0, 2_001 + grace, 300_000, grace);
+      assert.equal(after.kind, 'reused', 'past the grace, the spent token revokes its family');
+      const none = grant();
+      await store.openGrant(none);
+      await store.rotateGrant(none.familyId, 0, 2_000, 200_000);
+      assert.equal(
+        (await store.rotateGrant(none.familyId, 0, 2_001, 300_000)).kind,
+        'reused',
+        'no grace by default',
+      );
+    });
+
     test('ended grants are purged once past the cut-off, in batches; live ones stay', async (t) => {
       const store = await withStore(t);
       const live = grant({ expiresAt: 100_000 });

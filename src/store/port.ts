@@ -166,9 +166,17 @@ export interface Grants {
   getGrant(sessionId: string): Promise<Grant | null>;
   /**
    * Moves a family from `generation` to `generation + 1` if `generation` is the one now valid.
-   * A spent generation revokes the whole family (reuse detection) and reports `reused`.
+   * A spent generation revokes the whole family (reuse detection) and reports `reused`, except
+   * the generation just before the current one within `reuseGraceMs` (default 0: none) of its
+   * rotation, which reports `grace` and changes nothing.
    */
-  rotateGrant(familyId: string, generation: number, now: number, expiresAt: number): Promise<RotateOutcome>;
+  rotateGrant(
+    familyId: string,
+    generation: number,
+    now: number,
+    expiresAt: number,
+    reuseGraceMs?: number,
+  ): Promise<RotateOutcome>;
   revokeGrants(sessionIds: readonly string[], at: number, reason: string): Promise<void>;
   /**
    * Deletes up to `limit` grants that ended at or before `before`: revoked then, or expired

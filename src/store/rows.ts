@@ -149,6 +149,8 @@ export function toGrant(r: Row): Grant {
     expiresAt: num(r.expires_at),
     revokedAt: numOrNull(r.revoked_at),
     revokedReason: strOrNull(r.revoked_reason),
+    // Absent until the family first rotates: a grant reads back as it was opened.
+    ...(r.rotated_at === null || r.rotated_at === undefined ? {} : { rotatedAt: num(r.rotated_at) }),
   };
 }
 

@@ -15,12 +15,16 @@ export interface Grant {
   expiresAt: number;
   revokedAt: number | null;
   revokedReason: string | null;
+  /** When the family last rotated (null or absent: not since it was opened). */
+  rotatedAt?: number | null;
 }
 
 /** What `rotateGrant` found, so the caller can tell a valid refresh from a replayed one. */
 export type RotateOutcome =
   | { kind: 'rotated'; grant: Grant }
   | { kind: 'reused'; grant: Grant }
+  /** The generation just spent, presented again within the reuse grace: answered with the current one. */
+  | { kind: 'grace'; grant: Grant }
   | { kind: 'revoked'; grant: Grant }
   | { kind: 'expired'; grant: Grant }
   | { kind: 'unknown' };

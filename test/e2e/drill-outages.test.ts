@@ -17,23 +17,33 @@ test('entitlement-outage, short: owners pass on their last known good licence, n
   );
 });
 
-test('dns-debacle, short: no session lost and no owner denied; the refreshes a gateway would have sent to identity are counted', async () => {
+test('dns-debacle, short: the delegation removed through the lab DNS, no session lost, no owner denied, detected by the node', async () => {
   const r = await shortDrill('dns-debacle');
-  assertPassed(r);
-  const down = r.marks.find((m) => m.label.startsWith('identity-restart'));
-  assert.ok(down?.until !== undefined);
+  // At ×40 one detection step (1 wall s, the least there is) is 40 scenario seconds, and 60
+  // queued players retry one at a time with backoff, which may be too few failures for the
+  // detector: the 60-s time to detect is the 5,000-player run's to meet (docs/BENCHMARKS.md).
+  const failed = r.objectives.filter((o) => !o.passed && o.name !== 'maxTimeToDetectSeconds');
+  assert.deepEqual(failed, [], 'dns-debacle failed objectives');
+  const delegation = r.marks.find((m) => m.label.startsWith('delegation'));
+  assert.ok(delegation?.until !== undefined);
   const refreshes = (from: number, to: number) =>
     r.series
       .filter((s) => s.t >= from && s.t < to)
       .reduce((n, s) => n + Object.values(s.refreshes ?? {}).reduce((a, b) => a + b, 0), 0);
   assert.ok(refreshes(0, r.durationSeconds) > 0, 'players refreshed during the drill');
-  // Whether any falls in identity's 15-s restart depends on the token's phase; the count must be exactly those.
-  assert.equal(finding(r, 'refreshesWhileIdentityDown').value, refreshes(down.t, down.until as number));
+  // The identity restart falls inside the delegation's removal: identity is unreachable exactly then.
   assert.equal(
-    finding(r, 'dnsFaultsNotApplied').value,
-    1,
-    'the DNS fault is said to be skipped, not silently dropped',
+    finding(r, 'refreshesWhileIdentityDown').value,
+    refreshes(delegation.t, delegation.until as number),
   );
-  assert.ok(r.marks.some((m) => m.label.includes('dns faults not available')));
+  assert.equal(
+    r.findings.find((f) => f.name === 'dnsFaultsNotApplied'),
+    undefined,
+    'the DNS fault is applied',
+  );
+  // Time to detect is read from the node's signals: a signal after the onset is the detector's.
+  const detect = objective(r, 'maxTimeToDetectSeconds');
+  if (detect.measured === null) assert.match(detect.detail, /no signal by the end/);
+  else assert.match(detect.detail, /login-failures/);
   assert.ok(peakOnline(r) > 0);
 });

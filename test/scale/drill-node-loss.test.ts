@@ -6,10 +6,11 @@ import { services } from '../services.ts';
 const s = await services('node-loss drill', ['postgres', 'redis']);
 
 if (s) {
-  // Known failure, kept visible: after a node is killed, players' refreshes are refused as
-  // REFRESH_REUSED and their sessions are lost (docs/DRILLS.md, "Known results").
+  // Known failure, kept visible (docs/DRILLS.md, "Known results"): with the refresh reuse grace
+  // no session is lost any more, but after the second kill a few players are not back by the end
+  // and a few node-loss records stay ticketed.
   test('node-loss, short: three nodes on PostgreSQL and Redis, two killed; every player back, no session lost', {
-    todo: 'sessions lost to REFRESH_REUSED after a node kill',
+    todo: 'after a node kill, a few players never back and a few node-loss records unsettled',
   }, async () => {
     const r = await shortDrill('node-loss', { store: { pgUrl: s.pgUrl, redisUrl: s.redisUrl } });
     assert.ok(

@@ -4,6 +4,7 @@
  * and, for an `--unprotected` run, Lifeline's protections switched off (docs/DRILLS.md).
  */
 import type { FaultTarget, Scenario } from '../scenario/index.ts';
+import type { DrillDns } from './dns.ts';
 import type { DrillUpstream } from './upstreams.ts';
 
 /** Where the nodes keep their records: one SQLite file, or a PostgreSQL schema and Redis prefix shared by all. */
@@ -26,17 +27,23 @@ export interface DrillConfigInput {
   /** base64 of 32 bytes, shared by every node (they share the sealed store). */
   kek: string;
   protected: boolean;
+  /** The lab's DNS, when the scenario has a dns fault: upstreams are then reached by hostname. */
+  dns?: Pick<DrillDns, 'urlFor' | 'nodeConfig'>;
 }
 
 const unlimited = { ipPerSecond: 1e6, ipBurst: 1e6, playerPerSecond: 1e6, playerBurst: 1e6 };
 
-function identityConfig(ups: ReadonlyMap<FaultTarget, DrillUpstream>): Record<string, unknown> {
+/** An upstream's URL as a node reaches it: by the lab's hostname when a drill has the lab's DNS. */
+type UrlOf = (up: DrillUpstream) => string;
+
+function identityConfig(ups: ReadonlyMap<FaultTarget, DrillUpstream>, urlOf: UrlOf): Record<string, unknown> {
   const identity = ups.get('identity');
-  if (identity) return { provider: 'http', http: { url: identity.serviceUrl } };
+  if (identity) return { provider: 'http', http: { url: urlOf(identity) } };
   const oidc = ups.get('oidc');
   if (oidc) {
+    // The issuer is the name in the tokens the fleet mints; only the JWKS is fetched, by hostname.
     const issuer = oidc.serviceUrl.replace(/\/jwks$/, '');
-    return { provider: 'oidc', oidc: { issuer, audience: 'lifeline', jwksUrl: oidc.serviceUrl } };
+    return { provider: 'oidc', oidc: { issuer, audience: 'lifeline', jwksUrl: urlOf(oidc) } };
   }
   return { provider: 'dev' };
 }
@@ -44,19 +51,24 @@ function identityConfig(ups: ReadonlyMap<FaultTarget, DrillUpstream>): Record<st
 function entitlementsConfig(
   ups: ReadonlyMap<FaultTarget, DrillUpstream>,
   guarded: boolean,
+  urlOf: UrlOf,
 ): Record<string, unknown> {
   const up = ups.get('entitlements');
   if (!up) return { source: 'static' };
   // Unprotected: a licence verified more than a second ago is not trusted, so an entitlement
   // outage denies owners as seed 001's gateway did (the smallest lkgMaxAgeSeconds there is).
-  return { source: 'http', http: { url: up.serviceUrl, ...(guarded ? {} : { lkgMaxAgeSeconds: 1 }) } };
+  return { source: 'http', http: { url: urlOf(up), ...(guarded ? {} : { lkgMaxAgeSeconds: 1 }) } };
 }
 
-function storeConfig(store: NodeStore): Record<string, unknown> {
+function storeConfig(store: NodeStore, timeScale: number): Record<string, unknown> {
   if (store.kind === 'sqlite+memory') return { store: { kind: 'sqlite' }, live: { kind: 'memory' } };
+  // A dead node is noticed within the presence TTL: compressed with the clock, or the survivors
+  // would notice a kill minutes of scenario time late; never below 3 s (renewed each second),
+  // so a node slowed by a busy machine is not taken for dead.
+  const presenceTtlSeconds = scaled(15, timeScale, 3);
   return {
     store: { kind: 'postgres', postgres: { url: store.pgUrl, schema: store.schema } },
-    live: { kind: 'redis', redis: { url: store.redisUrl, prefix: store.prefix } },
+    live: { kind: 'redis', redis: { url: store.redisUrl, prefix: store.prefix }, presenceTtlSeconds },
   };
 }
 
@@ -73,7 +85,12 @@ const scaled = (seconds: number, timeScale: number, min: number): number =>
  * a bulk kick's hold. Heartbeats are not: the fleet's clients ping on the wall clock.
  */
 export function compressedTimings(timeScale: number, durationSeconds: number): Record<string, unknown> {
-  const tokens = { accessTtlSeconds: scaled(Math.min(600, durationSeconds / 5), timeScale, 5) };
+  // The reuse grace is the clients' retry on the wall clock (a refresh whose answer died with a
+  // node, retried on another), so it is not compressed.
+  const tokens = {
+    accessTtlSeconds: scaled(Math.min(600, durationSeconds / 5), timeScale, 5),
+    refreshReuseGraceSeconds: 10,
+  };
   if (timeScale <= 1) return { tokens };
   return {
     tokens,
@@ -86,6 +103,35 @@ export function compressedTimings(timeScale: number, durationSeconds: number): R
   };
 }
 
+/**
+ * Detection on the drill's clock (docs/DRILLS.md, "Time to detect"): the detectors' step is
+ * compressed with the scenario (10 s of Lifeline's becomes 10 s of the scenario), and so is the
+ * baseline's half-life. The warm-up is not: an hour of learning does not fit in a drill of
+ * minutes, compressed or not, so a drill's node learns its baseline from its first steps (the
+ * floor of 0.01% until then), from a node started fresh with no failures before the first fault.
+ */
+export function drillDetection(timeScale: number): Record<string, unknown> {
+  return {
+    stepSeconds: Math.max(1, Math.min(300, Math.round(10 / timeScale))),
+    failures: { warmupSeconds: 0, halfLifeHours: 6 / timeScale },
+  };
+}
+
+/**
+ * What the studio knows of its identity upstream, set as the configuration reference says
+ * (`admission.maxLimit`: "what the upstream is known to take"): the calls in flight that its
+ * capacity a second allows at its normal latency (Little's law), split over the nodes. Left at
+ * the default (50), the admission's probing above that reaches the upstream as a burst past its
+ * capacity before the limit comes down.
+ */
+export function knownIdentityLimit(s: Scenario): Record<string, unknown> {
+  const id = s.upstreams?.identity;
+  if (id?.capacityPerSecond === undefined || !id.latencyMs) return {};
+  const inFlight = (id.capacityPerSecond * id.latencyMs) / 1000 / s.nodes.count;
+  const maxLimit = Math.max(1, Math.floor(inFlight));
+  return { admission: { maxLimit, initialLimit: Math.min(10, maxLimit) } };
+}
+
 /** One node's configuration file, as `lifeline serve` loads it. */
 export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<string, unknown> {
   const regions = Object.fromEntries(
@@ -93,6 +139,8 @@ export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<stri
   );
   const rateLimit = { login: unlimited, refresh: unlimited, rejoin: unlimited, upgrade: unlimited };
   const timings = compressedTimings(input.scenario.timeScale, input.scenario.durationSeconds);
+  const dns = input.dns;
+  const urlOf: UrlOf = dns ? (up) => dns.urlFor(up.target, up.serviceUrl) : (up) => up.serviceUrl;
   return {
     ...timings,
     environment: 'test',
@@ -106,12 +154,14 @@ export function nodeConfig(input: DrillConfigInput, node: NodeSpec): Record<stri
     secrets: { key: input.kek },
     audit: { anchor: { dir: node.anchorDir, shared: input.store.kind === 'sqlite+memory' } },
     topology: { regions },
-    identity: identityConfig(input.upstreams),
-    entitlements: entitlementsConfig(input.upstreams, input.protected),
-    ...storeConfig(input.store),
+    identity: identityConfig(input.upstreams, urlOf),
+    entitlements: entitlementsConfig(input.upstreams, input.protected, urlOf),
+    ...(input.dns?.nodeConfig ?? {}),
+    detection: drillDetection(input.scenario.timeScale),
+    ...storeConfig(input.store, input.scenario.timeScale),
     // Unprotected: no admission (every login goes straight to identity) and a breaker no script reaches.
     ...(input.protected
-      ? {}
+      ? knownIdentityLimit(input.scenario)
       : {
           admission: { enabled: false },
           breaker: { ...(timings.breaker as object), minKicks: 1_000_000_000 },

@@ -78,7 +78,7 @@ export function findings(input: FindingsInput): Finding[] {
   if (input.hasIdentity) out.push(refreshesWhileIdentityDown(input));
   if (input.tally.kicked > 0 || Object.keys(input.tally.refused).length > 0) out.push(kicks(input.tally));
   if (input.dnsSkipped > 0) {
-    const detail = 'dns faults not available: the lab DNS server is not wired into drills yet';
+    const detail = 'dns fault onsets not put in force (an adapter that could not apply them)';
     out.push({ name: 'dnsFaultsNotApplied', value: input.dnsSkipped, detail });
   }
   out.push(outages(input.fleet));

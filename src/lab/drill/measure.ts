@@ -6,6 +6,7 @@ import type { Played } from './play.ts';
 import type { DrillResult } from './result.ts';
 import type { DrillWorld } from './world.ts';
 import { buildSeries, type UpstreamSeries } from './series.ts';
+import { timeToDetect } from './signals.ts';
 
 /** Disruption records still pending or ticketed (not restored, expired or refused), from the admin API. */
 async function unsettledRecords(world: DrillWorld): Promise<number | null> {
@@ -28,6 +29,19 @@ async function unsettledRecords(world: DrillWorld): Promise<number | null> {
   }
 }
 
+/** Every signal the nodes raised during the run, placed on the scenario's clock. */
+function signalsFinding(played: Played): DrillResult['findings'][number] {
+  const list = [...played.signals.seen.values()].sort((a, b) => a.startedAt - b.startedAt);
+  const at = (ms: number) => played.clock.at(ms).toFixed(1);
+  const detail = list
+    .map((g) => {
+      const where = (g.localisation ?? []).map((l) => `${l.dimension} ${l.values.join('/')}`).join(', ');
+      return `${g.detector} (${g.severity}) started at ${at(g.startedAt)} s, onset ${at(g.onsetAt)} s: "${g.title}"${where ? ` [${where}]` : ''}`;
+    })
+    .join('; ');
+  return { name: 'signals', value: list.length, detail: detail || 'no signal raised' };
+}
+
 export async function measure(
   world: DrillWorld,
   played: Played,
@@ -46,6 +60,7 @@ export async function measure(
     tally: played.tally,
     unsettled: await unsettledRecords(world),
     wall: played.wall,
+    detection: timeToDetect(s, [...played.signals.seen.values()], played.clock),
   });
   return {
     scenario: s.name,
@@ -57,16 +72,19 @@ export async function measure(
     series: buildSeries(s.durationSeconds, fleetSeconds, upstreams, played.clock, played.faults),
     marks: played.marks,
     objectives,
-    findings: findings({
-      fleetSeconds,
-      fleet: played.summary,
-      faults: played.faults,
-      tally: played.tally,
-      hasIdentity: world.ups.has('identity'),
-      dnsSkipped: played.faults.notApplied,
-      fleetErrors: world.fleet?.errors ?? [],
-      history: played.history,
-    }),
+    findings: [
+      ...findings({
+        fleetSeconds,
+        fleet: played.summary,
+        faults: played.faults,
+        tally: played.tally,
+        hasIdentity: world.ups.has('identity'),
+        dnsSkipped: played.faults.notApplied,
+        fleetErrors: world.fleet?.errors ?? [],
+        history: played.history,
+      }),
+      signalsFinding(played),
+    ],
     passed: objectives.every((o) => o.passed),
   };
 }

@@ -89,7 +89,7 @@ test('kicked before the trip, lost writes, unsettled records and time to detect 
   assert.equal(by['rpo.maxUnsettled']?.passed, false, 'records that could not be read fail the objective');
   assert.equal(by.maxTimeToDetectSeconds?.measured, null);
   assert.equal(by.maxTimeToDetectSeconds?.passed, false);
-  assert.match(by.maxTimeToDetectSeconds?.detail ?? '', /detection does not exist yet/);
+  assert.match(by.maxTimeToDetectSeconds?.detail ?? '', /signals were not read/);
   const untripped = checkObjectives(
     s,
     measured({ tally: { ...newTally(), kicked: 400, kickedBeforeTrip: 400 } }),

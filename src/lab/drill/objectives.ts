@@ -7,6 +7,7 @@ import type { Scenario } from '../scenario/index.ts';
 import type { KickTally } from './actions.ts';
 import type { ObjectiveResult } from './result.ts';
 import { secondLoad, type UpstreamSeries } from './series.ts';
+import type { Detection } from './signals.ts';
 
 export interface Measured {
   fleet: FleetSummary;
@@ -20,6 +21,8 @@ export interface Measured {
    * (the players' history) or at or after `to` are left out of the peak.
    */
   wall: { from: number; to: number };
+  /** Time to detect from the nodes' signals (signals.ts); absent when not measured. */
+  detection?: Detection;
 }
 
 function result(name: string, target: number, measured: number | null, detail: string): ObjectiveResult {
@@ -135,8 +138,8 @@ export function checkObjectives(s: Scenario, m: Measured): ObjectiveResult[] {
   out.push(...loadRatios(s, m));
   if (o.maxKickedBeforeTrip !== undefined) out.push(kickedBeforeTrip(o.maxKickedBeforeTrip, m.tally));
   if (o.maxTimeToDetectSeconds !== undefined) {
-    const detail = 'detection does not exist yet (issue 15): nothing to measure';
-    out.push(result('maxTimeToDetectSeconds', o.maxTimeToDetectSeconds, null, detail));
+    const d = m.detection ?? { seconds: null, detail: "the nodes' signals were not read" };
+    out.push(result('maxTimeToDetectSeconds', o.maxTimeToDetectSeconds, d.seconds, d.detail));
   }
   return out;
 }

@@ -17,6 +17,7 @@ import { startNode, stopNode } from './nodes.ts';
 import type { DrillMark } from './result.ts';
 import type { DrillOptions, DrillWorld } from './world.ts';
 import { mergeSeconds } from './series.ts';
+import { SignalWatch } from './signals.ts';
 import { buildSteps, playTimeline } from './timeline.ts';
 import type { DrillUpstream } from './upstreams.ts';
 
@@ -30,6 +31,8 @@ export interface Played {
   upstreamSeconds: Map<FaultTarget, Map<number, LabSecond>>;
   /** Owners logged in once before t0 (null: no entitlements upstream, no history needed). */
   history: number | null;
+  /** Signals the nodes listed during the run (time to detect). */
+  signals: SignalWatch;
 }
 
 async function sampleStats(ups: ReadonlyMap<FaultTarget, DrillUpstream>, into: Played['upstreamSeconds']) {
@@ -72,13 +75,11 @@ function nextWallSecond(): Promise<number> {
   return new Promise((resolve) => setTimeout(() => resolve(at), at - Date.now() + 1));
 }
 
-export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> {
-  const s = world.scenario;
-  const faults = new FaultSwitch(world.ups, o.dns ?? unavailableDns);
+function planFleet(world: DrillWorld, o: DrillOptions) {
   const oidc = world.ups.get('oidc');
   const joinUrl = world.ups.get('backend')?.joinUrl;
-  const plan = fleetPlan(
-    s,
+  return fleetPlan(
+    world.scenario,
     world.nodes.map((n) => n.playerUrl),
     {
       seed: o.seed ?? 1,
@@ -87,6 +88,12 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
       ...(joinUrl ? { gameJoinUrl: joinUrl } : {}),
     },
   );
+}
+
+export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> {
+  const s = world.scenario;
+  const faults = new FaultSwitch(world.ups, o.dns ?? world.dns?.faults ?? unavailableDns);
+  const plan = planFleet(world, o);
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -102,6 +109,8 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
   world.fleet = fleet;
   const clock = drillClock(s.timeScale, fleet.t0);
   const ctx = actionContext(world, clock, abort.signal);
+  const signals = new SignalWatch(world.nodes, world.ops[0]);
+  signals.start();
   const upstreamSeconds: Played['upstreamSeconds'] = new Map();
   const ticker = setInterval(() => {
     o.onProgress?.(clock.now(), s.durationSeconds);
@@ -125,6 +134,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     await Promise.allSettled(ctx.background);
   } finally {
     clearInterval(ticker);
+    await signals.stop();
     o.signal?.removeEventListener('abort', onAbort);
   }
   if (abort.signal.aborted) throw new Error('interrupted');
@@ -140,5 +150,6 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     wall: { from: from ?? Math.floor(clock.t0 / 1000) * 1000, to },
     upstreamSeconds,
     history,
+    signals,
   };
 }

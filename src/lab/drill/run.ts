@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { LifelineError } from '../../errors/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { removeTree } from './cleanup.ts';
+import { startDrillDns } from './dns.ts';
 import { killFleet } from './fleet.ts';
 import { measure } from './measure.ts';
 import { planNodes, startNode, stopNode } from './nodes.ts';
@@ -24,12 +25,14 @@ import type { DrillOptions, DrillWorld } from './world.ts';
 async function setUp(s: Scenario, o: DrillOptions, world: DrillWorld): Promise<void> {
   const seed = o.seed ?? 1;
   world.ups = await startUpstreams(s, seed);
+  world.dns = await startDrillDns(s, seed);
   const input = {
     scenario: s,
     upstreams: world.ups,
     store: world.store,
     kek: randomBytes(32).toString('base64'),
     protected: world.guarded,
+    ...(world.dns ? { dns: world.dns } : {}),
   };
   world.nodes = await planNodes(input, world.root, s.nodes.count);
   const first = world.nodes[0];
@@ -42,6 +45,7 @@ async function tearDown(world: DrillWorld): Promise<string[]> {
   killFleet(world.fleet);
   await Promise.allSettled(world.nodes.map((n) => stopNode(n, 'SIGTERM')));
   await closeUpstreams(world.ups);
+  await world.dns?.lab.close();
   const problems = await dropStore(world.store);
   removeTree(world.root);
   return problems;

@@ -5,9 +5,13 @@ import { drillClock } from './clock.ts';
 import { buildSteps, playTimeline } from './timeline.ts';
 
 test("dns-debacle's steps: a fault's recovery plays before an onset at the same second, faults to the end have none", () => {
-  const steps = buildSteps(loadScenario('dns-debacle'));
-  const at200 = steps.filter((s) => s.t === 200).map((s) => s.mark.label);
-  assert.deepEqual(at200, ['recover auth-errors on identity', 'identity-restart (down on identity)']);
+  const scenario = loadScenario('dns-debacle');
+  const restart = scenario.faults.find((f) => f.id === 'identity-restart')?.at;
+  const atRestart = buildSteps(scenario)
+    .filter((s) => s.t === restart)
+    .map((s) => s.mark.label);
+  assert.deepEqual(atRestart, ['recover auth-errors on identity', 'identity-restart (down on identity)']);
+  const steps = buildSteps(scenario);
   const times = steps.map((s) => s.t);
   assert.deepEqual(
     times,

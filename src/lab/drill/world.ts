@@ -1,7 +1,7 @@
 /** What a drill run is given, and everything it started (so teardown stops exactly that). */
 import type { FaultTarget, Scenario } from '../scenario/index.ts';
 import type { NodeStore } from './config.ts';
-import type { DnsFaults } from './dns.ts';
+import type { DnsFaults, DrillDns } from './dns.ts';
 import type { FleetHandle } from './fleet.ts';
 import type { DrillNode } from './nodes.ts';
 import type { DrillOperator } from './operators.ts';
@@ -19,7 +19,7 @@ export interface DrillOptions {
   signal?: AbortSignal;
   /** Called about once a wall second with the scenario second reached. */
   onProgress?: (t: number, durationSeconds: number) => void;
-  /** The adapter for `dns` faults. @defaultValue not available */
+  /** The adapter for `dns` faults. @defaultValue the drill's lab DNS (dns.ts), when the scenario has a dns fault */
   dns?: DnsFaults;
 }
 
@@ -33,4 +33,6 @@ export interface DrillWorld {
   nodes: DrillNode[];
   ops: DrillOperator[];
   fleet?: FleetHandle;
+  /** The lab's DNS, when the scenario has a dns fault. */
+  dns?: DrillDns;
 }

@@ -2,7 +2,9 @@
  * The arrival curve: how many players are wanted online at scenario second t.
  *
  * - diurnal: a share of the players between `troughShare` and `peakShare`, a cosine over
- *   `periodSeconds` that peaks at `peakAtSeconds`;
+ *   `periodSeconds` that peaks at `peakAtSeconds`; with `rampSeconds`, that share times t/ramp
+ *   until the ramp ends (the players of a world started cold come online over the ramp, not all
+ *   in the drill's first seconds);
  * - storm: every player arrives once, at a seeded uniform moment within `overSeconds` from `at`.
  */
 import { seededRandom } from '../random.ts';
@@ -29,8 +31,11 @@ export function stormTimes(plan: FleetPlan, at: number, over: number): Float64Ar
 
 export function curveOf(plan: FleetPlan): Curve {
   const a = plan.arrival;
-  if (a.curve === 'diurnal')
-    return { thinkFirst: true, wanted: (t) => Math.round(plan.players * diurnalShare(a, t)) };
+  if (a.curve === 'diurnal') {
+    const ramp = (t: number) =>
+      a.rampSeconds === undefined ? 1 : Math.min(1, Math.max(0, t) / a.rampSeconds);
+    return { thinkFirst: true, wanted: (t) => Math.round(plan.players * diurnalShare(a, t) * ramp(t)) };
+  }
   const times = stormTimes(plan, a.at, a.overSeconds);
   let arrived = 0;
   return {

@@ -96,3 +96,21 @@ test('the curves: diurnal between trough and peak, peaking where asked; a storm 
   assert.ok(mid > 0 && mid < 500, `half-way through the storm ${mid} have arrived`);
   assert.equal(storm.wanted(15), 500);
 });
+
+test('a ramped diurnal curve brings its players online over the ramp, then follows the curve', () => {
+  const arrival = {
+    curve: 'diurnal',
+    troughShare: 0.5,
+    peakShare: 0.5,
+    periodSeconds: 100,
+    peakAtSeconds: 0,
+    rampSeconds: 40,
+  } as const;
+  const ramped = curveOf(plan({ players: 1000, arrival }));
+  assert.equal(ramped.wanted(0), 0);
+  assert.equal(ramped.wanted(10), 125);
+  assert.equal(ramped.wanted(40), 500);
+  assert.equal(ramped.wanted(90), 500);
+  assert.deepEqual(parseFleetPlan({ ...plan(), arrival }).arrival, arrival);
+  assert.throws(() => parseFleetPlan({ ...plan(), arrival: { ...arrival, rampSeconds: 0 } }), LifelineError);
+});

@@ -54,6 +54,7 @@ function arrival(v: unknown): FleetPlan['arrival'] {
     peakShare: num(a.peakShare, 'arrival.peakShare', 0, 1),
     periodSeconds: num(a.periodSeconds, 'arrival.periodSeconds', 1e-3),
     peakAtSeconds: num(a.peakAtSeconds, 'arrival.peakAtSeconds', 0),
+    ...(a.rampSeconds === undefined ? {} : { rampSeconds: num(a.rampSeconds, 'arrival.rampSeconds', 1e-3) }),
   };
 }
 

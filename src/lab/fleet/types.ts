@@ -25,6 +25,8 @@ export interface FleetPlan {
         peakShare: number;
         periodSeconds: number;
         peakAtSeconds: number;
+        /** The curve's players come online over this many seconds from 0 (a world started cold). */
+        rampSeconds?: number;
       }
     | { curve: 'storm'; at: number; overSeconds: number };
   thinkSeconds: { min: number; max: number };

@@ -50,6 +50,8 @@ const arrivalSchema = tagged('curve', [
     /** A "day" on the scenario clock, and when in it the peak falls. */
     periodSeconds: positiveNumber(),
     peakAtSeconds: seconds(),
+    /** Players come online over this long from 0, instead of the curve's share all at once. */
+    rampSeconds: Type.Optional(positiveNumber()),
   }),
   strict({ curve: Type.Literal('storm'), at: seconds(), overSeconds: positiveNumber() }),
 ]);

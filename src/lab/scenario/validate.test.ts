@@ -192,7 +192,7 @@ const cases: { name: string; path: string; make: () => unknown; says?: RegExp }[
     path: 'faults[2].at',
     make: () => {
       const s = base();
-      s.faults[2].at = 600;
+      s.faults[2].at = s.durationSeconds;
       delete s.faults[2].until;
       return s;
     },
@@ -213,7 +213,7 @@ const cases: { name: string; path: string; make: () => unknown; says?: RegExp }[
     path: 'faults[2].until',
     make: () => {
       const s = base();
-      s.faults[2].until = 601;
+      s.faults[2].until = s.durationSeconds + 1;
       return s;
     },
   },
@@ -280,7 +280,7 @@ const cases: { name: string; path: string; make: () => unknown; says?: RegExp }[
     path: 'actions[1]',
     make: () => {
       const s = base();
-      s.actions[1] = { do: 'declare-outage', at: 200, reason: 'again' };
+      s.actions[1] = { do: 'declare-outage', at: s.actions[0].at + 40, reason: 'again' };
       return s;
     },
   },
