@@ -9,7 +9,7 @@ import type { FlagService } from '../flags/index.ts';
 import type { Bus } from '../live/index.ts';
 import { may, OperatorService } from '../operators/index.ts';
 import type { Topology } from '../sessions/index.ts';
-import type { CommandPlan, CommandPolicy, CommandRecord } from './records.ts';
+import type { CommandPlan, CommandPolicy, CommandQuery, CommandRecord } from './records.ts';
 import type { Operator } from '../operators/records.ts';
 import { uuid7 } from '../ids/index.ts';
 import { finishCommand, type Halt } from './finish.ts';
@@ -23,7 +23,7 @@ import {
 import { type PolicySettings, planFor, policyFor } from './policy.ts';
 import { recoverCommands } from './recovery.ts';
 import { describeSelector, type Selector, toFilter } from './selector.ts';
-import { type CommandView, commandView } from './view.ts';
+import { type CommandView, commandView, publicCommand } from './view.ts';
 import { runWaves, type Source } from './waves.ts';
 
 export type { ApproveOutcome } from './operator-change.ts';
@@ -83,6 +83,11 @@ export class CommandService {
 
   async get(id: string): Promise<CommandView> {
     return commandView(await this.#record(id));
+  }
+
+  /** A page of commands, newest first (read straight from the store). */
+  async list(query: CommandQuery): Promise<CommandView[]> {
+    return (await this.#d.store.pageCommands(query)).map(publicCommand);
   }
 
   async #record(id: string): Promise<CommandRecord> {

@@ -5,7 +5,7 @@
 import type { AuditEntry, AuditQuery } from '../../audit/records.ts';
 import type { Ban, BanQuery } from '../../bans/records.ts';
 import type { BreakerState } from '../../breaker/records.ts';
-import type { CommandRecord, CommandState } from '../../commands/records.ts';
+import type { CommandQuery, CommandRecord, CommandState } from '../../commands/records.ts';
 import type {
   Disruption,
   DisruptionOutcome,
@@ -17,7 +17,7 @@ import type { FlagRecord } from '../../flags/records.ts';
 import type { OutboxMessage, OutboxQuery } from '../../routing/records.ts';
 import type { Grant, MacKey, SigningKey } from '../../tokens/records.ts';
 import type { RecordStore } from '../index.ts';
-import type { RestoreRecord, RestoreState } from '../../restore/records.ts';
+import type { RestoreQuery, RestoreRecord, RestoreState } from '../../restore/records.ts';
 import type { Signal, SignalQuery } from '../../signals/records.ts';
 import { num, str, toBreaker, toFlag, toMacKey, toSigningKey } from '../rows.ts';
 import * as audit from './audit.ts';
@@ -127,6 +127,9 @@ export abstract class SqlRecordStore implements RecordStore {
   listCommands(states: readonly CommandState[]): Promise<CommandRecord[]> {
     return commands.listCommands(this.#s, states);
   }
+  pageCommands(query: CommandQuery): Promise<CommandRecord[]> {
+    return commands.pageCommands(this.#s, query);
+  }
   getCommand(id: string): Promise<CommandRecord | null> {
     return commands.getCommand(this.#s, id);
   }
@@ -152,6 +155,9 @@ export abstract class SqlRecordStore implements RecordStore {
   }
   listRestores(states: readonly RestoreState[]): Promise<RestoreRecord[]> {
     return restores.listRestores(this.#s, states);
+  }
+  pageRestores(query: RestoreQuery): Promise<RestoreRecord[]> {
+    return restores.pageRestores(this.#s, query);
   }
   updateRestore(r: RestoreRecord, from: readonly RestoreState[]): Promise<boolean> {
     return restores.updateRestore(this.#s, r, from);
