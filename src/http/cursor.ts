@@ -73,8 +73,12 @@ export function statesOf<S extends string>(value: string | undefined, known: rea
   const states = value.split(',');
   const unknown = states.filter((s) => !(known as readonly string[]).includes(s));
   if (unknown.length > 0)
-    throw new LifelineError('VALIDATION_FAILED', `state ${unknown.join(', ')} is not one of ${known.join(', ')}`, {
-      details: { field: 'state', unknown, known },
-    });
+    throw new LifelineError(
+      'VALIDATION_FAILED',
+      `state ${unknown.join(', ')} is not one of ${known.join(', ')}`,
+      {
+        details: { field: 'state', unknown, known },
+      },
+    );
   return states as S[];
 }

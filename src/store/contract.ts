@@ -11,6 +11,7 @@ import type { CommandRecord } from '../commands/records.ts';
 import type { Disruption } from '../disruptions/records.ts';
 import type { Grant, MacKey } from '../tokens/records.ts';
 import type { OutboxMessage } from '../routing/records.ts';
+import { listsContract } from './contract-lists.ts';
 import { signalRecordsContract } from './contract-signals.ts';
 import type { RecordStore } from './index.ts';
 import type { RestoreRecord } from '../restore/records.ts';
@@ -811,5 +812,6 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       );
     });
     signalRecordsContract(withStore);
+    listsContract(withStore, { command: commandRecord, restore: restoreRecord, disruption, ban });
   });
 }

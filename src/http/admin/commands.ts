@@ -6,7 +6,8 @@ import { decodeCursor, pageLimit, readPage, statesOf } from '../cursor.ts';
 import { parseTime } from '../query.ts';
 import { ApproveBody, CommandBody, CommandsQuery, HaltBody, IdParam } from '../schemas.ts';
 
-const optionalTime = (key: 'since' | 'until', at: number | undefined) => (at === undefined ? {} : { [key]: at });
+const optionalTime = (key: 'since' | 'until', at: number | undefined) =>
+  at === undefined ? {} : { [key]: at };
 import { allow, type Authorizer } from './auth.ts';
 
 /** An inline command that halted answers with its halt's own code, not a 200. */
