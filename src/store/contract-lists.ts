@@ -43,6 +43,12 @@ async function pageAll<T>(
 const desc = (a: After, b: After) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
 export function listsContract(withStore: WithStore, make: ListBuilders): void {
+  commandLists(withStore, make);
+  restoreLists(withStore, make);
+  ledgerLists(withStore, make);
+}
+
+function commandLists(withStore: WithStore, make: ListBuilders): void {
   test('commands page newest first by state, actor and time, ties broken by id', async (t) => {
     const store = await withStore(t);
     const states = ['awaiting-approval', 'done', 'halted'] as const;
@@ -87,7 +93,9 @@ export function listsContract(withStore: WithStore, make: ListBuilders): void {
       ['old-5', 'old-4', 'old-3', 'old-2', 'old-1', 'old-0'],
     );
   });
+}
 
+function restoreLists(withStore: WithStore, make: ListBuilders): void {
   test('restores page newest first by state', async (t) => {
     const store = await withStore(t);
     const made: RestoreRecord[] = [];
@@ -116,7 +124,9 @@ export function listsContract(withStore: WithStore, make: ListBuilders): void {
         .map((r) => r.id),
     );
   });
+}
 
+function ledgerLists(withStore: WithStore, make: ListBuilders): void {
   test('disruptions page oldest first after a cursor, with their filters', async (t) => {
     const store = await withStore(t);
     const made = Array.from({ length: 11 }, (_, i) =>
