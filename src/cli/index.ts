@@ -18,6 +18,7 @@ import { reportFailure } from './errors.ts';
 import { flagCommands } from './flags.ts';
 import { keysCommands } from './keys.ts';
 import { kickCommand } from './kick.ts';
+import { listCommands } from './lists.ts';
 import { operatorsCommands } from './operators.ts';
 import { restoreCommands } from './restore.ts';
 import { serveCommand } from './serve.ts';
@@ -35,6 +36,7 @@ const groups: ((program: Command, cli: CliContext) => void)[] = [
   sessionsCommand,
   kickCommand,
   commandCommands,
+  listCommands,
   banCommands,
   breakerCommands,
   flagCommands,
