@@ -127,6 +127,13 @@ export class CommandService {
     // The runner is claimed before the record says running: no node finds it running unclaimed.
     if (command.state === 'running') await d.live.adoptRun(command.id, d.nodeId, command.requestedAt);
     await d.store.recordCommand(command, []);
+    d.events.emit('command.requested', {
+      id: command.id,
+      action: command.action,
+      by: operator.name,
+      state: command.state,
+      count: plan.count,
+    });
     if (command.state === 'awaiting-approval')
       return { kind: 'awaiting-approval', command: commandView(command) };
     return { kind: 'done', command: commandView(await this.#execute(command, operator.name, source)) };
@@ -227,6 +234,13 @@ export class CommandService {
       target: `command:${id}`,
       details: { commandId: id, approvals: approvals.length, needed: command.policy.approvals },
       result: next.state,
+    });
+    d.events.emit('command.approved', {
+      id,
+      by: operator.name,
+      approvals: approvals.length,
+      needed: command.policy.approvals,
+      state: next.state,
     });
     if (ready) this.#inBackground(next, operator.name);
     return { command: commandView(next) };

@@ -89,6 +89,15 @@ export class RestoreService {
         details: { overlapping: created.overlapping },
       });
     }
+    d.events.emit('restore.changed', {
+      restoreId: restore.id,
+      from: null,
+      state: 'running',
+      by: operator.name,
+      reason: null,
+      released: 0,
+      total: created.total,
+    });
     this.#background(restore.id);
     return this.status(restore.id);
   }

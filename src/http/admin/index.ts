@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { AnchoredVerifyResult, AuditLog } from '../../audit/index.ts';
 import type { BanService } from '../../bans/index.ts';
 import type { KickBreaker } from '../../breaker/index.ts';
@@ -11,6 +11,7 @@ import type { RestoreService } from '../../restore/index.ts';
 import type { SignalService } from '../../signals/index.ts';
 import type { DisruptionLedger } from '../../store/index.ts';
 import { ajvOptions, frameworkErrors, installErrorHandling } from '../errors.ts';
+import { accessLog } from '../access-log.ts';
 import { refuseNulText } from '../input.ts';
 import { metricsRoute } from '../metrics.ts';
 import { auditRoutes } from './audit.ts';
@@ -62,7 +63,9 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     ajv: ajvOptions,
     frameworkErrors,
     return503OnClosing: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
+  accessLog(app);
   installErrorHandling(app);
   refuseNulText(app);
   metricsRoute(app, deps.metrics);
