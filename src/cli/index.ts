@@ -25,6 +25,7 @@ import { serveCommand } from './serve.ts';
 import { sessionsCommand } from './sessions.ts';
 import { signalsCommands } from './signals.ts';
 import { sloCommands } from './slo.ts';
+import { contextCommand } from './whereami.ts';
 
 export type { CliIo } from './base.ts';
 export { parseDuration } from './parse.ts';
@@ -32,6 +33,7 @@ export { parseDuration } from './parse.ts';
 /** The groups in the order `--help` lists them. */
 const groups: ((program: Command, cli: CliContext) => void)[] = [
   serveCommand,
+  contextCommand,
   operatorsCommands,
   sessionsCommand,
   kickCommand,
