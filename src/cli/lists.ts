@@ -10,7 +10,7 @@ import type { Disruption } from '../disruptions/records.ts';
 import type { RestoreRecord } from '../restore/records.ts';
 import type { CliContext } from './context.ts';
 import { type ListOptions, pagingOptions, runList } from './list.ts';
-import { type Column, when } from './table.ts';
+import { type Column, renderTable, when } from './table.ts';
 
 const commandColumns: Column<CommandRecord>[] = [
   { header: 'ID', value: (c) => c.id },
@@ -79,6 +79,7 @@ export function listCommands(program: Command, cli: CliContext): void {
       ),
     );
   disruptionsList(program, cli);
+  admissionCommand(program, cli);
 }
 
 function commandsList(program: Command, cli: CliContext): void {
@@ -174,4 +175,42 @@ export function auditListCommand(audit: Command, cli: CliContext): void {
         o,
       ),
     );
+}
+
+interface AdmissionView {
+  enabled: boolean;
+  reason?: string;
+  limit?: number;
+  inFlight?: number;
+  peakInFlight?: number;
+  upstream?: string;
+  lanes?: { name: string; depth: number; maxDepth: number; oldestWaitSeconds: number }[];
+}
+
+/** `lifeline admission`: the login queue of the node the admin URL reaches. */
+export function admissionCommand(program: Command, cli: CliContext): void {
+  program
+    .command('admission')
+    .description('[api] the login admission queue: depth, limit, in flight, oldest wait, per lane')
+    .action(async () => {
+      const body = (await cli.api('GET', '/admin/v1/admission')) as AdmissionView;
+      if (!body.enabled) {
+        cli.print(body.reason ?? 'admission is off', body);
+        return;
+      }
+      const table = renderTable(
+        [
+          { header: 'LANE', value: (l) => l.name },
+          { header: 'DEPTH', value: (l) => String(l.depth) },
+          { header: 'MAX', value: (l) => String(l.maxDepth) },
+          { header: 'OLDEST WAIT', value: (l) => `${l.oldestWaitSeconds.toFixed(1)}s` },
+        ] satisfies Column<NonNullable<AdmissionView['lanes']>[number]>[],
+        body.lanes ?? [],
+        { tty: cli.io.tty === true, wide: false },
+      );
+      cli.print(
+        `${table}\nlimit ${body.limit}, in flight ${body.inFlight} (peak ${body.peakInFlight}), upstream ${body.upstream}`,
+        body,
+      );
+    });
 }

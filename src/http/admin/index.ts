@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { AdmissionSnapshot } from '../../admission/index.ts';
 import type { AnchoredVerifyResult, AuditLog } from '../../audit/index.ts';
 import type { BanService } from '../../bans/index.ts';
 import type { KickBreaker } from '../../breaker/index.ts';
@@ -14,6 +15,7 @@ import { ajvOptions, frameworkErrors, installErrorHandling } from '../errors.ts'
 import { accessLog } from '../access-log.ts';
 import { refuseNulText } from '../input.ts';
 import { metricsRoute } from '../metrics.ts';
+import { admissionRoutes } from './admission.ts';
 import { auditRoutes } from './audit.ts';
 import { authenticateOperators } from './auth.ts';
 import { bansRoutes } from './bans.ts';
@@ -44,6 +46,8 @@ export interface AdminApiDeps {
   signals: SignalService;
   /** `detection.intakeSecret`: lets Alertmanager and Sentry post signals without an operator token. */
   intakeSecret: string;
+  /** This node's login admission queue; null while admission is off. */
+  admission?: () => AdmissionSnapshot | null;
   metrics: Metrics;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
@@ -81,6 +85,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   void app.register(auditRoutes, { prefix, audit: deps.audit, verifyAudit: deps.verifyAudit, operators });
   void app.register(operatorsRoutes, { prefix, operators, commands: deps.commands });
   void app.register(enrolRoutes, { operators });
+  void app.register(admissionRoutes, { prefix, operators, admission: deps.admission ?? (() => null) });
   void app.register(signalsRoutes, {
     prefix,
     signals: deps.signals,
