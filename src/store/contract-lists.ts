@@ -46,6 +46,7 @@ export function listsContract(withStore: WithStore, make: ListBuilders): void {
   commandLists(withStore, make);
   restoreLists(withStore, make);
   ledgerLists(withStore, make);
+  operatorLists(withStore);
 }
 
 function commandLists(withStore: WithStore, make: ListBuilders): void {
@@ -123,6 +124,33 @@ function restoreLists(withStore: WithStore, make: ListBuilders): void {
         .toSorted((a, b) => desc(key(a), key(b)))
         .map((r) => r.id),
     );
+  });
+}
+
+function operatorLists(withStore: WithStore): void {
+  test("an operator's last use is kept, written only when older than the cut-off", async (t) => {
+    const store = await withStore(t);
+    await store.addOperator({
+      id: 'op-seen',
+      name: 'sam',
+      role: 'viewer',
+      tokenHash: 'ab'.repeat(32),
+      totpSecret: null,
+      createdAt: 1,
+      revokedAt: null,
+      enrolledAt: null,
+      roleChangedAt: null,
+    });
+    assert.equal((await store.findOperator({ id: 'op-seen' }))?.lastSeenAt ?? null, null, 'never seen');
+    await store.markOperatorSeen('op-seen', 100_000, 40_000);
+    await store.markOperatorSeen('op-seen', 130_000, 70_000);
+    assert.equal(
+      (await store.findOperator({ id: 'op-seen' }))?.lastSeenAt,
+      100_000,
+      'within the minute: kept',
+    );
+    await store.markOperatorSeen('op-seen', 170_000, 110_000);
+    assert.equal((await store.listOperators())[0]?.lastSeenAt, 170_000);
   });
 }
 

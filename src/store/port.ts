@@ -68,6 +68,8 @@ export interface OperatorRecords {
   findOperator(by: { id: string } | { name: string }): Promise<Operator | null>;
   listOperators(): Promise<Operator[]>;
   revokeOperator(id: string, at: number): Promise<boolean>;
+  /** Records that the operator used their token at `at`, if last seen before `before` (or never). */
+  markOperatorSeen(id: string, at: number, before: number): Promise<void>;
   setTotpSecret(id: string, secret: string): Promise<void>;
   /** Records a used TOTP time step; false (and no change) if it is not newer than the last. */
   consumeTotpStep(id: string, step: number): Promise<boolean>;

@@ -175,6 +175,15 @@ test('every list pages through 10,000 records by cursor and filters; commands --
   const audit = await all('audit', 'entries', '&actor=seed-bob');
   assert.equal(audit.ids.length, Math.ceil(N / 3));
 
+  // Operators with their last use: alice's token was used, bob's never.
+  const operators = (await getJson(`${adminUrl}/admin/v1/operators`, alice.token)).body.operators as {
+    name: string;
+    lastSeenAt: string | null;
+  }[];
+  const seen = Object.fromEntries(operators.map((o) => [o.name, o.lastSeenAt]));
+  assert.match(seen.alice ?? '', /^\d{4}-\d\d-\d\dT/);
+  assert.equal(seen.bob, null);
+
   // A bad filter or cursor is a coded refusal, and reads nothing.
   for (const bad of [
     'commands?state=sleeping',

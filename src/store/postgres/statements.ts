@@ -42,6 +42,8 @@ export const sql = {
   operatorById: 'SELECT * FROM operators WHERE id = $1',
   operatorByName: 'SELECT * FROM operators WHERE name = $1',
   operatorList: 'SELECT * FROM operators ORDER BY created_at, name',
+  operatorSeen:
+    'UPDATE operators SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)',
   operatorRevoke: 'UPDATE operators SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
   operatorSetTotp: 'UPDATE operators SET totp_secret = $2, totp_last_step = 0 WHERE id = $1',
   operatorConsumeStep: 'UPDATE operators SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2',

@@ -10,7 +10,8 @@
  *              enrol_hash, enrol_expires_at) · operatorRedeem (token_hash, totp_secret, now, id,
  *              enrol_hash) -> row · operatorSetRole (role, at, id) · operatorReplaceTotp (to, id,
  *              from) · operatorById (id) · operatorByName (name) · operatorList () ·
- *              operatorRevoke (at, id) · operatorSetTotp (id, secret) · operatorConsumeStep (id, step)
+ *              operatorRevoke (at, id) · operatorSetTotp (id, secret) · operatorConsumeStep (id, step) ·
+ *              operatorSeen (at, id, before): only when last seen before `before`
  * step-up      stepUpLock (id) · stepUpSetLock (until, id) · stepUpFailureInsert (id, at) ·
  *              stepUpFailuresForget (id, since) · stepUpFailuresClear (id) · stepUpFailuresCount (id)
  * commands     commandUpsert (id, action, selector, reason, requested_by, requested_at, state, plan,
@@ -72,6 +73,7 @@ export const statementNames = [
   'operatorById',
   'operatorByName',
   'operatorList',
+  'operatorSeen',
   'operatorRevoke',
   'operatorSetTotp',
   'operatorConsumeStep',

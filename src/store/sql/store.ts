@@ -84,6 +84,9 @@ export abstract class SqlRecordStore implements RecordStore {
   listOperators(): Promise<Operator[]> {
     return ops.listOperators(this.#s);
   }
+  async markOperatorSeen(id: string, at: number, before: number): Promise<void> {
+    await this.#s.d.run(this.#s.q.operatorSeen, [at, id, before]);
+  }
   revokeOperator(id: string, at: number): Promise<boolean> {
     return this.#changed(this.#s.q.operatorRevoke, [at, id]);
   }

@@ -32,6 +32,8 @@ export const sql = {
   operatorById: 'SELECT * FROM operators WHERE id = ?',
   operatorByName: 'SELECT * FROM operators WHERE name = ?',
   operatorList: 'SELECT * FROM operators ORDER BY created_at, name',
+  operatorSeen:
+    'UPDATE operators SET last_seen_at = ?1 WHERE id = ?2 AND (last_seen_at IS NULL OR last_seen_at < ?3)',
   operatorRevoke: 'UPDATE operators SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
 
   commandUpsert: `INSERT INTO commands (id, action, selector, reason, requested_by, requested_at, state, plan, progress,
