@@ -23,6 +23,7 @@ import type { CommandService } from './commands/index.ts';
 import type { Config } from './config/index.ts';
 import { HostResolver, resolvingFetch } from './dns/index.ts';
 import { EventStream } from './events/index.ts';
+import { logDomainEvents } from './events/log.ts';
 import type { FlagService } from './flags/index.ts';
 import type { Communications } from './comms/index.ts';
 import type { IncidentService } from './incidents/index.ts';
@@ -101,6 +102,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const logger = options.logger ?? pino({ level: config.log.level, base: { node: config.nodeId } });
   const life = new Lifecycle();
   const events = new EventStream();
+  logDomainEvents(events, logger);
   const resolver = new HostResolver(config.dns, clock, (host, code) =>
     events.emit('dns.failed', { host, code }),
   );

@@ -110,13 +110,19 @@ export function testConfig(dataDir: string, overrides: DeepPartial<Config> = {})
  */
 export async function startLifeline(
   t: TestContext,
-  options: { dataDir?: string; overrides?: DeepPartial<Config>; clock?: () => number } = {},
+  options: {
+    dataDir?: string;
+    overrides?: DeepPartial<Config>;
+    clock?: () => number;
+    /** A logger to read what the node logs (silent otherwise). */
+    logger?: pino.Logger;
+  } = {},
 ): Promise<Running> {
   const dataDir = options.dataDir ?? tempDir(t);
   const config = testConfig(dataDir, options.overrides);
   const app = await createApp({
     config,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const { playerUrl, adminUrl } = await app.listen();

@@ -30,6 +30,28 @@ const QUOTE_WAIT_MS = 1000;
 export type Permits = PermitsPort;
 
 /** Logins through the identity upstream at the rate it can take; see the module's header. */
+/** See `AdmissionController.snapshot`. */
+export interface AdmissionLane {
+  name: string;
+  /** Logins waiting in line now. */
+  depth: number;
+  /** The most that may wait (`admission.maxQueue`); past it, LOGIN_QUEUE_FULL. */
+  maxDepth: number;
+  /** How long the first in line has waited, in seconds (0 on an empty line). */
+  oldestWaitSeconds: number;
+}
+
+export interface AdmissionSnapshot extends AdmissionLane {
+  enabled: true;
+  /** The shared concurrency limit on identity calls, as this node last heard it. */
+  limit: number;
+  inFlight: number;
+  peakInFlight: number;
+  /** `ok`, or `degraded: …` while logins queue at the minimum limit. */
+  upstream: string;
+  lanes: AdmissionLane[];
+}
+
 export class AdmissionController<T> {
   readonly #s: AdmissionSettings;
   readonly #clock: () => number;
@@ -93,6 +115,30 @@ export class AdmissionController<T> {
 
   get queued(): number {
     return this.#line.length;
+  }
+
+  /**
+   * The queue as operators see it (GET /admin/v1/admission, `lifeline admission`, the
+   * `lifeline_admission_*` gauges): this node's line, limit and calls in flight. Admission has
+   * one lane, logins: only a login calls the identity upstream.
+   */
+  snapshot(): AdmissionSnapshot {
+    const oldest = this.#line.oldestAt();
+    const lane = {
+      name: 'login',
+      depth: this.queued,
+      maxDepth: this.#s.maxQueue,
+      oldestWaitSeconds: oldest === null ? 0 : Math.max(0, (this.#clock() - oldest) / 1000),
+    };
+    return {
+      enabled: true,
+      limit: this.limit,
+      inFlight: this.inFlight,
+      peakInFlight: this.peakInFlight,
+      ...lane,
+      upstream: this.upstreamHealth,
+      lanes: [lane],
+    };
   }
 
   /**

@@ -22,5 +22,10 @@
  * Only logins are admitted: a refresh or a rejoin never calls the identity upstream, and a
  * restore paces its rejoins itself (its batches and Retry-After), so there is one line.
  */
-export { AdmissionController, type Permits } from './controller.ts';
+export {
+  type AdmissionLane,
+  AdmissionController,
+  type AdmissionSnapshot,
+  type Permits,
+} from './controller.ts';
 export type { Admitted, AdmissionSettings, IsUpstreamFailure, Work } from './settings.ts';

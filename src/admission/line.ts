@@ -57,6 +57,11 @@ export class Line<T> {
     this.#waiting.unshift(entry);
   }
 
+  /** When the entry first in line arrived, or null on an empty line. */
+  oldestAt(): number | null {
+    return this.#waiting[0]?.createdAt ?? null;
+  }
+
   next(): Entry<T> | undefined {
     return this.#waiting.shift();
   }

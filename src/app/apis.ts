@@ -44,6 +44,7 @@ export function buildObservation(ctx: Context, { adapters, trust, ops }: Built):
     eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
     auditRegressed: () => !trust.auditWatch.status.ok,
     openSignals: () => adapters.store.listSignals({ state: 'open', limit: 10_000 }),
+    admission: () => ops.admission?.snapshot() ?? null,
   });
   life.onClose('metrics', () => metrics.stop());
   return { probes, metrics, ...signals };
@@ -101,6 +102,7 @@ export async function buildApis(
     logger,
     bodyLimitBytes: config.admin.bodyLimitBytes,
     operators: trust.operators,
+    admission: () => ops.admission?.snapshot() ?? null,
     commands: ops.commands,
     bans: ops.bans,
     audit: trust.audit,

@@ -32,7 +32,7 @@ export async function buildPlayers(
 ): Promise<Players> {
   const { config, logger, clock, events, life } = ctx;
   const { store, live, bus, identity } = adapters;
-  const flags = await FlagService.open({ store, audit: trust.audit, clock });
+  const flags = await FlagService.open({ store, audit: trust.audit, clock, events });
   const limits = new PlayerLimits({ live, events, settings: config.player.rateLimit, clock });
   const sessions = new SessionService({
     flags,

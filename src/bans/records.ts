@@ -20,6 +20,8 @@ export interface Ban {
 export interface BanQuery {
   /** Only bans of these players. */
   playerIds?: readonly string[];
+  /** Keyset cursor: only bans after this (at, playerId) in the list's order (newest first). */
+  after?: { at: number; id: string };
   /** @defaultValue 1000 */
   limit?: number;
 }

@@ -57,9 +57,12 @@ export class BanService {
   }
 
   /** Bans in force, newest first. */
-  async list(query: { playerId?: string; limit?: number } = {}): Promise<Ban[]> {
+  async list(
+    query: { playerId?: string; limit?: number; after?: { at: number; id: string } } = {},
+  ): Promise<Ban[]> {
     return this.#d.store.listBans({
       ...(query.playerId === undefined ? {} : { playerIds: [query.playerId] }),
+      ...(query.after === undefined ? {} : { after: query.after }),
       limit: query.limit ?? 1000,
     });
   }

@@ -1,5 +1,5 @@
 import type { CliBase } from './base.ts';
-import { CliError } from './errors.ts';
+import { CliError, inCliTerms } from './errors.ts';
 
 /** How api commands reach a running server: its admin listener, as an operator. */
 export interface AdminClient {
@@ -21,13 +21,53 @@ function hostFor(listenHost: string): string {
   return listenHost.includes(':') ? `[${listenHost}]` : listenHost;
 }
 
+const causeOf = (err: unknown): string => {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
+};
+
+/**
+ * The API's answer, or its refusal as a CliError keeping the details; an answer that is not the
+ * admin API's (no JSON error body, or no such route) says the URL is probably the wrong one.
+ */
+async function answer(res: Response, base: string, path: string): Promise<unknown> {
+  const text = await res.text();
+  let payload: { error?: { code?: unknown; message?: unknown } & Record<string, unknown> } | undefined;
+  try {
+    payload = JSON.parse(text) as typeof payload;
+  } catch {
+    payload = undefined;
+  }
+  if (res.ok && payload !== undefined) return payload;
+  const e = payload?.error;
+  if (typeof e?.code !== 'string' || (e.code === 'NOT_FOUND' && /^No route /.test(String(e.message)))) {
+    throw new CliError(
+      'ADMIN_URL_WRONG',
+      `${base} answered ${res.status} to ${path.split('?')[0]}, not as Lifeline's admin API: check --admin-url, LIFELINE_ADMIN_URL or admin.port (the player port is not the admin one)`,
+      { adminUrl: base, status: res.status },
+    );
+  }
+  const { code, message, ...details } = e;
+  throw new CliError(code, inCliTerms(String(message ?? res.statusText)), {
+    ...details,
+    status: res.status,
+    adminUrl: base,
+  });
+}
+
+/** Which admin listener api commands use, and where that came from. */
+export function adminUrlOf(cli: CliBase): { url: string; from: string } {
+  const flag = cli.globals().adminUrl;
+  if (flag !== undefined) return { url: flag, from: '--admin-url' };
+  const env = cli.io.env.LIFELINE_ADMIN_URL;
+  if (env !== undefined) return { url: env, from: 'LIFELINE_ADMIN_URL' };
+  const cfg = cli.config();
+  return { url: `http://${hostFor(cfg.admin.host)}:${cfg.admin.port}`, from: 'config admin.host/admin.port' };
+}
+
 export function adminClient(cli: CliBase): AdminClient {
   const api: AdminClient['api'] = async (method, path, body, bearer = true) => {
-    const cfg = cli.config();
-    const base =
-      cli.globals().adminUrl ??
-      cli.io.env.LIFELINE_ADMIN_URL ??
-      `http://${hostFor(cfg.admin.host)}:${cfg.admin.port}`;
+    const base = adminUrlOf(cli).url;
     const token = cli.globals().token ?? cli.io.env.LIFELINE_TOKEN;
     if (!token && bearer)
       throw new CliError('OPERATOR_UNAUTHENTICATED', 'Give an operator token with --token or LIFELINE_TOKEN');
@@ -43,17 +83,12 @@ export function adminClient(cli: CliBase): AdminClient {
       });
     } catch (err) {
       throw new CliError(
-        'NOT_READY',
-        `Cannot reach the admin API at ${base}: is \`lifeline serve\` running? (${(err as Error).message})`,
+        'ADMIN_UNREACHABLE',
+        `Cannot reach the admin API at ${base}: is \`lifeline serve\` running, and is this its admin listener? (${causeOf(err)})`,
+        { adminUrl: base },
       );
     }
-    const payload = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-    if (!res.ok)
-      throw new CliError(
-        payload.error?.code ?? `HTTP_${res.status}`,
-        payload.error?.message ?? res.statusText,
-      );
-    return payload;
+    return answer(res, base, path);
   };
   return { api, askApproval: askApprovalWith(cli, api) };
 }

@@ -9,12 +9,14 @@ import {
   verifyWithSettings,
 } from '../audit/index.ts';
 import type { CliContext } from './context.ts';
+import { auditListCommand } from './lists.ts';
 import { parseCheckpoint, parseWhen } from './parse.ts';
 
 export function auditCommands(program: Command, cli: CliContext): void {
   const audit = program.command('audit').description('[direct] the hash-chained audit log');
   verifyCommand(audit, cli);
   exportCommand(audit, cli);
+  auditListCommand(audit, cli);
   audit
     .command('verify-export')
     .description('[offline] check an export: its manifest signature, its digest and the chain inside it')

@@ -1,6 +1,8 @@
 /** `lifeline ban`, `unban` and `bans`: through the admin API, which ends the banned player's sessions. */
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
+import { type ListOptions, pagingOptions, runList } from './list.ts';
+import { banColumns } from './lists.ts';
 
 interface BanView {
   playerId: string;
@@ -33,20 +35,14 @@ export function banCommands(program: Command, cli: CliContext): void {
       cli.print(`player ${body.ban.playerId}: ban lifted`, body);
     });
 
-  program
-    .command('bans')
-    .description('[api] list the bans in force, newest first')
+  pagingOptions(program.command('bans').description('[api] list the bans in force, newest first'))
     .option('--player <playerId>', 'only this player')
-    .option('--limit <n>', 'bans to list', '100')
-    .action(async (opts: { player?: string; limit: string }) => {
-      const q = new URLSearchParams({ limit: opts.limit });
-      if (opts.player !== undefined) q.set('playerId', opts.player);
-      const body = (await cli.api('GET', `/admin/v1/bans?${q}`)) as { bans: BanView[] };
-      cli.print(
-        body.bans
-          .map((b) => `${b.playerId}\t${new Date(b.at).toISOString()}\t${b.bannedBy}\t${b.reason}`)
-          .join('\n') || '(no bans)',
-        body,
-      );
-    });
+    .action((o: ListOptions & { player?: string }) =>
+      runList(
+        cli,
+        { path: '/admin/v1/bans', key: 'bans', columns: banColumns, empty: '(no bans)' },
+        { playerId: o.player },
+        o,
+      ),
+    );
 }

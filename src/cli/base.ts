@@ -8,6 +8,8 @@ export interface CliIo {
   cwd: string;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Whether stdout is a terminal: tables with headers there, tab-separated lines when piped. */
+  tty?: boolean;
 }
 
 /** The options every subcommand accepts before its name. */

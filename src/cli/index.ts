@@ -19,12 +19,14 @@ import { flagCommands } from './flags.ts';
 import { incidentCommands } from './incidents.ts';
 import { keysCommands } from './keys.ts';
 import { kickCommand } from './kick.ts';
+import { listCommands } from './lists.ts';
 import { operatorsCommands } from './operators.ts';
 import { restoreCommands } from './restore.ts';
 import { serveCommand } from './serve.ts';
 import { sessionsCommand } from './sessions.ts';
 import { signalsCommands } from './signals.ts';
 import { sloCommands } from './slo.ts';
+import { contextCommand } from './whereami.ts';
 
 export type { CliIo } from './base.ts';
 export { parseDuration } from './parse.ts';
@@ -32,10 +34,12 @@ export { parseDuration } from './parse.ts';
 /** The groups in the order `--help` lists them. */
 const groups: ((program: Command, cli: CliContext) => void)[] = [
   serveCommand,
+  contextCommand,
   operatorsCommands,
   sessionsCommand,
   kickCommand,
   commandCommands,
+  listCommands,
   banCommands,
   breakerCommands,
   flagCommands,

@@ -4,6 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { roles } from '../operators/records.ts';
+import { type Column, renderTable, when } from './table.ts';
 import type { CliContext } from './context.ts';
 import { operatorRequestCommands } from './operator-requests.ts';
 
@@ -59,13 +60,24 @@ function listCommand(operators: Command, cli: CliContext): void {
     .description('[direct] list operators')
     .action(async () => {
       const list = await cli.withStore(({ store }) => store.listOperators(), false);
-      const rows = list.map((o) => ({ id: o.id, name: o.name, role: o.role, revoked: o.revokedAt !== null }));
-      cli.print(
-        rows.map((r) => `${r.name}\t${r.role}${r.revoked ? '\trevoked' : ''}`).join('\n') || '(no operators)',
-        {
-          operators: rows,
-        },
+      const rows = list.map((o) => ({
+        id: o.id,
+        name: o.name,
+        role: o.role,
+        revoked: o.revokedAt !== null,
+        lastSeenAt: o.lastSeenAt ?? null,
+      }));
+      const table = renderTable(
+        [
+          { header: 'NAME', value: (r) => r.name },
+          { header: 'ROLE', value: (r) => r.role },
+          { header: 'STATE', value: (r) => (r.revoked ? 'revoked' : 'active') },
+          { header: 'LAST SEEN', value: (r) => when(r.lastSeenAt) },
+        ] satisfies Column<(typeof rows)[number]>[],
+        rows,
+        { tty: cli.io.tty === true, wide: false },
       );
+      cli.print(rows.length === 0 ? '(no operators)' : table, { operators: rows });
     });
 }
 

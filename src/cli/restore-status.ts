@@ -1,7 +1,12 @@
-/** `lifeline restore status`: one answer, or with --watch a progress bar until the restore ends. */
+/**
+ * `lifeline restore status`: one answer, or with --watch one per poll until the restore ends: a
+ * progress bar on a terminal, a line per poll when piped, a JSON document per line with --json
+ * (so `--watch --json | head`, `jq` and log shippers read it as it comes).
+ */
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
+import { parseDuration } from './parse.ts';
 
 export interface RestoreStatusView {
   restore: { id: string; state: string; total: number; pauseReason: string | null };
@@ -17,26 +22,55 @@ const stateText = (b: RestoreStatusView): string =>
 export function restoreStatusCommand(restore: Command, cli: CliContext): void {
   restore
     .command('status <restoreId>')
-    .description('[api] progress, rate and ETA; --watch draws a progress bar until it ends')
+    .description('[api] progress, rate and ETA; --watch keeps polling until it ends')
     .option('--watch', 'keep polling until the restore is done or cancelled')
-    .action(async (id: string, opts: { watch?: boolean }) => {
+    .option('--interval <duration>', 'with --watch: time between polls (500ms, 2s)', '1s')
+    .action(async (id: string, opts: { watch?: boolean; interval: string }) => {
+      const every = parseDuration(opts.interval);
       const read = async () =>
         (await cli.api('GET', `/admin/v1/restores/${encodeURIComponent(id)}`)) as RestoreStatusView;
-      let body = await read();
-      if (opts.watch && !cli.globals().json) body = await watch(body, read);
-      const c = body.counts;
-      cli.print(
-        `restore ${id}: ${stateText(body)}; ` +
-          `restored ${c.restored}, ticketed ${c.ticketed}, pending ${c.pending}, expired ${c.expired}, refused ${c.refused}`,
-        body,
-      );
+      const body = await read();
+      if (!opts.watch) {
+        cli.print(lineOf(id, body), body);
+        return;
+      }
+      if (cli.globals().json) await stream(body, read, every, (b) => cli.io.out(JSON.stringify(b)));
+      else if (cli.io.tty) cli.io.out(lineOf(id, await watch(body, read, every)));
+      else await stream(body, read, every, (b) => cli.io.out(lineOf(id, b)));
     });
 }
 
-/** Polls once a second, drawing the bar, until the restore is neither running nor paused. */
+const lineOf = (id: string, body: RestoreStatusView): string => {
+  const c = body.counts;
+  return (
+    `restore ${id}: ${stateText(body)}; ` +
+    `restored ${c.restored}, ticketed ${c.ticketed}, pending ${c.pending}, expired ${c.expired}, refused ${c.refused}`
+  );
+};
+
+const unfinished = (b: RestoreStatusView) => b.restore.state === 'running' || b.restore.state === 'paused';
+
+/** Off a terminal: one line per poll, the first at once, the last once the restore has ended. */
+async function stream(
+  first: RestoreStatusView,
+  read: () => Promise<RestoreStatusView>,
+  every: number,
+  emit: (b: RestoreStatusView) => void,
+): Promise<void> {
+  let body = first;
+  emit(body);
+  while (unfinished(body)) {
+    await new Promise((r) => setTimeout(r, every));
+    body = await read();
+    emit(body);
+  }
+}
+
+/** On a terminal: polls, drawing the bar, until the restore is neither running nor paused. */
 async function watch(
   first: RestoreStatusView,
   read: () => Promise<RestoreStatusView>,
+  every: number,
 ): Promise<RestoreStatusView> {
   let body = first;
   const bar = new SingleBar(
@@ -53,8 +87,8 @@ async function watch(
     state: stateText(b),
   });
   bar.start(body.restore.total, settled(body), payload(body));
-  while (body.restore.state === 'running' || body.restore.state === 'paused') {
-    await new Promise((r) => setTimeout(r, 1000));
+  while (unfinished(body)) {
+    await new Promise((r) => setTimeout(r, every));
     body = await read();
     bar.update(settled(body), payload(body));
   }

@@ -48,6 +48,20 @@ export interface CommandPolicy {
 /** What a command does: end sessions, or change who may act on the admin plane. */
 export type CommandAction = 'kick' | 'operator.add' | 'operator.role';
 
+/** A page of commands, newest first; every filter optional. */
+export interface CommandQuery {
+  states?: readonly CommandState[];
+  /** Who requested them. */
+  actor?: string;
+  /** Requested at or after (ms). */
+  since?: number;
+  /** Requested at or before (ms). */
+  until?: number;
+  /** Keyset cursor: only commands before this (requestedAt, id). */
+  after?: { at: number; id: string };
+  limit: number;
+}
+
 export interface CommandRecord {
   id: string;
   action: CommandAction;

@@ -9,7 +9,7 @@ import type { FlagService } from '../flags/index.ts';
 import type { Bus } from '../live/index.ts';
 import { may, OperatorService } from '../operators/index.ts';
 import type { Topology } from '../sessions/index.ts';
-import type { CommandPlan, CommandPolicy, CommandRecord } from './records.ts';
+import type { CommandPlan, CommandPolicy, CommandQuery, CommandRecord } from './records.ts';
 import type { Operator } from '../operators/records.ts';
 import { uuid7 } from '../ids/index.ts';
 import { finishCommand, type Halt } from './finish.ts';
@@ -23,7 +23,7 @@ import {
 import { type PolicySettings, planFor, policyFor } from './policy.ts';
 import { recoverCommands } from './recovery.ts';
 import { describeSelector, type Selector, toFilter } from './selector.ts';
-import { type CommandView, commandView } from './view.ts';
+import { type CommandView, commandView, publicCommand } from './view.ts';
 import { runWaves, type Source } from './waves.ts';
 
 export type { ApproveOutcome } from './operator-change.ts';
@@ -85,6 +85,11 @@ export class CommandService {
     return commandView(await this.#record(id));
   }
 
+  /** A page of commands, newest first (read straight from the store). */
+  async list(query: CommandQuery): Promise<CommandView[]> {
+    return (await this.#d.store.pageCommands(query)).map(publicCommand);
+  }
+
   async #record(id: string): Promise<CommandRecord> {
     const command = await this.#d.store.getCommand(id);
     if (!command) throw new LifelineError('COMMAND_NOT_FOUND', `No command ${id}`);
@@ -122,6 +127,13 @@ export class CommandService {
     // The runner is claimed before the record says running: no node finds it running unclaimed.
     if (command.state === 'running') await d.live.adoptRun(command.id, d.nodeId, command.requestedAt);
     await d.store.recordCommand(command, []);
+    d.events.emit('command.requested', {
+      id: command.id,
+      action: command.action,
+      by: operator.name,
+      state: command.state,
+      count: plan.count,
+    });
     if (command.state === 'awaiting-approval')
       return { kind: 'awaiting-approval', command: commandView(command) };
     return { kind: 'done', command: commandView(await this.#execute(command, operator.name, source)) };
@@ -222,6 +234,13 @@ export class CommandService {
       target: `command:${id}`,
       details: { commandId: id, approvals: approvals.length, needed: command.policy.approvals },
       result: next.state,
+    });
+    d.events.emit('command.approved', {
+      id,
+      by: operator.name,
+      approvals: approvals.length,
+      needed: command.policy.approvals,
+      state: next.state,
     });
     if (ready) this.#inBackground(next, operator.name);
     return { command: commandView(next) };

@@ -138,6 +138,7 @@ async function runWave(
     ),
   );
   d.events.emit('session.ended', { cause: 'kick', count: claimed.length, source });
+  d.events.emit('command.wave', { id: command.id, wave, asked: targets.length, ended: claimed.length });
   return { kind: 'ran', command: written.command, asked: targets.length, ended: claimed.length };
 }
 

@@ -54,5 +54,7 @@ export interface DisruptionQuery {
   shard?: string;
   zone?: string;
   outcome?: DisruptionOutcome;
+  /** Keyset cursor: only records after this (at, id), in the list's order (oldest first). */
+  after?: { at: number; id: string };
   limit?: number;
 }

@@ -202,6 +202,15 @@ export const catalog = {
     message:
       'The signal intake is over its rate limit; nothing was stored, send it again after Retry-After seconds',
   },
+  // The CLI's own, about the admin listener it talks to (never an HTTP answer)
+  ADMIN_UNREACHABLE: {
+    status: 503,
+    message: 'The admin API cannot be reached at this URL: is `lifeline serve` running there?',
+  },
+  ADMIN_URL_WRONG: {
+    status: 502,
+    message: "Something answers at this admin URL, but not as Lifeline's admin API",
+  },
   // Configuration and start-up
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
   CONFIG_UNREADABLE: { status: 500, message: 'The configuration file cannot be read' },

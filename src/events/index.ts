@@ -23,6 +23,27 @@ export interface LifelineEvents {
   'session.ended': [{ cause: string; count: number; source?: string }];
   'breaker.changed': [{ name: string; state: 'open' | 'closed' }];
   'command.changed': [{ id: string; state: string; ended: number }];
+  /** A command asked for (kick or operator change), as stored: awaiting approval, or running. */
+  'command.requested': [{ id: string; action: string; by: string; state: string; count: number }];
+  /** One approval counted; `state` is `running` once enough approvals are in. */
+  'command.approved': [{ id: string; by: string; approvals: number; needed: number; state: string }];
+  /** One wave of a command written: sessions asked to end and ended. */
+  'command.wave': [{ id: string; wave: number; asked: number; ended: number }];
+  /** A restore started, paused, resumed, cancelled or finished (`by`: an operator, or `system`). */
+  'restore.changed': [
+    {
+      restoreId: string;
+      /** The state before, or null at its start. */
+      from: string | null;
+      state: string;
+      by: string;
+      reason: string | null;
+      released: number;
+      total: number;
+    },
+  ];
+  /** A flag set by an operator (or switched back by an automatic rollback). */
+  'flag.changed': [{ key: string; from: unknown; to: unknown; by: string; reason: string }];
   'restore.released': [{ restoreId: string; count: number; disruptionIds: readonly string[] }];
   'restore.paused': [{ restoreId: string; reason: string; by: 'threshold' | 'operator' }];
   'restore.rate': [{ restoreId: string; perSecond: number }];

@@ -2,6 +2,7 @@
  * Feature flags and kill switches, evaluated through OpenFeature with Lifeline's own provider
  * over the record store: switching kicks or logins off needs no release, only an audited change.
  */
+import type { EventStream } from '../events/index.ts';
 import { randomUUID } from 'node:crypto';
 import { type Client, OpenFeature } from '@openfeature/server-sdk';
 import type { AuditLog } from '../audit/index.ts';
@@ -34,11 +35,18 @@ export class FlagService {
   readonly #audit: AuditLog;
   readonly #clock: () => number;
   readonly #provider = new StoreProvider();
+  readonly #events: EventStream | undefined;
   readonly #client: Client;
   #records = new Map<string, FlagRecord>();
   #evaluated = new Map<FlagKey, boolean | string | number>();
 
-  private constructor(deps: { store: FlagRecords; audit: AuditLog; clock: () => number }) {
+  private constructor(deps: {
+    store: FlagRecords;
+    audit: AuditLog;
+    clock: () => number;
+    events?: EventStream;
+  }) {
+    this.#events = deps.events;
     this.#store = deps.store;
     this.#audit = deps.audit;
     this.#clock = deps.clock;
@@ -53,6 +61,7 @@ export class FlagService {
     store: FlagRecords;
     audit: AuditLog;
     clock: () => number;
+    events?: EventStream;
   }): Promise<FlagService> {
     const flags = new FlagService(deps);
     await flags.refresh();
@@ -154,6 +163,7 @@ export class FlagService {
       result: 'accepted',
     });
     await this.#store.setFlag(record);
+    this.#events?.emit('flag.changed', { key, from: before, to: record.value, by: actor, reason });
     await this.refresh();
     return this.list().find((f) => f.key === key) as FlagView;
   }

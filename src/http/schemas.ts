@@ -104,6 +104,31 @@ export const SessionsQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** A list's cursor as it travels (see src/http/cursor.ts): base64url, bounded. */
+export const Cursor = Type.String({ minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9_-]+$' });
+const QueryTime = Type.String({ minLength: 1, maxLength: 40 });
+const Limit = Type.String({ pattern: '^[0-9]{1,5}$' });
+/** A comma-separated list of states (checked against the resource's own states by its route). */
+const States = Type.String({ minLength: 1, maxLength: 200, pattern: '^[a-z-]+(,[a-z-]+)*$' });
+
+export const CommandsQuery = Type.Object(
+  {
+    state: Type.Optional(States),
+    pending: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    since: Type.Optional(QueryTime),
+    until: Type.Optional(QueryTime),
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+  },
+  { additionalProperties: false },
+);
+
+export const RestoresQuery = Type.Object(
+  { state: Type.Optional(States), limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) },
+  { additionalProperties: false },
+);
+
 export const AuditQuery = Type.Object(
   {
     from: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
@@ -112,6 +137,7 @@ export const AuditQuery = Type.Object(
     actor: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     afterSeq: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+    cursor: Type.Optional(Cursor),
   },
   { additionalProperties: false },
 );
@@ -130,6 +156,7 @@ export const DisruptionsQuery = Type.Object(
     from: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
     to: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+    cursor: Type.Optional(Cursor),
   },
   { additionalProperties: false },
 );
@@ -250,6 +277,7 @@ export const BansQuery = Type.Object(
   {
     playerId: Type.Optional(PlayerId),
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+    cursor: Type.Optional(Cursor),
   },
   { additionalProperties: false },
 );

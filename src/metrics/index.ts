@@ -3,6 +3,7 @@
  * Every app gets its own registry so that several apps in one process (tests) never collide.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { type AdmissionMetricsDeps, admissionMetrics } from './admission.ts';
 import { type HealthMetricsDeps, healthMetrics } from './health.ts';
 import { type OperationMetricsDeps, operationMetrics } from './operations.ts';
 import { type PlayerMetricsDeps, playerMetrics } from './players.ts';
@@ -18,7 +19,8 @@ export interface MetricsDeps
   extends PlayerMetricsDeps,
     OperationMetricsDeps,
     HealthMetricsDeps,
-    SignalMetricsDeps {
+    SignalMetricsDeps,
+    AdmissionMetricsDeps {
   /** The region a shard belongs to, from the topology. */
   regionOf: (shard: string) => string;
   /** Whether the kick breaker is open now (read from the record store at scrape time). */
@@ -38,6 +40,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     ...restoreMetrics(registry, deps.events),
     ...healthMetrics(registry, deps),
     ...signalMetrics(registry, deps),
+    ...admissionMetrics(registry, deps),
   ];
   return {
     registry,

@@ -30,5 +30,16 @@ export async function authenticate(d: OperatorServiceDeps, token: string | undef
   const given = Buffer.from(hashSecret(token.slice(dot + 1)), 'hex');
   const stored = Buffer.from(operator.tokenHash, 'hex');
   if (given.length !== stored.length || !timingSafeEqual(given, stored)) return fail();
+  await markSeen(d, operator);
   return operator;
+}
+
+/** Last use is kept to the minute: at most one write a minute per operator, whatever the traffic. */
+const SEEN_GRANULARITY_MS = 60_000;
+
+async function markSeen(d: OperatorServiceDeps, operator: Operator): Promise<void> {
+  const now = d.clock();
+  if (operator.lastSeenAt != null && now - operator.lastSeenAt < SEEN_GRANULARITY_MS) return;
+  // Last use is a hint for operators reading the list: a store hiccup must not refuse the request.
+  await d.store.markOperatorSeen(operator.id, now, now - SEEN_GRANULARITY_MS).catch(() => undefined);
 }

@@ -20,6 +20,8 @@ export interface Operator {
   enrolledAt: number | null;
   /** When an approved request last changed the role; null if never. */
   roleChangedAt: number | null;
+  /** When the operator last used their token (to the minute); absent if never. */
+  lastSeenAt?: number | null;
 }
 
 /** A one-time enrolment an approved operator request opens: a SHA-256 over both its parts, and its end. */

@@ -29,6 +29,14 @@ export interface Thresholds {
 export const restoreStates = ['running', 'paused', 'cancelled', 'done'] as const;
 export type RestoreState = (typeof restoreStates)[number];
 
+/** A page of restores, newest first. */
+export interface RestoreQuery {
+  states?: readonly RestoreState[];
+  /** Keyset cursor: only restores before this (createdAt, id). */
+  after?: { at: number; id: string };
+  limit: number;
+}
+
 export interface RestoreRecord {
   id: string;
   source: RestoreSource;

@@ -175,6 +175,15 @@ export class RestoreRun {
       details: { restoreId: this.#id, ...counts },
       result: 'done',
     });
+    d.events.emit('restore.changed', {
+      restoreId: this.#id,
+      from: 'running',
+      state: 'done',
+      by: 'system',
+      reason: null,
+      released: restore.released,
+      total: restore.total,
+    });
     return true;
   }
 

@@ -1,7 +1,7 @@
 import { policyFor } from '../commands/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { Operator } from '../operators/records.ts';
-import type { Pacing, RestoreRecord, RestoreSource, Thresholds } from './records.ts';
+import type { Pacing, RestoreQuery, RestoreRecord, RestoreSource, Thresholds } from './records.ts';
 import { uuid7 } from '../ids/index.ts';
 import { healthUrlAllowed } from './health.ts';
 import { createPacer, type Pacer } from './pacer.ts';
@@ -9,7 +9,7 @@ import { planRestore, unfinished } from './plan.ts';
 import { Rejoins } from './rejoin.ts';
 import { RestoreRun } from './run.ts';
 import { restoreView, type Transition, transition } from './transition.ts';
-import type { RejoinAnswer, RestorePlan, RestoreServiceDeps, RestoreStatus } from './types.ts';
+import type { RejoinAnswer, RestorePlan, RestoreServiceDeps, RestoreStatus, RestoreView } from './types.ts';
 
 export type {
   RejoinAnswer,
@@ -89,6 +89,15 @@ export class RestoreService {
         details: { overlapping: created.overlapping },
       });
     }
+    d.events.emit('restore.changed', {
+      restoreId: restore.id,
+      from: null,
+      state: 'running',
+      by: operator.name,
+      reason: null,
+      released: 0,
+      total: created.total,
+    });
     this.#background(restore.id);
     return this.status(restore.id);
   }
@@ -120,6 +129,11 @@ export class RestoreService {
       pauseCode: null,
       pauseNote: null,
     };
+  }
+
+  /** A page of restores, newest first, without their counts (`status` has those). */
+  async list(query: RestoreQuery): Promise<RestoreView[]> {
+    return (await this.#d.store.pageRestores(query)).map(restoreView);
   }
 
   async status(id: string): Promise<RestoreStatus> {

@@ -51,6 +51,15 @@ export async function transition(d: TransitionDeps, id: string, t: Transition): 
     details: { restoreId: id, reason: t.reason ?? t.pause?.note ?? null, released: restore.released },
     result: t.to,
   });
+  d.events.emit('restore.changed', {
+    restoreId: id,
+    from: restore.state,
+    state: t.to,
+    by: t.actor,
+    reason: t.reason ?? t.pause?.note ?? null,
+    released: restore.released,
+    total: restore.total,
+  });
   if (t.to === 'paused' && t.pause) {
     const by = t.pause.code === 'threshold' ? 'threshold' : 'operator';
     d.events.emit('restore.paused', { restoreId: id, reason: t.pause.note, by });

@@ -11,7 +11,7 @@ import type { PublicUpdate } from '../comms/records.ts';
 import type { AuditEntry, AuditQuery, CheckedAuditPage, CheckedPagesOptions } from '../audit/records.ts';
 import type { Ban, BanQuery } from '../bans/records.ts';
 import type { BreakerState } from '../breaker/records.ts';
-import type { CommandRecord, CommandState } from '../commands/records.ts';
+import type { CommandQuery, CommandRecord, CommandState } from '../commands/records.ts';
 import type { Disruption, DisruptionOutcome, DisruptionQuery, Settlement } from '../disruptions/records.ts';
 import type { FlagRecord } from '../flags/records.ts';
 import type {
@@ -23,7 +23,7 @@ import type {
 } from '../incidents/records.ts';
 import type { ActionItem, ActionQuery, CompensationGrant, Postmortem } from '../incidents/records.ts';
 import type { Enrolment, Operator, Role } from '../operators/records.ts';
-import type { RestoreCounts, RestoreRecord, RestoreState } from '../restore/records.ts';
+import type { RestoreCounts, RestoreQuery, RestoreRecord, RestoreState } from '../restore/records.ts';
 import type { OutboxMessage, OutboxQuery } from '../routing/records.ts';
 import type { Signal, SignalQuery } from '../signals/records.ts';
 import type { Grant, MacKey, RotateOutcome, SigningKey } from '../tokens/records.ts';
@@ -77,6 +77,8 @@ export interface OperatorRecords {
   findOperator(by: { id: string } | { name: string }): Promise<Operator | null>;
   listOperators(): Promise<Operator[]>;
   revokeOperator(id: string, at: number): Promise<boolean>;
+  /** Records that the operator used their token at `at`, if last seen before `before` (or never). */
+  markOperatorSeen(id: string, at: number, before: number): Promise<void>;
   setTotpSecret(id: string, secret: string): Promise<void>;
   /** Records a used TOTP time step; false (and no change) if it is not newer than the last. */
   consumeTotpStep(id: string, step: number): Promise<boolean>;
@@ -111,6 +113,8 @@ export interface CommandRecords {
   ): Promise<boolean>;
   getCommand(id: string): Promise<CommandRecord | null>;
   listCommands(states: readonly CommandState[]): Promise<CommandRecord[]>;
+  /** A page of commands, newest first, by filters and a keyset cursor (stable under inserts). */
+  pageCommands(query: CommandQuery): Promise<CommandRecord[]>;
 }
 
 /** The disruption ledger: every session Lifeline ended, and its outcome. */
@@ -135,6 +139,8 @@ export interface RestoreRecords {
   ): Promise<{ created: true; total: number } | { created: false; overlapping: number }>;
   getRestore(id: string): Promise<RestoreRecord | null>;
   listRestores(states: readonly RestoreState[]): Promise<RestoreRecord[]>;
+  /** A page of restores, newest first, by state and a keyset cursor (stable under inserts). */
+  pageRestores(query: RestoreQuery): Promise<RestoreRecord[]>;
   /** Compare-and-set on state, like advanceCommand. */
   updateRestore(restore: RestoreRecord, from: readonly RestoreState[]): Promise<boolean>;
   /**

@@ -66,6 +66,8 @@ export function toOperator(r: Row): Operator {
     revokedAt: numOrNull(r.revoked_at),
     enrolledAt: numOrNull(r.enrolled_at),
     roleChangedAt: numOrNull(r.role_changed_at),
+    // Absent until first seen, so an operator reads the same as before last use was kept.
+    ...(r.last_seen_at == null ? {} : { lastSeenAt: num(r.last_seen_at) }),
   };
 }
 

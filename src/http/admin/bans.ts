@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { BanService } from '../../bans/index.ts';
-import { int } from '../query.ts';
+import { decodeCursor, pageLimit, readPage } from '../cursor.ts';
 import { BanBody, BansQuery, PlayerParam, ReasonBody } from '../schemas.ts';
 import { allow, type Authorizer } from './auth.ts';
 
@@ -24,6 +24,12 @@ export const bansRoutes: FastifyPluginAsyncTypebox<BansRoutesOptions> = async (a
   app.get('/bans', { schema: { querystring: BansQuery } }, async (request) => {
     await allow(deps.operators, request, 'bans.read', 'bans');
     const q = request.query;
-    return { bans: await deps.bans.list({ playerId: q.playerId, limit: int(q.limit, 1000, 10_000) }) };
+    const after = decodeCursor(q.cursor);
+    const page = await readPage(
+      pageLimit(q.limit, 1000, 10_000),
+      (limit) => deps.bans.list({ playerId: q.playerId, limit, ...(after ? { after } : {}) }),
+      (b) => ({ at: b.at, id: b.playerId }),
+    );
+    return { bans: page.items, nextCursor: page.nextCursor };
   });
 };

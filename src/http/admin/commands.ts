@@ -1,7 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type CommandService, publicCommand } from '../../commands/index.ts';
 import { type ErrorCode, LifelineError } from '../../errors/index.ts';
-import { ApproveBody, CommandBody, HaltBody, IdParam } from '../schemas.ts';
+import { commandStates } from '../../commands/records.ts';
+import { decodeCursor, pageLimit, readPage, statesOf } from '../cursor.ts';
+import { parseTime } from '../query.ts';
+import { ApproveBody, CommandBody, CommandsQuery, HaltBody, IdParam } from '../schemas.ts';
+
+const optionalTime = (key: 'since' | 'until', at: number | undefined) =>
+  at === undefined ? {} : { [key]: at };
 import { allow, type Authorizer } from './auth.ts';
 
 /** An inline command that halted answers with its halt's own code, not a 200. */
@@ -62,6 +68,26 @@ export const commandsRoutes: FastifyPluginAsyncTypebox<CommandsRoutesOptions> = 
     return {
       command: publicCommand(await deps.commands.halt(request.params.id, operator, request.body.reason)),
     };
+  });
+
+  app.get('/commands', { schema: { querystring: CommandsQuery } }, async (request) => {
+    await allow(deps.operators, request, 'commands.read', 'commands');
+    const q = request.query;
+    const after = decodeCursor(q.cursor);
+    const states = q.pending === 'true' ? ['awaiting-approval' as const] : statesOf(q.state, commandStates);
+    const filters = {
+      ...(states ? { states } : {}),
+      ...(q.actor === undefined ? {} : { actor: q.actor }),
+      ...optionalTime('since', parseTime(q.since, 'since')),
+      ...optionalTime('until', parseTime(q.until, 'until')),
+      ...(after ? { after } : {}),
+    };
+    const page = await readPage(
+      pageLimit(q.limit, 100, 1000),
+      (limit) => deps.commands.list({ ...filters, limit }),
+      (c) => ({ at: c.requestedAt, id: c.id }),
+    );
+    return { commands: page.items, nextCursor: page.nextCursor };
   });
 
   app.get('/commands/:id', { schema: { params: IdParam } }, async (request) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { DisruptionLedger } from '../../store/index.ts';
-import { int, parseTime } from '../query.ts';
+import { decodeCursor, pageLimit, readPage } from '../cursor.ts';
+import { parseTime } from '../query.ts';
 import { DisruptionsQuery } from '../schemas.ts';
 import { allow, type Authorizer } from './auth.ts';
 
@@ -14,7 +15,8 @@ export const disruptionsRoutes: FastifyPluginAsyncTypebox<DisruptionsRoutesOptio
   app.get('/disruptions', { schema: { querystring: DisruptionsQuery } }, async (request) => {
     await allow(deps.operators, request, 'disruptions.read', 'disruptions');
     const q = request.query;
-    const disruptions = await deps.store.listDisruptions({
+    const after = decodeCursor(q.cursor);
+    const filters = {
       commandId: q.commandId,
       playerId: q.playerId,
       restoreId: q.restoreId,
@@ -24,8 +26,13 @@ export const disruptionsRoutes: FastifyPluginAsyncTypebox<DisruptionsRoutesOptio
       outcome: q.outcome,
       from: parseTime(q.from, 'from'),
       to: parseTime(q.to, 'to'),
-      limit: int(q.limit, 1000, 10_000),
-    });
-    return { disruptions };
+      ...(after ? { after } : {}),
+    };
+    const page = await readPage(
+      pageLimit(q.limit, 1000, 10_000),
+      (limit) => deps.store.listDisruptions({ ...filters, limit }),
+      (x) => ({ at: x.at, id: x.id }),
+    );
+    return { disruptions: page.items, nextCursor: page.nextCursor };
   });
 };

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { AdmissionSnapshot } from '../../admission/index.ts';
 import type { AnchoredVerifyResult, AuditLog } from '../../audit/index.ts';
 import type { BanService } from '../../bans/index.ts';
 import type { KickBreaker } from '../../breaker/index.ts';
@@ -16,8 +17,10 @@ import type { RestoreService } from '../../restore/index.ts';
 import type { SignalService } from '../../signals/index.ts';
 import type { DisruptionLedger } from '../../store/index.ts';
 import { ajvOptions, frameworkErrors, installErrorHandling } from '../errors.ts';
+import { accessLog } from '../access-log.ts';
 import { refuseNulText } from '../input.ts';
 import { metricsRoute } from '../metrics.ts';
+import { admissionRoutes } from './admission.ts';
 import { auditRoutes } from './audit.ts';
 import { authenticateOperators } from './auth.ts';
 import { bansRoutes } from './bans.ts';
@@ -56,6 +59,8 @@ export interface AdminApiDeps {
   followUp: FollowUp;
   /** Incident communication: posted updates. */
   comms: Communications;
+  /** This node's login admission queue; null while admission is off. */
+  admission?: () => AdmissionSnapshot | null;
   metrics: Metrics;
   rateLimit: { perSecond: number; burst: number };
   clock: () => number;
@@ -77,7 +82,9 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     ajv: ajvOptions,
     frameworkErrors,
     return503OnClosing: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
+  accessLog(app);
   installErrorHandling(app);
   refuseNulText(app);
   metricsRoute(app, deps.metrics);
@@ -115,6 +122,7 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   void app.register(incidentUpdatesRoutes, { prefix, comms: deps.comms, operators });
   void app.register(operatorsRoutes, { prefix, operators, commands: deps.commands });
   void app.register(enrolRoutes, { operators });
+  void app.register(admissionRoutes, { prefix, operators, admission: deps.admission ?? (() => null) });
   void app.register(signalsRoutes, {
     prefix,
     signals: deps.signals,

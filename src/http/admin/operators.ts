@@ -12,6 +12,7 @@ export const operatorView = (o: Operator) => ({
   role: o.role,
   createdAt: new Date(o.createdAt).toISOString(),
   revokedAt: o.revokedAt === null ? null : new Date(o.revokedAt).toISOString(),
+  lastSeenAt: o.lastSeenAt == null ? null : new Date(o.lastSeenAt).toISOString(),
 });
 
 export interface OperatorsRoutesOptions {

@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LifelineError } from '../../errors/index.ts';
 import type { RestoreService } from '../../restore/index.ts';
 import { parseTime } from '../query.ts';
-import { IdParam, ReasonBody, RestoreBody } from '../schemas.ts';
+import { restoreStates } from '../../restore/records.ts';
+import { decodeCursor, pageLimit, readPage, statesOf } from '../cursor.ts';
+import { IdParam, ReasonBody, RestoreBody, RestoresQuery } from '../schemas.ts';
 import { allow, type Authorizer } from './auth.ts';
 
 export interface RestoresRoutesOptions {
@@ -30,6 +32,19 @@ export const restoresRoutes: FastifyPluginAsyncTypebox<RestoresRoutesOptions> = 
     );
     void reply.status(202);
     return status;
+  });
+
+  app.get('/restores', { schema: { querystring: RestoresQuery } }, async (request) => {
+    await allow(deps.operators, request, 'restores.read', 'restores');
+    const q = request.query;
+    const after = decodeCursor(q.cursor);
+    const states = statesOf(q.state, restoreStates);
+    const page = await readPage(
+      pageLimit(q.limit, 100, 1000),
+      (limit) => deps.restores.list({ ...(states ? { states } : {}), ...(after ? { after } : {}), limit }),
+      (r) => ({ at: r.createdAt, id: r.id }),
+    );
+    return { restores: page.items, nextCursor: page.nextCursor };
   });
 
   app.get('/restores/:id', { schema: { params: IdParam } }, async (request) => {

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { AdmissionController } from '../../admission/index.ts';
 import type { Metrics } from '../../metrics/index.ts';
 import type { RestoreService } from '../../restore/index.ts';
@@ -12,6 +12,7 @@ import type {
 import type { PlayerReports } from '../../signals/index.ts';
 import type { Tokens } from '../../tokens/index.ts';
 import { ajvOptions, frameworkErrors, installErrorHandling } from '../errors.ts';
+import { accessLog } from '../access-log.ts';
 import { refuseNulText } from '../input.ts';
 import { metricsRoute } from '../metrics.ts';
 import { addressLimit } from './limits.ts';
@@ -55,7 +56,9 @@ export async function buildPlayerApi(deps: PlayerApiDeps): Promise<FastifyInstan
     ajv: ajvOptions,
     frameworkErrors,
     return503OnClosing: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
+  accessLog(app);
   installErrorHandling(app);
   refuseNulText(app);
   const fromAddress = addressLimit(deps.trustProxy, deps.limits);

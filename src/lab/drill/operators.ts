@@ -25,7 +25,9 @@ function cli(node: DrillNode, args: string[]): Promise<string> {
       [mainTs, ...args],
       { cwd: node.dataDir, env: nodeEnv(node), timeout: 60_000 },
       (err, stdout, stderr) =>
-        err ? reject(new Error(`lifeline ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
+        err
+          ? reject(new Error(`lifeline ${args.join(' ')}: ${stderr || stdout || err.message}`))
+          : resolve(stdout),
     );
   });
 }

@@ -42,6 +42,8 @@ export const sql = {
   operatorById: 'SELECT * FROM operators WHERE id = $1',
   operatorByName: 'SELECT * FROM operators WHERE name = $1',
   operatorList: 'SELECT * FROM operators ORDER BY created_at, name',
+  operatorSeen:
+    'UPDATE operators SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)',
   operatorRevoke: 'UPDATE operators SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
   operatorSetTotp: 'UPDATE operators SET totp_secret = $2, totp_last_step = 0 WHERE id = $1',
   operatorConsumeStep: 'UPDATE operators SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2',
@@ -55,6 +57,11 @@ export const sql = {
   commandById: 'SELECT * FROM commands WHERE id = $1',
   commandStateLocked: 'SELECT state FROM commands WHERE id = $1 FOR UPDATE',
   commandsByStates: 'SELECT * FROM commands WHERE state = ANY($1::text[]) ORDER BY requested_at, id',
+  commandPage: `SELECT * FROM commands
+    WHERE ($1::text[] IS NULL OR state = ANY($1::text[])) AND ($2::text IS NULL OR requested_by = $2::text)
+      AND ($3::bigint IS NULL OR requested_at >= $3::bigint) AND ($4::bigint IS NULL OR requested_at <= $4::bigint)
+      AND ($5::bigint IS NULL OR requested_at < $5::bigint OR (requested_at = $5::bigint AND id < $6::text))
+    ORDER BY requested_at DESC, id DESC LIMIT $7`,
 
   disruptionInsert: `INSERT INTO disruptions
     (id, session_id, player_id, cause, command_id, incident_id, at, snapshot, outcome, outcome_reason)
@@ -75,7 +82,8 @@ export const sql = {
       AND ($6::text IS NULL OR snapshot::jsonb->>'region' = $6::text)
       AND ($7::text IS NULL OR snapshot::jsonb->>'shard' = $7::text)
       AND ($8::text IS NULL OR snapshot::jsonb->>'zone' = $8::text) AND ($9::text IS NULL OR outcome = $9::text)
-    ORDER BY at, id LIMIT $10`,
+      AND ($10::bigint IS NULL OR at > $10::bigint OR (at = $10::bigint AND id > $11::text))
+    ORDER BY at, id LIMIT $12`,
   disruptionOfSession: 'SELECT * FROM disruptions WHERE session_id = $1 ORDER BY at DESC, id DESC LIMIT 1',
   disruptionById: 'SELECT * FROM disruptions WHERE id = $1',
 
@@ -92,6 +100,10 @@ export const sql = {
   restoreLocked: 'SELECT * FROM restores WHERE id = $1 FOR UPDATE',
   restoresByStates:
     'SELECT * FROM restores WHERE state = ANY($1::text[]) ORDER BY array_position($1::text[], state), created_at, id',
+  restorePage: `SELECT * FROM restores
+    WHERE ($1::text[] IS NULL OR state = ANY($1::text[]))
+      AND ($2::bigint IS NULL OR created_at < $2::bigint OR (created_at = $2::bigint AND id < $3::text))
+    ORDER BY created_at DESC, id DESC LIMIT $4`,
   restoreUpdate:
     'UPDATE restores SET state = $1, updated_at = $2, pause_code = $3, pause_note = $4 WHERE id = $5',
   restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = $1 AND outcome = 'pending'
@@ -134,7 +146,8 @@ export const sql = {
     WHERE player_id = $4 AND lifted_at IS NULL RETURNING *`,
   banList: `SELECT * FROM bans
     WHERE lifted_at IS NULL AND ($1::text[] IS NULL OR player_id = ANY($1::text[]))
-    ORDER BY at DESC, player_id LIMIT $2`,
+      AND ($2::bigint IS NULL OR at < $2::bigint OR (at = $2::bigint AND player_id > $3::text))
+    ORDER BY at DESC, player_id LIMIT $4`,
 
   breakerByName: 'SELECT * FROM breakers WHERE name = $1',
   breakerSet: `INSERT INTO breakers (name, state, changed_at, changed_by, reason) VALUES ($1, $2, $3, $4, $5)

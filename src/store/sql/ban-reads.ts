@@ -37,7 +37,10 @@ export class BanReads {
     try {
       // At most one ban is in force per player (a unique index), so `ids.length` bounds the rows.
       const bans = new Map(
-        (await d.all(q.banList, [d.list(ids), ids.length])).map((r) => [str(r.player_id), toBan(r)]),
+        (await d.all(q.banList, [d.list(ids), null, '', ids.length])).map((r) => [
+          str(r.player_id),
+          toBan(r),
+        ]),
       );
       for (const a of asked) a.resolve(bans.get(a.playerId) ?? null);
     } catch (err) {

@@ -23,5 +23,6 @@ export async function liftBan(
 
 export async function listBans({ d, q }: Sql, b: BanQuery): Promise<Ban[]> {
   const ids = b.playerIds === undefined ? null : d.list(b.playerIds);
-  return (await d.all(q.banList, [ids, b.limit ?? 1000])).map(toBan);
+  const after = [b.after?.at ?? null, b.after?.id ?? ''];
+  return (await d.all(q.banList, [ids, ...after, b.limit ?? 1000])).map(toBan);
 }

@@ -1,5 +1,5 @@
 /** Commands (compare-and-set on their state) and the disruptions they leave behind. */
-import type { CommandRecord, CommandState } from '../../commands/records.ts';
+import type { CommandQuery, CommandRecord, CommandState } from '../../commands/records.ts';
 import type { Disruption, DisruptionQuery } from '../../disruptions/records.ts';
 import { commandParams, disruptionParams, str, toCommand, toDisruption } from '../rows.ts';
 import type { Sql, SqlRunner } from './driver.ts';
@@ -30,6 +30,14 @@ export async function advanceCommand(
 export async function listCommands({ d, q }: Sql, states: readonly CommandState[]) {
   if (states.length === 0) return [];
   return (await d.all(q.commandsByStates, [d.list(states)])).map(toCommand);
+}
+
+/** A page of commands, newest first, filtered and after a keyset cursor. */
+export async function pageCommands({ d, q }: Sql, f: CommandQuery): Promise<CommandRecord[]> {
+  const states = f.states === undefined ? null : d.list(f.states);
+  const params = [states, f.actor ?? null, f.since ?? null, f.until ?? null];
+  const after = [f.after?.at ?? null, f.after?.id ?? ''];
+  return (await d.all(q.commandPage, [...params, ...after, f.limit])).map(toCommand);
 }
 
 export async function getCommand({ d, q }: Sql, id: string): Promise<CommandRecord | null> {
@@ -64,7 +72,8 @@ async function insertDisruptions(t: SqlRunner, { q }: Sql, batch: readonly Disru
 
 export async function listDisruptions({ d, q }: Sql, f: DisruptionQuery): Promise<Disruption[]> {
   const params = [f.commandId, f.playerId, f.from, f.to, f.restoreId, f.region, f.shard, f.zone, f.outcome];
-  return (await d.all(q.disruptionList, [...params.map((p) => p ?? null), f.limit ?? 1000])).map(
+  const after = [f.after?.at ?? null, f.after?.id ?? ''];
+  return (await d.all(q.disruptionList, [...params.map((p) => p ?? null), ...after, f.limit ?? 1000])).map(
     toDisruption,
   );
 }

@@ -1,6 +1,6 @@
 /** Restores: the overlap-then-claim creation, state compare-and-set, batches and their counts. */
 import type { Disruption } from '../../disruptions/records.ts';
-import type { RestoreCounts, RestoreRecord, RestoreState } from '../../restore/records.ts';
+import type { RestoreCounts, RestoreQuery, RestoreRecord, RestoreState } from '../../restore/records.ts';
 import { num, restoreParams, sourceParams, str, toDisruption, toRestore } from '../rows.ts';
 import type { Sql } from './driver.ts';
 
@@ -31,6 +31,13 @@ export async function getRestore({ d, q }: Sql, id: string): Promise<RestoreReco
 export async function listRestores({ d, q }: Sql, states: readonly RestoreState[]) {
   if (states.length === 0) return [];
   return (await d.all(q.restoresByStates, [d.list(states)])).map(toRestore);
+}
+
+/** A page of restores, newest first, after a keyset cursor. */
+export async function pageRestores({ d, q }: Sql, f: RestoreQuery): Promise<RestoreRecord[]> {
+  const states = f.states === undefined ? null : d.list(f.states);
+  const after = [f.after?.at ?? null, f.after?.id ?? ''];
+  return (await d.all(q.restorePage, [states, ...after, f.limit])).map(toRestore);
 }
 
 /** Writes `r`'s state only if the stored one is still one of `from`. */

@@ -10,16 +10,18 @@
  *              enrol_hash, enrol_expires_at) · operatorRedeem (token_hash, totp_secret, now, id,
  *              enrol_hash) -> row · operatorSetRole (role, at, id) · operatorReplaceTotp (to, id,
  *              from) · operatorById (id) · operatorByName (name) · operatorList () ·
- *              operatorRevoke (at, id) · operatorSetTotp (id, secret) · operatorConsumeStep (id, step)
+ *              operatorRevoke (at, id) · operatorSetTotp (id, secret) · operatorConsumeStep (id, step) ·
+ *              operatorSeen (at, id, before): only when last seen before `before`
  * step-up      stepUpLock (id) · stepUpSetLock (until, id) · stepUpFailureInsert (id, at) ·
  *              stepUpFailuresForget (id, since) · stepUpFailuresClear (id) · stepUpFailuresCount (id)
  * commands     commandUpsert (id, action, selector, reason, requested_by, requested_at, state, plan,
  *              progress, finished_at, policy, approvals, expires_at, halt_code, halt_note) · commandById (id) ·
  *              commandStateLocked (id): the state, the row held until the transaction ends ·
- *              commandsByStates (list states)
+ *              commandsByStates (list states) · commandPage (list states?, actor?, since?, until?,
+ *              after_at?, after_id, limit), newest first
  * disruptions  disruptionInsert batch(id, session_id, player_id, cause, command_id, incident_id,
  *              at, snapshot, outcome, outcome_reason) · disruptionList (commandId?, playerId?, from?,
- *              to?, restoreId?, region?, shard?, zone?, outcome?, limit) · disruptionOfSession
+ *              to?, restoreId?, region?, shard?, zone?, outcome?, after_at?, after_id, limit) · disruptionOfSession
  *              (session_id) · disruptionById (id) · grantRevokeForCommand (at, reason, command_id,
  *              wave_at) · grantRevokeSession batch(at, reason, session_id), the first row of a
  *              session winning
@@ -28,7 +30,8 @@
  *              state, requested_by, created_at, updated_at, total, released, batches, pause_code,
  *              pause_note) ·
  *              restoreById (id) · restoreLocked (id) · restoresByStates (list states), in the
- *              list's order · restoreUpdate (state, updated_at, pause_code, pause_note, id) ·
+ *              list's order · restorePage (list states?, after_at?, after_id, limit), newest first ·
+ *              restoreUpdate (state, updated_at, pause_code, pause_note, id) ·
  *              restoreNextPending (restoreId, limit), in release order · disruptionsTicket
  *              (ticket_expires_at, list ids) · restoreAddReleased (n, updated_at, id) ·
  *              disruptionSettle (outcome, reason, at, session_id, id, list from) · ticketsExpire
@@ -41,7 +44,7 @@
  *              grantNewer (player_id, after, except_session_id)
  * bans         banInsert (id, player_id, reason, banned_by, at) -> 0 under a ban in force ·
  *              banLift (at, by, reason, player_id) -> row · banList
- *              (list player_ids?, limit)
+ *              (list player_ids?, after_at?, after_player_id, limit), newest first
  * the rest     breakerByName (name) · breakerSet (name, state, changed_at, changed_by, reason) ·
  *              flagsList () · flagUpsert (key, value, updated_at, updated_by, reason) ·
  *              entitlementRemember (player_id, licence, verified_at) · entitlementLastKnown
@@ -93,6 +96,7 @@ export const statementNames = [
   'operatorById',
   'operatorByName',
   'operatorList',
+  'operatorSeen',
   'operatorRevoke',
   'operatorSetTotp',
   'operatorConsumeStep',
@@ -106,6 +110,7 @@ export const statementNames = [
   'commandById',
   'commandStateLocked',
   'commandsByStates',
+  'commandPage',
   'disruptionInsert',
   'disruptionList',
   'disruptionOfSession',
@@ -118,6 +123,7 @@ export const statementNames = [
   'restoreById',
   'restoreLocked',
   'restoresByStates',
+  'restorePage',
   'restoreUpdate',
   'restoreNextPending',
   'disruptionsTicket',

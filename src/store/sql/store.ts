@@ -6,7 +6,7 @@ import type { PublicUpdate } from '../../comms/records.ts';
 import type { AuditEntry, AuditQuery } from '../../audit/records.ts';
 import type { Ban, BanQuery } from '../../bans/records.ts';
 import type { BreakerState } from '../../breaker/records.ts';
-import type { CommandRecord, CommandState } from '../../commands/records.ts';
+import type { CommandQuery, CommandRecord, CommandState } from '../../commands/records.ts';
 import type {
   Disruption,
   DisruptionOutcome,
@@ -26,7 +26,7 @@ import type {
 } from '../../incidents/records.ts';
 import type { ActionItem, ActionQuery, CompensationGrant, Postmortem } from '../../incidents/records.ts';
 import type { IncidentHeader, RecordStore } from '../index.ts';
-import type { RestoreRecord, RestoreState } from '../../restore/records.ts';
+import type { RestoreQuery, RestoreRecord, RestoreState } from '../../restore/records.ts';
 import type { Signal, SignalQuery } from '../../signals/records.ts';
 import { num, str, toBreaker, toFlag, toMacKey, toSigningKey } from '../rows.ts';
 import * as audit from './audit.ts';
@@ -95,6 +95,9 @@ export abstract class SqlRecordStore implements RecordStore {
   listOperators(): Promise<Operator[]> {
     return ops.listOperators(this.#s);
   }
+  async markOperatorSeen(id: string, at: number, before: number): Promise<void> {
+    await this.#s.d.run(this.#s.q.operatorSeen, [at, id, before]);
+  }
   revokeOperator(id: string, at: number): Promise<boolean> {
     return this.#changed(this.#s.q.operatorRevoke, [at, id]);
   }
@@ -138,6 +141,9 @@ export abstract class SqlRecordStore implements RecordStore {
   listCommands(states: readonly CommandState[]): Promise<CommandRecord[]> {
     return commands.listCommands(this.#s, states);
   }
+  pageCommands(query: CommandQuery): Promise<CommandRecord[]> {
+    return commands.pageCommands(this.#s, query);
+  }
   getCommand(id: string): Promise<CommandRecord | null> {
     return commands.getCommand(this.#s, id);
   }
@@ -163,6 +169,9 @@ export abstract class SqlRecordStore implements RecordStore {
   }
   listRestores(states: readonly RestoreState[]): Promise<RestoreRecord[]> {
     return restores.listRestores(this.#s, states);
+  }
+  pageRestores(query: RestoreQuery): Promise<RestoreRecord[]> {
+    return restores.pageRestores(this.#s, query);
   }
   updateRestore(r: RestoreRecord, from: readonly RestoreState[]): Promise<boolean> {
     return restores.updateRestore(this.#s, r, from);

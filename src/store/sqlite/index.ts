@@ -43,11 +43,13 @@ function open(path: string): DatabaseSync {
   let db: DatabaseSync | undefined;
   try {
     db = new DatabaseSync(path);
+    // First: every statement after it, the journal mode's too, waits out another process's
+    // write (a server recording an operator's last use) instead of failing SQLITE_BUSY at once.
+    db.exec('PRAGMA busy_timeout = 5000');
     db.exec('PRAGMA journal_mode = WAL');
     // NORMAL in WAL mode: a commit survives a process crash; only a power loss can undo the
     // last few, and then the chain still verifies (it is the tail that goes missing).
     db.exec('PRAGMA synchronous = NORMAL');
-    db.exec('PRAGMA busy_timeout = 5000');
     db.exec('PRAGMA foreign_keys = ON');
     migrate(db);
     return db;

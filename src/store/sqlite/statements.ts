@@ -32,6 +32,8 @@ export const sql = {
   operatorById: 'SELECT * FROM operators WHERE id = ?',
   operatorByName: 'SELECT * FROM operators WHERE name = ?',
   operatorList: 'SELECT * FROM operators ORDER BY created_at, name',
+  operatorSeen:
+    'UPDATE operators SET last_seen_at = ?1 WHERE id = ?2 AND (last_seen_at IS NULL OR last_seen_at < ?3)',
   operatorRevoke: 'UPDATE operators SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
 
   commandUpsert: `INSERT INTO commands (id, action, selector, reason, requested_by, requested_at, state, plan, progress,
@@ -44,6 +46,11 @@ export const sql = {
   commandStateLocked: 'SELECT state FROM commands WHERE id = ?',
   commandsByStates:
     'SELECT * FROM commands WHERE state IN (SELECT value FROM json_each(?)) ORDER BY requested_at, id',
+  commandPage: `SELECT * FROM commands
+    WHERE (?1 IS NULL OR state IN (SELECT value FROM json_each(?1))) AND (?2 IS NULL OR requested_by = ?2)
+      AND (?3 IS NULL OR requested_at >= ?3) AND (?4 IS NULL OR requested_at <= ?4)
+      AND (?5 IS NULL OR requested_at < ?5 OR (requested_at = ?5 AND id < ?6))
+    ORDER BY requested_at DESC, id DESC LIMIT ?7`,
 
   disruptionInsert: `INSERT INTO disruptions
     (id, session_id, player_id, cause, command_id, incident_id, at, snapshot, outcome, outcome_reason)
@@ -54,7 +61,8 @@ export const sql = {
       AND (?6 IS NULL OR json_extract(snapshot, '$.region') = ?6)
       AND (?7 IS NULL OR json_extract(snapshot, '$.shard') = ?7)
       AND (?8 IS NULL OR json_extract(snapshot, '$.zone') = ?8) AND (?9 IS NULL OR outcome = ?9)
-    ORDER BY at, id LIMIT ?10`,
+      AND (?10 IS NULL OR at > ?10 OR (at = ?10 AND id > ?11))
+    ORDER BY at, id LIMIT ?12`,
   disruptionOfSession: 'SELECT * FROM disruptions WHERE session_id = ? ORDER BY at DESC, id DESC LIMIT 1',
 
   restoreOverlap: `SELECT count(*) AS n FROM disruptions d JOIN restores r ON r.id = d.restore_id
@@ -77,6 +85,10 @@ export const sql = {
   restoresByStates: `SELECT r.* FROM restores r
     JOIN (SELECT value, min(key) AS pos FROM json_each(?) GROUP BY value) s ON s.value = r.state
     ORDER BY s.pos, r.created_at, r.id`,
+  restorePage: `SELECT * FROM restores
+    WHERE (?1 IS NULL OR state IN (SELECT value FROM json_each(?1)))
+      AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
+    ORDER BY created_at DESC, id DESC LIMIT ?4`,
   restoreUpdate: 'UPDATE restores SET state = ?, updated_at = ?, pause_code = ?, pause_note = ? WHERE id = ?',
   restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = ? AND outcome = 'pending' ORDER BY at, id LIMIT ?`,
   disruptionsTicket: `UPDATE disruptions SET outcome = 'ticketed', ticket_expires_at = ?1
@@ -125,7 +137,8 @@ export const sql = {
     WHERE player_id = ? AND lifted_at IS NULL RETURNING *`,
   banList: `SELECT * FROM bans
     WHERE lifted_at IS NULL AND (?1 IS NULL OR player_id IN (SELECT value FROM json_each(?1)))
-    ORDER BY at DESC, player_id LIMIT ?2`,
+      AND (?2 IS NULL OR at < ?2 OR (at = ?2 AND player_id > ?3))
+    ORDER BY at DESC, player_id LIMIT ?4`,
 
   breakerByName: 'SELECT * FROM breakers WHERE name = ?',
   breakerSet: `INSERT INTO breakers (name, state, changed_at, changed_by, reason) VALUES (?1, ?2, ?3, ?4, ?5)
