@@ -25,9 +25,9 @@ import {
 } from '../src/detection/index.ts';
 import { seededRandom } from '../src/lab/random.ts';
 import {
-  arrivalShape,
-  DAY,
   deployWindow,
+  drawLocalisedFault,
+  extremeHours,
   HOUR,
   type Injection,
   JUDGED,
@@ -88,14 +88,6 @@ function run(seed: number, injections: Injection[], from: number, to: number): P
   return pages;
 }
 
-function extremeHours(): { busiest: number; quietest: number } {
-  const hours = Array.from({ length: 7 * 24 }, (_, h) => JUDGED.from + h * HOUR);
-  const cal = standardWorld(1).calendar;
-  const load = (t: number) => [-6, 1, 9].reduce((a, o) => a + arrivalShape(cal, t + HOUR / 2, o), 0);
-  const sorted = [...hours].sort((a, b) => load(a) - load(b));
-  return { quietest: sorted[0] as number, busiest: sorted.at(-1) as number };
-}
-
 const delay = (pages: number[], at: number): number | null => {
   const first = pages.find((p) => p >= at);
   return first === undefined ? null : (first - at) / 1000;
@@ -122,33 +114,9 @@ function injected(seed: number, at: number) {
 
 function localised(seed: number): number {
   const random = seededRandom(seed);
-  const dims: Record<string, string[]> = {
-    region: ['na', 'eu', 'ap'],
-    shard: ['na', 'eu', 'ap'].flatMap((r) => Array.from({ length: 10 }, (_, i) => `${r}-${i + 1}`)),
-    clientVersion: ['1.4', '1.3', '1.2'],
-  };
-  const shareOf: Record<string, number> = {
-    region: 1 / 3,
-    shard: 1 / 30,
-    '1.4': 0.7,
-    '1.3': 0.25,
-    '1.2': 0.05,
-  };
   let named = 0;
   for (let i = 0; i < 20; i++) {
-    const dimension = Object.keys(dims)[Math.floor(random() * 3)] as string;
-    const list = dims[dimension] as string[];
-    const value = list[Math.floor(random() * list.length)] as string;
-    const at = JUDGED.from + Math.floor((random() * 6 * DAY) / STEP_MS) * STEP_MS;
-    const share = (dimension === 'clientVersion' ? shareOf[value] : shareOf[dimension]) as number;
-    const fault: Injection = {
-      kind: 'failures',
-      from: at,
-      to: at + HOUR,
-      ratio: Math.min(0.6, 0.03 / share),
-      code: 'UPSTREAM_UNAVAILABLE',
-      where: { dimension, value },
-    };
+    const { fault, at, dimension, value } = drawLocalisedFault(random, ['UPSTREAM_UNAVAILABLE']);
     if (placeNamed(seed * 1000 + i, fault, at, dimension, value)) named++;
   }
   return named;

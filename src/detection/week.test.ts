@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seededRandom } from '../lab/random.ts';
 import {
-  arrivalShape,
-  DAY,
   deployWindow,
+  drawLocalisedFault,
+  extremeHours,
   HOUR,
   type Injection,
   JUDGED,
@@ -39,16 +39,6 @@ function run(seed: number, injections: Injection[], from: number, to: number): R
       if (s && s.resolvedAt === null) signals.push({ ...s });
   }
   return { signals };
-}
-
-/** The judged week's busiest and quietest hour, by the arrivals the world is built to make. */
-function extremeHours(): { busiest: number; quietest: number } {
-  const offsets = [-6, 1, 9];
-  const hours = Array.from({ length: 7 * 24 }, (_, h) => JUDGED.from + h * HOUR);
-  const load = (t: number) =>
-    offsets.reduce((a, o) => a + arrivalShape(standardWorld(1).calendar, t + HOUR / 2, o), 0);
-  const sorted = [...hours].sort((a, b) => load(a) - load(b));
-  return { quietest: sorted[0] as number, busiest: sorted.at(-1) as number };
 }
 
 const after = (s: DetectorSignal, at: number) => (s.startedAt - WEEK_START - at) / 1000;
@@ -107,35 +97,10 @@ for (const which of ['busiest', 'quietest'] as const) {
 
 test('20 randomised injections: the localisation names the injected dimension value in at least 18', () => {
   const random = seededRandom(15);
-  const choices: Record<string, string[]> = {
-    region: ['na', 'eu', 'ap'],
-    shard: ['na', 'eu', 'ap'].flatMap((r) => Array.from({ length: 10 }, (_, i) => `${r}-${i + 1}`)),
-    clientVersion: ['1.4', '1.3', '1.2'],
-  };
-  const trafficShare: Record<string, number> = {
-    region: 1 / 3,
-    shard: 1 / 30,
-    '1.4': 0.7,
-    '1.3': 0.25,
-    '1.2': 0.05,
-  };
-  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
+  const codes = ['UPSTREAM_DNS_FAILURE', 'UPSTREAM_UNAVAILABLE', 'INTERNAL', 'TOKEN_SIGNING_FAILED'];
   const misses: string[] = [];
   for (let i = 0; i < 20; i++) {
-    const dimension = pick(Object.keys(choices));
-    const value = pick(choices[dimension] as string[]);
-    const code = pick(['UPSTREAM_DNS_FAILURE', 'UPSTREAM_UNAVAILABLE', 'INTERNAL', 'TOKEN_SIGNING_FAILED']);
-    const share = (dimension === 'clientVersion' ? trafficShare[value] : trafficShare[dimension]) as number;
-    const at = JUDGED.from + Math.floor((random() * 6 * DAY) / STEP_MS) * STEP_MS;
-    // Where a fault sits, it fails a good share of that place's logins (3% of all, at most 60% there).
-    const fault: Injection = {
-      kind: 'failures',
-      from: at,
-      to: at + HOUR,
-      ratio: Math.min(0.6, 0.03 / share),
-      code,
-      where: { dimension, value },
-    };
+    const { fault, at, dimension, value, code } = drawLocalisedFault(random, codes);
     const { signals } = run(100 + i, [fault], at - 2 * HOUR, at + 3 * 60_000);
     // The last copy of the signal carries the localisation refined a minute after it fired.
     const named = signals.filter((s) => s.detector === 'login-failures').at(-1)?.localisation ?? [];
