@@ -2,6 +2,7 @@
  * Shared test scaffolding: a real Lifeline on loopback ports with its own temporary data dir,
  * real WebSocket clients, and operators created the way the CLI creates them.
  */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -334,4 +335,32 @@ export async function startRestore(
   );
   if (started.status !== 202) throw new Error(`restore not started: ${JSON.stringify(started.body)}`);
   return started.body.restore.id as string;
+}
+
+/**
+ * Logs `playerIds` in on `shard` of `region`, holds their sockets (closed after the test), and
+ * kicks the region with `admin`'s TOTP (a small kick, no approval): the players and the command.
+ */
+export async function kickHeldPlayers(
+  t: TestContext,
+  urls: { playerUrl: string; adminUrl: string },
+  admin: { totp: () => Promise<string>; auth: Record<string, string> },
+  playerIds: readonly string[],
+  where: { region: string; shard: string },
+): Promise<{ clients: Client[]; commandId: string }> {
+  const players = await Promise.all(
+    playerIds.map((id) => login(urls.playerUrl, id, where.region, where.shard)),
+  );
+  const clients = players.map((p) => new Client(urls.playerUrl, p.accessToken));
+  t.after(() => {
+    for (const c of clients) c.close();
+  });
+  await Promise.all(clients.map((c) => c.welcomed));
+  const kicked = await postJson(
+    `${urls.adminUrl}/admin/v1/commands`,
+    { action: 'kick', selector: { region: where.region }, reason: 'bad shard', totp: await admin.totp() },
+    admin.auth,
+  );
+  assert.equal(kicked.status, 200, JSON.stringify(kicked.body));
+  return { clients, commandId: kicked.body.command.id as string };
 }

@@ -12,13 +12,12 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import {
   addOperatorWithTotp,
-  Client,
-  login,
   postJson,
   runCliCaptured,
   startLifeline,
   startRestore,
   tempDir,
+  kickHeldPlayers,
 } from '../helpers.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -87,22 +86,10 @@ test("the walkthrough's CLI errors are coded, with their details in CLI terms", 
   );
 
   // Two players kicked, then a restore of them: without TOTP, then overlapping a running one.
-  const players = await Promise.all([
-    login(playerUrl, 'e-1', 'eu', 'eu-1'),
-    login(playerUrl, 'e-2', 'eu', 'eu-1'),
-  ]);
-  const clients = players.map((p) => new Client(playerUrl, p.accessToken));
-  t.after(() => {
-    for (const c of clients) c.close();
+  const { commandId } = await kickHeldPlayers(t, { playerUrl, adminUrl }, alice, ['e-1', 'e-2'], {
+    region: 'eu',
+    shard: 'eu-1',
   });
-  await Promise.all(clients.map((c) => c.welcomed));
-  const kicked = await postJson(
-    `${adminUrl}/admin/v1/commands`,
-    { action: 'kick', selector: { region: 'eu' }, reason: 'bad shard', totp: await alice.totp() },
-    alice.auth,
-  );
-  assert.equal(kicked.status, 200, JSON.stringify(kicked.body));
-  const commandId = kicked.body.command.id as string;
   const noTotp = await cli('restore', 'start', '--command', commandId);
   assert.match(coded(noTotp.out, 'TOTP_REQUIRED'), /\n {2}HTTP status: 401/);
   const restoreId = await startRestore(adminUrl, carol, {

@@ -9,12 +9,11 @@ import { test } from 'node:test';
 import pino from 'pino';
 import {
   addOperatorWithTotp,
-  Client,
   eventually,
-  login,
   postJson,
   startLifeline,
   startRestore,
+  kickHeldPlayers,
 } from '../helpers.ts';
 
 interface Line {
@@ -39,22 +38,13 @@ test('a restore tells its story at info; access lines stay at debug', async (t) 
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   // A TOTP code is spent once: the restore is carol's, the kick alice's.
   const carol = await addOperatorWithTotp(app, 'carol', 'admin');
-  const players = await Promise.all([
-    login(playerUrl, 'log-1', 'eu', 'eu-1'),
-    login(playerUrl, 'log-2', 'eu', 'eu-1'),
-  ]);
-  const clients = players.map((p) => new Client(playerUrl, p.accessToken));
-  t.after(() => {
-    for (const c of clients) c.close();
-  });
-  await Promise.all(clients.map((c) => c.welcomed));
-  const kicked = await postJson(
-    `${adminUrl}/admin/v1/commands`,
-    { action: 'kick', selector: { region: 'eu' }, reason: 'bad shard', totp: await alice.totp() },
-    alice.auth,
+  const { clients, commandId } = await kickHeldPlayers(
+    t,
+    { playerUrl, adminUrl },
+    alice,
+    ['log-1', 'log-2'],
+    { region: 'eu', shard: 'eu-1' },
   );
-  assert.equal(kicked.status, 200, JSON.stringify(kicked.body));
-  const commandId = kicked.body.command.id as string;
   await Promise.all(clients.map((c) => c.closed));
   const resumeTokens = clients.map((c) => c.messages.at(-1).resumeToken as string);
 
