@@ -100,9 +100,12 @@ async function startAuditFollow(
     if (busy) return;
     busy = true;
     try {
+      // Signals are listed before the chain is read: every change made before one of them was
+      // raised is then in the watch when it is judged (read the other way round, a signal raised
+      // during a slow round was judged without the changes appended just before it).
+      const open = await o.signals.list({ state: 'open', limit: 200 });
       await follower.poll();
-      if (follower.leading)
-        for (const s of await o.signals.list({ state: 'open', limit: 200 })) await rollback.judge(s);
+      if (follower.leading) for (const s of open) await rollback.judge(s);
     } catch (err) {
       logger.warn({ err }, 'could not follow the audit chain for anomalies and rollbacks; will try again');
     } finally {
