@@ -6,6 +6,7 @@ import { disruptionOf } from '../disruptions/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { FlagService } from '../flags/index.ts';
 import type { Bus } from '../live/index.ts';
+import type { Directive } from '../sessions/directive.ts';
 import type { LiveSession, SessionFilter } from '../sessions/records.ts';
 import type { Topology } from '../sessions/index.ts';
 import type { CommandRecord } from './records.ts';
@@ -126,16 +127,19 @@ async function runWave(
   const claimed = await d.live.endSessions(targets.map((s) => s.id));
   const written = await writeWave(d, command, claimed, wave, last);
   if (!written) return { kind: 'stopped' };
-  await Promise.all(
-    claimed.map((s, i) =>
-      d.bus.deliver(s.node, {
+  await deliverKicks(
+    d,
+    command,
+    claimed.map((s, i) => ({
+      node: s.node,
+      directive: {
         kind: 'kicked',
         sessionId: s.id,
         commandId: command.id,
         reason: command.reason,
         disruptionId: (written.disruptions[i] as Disruption).id,
-      }),
-    ),
+      },
+    })),
   );
   d.events.emit('session.ended', { cause: 'kick', count: claimed.length, source });
   d.events.emit('command.wave', { id: command.id, wave, asked: targets.length, ended: claimed.length });
@@ -179,6 +183,36 @@ async function writeWave(
     return null;
   }
   return { command: next, disruptions };
+}
+
+/** Tries after which an undelivered kick is left to the node's own reconcile, and the wait before each. */
+const DELIVERY_RETRIES_MS = [250, 1000, 4000];
+
+/**
+ * Tells each session's node to close its socket. The wave is written by now, so a delivery that
+ * fails (the bus busy or away) must not undo or abort it: it is tried again a few times, and what
+ * still fails is logged with its count. Before, one failed publish among 18,000 rejected the
+ * whole wave after its records were written, and left the command running.
+ */
+async function deliverKicks(
+  d: WaveDeps,
+  command: CommandRecord,
+  kicks: readonly { node: string; directive: Directive }[],
+): Promise<void> {
+  let pending = kicks;
+  let lastError: unknown;
+  for (const waitMs of [0, ...DELIVERY_RETRIES_MS]) {
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+    const results = await Promise.allSettled(pending.map((k) => d.bus.deliver(k.node, k.directive)));
+    const failed = pending.filter((_, i) => results[i]?.status === 'rejected');
+    lastError = results.find((r) => r.status === 'rejected')?.reason ?? lastError;
+    if (failed.length === 0) return;
+    pending = failed;
+  }
+  d.logger.error(
+    { err: lastError, commandId: command.id, undelivered: pending.length },
+    'kicks were recorded but their sockets could not be told; those sockets close when their node reconciles',
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -87,8 +87,8 @@ export function liveStateContract(name: string, open: OpenLive): void {
       await live.putSession(liveSession('b', { lastSeenAt: 10 }));
       await live.putSession(liveSession('c', { lastSeenAt: 90 }));
       assert.equal((await live.countSessions({})).total, 3);
-      await live.touchSession('b', 95);
-      await live.touchSession('gone', 95);
+      assert.equal(await live.touchSession('b', 95), true);
+      assert.equal(await live.touchSession('gone', 95), false, 'an ended session says so');
       assert.deepEqual(
         (await live.idleSessions(60, 10)).map((s) => s.id),
         ['a'],

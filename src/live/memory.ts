@@ -100,9 +100,10 @@ export class MemoryLiveState implements LiveState {
     return true;
   }
 
-  async touchSession(id: string, at: number): Promise<void> {
+  async touchSession(id: string, at: number): Promise<boolean> {
     const s = this.#sessions.get(id);
     if (s) s.lastSeenAt = at;
+    return s !== undefined;
   }
 
   async endSessions(ids: readonly string[]): Promise<LiveSession[]> {

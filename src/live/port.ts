@@ -42,8 +42,11 @@ export interface SessionDirectory {
    * writes nothing and says how many the player holds. A re-put never counts against itself.
    */
   openSession(session: LiveSession, cap: SessionCap): Promise<OpenedSession>;
-  /** Marks the session as seen; a no-op for a session that is no longer live. */
-  touchSession(id: string, at: number): Promise<void>;
+  /**
+   * Marks the session as seen; a no-op for a session that is no longer live. Says whether it was
+   * still live, so a socket whose session ended without its node being told is closed.
+   */
+  touchSession(id: string, at: number): Promise<boolean>;
   /**
    * Removes the given sessions and returns those that were still live. Each session is returned
    * to exactly one caller, so two concurrent enders never both count (or both kick) the same one.

@@ -227,8 +227,27 @@ export class SocketHub {
     // a write per ping per player would be the largest load on it.
     if (now - link.lastTouched >= this.#d.heartbeatIntervalSeconds * 1000) {
       link.lastTouched = now;
-      void this.#d.live.touchSession(link.sessionId, now).catch(() => {});
+      void this.#d.live
+        .touchSession(link.sessionId, now)
+        .then((live) => live || this.#endedUntold(link))
+        .catch(() => {});
     }
+  }
+
+  /**
+   * A socket whose session is no longer live, though this node was not told (a kick whose
+   * delivery failed): closed as ended, unless the directive arrives within a heartbeat interval
+   * (it is normally on its way: a wave ends its sessions before it delivers) or the session is
+   * live again by then.
+   */
+  #endedUntold(link: Link): void {
+    const timer = setTimeout(async () => {
+      if (this.#links.get(link.sessionId) !== link) return;
+      const session = await this.#d.live.getSession(link.sessionId).catch(() => undefined);
+      if (session === null && this.#links.get(link.sessionId) === link)
+        this.#close(link, { kind: 'session-ended' });
+    }, this.#d.heartbeatIntervalSeconds * 1000);
+    timer.unref();
   }
 
   /**

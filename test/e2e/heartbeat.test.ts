@@ -56,3 +56,20 @@ test('while an outage is declared, a silent socket ends its session with a disru
   const rejoin = await postJson(`${playerUrl}/v1/rejoin`, { resumeToken: refresh.body.error.resumeToken });
   assert.equal(rejoin.status, 202, 'it waits for a restore instead of stampeding back');
 });
+
+test('a socket whose session ended without its node being told is closed as ended after a heartbeat interval', async (t) => {
+  // A kick whose delivery failed: the session is gone from live state, no directive came.
+  const clock = new TestClock();
+  const { app, playerUrl } = await startLifeline(t, {
+    clock: clock.now,
+    overrides: { session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 2 } },
+  });
+  const player = await login(playerUrl, 'untold');
+  const client = new Client(playerUrl, player.accessToken);
+  t.after(() => client.close());
+  await client.welcomed;
+  assert.equal((await app.live.endSessions([player.sessionId])).length, 1);
+  clock.advance(1000);
+  await client.ping();
+  assert.equal(await client.closed, closeCodes.revoked);
+});

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { closeCodes } from '../../src/sessions/index.ts';
-import { addOperator, Client, getJson, login, postJson, runCliCaptured, startLifeline } from '../helpers.ts';
+import {
+  addOperator,
+  addOperatorWithTotp,
+  Client,
+  getJson,
+  kickHeldPlayers,
+  login,
+  postJson,
+  runCliCaptured,
+  startLifeline,
+} from '../helpers.ts';
 
 async function cli(dataDir: string, args: string[]): Promise<{ code: number; out: string }> {
   return runCliCaptured(args, { LIFELINE_DATA_DIR: dataDir }, dataDir);
@@ -120,4 +130,31 @@ test('200 players hold sockets; one is kicked, the other 199 stay; the chain ver
   assert.equal(result.ok, false);
   assert.equal(result.firstBadSeq, editedSeq);
   assert.equal(result.reason, 'hash-mismatch');
+});
+
+test('a kick whose deliveries fail at first still tells every socket, and the command ends done', async (t) => {
+  const { app, playerUrl, adminUrl } = await startLifeline(t);
+  // The bus refuses each session's first delivery, as a Redis too busy to take a publish would.
+  const deliver = app.bus.deliver.bind(app.bus);
+  const refused = new Set<string>();
+  app.bus.deliver = async (node, directive) => {
+    if (!refused.has(directive.sessionId)) {
+      refused.add(directive.sessionId);
+      throw new Error('publish refused');
+    }
+    return deliver(node, directive);
+  };
+  const admin = await addOperatorWithTotp(app, 'ops-ada', 'admin');
+  const ids = Array.from({ length: 6 }, (_, i) => `untold-${i}`);
+  const { clients, commandId } = await kickHeldPlayers(t, { playerUrl, adminUrl }, admin, ids, {
+    region: 'eu',
+    shard: 'eu-1',
+  });
+  assert.deepEqual(
+    await Promise.all(clients.map((c) => c.closed)),
+    ids.map(() => closeCodes.kicked),
+  );
+  assert.equal(refused.size, 6);
+  await app.commands.settle();
+  assert.equal((await app.store.getCommand(commandId))?.state, 'done');
 });

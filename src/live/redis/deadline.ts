@@ -4,11 +4,16 @@
  * DOMException) for every command, ~5% of a PostgreSQL + Redis node's main thread in
  * bench:cluster's logins, whose replies then wait behind it.
  *
- * A call fails once it has waited `ms` and Redis has not answered a PING for `ms` either. A long
- * call that is making progress (a 100,000-session wave ends in 1,000 script calls) is slow, not
- * stuck, and is left alone; a Redis that stops answering without closing the connection fails
- * every call that waits on it within about twice `ms`. Wall-clock time on purpose: this is about
- * a socket, not about Lifeline's (possibly virtual) clock.
+ * A call fails once it has waited `ms` and, for `ms` as well, Redis has answered nothing: no
+ * watched call settled and a PING went unanswered. A long call behind others that are being
+ * answered (a 100,000-session wave ends in 1,000 script calls) is slow, not stuck, and is left
+ * alone; a Redis that stops answering without closing the connection fails every call that waits
+ * on it within about twice `ms`. Wall-clock time on purpose: this is about a socket, not about
+ * Lifeline's (possibly virtual) clock.
+ *
+ * The verdict waits for the event loop's next I/O phase (setImmediate): after the main thread
+ * was busy for longer than `ms` (an 18,000-socket kick), the timer fires before the replies that
+ * arrived meanwhile are read, and judging then failed a Redis that had answered.
  */
 interface Call {
   since: number;
@@ -22,6 +27,9 @@ export class Deadline {
   #timer: NodeJS.Timeout | undefined;
   /** The PING sent once a call was overdue: when, and whether Redis has answered it. */
   #probe: { since: number; answered: boolean } | undefined;
+  /** When Redis last answered anything watched here (a call settled, or the PING). */
+  #lastAnswer = performance.now();
+  #judging = false;
 
   constructor(ms: number, ping: () => Promise<unknown>) {
     this.#ms = ms;
@@ -37,7 +45,10 @@ export class Deadline {
       this.#timer = setInterval(() => this.#sweep(), Math.max(25, this.#ms / 4));
       this.#timer.unref();
     }
-    work.then(resolve, reject).finally(() => this.#calls.delete(call));
+    work.then(resolve, reject).finally(() => {
+      this.#calls.delete(call);
+      this.#lastAnswer = performance.now();
+    });
     return promise;
   }
 
@@ -50,7 +61,7 @@ export class Deadline {
   #sweep(): void {
     const now = performance.now();
     const overdue = [...this.#calls].filter((c) => now - c.since >= this.#ms);
-    if (overdue.length === 0) {
+    if (overdue.length === 0 || now - this.#lastAnswer < this.#ms) {
       this.#probe = undefined;
       if (this.#calls.size === 0) this.stop();
       return;
@@ -62,16 +73,27 @@ export class Deadline {
       this.#ping().then(
         () => {
           next.answered = true;
+          this.#lastAnswer = performance.now();
         },
         () => {},
       );
       return;
     }
-    if (now - probe.since < this.#ms) return;
+    if (now - probe.since < this.#ms || this.#judging) return;
+    this.#judging = true;
+    setImmediate(() => {
+      this.#judging = false;
+      this.#judge(probe, overdue);
+    });
+  }
+
+  /** After the replies that were waiting have been read: fails the overdue calls if still silent. */
+  #judge(probe: { since: number; answered: boolean }, overdue: readonly Call[]): void {
+    if (probe.answered || this.#probe !== probe || performance.now() - this.#lastAnswer < this.#ms) return;
     this.#probe = undefined;
     const err = new Error(`Redis answered nothing, not even a PING, within ${this.#ms} ms`);
     for (const c of overdue) {
-      this.#calls.delete(c);
+      if (!this.#calls.delete(c)) continue;
       c.reject(err);
     }
   }

@@ -68,8 +68,8 @@ export class RedisLiveState implements LiveState {
     return (await this.#c.moveSession([k.session(id), k.nodes], [id, node, k.holderPrefix])) === 1;
   }
 
-  async touchSession(id: string, at: number): Promise<void> {
-    await this.#c.touchSession([this.#k.session(id), this.#k.seen], [id, String(at)]);
+  async touchSession(id: string, at: number): Promise<boolean> {
+    return (await this.#c.touchSession([this.#k.session(id), this.#k.seen], [id, String(at)])) === 1;
   }
 
   async endSessions(ids: readonly string[]): Promise<LiveSession[]> {

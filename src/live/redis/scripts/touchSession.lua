@@ -9,9 +9,10 @@
     ARGV[2] at
 
   Output:
-    1
+    1 if the session is live, 0 if not
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('ZADD', KEYS[2], 'XX', ARGV[2], ARGV[1])
+  return 1
 end
-return 1
+return 0
