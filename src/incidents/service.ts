@@ -359,6 +359,26 @@ export class IncidentService {
     return this.get(id);
   }
 
+  /**
+   * When the first kick command between `from` and `to` was requested (its `command.request`
+   * audit entry; operator changes, also commands, are not kicks), or null when there was none.
+   */
+  async firstKickAt(from: number, to: number): Promise<number | null> {
+    for (let afterSeq = 0; ; ) {
+      const page = await this.#d.store.listAudit({
+        from,
+        to,
+        action: 'command.request',
+        afterSeq,
+        limit: AUDIT_PAGE,
+      });
+      const kick = page.find((e) => !e.target.startsWith('operator:'));
+      if (kick) return kick.at;
+      if (page.length < AUDIT_PAGE) return null;
+      afterSeq = page.at(-1)?.seq ?? afterSeq;
+    }
+  }
+
   /** The incident's timeline: audit entries of its window, its signals and notes, in order. */
   async timeline(id: string): Promise<{
     incident: Incident;

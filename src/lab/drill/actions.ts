@@ -1,8 +1,9 @@
 /**
  * Operator actions over the admin API, as an operator at the console would take them: guarded
  * kicks (a second admin approves with TOTP), a runaway script kicking one session at a time
- * (seed 000), paced restores, flags, declaring and ending an outage. What the breaker did to the
- * kicks is counted here, from Lifeline's own answers.
+ * (seed 000), paced restores (paused and resumed), flags, declaring and ending an outage, moving
+ * the incident Lifeline declared. What the breaker did to the kicks is counted here, from
+ * Lifeline's own answers.
  */
 import type { Action, Selector } from '../scenario/index.ts';
 import { type AdminApi, AdminError } from './admin.ts';
@@ -33,6 +34,8 @@ export interface ActionContext {
   restores: string[];
   /** Background work (a runaway script) to wait for before measuring. */
   background: Promise<unknown>[];
+  /** Incidents an `incident` action moved. */
+  incidents: Set<string>;
 }
 
 export function newTally(): KickTally {
@@ -199,6 +202,53 @@ async function setFlag(ctx: ActionContext, key: string, value: unknown, reason: 
   return undefined;
 }
 
+/** The operator pauses or resumes the latest restore the drill started. */
+async function pauseOrResume(ctx: ActionContext, verb: 'pause' | 'resume', reason: string): Promise<string> {
+  const id = ctx.restores.at(-1);
+  if (id === undefined) throw new Error('no restore was started');
+  const op = ctx.ops[0];
+  if (op === undefined) throw new Error('no operator');
+  const res = await ctx.admin.call<{ restore: { state: string }; open: number }>(
+    'POST',
+    `/restores/${id}/${verb}`,
+    op,
+    { reason },
+  );
+  return `${id} ${res.restore.state}, ${res.open} open`;
+}
+
+interface RunningIncident {
+  id: string;
+  severity: string;
+  status: string;
+  declaredAt: number;
+}
+
+/**
+ * The commander moves the incident Lifeline declared (the newest running one), posting the
+ * message as a public update first, as a responder would tell players before the status moves.
+ */
+async function moveIncident(ctx: ActionContext, a: Extract<Action, { do: 'incident' }>): Promise<string> {
+  const op = ctx.ops[0];
+  if (op === undefined) throw new Error('no operator');
+  const { incidents } = await ctx.admin.call<{ incidents: RunningIncident[] }>(
+    'GET',
+    '/incidents?status=investigating,identified,monitoring',
+    op,
+  );
+  const incident = [...incidents].sort((x, y) => y.declaredAt - x.declaredAt)[0];
+  if (incident === undefined) throw new Error('no incident is running');
+  if (a.message !== undefined)
+    await ctx.admin.call('POST', `/incidents/${incident.id}/updates`, op, { message: a.message });
+  if (incident.status !== a.status)
+    await ctx.admin.call('PATCH', `/incidents/${incident.id}/status`, op, {
+      status: a.status,
+      reason: `drill: ${a.status}`,
+    });
+  ctx.incidents.add(incident.id);
+  return `incident ${incident.id} (${incident.severity}) ${incident.status} -> ${a.status}`;
+}
+
 /** Plays one operator action; long ones (a runaway script) continue in the background. */
 export async function playAction(ctx: ActionContext, a: Action): Promise<string | undefined> {
   switch (a.do) {
@@ -218,5 +268,11 @@ export async function playAction(ctx: ActionContext, a: Action): Promise<string 
       return setFlag(ctx, 'outage.declared', true, a.reason);
     case 'end-outage':
       return setFlag(ctx, 'outage.declared', false, 'drill: outage over');
+    case 'pause-restore':
+      return pauseOrResume(ctx, 'pause', a.reason);
+    case 'resume-restore':
+      return pauseOrResume(ctx, 'resume', a.reason);
+    case 'incident':
+      return moveIncident(ctx, a);
   }
 }

@@ -1,9 +1,10 @@
 /** From what a drill played and measured to a DrillResult (result.ts). */
 import { adminApi } from './admin.ts';
 import { findings } from './findings.ts';
+import { readIncidents } from './incidents.ts';
 import { checkObjectives } from './objectives.ts';
 import type { Played } from './play.ts';
-import type { DrillResult } from './result.ts';
+import type { DrillIncident, DrillResult, ObjectiveResult } from './result.ts';
 import type { DrillWorld } from './world.ts';
 import { buildSeries, type UpstreamSeries } from './series.ts';
 import { timeToDetect } from './signals.ts';
@@ -42,6 +43,35 @@ function signalsFinding(played: Played): DrillResult['findings'][number] {
   return { name: 'signals', value: list.length, detail: detail || 'no signal raised' };
 }
 
+const secs = (n: number | null) => (n === null ? 'null' : `${n.toFixed(2)} s`);
+
+/**
+ * The incidents Lifeline declared, each with its own RTO and RPO beside the drill's: the same
+ * definitions (onset to the last affected player back; records not final) measured from two
+ * sides: Lifeline's records (its onset is the first kick it recorded, a player is back when its
+ * record is restored) and the fleet (the scenario's onset, a player is back when it holds a
+ * session again), so the drill's RTO is the larger by the script's first kick and the last
+ * player's round trip.
+ */
+function incidentsFinding(
+  list: DrillIncident[] | null,
+  objectives: readonly ObjectiveResult[],
+): DrillResult['findings'][number] {
+  if (list === null) return { name: 'incidents', value: 0, detail: "the nodes' incidents could not be read" };
+  if (list.length === 0) return { name: 'incidents', value: 0, detail: 'no incident declared' };
+  const rto = objectives.find((o) => o.name === 'rtoSeconds')?.measured ?? null;
+  const unsettled = objectives.find((o) => o.name === 'rpo.maxUnsettled')?.measured ?? null;
+  const detail = list
+    .map(
+      (i) =>
+        `${i.severity} "${i.title}" declared by ${i.declaredBy} at ${i.at.declared.toFixed(1)} s (onset ${i.at.started.toFixed(1)} s), ${i.status}` +
+        `${i.at.resolved === null ? '' : ` at ${i.at.resolved.toFixed(1)} s`}; ${i.records} of ${i.recordsInDrill} disruption records, ${i.playersAffected} players;` +
+        ` post-mortem RTO ${secs(i.rto.seconds)} (drill ${secs(rto)}), RPO ${i.rpo.recordsNotFinal} records not final (drill ${unsettled ?? 'null'}); ${i.updates.length} public updates`,
+    )
+    .join('; ');
+  return { name: 'incidents', value: list.length, detail };
+}
+
 export async function measure(
   world: DrillWorld,
   played: Played,
@@ -53,6 +83,8 @@ export async function measure(
     capacityPerSecond: u.capacityPerSecond,
     seconds: [...(played.upstreamSeconds.get(u.target)?.values() ?? [])].sort((a, b) => a.at - b.at),
   }));
+  // Read while the nodes still serve, after the fleet stopped (no record changes under it).
+  const incidents = await readIncidents(adminApi(world.nodes), world.ops[0], played.clock);
   const objectives = checkObjectives(s, {
     fleet: played.summary,
     fleetSeconds,
@@ -84,7 +116,9 @@ export async function measure(
         history: played.history,
       }),
       signalsFinding(played),
+      incidentsFinding(incidents, objectives),
     ],
+    incidents,
     passed: objectives.every((o) => o.passed),
   };
 }

@@ -59,6 +59,7 @@ function actionContext(world: DrillWorld, clock: DrillClock, signal: AbortSignal
     kicks: new Map(),
     restores: [],
     background: [],
+    incidents: new Set(),
   };
 }
 
@@ -129,6 +130,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
       },
       clock,
       abort.signal,
+      o.observer?.step,
     );
     await untilScenarioSecond(clock, s.durationSeconds, abort.signal);
     await Promise.allSettled(ctx.background);

@@ -36,6 +36,8 @@ function actionLabel(a: Action): string {
       return `flag ${a.key} = ${JSON.stringify(a.value)}`;
     case 'restore':
       return a.from.source === 'kick' ? `restore kick ${a.from.kick}` : 'restore window';
+    case 'incident':
+      return `incident ${a.status}`;
     default:
       return a.do;
   }
@@ -89,6 +91,7 @@ export async function playTimeline(
   actuators: Actuators,
   clock: DrillClock,
   signal: AbortSignal,
+  onStep?: (mark: DrillMark) => Promise<void> | void,
 ): Promise<DrillMark[]> {
   const marks: DrillMark[] = [];
   for (const step of steps) {
@@ -100,7 +103,9 @@ export async function playTimeline(
     } catch (err) {
       note = `failed: ${errorText(err)}`;
     }
-    marks.push(note === undefined ? step.mark : { ...step.mark, label: `${step.mark.label}: ${note}` });
+    const mark = note === undefined ? step.mark : { ...step.mark, label: `${step.mark.label}: ${note}` };
+    marks.push(mark);
+    await onStep?.(mark);
   }
   return marks;
 }

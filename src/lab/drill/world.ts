@@ -5,6 +5,7 @@ import type { DnsFaults, DrillDns } from './dns.ts';
 import type { FleetHandle } from './fleet.ts';
 import type { DrillNode } from './nodes.ts';
 import type { DrillOperator } from './operators.ts';
+import type { DrillMark } from './result.ts';
 import type { StoreUrls } from './store.ts';
 import type { DrillUpstream } from './upstreams.ts';
 
@@ -21,6 +22,26 @@ export interface DrillOptions {
   onProgress?: (t: number, durationSeconds: number) => void;
   /** The adapter for `dns` faults. @defaultValue the drill's lab DNS (dns.ts), when the scenario has a dns fault */
   dns?: DnsFaults;
+  /** Lets a caller (a test) watch the run: the nodes once they serve, and each timeline step once played. */
+  observer?: DrillObserver;
+}
+
+/** Where the drill's nodes listen, and an admin's bearer token to read them with. */
+export interface DrillView {
+  nodes: { nodeId: string; playerUrl: string; adminUrl: string }[];
+  /** The first operator's (an admin's) token, for `Authorization: Bearer`. */
+  adminToken: string;
+}
+
+export interface DrillObserver {
+  /** Once every node serves, before the fleet starts. */
+  nodes?(view: DrillView): void;
+  /**
+   * After each timeline step, with its mark (and the step's note). The drill waits for the
+   * returned promise before the next step, so an observer sees the state the step left; a slow
+   * one delays the steps after it (their marks keep their scenario second, and the fleet plays on).
+   */
+  step?(mark: DrillMark): Promise<void> | void;
 }
 
 /** Everything a run started, so that teardown can stop exactly that. */
