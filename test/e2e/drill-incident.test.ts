@@ -142,8 +142,15 @@ test('runaway-kick drill: the trip declares a P1, its timeline, impact and post-
   assert.equal(incident.status, 'resolved');
   const trip = objective(r, 'maxKickedBeforeTrip');
   assert.match(trip.detail, /KICK_BREAKER_OPEN/, 'the breaker refused the script');
-  // Its onset is the script's first kick: at or after the action's second, before the trip.
-  assert.ok(incident.at.started >= 60, `onset ${incident.at.started}`);
+  // Its onset is the script's first kick: Lifeline recorded it between the drill sending the
+  // first request and the first accepted one being answered.
+  const first = incident.firstKick;
+  assert.ok(first && first.answered !== null, 'the drill knows when it sent its first kick');
+  assert.ok(first.sent >= 60, `the script started at its second: ${first.sent}`);
+  assert.ok(
+    first.sent <= incident.at.started && incident.at.started <= first.answered,
+    `onset ${incident.at.started} within the first kick's round trip [${first.sent}, ${first.answered}]`,
+  );
   assert.ok(incident.at.started <= incident.at.detected, 'onset before detection');
 
   // The timeline: kicks, the trip, the restore's start, pause, resume and end, in order.
@@ -219,9 +226,11 @@ test('runaway-kick drill: the trip declares a P1, its timeline, impact and post-
   // RPO: the same records, counted by the drill (the whole run) and by Lifeline (the incident's).
   assert.equal(incident.records, incident.recordsInDrill, 'every record of the run is the incident’s');
   assert.equal(rpo, objective(r, 'rpo.maxUnsettled').measured, 'the post-mortem RPO is the drill’s');
-  // RTO: the same definition from two sides. The drill's runs from the scenario's onset to the
-  // fleet holding a session again; Lifeline's from the first kick it recorded to the record
-  // restored. The fleet's is the later on both ends, by causality, never the shorter.
+  // RTO: the same definition (first kick to last affected player back) from two sides. The
+  // drill's runs from sending the first kick to the fleet holding a session again with its
+  // socket open; Lifeline's from recording that kick to restoring the record. Lifeline's ends
+  // are inside the drill's (onset bracketed above; a record is restored before the rejoin's
+  // answer reaches the player), so it is never the longer.
   const drillRto = objective(r, 'rtoSeconds').measured;
   assert.ok(drillRto !== null);
   assert.ok(incident.rto.seconds <= drillRto, `Lifeline ${incident.rto.seconds} s, drill ${drillRto} s`);

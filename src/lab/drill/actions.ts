@@ -29,13 +29,24 @@ export interface ActionContext {
   healthUrl: string | undefined;
   tally: KickTally;
   /** Each kick's command ids and its span on the wall clock (a restore names the kick). */
-  kicks: Map<string, { commandIds: string[]; fromMs: number; toMs: number }>;
+  kicks: Map<string, KickSpan>;
   /** Restores started, for the RPO check to wait on. */
   restores: string[];
   /** Background work (a runaway script) to wait for before measuring. */
   background: Promise<unknown>[];
   /** Incidents an `incident` action moved. */
   incidents: Set<string>;
+}
+
+/** A kick action on the wall clock: its commands, and when its first request went out and its first accepted one was answered. */
+export interface KickSpan {
+  commandIds: string[];
+  fromMs: number;
+  toMs: number;
+  /** When the first kick request was sent (the RTO's onset). */
+  firstSentMs?: number;
+  /** When the first kick Lifeline accepted was answered: its record of the kick falls between the two. */
+  firstAcceptedMs?: number;
 }
 
 export function newTally(): KickTally {
@@ -62,6 +73,7 @@ function countRefusal(ctx: ActionContext, err: unknown): void {
 async function kick(ctx: ActionContext, a: Extract<Action, { do: 'kick' }>): Promise<string> {
   const requester = await stepUp(ctx.ops);
   const fromMs = Date.now();
+  const first = { firstSentMs: fromMs };
   try {
     const body = {
       action: 'kick',
@@ -75,7 +87,13 @@ async function kick(ctx: ActionContext, a: Extract<Action, { do: 'kick' }>): Pro
       requester.op,
       body,
     );
-    ctx.kicks.set(a.id, { commandIds: [res.command.id], fromMs, toMs: Date.now() });
+    ctx.kicks.set(a.id, {
+      commandIds: [res.command.id],
+      fromMs,
+      toMs: Date.now(),
+      ...first,
+      firstAcceptedMs: Date.now(),
+    });
     if (res.ended !== undefined) {
       countKick(ctx, res.ended);
       return `${res.ended} kicked`;
@@ -83,7 +101,8 @@ async function kick(ctx: ActionContext, a: Extract<Action, { do: 'kick' }>): Pro
     const approver = await stepUp(ctx.ops, requester.op);
     await ctx.admin.call('POST', `/commands/${res.command.id}/approve`, approver.op, { totp: approver.totp });
     const ended = await untilCommandDone(ctx, res.command.id, approver.op);
-    ctx.kicks.set(a.id, { commandIds: [res.command.id], fromMs, toMs: Date.now() });
+    const span = ctx.kicks.get(a.id);
+    ctx.kicks.set(a.id, { ...span, commandIds: [res.command.id], fromMs, toMs: Date.now() });
     countKick(ctx, ended);
     return `approved by ${approver.op.name}, ${ended} kicked`;
   } catch (err) {
@@ -112,7 +131,7 @@ async function kickOne(
   op: DrillOperator,
   sessionId: string,
   reason: string,
-  ids: string[],
+  span: KickSpan,
 ) {
   try {
     const body = { action: 'kick', selector: { sessionId }, reason };
@@ -122,7 +141,8 @@ async function kickOne(
       op,
       body,
     );
-    ids.push(res.command.id);
+    span.firstAcceptedMs ??= Date.now();
+    span.commandIds.push(res.command.id);
     countKick(ctx, res.ended);
   } catch (err) {
     countRefusal(ctx, err);
@@ -140,7 +160,7 @@ async function sessionsToKick(ctx: ActionContext, op: DrillOperator, a: Runaway)
 /** The script: one single-session kick after another at its rate, blind to refusals, until its time is up. */
 async function runawayScript(ctx: ActionContext, a: Runaway, op: DrillOperator): Promise<void> {
   const start = ctx.clock.now();
-  const entry = { commandIds: [] as string[], fromMs: Date.now(), toMs: Date.now() };
+  const entry: KickSpan = { commandIds: [], fromMs: Date.now(), toMs: Date.now() };
   ctx.kicks.set(a.id, entry);
   let sent = 0;
   let queue: string[] = [];
@@ -152,7 +172,8 @@ async function runawayScript(ctx: ActionContext, a: Runaway, op: DrillOperator):
       continue;
     }
     const batch = queue.splice(0, Math.min(due - sent, 8));
-    await Promise.all(batch.map((id) => kickOne(ctx, op, id, a.reason, entry.commandIds)));
+    entry.firstSentMs ??= Date.now();
+    await Promise.all(batch.map((id) => kickOne(ctx, op, id, a.reason, entry)));
     sent += batch.length;
     entry.toMs = Date.now();
   }

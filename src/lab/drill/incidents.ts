@@ -100,6 +100,7 @@ async function readOne(
       lastBackAt: maybe(impact.rto.lastBackAt),
       met: impact.rto.met,
     },
+    firstKick: null,
     rpo: { recordsNotFinal: impact.rpo.recordsNotFinal, met: impact.rpo.met },
     timeline: timeline.items.map((x) => ({ t: at(x.at), kind: x.kind, summary: x.summary })),
     updates: updates.map((u) => ({ t: at(Date.parse(u.at)), kind: u.kind, status: u.status })),

@@ -33,6 +33,8 @@ export interface Played {
   history: number | null;
   /** Signals the nodes listed during the run (time to detect). */
   signals: SignalWatch;
+  /** Each kick action's commands and first request (RTO's onset). */
+  kicks: ActionContext['kicks'];
 }
 
 async function sampleStats(ups: ReadonlyMap<FaultTarget, DrillUpstream>, into: Played['upstreamSeconds']) {
@@ -153,5 +155,6 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     upstreamSeconds,
     history,
     signals,
+    kicks: ctx.kicks,
   };
 }

@@ -78,6 +78,12 @@ export interface DrillIncident {
   byCause: Record<string, number>;
   /** Lifeline's RTO: `ms` as the post-mortem says it (wall clock), `seconds` on the scenario clock; `lastBackAt` in scenario seconds. */
   rto: { ms: number | null; seconds: number | null; lastBackAt: number | null; met: boolean | null };
+  /**
+   * The drill's side of the onset (scenario s): when the kick that started it sent its first
+   * request, and when the first one Lifeline accepted was answered; Lifeline's onset falls
+   * between. Null when no kick of the drill's came at or before the onset.
+   */
+  firstKick: { sent: number; answered: number | null } | null;
   /** Lifeline's RPO: its records not in a final state (acknowledged writes lost are not measured by Lifeline). */
   rpo: { recordsNotFinal: number; met: boolean };
   /** Its timeline, on the scenario clock. */
