@@ -324,11 +324,13 @@ test('a runaway kick script trips the breaker, which declares a P1 by itself, on
   const breaker = (await getJson(`${adminUrl}/admin/v1/breaker`, viewer)).body.breaker;
   assert.equal(incident.detectedAt, breaker.changedAt);
   assert.equal(incident.causeKey, `breaker:kick@${breaker.changedAt}`);
-  assert.equal(
-    incident.detectedAt - incident.startedAt,
-    60_000,
-    'the onset is a breaker window before the trip',
-  );
+  // The onset is the first kick of the window that tripped it (its audit entry), not the
+  // window's start: RTO runs from when the first player went out.
+  const auditor = (await addOperatorWithTotp(app, 'aud-onset', 'auditor')).token;
+  const requests = (await getJson(`${adminUrl}/admin/v1/audit?action=command.request`, auditor)).body;
+  const firstKick = Math.min(...(requests.entries as { at: number }[]).map((e) => e.at));
+  assert.equal(incident.startedAt, firstKick, 'the onset is the first kick');
+  assert.ok(incident.startedAt > incident.detectedAt - 60_000, 'inside the breaker window');
 
   // The same trip heard again (a replayed event) declares nothing more.
   const before = (
