@@ -34,8 +34,6 @@ export interface ActionContext {
   restores: string[];
   /** Background work (a runaway script) to wait for before measuring. */
   background: Promise<unknown>[];
-  /** Incidents an `incident` action moved. */
-  incidents: Set<string>;
 }
 
 /** A kick action on the wall clock: its commands, and when its first request went out and its first accepted one was answered. */
@@ -266,7 +264,6 @@ async function moveIncident(ctx: ActionContext, a: Extract<Action, { do: 'incide
       status: a.status,
       reason: `drill: ${a.status}`,
     });
-  ctx.incidents.add(incident.id);
   return `incident ${incident.id} (${incident.severity}) ${incident.status} -> ${a.status}`;
 }
 

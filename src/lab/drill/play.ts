@@ -61,7 +61,6 @@ function actionContext(world: DrillWorld, clock: DrillClock, signal: AbortSignal
     kicks: new Map(),
     restores: [],
     background: [],
-    incidents: new Set(),
   };
 }
 
