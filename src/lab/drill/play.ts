@@ -111,6 +111,13 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
   world.fleet = fleet;
   const clock = drillClock(s.timeScale, fleet.t0);
   const ctx = actionContext(world, clock, abort.signal);
+  const admin = world.ops[0];
+  if (admin)
+    o.observer?.nodes?.({
+      nodes: world.nodes.map((n) => ({ nodeId: n.nodeId, playerUrl: n.playerUrl, adminUrl: n.adminUrl })),
+      adminToken: admin.token,
+      now: () => clock.now(),
+    });
   const signals = new SignalWatch(world.nodes, world.ops[0]);
   signals.start();
   const upstreamSeconds: Played['upstreamSeconds'] = new Map();
@@ -131,7 +138,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
       },
       clock,
       abort.signal,
-      o.observer?.step,
+      o.observer,
     );
     await untilScenarioSecond(clock, s.durationSeconds, abort.signal);
     await Promise.allSettled(ctx.background);

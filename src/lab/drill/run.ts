@@ -39,12 +39,6 @@ async function setUp(s: Scenario, o: DrillOptions, world: DrillWorld): Promise<v
   if (first === undefined) throw new Error('a drill needs a node');
   world.ops = await bootstrapOperators(first, 4);
   for (const node of world.nodes) await startNode(node);
-  const admin = world.ops[0];
-  if (o.observer?.nodes && admin)
-    o.observer.nodes({
-      nodes: world.nodes.map((n) => ({ nodeId: n.nodeId, playerUrl: n.playerUrl, adminUrl: n.adminUrl })),
-      adminToken: admin.token,
-    });
 }
 
 async function tearDown(world: DrillWorld): Promise<string[]> {

@@ -40,10 +40,16 @@ test('a step that fails becomes a note on its mark, and the timeline plays on', 
     },
     clock,
     new AbortController().signal,
-    // The observer is waited for: each mark is seen before the next step plays.
-    async (mark) => {
-      await new Promise((r) => setImmediate(r));
-      observed.push(`${played.length}:${mark.label}`);
+    // The observer is waited for: each step is seen before it plays and after, before the next.
+    {
+      before: async (mark) => {
+        await new Promise((r) => setImmediate(r));
+        observed.push(`before ${played.length}:${mark.label.split(':')[0]}`);
+      },
+      step: async (mark) => {
+        await new Promise((r) => setImmediate(r));
+        observed.push(`${played.length}:${mark.label}`);
+      },
     },
   );
   const order = [
@@ -66,7 +72,7 @@ test('a step that fails becomes a note on its mark, and the timeline plays on', 
   assert.equal(marks[3]?.label, 'incident identified');
   assert.deepEqual(
     observed,
-    marks.map((m, i) => `${i + 1}:${m.label}`),
+    marks.flatMap((m, i) => [`before ${i}:${m.label.split(':')[0]}`, `${i + 1}:${m.label}`]),
   );
 });
 

@@ -7,6 +7,7 @@
 import type { Action, Fault, Scenario } from '../scenario/index.ts';
 import { type DrillClock, untilScenarioSecond } from './clock.ts';
 import type { DrillMark } from './result.ts';
+import type { DrillObserver } from './world.ts';
 
 /** What plays a step; each resolves with a note for the report (or nothing). */
 export interface Actuators {
@@ -91,11 +92,12 @@ export async function playTimeline(
   actuators: Actuators,
   clock: DrillClock,
   signal: AbortSignal,
-  onStep?: (mark: DrillMark) => Promise<void> | void,
+  observer: Pick<DrillObserver, 'before' | 'step'> = {},
 ): Promise<DrillMark[]> {
   const marks: DrillMark[] = [];
   for (const step of steps) {
     await untilScenarioSecond(clock, step.t, signal);
+    await observer.before?.(step.mark);
     if (signal.aborted) break;
     let note: string | undefined;
     try {
@@ -105,7 +107,7 @@ export async function playTimeline(
     }
     const mark = note === undefined ? step.mark : { ...step.mark, label: `${step.mark.label}: ${note}` };
     marks.push(mark);
-    await onStep?.(mark);
+    await observer.step?.(mark);
   }
   return marks;
 }

@@ -26,21 +26,26 @@ export interface DrillOptions {
   observer?: DrillObserver;
 }
 
-/** Where the drill's nodes listen, and an admin's bearer token to read them with. */
+/** Where the drill's nodes listen, an admin's bearer token to read them with, and the drill's clock. */
 export interface DrillView {
   nodes: { nodeId: string; playerUrl: string; adminUrl: string }[];
   /** The first operator's (an admin's) token, for `Authorization: Bearer`. */
   adminToken: string;
+  /** The scenario second now (fractional). */
+  now(): number;
 }
 
+/**
+ * Lets a caller watch the run. The drill waits for `before` and `step` to resolve, so an observer
+ * sees the state a step left, or holds a step until what it needs has happened; a slow one delays
+ * the steps after it (their marks keep their scenario second) while the fleet plays on.
+ */
 export interface DrillObserver {
-  /** Once every node serves, before the fleet starts. */
+  /** Once the nodes serve and the fleet has started (scenario second 0). */
   nodes?(view: DrillView): void;
-  /**
-   * After each timeline step, with its mark (and the step's note). The drill waits for the
-   * returned promise before the next step, so an observer sees the state the step left; a slow
-   * one delays the steps after it (their marks keep their scenario second, and the fleet plays on).
-   */
+  /** Before each timeline step plays, with its mark. */
+  before?(mark: DrillMark): Promise<void> | void;
+  /** After each timeline step, with its mark (and the step's note). */
   step?(mark: DrillMark): Promise<void> | void;
 }
 
