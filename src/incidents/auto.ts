@@ -24,7 +24,7 @@ export interface AutoDeclareDeps {
 const declaring = new Set(['P0', 'P1']);
 
 /**
- * A breaker trip's cause. Its onset is the first kick of the window that tripped it (`firstKickAt`,
+ * A breaker trip's cause. Its onset is the first kick of the storm that tripped it (`firstKickAt`,
  * from the audit log), the moment the first player was harmed, so that RTO runs from when players
  * started going out, as a drill measures it; without one (none found), the window's start.
  */
@@ -77,8 +77,7 @@ export function autoDeclare(d: AutoDeclareDeps): () => Promise<void> {
     run('breaker', async () => {
       const state = await d.breakerState();
       if (state.state !== 'open') return;
-      const from = state.changedAt - d.breakerWindowSeconds * 1000;
-      const first = await d.incidents.firstKickAt(from, state.changedAt);
+      const first = await d.incidents.firstKickAt(state.changedAt, d.breakerWindowSeconds * 1000);
       const done = await d.incidents.declareFor(breakerCause(state, d.breakerWindowSeconds, first));
       d.logger.warn({ ...done, cause: 'breaker' }, 'kick breaker trip: incident');
     });

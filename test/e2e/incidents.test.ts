@@ -473,3 +473,34 @@ test('one cause declares one incident, even when two services race for it', asyn
   const declares = await app.store.listAudit({ action: 'incident.declare' });
   assert.equal(declares.length, 1, 'the loser audits nothing');
 });
+
+test("a breaker incident's onset is the first kick of the storm that tripped it, however many windows it spans", async (t) => {
+  const clock = new TestClock(Date.UTC(2026, 10, 21, 13, 0));
+  const { app } = await startLifeline(t, { clock: clock.now });
+  const kick = (target: string) =>
+    app.audit.append({ actor: 'ci-bot', action: 'command.request', target, details: {}, result: 'done' });
+  const start = clock.now();
+  await kick('session:lone'); // a kick long before, with more than a window of quiet after it
+  clock.advance(200_000);
+  const first = clock.now();
+  await kick('session:a');
+  clock.advance(10_000);
+  await kick('operator:eve'); // an operator change is a command too, not a kick
+  for (const id of ['b', 'c', 'd']) {
+    clock.advance(50_000); // each within a 60-s window of the one before: one storm
+    await kick(`session:${id}`);
+  }
+  clock.advance(5_000);
+  const trip = clock.now();
+  assert.equal(await app.incidents.firstKickAt(trip, 60_000), first, 'back through the storm, not before it');
+  assert.equal(await app.incidents.firstKickAt(start - 1, 60_000), null, 'no kick before the first');
+  const state = {
+    name: 'kick',
+    state: 'open' as const,
+    changedAt: trip,
+    changedBy: 'ci-bot',
+    reason: 'test',
+  };
+  assert.equal(breakerCause(state, 60, first).startedAt, first);
+  assert.equal(breakerCause(state, 60, null).startedAt, trip - 60_000, "without a kick, the window's start");
+});
