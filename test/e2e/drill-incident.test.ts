@@ -4,9 +4,9 @@
  * the fleet, the operators' actions): the breaker trip declares a P1 by itself; the timeline holds
  * the kick commands, the trip, the restore's start, pause, resume and end, in order; the impact
  * counts the disruption records; the post-mortem's RTO and RPO are what the drill's report
- * carries; every section renders. The status page, read while the drill plays (and in chromium
- * through playwright-core when it is installed; CI=true requires it), goes to major_outage, shows
- * the incident's updates in order, then the all clear.
+ * carries; every section renders. The status page, read while the drill plays (summary.json,
+ * the HTML as served, and in chromium through playwright-core when it is installed; CI=true
+ * requires it), goes to major_outage, shows the incident's updates in order, then the all clear.
  *
  * No wall-clock window: the drill's observer is called before and after each timeline step, and
  * the drill waits for it, so the operator's kill switch waits for the breaker's incident, and the
@@ -43,14 +43,31 @@ interface Seen {
   /** What went wrong in the observer (kept, so the drill runs to its end and reports). */
   problems: string[];
   incidentId?: string;
-  atIdentified?: { sessions: string[]; browser: string[] | null };
+  atIdentified?: { sessions: string[]; html: string[]; browser: string[] | null };
   atResolved?: {
     summary: Summary;
+    htmlUpdates: string[];
     browserUpdates: string[] | null;
     disruptions: { id: string; at: number; playerId: string; cause: string; incidentId: string | null }[];
     impact: { players: { affected: number; records: number; byCause: Record<string, number> } };
     incident: { startedAt: number; resolvedAt: number; severity: string; declaredBy: string };
   };
+}
+
+/**
+ * The page's HTML as served (the same reads a browser makes below, without one): the game
+ * sessions' states and the incident's updates, in page order.
+ */
+async function pageHtml(url: string, id: string): Promise<{ states: string[]; updates: string[] }> {
+  const res = await fetch(`${url}/status`);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  const states = [...html.matchAll(/<li id="component-sessions-[^"]*" data-status="([^"]*)"/g)].map(
+    (m) => m[1] ?? '',
+  );
+  const article = new RegExp(`<article id="incident-${id}"[\\s\\S]*?</article>`).exec(html)?.[0] ?? '';
+  const updates = [...article.matchAll(/<pre>([\s\S]*?)<\/pre>/g)].map((m) => m[1] ?? '');
+  return { states, updates };
 }
 
 async function browserStates(browser: Browser | null, url: string): Promise<string[] | null> {
@@ -134,6 +151,7 @@ function watcher(browser: Browser | null, seen: Seen, scriptEnds: number) {
     if (mark.label.startsWith('incident identified')) {
       seen.atIdentified = {
         sessions: summary.components.filter((c) => c.id.startsWith('sessions-')).map((c) => c.status),
+        html: (await pageHtml(node.playerUrl, id)).states,
         browser: await browserStates(browser, node.playerUrl),
       };
       return;
@@ -141,6 +159,7 @@ function watcher(browser: Browser | null, seen: Seen, scriptEnds: number) {
     const admin = `${node.adminUrl}/admin/v1`;
     seen.atResolved = {
       summary,
+      htmlUpdates: (await pageHtml(node.playerUrl, id)).updates,
       browserUpdates: await browserUpdates(browser, node.playerUrl, id),
       disruptions: (await getJson<{ disruptions: [] }>(`${admin}/disruptions?limit=10000`, v.adminToken))
         .disruptions,
@@ -309,6 +328,9 @@ test('runaway-kick, short: the breaker stops the script, the restore brings ever
     incident.updates.map((u) => u.status),
     ['investigating', 'investigating', 'identified', 'identified', 'monitoring', 'resolved'],
   );
+  assert.deepEqual(seen.atIdentified.html, seen.atIdentified.sessions, 'the HTML page says major outage too');
+  assert.equal(at.htmlUpdates.length, expected.length, at.htmlUpdates.join('\n---\n'));
+  for (const [i, re] of expected.entries()) assert.match(at.htmlUpdates[i] ?? '', re);
   for (const c of at.summary.components.filter((x) => x.id.startsWith('sessions-')))
     assert.notEqual(c.status, 'major_outage', `${c.id} after the all clear`);
   if (browser) {
