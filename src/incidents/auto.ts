@@ -23,14 +23,20 @@ export interface AutoDeclareDeps {
 
 const declaring = new Set(['P0', 'P1']);
 
-export function breakerCause(state: BreakerState, windowSeconds: number): Cause {
+/**
+ * A breaker trip's cause. Its onset is the first kick of the storm that tripped it (`firstKickAt`,
+ * from the audit log), the moment the first player was harmed, so that RTO runs from when players
+ * started going out, as a drill measures it; without one (none found), the window's start.
+ */
+export function breakerCause(state: BreakerState, windowSeconds: number, firstKickAt?: number | null): Cause {
+  const windowStart = state.changedAt - windowSeconds * 1000;
   return {
     key: `breaker:${state.name}@${state.changedAt}`,
     declaredBy: 'auto:breaker',
     title: `Kick breaker tripped: ${state.reason}`,
     severity: 'P1',
     severityReason: 'the kick breaker tripped (a P1 by rule)',
-    startedAt: state.changedAt - windowSeconds * 1000,
+    startedAt: firstKickAt ?? windowStart,
     detectedAt: state.changedAt,
   };
 }
@@ -71,7 +77,8 @@ export function autoDeclare(d: AutoDeclareDeps): () => Promise<void> {
     run('breaker', async () => {
       const state = await d.breakerState();
       if (state.state !== 'open') return;
-      const done = await d.incidents.declareFor(breakerCause(state, d.breakerWindowSeconds));
+      const first = await d.incidents.firstKickAt(state.changedAt, d.breakerWindowSeconds * 1000);
+      const done = await d.incidents.declareFor(breakerCause(state, d.breakerWindowSeconds, first));
       d.logger.warn({ ...done, cause: 'breaker' }, 'kick breaker trip: incident');
     });
   });

@@ -77,6 +77,8 @@ const MAX_ATTEMPTS = 5;
 const AUDIT_PAGE = 1000;
 const MAX_TIMELINE_AUDIT = 20_000;
 const DISRUPTION_PAGE = 5000;
+/** How far back a breaker's incident looks for the first kick of the storm that tripped it. */
+const FIRST_KICK_LOOKBACK_MS = 3_600_000;
 
 export class IncidentService {
   readonly #d: IncidentServiceDeps;
@@ -357,6 +359,40 @@ export class IncidentService {
       result: done ? 'done' : 'not-done',
     });
     return this.get(id);
+  }
+
+  /**
+   * When the kicks that tripped the breaker at `trip` began: the first kick of its window, then
+   * back through earlier kicks as long as each came within `windowMs` of the next (a slow script
+   * whose kicks outlast one window is one storm), at most an hour back. Null when there was none.
+   */
+  async firstKickAt(trip: number, windowMs: number): Promise<number | null> {
+    const limit = trip - FIRST_KICK_LOOKBACK_MS;
+    let first = await this.#firstKickIn(trip - windowMs, trip);
+    while (first !== null) {
+      const from = Math.max(first - windowMs, limit);
+      const earlier = from < first ? await this.#firstKickIn(from, first - 1) : null;
+      if (earlier === null) return first;
+      first = earlier;
+    }
+    return null;
+  }
+
+  /** The first kick command requested between `from` and `to` (its `command.request` audit entry; operator changes are commands too, not kicks). */
+  async #firstKickIn(from: number, to: number): Promise<number | null> {
+    for (let afterSeq = 0; ; ) {
+      const page = await this.#d.store.listAudit({
+        from,
+        to,
+        action: 'command.request',
+        afterSeq,
+        limit: AUDIT_PAGE,
+      });
+      const kick = page.find((e) => !e.target.startsWith('operator:'));
+      if (kick) return kick.at;
+      if (page.length < AUDIT_PAGE) return null;
+      afterSeq = page.at(-1)?.seq ?? afterSeq;
+    }
   }
 
   /** The incident's timeline: audit entries of its window, its signals and notes, in order. */

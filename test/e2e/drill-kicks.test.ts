@@ -4,32 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadScenario } from '../../src/lab/scenario/index.ts';
-import { runDrill } from '../../src/lab/drill/index.ts';
-import { assertPassed, finding, objective, peakOnline, shortDrill, shortScenario } from '../drill.ts';
+import { assertPassed, objective, peakOnline, shortDrill } from '../drill.ts';
 import { runCliCaptured } from '../helpers.ts';
 
-test('runaway-kick, short: the breaker stops the script within its cap and the paced restore brings everyone back', async () => {
-  // Enough players online that the script reaches the breaker's cap (max(50, 0.5% online) a window).
-  // The scenario's ramp is for 5,000 players; 200 arriving cold is 120 joins, far under the
-  // backend's capacity, and with the ramp too few would be online when the script starts.
-  const s = shortScenario('runaway-kick', 200);
-  const { rampSeconds: _ramp, ...arrival } = s.players.arrival as { rampSeconds?: number };
-  const r = await runDrill({ ...s, players: { ...s.players, arrival } } as typeof s, { env: {} });
-  assertPassed(r);
-  const kicked = objective(r, 'maxKickedBeforeTrip');
-  assert.ok((kicked.measured ?? 0) > 0, 'the script did kick before the breaker opened');
-  assert.match(kicked.detail, /KICK_BREAKER_OPEN/, 'the breaker refused the script');
-  assert.match(finding(r, 'sessionsKicked').detail, /KICK_BREAKER_OPEN \d+/);
-  assert.ok(
-    r.series.some((s) => s.kicked > 0) && r.series.some((s) => s.rejoined > 0),
-    'kicks and rejoins in the series',
-  );
-  assert.ok((objective(r, 'rtoSeconds').measured ?? 0) > 0);
-  assert.ok(
-    r.marks.some((m) => /restore rst-/.test(m.label)),
-    'the restore started',
-  );
-});
+// runaway-kick, short, is test/e2e/drill-incident.test.ts: one run checks its objectives and the
+// incident Lifeline declares on it.
 
 test('login-storm, short: admission keeps identity within its capacity and every player gets in', async () => {
   // 120 scenario seconds at ×10 (12 wall s): at ×40 the whole storm is 3 wall seconds, which a

@@ -324,11 +324,13 @@ test('a runaway kick script trips the breaker, which declares a P1 by itself, on
   const breaker = (await getJson(`${adminUrl}/admin/v1/breaker`, viewer)).body.breaker;
   assert.equal(incident.detectedAt, breaker.changedAt);
   assert.equal(incident.causeKey, `breaker:kick@${breaker.changedAt}`);
-  assert.equal(
-    incident.detectedAt - incident.startedAt,
-    60_000,
-    'the onset is a breaker window before the trip',
-  );
+  // The onset is the first kick of the window that tripped it (its audit entry), not the
+  // window's start: RTO runs from when the first player went out.
+  const auditor = (await addOperatorWithTotp(app, 'aud-onset', 'auditor')).token;
+  const requests = (await getJson(`${adminUrl}/admin/v1/audit?action=command.request`, auditor)).body;
+  const firstKick = Math.min(...(requests.entries as { at: number }[]).map((e) => e.at));
+  assert.equal(incident.startedAt, firstKick, 'the onset is the first kick');
+  assert.ok(incident.startedAt > incident.detectedAt - 60_000, 'inside the breaker window');
 
   // The same trip heard again (a replayed event) declares nothing more.
   const before = (
@@ -470,4 +472,35 @@ test('one cause declares one incident, even when two services race for it', asyn
   assert.equal(incidents[0]?.startedAt, state.changedAt - 60_000);
   const declares = await app.store.listAudit({ action: 'incident.declare' });
   assert.equal(declares.length, 1, 'the loser audits nothing');
+});
+
+test("a breaker incident's onset is the first kick of the storm that tripped it, however many windows it spans", async (t) => {
+  const clock = new TestClock(Date.UTC(2026, 10, 21, 13, 0));
+  const { app } = await startLifeline(t, { clock: clock.now });
+  const kick = (target: string) =>
+    app.audit.append({ actor: 'ci-bot', action: 'command.request', target, details: {}, result: 'done' });
+  const start = clock.now();
+  await kick('session:lone'); // a kick long before, with more than a window of quiet after it
+  clock.advance(200_000);
+  const first = clock.now();
+  await kick('session:a');
+  clock.advance(10_000);
+  await kick('operator:eve'); // an operator change is a command too, not a kick
+  for (const id of ['b', 'c', 'd']) {
+    clock.advance(50_000); // each within a 60-s window of the one before: one storm
+    await kick(`session:${id}`);
+  }
+  clock.advance(5_000);
+  const trip = clock.now();
+  assert.equal(await app.incidents.firstKickAt(trip, 60_000), first, 'back through the storm, not before it');
+  assert.equal(await app.incidents.firstKickAt(start - 1, 60_000), null, 'no kick before the first');
+  const state = {
+    name: 'kick',
+    state: 'open' as const,
+    changedAt: trip,
+    changedBy: 'ci-bot',
+    reason: 'test',
+  };
+  assert.equal(breakerCause(state, 60, first).startedAt, first);
+  assert.equal(breakerCause(state, 60, null).startedAt, trip - 60_000, "without a kick, the window's start");
 });

@@ -3,9 +3,9 @@
  * runaway-kick story plays on a real node: a script of single kicks trips the breaker, which
  * declares a P1 by itself; the page shows the game sessions in major outage; the operator's
  * updates appear in order; after the resolve, the all clear and every component operational.
- * Not the `lifeline drill run runaway-kick` processes themselves (the drill exposes no node URL to
- * a test): the same trip on one in-process node. Skipped when chromium is not installed, unless
- * CI=true. Waits on events and on the page's content, never on a sleep.
+ * The same trip on one in-process node, checked in detail (names, words, nothing loaded from
+ * elsewhere); test/e2e/drill-incident.test.ts reads the page during the runaway-kick drill itself.
+ * Skipped when chromium is not installed, unless CI=true. Waits on events and on the page's content, never on a sleep.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';

@@ -1,8 +1,9 @@
 /**
  * Operator actions over the admin API, as an operator at the console would take them: guarded
  * kicks (a second admin approves with TOTP), a runaway script kicking one session at a time
- * (seed 000), paced restores, flags, declaring and ending an outage. What the breaker did to the
- * kicks is counted here, from Lifeline's own answers.
+ * (seed 000), paced restores (paused and resumed), flags, declaring and ending an outage, moving
+ * the incident Lifeline declared. What the breaker did to the kicks is counted here, from
+ * Lifeline's own answers.
  */
 import type { Action, Selector } from '../scenario/index.ts';
 import { type AdminApi, AdminError } from './admin.ts';
@@ -28,11 +29,22 @@ export interface ActionContext {
   healthUrl: string | undefined;
   tally: KickTally;
   /** Each kick's command ids and its span on the wall clock (a restore names the kick). */
-  kicks: Map<string, { commandIds: string[]; fromMs: number; toMs: number }>;
+  kicks: Map<string, KickSpan>;
   /** Restores started, for the RPO check to wait on. */
   restores: string[];
   /** Background work (a runaway script) to wait for before measuring. */
   background: Promise<unknown>[];
+}
+
+/** A kick action on the wall clock: its commands, and when its first request went out and its first accepted one was answered. */
+export interface KickSpan {
+  commandIds: string[];
+  fromMs: number;
+  toMs: number;
+  /** When the first kick request was sent (the RTO's onset). */
+  firstSentMs?: number;
+  /** When the first kick Lifeline accepted was answered: its record of the kick falls between the two. */
+  firstAcceptedMs?: number;
 }
 
 export function newTally(): KickTally {
@@ -59,6 +71,7 @@ function countRefusal(ctx: ActionContext, err: unknown): void {
 async function kick(ctx: ActionContext, a: Extract<Action, { do: 'kick' }>): Promise<string> {
   const requester = await stepUp(ctx.ops);
   const fromMs = Date.now();
+  const first = { firstSentMs: fromMs };
   try {
     const body = {
       action: 'kick',
@@ -72,7 +85,13 @@ async function kick(ctx: ActionContext, a: Extract<Action, { do: 'kick' }>): Pro
       requester.op,
       body,
     );
-    ctx.kicks.set(a.id, { commandIds: [res.command.id], fromMs, toMs: Date.now() });
+    ctx.kicks.set(a.id, {
+      commandIds: [res.command.id],
+      fromMs,
+      toMs: Date.now(),
+      ...first,
+      firstAcceptedMs: Date.now(),
+    });
     if (res.ended !== undefined) {
       countKick(ctx, res.ended);
       return `${res.ended} kicked`;
@@ -80,7 +99,8 @@ async function kick(ctx: ActionContext, a: Extract<Action, { do: 'kick' }>): Pro
     const approver = await stepUp(ctx.ops, requester.op);
     await ctx.admin.call('POST', `/commands/${res.command.id}/approve`, approver.op, { totp: approver.totp });
     const ended = await untilCommandDone(ctx, res.command.id, approver.op);
-    ctx.kicks.set(a.id, { commandIds: [res.command.id], fromMs, toMs: Date.now() });
+    const span = ctx.kicks.get(a.id);
+    ctx.kicks.set(a.id, { ...span, commandIds: [res.command.id], fromMs, toMs: Date.now() });
     countKick(ctx, ended);
     return `approved by ${approver.op.name}, ${ended} kicked`;
   } catch (err) {
@@ -109,7 +129,7 @@ async function kickOne(
   op: DrillOperator,
   sessionId: string,
   reason: string,
-  ids: string[],
+  span: KickSpan,
 ) {
   try {
     const body = { action: 'kick', selector: { sessionId }, reason };
@@ -119,7 +139,8 @@ async function kickOne(
       op,
       body,
     );
-    ids.push(res.command.id);
+    span.firstAcceptedMs ??= Date.now();
+    span.commandIds.push(res.command.id);
     countKick(ctx, res.ended);
   } catch (err) {
     countRefusal(ctx, err);
@@ -137,7 +158,7 @@ async function sessionsToKick(ctx: ActionContext, op: DrillOperator, a: Runaway)
 /** The script: one single-session kick after another at its rate, blind to refusals, until its time is up. */
 async function runawayScript(ctx: ActionContext, a: Runaway, op: DrillOperator): Promise<void> {
   const start = ctx.clock.now();
-  const entry = { commandIds: [] as string[], fromMs: Date.now(), toMs: Date.now() };
+  const entry: KickSpan = { commandIds: [], fromMs: Date.now(), toMs: Date.now() };
   ctx.kicks.set(a.id, entry);
   let sent = 0;
   let queue: string[] = [];
@@ -149,7 +170,8 @@ async function runawayScript(ctx: ActionContext, a: Runaway, op: DrillOperator):
       continue;
     }
     const batch = queue.splice(0, Math.min(due - sent, 8));
-    await Promise.all(batch.map((id) => kickOne(ctx, op, id, a.reason, entry.commandIds)));
+    entry.firstSentMs ??= Date.now();
+    await Promise.all(batch.map((id) => kickOne(ctx, op, id, a.reason, entry)));
     sent += batch.length;
     entry.toMs = Date.now();
   }
@@ -199,6 +221,52 @@ async function setFlag(ctx: ActionContext, key: string, value: unknown, reason: 
   return undefined;
 }
 
+/** The operator pauses or resumes the latest restore the drill started. */
+async function pauseOrResume(ctx: ActionContext, verb: 'pause' | 'resume', reason: string): Promise<string> {
+  const id = ctx.restores.at(-1);
+  if (id === undefined) throw new Error('no restore was started');
+  const op = ctx.ops[0];
+  if (op === undefined) throw new Error('no operator');
+  const res = await ctx.admin.call<{ restore: { state: string }; open: number }>(
+    'POST',
+    `/restores/${id}/${verb}`,
+    op,
+    { reason },
+  );
+  return `${id} ${res.restore.state}, ${res.open} open`;
+}
+
+interface RunningIncident {
+  id: string;
+  severity: string;
+  status: string;
+  declaredAt: number;
+}
+
+/**
+ * The commander moves the incident Lifeline declared (the newest running one), posting the
+ * message as a public update first, as a responder would tell players before the status moves.
+ */
+async function moveIncident(ctx: ActionContext, a: Extract<Action, { do: 'incident' }>): Promise<string> {
+  const op = ctx.ops[0];
+  if (op === undefined) throw new Error('no operator');
+  const { incidents } = await ctx.admin.call<{ incidents: RunningIncident[] }>(
+    'GET',
+    '/incidents?status=investigating,identified,monitoring',
+    op,
+  );
+  const incident = [...incidents].sort((x, y) => y.declaredAt - x.declaredAt)[0];
+  if (incident === undefined) throw new Error('no incident is running');
+  if (a.message !== undefined)
+    await ctx.admin.call('POST', `/incidents/${incident.id}/updates`, op, { message: a.message });
+  if (incident.status !== a.status)
+    await ctx.admin.call('PATCH', `/incidents/${incident.id}/status`, op, {
+      status: a.status,
+      reason: `drill: ${a.status}`,
+    });
+  return `incident ${incident.id} (${incident.severity}) ${incident.status} -> ${a.status}`;
+}
+
 /** Plays one operator action; long ones (a runaway script) continue in the background. */
 export async function playAction(ctx: ActionContext, a: Action): Promise<string | undefined> {
   switch (a.do) {
@@ -218,5 +286,11 @@ export async function playAction(ctx: ActionContext, a: Action): Promise<string 
       return setFlag(ctx, 'outage.declared', true, a.reason);
     case 'end-outage':
       return setFlag(ctx, 'outage.declared', false, 'drill: outage over');
+    case 'pause-restore':
+      return pauseOrResume(ctx, 'pause', a.reason);
+    case 'resume-restore':
+      return pauseOrResume(ctx, 'resume', a.reason);
+    case 'incident':
+      return moveIncident(ctx, a);
   }
 }

@@ -81,8 +81,8 @@ const scaled = (seconds: number, timeScale: number, min: number): number =>
  * most Lifeline's default 600 s), so every player refreshes several times during a drill, as the
  * seed's players did during a two-hour incident. On a compressed clock (`timeScale` > 1) the rest
  * are compressed with it, or a player told to come back in 30 s would come back after the drill
- * ended: the rejoin lane's Retry-After, the restore's healthy hold, the kick breaker's window and
- * a bulk kick's hold. Heartbeats are not: the fleet's clients ping on the wall clock.
+ * ended: the rejoin lane's Retry-After, the restore's healthy hold, the kick breaker's window,
+ * a bulk kick's hold and the status page's cache. Heartbeats are not: the fleet's clients ping on the wall clock.
  */
 export function compressedTimings(timeScale: number, durationSeconds: number): Record<string, unknown> {
   // The reuse grace is the clients' retry on the wall clock (a refresh whose answer died with a
@@ -100,6 +100,8 @@ export function compressedTimings(timeScale: number, durationSeconds: number): R
     },
     breaker: { windowSeconds: scaled(60, timeScale, 1) },
     commands: { holdSeconds: scaled(30, timeScale, 0) },
+    // The status page's cache: at ×40 its 10 s would hide a whole incident from the page.
+    comms: { statusCacheSeconds: scaled(10, timeScale, 0) },
   };
 }
 

@@ -1,9 +1,10 @@
 /** From what a drill played and measured to a DrillResult (result.ts). */
 import { adminApi } from './admin.ts';
 import { findings } from './findings.ts';
+import { readIncidents } from './incidents.ts';
 import { checkObjectives } from './objectives.ts';
 import type { Played } from './play.ts';
-import type { DrillResult } from './result.ts';
+import type { DrillIncident, DrillResult, ObjectiveResult } from './result.ts';
 import type { DrillWorld } from './world.ts';
 import { buildSeries, type UpstreamSeries } from './series.ts';
 import { timeToDetect } from './signals.ts';
@@ -42,6 +43,49 @@ function signalsFinding(played: Played): DrillResult['findings'][number] {
   return { name: 'signals', value: list.length, detail: detail || 'no signal raised' };
 }
 
+/** Sets beside each incident the drill's first kick at or before its onset (the latest such). */
+function withFirstKicks(list: DrillIncident[] | null, played: Played): DrillIncident[] | null {
+  if (list === null) return null;
+  const at = (ms: number | undefined) => (ms === undefined ? null : played.clock.at(ms));
+  const sent = [...played.kicks.values()]
+    .filter((k) => k.firstSentMs !== undefined)
+    .map((k) => ({ sent: at(k.firstSentMs) as number, answered: at(k.firstAcceptedMs) }))
+    .sort((a, b) => a.sent - b.sent);
+  return list.map((i) => ({ ...i, firstKick: sent.filter((k) => k.sent <= i.at.started).at(-1) ?? null }));
+}
+
+const secs = (n: number | null) => (n === null ? 'null' : `${n.toFixed(2)} s`);
+
+/**
+ * The incidents Lifeline declared, each with its own RTO and RPO beside the drill's: the same
+ * definitions (first kick to the last affected player back; records not final) measured from
+ * two sides: Lifeline's records (the kick recorded, the record restored) and the drill's (the
+ * kick sent, the fleet holding a session again), so the drill's RTO is the larger by the first
+ * kick's trip to Lifeline and the last player's answer back.
+ */
+function incidentsFinding(
+  list: DrillIncident[] | null,
+  objectives: readonly ObjectiveResult[],
+): DrillResult['findings'][number] {
+  if (list === null) return { name: 'incidents', value: 0, detail: "the nodes' incidents could not be read" };
+  if (list.length === 0) return { name: 'incidents', value: 0, detail: 'no incident declared' };
+  const rto = objectives.find((o) => o.name === 'rtoSeconds')?.measured ?? null;
+  const unsettled = objectives.find((o) => o.name === 'rpo.maxUnsettled')?.measured ?? null;
+  const one = (i: DrillIncident) => {
+    const onset = i.firstKick ? ` (the drill sent its first kick at ${i.firstKick.sent.toFixed(2)} s)` : '';
+    const back =
+      i.rto.lastBackAt === null ? '' : `, last record restored at ${i.rto.lastBackAt.toFixed(2)} s`;
+    return (
+      `${i.severity} "${i.title}" declared by ${i.declaredBy} at ${i.at.declared.toFixed(1)} s, ${i.status}` +
+      `${i.at.resolved === null ? '' : ` at ${i.at.resolved.toFixed(1)} s`}; ${i.records} of ${i.recordsInDrill} disruption records, ${i.playersAffected} players;` +
+      ` post-mortem RTO ${secs(i.rto.seconds)} from its onset at ${i.at.started.toFixed(2)} s${onset}${back} (drill ${secs(rto)});` +
+      ` RPO ${i.rpo.recordsNotFinal} records not final (drill ${unsettled ?? 'null'}); ${i.updates.length} public updates`
+    );
+  };
+  const detail = list.map(one).join('; ');
+  return { name: 'incidents', value: list.length, detail };
+}
+
 export async function measure(
   world: DrillWorld,
   played: Played,
@@ -53,6 +97,16 @@ export async function measure(
     capacityPerSecond: u.capacityPerSecond,
     seconds: [...(played.upstreamSeconds.get(u.target)?.values() ?? [])].sort((a, b) => a.at - b.at),
   }));
+  // Read while the nodes still serve, after the fleet stopped (no record changes under it).
+  const incidents = withFirstKicks(
+    await readIncidents(adminApi(world.nodes), world.ops[0], played.clock),
+    played,
+  );
+  const kicksSent = new Map(
+    [...played.kicks]
+      .filter(([, k]) => k.firstSentMs !== undefined)
+      .map(([id, k]) => [id, played.clock.at(k.firstSentMs as number)]),
+  );
   const objectives = checkObjectives(s, {
     fleet: played.summary,
     fleetSeconds,
@@ -61,6 +115,7 @@ export async function measure(
     unsettled: await unsettledRecords(world),
     wall: played.wall,
     detection: timeToDetect(s, [...played.signals.seen.values()], played.clock),
+    kicksSent,
   });
   return {
     scenario: s.name,
@@ -84,7 +139,9 @@ export async function measure(
         history: played.history,
       }),
       signalsFinding(played),
+      incidentsFinding(incidents, objectives),
     ],
+    incidents,
     passed: objectives.every((o) => o.passed),
   };
 }

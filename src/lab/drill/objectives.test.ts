@@ -50,6 +50,13 @@ test('RTO: each outage belongs to the latest onset before it; the worst onset co
   assert.equal(never.rto, null);
   assert.match(never.detail, /1 of 3 players/);
   assert.deepEqual(onsets(loadScenario('node-loss')), [120, 300], 'kills are onsets, restarts are not');
+  const kicks = loadScenario('runaway-kick');
+  assert.deepEqual(onsets(kicks), [60], "a kick's at, when the drill sent none");
+  assert.deepEqual(
+    onsets(kicks, new Map([['script', 61.25]])),
+    [61.25],
+    "a kick's onset is when the drill sent its first request",
+  );
 });
 
 test('the upstream load ratio is the peak wall second inside the run over the normal capacity', () => {

@@ -23,17 +23,25 @@ export interface Measured {
   wall: { from: number; to: number };
   /** Time to detect from the nodes' signals (signals.ts); absent when not measured. */
   detection?: Detection;
+  /** Scenario second each kick action sent its first request, by the action's id (RTO's onsets). */
+  kicksSent?: ReadonlyMap<string, number>;
 }
 
 function result(name: string, target: number, measured: number | null, detail: string): ObjectiveResult {
   return { name, target, measured, passed: measured !== null && measured <= target, detail };
 }
 
-/** Scenario seconds at which something went wrong: faults, kicks, node events. */
-export function onsets(s: Scenario): number[] {
+/**
+ * Scenario seconds at which something went wrong: faults, kicks, node events. A kick's onset is
+ * when the drill sent its first request (`kicksSent`, by the action's id), the moment players
+ * could start going out, as Lifeline dates an incident from its first kick; its `at` when none was sent.
+ */
+export function onsets(s: Scenario, kicksSent: ReadonlyMap<string, number> = new Map()): number[] {
   const at = [
     ...s.faults.map((f) => f.at),
-    ...s.actions.filter((a) => a.do === 'kick' || a.do === 'runaway-kick').map((a) => a.at),
+    ...s.actions
+      .filter((a) => a.do === 'kick' || a.do === 'runaway-kick')
+      .map((a) => kicksSent.get(a.id) ?? a.at),
     ...(s.nodes.events ?? []).filter((e) => e.action === 'kill').map((e) => e.at),
   ];
   return [...new Set(at)].sort((a, b) => a - b);
@@ -123,7 +131,7 @@ export function checkObjectives(s: Scenario, m: Measured): ObjectiveResult[] {
   const o = s.objectives;
   const out: ObjectiveResult[] = [];
   if (o.rtoSeconds !== undefined) {
-    const { rto, detail } = recoveryTime(onsets(s), m.fleet.outages);
+    const { rto, detail } = recoveryTime(onsets(s, m.kicksSent), m.fleet.outages);
     out.push(result('rtoSeconds', o.rtoSeconds, rto, detail));
   }
   if (o.rpo !== undefined) out.push(...rpo(o.rpo, m));

@@ -33,6 +33,8 @@ export interface Played {
   history: number | null;
   /** Signals the nodes listed during the run (time to detect). */
   signals: SignalWatch;
+  /** Each kick action's commands and first request (RTO's onset). */
+  kicks: ActionContext['kicks'];
 }
 
 async function sampleStats(ups: ReadonlyMap<FaultTarget, DrillUpstream>, into: Played['upstreamSeconds']) {
@@ -109,6 +111,13 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
   world.fleet = fleet;
   const clock = drillClock(s.timeScale, fleet.t0);
   const ctx = actionContext(world, clock, abort.signal);
+  const admin = world.ops[0];
+  if (admin)
+    o.observer?.nodes?.({
+      nodes: world.nodes.map((n) => ({ nodeId: n.nodeId, playerUrl: n.playerUrl, adminUrl: n.adminUrl })),
+      adminToken: admin.token,
+      now: () => clock.now(),
+    });
   const signals = new SignalWatch(world.nodes, world.ops[0]);
   signals.start();
   const upstreamSeconds: Played['upstreamSeconds'] = new Map();
@@ -129,6 +138,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
       },
       clock,
       abort.signal,
+      o.observer,
     );
     await untilScenarioSecond(clock, s.durationSeconds, abort.signal);
     await Promise.allSettled(ctx.background);
@@ -151,5 +161,6 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     upstreamSeconds,
     history,
     signals,
+    kicks: ctx.kicks,
   };
 }

@@ -51,6 +51,49 @@ export interface ObjectiveResult {
   detail: string;
 }
 
+/**
+ * An incident Lifeline declared during the run, as its admin API gave it before the nodes
+ * stopped (incidents.ts): times on the scenario clock, its impact against every disruption record
+ * of the run, and the post-mortem it wrote (docs/DRILLS.md, "Incidents").
+ */
+export interface DrillIncident {
+  id: string;
+  title: string;
+  severity: string;
+  /** An operator's name, or `auto:breaker` / `auto:signal` when Lifeline declared it by itself. */
+  declaredBy: string;
+  status: string;
+  /** Scenario seconds (null: not reached). `started` is Lifeline's onset (for a breaker trip, the first kick of the window that tripped it). */
+  at: {
+    started: number;
+    detected: number;
+    declared: number;
+    mitigated: number | null;
+    resolved: number | null;
+  };
+  /** Disruption records the incident claimed, and all the nodes wrote during the run. */
+  records: number;
+  recordsInDrill: number;
+  playersAffected: number;
+  byCause: Record<string, number>;
+  /** Lifeline's RTO: `ms` as the post-mortem says it (wall clock), `seconds` on the scenario clock; `lastBackAt` in scenario seconds. */
+  rto: { ms: number | null; seconds: number | null; lastBackAt: number | null; met: boolean | null };
+  /**
+   * The drill's side of the onset (scenario s): when the kick that started it sent its first
+   * request, and when the first one Lifeline accepted was answered; Lifeline's onset falls
+   * between. Null when no kick of the drill's came at or before the onset.
+   */
+  firstKick: { sent: number; answered: number | null } | null;
+  /** Lifeline's RPO: its records not in a final state (acknowledged writes lost are not measured by Lifeline). */
+  rpo: { recordsNotFinal: number; met: boolean };
+  /** Its timeline, on the scenario clock. */
+  timeline: { t: number; kind: string; summary: string }[];
+  /** Its public updates (announcement, updates, all clear), in order. */
+  updates: { t: number; kind: string; status: string }[];
+  /** The post-mortem Lifeline wrote, in Markdown. */
+  postmortem: string;
+}
+
 export interface DrillResult {
   scenario: string;
   seed: string;
@@ -68,5 +111,7 @@ export interface DrillResult {
   objectives: ObjectiveResult[];
   /** Measured facts worth a line that are not objectives (e.g. sessions a gateway refreshing through identity would have lost). */
   findings: { name: string; value: number; detail: string }[];
+  /** The incidents Lifeline declared during the run (null: its admin API could not be read; absent in results from before issue 16). */
+  incidents?: DrillIncident[] | null;
   passed: boolean;
 }

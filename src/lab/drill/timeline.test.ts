@@ -24,6 +24,7 @@ test("dns-debacle's steps: a fault's recovery plays before an onset at the same 
 test('a step that fails becomes a note on its mark, and the timeline plays on', async () => {
   const steps = buildSteps(loadScenario('runaway-kick'));
   const played: string[] = [];
+  const observed: string[] = [];
   // A clock started long ago: every step is already due, so nothing waits.
   const clock = drillClock(1, Date.now() - 3_600_000);
   const marks = await playTimeline(
@@ -39,11 +40,40 @@ test('a step that fails becomes a note on its mark, and the timeline plays on', 
     },
     clock,
     new AbortController().signal,
+    // The observer is waited for: each step is seen before it plays and after, before the next.
+    {
+      before: async (mark) => {
+        await new Promise((r) => setImmediate(r));
+        observed.push(`before ${played.length}:${mark.label.split(':')[0]}`);
+      },
+      step: async (mark) => {
+        await new Promise((r) => setImmediate(r));
+        observed.push(`${played.length}:${mark.label}`);
+      },
+    },
   );
-  assert.deepEqual(played, ['runaway-kick', 'declare-outage', 'flag', 'restore', 'flag', 'end-outage']);
-  assert.equal(marks.length, 6);
-  assert.equal(marks[3]?.label, 'restore kick script: failed: NOT_FOUND (no such kick)');
+  const order = [
+    'runaway-kick',
+    'declare-outage',
+    'flag',
+    'incident',
+    'restore',
+    'pause-restore',
+    'resume-restore',
+    'incident',
+    'flag',
+    'end-outage',
+    'incident',
+  ];
+  assert.deepEqual(played, order);
+  assert.equal(marks.length, order.length);
+  assert.equal(marks[4]?.label, 'restore kick script: failed: NOT_FOUND (no such kick)');
   assert.equal(marks[2]?.label, 'flag kicks.enabled = false: set');
+  assert.equal(marks[3]?.label, 'incident identified');
+  assert.deepEqual(
+    observed,
+    marks.flatMap((m, i) => [`before ${i}:${m.label.split(':')[0]}`, `${i + 1}:${m.label}`]),
+  );
 });
 
 test('an aborted drill stops its timeline', async () => {

@@ -7,6 +7,7 @@
 import type { Action, Fault, Scenario } from '../scenario/index.ts';
 import { type DrillClock, untilScenarioSecond } from './clock.ts';
 import type { DrillMark } from './result.ts';
+import type { DrillObserver } from './world.ts';
 
 /** What plays a step; each resolves with a note for the report (or nothing). */
 export interface Actuators {
@@ -36,6 +37,8 @@ function actionLabel(a: Action): string {
       return `flag ${a.key} = ${JSON.stringify(a.value)}`;
     case 'restore':
       return a.from.source === 'kick' ? `restore kick ${a.from.kick}` : 'restore window';
+    case 'incident':
+      return `incident ${a.status}`;
     default:
       return a.do;
   }
@@ -89,10 +92,12 @@ export async function playTimeline(
   actuators: Actuators,
   clock: DrillClock,
   signal: AbortSignal,
+  observer: Pick<DrillObserver, 'before' | 'step'> = {},
 ): Promise<DrillMark[]> {
   const marks: DrillMark[] = [];
   for (const step of steps) {
     await untilScenarioSecond(clock, step.t, signal);
+    await observer.before?.(step.mark);
     if (signal.aborted) break;
     let note: string | undefined;
     try {
@@ -100,7 +105,9 @@ export async function playTimeline(
     } catch (err) {
       note = `failed: ${errorText(err)}`;
     }
-    marks.push(note === undefined ? step.mark : { ...step.mark, label: `${step.mark.label}: ${note}` });
+    const mark = note === undefined ? step.mark : { ...step.mark, label: `${step.mark.label}: ${note}` };
+    marks.push(mark);
+    await observer.step?.(mark);
   }
   return marks;
 }

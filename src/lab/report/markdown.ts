@@ -4,7 +4,7 @@
  * are shown as measured (decimals trimmed to three places for reading; result.json keeps them
  * whole).
  */
-import type { DrillResult, DrillSecond, ObjectiveResult } from '../drill/result.ts';
+import type { DrillIncident, DrillResult, DrillSecond, ObjectiveResult } from '../drill/result.ts';
 
 const fmt = (n: number | null): string =>
   n === null
@@ -53,6 +53,42 @@ function findings(r: DrillResult): string[] {
     ...r.findings.map((f) => `| ${cell(f.name)} | ${fmt(f.value)} | ${cell(f.detail)} |`),
     '',
   ];
+}
+
+/** The post-mortem file a report writes for an incident (index.ts), linked from the section. */
+export const postmortemFile = (i: Pick<DrillIncident, 'id'>): string =>
+  `postmortem-${i.id.replaceAll(/[^a-zA-Z0-9-]/g, '_')}.md`;
+
+const at = (t: number | null): string => (t === null ? 'not reached' : `${fmt(t)} s`);
+
+function incidentLines(i: DrillIncident, r: DrillResult): string[] {
+  const rto = r.objectives.find((o) => o.name === 'rtoSeconds');
+  const unsettled = r.objectives.find((o) => o.name === 'rpo.maxUnsettled');
+  const kick = i.firstKick
+    ? ` The drill sent its first kick at ${fmt(i.firstKick.sent)} s and had the first accepted one answered at ${at(i.firstKick.answered)}.`
+    : '';
+  return [
+    `### ${cell(i.severity)} ${cell(i.title)} (\`${i.id}\`)`,
+    '',
+    `Declared by \`${cell(i.declaredBy)}\` at ${fmt(i.at.declared)} s; onset ${fmt(i.at.started)} s, detected ${fmt(i.at.detected)} s, mitigated ${at(i.at.mitigated)}, resolved ${at(i.at.resolved)}; now \`${i.status}\`.${kick}`,
+    '',
+    '| | Lifeline (post-mortem) | the drill |',
+    '|---|---:|---:|',
+    `| RTO (s, first kick to the last affected player back) | ${fmt(i.rto.seconds)} | ${fmt(rto?.measured ?? null)} |`,
+    `| RPO: records not final | ${fmt(i.rpo.recordsNotFinal)} | ${fmt(unsettled?.measured ?? null)} |`,
+    `| disruption records | ${fmt(i.records)} (its own) | ${fmt(i.recordsInDrill)} (the run's) |`,
+    '',
+    `Players affected ${fmt(i.playersAffected)}; ${i.timeline.length} timeline items; public updates: ${i.updates.map((u) => `${u.kind} (${u.status}) at ${fmt(u.t)} s`).join(', ') || 'none'}. Post-mortem: [${postmortemFile(i)}](${postmortemFile(i)}).`,
+    '',
+  ];
+}
+
+/** The incidents Lifeline declared during the run, Lifeline's figures beside the drill's (docs/DRILLS.md, "Incidents"). */
+function incidents(r: DrillResult): string[] {
+  if (r.incidents === undefined) return [];
+  if (r.incidents === null) return ['## Incidents', '', "The nodes' incidents could not be read.", ''];
+  if (r.incidents.length === 0) return ['## Incidents', '', 'Lifeline declared none.', ''];
+  return ['## Incidents', '', ...r.incidents.flatMap((i) => incidentLines(i, r))];
 }
 
 function add(into: Record<string, number>, from: Record<string, number>): void {
@@ -114,6 +150,7 @@ export function renderMarkdown(r: DrillResult, chartFile?: string): string {
     ...header(r),
     ...objectives(r.objectives),
     ...findings(r),
+    ...incidents(r),
     ...totals(r.series),
     ...timeline(r),
     ...chart,

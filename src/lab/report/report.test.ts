@@ -109,3 +109,47 @@ test('writeReport writes the exact result, the Markdown and the chart', async ()
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("an incident Lifeline declared: a section beside the drill's figures, and its post-mortem written as a file", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lifeline-report-'));
+  try {
+    const incident = {
+      id: '01a2302a-12e7-7c86-afa8-787df1f33f9a',
+      title: 'Kick breaker tripped: 50 kicks in 2s',
+      severity: 'P1',
+      declaredBy: 'auto:breaker',
+      status: 'resolved',
+      at: { started: 2.1, detected: 2.5, declared: 2.6, mitigated: 4, resolved: 5.5 },
+      records: 7,
+      recordsInDrill: 7,
+      playersAffected: 7,
+      byCause: { kick: 7 },
+      rto: { ms: 190, seconds: 1.9, lastBackAt: 4, met: true },
+      firstKick: { sent: 2, answered: 2.2 },
+      rpo: { recordsNotFinal: 0, met: true },
+      timeline: [{ t: 2.1, kind: 'command', summary: 'kick requested' }],
+      updates: [
+        { t: 2.6, kind: 'announcement', status: 'investigating' },
+        { t: 5.5, kind: 'all-clear', status: 'resolved' },
+      ],
+      postmortem: '# Post-mortem: Kick breaker tripped\n',
+    };
+    const r = result({ incidents: [incident] });
+    const md = renderMarkdown(r);
+    assert.match(md, /## Incidents/);
+    assert.match(md, /\| RTO \(s, first kick to the last affected player back\) \| 1\.9 \| 2\.5 \|/);
+    assert.match(md, /\| RPO: records not final \| 0 \|/);
+    assert.match(md, /announcement \(investigating\) at 2\.6 s, all-clear \(resolved\) at 5\.5 s/);
+    const files = await writeReport(r, join(dir, 'out'));
+    assert.deepEqual(files.postmortems, [join(dir, 'out', `postmortem-${incident.id}.md`)]);
+    assert.equal(await readFile(files.postmortems[0] ?? '', 'utf8'), incident.postmortem);
+    assert.doesNotMatch(
+      renderMarkdown(result()),
+      /## Incidents/,
+      'a result from before incidents has no section',
+    );
+    assert.match(renderMarkdown(result({ incidents: [] })), /Lifeline declared none/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

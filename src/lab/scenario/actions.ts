@@ -1,9 +1,11 @@
 /**
- * What operators do on the scenario clock: a kick, a runaway kick script (seed 000), a restore,
- * a flag change, declaring and ending an outage. Each has an `at`; kicks carry an `id` that a
+ * What operators do on the scenario clock: a kick, a runaway kick script (seed 000), a restore
+ * and pausing or resuming it, a flag change, declaring and ending an outage, moving the incident
+ * Lifeline declared. Each has an `at`; kicks carry an `id` that a
  * restore names.
  */
 import { type TSchema, Type } from 'typebox';
+import { incidentStatuses } from './kinds.ts';
 import { name, positiveInteger, positiveNumber, seconds, strict, tagged, text } from './fields.ts';
 
 function action<const K extends string, P extends Record<string, TSchema>>(kind: K, properties: P) {
@@ -57,4 +59,17 @@ export const actionSchema = tagged('do', [
   }),
   action('declare-outage', { reason: text(500) }),
   action('end-outage', {}),
+  /** The operator pauses, then resumes, the latest restore the drill started (cross-field: one came before). */
+  action('pause-restore', { reason: text(500) }),
+  action('resume-restore', { reason: text(500) }),
+  /** The commander moves the running incident Lifeline declared, posting `message` as a public update first. */
+  action('incident', {
+    status: Type.Union(
+      incidentStatuses.map((s) => Type.Literal(s)),
+      {
+        errorMessage: `must be one of ${incidentStatuses.join(', ')}`,
+      },
+    ),
+    message: Type.Optional(text(2000)),
+  }),
 ]);

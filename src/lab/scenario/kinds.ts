@@ -39,8 +39,14 @@ export const actionKinds = [
   'flag',
   'declare-outage',
   'end-outage',
+  'pause-restore',
+  'resume-restore',
+  'incident',
 ] as const;
 export type ActionKind = (typeof actionKinds)[number];
+
+/** The statuses an `incident` action may move the running incident to (docs/INCIDENTS.md, Statuses). */
+export const incidentStatuses = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
 
 /** The seed documents a scenario may replay (the file names' prefixes in the seeds folder). */
 export const seedPattern = '^[0-9]{3}$';

@@ -1,7 +1,8 @@
 /**
  * Cross-field rules for operator actions: selectors name real regions and shards, kick ids are
- * unique, a restore names a kick that came before it (or a window already past), and an outage
- * is declared before it is ended.
+ * unique, a restore names a kick that came before it (or a window already past), a restore is
+ * started before it is paused and paused before it is resumed, and an outage is declared before
+ * it is ended.
  */
 import type { Problem } from './problems.ts';
 import type { Action, ScenarioFile, Selector } from './schema.ts';
@@ -54,6 +55,15 @@ function restoreProblems(s: ScenarioFile, i: number, at: number, kicks: Map<stri
   return problems;
 }
 
+/** A pause needs a restore started before it, and a resume a pause before it (not yet resumed). */
+function pauseProblems(path: string, action: Action, restores: number, paused: boolean): Problem[] {
+  if (action.do === 'pause-restore' && restores === 0)
+    return [{ path, message: 'needs a restore action before it' }];
+  if (action.do === 'pause-restore' && paused) return [{ path, message: 'the restore is already paused' }];
+  if (action.do === 'resume-restore' && !paused) return [{ path, message: 'no paused restore to resume' }];
+  return [];
+}
+
 function outageProblems(path: string, action: Action, declared: boolean): Problem[] {
   if (action.do === 'declare-outage' && declared) return [{ path, message: 'an outage is already declared' }];
   if (action.do === 'end-outage' && !declared) return [{ path, message: 'no outage is declared to end' }];
@@ -65,6 +75,8 @@ export function actionProblems(s: ScenarioFile): Problem[] {
   const problems: Problem[] = [];
   const kicks = new Map<string, Kick>();
   let declared = false;
+  let restores = 0;
+  let paused = false;
   const order = s.actions.map((a, i) => ({ a, i })).sort((x, y) => x.a.at - y.a.at || x.i - y.i);
   for (const { a, i } of order) {
     const path = `actions[${i}]`;
@@ -79,7 +91,10 @@ export function actionProblems(s: ScenarioFile): Problem[] {
           message: `must end by durationSeconds (${s.durationSeconds})`,
         });
     } else if (a.do === 'restore') problems.push(...restoreProblems(s, i, a.at, kicks));
-    problems.push(...outageProblems(path, a, declared));
+    problems.push(...outageProblems(path, a, declared), ...pauseProblems(path, a, restores, paused));
+    if (a.do === 'restore') restores++;
+    if (a.do === 'restore' || a.do === 'resume-restore') paused = false;
+    if (a.do === 'pause-restore') paused = true;
     if (a.do === 'declare-outage') declared = true;
     if (a.do === 'end-outage') declared = false;
   }

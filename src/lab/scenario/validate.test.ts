@@ -276,6 +276,37 @@ const cases: { name: string; path: string; make: () => unknown; says?: RegExp }[
     says: /no outage/,
   },
   {
+    name: 'pausing a restore when none was started',
+    path: 'actions[0]',
+    make: () => {
+      const s = base();
+      s.actions = [{ do: 'pause-restore', at: 10, reason: 'backend slow' }];
+      return s;
+    },
+    says: /needs a restore/,
+  },
+  {
+    name: 'resuming a restore never paused',
+    path: 'actions[4]',
+    make: () => {
+      const s = kicks();
+      s.actions = s.actions.slice(0, 4);
+      s.actions.push({ do: 'resume-restore', at: s.actions[3].at + 5, reason: 'healthy' });
+      return s;
+    },
+    says: /no paused restore/,
+  },
+  {
+    name: 'moving the incident to a status that is not one',
+    path: 'actions[0].status',
+    make: () => {
+      const s = base();
+      s.actions = [{ do: 'incident', at: 10, status: 'fixed' }];
+      return s;
+    },
+    says: /identified/,
+  },
+  {
     name: 'declaring an outage twice',
     path: 'actions[1]',
     make: () => {
