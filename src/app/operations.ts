@@ -85,6 +85,7 @@ export async function buildOperations(
     settings: config.restore,
     policy: config.commands,
     nodeId: config.nodeId,
+    startedAt: clock(),
   });
   const incidents = incidentService(ctx, adapters, audit);
   const comms = communications(ctx, adapters, audit, incidents);

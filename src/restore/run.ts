@@ -23,6 +23,7 @@ export class RestoreRun {
   #healthySince: number | null = null;
   #breachSince: number | null = null;
   #lastSweep = 0;
+  #saidSettling = false;
 
   constructor(d: RestoreServiceDeps, id: string) {
     this.#d = d;
@@ -50,6 +51,10 @@ export class RestoreRun {
       const restore = await d.store.getRestore(this.#id);
       if (!restore || restore.state === 'done' || restore.state === 'cancelled') return;
       const reading = await this.#read(restore);
+      if (this.#settling()) {
+        await this.#sleep(d.settings.tickMs);
+        continue;
+      }
       const broken = breach(reading, restore.thresholds);
       if (restore.state === 'paused') {
         await this.#whilePaused(restore, broken);
@@ -62,6 +67,25 @@ export class RestoreRun {
       if (await this.#release(restore)) return;
       await this.#sleep(this.pacer.intervalMs());
     }
+  }
+
+  /**
+   * True while the node is inside its start-up grace: the reading is taken (so the first one
+   * judged covers one tick after the grace, not the start-up) but not judged, and nothing is
+   * released. Waiting is safe both ways: a spike of the node's own start-up pauses nothing, and a
+   * real overload is not fed while it cannot be told apart.
+   */
+  #settling(): boolean {
+    const d = this.#d;
+    const settling = d.clock() - d.startedAt < d.settings.startupGraceSeconds * 1000;
+    if (settling && !this.#saidSettling) {
+      this.#saidSettling = true;
+      d.logger.info(
+        { restoreId: this.#id, startupGraceSeconds: d.settings.startupGraceSeconds },
+        'restore waits out the node start-up before it judges health',
+      );
+    }
+    return settling;
   }
 
   /**

@@ -8,7 +8,7 @@ import type { OperatorService } from '../operators/index.ts';
 import type { PlayerLimits, SessionService, SessionTokens } from '../sessions/index.ts';
 import type { RestoreCounts, RestoreRecord, RestoreSource } from './records.ts';
 import type { Tokens } from '../tokens/index.ts';
-import type { HealthProbe } from './health.ts';
+import type { HealthReader } from './health.ts';
 
 export interface RestoreSettings {
   /** @defaultValue 900 */
@@ -21,6 +21,13 @@ export interface RestoreSettings {
   waitingRetryAfterSeconds: number;
   /** Hosts a restore's `thresholds.healthUrl` may name. @defaultValue ['127.0.0.1', '::1', 'localhost'] */
   healthUrlHosts: readonly string[];
+  /**
+   * For this long after the node starts, a restore run reads health but neither releases nor
+   * pauses: the node's own start-up (loading, JIT, reconnecting clients) spikes CPU and
+   * event-loop delay, and a restore resumed after a restart would otherwise pause on it. 0: off.
+   * @defaultValue 15
+   */
+  startupGraceSeconds: number;
 }
 
 export interface RestorePlan {
@@ -83,11 +90,13 @@ export interface RestoreServiceDeps {
   audit: AuditLog;
   events: EventStream;
   operators: OperatorService;
-  health: HealthProbe;
+  health: HealthReader;
   logger: Logger;
   clock: () => number;
   settings: RestoreSettings;
   policy: PolicySettings;
   /** This node: a restore's runner, so no other node runs it while this one lives. */
   nodeId: string;
+  /** When this node started, by `clock`: the start-up grace counts from here. */
+  startedAt: number;
 }
