@@ -8,7 +8,9 @@ import {
   type StartOptions,
   thresholdsFrom,
 } from './restore-body.ts';
-import { type RestoreStatusView, restoreStatusCommand } from './restore-status.ts';
+import { CliError } from './errors.ts';
+import { parseDuration } from './parse.ts';
+import { pacingText, type RestoreStatusView, restoreStatusCommand } from './restore-status.ts';
 
 interface RestorePlanView {
   total: number;
@@ -47,7 +49,59 @@ export function restoreCommands(program: Command, cli: CliContext): void {
         cli.print(`restore ${id}: ${body.restore.state}`, body);
       });
   }
+  paceCommand(restore, cli);
   restoreStatusCommand(restore, cli);
+}
+
+interface PaceOptions {
+  batchSize?: string;
+  interval?: string;
+  maxRate?: string;
+  reason: string;
+}
+
+/**
+ * `restore pace`: --max-rate makes it adaptive; --batch-size and/or --interval make it fixed,
+ * the one not given kept from the restore's fixed pacing.
+ */
+function paceCommand(restore: Command, cli: CliContext): void {
+  restore
+    .command('pace <restoreId>')
+    .description("[api] change a running or paused restore's pacing, from its next batch; no restart")
+    .option('--batch-size <n>', 'fixed: sessions per batch')
+    .option('--interval <duration>', 'fixed: time between batches (5s, 500ms, 1m)')
+    .option('--max-rate <n>', 'adaptive: most sessions per second')
+    .requiredOption('--reason <text>')
+    .action(async (id: string, opts: PaceOptions) => {
+      const path = `/admin/v1/restores/${encodeURIComponent(id)}`;
+      const fixed = opts.batchSize !== undefined || opts.interval !== undefined;
+      if (fixed === (opts.maxRate !== undefined))
+        throw new CliError(
+          'VALIDATION_FAILED',
+          'restore pace takes --max-rate (adaptive), or --batch-size and/or --interval (fixed)',
+        );
+      let pacing: Record<string, unknown>;
+      if (opts.maxRate !== undefined) pacing = { mode: 'adaptive', maxRate: Number(opts.maxRate) };
+      else {
+        const now = ((await cli.api('GET', path)) as RestoreStatusView).restore.pacing;
+        const kept = now?.mode === 'fixed' ? now : undefined;
+        if (kept === undefined && (opts.batchSize === undefined || opts.interval === undefined))
+          throw new CliError(
+            'VALIDATION_FAILED',
+            'this restore is adaptive: a fixed pacing needs both --batch-size and --interval',
+          );
+        pacing = {
+          mode: 'fixed',
+          batchSize: opts.batchSize === undefined ? kept?.batchSize : Number(opts.batchSize),
+          intervalMs: opts.interval === undefined ? kept?.intervalMs : parseDuration(opts.interval),
+        };
+      }
+      const body = (await cli.api('POST', `${path}/pace`, {
+        pacing,
+        reason: opts.reason,
+      })) as RestoreStatusView;
+      cli.print(`restore ${id}: ${body.restore.state}; pacing ${pacingText(body)}`, body);
+    });
 }
 
 function planCommand(restore: Command, cli: CliContext): void {

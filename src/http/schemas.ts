@@ -227,30 +227,31 @@ export const RestoreSourceSchema = {
   ),
 };
 
+/** A restore's pacing: the seed playbook's fixed batches, or adaptive under a ceiling. */
+const PacingSchema = Type.Union([
+  Type.Object(
+    {
+      mode: Type.Literal('fixed'),
+      batchSize: Type.Integer({ minimum: 1, maximum: 100_000 }),
+      intervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      mode: Type.Literal('adaptive'),
+      maxRate: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
 export const RestoreBody = Type.Object(
   {
     ...RestoreSourceSchema,
     dryRun: Type.Optional(Type.Boolean()),
     totp: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
-    pacing: Type.Optional(
-      Type.Union([
-        Type.Object(
-          {
-            mode: Type.Literal('fixed'),
-            batchSize: Type.Integer({ minimum: 1, maximum: 100_000 }),
-            intervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
-          },
-          { additionalProperties: false },
-        ),
-        Type.Object(
-          {
-            mode: Type.Literal('adaptive'),
-            maxRate: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }),
-          },
-          { additionalProperties: false },
-        ),
-      ]),
-    ),
+    pacing: Type.Optional(PacingSchema),
     thresholds: Type.Optional(
       Type.Object(
         {
@@ -270,6 +271,11 @@ export const RestoreBody = Type.Object(
 );
 
 export const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
+
+export const PaceBody = Type.Object(
+  { pacing: PacingSchema, reason: Reason },
+  { additionalProperties: false },
+);
 
 export const BanBody = Type.Object({ playerId: PlayerId, reason: Reason }, { additionalProperties: false });
 export const PlayerParam = Type.Object({ playerId: PlayerId }, { additionalProperties: false });

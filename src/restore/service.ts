@@ -1,7 +1,14 @@
 import { policyFor } from '../commands/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { Operator } from '../operators/records.ts';
-import type { Pacing, RestoreQuery, RestoreRecord, RestoreSource, Thresholds } from './records.ts';
+import {
+  checkPacing,
+  type Pacing,
+  type RestoreQuery,
+  type RestoreRecord,
+  type RestoreSource,
+  type Thresholds,
+} from './records.ts';
 import { uuid7 } from '../ids/index.ts';
 import { healthUrlAllowed } from './health.ts';
 import { createPacer, type Pacer } from './pacer.ts';
@@ -171,6 +178,37 @@ export class RestoreService {
       reason,
     });
     this.#background(id);
+    return this.status(id);
+  }
+
+  /**
+   * Changes a running or paused restore's pacing without restarting it: audited before it takes
+   * effect, stored (a restart resumes at the new pace), followed from the next batch on (at once
+   * on this node; on the node running it, at its next tick).
+   */
+  async pace(id: string, pacing: Pacing, operator: Operator, reason: string): Promise<RestoreStatus> {
+    const d = this.#d;
+    checkPacing(pacing);
+    const restore = await d.store.getRestore(id);
+    if (!restore) throw new LifelineError('RESTORE_NOT_FOUND', `No restore ${id}`);
+    if (restore.state === 'done' || restore.state === 'cancelled')
+      throw new LifelineError('RESTORE_FINISHED');
+    await d.audit.append({
+      actor: operator.name,
+      action: 'restore.pace',
+      target: `restore:${id}`,
+      details: { restoreId: id, from: restore.pacing, to: pacing, reason, released: restore.released },
+      result: restore.state,
+    });
+    if (!(await d.store.repaceRestore(id, pacing, d.clock()))) throw new LifelineError('RESTORE_FINISHED');
+    this.#runs.get(id)?.repace(pacing);
+    d.events.emit('restore.paced', {
+      restoreId: id,
+      from: restore.pacing,
+      to: pacing,
+      by: operator.name,
+      reason,
+    });
     return this.status(id);
   }
 

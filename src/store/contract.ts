@@ -13,6 +13,7 @@ import type { Grant, MacKey } from '../tokens/records.ts';
 import type { OutboxMessage } from '../routing/records.ts';
 import { incidentFollowUpContract } from './contract-followup.ts';
 import { listsContract } from './contract-lists.ts';
+import { onCallContract } from './contract-oncall.ts';
 import { signalRecordsContract } from './contract-signals.ts';
 import type { IncidentHeader, RecordStore } from './index.ts';
 import type { RestoreRecord } from '../restore/records.ts';
@@ -985,5 +986,6 @@ export function recordStoreContract(name: string, open: OpenStore): void {
     signalRecordsContract(withStore);
     incidentFollowUpContract(withStore);
     listsContract(withStore, { command: commandRecord, restore: restoreRecord, disruption, ban });
+    onCallContract(withStore, { command: commandRecord, restore: restoreRecord, disruption, ban });
   });
 }

@@ -23,7 +23,7 @@ import type {
 } from '../incidents/records.ts';
 import type { ActionItem, ActionQuery, CompensationGrant, Postmortem } from '../incidents/records.ts';
 import type { Enrolment, Operator, Role } from '../operators/records.ts';
-import type { RestoreCounts, RestoreQuery, RestoreRecord, RestoreState } from '../restore/records.ts';
+import type { Pacing, RestoreCounts, RestoreQuery, RestoreRecord, RestoreState } from '../restore/records.ts';
 import type { OutboxMessage, OutboxQuery } from '../routing/records.ts';
 import type { Signal, SignalQuery } from '../signals/records.ts';
 import type { Grant, MacKey, RotateOutcome, SigningKey } from '../tokens/records.ts';
@@ -143,6 +143,11 @@ export interface RestoreRecords {
   pageRestores(query: RestoreQuery): Promise<RestoreRecord[]>;
   /** Compare-and-set on state, like advanceCommand. */
   updateRestore(restore: RestoreRecord, from: readonly RestoreState[]): Promise<boolean>;
+  /**
+   * Sets an unfinished (running or paused) restore's pacing and returns it as stored; null, and
+   * no change, when there is no such restore or it has finished.
+   */
+  repaceRestore(id: string, pacing: Pacing, at: number): Promise<RestoreRecord | null>;
   /**
    * Tickets the next `size` pending disruptions of a running restore, oldest first, and counts
    * them into its progress, in one transaction: a crash between batches loses nothing and

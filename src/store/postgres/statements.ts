@@ -106,6 +106,8 @@ export const sql = {
     ORDER BY created_at DESC, id DESC LIMIT $4`,
   restoreUpdate:
     'UPDATE restores SET state = $1, updated_at = $2, pause_code = $3, pause_note = $4 WHERE id = $5',
+  restorePace: `UPDATE restores SET pacing = $1, updated_at = $2
+    WHERE id = $3 AND state IN ('running', 'paused') RETURNING *`,
   restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = $1 AND outcome = 'pending'
     ORDER BY at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
   disruptionsTicket: `UPDATE disruptions SET outcome = 'ticketed', ticket_expires_at = $1

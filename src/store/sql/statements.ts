@@ -32,6 +32,7 @@
  *              restoreById (id) · restoreLocked (id) · restoresByStates (list states), in the
  *              list's order · restorePage (list states?, after_at?, after_id, limit), newest first ·
  *              restoreUpdate (state, updated_at, pause_code, pause_note, id) ·
+ *              restorePace (pacing, updated_at, id) -> row, only while running or paused ·
  *              restoreNextPending (restoreId, limit), in release order · disruptionsTicket
  *              (ticket_expires_at, list ids) · restoreAddReleased (n, updated_at, id) ·
  *              disruptionSettle (outcome, reason, at, session_id, id, list from) · ticketsExpire
@@ -125,6 +126,7 @@ export const statementNames = [
   'restoresByStates',
   'restorePage',
   'restoreUpdate',
+  'restorePace',
   'restoreNextPending',
   'disruptionsTicket',
   'restoreAddReleased',

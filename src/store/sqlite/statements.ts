@@ -90,6 +90,8 @@ export const sql = {
       AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
     ORDER BY created_at DESC, id DESC LIMIT ?4`,
   restoreUpdate: 'UPDATE restores SET state = ?, updated_at = ?, pause_code = ?, pause_note = ? WHERE id = ?',
+  restorePace: `UPDATE restores SET pacing = ?, updated_at = ?
+    WHERE id = ? AND state IN ('running', 'paused') RETURNING *`,
   restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = ? AND outcome = 'pending' ORDER BY at, id LIMIT ?`,
   disruptionsTicket: `UPDATE disruptions SET outcome = 'ticketed', ticket_expires_at = ?1
     WHERE id IN (SELECT value FROM json_each(?2)) AND outcome = 'pending'`,
