@@ -144,7 +144,15 @@ function startCommand(restore: Command, cli: CliContext): void {
     .option('--max-loop-delay <ms>', 'auto-pause above this event-loop delay (p99)')
     .option('--health-url <url>', 'auto-pause while this URL does not answer 2xx')
     .option('--totp <code>', 'your TOTP code (restores above one session)')
-    .action(async (opts: SourceOptions & StartOptions) => {
+    .option(
+      '--dry-run',
+      'change nothing: the count it would restore, and the role and TOTP a real start needs',
+    )
+    .action(async (opts: SourceOptions & StartOptions & { dryRun?: boolean }) => {
+      if (opts.dryRun) {
+        await dryRunStart(cli, opts);
+        return;
+      }
       const body = (await cli.api('POST', '/admin/v1/restores', {
         ...restoreSource(opts),
         pacing: pacingFrom(opts),
@@ -156,4 +164,37 @@ function startCommand(restore: Command, cli: CliContext): void {
         body,
       );
     });
+}
+
+interface RestorePreviewView {
+  plan: RestorePlanView;
+  guard: {
+    restorable: number;
+    tier: string;
+    role: string;
+    permission: string;
+    totpRequired: boolean;
+    caller: { name: string; role: string; allowed: boolean; totpEnrolled: boolean };
+    refusal: string | null;
+  };
+}
+
+/** `restore start --dry-run`: what the same start would do and need, without starting it. */
+async function dryRunStart(cli: CliContext, opts: SourceOptions & StartOptions): Promise<void> {
+  const body = (await cli.api('POST', '/admin/v1/restores', {
+    ...restoreSource(opts),
+    pacing: pacingFrom(opts),
+    thresholds: thresholdsFrom(opts),
+    dryRun: true,
+  })) as RestorePreviewView;
+  const g = body.guard;
+  const you = g.caller;
+  const lines = [
+    `dry run: would restore ${g.restorable} record(s) (${body.plan.total} in the source); nothing started`,
+    `  needs: role ${g.role} (${g.permission}), TOTP ${g.totpRequired ? 'yes' : 'no'}, no second approver`,
+    `  you (${you.name}, ${you.role}): ${you.allowed ? 'may start it' : `may not start it (ask a${g.role === 'admin' ? 'n admin' : 'n operator'})`}` +
+      (g.totpRequired && !you.totpEnrolled ? '; you have no TOTP enrolled' : ''),
+  ];
+  if (g.refusal !== null) lines.push(`  a start now would be refused: ${g.refusal}`);
+  cli.print(lines.join('\n'), body);
 }

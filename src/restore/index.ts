@@ -9,6 +9,7 @@ export { type RestoreRequest, RestoreService } from './service.ts';
 export type {
   RejoinAnswer,
   RestorePlan,
+  RestorePreview,
   RestoreServiceDeps,
   RestoreSettings,
   RestoreStatus,

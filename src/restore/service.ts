@@ -1,5 +1,6 @@
 import { policyFor } from '../commands/index.ts';
 import { LifelineError } from '../errors/index.ts';
+import { may } from '../operators/index.ts';
 import type { Operator } from '../operators/records.ts';
 import {
   checkPacing,
@@ -16,11 +17,19 @@ import { planRestore, unfinished } from './plan.ts';
 import { Rejoins } from './rejoin.ts';
 import { RestoreRun } from './run.ts';
 import { restoreView, type Transition, transition } from './transition.ts';
-import type { RejoinAnswer, RestorePlan, RestoreServiceDeps, RestoreStatus, RestoreView } from './types.ts';
+import type {
+  RejoinAnswer,
+  RestorePlan,
+  RestorePreview,
+  RestoreServiceDeps,
+  RestoreStatus,
+  RestoreView,
+} from './types.ts';
 
 export type {
   RejoinAnswer,
   RestorePlan,
+  RestorePreview,
   RestoreServiceDeps,
   RestoreSettings,
   RestoreStatus,
@@ -53,6 +62,37 @@ export class RestoreService {
 
   plan(source: RestoreSource): Promise<RestorePlan> {
     return planRestore(this.#d.store, source);
+  }
+
+  /**
+   * A start tried as a dry run: the plan, and the guard the real start would meet (which role and
+   * permission, whether TOTP, whether this operator holds them), and the refusal it would get
+   * from the records' state, if any. Changes nothing and is not audited, like a plan.
+   */
+  async preview(source: RestoreSource, operator: Operator, thresholds?: Thresholds): Promise<RestorePreview> {
+    this.#checkHealthUrl(thresholds?.healthUrl);
+    const plan = await this.plan(source);
+    const policy = policyFor(plan.restorable, false, this.#d.policy);
+    const permission = policy.role === 'admin' ? 'restores.start.bulk' : 'restores.start';
+    const refusal = plan.overlapping > 0 ? 'RESTORE_OVERLAP' : plan.restorable === 0 ? 'RESTORE_EMPTY' : null;
+    return {
+      plan,
+      guard: {
+        restorable: plan.restorable,
+        tier: policy.tier,
+        role: policy.role,
+        permission,
+        totpRequired: policy.totp,
+        secondApprover: false,
+        caller: {
+          name: operator.name,
+          role: operator.role,
+          allowed: may(operator.role, permission),
+          totpEnrolled: operator.totpSecret !== null,
+        },
+        refusal,
+      },
+    };
   }
 
   /** Starts a restore: guarded by size like a kick (role, TOTP), audited before it takes effect. */

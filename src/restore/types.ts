@@ -3,6 +3,7 @@ import type { RunLeases, SessionDirectory } from '../live/index.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import type { PolicySettings } from '../commands/index.ts';
+import type { Role } from '../operators/records.ts';
 import type { EventStream } from '../events/index.ts';
 import type { OperatorService } from '../operators/index.ts';
 import type { PlayerLimits, SessionService, SessionTokens } from '../sessions/index.ts';
@@ -47,6 +48,27 @@ export interface RestorePlan {
   overlapping: number;
   /** What a restore would release now. */
   restorable: number;
+}
+
+/** What a real start of the same request would need: `POST /admin/v1/restores` with `dryRun`. */
+export interface RestorePreview {
+  plan: RestorePlan;
+  guard: {
+    /** The count the guard is tiered on. */
+    restorable: number;
+    /** A kick's tiers: `single`, `small` or `bulk`. */
+    tier: string;
+    /** The least role that may start it. */
+    role: Role;
+    permission: 'restores.start' | 'restores.start.bulk';
+    totpRequired: boolean;
+    /** Never: a restore undoes harm (see RestoreService.start). */
+    secondApprover: false;
+    /** Whether the operator asking could start it themselves. */
+    caller: { name: string; role: string; allowed: boolean; totpEnrolled: boolean };
+    /** The refusal the records' state would give a start now, or null. */
+    refusal: 'RESTORE_OVERLAP' | 'RESTORE_EMPTY' | null;
+  };
 }
 
 /**

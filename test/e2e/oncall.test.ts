@@ -108,3 +108,70 @@ test('a running restore is re-paced from the CLI without a restart: audited, sto
   const late = await cli('restore', 'pace', id, '--max-rate', '5', '--reason', 'too late', '--json');
   assert.equal(late.json?.error?.code, 'RESTORE_FINISHED', late.out);
 });
+
+test('restore start --dry-run says the count, the role and whether TOTP a real start needs, and changes nothing', async (t) => {
+  const { app, dataDir, adminUrl, admin, commandId } = await kicked(t, 12);
+  const viewer = await addOperator(app, 'watcher', 'viewer');
+  const oncall = await addOperator(app, 'oncall', 'operator');
+  const auditHead = async () => (await app.store.auditHead())?.seq ?? 0;
+  const before = await auditHead();
+
+  const asViewer = await cliIn(dataDir, adminUrl, viewer)(
+    'restore',
+    'start',
+    '--command',
+    commandId,
+    '--dry-run',
+  );
+  assert.equal(asViewer.code, 0, asViewer.out);
+  assert.match(asViewer.out, /would restore 12 record\(s\)/);
+  assert.match(asViewer.out, /needs: role operator \(restores\.start\), TOTP yes/);
+  assert.match(asViewer.out, /you \(watcher, viewer\): may not start it/);
+  const asOncall = await cliIn(dataDir, adminUrl, oncall)(
+    'restore',
+    'start',
+    '--command',
+    commandId,
+    '--batch-size',
+    '5',
+    '--dry-run',
+    '--json',
+  );
+  assert.equal(asOncall.code, 0, asOncall.out);
+  assert.deepEqual(
+    { ...asOncall.json.guard, caller: undefined },
+    {
+      restorable: 12,
+      tier: 'small',
+      role: 'operator',
+      permission: 'restores.start',
+      totpRequired: true,
+      secondApprover: false,
+      caller: undefined,
+      refusal: null,
+    },
+  );
+  assert.deepEqual(asOncall.json.guard.caller, {
+    name: 'oncall',
+    role: 'operator',
+    allowed: true,
+    totpEnrolled: true,
+  });
+  assert.equal(await auditHead(), before, 'a dry run is not audited');
+  assert.deepEqual(await app.restores.list({ limit: 10 }), [], 'and starts nothing');
+
+  // What the real start would meet: with these records owned by a running restore, an overlap.
+  await startRestore(adminUrl, admin, {
+    commandId,
+    pacing: { mode: 'fixed', batchSize: 1, intervalMs: 3_600_000 },
+  });
+  const again = await cliIn(dataDir, adminUrl, oncall)(
+    'restore',
+    'start',
+    '--command',
+    commandId,
+    '--dry-run',
+  );
+  assert.match(again.out, /would restore 0 record/);
+  assert.match(again.out, /a start now would be refused: RESTORE_OVERLAP/);
+});

@@ -23,7 +23,7 @@ export const restoresRoutes: FastifyPluginAsyncTypebox<RestoresRoutesOptions> = 
       ...(b.to === undefined ? {} : { to: parseTime(String(b.to), 'to') }),
       ...(b.selector === undefined ? {} : { selector: b.selector }),
     };
-    if (b.dryRun) return { dryRun: true, plan: await deps.restores.plan(source) };
+    if (b.dryRun) return { dryRun: true, ...(await deps.restores.preview(source, operator, b.thresholds)) };
     if (!b.pacing)
       throw new LifelineError('VALIDATION_FAILED', 'A restore needs "pacing" (fixed or adaptive)');
     const status = await deps.restores.start(
