@@ -236,6 +236,7 @@ export class RestoreRun {
     const banned = await bannedAmong(
       this.#d.store,
       released.map((r) => r.playerId),
+      now,
     );
     for (const r of released) {
       if (!banned.has(r.playerId)) continue;

@@ -61,7 +61,7 @@ export class RestoreService {
   }
 
   plan(source: RestoreSource): Promise<RestorePlan> {
-    return planRestore(this.#d.store, source);
+    return planRestore(this.#d.store, source, this.#d.clock());
   }
 
   /**

@@ -35,4 +35,34 @@ export function onCallContract(withStore: WithStore, make: ListBuilders): void {
     assert.deepEqual((await store.getRestore('r'))?.pacing, fixed, 'and unchanged');
     assert.equal(await store.repaceRestore('nope', adaptive, 9), null);
   });
+
+  test("a ban with an end stands before it and not from it, read at the reader's time; a new ban closes it", async (t) => {
+    const store = await withStore(t);
+    const timed = { ...make.ban('p-t', 1_000), expiresAt: 5_000 };
+    assert.equal(await store.banPlayer(timed), true);
+    assert.deepEqual(await store.currentBan('p-t', 4_999), timed);
+    assert.equal(await store.currentBan('p-t', 5_000), null, 'ended at expiresAt');
+    const [before, after] = await Promise.all([
+      store.currentBan('p-t', 4_000),
+      store.currentBan('p-t', 6_000),
+    ]);
+    assert.deepEqual(before, timed, 'reads batched in one turn each judge by their own time');
+    assert.equal(after, null);
+    assert.deepEqual(await store.listBans({ activeAt: 4_999 }), [timed]);
+    assert.deepEqual(await store.listBans({ activeAt: 5_000 }), [], 'an expired ban is not listed');
+    assert.equal(
+      await store.liftBan('p-t', { at: 5_001, by: 'bob', reason: 'too late' }),
+      null,
+      'nor lifted',
+    );
+    // Banned again after it ended: the expired one is closed as it ended, the new one stands.
+    const again = make.ban('p-t', 6_000);
+    assert.equal(await store.banPlayer(again), true);
+    assert.deepEqual(await store.currentBan('p-t', 6_000), again);
+    assert.deepEqual(await store.listBans({ activeAt: 6_000, playerIds: ['p-t'] }), [again]);
+    // A ban still standing is not closed by a new one: that is refused as before.
+    assert.equal(await store.banPlayer(make.ban('p-t', 7_000)), false);
+    const lifted = await store.liftBan('p-t', { at: 8_000, by: 'bob', reason: 'appeal' });
+    assert.equal(lifted?.id, again.id);
+  });
 }

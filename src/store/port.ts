@@ -205,11 +205,14 @@ export interface BanRecords {
    * nothing, when the player already is under a ban.
    */
   banPlayer(ban: Ban): Promise<boolean>;
-  /** Lifts the player's ban in force and returns it as lifted; null (and no change) if none. */
+  /**
+   * Lifts the player's ban standing at `lift.at` and returns it as lifted; null (and no change)
+   * if none stands (never banned, lifted, or expired).
+   */
   liftBan(playerId: string, lift: { at: number; by: string; reason: string }): Promise<Ban | null>;
-  /** The player's ban in force, or null. */
-  currentBan(playerId: string): Promise<Ban | null>;
-  /** Bans in force, newest first; lifted ones are not listed. */
+  /** The player's ban standing at `at` (not lifted, not expired by then), or null. */
+  currentBan(playerId: string, at: number): Promise<Ban | null>;
+  /** Bans standing at `query.activeAt`, newest first; lifted and expired ones are not listed. */
   listBans(query: BanQuery): Promise<Ban[]>;
 }
 

@@ -43,9 +43,10 @@
  *              grantRevokeFamily (at, reason, family_id) · grantRevokeSessions (at, reason, list
  *              ids) · grantRevokePlayer (at, reason, player_id) · grantPurge (before, limit) ·
  *              grantNewer (player_id, after, except_session_id)
- * bans         banInsert (id, player_id, reason, banned_by, at) -> 0 under a ban in force ·
- *              banLift (at, by, reason, player_id) -> row · banList
- *              (list player_ids?, after_at?, after_player_id, limit), newest first
+ * bans         banInsert (id, player_id, reason, banned_by, at, expires_at) -> 0 under a ban in
+ *              force · banCloseExpired (player_id, now) · banLift (at, by, reason, player_id) ->
+ *              row, only a ban standing at `at` · banList (list player_ids?, after_at?,
+ *              after_player_id, limit, active_at?), newest first; active_at null: expired too
  * the rest     breakerByName (name) · breakerSet (name, state, changed_at, changed_by, reason) ·
  *              flagsList () · flagUpsert (key, value, updated_at, updated_by, reason) ·
  *              entitlementRemember (player_id, licence, verified_at) · entitlementLastKnown
@@ -144,6 +145,7 @@ export const statementNames = [
   'grantPurge',
   'grantNewer',
   'banInsert',
+  'banCloseExpired',
   'banLift',
   'banList',
   'breakerByName',

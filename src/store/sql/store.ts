@@ -230,8 +230,8 @@ export abstract class SqlRecordStore implements RecordStore {
   liftBan(playerId: string, lift: { at: number; by: string; reason: string }): Promise<Ban | null> {
     return bans.liftBan(this.#s, playerId, lift);
   }
-  currentBan(playerId: string): Promise<Ban | null> {
-    return this.#bans.current(playerId);
+  currentBan(playerId: string, at: number): Promise<Ban | null> {
+    return this.#bans.current(playerId, at);
   }
   listBans(q: BanQuery): Promise<Ban[]> {
     return bans.listBans(this.#s, q);
