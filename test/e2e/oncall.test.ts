@@ -4,13 +4,17 @@
  * dry run, bans that expire and bans from a list.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { TestClock } from '../clock.ts';
 import {
   addOperator,
   addOperatorWithTotp,
   eventually,
   getJson,
   kickHeldPlayers,
+  login,
   postJson,
   runCliCaptured,
   startLifeline,
@@ -28,8 +32,8 @@ function cliIn(dataDir: string, adminUrl: string, token: string) {
     );
 }
 
-async function kicked(t: TestContext, n: number, overrides = {}) {
-  const running = await startLifeline(t, { overrides: { ...fast, ...overrides } });
+async function kicked(t: TestContext, n: number, clock?: TestClock) {
+  const running = await startLifeline(t, { overrides: fast, ...(clock ? { clock: clock.now } : {}) });
   const admin = await addOperatorWithTotp(running.app, 'alice', 'admin');
   const ids = Array.from({ length: n }, (_, i) => `oc-${i}`);
   const { commandId } = await kickHeldPlayers(t, running, admin, ids, { region: 'eu', shard: 'eu-1' });
@@ -174,4 +178,114 @@ test('restore start --dry-run says the count, the role and whether TOTP a real s
   );
   assert.match(again.out, /would restore 0 record/);
   assert.match(again.out, /a start now would be refused: RESTORE_OVERLAP/);
+});
+
+test('lifeline ban --for 7d: login, refresh and restore are refused until then and not after, with no job run; lists show the end', async (t) => {
+  // Held: the week passes when the test says so.
+  const clock = new TestClock();
+  const { app, dataDir, adminUrl, playerUrl, commandId } = await kicked(t, 3, clock);
+  const root = await addOperator(app, 'root', 'admin');
+  const cli = cliIn(dataDir, adminUrl, root);
+  const bad = await cli('ban', 'oc-0', '--reason', 'cheating', '--for', '7 days', '--json');
+  assert.equal(bad.json?.error?.code, 'VALIDATION_FAILED', bad.out);
+  const tooLong = await cli('ban', 'oc-0', '--reason', 'cheating', '--for', '3651d', '--json');
+  assert.equal(tooLong.json?.error?.code, 'VALIDATION_FAILED', tooLong.out);
+  const api = await postJson(
+    `${adminUrl}/admin/v1/bans`,
+    { playerId: 'oc-0', reason: 'cheating', durationSeconds: 0 },
+    { authorization: `Bearer ${root}` },
+  );
+  assert.equal(api.body.error.code, 'VALIDATION_FAILED', 'the API bounds it too');
+  assert.deepEqual(await app.bans.list(), [], 'nothing banned by bad input');
+
+  const banned = await cli('ban', 'oc-0', '--reason', 'cheating report #4411', '--for', '7d');
+  assert.equal(banned.code, 0, banned.out);
+  const end = new Date(clock.now() + 7 * 86_400_000).toISOString();
+  assert.match(banned.out, new RegExp(`player oc-0 banned until ${end}`));
+  // Off a terminal, the list is tab-separated: player, banned, by, expires, reason.
+  const listed = await cli('bans');
+  assert.equal(listed.out.split('\t')[3], end, listed.out);
+  const listedJson = await cli('bans', '--json');
+  assert.equal(listedJson.json.bans[0].expiresAt, clock.now() + 7 * 86_400_000);
+  const refused = await postJson(`${playerUrl}/v1/login`, { playerId: 'oc-0', region: 'eu', shard: 'eu-1' });
+  assert.equal(refused.body.error.code, 'PLAYER_BANNED');
+  assert.equal(refused.body.error.expiresAt, clock.now() + 7 * 86_400_000, 'the player is told when it ends');
+  assert.equal((await app.restores.plan({ commandId })).bannedSince, 1, 'a restore would refuse the record');
+
+  clock.advance(7 * 86_400_000);
+  assert.equal((await app.restores.plan({ commandId })).bannedSince, 0, 'after the end a restore takes it');
+  const back = await login(playerUrl, 'oc-0', 'eu', 'eu-1');
+  const refreshed = await postJson(`${playerUrl}/v1/refresh`, { refreshToken: back.refreshToken });
+  assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+  assert.doesNotMatch((await cli('bans')).out, /oc-0/, 'an ended ban is not listed');
+  const audit = (await getJson(`${adminUrl}/admin/v1/audit?limit=1000`, root)).body.entries;
+  const entry = audit.find((e: any) => e.action === 'player.ban');
+  assert.equal(entry.details.durationSeconds, 7 * 86_400);
+});
+
+test('lifeline ban --from FILE: one bad line bans nobody and is named; a large list needs TOTP, then bans in batches', async (t) => {
+  const running = await startLifeline(t, { overrides: fast });
+  const { app, dataDir, adminUrl } = running;
+  const admin = await addOperatorWithTotp(app, 'root', 'admin');
+  const cli = cliIn(dataDir, adminUrl, admin.token);
+  const ids = Array.from({ length: 120 }, (_, i) => `ring-${i}`);
+  const file = (name: string, lines: string[]) => {
+    writeFileSync(join(dataDir, name), `${lines.join('\n')}\n`);
+    return name;
+  };
+
+  const cases: [string[], RegExp][] = [
+    [['# bot ring', 'ring-1', 'ring 2', 'ring-3'], /line 3: A player id/],
+    [['ring-1,spam', 'ring-2,"x"'], /line 2: A reason/],
+    [['ring-1', '', 'ring-1'], /line 3: ring-1 is already on line 1/],
+    [['ring-1,a,b'], /line 1: two columns at most/],
+  ];
+  for (const [lines, message] of cases) {
+    const res = await cli('ban', '--from', file('bad.csv', lines), '--reason', 'bot ring #12', '--json');
+    assert.equal(res.json?.error?.code, 'VALIDATION_FAILED', res.out);
+    assert.match(res.json.error.message, message);
+  }
+  const noReason = await cli('ban', '--from', file('bare.txt', ['ring-1']), '--json');
+  assert.match(noReason.json.error.message, /line 1: no reason/);
+  assert.deepEqual(await app.bans.list(), [], 'nothing banned by a bad list');
+
+  // 120 is past commands.smallMaxSessions (50): a kick's bulk tier, so TOTP.
+  const list = file('ring.csv', [
+    'player_id,reason',
+    ...ids.map((id, i) => (i % 2 ? id : `${id},"bot ring #12, confirmed"`)),
+  ]);
+  const noTotp = await cli('ban', '--from', list, '--reason', 'bot ring #12', '--for', '30d', '--json');
+  assert.equal(noTotp.json?.error?.code, 'TOTP_REQUIRED', noTotp.out);
+  assert.deepEqual(await app.bans.list(), []);
+  const done = await cli(
+    'ban',
+    '--from',
+    list,
+    '--reason',
+    'bot ring #12',
+    '--for',
+    '30d',
+    '--totp',
+    await admin.totp(),
+  );
+  assert.equal(done.code, 0, done.out);
+  assert.match(done.out, /^120 player\(s\) banned until .* in 2 batch\(es\)/);
+  const bans = await app.bans.list();
+  assert.equal(bans.length, 120);
+  assert.ok(bans.every((b) => b.expiresAt === b.at + 30 * 86_400_000));
+  assert.equal(bans.find((b) => b.playerId === 'ring-0')?.reason, 'bot ring #12, confirmed');
+  assert.equal(bans.find((b) => b.playerId === 'ring-1')?.reason, 'bot ring #12');
+  const audit = (await getJson(`${adminUrl}/admin/v1/audit?limit=1000`, admin.token)).body.entries;
+  assert.equal(audit.filter((e: any) => e.action === 'player.ban').length, 120);
+  assert.equal(audit.filter((e: any) => e.action === 'player.ban.list').length, 1);
+
+  // The server names a bad entry too (a caller that skips the CLI's check).
+  const direct = await postJson(
+    `${adminUrl}/admin/v1/bans/bulk`,
+    { entries: [{ playerId: 'x-1' }, { playerId: 'bad id' }], reason: 'bot ring #13' },
+    admin.auth,
+  );
+  assert.equal(direct.status, 400);
+  assert.equal(direct.body.error.code, 'VALIDATION_FAILED');
+  assert.equal(direct.body.error.index, 1);
 });
