@@ -146,7 +146,7 @@ test('a banned player is refused by the restore, cannot log in or refresh, and i
     ],
   );
   const listed = await cli('bans', '--player', 'k-1');
-  assert.match(listed.out, /^k-1\t\S+\talice\tcheating report #4411$/m);
+  assert.match(listed.out, /^k-1\t\S+\talice\tnever\tcheating report #4411$/m);
 
   // The plan counts the banned player, through the API and the CLI.
   const plan = await postJson(`${adminUrl}/admin/v1/restores`, { commandId, dryRun: true }, carol.auth);
