@@ -6,6 +6,7 @@
 import type { AuditLog } from '../audit/index.ts';
 import { type PolicySettings, policyFor } from '../commands/index.ts';
 import { LifelineError } from '../errors/index.ts';
+import { uuid7 } from '../ids/index.ts';
 import type { OperatorService } from '../operators/index.ts';
 import type { Operator } from '../operators/records.ts';
 import type { BanRecords } from '../store/index.ts';
@@ -105,7 +106,7 @@ export async function banList(
   }
   const todo = entries.filter((e) => !standing.has(e.playerId));
   const now = d.clock();
-  const listId = `banlist-${now}-${operator.name}`;
+  const listId = `banlist-${uuid7(now)}`;
   await d.audit.append({
     actor: operator.name,
     action: 'player.ban.list',

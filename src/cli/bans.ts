@@ -63,10 +63,14 @@ async function banFromList(
     const index = (err as { details?: { index?: unknown } }).details?.index;
     const at = typeof index === 'number' ? entries[index] : undefined;
     if (at && err instanceof Error)
-      throw new CliError((err as CliError).code, `--from ${path} line ${at.line}: ${err.message}`, {
-        ...(err as CliError).details,
-        line: at.line,
-      });
+      throw new CliError(
+        (err as CliError).code,
+        `--from ${path} line ${at.line}: ${err.message.replace(/^entries\[\d+\]: /, '')}`,
+        {
+          ...(err as CliError).details,
+          line: at.line,
+        },
+      );
     throw err;
   }
   const until = body.expiresAt === null ? '' : ` until ${new Date(body.expiresAt).toISOString()}`;
