@@ -289,3 +289,30 @@ test('lifeline ban --from FILE: one bad line bans nobody and is named; a large l
   assert.equal(direct.body.error.code, 'VALIDATION_FAILED');
   assert.equal(direct.body.error.index, 1);
 });
+
+test('a new pace survives a restart: the resumed run releases its first batch at it', async (t) => {
+  const { app, dataDir, adminUrl, admin, commandId } = await kicked(t, 12);
+  const id = await startRestore(adminUrl, admin, {
+    commandId,
+    pacing: { mode: 'fixed', batchSize: 1, intervalMs: 3_600_000 },
+  });
+  await eventually(async () => ((await app.restores.status(id)).restore.released === 1 ? true : undefined));
+  const paced = await postJson(
+    `${adminUrl}/admin/v1/restores/${id}/pace`,
+    { pacing: { mode: 'fixed', batchSize: 5, intervalMs: 3_600_000 }, reason: 'five an hour' },
+    admin.auth,
+  );
+  assert.equal(paced.status, 200, JSON.stringify(paced.body));
+  // This node woke its run for the new pace: one batch of five, then an hour's sleep.
+  await eventually(async () => ((await app.restores.status(id)).restore.released === 6 ? true : undefined));
+  await app.close();
+
+  const again = await startLifeline(t, { dataDir, overrides: fast });
+  // The run resumed at start releases at once, at the stored pace: five more, not one.
+  await eventually(async () =>
+    (await again.app.restores.status(id)).restore.released === 11 ? true : undefined,
+  );
+  const status = await again.app.restores.status(id);
+  assert.deepEqual(status.restore.pacing, { mode: 'fixed', batchSize: 5, intervalMs: 3_600_000 });
+  assert.equal(status.restore.batches, 3);
+});
