@@ -97,6 +97,8 @@ export function testConfig(dataDir: string, overrides: DeepPartial<Config> = {})
     session: raisedPlayerLimits.session,
     admin: { host: '127.0.0.1', port: 0 },
     log: { level: 'silent' },
+    // Tests start restores moments after start, often on a held clock; the grace has its own test.
+    restore: { startupGraceSeconds: 0 },
   };
   return loadConfig({
     env: {},

@@ -58,7 +58,7 @@ export async function buildOperations(
     settings: config.commands,
     nodeId: config.nodeId,
   });
-  const bans = new BanService({ store, live, bus, audit, events, operators, clock });
+  const bans = new BanService({ store, live, bus, audit, events, operators, clock, policy: config.commands });
   const interrupted = await commands.recover(true);
   if (interrupted > 0) logger.warn({ interrupted }, 'halted commands a previous run left running');
   const hub = socketHub(ctx, adapters, tokens, players);
@@ -85,6 +85,7 @@ export async function buildOperations(
     settings: config.restore,
     policy: config.commands,
     nodeId: config.nodeId,
+    startedAt: clock(),
   });
   const incidents = incidentService(ctx, adapters, audit);
   const comms = communications(ctx, adapters, audit, incidents);

@@ -12,12 +12,19 @@ export interface Ban {
   /** The operator who banned. */
   bannedBy: string;
   at: number;
+  /**
+   * When the ban ends by itself (epoch ms); null: until lifted. Past it the ban no longer stands:
+   * every read compares it with its own time, so no job has to run at expiry.
+   */
+  expiresAt: number | null;
   liftedAt: number | null;
   liftedBy: string | null;
   liftReason: string | null;
 }
 
 export interface BanQuery {
+  /** Only bans standing at this time (epoch ms): not lifted, and not expired by then. */
+  activeAt: number;
   /** Only bans of these players. */
   playerIds?: readonly string[];
   /** Keyset cursor: only bans after this (at, playerId) in the list's order (newest first). */

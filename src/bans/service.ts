@@ -9,6 +9,9 @@ import type { OperatorService } from '../operators/index.ts';
 import type { Ban } from './records.ts';
 import type { Operator } from '../operators/records.ts';
 import { uuid7 } from '../ids/index.ts';
+import type { PolicySettings } from '../commands/index.ts';
+import { type BanListOutcome, type BanListRequest, banList } from './list.ts';
+import { type BanRequest, checkDuration, inputProblem } from './rules.ts';
 
 export interface BanServiceDeps {
   store: BanRecords;
@@ -18,6 +21,8 @@ export interface BanServiceDeps {
   events: EventStream;
   operators: OperatorService;
   clock: () => number;
+  /** The kick's tiers, which a ban list's size is guarded by. */
+  policy: PolicySettings;
 }
 
 /** What a ban did: the ban in force, and how many live sessions it ended. */
@@ -26,16 +31,13 @@ export interface BanOutcome {
   sessionsEnded: number;
 }
 
-/** The same shape the admin API's schema accepts, checked again for callers that skip it. */
-const PLAYER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 /** More sessions than any one player holds; the rest, if any, cannot refresh (grants revoked). */
 const MAX_SESSIONS = 1000;
 
 function checkInput(playerId: string, reason: string): void {
-  if (!PLAYER_ID.test(playerId))
-    throw new LifelineError('VALIDATION_FAILED', 'A player id is 1–128 of A-Z a-z 0-9 . _ : @ -');
-  if (reason.trim().length < 3 || reason.length > 500)
-    throw new LifelineError('VALIDATION_FAILED', 'A reason is 3–500 characters');
+  const problem = inputProblem(playerId, reason);
+  if (problem)
+    throw new LifelineError('VALIDATION_FAILED', problem.message, { details: { field: problem.field } });
 }
 
 /**
@@ -51,16 +53,17 @@ export class BanService {
     this.#d = deps;
   }
 
-  /** The player's ban in force, or null. */
+  /** The player's ban standing now (not lifted, not expired), or null. */
   async current(playerId: string): Promise<Ban | null> {
-    return this.#d.store.currentBan(playerId);
+    return this.#d.store.currentBan(playerId, this.#d.clock());
   }
 
-  /** Bans in force, newest first. */
+  /** Bans standing now, newest first; expired and lifted ones are not listed. */
   async list(
     query: { playerId?: string; limit?: number; after?: { at: number; id: string } } = {},
   ): Promise<Ban[]> {
     return this.#d.store.listBans({
+      activeAt: this.#d.clock(),
       ...(query.playerId === undefined ? {} : { playerIds: [query.playerId] }),
       ...(query.after === undefined ? {} : { after: query.after }),
       limit: query.limit ?? 1000,
@@ -70,33 +73,56 @@ export class BanService {
   /**
    * Bans a player: refused `PLAYER_ALREADY_BANNED` (409) while a ban stands. The ban and the
    * revocation of every grant the player holds are one write; the live sessions are ended and
-   * their sockets closed with `4003` (`revoked`, reason `banned`).
+   * their sockets closed with `4003` (`revoked`, reason `banned`). With `durationSeconds` the ban
+   * ends by itself then: reads compare its `expiresAt` with their own time.
    */
-  async ban(input: { playerId: string; reason: string }, operator: Operator): Promise<BanOutcome> {
+  async ban(input: BanRequest, operator: Operator): Promise<BanOutcome> {
     const d = this.#d;
     checkInput(input.playerId, input.reason);
+    checkDuration(input.durationSeconds);
     const target = `player:${input.playerId}`;
     await d.operators.authorize(operator, 'bans.write', target);
-    if (await d.store.currentBan(input.playerId)) throw new LifelineError('PLAYER_ALREADY_BANNED');
+    if (await d.store.currentBan(input.playerId, d.clock())) throw new LifelineError('PLAYER_ALREADY_BANNED');
+    const ban = this.#newBan(input, operator, d.clock());
     const live = await d.live.findSessions({ playerId: input.playerId }, MAX_SESSIONS);
-    const now = d.clock();
-    const ban: Ban = {
+    await d.audit.append({
+      actor: operator.name,
+      action: 'player.ban',
+      target,
+      details: {
+        banId: ban.id,
+        reason: input.reason,
+        sessions: live.length,
+        expiresAt: ban.expiresAt,
+        durationSeconds: input.durationSeconds ?? null,
+      },
+      result: 'accepted',
+    });
+    const outcome = await this.apply(ban, live);
+    if (!outcome.written) throw new LifelineError('PLAYER_ALREADY_BANNED');
+    return { ban, sessionsEnded: outcome.sessionsEnded };
+  }
+
+  #newBan(input: BanRequest, operator: Operator, now: number): Ban {
+    return {
       id: `ban-${uuid7(now)}`,
       playerId: input.playerId,
       reason: input.reason,
       bannedBy: operator.name,
       at: now,
+      expiresAt: input.durationSeconds === undefined ? null : now + input.durationSeconds * 1000,
       liftedAt: null,
       liftedBy: null,
       liftReason: null,
     };
-    await d.audit.append({
-      actor: operator.name,
-      action: 'player.ban',
-      target,
-      details: { banId: ban.id, reason: input.reason, sessions: live.length },
-      result: 'accepted',
-    });
+  }
+
+  /**
+   * Ends the player's `live` sessions and writes the ban (audited already by the caller):
+   * `written` false when another ban of the player won the race (its sessions stay ended).
+   */
+  async apply(ban: Ban, live: readonly LiveSession[]): Promise<{ written: boolean; sessionsEnded: number }> {
+    const d = this.#d;
     // Claimed before the ban is written, as a kick wave does: if the write fails they go back,
     // and the player is neither banned nor disconnected.
     const claimed = await d.live.endSessions(live.map((s) => s.id));
@@ -111,8 +137,23 @@ export class BanService {
     }
     // Lost a race to another ban of the same player: that ban stands, so these sessions stay ended.
     await this.#disconnect(claimed);
-    if (!written) throw new LifelineError('PLAYER_ALREADY_BANNED');
-    return { ban, sessionsEnded: claimed.length };
+    return { written, sessionsEnded: claimed.length };
+  }
+
+  /** Bans every player of a list; see `banList`. */
+  fromList(req: BanListRequest, operator: Operator): Promise<BanListOutcome> {
+    const d = this.#d;
+    return banList({ ...d, bans: this }, req, operator);
+  }
+
+  /** A new ban of `input` by `operator` placed `now` (not written). */
+  draft(input: BanRequest, operator: Operator, now: number): Ban {
+    return this.#newBan(input, operator, now);
+  }
+
+  /** The player's live sessions, up to what any one player holds. */
+  sessionsOf(playerId: string): Promise<LiveSession[]> {
+    return this.#d.live.findSessions({ playerId }, MAX_SESSIONS);
   }
 
   /** Lifts the player's ban; `BAN_NOT_FOUND` (404) when none stands. The player may log in again. */
@@ -121,7 +162,7 @@ export class BanService {
     checkInput(playerId, reason);
     const target = `player:${playerId}`;
     await d.operators.authorize(operator, 'bans.write', target);
-    const standing = await d.store.currentBan(playerId);
+    const standing = await d.store.currentBan(playerId, d.clock());
     if (!standing) throw new LifelineError('BAN_NOT_FOUND', `Player ${playerId} is not banned`);
     await d.audit.append({
       actor: operator.name,

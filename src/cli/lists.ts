@@ -63,6 +63,7 @@ export const banColumns: Column<Ban>[] = [
   { header: 'PLAYER', value: (b) => b.playerId },
   { header: 'BANNED', value: (b) => new Date(b.at).toISOString() },
   { header: 'BY', value: (b) => b.bannedBy },
+  { header: 'EXPIRES', value: (b) => (b.expiresAt == null ? 'never' : new Date(b.expiresAt).toISOString()) },
   { header: 'REASON', value: (b) => b.reason },
 ];
 

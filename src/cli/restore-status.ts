@@ -9,7 +9,13 @@ import type { CliContext } from './context.ts';
 import { parseDuration } from './parse.ts';
 
 export interface RestoreStatusView {
-  restore: { id: string; state: string; total: number; pauseReason: string | null };
+  restore: {
+    id: string;
+    state: string;
+    total: number;
+    pauseReason: string | null;
+    pacing?: { mode: 'fixed'; batchSize: number; intervalMs: number } | { mode: 'adaptive'; maxRate: number };
+  };
   counts: { pending: number; ticketed: number; restored: number; expired: number; refused: number };
   open: number;
   ratePerSecond: number;
@@ -40,11 +46,22 @@ export function restoreStatusCommand(restore: Command, cli: CliContext): void {
     });
 }
 
+/** `fixed 200 per 5000ms` or `adaptive up to 500/s`, and the rate it runs at now. */
+export const pacingText = (b: RestoreStatusView): string => {
+  const p = b.restore.pacing;
+  const rate = `${Math.round(b.ratePerSecond * 100) / 100}/s`;
+  if (!p) return rate;
+  return p.mode === 'fixed'
+    ? `fixed ${p.batchSize} per ${p.intervalMs}ms (${rate})`
+    : `adaptive up to ${p.maxRate}/s (now ${rate})`;
+};
+
 const lineOf = (id: string, body: RestoreStatusView): string => {
   const c = body.counts;
   return (
     `restore ${id}: ${stateText(body)}; ` +
-    `restored ${c.restored}, ticketed ${c.ticketed}, pending ${c.pending}, expired ${c.expired}, refused ${c.refused}`
+    `restored ${c.restored}, ticketed ${c.ticketed}, pending ${c.pending}, expired ${c.expired}, refused ${c.refused}; ` +
+    `pacing ${pacingText(body)}`
   );
 };
 

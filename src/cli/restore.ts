@@ -8,7 +8,9 @@ import {
   type StartOptions,
   thresholdsFrom,
 } from './restore-body.ts';
-import { type RestoreStatusView, restoreStatusCommand } from './restore-status.ts';
+import { CliError } from './errors.ts';
+import { parseDuration } from './parse.ts';
+import { pacingText, type RestoreStatusView, restoreStatusCommand } from './restore-status.ts';
 
 interface RestorePlanView {
   total: number;
@@ -47,7 +49,59 @@ export function restoreCommands(program: Command, cli: CliContext): void {
         cli.print(`restore ${id}: ${body.restore.state}`, body);
       });
   }
+  paceCommand(restore, cli);
   restoreStatusCommand(restore, cli);
+}
+
+interface PaceOptions {
+  batchSize?: string;
+  interval?: string;
+  maxRate?: string;
+  reason: string;
+}
+
+/**
+ * `restore pace`: --max-rate makes it adaptive; --batch-size and/or --interval make it fixed,
+ * the one not given kept from the restore's fixed pacing.
+ */
+function paceCommand(restore: Command, cli: CliContext): void {
+  restore
+    .command('pace <restoreId>')
+    .description("[api] change a running or paused restore's pacing, from its next batch; no restart")
+    .option('--batch-size <n>', 'fixed: sessions per batch')
+    .option('--interval <duration>', 'fixed: time between batches (5s, 500ms, 1m)')
+    .option('--max-rate <n>', 'adaptive: most sessions per second')
+    .requiredOption('--reason <text>')
+    .action(async (id: string, opts: PaceOptions) => {
+      const path = `/admin/v1/restores/${encodeURIComponent(id)}`;
+      const fixed = opts.batchSize !== undefined || opts.interval !== undefined;
+      if (fixed === (opts.maxRate !== undefined))
+        throw new CliError(
+          'VALIDATION_FAILED',
+          'restore pace takes --max-rate (adaptive), or --batch-size and/or --interval (fixed)',
+        );
+      let pacing: Record<string, unknown>;
+      if (opts.maxRate !== undefined) pacing = { mode: 'adaptive', maxRate: Number(opts.maxRate) };
+      else {
+        const now = ((await cli.api('GET', path)) as RestoreStatusView).restore.pacing;
+        const kept = now?.mode === 'fixed' ? now : undefined;
+        if (kept === undefined && (opts.batchSize === undefined || opts.interval === undefined))
+          throw new CliError(
+            'VALIDATION_FAILED',
+            'this restore is adaptive: a fixed pacing needs both --batch-size and --interval',
+          );
+        pacing = {
+          mode: 'fixed',
+          batchSize: opts.batchSize === undefined ? kept?.batchSize : Number(opts.batchSize),
+          intervalMs: opts.interval === undefined ? kept?.intervalMs : parseDuration(opts.interval),
+        };
+      }
+      const body = (await cli.api('POST', `${path}/pace`, {
+        pacing,
+        reason: opts.reason,
+      })) as RestoreStatusView;
+      cli.print(`restore ${id}: ${body.restore.state}; pacing ${pacingText(body)}`, body);
+    });
 }
 
 function planCommand(restore: Command, cli: CliContext): void {
@@ -90,7 +144,15 @@ function startCommand(restore: Command, cli: CliContext): void {
     .option('--max-loop-delay <ms>', 'auto-pause above this event-loop delay (p99)')
     .option('--health-url <url>', 'auto-pause while this URL does not answer 2xx')
     .option('--totp <code>', 'your TOTP code (restores above one session)')
-    .action(async (opts: SourceOptions & StartOptions) => {
+    .option(
+      '--dry-run',
+      'change nothing: the count it would restore, and the role and TOTP a real start needs',
+    )
+    .action(async (opts: SourceOptions & StartOptions & { dryRun?: boolean }) => {
+      if (opts.dryRun) {
+        await dryRunStart(cli, opts);
+        return;
+      }
       const body = (await cli.api('POST', '/admin/v1/restores', {
         ...restoreSource(opts),
         pacing: pacingFrom(opts),
@@ -102,4 +164,37 @@ function startCommand(restore: Command, cli: CliContext): void {
         body,
       );
     });
+}
+
+interface RestorePreviewView {
+  plan: RestorePlanView;
+  guard: {
+    restorable: number;
+    tier: string;
+    role: string;
+    permission: string;
+    totpRequired: boolean;
+    caller: { name: string; role: string; allowed: boolean; totpEnrolled: boolean };
+    refusal: string | null;
+  };
+}
+
+/** `restore start --dry-run`: what the same start would do and need, without starting it. */
+async function dryRunStart(cli: CliContext, opts: SourceOptions & StartOptions): Promise<void> {
+  const body = (await cli.api('POST', '/admin/v1/restores', {
+    ...restoreSource(opts),
+    pacing: pacingFrom(opts),
+    thresholds: thresholdsFrom(opts),
+    dryRun: true,
+  })) as RestorePreviewView;
+  const g = body.guard;
+  const you = g.caller;
+  const lines = [
+    `dry run: would restore ${g.restorable} record(s) (${body.plan.total} in the source); nothing started`,
+    `  needs: role ${g.role} (${g.permission}), TOTP ${g.totpRequired ? 'yes' : 'no'}, no second approver`,
+    `  you (${you.name}, ${you.role}): ${you.allowed ? 'may start it' : `may not start it (ask a${g.role === 'admin' ? 'n admin' : 'n operator'})`}` +
+      (g.totpRequired && !you.totpEnrolled ? '; you have no TOTP enrolled' : ''),
+  ];
+  if (g.refusal !== null) lines.push(`  a start now would be refused: ${g.refusal}`);
+  cli.print(lines.join('\n'), body);
 }

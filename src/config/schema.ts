@@ -419,6 +419,12 @@ export const configSchema = Type.Object(
         uniqueItems: true,
         errorMessage: 'must be a list of distinct hostnames or IP addresses',
       }),
+      startupGraceSeconds: Type.Integer({
+        minimum: 0,
+        maximum: 600,
+        default: 15,
+        errorMessage: 'must be a whole number of seconds from 0 to 600',
+      }),
     }),
     breaker: section({
       minKicks: positiveInteger(50),

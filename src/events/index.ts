@@ -47,6 +47,8 @@ export interface LifelineEvents {
   'restore.released': [{ restoreId: string; count: number; disruptionIds: readonly string[] }];
   'restore.paused': [{ restoreId: string; reason: string; by: 'threshold' | 'operator' }];
   'restore.rate': [{ restoreId: string; perSecond: number }];
+  /** An operator changed a restore's pacing while it ran (or was paused). */
+  'restore.paced': [{ restoreId: string; from: unknown; to: unknown; by: string; reason: string }];
   rejoin: [{ outcome: 'restored' | 'waiting' | 'refused' | 'invalid'; ms: number }];
   'entitlement.fallback': [{ outcome: 'last-known-good' | 'fail-open' | 'refused'; reason: string }];
   'entitlement.verified': [{ playerId: string; licence: string }];

@@ -86,6 +86,19 @@ function restoreLines(events: EventStream, log: EventLogger): (() => void)[] {
         `restore ${e.restoreId} ${what}${e.reason ? `: ${e.reason}` : ''} (${e.released}/${e.total} released)`,
       );
     }),
+    events.on('restore.paced', (e) =>
+      log.info(
+        {
+          event: 'restore.paced',
+          restoreId: e.restoreId,
+          from: e.from,
+          to: e.to,
+          by: e.by,
+          reason: e.reason,
+        },
+        `restore ${e.restoreId} re-paced by ${e.by}: ${e.reason}`,
+      ),
+    ),
   ];
 }
 

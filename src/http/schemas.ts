@@ -227,30 +227,31 @@ export const RestoreSourceSchema = {
   ),
 };
 
+/** A restore's pacing: the seed playbook's fixed batches, or adaptive under a ceiling. */
+const PacingSchema = Type.Union([
+  Type.Object(
+    {
+      mode: Type.Literal('fixed'),
+      batchSize: Type.Integer({ minimum: 1, maximum: 100_000 }),
+      intervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      mode: Type.Literal('adaptive'),
+      maxRate: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
 export const RestoreBody = Type.Object(
   {
     ...RestoreSourceSchema,
     dryRun: Type.Optional(Type.Boolean()),
     totp: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
-    pacing: Type.Optional(
-      Type.Union([
-        Type.Object(
-          {
-            mode: Type.Literal('fixed'),
-            batchSize: Type.Integer({ minimum: 1, maximum: 100_000 }),
-            intervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
-          },
-          { additionalProperties: false },
-        ),
-        Type.Object(
-          {
-            mode: Type.Literal('adaptive'),
-            maxRate: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }),
-          },
-          { additionalProperties: false },
-        ),
-      ]),
-    ),
+    pacing: Type.Optional(PacingSchema),
     thresholds: Type.Optional(
       Type.Object(
         {
@@ -271,7 +272,41 @@ export const RestoreBody = Type.Object(
 
 export const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
 
-export const BanBody = Type.Object({ playerId: PlayerId, reason: Reason }, { additionalProperties: false });
+export const PaceBody = Type.Object(
+  { pacing: PacingSchema, reason: Reason },
+  { additionalProperties: false },
+);
+
+/** A ban's end, from now: a minute to 3650 days (the ban service checks the same bounds). */
+const BanDuration = Type.Integer({ minimum: 60, maximum: 3650 * 86_400 });
+
+export const BanBody = Type.Object(
+  { playerId: PlayerId, reason: Reason, durationSeconds: Type.Optional(BanDuration) },
+  { additionalProperties: false },
+);
+
+/**
+ * A ban list. The entries' ids and reasons are only bounded here: the ban service checks each
+ * and names the first bad one (`entries[i]`), which a CLI maps back to its file's line.
+ */
+export const BanListBody = Type.Object(
+  {
+    entries: Type.Array(
+      Type.Object(
+        {
+          playerId: Type.String({ maxLength: 256 }),
+          reason: Type.Optional(Type.String({ maxLength: 1000 })),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 10_000 },
+    ),
+    reason: Type.Optional(Reason),
+    durationSeconds: Type.Optional(BanDuration),
+    totp: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+  },
+  { additionalProperties: false },
+);
 export const PlayerParam = Type.Object({ playerId: PlayerId }, { additionalProperties: false });
 export const BansQuery = Type.Object(
   {

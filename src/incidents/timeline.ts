@@ -47,6 +47,7 @@ const kindOf: Readonly<Record<string, TimelineKind>> = {
   'restore.start': 'restore',
   'restore.done': 'restore',
   'restore.cancel': 'restore',
+  'restore.pace': 'restore',
   'restore.pause': 'restore-pause',
   'restore.resume': 'restore-resume',
   'node.lost': 'node-loss',
@@ -78,6 +79,8 @@ function summaryOf(e: AuditEntry): string {
       return `restore ${text(d.restoreId)} started (${text(d.restorable)} restorable)`;
     case 'restore.pause':
       return `restore ${text(d.restoreId)} paused: ${text(d.reason)}`;
+    case 'restore.pace':
+      return `restore ${text(d.restoreId)} re-paced from ${text(d.from)} to ${text(d.to)}: ${text(d.reason)}`;
     case 'node.lost':
       return `node ${text(d.node)} lost with ${text(d.sessions)} sessions`;
     default:

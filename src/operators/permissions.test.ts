@@ -56,17 +56,21 @@ test('only an admin manages operators, writes flags and bans, resets the breaker
     for (const role of roles) assert.equal(may(role, p), role === 'admin', `${role} ${p}`);
 });
 
-test('an auditor reads and never acts; a viewer neither acts nor reads the audit', () => {
+test('an auditor reads and never acts; a viewer acts only to halt, and does not read the audit', () => {
   for (const p of Object.keys(permissions) as Permission[]) {
     const reads = p.endsWith('.read');
     if (!reads) {
       assert.ok(!may('auditor', p), `auditor ${p}`);
-      assert.ok(!may('viewer', p), `viewer ${p}`);
+      assert.equal(may('viewer', p), p === 'commands.halt', `viewer ${p}`);
     }
   }
   assert.ok(may('auditor', 'audit.read'));
   assert.ok(!may('viewer', 'audit.read'));
-  assert.ok(!may('operator', 'audit.read'));
+});
+
+test('on-call: whoever watches can halt a runaway command; an operator reads the audit to see why', () => {
+  for (const role of ['viewer', 'operator', 'admin'] as const) assert.ok(may(role, 'commands.halt'), role);
+  assert.ok(may('operator', 'audit.read'));
 });
 
 test('an operator kicks, halts and restores within the small tier', () => {

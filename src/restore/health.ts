@@ -18,6 +18,9 @@ export interface HealthReading {
   downstreamHealthy: boolean | null;
 }
 
+/** What a restore needs of the probe: its readings, and the rejoins it is told of. */
+export type HealthReader = Pick<HealthProbe, 'read' | 'recordRejoin'>;
+
 /** The first threshold a reading breaks, as `name value > limit`, or null when all hold. */
 export function breach(reading: HealthReading, t: Thresholds): string | null {
   const checks: [keyof Thresholds & keyof HealthReading, number | undefined][] = [

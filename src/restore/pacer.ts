@@ -63,8 +63,13 @@ export const knee = {
   pauseAfterMs: 1000,
 } as const;
 
-export function createPacer(pacing: Pacing, tickMs: number): Pacer {
-  return pacing.mode === 'fixed' ? fixedPacer(pacing) : adaptivePacer(pacing.maxRate, tickMs);
+/**
+ * `fromRate`: the rate a re-paced run was at. An adaptive pacer starts there (within its new
+ * maxRate) instead of slow-starting again from 10%: an operator raising the ceiling of a restore
+ * that runs well should not see it drop first. What it knew of the knee is not carried over.
+ */
+export function createPacer(pacing: Pacing, tickMs: number, fromRate?: number): Pacer {
+  return pacing.mode === 'fixed' ? fixedPacer(pacing) : adaptivePacer(pacing.maxRate, tickMs, fromRate);
 }
 
 /** The same batch every interval, whatever the readings: a breach pauses the run instead. */
@@ -78,10 +83,10 @@ function fixedPacer(pacing: { batchSize: number; intervalMs: number }): Pacer {
   };
 }
 
-function adaptivePacer(max: number, tickMs: number): Pacer {
+function adaptivePacer(max: number, tickMs: number, fromRate?: number): Pacer {
   const perTick = tickMs / 1000;
   const lastSecond = Math.max(1, Math.round(1000 / tickMs));
-  let rate = Math.max(1, max * knee.start);
+  let rate = Math.max(1, Math.min(max, fromRate ?? max * knee.start));
   let kneeRate: number | null = null;
   /** The lowest load read with something to read (above 0): downstream unloaded. */
   let lowest = Number.POSITIVE_INFINITY;

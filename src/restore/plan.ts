@@ -16,7 +16,11 @@ const BAN_CHUNK = 1000;
 export const unfinished = ['running', 'paused'] as const;
 
 /** What a restore of `source` would do now: counts by place and outcome, and what it would release. */
-export async function planRestore(store: PlanStore, source: RestoreSource): Promise<RestorePlan> {
+export async function planRestore(
+  store: PlanStore,
+  source: RestoreSource,
+  now: number,
+): Promise<RestorePlan> {
   await checkSource(store, source);
   const records = await store.listDisruptions({ ...querySource(source), limit: PLAN_LIMIT });
   const plan: RestorePlan = {
@@ -33,6 +37,7 @@ export async function planRestore(store: PlanStore, source: RestoreSource): Prom
   const banned = await bannedAmong(
     store,
     records.filter((d) => d.outcome === 'pending').map((d) => d.playerId),
+    now,
   );
   const owned = ownedElsewhere(store);
   for (const d of records) {
@@ -64,16 +69,18 @@ function ownedElsewhere(store: PlanStore): (d: Disruption) => Promise<boolean> {
   };
 }
 
-/** The players among `playerIds` who are banned now, asked in chunks of BAN_CHUNK. */
+/** The players among `playerIds` under a ban standing at `now`, asked in chunks of BAN_CHUNK. */
 export async function bannedAmong(
   store: Pick<BanRecords, 'listBans'>,
   playerIds: readonly string[],
+  now: number,
 ): Promise<Set<string>> {
   const unique = [...new Set(playerIds)];
   const banned = new Set<string>();
   for (let i = 0; i < unique.length; i += BAN_CHUNK) {
     const chunk = unique.slice(i, i + BAN_CHUNK);
-    for (const b of await store.listBans({ playerIds: chunk, limit: chunk.length })) banned.add(b.playerId);
+    for (const b of await store.listBans({ playerIds: chunk, limit: chunk.length, activeAt: now }))
+      banned.add(b.playerId);
   }
   return banned;
 }

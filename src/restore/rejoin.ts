@@ -78,7 +78,7 @@ export class Rejoins {
     };
     if (record.ticketExpiresAt != null && record.ticketExpiresAt <= now)
       return settle('expired', 'ticket-ttl');
-    if (await d.store.currentBan(record.playerId)) return settle('refused', 'banned');
+    if (await d.store.currentBan(record.playerId, now)) return settle('refused', 'banned');
     // Every attempt at this record opens the same session (named after the record): one that
     // crashed after writing it and before settling is found again by the retry, instead of
     // counting as a session the player opened elsewhere.

@@ -1,5 +1,5 @@
 import type { Disruption } from '../disruptions/records.ts';
-import type { RestoreRecord, Thresholds } from './records.ts';
+import type { Pacing, RestoreRecord, Thresholds } from './records.ts';
 import { breach, type HealthReading, healthUrlAllowed } from './health.ts';
 import { createPacer, knee, type Pacer } from './pacer.ts';
 import { bannedAmong } from './plan.ts';
@@ -16,6 +16,8 @@ export class RestoreRun {
   readonly #d: RestoreServiceDeps;
   readonly #id: string;
   pacer: Pacer;
+  /** The pacing `pacer` follows: a stored one that differs (re-paced on another node) replaces it. */
+  #pacing: Pacing;
   /** Settles once the loop has ended, however it ended (errors are the caller's to log). */
   done: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -23,11 +25,24 @@ export class RestoreRun {
   #healthySince: number | null = null;
   #breachSince: number | null = null;
   #lastSweep = 0;
+  #saidSettling = false;
 
   constructor(d: RestoreServiceDeps, id: string) {
     this.#d = d;
     this.#id = id;
-    this.pacer = createPacer({ mode: 'fixed', batchSize: 1, intervalMs: 1000 }, d.settings.tickMs);
+    this.#pacing = { mode: 'fixed', batchSize: 1, intervalMs: 1000 };
+    this.pacer = createPacer(this.#pacing, d.settings.tickMs);
+  }
+
+  /**
+   * Follows a new pacing from the next batch on, waking the loop from its sleep so a long fixed
+   * interval does not delay it.
+   */
+  repace(pacing: Pacing): void {
+    if (samePacing(pacing, this.#pacing)) return;
+    this.pacer = createPacer(pacing, this.#d.settings.tickMs, this.pacer.rate());
+    this.#pacing = pacing;
+    this.#wake?.();
   }
 
   /** Starts the loop; `done` settles when it ends. */
@@ -45,11 +60,17 @@ export class RestoreRun {
     const d = this.#d;
     const initial = await d.store.getRestore(this.#id);
     if (!initial) return;
+    this.#pacing = initial.pacing;
     this.pacer = createPacer(initial.pacing, d.settings.tickMs);
     while (!this.#stopped) {
       const restore = await d.store.getRestore(this.#id);
       if (!restore || restore.state === 'done' || restore.state === 'cancelled') return;
+      this.repace(restore.pacing);
       const reading = await this.#read(restore);
+      if (this.#settling()) {
+        await this.#sleep(d.settings.tickMs);
+        continue;
+      }
       const broken = breach(reading, restore.thresholds);
       if (restore.state === 'paused') {
         await this.#whilePaused(restore, broken);
@@ -62,6 +83,25 @@ export class RestoreRun {
       if (await this.#release(restore)) return;
       await this.#sleep(this.pacer.intervalMs());
     }
+  }
+
+  /**
+   * True while the node is inside its start-up grace: the reading is taken (so the first one
+   * judged covers one tick after the grace, not the start-up) but not judged, and nothing is
+   * released. Waiting is safe both ways: a spike of the node's own start-up pauses nothing, and a
+   * real overload is not fed while it cannot be told apart.
+   */
+  #settling(): boolean {
+    const d = this.#d;
+    const settling = d.clock() - d.startedAt < d.settings.startupGraceSeconds * 1000;
+    if (settling && !this.#saidSettling) {
+      this.#saidSettling = true;
+      d.logger.info(
+        { restoreId: this.#id, startupGraceSeconds: d.settings.startupGraceSeconds },
+        'restore waits out the node start-up before it judges health',
+      );
+    }
+    return settling;
   }
 
   /**
@@ -196,6 +236,7 @@ export class RestoreRun {
     const banned = await bannedAmong(
       this.#d.store,
       released.map((r) => r.playerId),
+      now,
     );
     for (const r of released) {
       if (!banned.has(r.playerId)) continue;
@@ -235,3 +276,8 @@ function load(r: HealthReading, t: Thresholds): number {
     r.downstreamHealthy === false ? 1 : 0,
   );
 }
+
+const samePacing = (a: Pacing, b: Pacing): boolean =>
+  a.mode === 'fixed'
+    ? b.mode === 'fixed' && a.batchSize === b.batchSize && a.intervalMs === b.intervalMs
+    : b.mode === 'adaptive' && a.maxRate === b.maxRate;

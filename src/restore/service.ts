@@ -1,7 +1,15 @@
 import { policyFor } from '../commands/index.ts';
 import { LifelineError } from '../errors/index.ts';
+import { may } from '../operators/index.ts';
 import type { Operator } from '../operators/records.ts';
-import type { Pacing, RestoreQuery, RestoreRecord, RestoreSource, Thresholds } from './records.ts';
+import {
+  checkPacing,
+  type Pacing,
+  type RestoreQuery,
+  type RestoreRecord,
+  type RestoreSource,
+  type Thresholds,
+} from './records.ts';
 import { uuid7 } from '../ids/index.ts';
 import { healthUrlAllowed } from './health.ts';
 import { createPacer, type Pacer } from './pacer.ts';
@@ -9,11 +17,19 @@ import { planRestore, unfinished } from './plan.ts';
 import { Rejoins } from './rejoin.ts';
 import { RestoreRun } from './run.ts';
 import { restoreView, type Transition, transition } from './transition.ts';
-import type { RejoinAnswer, RestorePlan, RestoreServiceDeps, RestoreStatus, RestoreView } from './types.ts';
+import type {
+  RejoinAnswer,
+  RestorePlan,
+  RestorePreview,
+  RestoreServiceDeps,
+  RestoreStatus,
+  RestoreView,
+} from './types.ts';
 
 export type {
   RejoinAnswer,
   RestorePlan,
+  RestorePreview,
   RestoreServiceDeps,
   RestoreSettings,
   RestoreStatus,
@@ -45,7 +61,38 @@ export class RestoreService {
   }
 
   plan(source: RestoreSource): Promise<RestorePlan> {
-    return planRestore(this.#d.store, source);
+    return planRestore(this.#d.store, source, this.#d.clock());
+  }
+
+  /**
+   * A start tried as a dry run: the plan, and the guard the real start would meet (which role and
+   * permission, whether TOTP, whether this operator holds them), and the refusal it would get
+   * from the records' state, if any. Changes nothing and is not audited, like a plan.
+   */
+  async preview(source: RestoreSource, operator: Operator, thresholds?: Thresholds): Promise<RestorePreview> {
+    this.#checkHealthUrl(thresholds?.healthUrl);
+    const plan = await this.plan(source);
+    const policy = policyFor(plan.restorable, false, this.#d.policy);
+    const permission = policy.role === 'admin' ? 'restores.start.bulk' : 'restores.start';
+    const refusal = plan.overlapping > 0 ? 'RESTORE_OVERLAP' : plan.restorable === 0 ? 'RESTORE_EMPTY' : null;
+    return {
+      plan,
+      guard: {
+        restorable: plan.restorable,
+        tier: policy.tier,
+        role: policy.role,
+        permission,
+        totpRequired: policy.totp,
+        secondApprover: false,
+        caller: {
+          name: operator.name,
+          role: operator.role,
+          allowed: may(operator.role, permission),
+          totpEnrolled: operator.totpSecret !== null,
+        },
+        refusal,
+      },
+    };
   }
 
   /** Starts a restore: guarded by size like a kick (role, TOTP), audited before it takes effect. */
@@ -171,6 +218,37 @@ export class RestoreService {
       reason,
     });
     this.#background(id);
+    return this.status(id);
+  }
+
+  /**
+   * Changes a running or paused restore's pacing without restarting it: audited before it takes
+   * effect, stored (a restart resumes at the new pace), followed from the next batch on (at once
+   * on this node; on the node running it, at its next tick).
+   */
+  async pace(id: string, pacing: Pacing, operator: Operator, reason: string): Promise<RestoreStatus> {
+    const d = this.#d;
+    checkPacing(pacing);
+    const restore = await d.store.getRestore(id);
+    if (!restore) throw new LifelineError('RESTORE_NOT_FOUND', `No restore ${id}`);
+    if (restore.state === 'done' || restore.state === 'cancelled')
+      throw new LifelineError('RESTORE_FINISHED');
+    await d.audit.append({
+      actor: operator.name,
+      action: 'restore.pace',
+      target: `restore:${id}`,
+      details: { restoreId: id, from: restore.pacing, to: pacing, reason, released: restore.released },
+      result: restore.state,
+    });
+    if (!(await d.store.repaceRestore(id, pacing, d.clock()))) throw new LifelineError('RESTORE_FINISHED');
+    this.#runs.get(id)?.repace(pacing);
+    d.events.emit('restore.paced', {
+      restoreId: id,
+      from: restore.pacing,
+      to: pacing,
+      by: operator.name,
+      reason,
+    });
     return this.status(id);
   }
 

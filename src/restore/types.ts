@@ -3,12 +3,13 @@ import type { RunLeases, SessionDirectory } from '../live/index.ts';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import type { PolicySettings } from '../commands/index.ts';
+import type { Role } from '../operators/records.ts';
 import type { EventStream } from '../events/index.ts';
 import type { OperatorService } from '../operators/index.ts';
 import type { PlayerLimits, SessionService, SessionTokens } from '../sessions/index.ts';
 import type { RestoreCounts, RestoreRecord, RestoreSource } from './records.ts';
 import type { Tokens } from '../tokens/index.ts';
-import type { HealthProbe } from './health.ts';
+import type { HealthReader } from './health.ts';
 
 export interface RestoreSettings {
   /** @defaultValue 900 */
@@ -21,6 +22,13 @@ export interface RestoreSettings {
   waitingRetryAfterSeconds: number;
   /** Hosts a restore's `thresholds.healthUrl` may name. @defaultValue ['127.0.0.1', '::1', 'localhost'] */
   healthUrlHosts: readonly string[];
+  /**
+   * For this long after the node starts, a restore run reads health but neither releases nor
+   * pauses: the node's own start-up (loading, JIT, reconnecting clients) spikes CPU and
+   * event-loop delay, and a restore resumed after a restart would otherwise pause on it. 0: off.
+   * @defaultValue 15
+   */
+  startupGraceSeconds: number;
 }
 
 export interface RestorePlan {
@@ -40,6 +48,27 @@ export interface RestorePlan {
   overlapping: number;
   /** What a restore would release now. */
   restorable: number;
+}
+
+/** What a real start of the same request would need: `POST /admin/v1/restores` with `dryRun`. */
+export interface RestorePreview {
+  plan: RestorePlan;
+  guard: {
+    /** The count the guard is tiered on. */
+    restorable: number;
+    /** A kick's tiers: `single`, `small` or `bulk`. */
+    tier: string;
+    /** The least role that may start it. */
+    role: Role;
+    permission: 'restores.start' | 'restores.start.bulk';
+    totpRequired: boolean;
+    /** Never: a restore undoes harm (see RestoreService.start). */
+    secondApprover: false;
+    /** Whether the operator asking could start it themselves. */
+    caller: { name: string; role: string; allowed: boolean; totpEnrolled: boolean };
+    /** The refusal the records' state would give a start now, or null. */
+    refusal: 'RESTORE_OVERLAP' | 'RESTORE_EMPTY' | null;
+  };
 }
 
 /**
@@ -83,11 +112,13 @@ export interface RestoreServiceDeps {
   audit: AuditLog;
   events: EventStream;
   operators: OperatorService;
-  health: HealthProbe;
+  health: HealthReader;
   logger: Logger;
   clock: () => number;
   settings: RestoreSettings;
   policy: PolicySettings;
   /** This node: a restore's runner, so no other node runs it while this one lives. */
   nodeId: string;
+  /** When this node started, by `clock`: the start-up grace counts from here. */
+  startedAt: number;
 }

@@ -134,11 +134,15 @@ export class SessionService {
     const d = this.#d;
     // Only now is the player proven: a client naming someone else's id cannot spend their tokens.
     await d.limits.forPlayer('login', playerId);
-    const ban = await d.store.currentBan(playerId);
+    // Read at the login's own time: a ban past its expiry no longer stands, with no job to end it.
+    const ban = await d.store.currentBan(playerId, d.clock());
     if (ban) {
       // The ban's reason is an operator's note: it stays in the audit log, not in the answer.
+      // When it ends is the player's to know.
       d.events.emit('login', { outcome: 'banned', ...where(input), code: 'PLAYER_BANNED' });
-      throw new LifelineError('PLAYER_BANNED', undefined, { details: { bannedAt: ban.at } });
+      throw new LifelineError('PLAYER_BANNED', undefined, {
+        details: { bannedAt: ban.at, expiresAt: ban.expiresAt },
+      });
     }
     const entitlement = await d.entitlements.entitlementFor(playerId);
     const snapshot: RestoreSnapshot = {

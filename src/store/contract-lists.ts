@@ -187,7 +187,7 @@ function ledgerLists(withStore: WithStore, make: ListBuilders): void {
     const made = Array.from({ length: 9 }, (_, i) => make.ban(`p-${i}`, 50 + Math.floor(i / 2)));
     for (const b of made) assert.equal(await store.banPlayer(b), true);
     const all = await pageAll(
-      (after, limit) => store.listBans({ after, limit }),
+      (after, limit) => store.listBans({ after, limit, activeAt: 10_000 }),
       (b) => ({ at: b.at, id: b.playerId }),
       2,
     );

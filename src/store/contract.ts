@@ -13,6 +13,7 @@ import type { Grant, MacKey } from '../tokens/records.ts';
 import type { OutboxMessage } from '../routing/records.ts';
 import { incidentFollowUpContract } from './contract-followup.ts';
 import { listsContract } from './contract-lists.ts';
+import { onCallContract } from './contract-oncall.ts';
 import { signalRecordsContract } from './contract-signals.ts';
 import type { IncidentHeader, RecordStore } from './index.ts';
 import type { RestoreRecord } from '../restore/records.ts';
@@ -86,6 +87,7 @@ function ban(playerId: string, at: number, overrides: Partial<Ban> = {}): Ban {
     reason: 'cheating report #4411',
     bannedBy: 'alice',
     at,
+    expiresAt: null,
     liftedAt: null,
     liftedBy: null,
     liftReason: null,
@@ -657,8 +659,8 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       await store.revokeGrants([kicked.sessionId], 50, 'kick');
       const first = ban('p-b', 1_000);
       assert.equal(await store.banPlayer(first), true);
-      assert.deepEqual(await store.currentBan('p-b'), first);
-      assert.equal(await store.currentBan('p-c'), null);
+      assert.deepEqual(await store.currentBan('p-b', 10_000), first);
+      assert.equal(await store.currentBan('p-c', 10_000), null);
       const revoked = await store.getGrant(live.sessionId);
       assert.equal(revoked?.revokedAt, 1_000);
       assert.equal(revoked?.revokedReason, 'banned');
@@ -670,7 +672,7 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       const later = grant({ playerId: 'p-b', createdAt: 1_500 });
       await store.openGrant(later);
       assert.equal(await store.banPlayer(ban('p-b', 2_000, { reason: 'again' })), false);
-      assert.deepEqual(await store.currentBan('p-b'), first);
+      assert.deepEqual(await store.currentBan('p-b', 10_000), first);
       assert.equal((await store.getGrant(later.sessionId))?.revokedAt, null);
       assert.equal(await store.hasNewerSession('p-b', 1_000), true);
     });
@@ -681,15 +683,15 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       const b2 = ban('p-2', 300);
       const b3 = ban('p-3', 200);
       for (const b of [b1, b2, b3]) assert.equal(await store.banPlayer(b), true);
-      assert.deepEqual(await store.listBans({}), [b2, b3, b1]);
-      assert.deepEqual(await store.listBans({ limit: 2 }), [b2, b3]);
-      assert.deepEqual(await store.listBans({ playerIds: ['p-1', 'p-9'] }), [b1]);
-      assert.deepEqual(await store.listBans({ playerIds: [] }), []);
+      assert.deepEqual(await store.listBans({ activeAt: 10_000 }), [b2, b3, b1]);
+      assert.deepEqual(await store.listBans({ activeAt: 10_000, limit: 2 }), [b2, b3]);
+      assert.deepEqual(await store.listBans({ activeAt: 10_000, playerIds: ['p-1', 'p-9'] }), [b1]);
+      assert.deepEqual(await store.listBans({ activeAt: 10_000, playerIds: [] }), []);
 
       const lifted = await store.liftBan('p-2', { at: 400, by: 'bob', reason: 'appeal upheld' });
       assert.deepEqual(lifted, { ...b2, liftedAt: 400, liftedBy: 'bob', liftReason: 'appeal upheld' });
-      assert.equal(await store.currentBan('p-2'), null);
-      assert.deepEqual(await store.listBans({}), [b3, b1]);
+      assert.equal(await store.currentBan('p-2', 10_000), null);
+      assert.deepEqual(await store.listBans({ activeAt: 10_000 }), [b3, b1]);
       assert.equal(
         await store.liftBan('p-2', { at: 500, by: 'bob', reason: 'twice' }),
         null,
@@ -700,7 +702,7 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       // Banned again after a lift: a new ban in force, the lifted one still on record beside it.
       const again = ban('p-2', 600, { reason: 'repeat offence' });
       assert.equal(await store.banPlayer(again), true);
-      assert.deepEqual(await store.currentBan('p-2'), again);
+      assert.deepEqual(await store.currentBan('p-2', 10_000), again);
       assert.deepEqual(
         await store.liftBan('p-2', { at: 700, by: 'carol', reason: 'served' }),
         { ...again, liftedAt: 700, liftedBy: 'carol', liftReason: 'served' },
@@ -716,7 +718,7 @@ export function recordStoreContract(name: string, open: OpenStore): void {
         store.banPlayer(ban('p-race', 10, { bannedBy: 'carol' })),
       ]);
       assert.deepEqual(results.filter(Boolean).length, 1, JSON.stringify(results));
-      assert.equal((await store.listBans({ playerIds: ['p-race'] })).length, 1);
+      assert.equal((await store.listBans({ activeAt: 10_000, playerIds: ['p-race'] })).length, 1);
     });
 
     test('the last known good entitlement keeps the newest verification', async (t) => {
@@ -985,5 +987,6 @@ export function recordStoreContract(name: string, open: OpenStore): void {
     signalRecordsContract(withStore);
     incidentFollowUpContract(withStore);
     listsContract(withStore, { command: commandRecord, restore: restoreRecord, disruption, ban });
+    onCallContract(withStore, { command: commandRecord, restore: restoreRecord, disruption, ban });
   });
 }

@@ -23,7 +23,7 @@ import type {
 } from '../incidents/records.ts';
 import type { ActionItem, ActionQuery, CompensationGrant, Postmortem } from '../incidents/records.ts';
 import type { Enrolment, Operator, Role } from '../operators/records.ts';
-import type { RestoreCounts, RestoreQuery, RestoreRecord, RestoreState } from '../restore/records.ts';
+import type { Pacing, RestoreCounts, RestoreQuery, RestoreRecord, RestoreState } from '../restore/records.ts';
 import type { OutboxMessage, OutboxQuery } from '../routing/records.ts';
 import type { Signal, SignalQuery } from '../signals/records.ts';
 import type { Grant, MacKey, RotateOutcome, SigningKey } from '../tokens/records.ts';
@@ -144,6 +144,11 @@ export interface RestoreRecords {
   /** Compare-and-set on state, like advanceCommand. */
   updateRestore(restore: RestoreRecord, from: readonly RestoreState[]): Promise<boolean>;
   /**
+   * Sets an unfinished (running or paused) restore's pacing and returns it as stored; null, and
+   * no change, when there is no such restore or it has finished.
+   */
+  repaceRestore(id: string, pacing: Pacing, at: number): Promise<RestoreRecord | null>;
+  /**
    * Tickets the next `size` pending disruptions of a running restore, oldest first, and counts
    * them into its progress, in one transaction: a crash between batches loses nothing and
    * releases nobody twice.
@@ -200,11 +205,14 @@ export interface BanRecords {
    * nothing, when the player already is under a ban.
    */
   banPlayer(ban: Ban): Promise<boolean>;
-  /** Lifts the player's ban in force and returns it as lifted; null (and no change) if none. */
+  /**
+   * Lifts the player's ban standing at `lift.at` and returns it as lifted; null (and no change)
+   * if none stands (never banned, lifted, or expired).
+   */
   liftBan(playerId: string, lift: { at: number; by: string; reason: string }): Promise<Ban | null>;
-  /** The player's ban in force, or null. */
-  currentBan(playerId: string): Promise<Ban | null>;
-  /** Bans in force, newest first; lifted ones are not listed. */
+  /** The player's ban standing at `at` (not lifted, not expired by then), or null. */
+  currentBan(playerId: string, at: number): Promise<Ban | null>;
+  /** Bans standing at `query.activeAt`, newest first; lifted and expired ones are not listed. */
   listBans(query: BanQuery): Promise<Ban[]>;
 }
 

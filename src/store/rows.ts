@@ -163,6 +163,7 @@ export function toBan(r: Row): Ban {
     reason: str(r.reason),
     bannedBy: str(r.banned_by),
     at: num(r.at),
+    expiresAt: numOrNull(r.expires_at),
     liftedAt: numOrNull(r.lifted_at),
     liftedBy: strOrNull(r.lifted_by),
     liftReason: strOrNull(r.lift_reason),

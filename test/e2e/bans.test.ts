@@ -146,7 +146,7 @@ test('a banned player is refused by the restore, cannot log in or refresh, and i
     ],
   );
   const listed = await cli('bans', '--player', 'k-1');
-  assert.match(listed.out, /^k-1\t\S+\talice\tcheating report #4411$/m);
+  assert.match(listed.out, /^k-1\t\S+\talice\tnever\tcheating report #4411$/m);
 
   // The plan counts the banned player, through the API and the CLI.
   const plan = await postJson(`${adminUrl}/admin/v1/restores`, { commandId, dryRun: true }, carol.auth);
@@ -212,7 +212,7 @@ test('a banned player is refused by the restore, cannot log in or refresh, and i
   );
   assert.equal(forbidden.status, 403);
   assert.equal(forbidden.body.error.code, 'OPERATOR_FORBIDDEN');
-  assert.equal(await app.store.currentBan('k-2'), null);
+  assert.equal(await app.store.currentBan('k-2', Date.now()), null);
 
   const audit = (await getJson(`${adminUrl}/admin/v1/audit?limit=1000`, alice.token)).body.entries;
   assert.deepEqual(
@@ -272,7 +272,7 @@ test('bad ban input gets a coded 4xx and changes nothing', async (t) => {
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const p = await login(playerUrl, 'p-1', 'na', 'na-1');
   const snapshot = async () => ({
-    bans: (await app.store.listBans({})).length,
+    bans: (await app.store.listBans({ activeAt: Date.now() })).length,
     auditHead: (await app.store.auditHead())?.seq ?? 0,
     sessions: (await app.live.countSessions({})).total,
     grantRevoked: (await app.store.getGrant(p.sessionId))?.revokedAt ?? null,

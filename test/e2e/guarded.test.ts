@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { App } from '../../src/app.ts';
 import {
+  addOperator,
   addOperatorWithTotp,
   Client,
   eventually,
@@ -387,12 +388,24 @@ test('bad command input gets a coded 4xx and changes nothing', async (t) => {
   );
   assert.equal(second.status, 202);
   assert.equal(second.body.command.policy.tier, 'all');
+  // Whoever watches may stop it: a viewer halts (no TOTP; halting only stops harm), and the
+  // on-call operator reads in the audit log who did.
+  const watcher = await addOperator(app, 'watcher', 'viewer');
   const stop = await postJson(
     `${adminUrl}/admin/v1/commands/${second.body.command.id}/halt`,
-    { reason: 'changed my mind' },
-    carol.auth,
+    { reason: 'runaway, stopping it' },
+    { authorization: `Bearer ${watcher}` },
   );
-  assert.equal(stop.body.command.state, 'halted');
+  assert.equal(stop.body.command.state, 'halted', JSON.stringify(stop.body));
+  const oncall = await addOperator(app, 'oncall', 'operator');
+  const audit = await getJson(`${adminUrl}/admin/v1/audit?limit=1000`, oncall);
+  assert.equal(audit.status, 200, 'an operator reads the audit log');
+  assert.ok(
+    audit.body.entries.some(
+      (e: any) => e.actor === 'watcher' && e.target === `command:${second.body.command.id}`,
+    ),
+    'the halt is in the audit log under the viewer who did it',
+  );
   const late = await postJson(
     `${adminUrl}/admin/v1/commands/${second.body.command.id}/approve`,
     { totp: await dave.totp() },

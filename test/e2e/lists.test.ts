@@ -119,6 +119,7 @@ async function seed(app: App): Promise<void> {
           reason: 'seeded',
           bannedBy: 'seed-carol',
           at: T0 + Math.floor(k / 10) * 1000,
+          expiresAt: null,
           liftedAt: null,
           liftedBy: null,
           liftReason: null,

@@ -375,6 +375,9 @@ test('killed mid-restore and restarted, the run resumes and the accounting is ex
         LIFELINE_PLAYER__PORT: '0',
         LIFELINE_ADMIN__PORT: '0',
         LIFELINE_COMMANDS__HOLD_SECONDS: '0',
+        // The start-up grace (src/restore/run.test.ts) is kept short here: the rejoins' deadline
+        // keeps its margin on a loaded machine.
+        LIFELINE_RESTORE__STARTUP_GRACE_SECONDS: '1',
         LIFELINE_ADMIN__RATE_LIMIT__PER_SECOND: '100000',
         LIFELINE_ADMIN__RATE_LIMIT__BURST: '100000',
         ...raisedPlayerLimitsEnv,

@@ -317,7 +317,7 @@ export async function snapshot(app: App): Promise<Snapshot> {
       app.store.listDisruptions({ limit: 100_000 }),
       app.store.auditHead(),
       app.store.listOperators(),
-      app.store.listBans({ limit: 100_000 }),
+      app.store.listBans({ limit: 100_000, activeAt: Date.now() }),
       app.store.listCommands(commandStates),
       app.store.listRestores(restoreStates),
       app.store.listFlags(),

@@ -76,13 +76,14 @@ export async function renderBans(root: HTMLElement): Promise<void> {
     bans.length
       ? table(
           'Bans',
-          ['player', 'reason', 'by', 'at', 'lifted'],
+          // Only bans standing now are listed, so none is lifted: when each ends is what matters.
+          ['player', 'reason', 'by', 'at', 'expires'],
           bans.map((b) => [
             b.playerId,
             b.reason,
             b.bannedBy,
             when(b.at),
-            b.liftedAt ? `${when(b.liftedAt)} by ${b.liftedBy}` : '—',
+            b.expiresAt ? when(b.expiresAt) : 'never',
           ]),
         )
       : h('p', {}, 'No ban.'),

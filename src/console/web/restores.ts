@@ -75,6 +75,48 @@ function control(r: RestoreStatus['restore'], verb: 'pause' | 'resume'): HTMLEle
   return h('div', { class: 'row' }, h('div', {}, l, reason), button);
 }
 
+/**
+ * Re-paces a running or paused restore from its next batch (`POST …/pace`): a fixed restore's
+ * batch and interval, an adaptive one's ceiling.
+ */
+function paceControl(r: RestoreStatus['restore']): HTMLElement {
+  const fixed = r.pacing.mode === 'fixed';
+  const [bl, batch] = field(`Batch size for ${r.id}`, {
+    type: 'number',
+    min: 1,
+    max: 100000,
+    value: Number(r.pacing.batchSize ?? 50),
+  });
+  const [il, interval] = field(`Interval (ms) for ${r.id}`, {
+    type: 'number',
+    min: 10,
+    max: 3600000,
+    value: Number(r.pacing.intervalMs ?? 1000),
+  });
+  const [ml, maxRate] = field(`Most per second for ${r.id}`, {
+    type: 'number',
+    min: 1,
+    value: Number(r.pacing.maxRate ?? 100),
+  });
+  const [rl, reason] = field(`Reason to re-pace ${r.id}`, {
+    minlength: 3,
+    maxlength: 500,
+    value: 'pace from the console',
+  });
+  const button = h('button', { type: 'button' }, `Re-pace ${r.id}`);
+  button.addEventListener('click', () => {
+    const pacing = fixed
+      ? { mode: 'fixed', batchSize: Number(batch.value), intervalMs: Number(interval.value) }
+      : { mode: 'adaptive', maxRate: Number(maxRate.value) };
+    api('POST', `/admin/v1/restores/${r.id}/pace`, { pacing, reason: reason.value }).then(
+      () => announce(`New pace sent for ${r.id}.`),
+      (err: ApiError) => announce(err.message, true),
+    );
+  });
+  const inputs = fixed ? [h('div', {}, bl, batch), h('div', {}, il, interval)] : [h('div', {}, ml, maxRate)];
+  return h('div', { class: 'row' }, ...inputs, h('div', {}, rl, reason), button);
+}
+
 export function restoreCard(s: RestoreStatus): HTMLElement {
   const r = s.restore;
   const settled = s.counts.restored + s.counts.expired + s.counts.refused;
@@ -101,6 +143,7 @@ export function restoreCard(s: RestoreStatus): HTMLElement {
     s.etaSeconds !== null ? h('p', {}, `About ${s.etaSeconds} s to release the rest.`) : null,
     can('restores.control') && r.state === 'running' ? control(r, 'pause') : null,
     can('restores.control') && r.state === 'paused' ? control(r, 'resume') : null,
+    can('restores.control') && (r.state === 'running' || r.state === 'paused') ? paceControl(r) : null,
   );
 }
 

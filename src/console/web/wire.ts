@@ -97,6 +97,8 @@ export interface Ban {
   reason: string;
   bannedBy: string;
   at: number;
+  /** When it ends by itself; null: until lifted. */
+  expiresAt: number | null;
   liftedAt: number | null;
   liftedBy: string | null;
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { BanService } from '../../bans/index.ts';
 import { decodeCursor, pageLimit, readPage } from '../cursor.ts';
-import { BanBody, BansQuery, PlayerParam, ReasonBody } from '../schemas.ts';
+import { BanBody, BanListBody, BansQuery, PlayerParam, ReasonBody } from '../schemas.ts';
 import { allow, type Authorizer } from './auth.ts';
 
 export interface BansRoutesOptions {
@@ -15,6 +15,10 @@ export const bansRoutes: FastifyPluginAsyncTypebox<BansRoutesOptions> = async (a
     const outcome = await deps.bans.ban(request.body, request.operator);
     void reply.status(201);
     return outcome;
+  });
+
+  app.post('/bans/bulk', { schema: { body: BanListBody } }, async (request) => {
+    return deps.bans.fromList(request.body, request.operator);
   });
 
   app.delete('/bans/:playerId', { schema: { params: PlayerParam, body: ReasonBody } }, async (request) => {

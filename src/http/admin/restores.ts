@@ -4,7 +4,7 @@ import type { RestoreService } from '../../restore/index.ts';
 import { parseTime } from '../query.ts';
 import { restoreStates } from '../../restore/records.ts';
 import { decodeCursor, pageLimit, readPage, statesOf } from '../cursor.ts';
-import { IdParam, ReasonBody, RestoreBody, RestoresQuery } from '../schemas.ts';
+import { IdParam, PaceBody, ReasonBody, RestoreBody, RestoresQuery } from '../schemas.ts';
 import { allow, type Authorizer } from './auth.ts';
 
 export interface RestoresRoutesOptions {
@@ -23,7 +23,7 @@ export const restoresRoutes: FastifyPluginAsyncTypebox<RestoresRoutesOptions> = 
       ...(b.to === undefined ? {} : { to: parseTime(String(b.to), 'to') }),
       ...(b.selector === undefined ? {} : { selector: b.selector }),
     };
-    if (b.dryRun) return { dryRun: true, plan: await deps.restores.plan(source) };
+    if (b.dryRun) return { dryRun: true, ...(await deps.restores.preview(source, operator, b.thresholds)) };
     if (!b.pacing)
       throw new LifelineError('VALIDATION_FAILED', 'A restore needs "pacing" (fixed or adaptive)');
     const status = await deps.restores.start(
@@ -63,4 +63,9 @@ export const restoresRoutes: FastifyPluginAsyncTypebox<RestoresRoutesOptions> = 
       return deps.restores[verb](request.params.id, operator, request.body.reason);
     });
   }
+
+  app.post('/restores/:id/pace', { schema: { params: IdParam, body: PaceBody } }, async (request) => {
+    const operator = await allow(deps.operators, request, 'restores.control', `restore:${request.params.id}`);
+    return deps.restores.pace(request.params.id, request.body.pacing, operator, request.body.reason);
+  });
 };

@@ -97,6 +97,7 @@ export function compressedTimings(timeScale: number, durationSeconds: number): R
     restore: {
       waitingRetryAfterSeconds: scaled(30, timeScale, 1),
       healthyHoldSeconds: scaled(10, timeScale, 1),
+      startupGraceSeconds: scaled(15, timeScale, 0),
     },
     breaker: { windowSeconds: scaled(60, timeScale, 1) },
     commands: { holdSeconds: scaled(30, timeScale, 0) },

@@ -106,6 +106,8 @@ export const sql = {
     ORDER BY created_at DESC, id DESC LIMIT $4`,
   restoreUpdate:
     'UPDATE restores SET state = $1, updated_at = $2, pause_code = $3, pause_note = $4 WHERE id = $5',
+  restorePace: `UPDATE restores SET pacing = $1, updated_at = $2
+    WHERE id = $3 AND state IN ('running', 'paused') RETURNING *`,
   restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = $1 AND outcome = 'pending'
     ORDER BY at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
   disruptionsTicket: `UPDATE disruptions SET outcome = 'ticketed', ticket_expires_at = $1
@@ -135,18 +137,21 @@ export const sql = {
   grantRevokeSessions:
     'UPDATE grants SET revoked_at = $1, revoked_reason = $2 WHERE session_id = ANY($3::text[]) AND revoked_at IS NULL',
 
-  banInsert: `INSERT INTO bans (id, player_id, reason, banned_by, at) VALUES ($1, $2, $3, $4, $5)
+  banInsert: `INSERT INTO bans (id, player_id, reason, banned_by, at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
     ON CONFLICT (player_id) WHERE lifted_at IS NULL DO NOTHING`,
+  banCloseExpired: `UPDATE bans SET lifted_at = expires_at, lifted_by = 'system', lift_reason = 'expired'
+    WHERE player_id = $1 AND lifted_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $2`,
   grantPurge: `DELETE FROM grants WHERE session_id IN (
       SELECT session_id FROM grants WHERE revoked_at <= $1
       UNION SELECT session_id FROM grants WHERE expires_at <= $1 LIMIT $2)`,
   grantRevokePlayer:
     'UPDATE grants SET revoked_at = $1, revoked_reason = $2 WHERE player_id = $3 AND revoked_at IS NULL',
   banLift: `UPDATE bans SET lifted_at = $1, lifted_by = $2, lift_reason = $3
-    WHERE player_id = $4 AND lifted_at IS NULL RETURNING *`,
+    WHERE player_id = $4 AND lifted_at IS NULL AND (expires_at IS NULL OR expires_at > $1) RETURNING *`,
   banList: `SELECT * FROM bans
     WHERE lifted_at IS NULL AND ($1::text[] IS NULL OR player_id = ANY($1::text[]))
       AND ($2::bigint IS NULL OR at < $2::bigint OR (at = $2::bigint AND player_id > $3::text))
+      AND ($5::bigint IS NULL OR expires_at IS NULL OR expires_at > $5::bigint)
     ORDER BY at DESC, player_id LIMIT $4`,
 
   breakerByName: 'SELECT * FROM breakers WHERE name = $1',

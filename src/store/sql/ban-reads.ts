@@ -10,6 +10,7 @@ import type { Sql } from './driver.ts';
 
 interface Asked {
   playerId: string;
+  at: number;
   resolve: (ban: Ban | null) => void;
   reject: (err: unknown) => void;
 }
@@ -22,9 +23,10 @@ export class BanReads {
     this.#s = s;
   }
 
-  current(playerId: string): Promise<Ban | null> {
+  /** The player's ban standing at `at`: not lifted, and not expired by then. */
+  current(playerId: string, at: number): Promise<Ban | null> {
     const { promise, resolve, reject } = Promise.withResolvers<Ban | null>();
-    this.#asked.push({ playerId, resolve, reject });
+    this.#asked.push({ playerId, at, resolve, reject });
     if (this.#asked.length === 1) setImmediate(() => void this.#read());
     return promise;
   }
@@ -35,14 +37,18 @@ export class BanReads {
     const { d, q } = this.#s;
     const ids = [...new Set(asked.map((a) => a.playerId))];
     try {
-      // At most one ban is in force per player (a unique index), so `ids.length` bounds the rows.
+      // At most one ban is unlifted per player (a unique index), so `ids.length` bounds the rows.
+      // Expired ones are read too: each asker judges expiry by its own time.
       const bans = new Map(
-        (await d.all(q.banList, [d.list(ids), null, '', ids.length])).map((r) => [
+        (await d.all(q.banList, [d.list(ids), null, '', ids.length, null])).map((r) => [
           str(r.player_id),
           toBan(r),
         ]),
       );
-      for (const a of asked) a.resolve(bans.get(a.playerId) ?? null);
+      for (const a of asked) {
+        const ban = bans.get(a.playerId) ?? null;
+        a.resolve(ban !== null && (ban.expiresAt === null || ban.expiresAt > a.at) ? ban : null);
+      }
     } catch (err) {
       for (const a of asked) a.reject(err);
     }

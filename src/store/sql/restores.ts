@@ -1,6 +1,12 @@
 /** Restores: the overlap-then-claim creation, state compare-and-set, batches and their counts. */
 import type { Disruption } from '../../disruptions/records.ts';
-import type { RestoreCounts, RestoreQuery, RestoreRecord, RestoreState } from '../../restore/records.ts';
+import type {
+  Pacing,
+  RestoreCounts,
+  RestoreQuery,
+  RestoreRecord,
+  RestoreState,
+} from '../../restore/records.ts';
 import { num, restoreParams, sourceParams, str, toDisruption, toRestore } from '../rows.ts';
 import type { Sql } from './driver.ts';
 
@@ -49,6 +55,12 @@ export async function updateRestore({ d, q }: Sql, r: RestoreRecord, from: reado
     await t.run(q.restoreUpdate, [r.state, r.updatedAt, r.pauseCode, r.pauseNote, r.id]);
     return true;
   });
+}
+
+/** Sets the pacing of a restore still running or paused; its next batch follows it. */
+export async function repaceRestore({ d, q }: Sql, id: string, pacing: Pacing, at: number) {
+  const r = await d.one(q.restorePace, [JSON.stringify(pacing), at, id]);
+  return r ? toRestore(r) : null;
 }
 
 /**

@@ -32,6 +32,7 @@
  *              restoreById (id) · restoreLocked (id) · restoresByStates (list states), in the
  *              list's order · restorePage (list states?, after_at?, after_id, limit), newest first ·
  *              restoreUpdate (state, updated_at, pause_code, pause_note, id) ·
+ *              restorePace (pacing, updated_at, id) -> row, only while running or paused ·
  *              restoreNextPending (restoreId, limit), in release order · disruptionsTicket
  *              (ticket_expires_at, list ids) · restoreAddReleased (n, updated_at, id) ·
  *              disruptionSettle (outcome, reason, at, session_id, id, list from) · ticketsExpire
@@ -42,9 +43,10 @@
  *              grantRevokeFamily (at, reason, family_id) · grantRevokeSessions (at, reason, list
  *              ids) · grantRevokePlayer (at, reason, player_id) · grantPurge (before, limit) ·
  *              grantNewer (player_id, after, except_session_id)
- * bans         banInsert (id, player_id, reason, banned_by, at) -> 0 under a ban in force ·
- *              banLift (at, by, reason, player_id) -> row · banList
- *              (list player_ids?, after_at?, after_player_id, limit), newest first
+ * bans         banInsert (id, player_id, reason, banned_by, at, expires_at) -> 0 under a ban in
+ *              force · banCloseExpired (player_id, now) · banLift (at, by, reason, player_id) ->
+ *              row, only a ban standing at `at` · banList (list player_ids?, after_at?,
+ *              after_player_id, limit, active_at?), newest first; active_at null: expired too
  * the rest     breakerByName (name) · breakerSet (name, state, changed_at, changed_by, reason) ·
  *              flagsList () · flagUpsert (key, value, updated_at, updated_by, reason) ·
  *              entitlementRemember (player_id, licence, verified_at) · entitlementLastKnown
@@ -125,6 +127,7 @@ export const statementNames = [
   'restoresByStates',
   'restorePage',
   'restoreUpdate',
+  'restorePace',
   'restoreNextPending',
   'disruptionsTicket',
   'restoreAddReleased',
@@ -142,6 +145,7 @@ export const statementNames = [
   'grantPurge',
   'grantNewer',
   'banInsert',
+  'banCloseExpired',
   'banLift',
   'banList',
   'breakerByName',

@@ -26,7 +26,7 @@ import type {
 } from '../../incidents/records.ts';
 import type { ActionItem, ActionQuery, CompensationGrant, Postmortem } from '../../incidents/records.ts';
 import type { IncidentHeader, RecordStore } from '../index.ts';
-import type { RestoreQuery, RestoreRecord, RestoreState } from '../../restore/records.ts';
+import type { Pacing, RestoreQuery, RestoreRecord, RestoreState } from '../../restore/records.ts';
 import type { Signal, SignalQuery } from '../../signals/records.ts';
 import { num, str, toBreaker, toFlag, toMacKey, toSigningKey } from '../rows.ts';
 import * as audit from './audit.ts';
@@ -176,6 +176,9 @@ export abstract class SqlRecordStore implements RecordStore {
   updateRestore(r: RestoreRecord, from: readonly RestoreState[]): Promise<boolean> {
     return restores.updateRestore(this.#s, r, from);
   }
+  repaceRestore(id: string, pacing: Pacing, at: number): Promise<RestoreRecord | null> {
+    return restores.repaceRestore(this.#s, id, pacing, at);
+  }
   releaseBatch(restoreId: string, size: number, now: number, ticketExpiresAt: number) {
     return restores.releaseBatch(this.#s, restoreId, size, now, ticketExpiresAt);
   }
@@ -227,8 +230,8 @@ export abstract class SqlRecordStore implements RecordStore {
   liftBan(playerId: string, lift: { at: number; by: string; reason: string }): Promise<Ban | null> {
     return bans.liftBan(this.#s, playerId, lift);
   }
-  currentBan(playerId: string): Promise<Ban | null> {
-    return this.#bans.current(playerId);
+  currentBan(playerId: string, at: number): Promise<Ban | null> {
+    return this.#bans.current(playerId, at);
   }
   listBans(q: BanQuery): Promise<Ban[]> {
     return bans.listBans(this.#s, q);

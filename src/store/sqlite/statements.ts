@@ -90,6 +90,8 @@ export const sql = {
       AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
     ORDER BY created_at DESC, id DESC LIMIT ?4`,
   restoreUpdate: 'UPDATE restores SET state = ?, updated_at = ?, pause_code = ?, pause_note = ? WHERE id = ?',
+  restorePace: `UPDATE restores SET pacing = ?, updated_at = ?
+    WHERE id = ? AND state IN ('running', 'paused') RETURNING *`,
   restoreNextPending: `SELECT * FROM disruptions WHERE restore_id = ? AND outcome = 'pending' ORDER BY at, id LIMIT ?`,
   disruptionsTicket: `UPDATE disruptions SET outcome = 'ticketed', ticket_expires_at = ?1
     WHERE id IN (SELECT value FROM json_each(?2)) AND outcome = 'pending'`,
@@ -129,15 +131,18 @@ export const sql = {
   operatorSetTotp: 'UPDATE operators SET totp_secret = ?2, totp_last_step = 0 WHERE id = ?1',
   operatorConsumeStep: 'UPDATE operators SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2',
 
-  banInsert: `INSERT INTO bans (id, player_id, reason, banned_by, at) VALUES (?, ?, ?, ?, ?)
+  banInsert: `INSERT INTO bans (id, player_id, reason, banned_by, at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (player_id) WHERE lifted_at IS NULL DO NOTHING`,
+  banCloseExpired: `UPDATE bans SET lifted_at = expires_at, lifted_by = 'system', lift_reason = 'expired'
+    WHERE player_id = ?1 AND lifted_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?2`,
   grantRevokePlayer:
     'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE player_id = ? AND revoked_at IS NULL',
-  banLift: `UPDATE bans SET lifted_at = ?, lifted_by = ?, lift_reason = ?
-    WHERE player_id = ? AND lifted_at IS NULL RETURNING *`,
+  banLift: `UPDATE bans SET lifted_at = ?1, lifted_by = ?2, lift_reason = ?3
+    WHERE player_id = ?4 AND lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?1) RETURNING *`,
   banList: `SELECT * FROM bans
     WHERE lifted_at IS NULL AND (?1 IS NULL OR player_id IN (SELECT value FROM json_each(?1)))
       AND (?2 IS NULL OR at < ?2 OR (at = ?2 AND player_id > ?3))
+      AND (?5 IS NULL OR expires_at IS NULL OR expires_at > ?5)
     ORDER BY at DESC, player_id LIMIT ?4`,
 
   breakerByName: 'SELECT * FROM breakers WHERE name = ?',
