@@ -1,7 +1,7 @@
 /**
  * The Lifeline client SDK, for game clients in Node or a browser: only fetch, WebSocket,
- * setTimeout and Math.random, no Node-only API. It does what seed 001's clients did not:
- * waits in line when told to (`202` + `Retry-After`), backs off with full jitter
+ * setTimeout, Math.random and crypto.getRandomValues, no Node-only API. It does what seed 001's
+ * clients did not: waits in line when told to (`202` + `Retry-After`), backs off with full jitter
  * (`sleep = random(0, min(cap, base · 2^attempt))`), and spends retries from a budget so that a
  * million clients cannot turn an outage into a retry storm. It refreshes tokens before they
  * expire, reconnects the control socket, and rejoins with the resume token after a kick.
