@@ -29,6 +29,7 @@ export function buildSignals({ config, clock, events, logger }: Context, { store
         threshold: c.failures.threshold,
         warmupMs: c.failures.warmupSeconds * 1000,
         halfLifeMs: c.failures.halfLifeHours * 3_600_000,
+        minSteps: c.failures.minSteps,
       },
       drop: {
         slack: c.drop.slack,

@@ -322,6 +322,7 @@ export const configSchema = Type.Object(
         threshold: positiveNumber(20),
         warmupSeconds: nonNegativeInteger(3600),
         halfLifeHours: positiveNumber(6),
+        minSteps: positiveInteger(2),
       }),
       drop: section({
         slack: share(0.005),

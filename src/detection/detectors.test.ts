@@ -38,6 +38,31 @@ test('the failure detector fires on a sustained excess, resolves after it, and s
   assert.ok(resolved?.resolvedAt, 'resolved once failing stopped');
 });
 
+test('a burst of failures confined to one step (one shared lookup or timeout) pages nobody; failing on in a second step does', () => {
+  const quiet = (d: FailureDetector, from: number, steps: number) => {
+    for (let i = 1; i <= steps; i++)
+      assert.equal(d.observe(tally(from + i * STEP_MS, [250, 250], {})), undefined);
+    return from + steps * STEP_MS;
+  };
+  const burst = (at: number) => tally(at, [250, 250], { UPSTREAM_DNS_FAILURE: [4, 3] });
+  // Far past the threshold in one step (7 at once against a baseline at the floor), then nothing.
+  const once = new FailureDetector(cells, { warmupMs: 0 });
+  let at = quiet(once, 0, 10) + STEP_MS;
+  assert.equal(once.observe(burst(at)), undefined, 'one step alone does not page');
+  at = quiet(once, at, 200);
+  // The same burst, then failures going on in the next step: confirmed, it pages then.
+  const twice = new FailureDetector(cells, { warmupMs: 0 });
+  at = quiet(twice, 0, 10) + STEP_MS;
+  assert.equal(twice.observe(burst(at)), undefined);
+  const second = twice.observe(tally(at + STEP_MS, [250, 250], { UPSTREAM_DNS_FAILURE: [1, 1] }));
+  assert.ok(second && second.resolvedAt === null, 'the second failing step opens the signal');
+  assert.equal(second.onsetAt, at - STEP_MS, 'from the first step of the climb');
+  // With minSteps 1 the statistic alone decides, as before.
+  const eager = new FailureDetector(cells, { warmupMs: 0, minSteps: 1 });
+  at = quiet(eager, 0, 10) + STEP_MS;
+  assert.ok(eager.observe(burst(at)));
+});
+
 test('the seasonal forecast stays silent until it has a week, then predicts from last week', () => {
   const f = new SeasonalForecast({ stepMs: DAY / 4 });
   for (let i = 0; i < 28; i++) {

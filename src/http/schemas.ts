@@ -25,7 +25,18 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const RefreshBody = Type.Object({ refreshToken: TokenString }, { additionalProperties: false });
+/**
+ * `retryKey`: the client's random key for this refresh token, the same on every retry of it, so
+ * that a retry of a refresh whose answer was lost gets the current tokens instead of revoking the
+ * session as a reused token (docs/API.md, "Refresh").
+ */
+export const RefreshBody = Type.Object(
+  {
+    refreshToken: TokenString,
+    retryKey: Type.Optional(Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })),
+  },
+  { additionalProperties: false },
+);
 
 export const SessionTokens = Type.Object({
   sessionId: Type.String(),

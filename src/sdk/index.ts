@@ -1,7 +1,7 @@
 /**
  * The Lifeline client SDK, for game clients in Node or a browser: only fetch, WebSocket,
- * setTimeout and Math.random, no Node-only API. It does what seed 001's clients did not:
- * waits in line when told to (`202` + `Retry-After`), backs off with full jitter
+ * setTimeout, Math.random and crypto.getRandomValues, no Node-only API. It does what seed 001's
+ * clients did not: waits in line when told to (`202` + `Retry-After`), backs off with full jitter
  * (`sleep = random(0, min(cap, base · 2^attempt))`), and spends retries from a budget so that a
  * million clients cannot turn an outage into a retry storm. It refreshes tokens before they
  * expire, reconnects the control socket, and rejoins with the resume token after a kick.
@@ -95,6 +95,8 @@ export class LifelineClient {
   #budgetAt: number;
   #socket: WebSocket | null = null;
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The retry key of the refresh token now held: the same on every try until new tokens come. */
+  #retryKey: { refreshToken: string; key: string } | null = null;
   /** Retries this client has made: for tests and telemetry. */
   retries = 0;
 
@@ -134,12 +136,23 @@ export class LifelineClient {
     return this.#hold(answer as unknown as Tokens);
   }
 
-  /** Rotates the refresh token. Never calls the identity provider, so it works during its outage. */
+  /**
+   * Rotates the refresh token. Never calls the identity provider, so it works during its outage.
+   * Every try with one refresh token (the retries here, and a later `refresh()` after they were
+   * spent) carries the same random retry key: a refresh the server did but whose answer never
+   * came (a timeout) is then answered with the new tokens when retried, however late, instead of
+   * being taken for a stolen token, which would end the session.
+   */
   async refresh(): Promise<Tokens> {
     if (!this.#tokens) throw new Error('Not logged in');
+    const { refreshToken } = this.#tokens;
+    if (this.#retryKey?.refreshToken !== refreshToken) this.#retryKey = { refreshToken, key: newRetryKey() };
     try {
       return this.#hold(
-        (await this.#call('/v1/refresh', { refreshToken: this.#tokens.refreshToken })) as unknown as Tokens,
+        (await this.#call('/v1/refresh', {
+          refreshToken,
+          retryKey: this.#retryKey.key,
+        })) as unknown as Tokens,
       );
     } catch (err) {
       // A session a kick ended hands back its resume token here when the socket missed it.
@@ -269,6 +282,18 @@ export class LifelineClient {
       await this.#o.sleep(Math.min(this.#o.maxWaitMs, wait));
     }
   }
+}
+
+/**
+ * 128 random bits, base64url. From the platform's cryptographic source (Node and browsers alike):
+ * the key is what tells the client's own retry from a copied refresh token, so it must not be
+ * guessable.
+ */
+function newRetryKey(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  let text = '';
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 function retryAfterMs(res: Response): number | undefined {

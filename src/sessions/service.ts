@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { BanRecords, DisruptionLedger, Grants } from '../store/index.ts';
 import type { NodePresence, SessionDirectory } from '../live/index.ts';
 import type { EntitlementSource } from '../entitlements/index.ts';
@@ -45,7 +46,8 @@ export interface SessionServiceDeps {
   refreshTtlSeconds: number;
   /**
    * How long after a rotation the refresh token it spent is still answered, with the current
-   * tokens (tokens.refreshReuseGraceSeconds). @defaultValue 0
+   * tokens, to a refresh without the retry key the rotation was made with
+   * (tokens.refreshReuseGraceSeconds). @defaultValue 0
    */
   refreshReuseGraceSeconds?: number;
   /** The per-player buckets (the per-address ones are the routes'). */
@@ -64,6 +66,14 @@ export interface SessionServiceDeps {
 /** A failure's catalog code; anything else (a bug, a driver error) is `INTERNAL`. */
 function codeOf(err: unknown): string {
   return err instanceof LifelineError ? err.code : 'INTERNAL';
+}
+
+/**
+ * What the store keeps of a refresh's retry key: a digest, so that a copy of the store does not
+ * hold what a retry would need to present (the key travels once, with the refresh token).
+ */
+function digest(retryKey: string): string {
+  return createHash('sha256').update(retryKey).digest('base64url');
 }
 
 /** Where a login came from, as the `login` event carries it for the detectors. */
@@ -308,8 +318,13 @@ export class SessionService {
     }
   }
 
-  /** Rotates the refresh token. A spent one revokes its family and ends the session. */
-  async refresh(refreshToken: string): Promise<SessionTokens> {
+  /**
+   * Rotates the refresh token. A spent one revokes its family and ends the session, unless it is
+   * the one just spent, presented again with the same `retryKey` (the client retrying a refresh
+   * whose answer it never got: a timeout on a busy node, a node killed after the commit) or within
+   * the reuse grace: then the current tokens are the answer.
+   */
+  async refresh(refreshToken: string, retryKey?: string): Promise<SessionTokens> {
     const d = this.#d;
     let parsed: { familyId: string; generation: number };
     try {
@@ -326,6 +341,7 @@ export class SessionService {
       now,
       now + d.refreshTtlSeconds * 1000,
       (d.refreshReuseGraceSeconds ?? 0) * 1000,
+      retryKey === undefined ? null : digest(retryKey),
     );
     switch (outcome.kind) {
       case 'grace':

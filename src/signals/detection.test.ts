@@ -67,16 +67,30 @@ test('logins failing on one shard raise login-failures naming the shard and the 
   const { events, detection, raised, resolved, step } = rig();
   t.after(() => detection.stop());
   for (let i = 0; i < 12; i++) {
-    // A player's refused credential and a closed login are not the service failing.
-    logins(events, 20, (_, k) => (k === 0 ? 'IDENTITY_REJECTED' : undefined));
+    // A player's refused credential, a closed login and Lifeline's own shedding (a player over
+    // their limit, a session cap) are not the service failing the login.
+    logins(events, 20, (_, k) =>
+      k === 0
+        ? 'IDENTITY_REJECTED'
+        : k === 1
+          ? 'PLAYER_RATE_LIMITED'
+          : k === 2
+            ? 'SESSION_LIMIT_REACHED'
+            : undefined,
+    );
     events.emit('login', { outcome: 'closed' });
     assert.equal(await step(), 1);
   }
   assert.equal(raised.length, 0, 'quiet while nothing the service owns fails');
-  logins(events, 20, (shard, k) => (shard === 'eu-2' && k % 2 === 0 ? 'UPSTREAM_DNS_FAILURE' : undefined));
+  const failing = (shard: string, k: number) =>
+    shard === 'eu-2' && k % 2 === 0 ? 'UPSTREAM_DNS_FAILURE' : undefined;
+  logins(events, 20, failing);
+  await step();
+  assert.equal(raised.length, 0, 'one failing step is not yet a fault (detection.failures.minSteps)');
+  logins(events, 20, failing);
   await step();
   const signal = raised[0];
-  assert.ok(signal, 'raised in the first step of the fault');
+  assert.ok(signal, 'raised in the second step of the fault');
   assert.equal(signal.detector, 'login-failures');
   const named = new Map(signal.localisation?.map((e) => [e.dimension, e.values]));
   assert.deepEqual(named.get('shard'), ['eu-2'], JSON.stringify(signal.localisation));
@@ -95,16 +109,18 @@ test('a cell first seen mid-fault (a new client version) is counted and can be n
     logins(events, 20, () => undefined);
     await step();
   }
-  for (let i = 0; i < 30; i++)
-    events.emit('login', {
-      outcome: 'rejected',
-      region: 'na',
-      shard: 'na-1',
-      clientVersion: '9.9',
-      code: 'INTERNAL',
-    });
-  logins(events, 20, () => undefined);
-  await step();
+  for (let s = 0; s < 2; s++) {
+    for (let i = 0; i < 30; i++)
+      events.emit('login', {
+        outcome: 'rejected',
+        region: 'na',
+        shard: 'na-1',
+        clientVersion: '9.9',
+        code: 'INTERNAL',
+      });
+    logins(events, 20, () => undefined);
+    await step();
+  }
   const named = new Map(raised[0]?.localisation?.map((e) => [e.dimension, e.values]));
   assert.deepEqual(named.get('clientVersion'), ['9.9'], JSON.stringify(raised[0]?.localisation));
 });

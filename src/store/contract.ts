@@ -388,6 +388,49 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       );
     });
 
+    test('the spent generation with the retry key its rotation was made with is the same refresh retried, however late; any other key is a copy', async (t) => {
+      const store = await withStore(t);
+      const grace = 10_000;
+      const g = grant();
+      await store.openGrant(g);
+      const rotated = await store.rotateGrant(g.familyId, 0, 2_000, 900_000, grace, 'key-a');
+      assert.equal(rotated.kind, 'rotated');
+      assert.equal((await store.getGrant(g.sessionId))?.rotatedKey, 'key-a');
+      // A minute past the grace, with the key: answered with the current generation, unchanged.
+      const retried = await store.rotateGrant(g.familyId, 0, 62_000, 900_000, grace, 'key-a');
+      assert.equal(retried.kind, 'grace');
+      assert.equal(retried.kind === 'grace' && retried.grant.generation, 1);
+      // With another key, or none, past the grace: a copy, and the family is revoked.
+      const copied = grant();
+      await store.openGrant(copied);
+      await store.rotateGrant(copied.familyId, 0, 2_000, 900_000, grace, 'key-b');
+      assert.equal(
+        (await store.rotateGrant(copied.familyId, 0, 62_000, 900_000, grace, 'key-c')).kind,
+        'reused',
+      );
+      const bare = grant();
+      await store.openGrant(bare);
+      await store.rotateGrant(bare.familyId, 0, 2_000, 900_000, grace, 'key-d');
+      assert.equal((await store.rotateGrant(bare.familyId, 0, 62_000, 900_000, grace)).kind, 'reused');
+      // A rotation without a key leaves none to match: a later keyed retry is judged by the clock.
+      const keyless = grant();
+      await store.openGrant(keyless);
+      await store.rotateGrant(keyless.familyId, 0, 2_000, 900_000, grace);
+      assert.equal(
+        (await store.rotateGrant(keyless.familyId, 0, 62_000, 900_000, grace, 'key-e')).kind,
+        'reused',
+      );
+      // Once the current generation has rotated in turn, the older one is a copy, key or not.
+      const moved = grant();
+      await store.openGrant(moved);
+      await store.rotateGrant(moved.familyId, 0, 2_000, 900_000, grace, 'key-f');
+      await store.rotateGrant(moved.familyId, 1, 3_000, 900_000, grace, 'key-g');
+      assert.equal(
+        (await store.rotateGrant(moved.familyId, 0, 3_001, 900_000, grace, 'key-f')).kind,
+        'reused',
+      );
+    });
+
     test('ended grants are purged once past the cut-off, in batches; live ones stay', async (t) => {
       const store = await withStore(t);
       const live = grant({ expiresAt: 100_000 });

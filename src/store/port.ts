@@ -178,8 +178,10 @@ export interface Grants {
   /**
    * Moves a family from `generation` to `generation + 1` if `generation` is the one now valid.
    * A spent generation revokes the whole family (reuse detection) and reports `reused`, except
-   * the generation just before the current one within `reuseGraceMs` (default 0: none) of its
-   * rotation, which reports `grace` and changes nothing.
+   * the generation just before the current one presented with the `retryKey` its rotation was
+   * made with (the same client retrying that refresh, however late), or within `reuseGraceMs`
+   * (default 0: none) of its rotation: that reports `grace` and changes nothing. The rotation
+   * stores `retryKey` (default null: none) for the next one.
    */
   rotateGrant(
     familyId: string,
@@ -187,6 +189,7 @@ export interface Grants {
     now: number,
     expiresAt: number,
     reuseGraceMs?: number,
+    retryKey?: string | null,
   ): Promise<RotateOutcome>;
   revokeGrants(sessionIds: readonly string[], at: number, reason: string): Promise<void>;
   /**

@@ -153,6 +153,7 @@ export function toGrant(r: Row): Grant {
     revokedReason: strOrNull(r.revoked_reason),
     // Absent until the family first rotates: a grant reads back as it was opened.
     ...(r.rotated_at === null || r.rotated_at === undefined ? {} : { rotatedAt: num(r.rotated_at) }),
+    ...(typeof r.rotated_key === 'string' ? { rotatedKey: r.rotated_key } : {}),
   };
 }
 

@@ -17,6 +17,11 @@ export interface Grant {
   revokedReason: string | null;
   /** When the family last rotated (null or absent: not since it was opened). */
   rotatedAt?: number | null;
+  /**
+   * The retry key (a digest) of the refresh that last rotated the family, when it carried one:
+   * that client retrying that refresh gets the current tokens (src/store/sql/grants.ts).
+   */
+  rotatedKey?: string | null;
 }
 
 /** What `rotateGrant` found, so the caller can tell a valid refresh from a replayed one. */

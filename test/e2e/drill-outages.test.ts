@@ -18,12 +18,14 @@ test('entitlement-outage, short: owners pass on their last known good licence, n
 });
 
 test('dns-debacle, short: the delegation removed through the lab DNS, no session lost, no owner denied, detected by the node', async () => {
-  const r = await shortDrill('dns-debacle');
-  // At ×40 one detection step (1 wall s, the least there is) is 40 scenario seconds, and 60
-  // queued players retry one at a time with backoff, which may be too few failures for the
-  // detector: the 60-s time to detect is the 5,000-player run's to meet (docs/BENCHMARKS.md).
-  const failed = r.objectives.filter((o) => !o.passed && o.name !== 'maxTimeToDetectSeconds');
-  assert.deepEqual(failed, [], 'dns-debacle failed objectives');
+  // At ×10, not the short drills' ×40: one detection step (1 wall s, the least there is) is then
+  // 10 scenario seconds, as in the 5,000-player run at ×5, so that the two failing steps a signal
+  // needs (detection.failures.minSteps) fit in the 60-s objective; at ×40 they are 80 s. And 300
+  // players, not 60: a removed delegation fails only the logins that arrive after the cached
+  // answer lapses, and 60 players (36 online at the onset) bring the first of those a minute or
+  // more after it (measured: detected after 90 s).
+  const r = await shortDrill('dns-debacle', { players: 300, timeScale: 10 });
+  assertPassed(r);
   const delegation = r.marks.find((m) => m.label.startsWith('delegation'));
   assert.ok(delegation?.until !== undefined);
   const refreshes = (from: number, to: number) =>
@@ -31,19 +33,28 @@ test('dns-debacle, short: the delegation removed through the lab DNS, no session
       .filter((s) => s.t >= from && s.t < to)
       .reduce((n, s) => n + Object.values(s.refreshes ?? {}).reduce((a, b) => a + b, 0), 0);
   assert.ok(refreshes(0, r.durationSeconds) > 0, 'players refreshed during the drill');
-  // The identity restart falls inside the delegation's removal: identity is unreachable exactly then.
-  assert.equal(
-    finding(r, 'refreshesWhileIdentityDown').value,
-    refreshes(delegation.t, delegation.until as number),
-  );
+  // The identity restart falls inside the delegation's removal: identity is unreachable exactly
+  // then, from when the drill put the fault in force to when it recovered it, each up to a scenario
+  // second after its mark on a busy machine (at ×10, 300 players refresh a few times a second).
+  const down = finding(r, 'refreshesWhileIdentityDown').value;
+  const until = delegation.until as number;
+  assert.ok(down >= refreshes(delegation.t + 1, until), `${down} refreshes counted`);
+  assert.ok(down <= refreshes(delegation.t, until + 1), `${down} refreshes counted`);
   assert.equal(
     r.findings.find((f) => f.name === 'dnsFaultsNotApplied'),
     undefined,
     'the DNS fault is applied',
   );
-  // Time to detect is read from the node's signals: a signal after the onset is the detector's.
+  // Time to detect is read from the node's signals: the first started after the onset, from the
+  // login-failures detector, within the objective; and nothing was raised before the fault.
   const detect = objective(r, 'maxTimeToDetectSeconds');
-  if (detect.measured === null) assert.match(detect.detail, /no signal by the end/);
-  else assert.match(detect.detail, /login-failures/);
+  assert.ok(detect.measured !== null, detect.detail);
+  assert.ok(detect.measured <= detect.target, detect.detail);
+  assert.match(detect.detail, /login-failures/);
+  assert.equal(
+    r.findings.find((f) => f.name === 'signalsBeforeFault'),
+    undefined,
+    'no signal before the fault',
+  );
   assert.ok(peakOnline(r) > 0);
 });

@@ -82,9 +82,12 @@ test('a P1 soon after an autoRevert flag change names the change and switches it
     e.signal.localisation.some((l) => l.dimension === 'change'),
   );
   await idp.faults.set({ kind: 'error', rate: 1, status: 503 });
-  await logins(playerUrl, 9, 'fault');
-  clock.advance(STEP);
-  await app.detection?.poll();
+  // Two failing steps: one alone is a burst, not yet a fault (detection.failures.minSteps).
+  for (let i = 0; i < 2; i++) {
+    await logins(playerUrl, 9, `fault${i}`);
+    clock.advance(STEP);
+    await app.detection?.poll();
+  }
 
   const { signal } = await named;
   assert.equal(signal.severity, 'P1');

@@ -18,7 +18,7 @@ export function resumeRoutes(app: TypedApp, deps: ResumeRoutesOptions): void {
     { schema: { body: RefreshBody, response: { 200: SessionTokens } } },
     async (request) => {
       await deps.fromAddress('refresh', request.raw);
-      return deps.sessions.refresh(request.body.refreshToken);
+      return deps.sessions.refresh(request.body.refreshToken, request.body.retryKey);
     },
   );
 

@@ -7,7 +7,7 @@ import type { Played } from './play.ts';
 import type { DrillIncident, DrillResult, ObjectiveResult } from './result.ts';
 import type { DrillWorld } from './world.ts';
 import { buildSeries, type UpstreamSeries } from './series.ts';
-import { timeToDetect } from './signals.ts';
+import { type SeenSignal, signalsBeforeFault, timeToDetect } from './signals.ts';
 
 /** Disruption records still pending or ticketed (not restored, expired or refused), from the admin API. */
 async function unsettledRecords(world: DrillWorld): Promise<number | null> {
@@ -31,16 +31,35 @@ async function unsettledRecords(world: DrillWorld): Promise<number | null> {
 }
 
 /** Every signal the nodes raised during the run, placed on the scenario's clock. */
-function signalsFinding(played: Played): DrillResult['findings'][number] {
-  const list = [...played.signals.seen.values()].sort((a, b) => a.startedAt - b.startedAt);
+function describe(played: Played, list: readonly SeenSignal[]): string {
   const at = (ms: number) => played.clock.at(ms).toFixed(1);
-  const detail = list
+  return list
     .map((g) => {
       const where = (g.localisation ?? []).map((l) => `${l.dimension} ${l.values.join('/')}`).join(', ');
       return `${g.detector} (${g.severity}) started at ${at(g.startedAt)} s, onset ${at(g.onsetAt)} s: "${g.title}"${where ? ` [${where}]` : ''}`;
     })
     .join('; ');
-  return { name: 'signals', value: list.length, detail: detail || 'no signal raised' };
+}
+
+function signalsFinding(played: Played): DrillResult['findings'][number] {
+  const list = [...played.signals.seen.values()].sort((a, b) => a.startedAt - b.startedAt);
+  return { name: 'signals', value: list.length, detail: describe(played, list) || 'no signal raised' };
+}
+
+/**
+ * Signals raised before the first fault, listed on their own: the world is healthy until then,
+ * so each is a false page (absent when there were none, or the scenario has no fault).
+ */
+function beforeFaultFinding(s: DrillWorld['scenario'], played: Played): DrillResult['findings'] {
+  const list = signalsBeforeFault(s, [...played.signals.seen.values()], played.clock);
+  if (list.length === 0) return [];
+  return [
+    {
+      name: 'signalsBeforeFault',
+      value: list.length,
+      detail: `raised before any fault: ${describe(played, list)}`,
+    },
+  ];
 }
 
 /** Sets beside each incident the drill's first kick at or before its onset (the latest such). */
@@ -139,6 +158,7 @@ export async function measure(
         history: played.history,
       }),
       signalsFinding(played),
+      ...beforeFaultFinding(s, played),
       incidentsFinding(incidents, objectives),
     ],
     incidents,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { loadScenario } from '../scenario/index.ts';
 import { drillClock } from './clock.ts';
 import { scenarioTtl, wallSeconds } from './dns.ts';
-import { incidentOnsets, type SeenSignal, timeToDetect } from './signals.ts';
+import { incidentOnsets, type SeenSignal, signalsBeforeFault, timeToDetect } from './signals.ts';
 
 const signal = (startedAt: number, detector = 'login-failures'): SeenSignal => ({
   id: `${detector}-${startedAt}`,
@@ -32,7 +32,23 @@ test('time to detect: the first signal at or after each onset, in scenario secon
   assert.match(d.detail, /later .* after 30\.0 scenario s = 6\.0 wall s/);
   const none = timeToDetect(s, [before], clock);
   assert.equal(none.seconds, null);
-  assert.match(none.detail, /no signal by the end/);
+  assert.match(none.detail, /no signal started after it by the end/);
+});
+
+test('a signal open at the onset, raised before the fault, does not count as detecting it and is named; one resolved before it is not', () => {
+  const s = loadScenario('dns-debacle');
+  const [onset = 0] = incidentOnsets(s);
+  const clock = drillClock(5, 1_000_000);
+  const early = { ...signal(clock.wallAt(onset - 2)), severity: 'P2', resolvedAt: null };
+  const open = timeToDetect(s, [early], clock);
+  assert.equal(open.seconds, null, 'the fault was never announced: no fresh signal');
+  assert.match(
+    open.detail,
+    /already open: login-failures \(P2\) open since 118\.0 s, raised before the fault/,
+  );
+  assert.deepEqual(signalsBeforeFault(s, [early, signal(clock.wallAt(onset + 5))], clock), [early]);
+  const over = { ...early, resolvedAt: clock.wallAt(onset - 1) };
+  assert.doesNotMatch(timeToDetect(s, [over], clock).detail, /already open/);
 });
 
 test("the lab DNS's TTL is the scenario's cache TTL on the wall clock", () => {

@@ -18,6 +18,8 @@ export interface SeenSignal {
   /** Wall ms. */
   startedAt: number;
   onsetAt: number;
+  /** Wall ms, as last listed (a signal resolved after the drill stopped polling reads open). */
+  resolvedAt?: number | null;
   /** Where the node says the signal sits (dimension values or error codes), as listed. */
   localisation?: { dimension: string; values: string[]; share: number }[];
 }
@@ -65,7 +67,12 @@ export class SignalWatch {
       });
       const body = (await res.json()) as { signals?: SeenSignal[] };
       if (res.status !== 200 || !Array.isArray(body.signals)) throw new Error(`HTTP ${res.status}`);
-      for (const s of body.signals) if (!this.seen.has(s.id)) this.seen.set(s.id, pick(s));
+      for (const s of body.signals) {
+        const known = this.seen.get(s.id);
+        // The first listing is kept (what the node said when it raised it); only the end moves.
+        if (!known) this.seen.set(s.id, pick(s));
+        else known.resolvedAt = s.resolvedAt ?? null;
+      }
     } catch {
       this.failedPolls++;
     }
@@ -82,6 +89,7 @@ function pick(s: SeenSignal): SeenSignal {
     title,
     startedAt,
     onsetAt,
+    resolvedAt: s.resolvedAt ?? null,
     ...(localisation ? { localisation } : {}),
   };
 }
@@ -106,7 +114,35 @@ export interface Detection {
   detail: string;
 }
 
-/** For each incident onset, the first signal started at or after it; the worst delay is the figure. */
+/**
+ * Signals raised while no fault was in force yet (before the first incident's onset): in a drill
+ * whose world is healthy until then, each is a page nobody should have had.
+ */
+export function signalsBeforeFault(
+  s: Scenario,
+  signals: readonly SeenSignal[],
+  clock: DrillClock,
+): SeenSignal[] {
+  const [first] = incidentOnsets(s);
+  if (first === undefined) return [];
+  return signals.filter((g) => g.startedAt < clock.wallAt(first)).sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** Signals raised before `onset` (wall ms) and not resolved by then. */
+function openAt(signals: readonly SeenSignal[], onsetWall: number): SeenSignal[] {
+  return signals.filter(
+    (g) =>
+      g.startedAt < onsetWall &&
+      (g.resolvedAt === undefined || g.resolvedAt === null || g.resolvedAt >= onsetWall),
+  );
+}
+
+/**
+ * For each incident onset, the first signal started at or after it; the worst delay is the figure.
+ * A signal already open at the onset does not count, whatever it says later: it was raised for
+ * something before the fault, and a pooled detector with a signal open raises no second one, so
+ * the fault went unannounced (docs/DRILLS.md, "Time to detect"). The detail names it.
+ */
 export function timeToDetect(s: Scenario, signals: readonly SeenSignal[], clock: DrillClock): Detection {
   const onsets = incidentOnsets(s);
   if (onsets.length === 0) return { seconds: null, detail: 'no fault onset to detect' };
@@ -116,7 +152,13 @@ export function timeToDetect(s: Scenario, signals: readonly SeenSignal[], clock:
   for (const onset of onsets) {
     const first = sorted.find((g) => g.startedAt >= clock.wallAt(onset));
     if (!first) {
-      parts.push(`onset at ${onset} s: no signal by the end`);
+      const open = openAt(sorted, clock.wallAt(onset)).map(
+        (g) =>
+          `${g.detector} (${g.severity}) open since ${clock.at(g.startedAt).toFixed(1)} s, raised before the fault`,
+      );
+      parts.push(
+        `onset at ${onset} s: no signal started after it by the end${open.length > 0 ? ` (already open: ${open.join(', ')})` : ''}`,
+      );
       return { seconds: null, detail: `${parts.join('; ')} (${signals.length} signals seen in all)` };
     }
     const delay = clock.at(first.startedAt) - onset;

@@ -131,7 +131,8 @@ export const sql = {
       $8::bigint[], $9::text[])`,
   grantBySession: 'SELECT * FROM grants WHERE session_id = $1',
   grantFamilyLocked: 'SELECT * FROM grants WHERE family_id = $1 FOR UPDATE',
-  grantRotate: 'UPDATE grants SET generation = $1, expires_at = $2, rotated_at = $3 WHERE family_id = $4',
+  grantRotate:
+    'UPDATE grants SET generation = $1, expires_at = $2, rotated_at = $3, rotated_key = $4 WHERE family_id = $5',
   grantRevokeFamily:
     'UPDATE grants SET revoked_at = $1, revoked_reason = $2 WHERE family_id = $3 AND revoked_at IS NULL',
   grantRevokeSessions:

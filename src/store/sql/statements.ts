@@ -39,7 +39,7 @@
  *              (now) · restoreCounts (restoreId) -> outcome, n · restorePosition (restoreId, at, id)
  * grants       grantInsert batch(session_id, player_id, family_id, generation, snapshot,
  *              created_at, expires_at, revoked_at, revoked_reason) · grantBySession (session_id) ·
- *              grantFamilyLocked (family_id) · grantRotate (generation, expires_at, rotated_at, family_id) ·
+ *              grantFamilyLocked (family_id) · grantRotate (generation, expires_at, rotated_at, rotated_key, family_id) ·
  *              grantRevokeFamily (at, reason, family_id) · grantRevokeSessions (at, reason, list
  *              ids) · grantRevokePlayer (at, reason, player_id) · grantPurge (before, limit) ·
  *              grantNewer (player_id, after, except_session_id)

@@ -213,8 +213,15 @@ export abstract class SqlRecordStore implements RecordStore {
   getGrant(sessionId: string): Promise<Grant | null> {
     return grants.getGrant(this.#s, sessionId);
   }
-  rotateGrant(familyId: string, generation: number, now: number, expiresAt: number, reuseGraceMs?: number) {
-    return grants.rotateGrant(this.#s, familyId, generation, now, expiresAt, reuseGraceMs);
+  rotateGrant(
+    familyId: string,
+    generation: number,
+    now: number,
+    expiresAt: number,
+    reuseGraceMs?: number,
+    retryKey?: string | null,
+  ) {
+    return grants.rotateGrant(this.#s, familyId, generation, now, expiresAt, reuseGraceMs, retryKey);
   }
   revokeGrants(sessionIds: readonly string[], at: number, reason: string): Promise<void> {
     return grants.revokeGrants(this.#s, sessionIds, at, reason);

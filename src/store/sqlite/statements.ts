@@ -114,7 +114,8 @@ export const sql = {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   grantBySession: 'SELECT * FROM grants WHERE session_id = ?',
   grantFamilyLocked: 'SELECT * FROM grants WHERE family_id = ?',
-  grantRotate: 'UPDATE grants SET generation = ?, expires_at = ?, rotated_at = ? WHERE family_id = ?',
+  grantRotate:
+    'UPDATE grants SET generation = ?, expires_at = ?, rotated_at = ?, rotated_key = ? WHERE family_id = ?',
   grantRevokeFamily:
     'UPDATE grants SET revoked_at = ?, revoked_reason = ? WHERE family_id = ? AND revoked_at IS NULL',
   grantRevokeForCommand: `UPDATE grants SET revoked_at = ?1, revoked_reason = ?2
