@@ -286,11 +286,12 @@ export const configSchema = Type.Object(
     }),
     detection: section({
       enabled: Type.Boolean({ default: true, errorMessage: 'must be true or false' }),
-      stepSeconds: Type.Integer({
-        minimum: 1,
+      // Fractions are for drills on a compressed clock (10 scenario seconds at ×40 is 0.25 s).
+      stepSeconds: Type.Number({
+        minimum: 0.1,
         maximum: 300,
         default: 10,
-        errorMessage: 'must be a whole number of seconds from 1 to 300',
+        errorMessage: 'must be a number of seconds from 0.1 to 300',
       }),
       /**
        * Announced change windows (deploys, maintenance): a drop in players online inside one is

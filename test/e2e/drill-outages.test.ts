@@ -18,13 +18,12 @@ test('entitlement-outage, short: owners pass on their last known good licence, n
 });
 
 test('dns-debacle, short: the delegation removed through the lab DNS, no session lost, no owner denied, detected by the node', async () => {
-  // At ×10, not the short drills' ×40: one detection step (1 wall s, the least there is) is then
-  // 10 scenario seconds, as in the 5,000-player run at ×5, so that the two failing steps a signal
-  // needs (detection.failures.minSteps) fit in the 60-s objective; at ×40 they are 80 s. And 300
-  // players, not 60: a removed delegation fails only the logins that arrive after the cached
-  // answer lapses, and 60 players (36 online at the onset) bring the first of those a minute or
-  // more after it (measured: detected after 90 s).
-  const r = await shortDrill('dns-debacle', { players: 300, timeScale: 10 });
+  // 300 players, not the short drills' 60: a removed delegation fails only the logins that arrive
+  // after the cached answer lapses, and 60 players (36 online at the onset) bring the first of
+  // those a minute or more after it (measured: detected after 90 s). The node's detection step is
+  // 10 scenario seconds at ×40 as at ×5 (0.25 wall s), so the two failing steps a signal needs
+  // (detection.failures.minSteps) fit in the 60-s objective.
+  const r = await shortDrill('dns-debacle', { players: 300 });
   assertPassed(r);
   const delegation = r.marks.find((m) => m.label.startsWith('delegation'));
   assert.ok(delegation?.until !== undefined);

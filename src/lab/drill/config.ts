@@ -115,7 +115,7 @@ export function compressedTimings(timeScale: number, durationSeconds: number): R
  */
 export function drillDetection(timeScale: number): Record<string, unknown> {
   return {
-    stepSeconds: Math.max(1, Math.min(300, Math.round(10 / timeScale))),
+    stepSeconds: Math.max(0.1, Math.min(300, 10 / timeScale)),
     failures: { warmupSeconds: 0, halfLifeHours: 6 / timeScale },
   };
 }
