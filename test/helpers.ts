@@ -298,24 +298,40 @@ export async function loginMany(
   return out;
 }
 
-/** Runs the CLI in this process, as an operator at a shell would; its output is captured. */
+/**
+ * Runs the CLI in this process, as an operator at a shell would; its output is captured: `out`
+ * is stdout and stderr interleaved, as a terminal shows them; `stdout` and `stderr` apart; `json`
+ * is stdout parsed (what a script piping the command reads), undefined if it is not JSON.
+ */
 export async function runCliCaptured(
   args: string[],
   env: Record<string, string>,
   cwd: string,
-): Promise<{ code: number; out: string; json: any }> {
+  opts: { tty?: boolean } = {},
+): Promise<{ code: number; out: string; stdout: string; stderr: string; json: any }> {
   let out = '';
-  const collect = (s: string) => {
-    out += `${s}\n`;
-  };
-  const code = await runCli(args, { env, cwd, out: collect, err: collect });
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    env,
+    cwd,
+    out: (s) => {
+      out += `${s}\n`;
+      stdout += `${s}\n`;
+    },
+    err: (s) => {
+      out += `${s}\n`;
+      stderr += `${s}\n`;
+    },
+    ...(opts.tty === undefined ? {} : { tty: opts.tty }),
+  });
   let json: any;
   try {
-    json = JSON.parse(out);
+    json = JSON.parse(stdout);
   } catch {
     json = undefined;
   }
-  return { code, out, json };
+  return { code, out, stdout, stderr, json };
 }
 
 /** An operator as the tests hold one: its bearer header and its authenticator. */

@@ -15,7 +15,7 @@ export interface AdminClient {
 }
 
 /** The admin listener's URL from a listen address: a wildcard is reached on loopback. */
-function hostFor(listenHost: string): string {
+export function hostFor(listenHost: string): string {
   if (listenHost === '0.0.0.0') return '127.0.0.1';
   if (listenHost === '::') return '[::1]';
   return listenHost.includes(':') ? `[${listenHost}]` : listenHost;
@@ -88,7 +88,9 @@ export function adminClient(cli: CliBase): AdminClient {
         { adminUrl: base },
       );
     }
-    return answer(res, base, path);
+    const answered = await answer(res, base, path);
+    cli.trail.admin = adminUrlOf(cli);
+    return answered;
   };
   return { api, askApproval: askApprovalWith(cli, api) };
 }

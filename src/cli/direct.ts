@@ -1,6 +1,7 @@
 import { openSealer, openStore } from '../app.ts';
 import { type AuditAnchoring, AuditLog, openAnchoring } from '../audit/index.ts';
 import { OperatorService } from '../operators/index.ts';
+import { sqlitePath } from '../config/index.ts';
 import type { RecordStore } from '../store/index.ts';
 import type { CliBase } from './base.ts';
 
@@ -25,10 +26,34 @@ export interface DirectAccess {
   breakGlassWarning: (what: string) => void;
 }
 
+/** A PostgreSQL URL without its password. */
+const withoutPassword = (url: string): string => {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(not a URL)';
+  }
+};
+
+/** The store direct commands open, as `lifeline context` and the trail name it (no password). */
+export function storeOf(cli: CliBase): { kind: string; location: string } {
+  const cfg = cli.config();
+  if (cfg.store.kind === 'postgres')
+    return {
+      kind: 'postgres',
+      location: `${withoutPassword(cfg.store.postgres.url)} schema ${cfg.store.postgres.schema}`,
+    };
+  return { kind: 'sqlite', location: sqlitePath(cfg) };
+}
+
 export function directAccess(cli: CliBase): DirectAccess {
   const withStore = async <T>(work: (ctx: DirectStore) => Promise<T>, anchored = true): Promise<T> => {
     const cfg = cli.config();
     const store = await openStore(cfg);
+    const where = storeOf(cli);
+    cli.trail.store = `${where.kind} ${where.location}`;
     try {
       const audit = new AuditLog({ store, clock: Date.now });
       const anchoring = anchored
@@ -61,7 +86,7 @@ export function directAccess(cli: CliBase): DirectAccess {
   };
   // With --json the answer carries `breakGlass: true` instead, so stdout stays one JSON document.
   const breakGlassWarning = (what: string): void => {
-    if (!cli.globals().json)
+    if (!cli.machine())
       cli.io.err(
         `SECURITY ALERT: break-glass ${what} by ${cli.actor()} while admins exist; audited as operator.break-glass, and every running node raises an alert`,
       );

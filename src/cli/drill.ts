@@ -49,8 +49,7 @@ async function runAction(cli: CliContext, name: string, opts: RunOptions): Promi
   let scenario = loadScenario(name);
   if (opts.players !== undefined) scenario = scenarioWithPlayers(scenario, Number(opts.players));
   if (opts.timeScale !== undefined) scenario = scenarioWithTimeScale(scenario, Number(opts.timeScale));
-  const json = cli.globals().json === true;
-  const bar = progressBar(!json && process.stderr.isTTY === true);
+  const bar = progressBar(!cli.machine() && process.stderr.isTTY === true);
   const abort = new AbortController();
   const interrupt = () => abort.abort();
   process.once('SIGINT', interrupt);

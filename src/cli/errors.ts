@@ -1,5 +1,5 @@
 import { isLifelineError } from '../errors/index.ts';
-import type { CliIo } from './base.ts';
+import type { CliBase, CliIo } from './base.ts';
 
 /**
  * An error the CLI reports, in the API's `code: message` shape, with the API's details (the
@@ -82,16 +82,22 @@ function detailLines(details: Record<string, unknown>): string[] {
 }
 
 /**
- * Prints a failed command's error (on stdout as one JSON document with --json, so a script
+ * Prints a failed command's error (on stdout as one JSON document with --json or -o json, YAML
+ * with -o yaml, so a script
  * parses it like an answer; on stderr otherwise, `error CODE: message` then one line per
  * detail) and returns the exit code, 1.
  */
-export function reportFailure(err: unknown, json: boolean, io: CliIo): number {
+export function reportFailure(err: unknown, cli: Pick<CliBase, 'globals' | 'render'>, io: CliIo): number {
   const code = isLifelineError(err) || err instanceof CliError ? err.code : 'INTERNAL';
   const message = err instanceof Error ? err.message : String(err);
   const details =
     (err instanceof CliError ? err.details : isLifelineError(err) ? err.details : undefined) ?? {};
-  if (json) io.out(JSON.stringify({ error: { code, message, ...details } }));
+  const g = cli.globals();
+  const doc = { error: { code, message, ...details } };
+  // -o yaml prints the error in YAML; --json and -o json as one line of JSON. --jq selects from an
+  // answer, and an error is not one: it goes to stderr as for people.
+  if (g.output === 'yaml' && g.jq === undefined) io.out(cli.render(doc));
+  else if (g.json === true || g.output === 'json') io.out(JSON.stringify(doc));
   else io.err([`error ${code}: ${message}`, ...detailLines(details)].join('\n'));
   return 1;
 }

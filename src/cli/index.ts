@@ -3,24 +3,29 @@
  * - direct: opens the record store itself (operators, audit), so it works with no server
  *   running (SQLite serializes writers with the server when one is);
  * - api: talks to a running server's admin listener (sessions, kick), because live sessions
- *   exist only inside the server.
+ *   exist only inside the server (`operators revoke` is api with a token, direct without);
+ * - probe (`health`, the player listener's /health and /ready) and local (`context`, `completion`).
+ * After a command succeeds, stderr names the admin URL or store it used (nameTrail).
  * Each command group is its own file; this one builds the program from them and runs it.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { auditCommands } from './audit.ts';
 import type { CliIo } from './base.ts';
 import { banCommands } from './bans.ts';
 import { breakerCommands } from './breaker.ts';
 import { commandCommands } from './commands.ts';
+import { completionCommand } from './completion.ts';
 import { type CliContext, createContext } from './context.ts';
 import { drillCommands } from './drill.ts';
 import { reportFailure } from './errors.ts';
 import { flagCommands } from './flags.ts';
+import { healthCommand } from './health.ts';
 import { incidentCommands } from './incidents.ts';
 import { keysCommands } from './keys.ts';
 import { kickCommand } from './kick.ts';
 import { listCommands } from './lists.ts';
 import { operatorsCommands } from './operators.ts';
+import { outputFormats } from './output.ts';
 import { restoreCommands } from './restore.ts';
 import { serveCommand } from './serve.ts';
 import { sessionsCommand } from './sessions.ts';
@@ -35,6 +40,7 @@ export { parseDuration } from './parse.ts';
 const groups: ((program: Command, cli: CliContext) => void)[] = [
   serveCommand,
   contextCommand,
+  healthCommand,
   operatorsCommands,
   sessionsCommand,
   kickCommand,
@@ -50,12 +56,22 @@ const groups: ((program: Command, cli: CliContext) => void)[] = [
   signalsCommands,
   sloCommands,
   drillCommands,
+  completionCommand,
 ];
 
 function buildProgram(io: CliIo): { program: Command; cli: CliContext } {
   const program = new Command('lifeline')
     .description('Lifeline: session resilience for online games')
-    .option('--json', 'print machine-readable JSON')
+    .option('--json', 'print machine-readable JSON (the same as -o json)')
+    .addOption(
+      new Option('-o, --output <format>', 'json, yaml, wide (lists: more columns) or table').choices([
+        ...outputFormats,
+      ]),
+    )
+    .option(
+      '--jq <path>',
+      'print only the fields this path selects from the JSON answer, one per line: a subset of jq, paths only (.items[].id, .counts.total, .a[0], ."x-y")',
+    )
     .option(
       '-c, --config <file>',
       'config file (default: ./lifeline.config.json if present; env LIFELINE_CONFIG)',
@@ -82,7 +98,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       // commander's own exits: --help, --version, a usage error (already printed).
       return err.exitCode;
     }
-    return reportFailure(err, cli.globals().json === true, io);
+    return reportFailure(err, cli, io);
   }
+  nameTrail(cli);
   return cli.exitCode();
+}
+
+/**
+ * On stderr, after a command that did its work: the admin listener it talked to and the store it
+ * opened, so a command aimed at the wrong node or data folder shows it (stdout stays the answer).
+ */
+function nameTrail(cli: CliContext): void {
+  const { admin, store } = cli.trail;
+  if (admin) cli.io.err(`admin API: ${admin.url} (from ${admin.from})`);
+  if (store) cli.io.err(`store: ${store}`);
 }

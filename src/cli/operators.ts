@@ -1,6 +1,7 @@
 /**
- * `lifeline operators`: the direct subcommands (add, list, revoke) open the store themselves;
- * the guarded ones that ask another admin (request, set-role) and enrol are in operator-requests.ts.
+ * `lifeline operators`: add and list open the store themselves; revoke goes through the admin API
+ * when given a token and writes the store otherwise; the guarded ones that ask another admin
+ * (request, set-role) and enrol are in operator-requests.ts.
  */
 import { type Command, Option } from 'commander';
 import { roles } from '../operators/records.ts';
@@ -81,17 +82,34 @@ function listCommand(operators: Command, cli: CliContext): void {
     });
 }
 
+/**
+ * `operators revoke`: through the admin API when a token is given (one admin, a reason, audited
+ * as that admin), as the runbooks do it; on the store directly otherwise (the bootstrap, or
+ * `--break-glass` when no admin token can be used). `--break-glass` always writes directly.
+ */
 function revokeCommand(operators: Command, cli: CliContext): void {
   operators
     .command('revoke <name>')
     .description(
-      '[direct] revoke an operator; their token stops working at once. Once an admin exists, needs --break-glass (the API revokes without it)',
+      '[api or direct] revoke an operator; their token stops working at once. With --token (or LIFELINE_TOKEN) through the admin API, as that admin, with --reason; without one, or with --break-glass, on the store directly (refused once an admin exists unless --break-glass)',
     )
-    .option('--break-glass', 'write although admins exist: audited, and raises a security alert')
-    .action(async (name: string, opts: { breakGlass?: boolean }) => {
+    .option('--reason <text>', 'why (3-500 characters; the audit entry keeps it); required through the API')
+    .option(
+      '--break-glass',
+      'write the store directly although admins exist: audited, and raises a security alert',
+    )
+    .action(async (name: string, opts: { reason?: string; breakGlass?: boolean }) => {
+      const token = cli.globals().token ?? cli.io.env.LIFELINE_TOKEN;
+      if (token !== undefined && opts.breakGlass !== true) {
+        const body = (await cli.api('POST', `/admin/v1/operators/${encodeURIComponent(name)}/revoke`, {
+          reason: opts.reason,
+        })) as { operator: unknown };
+        cli.print(`operator ${name} revoked`, { revoked: name, operator: body.operator });
+        return;
+      }
       const admins = await cli.withOperators(async (ops) => {
         const admins = hasAdmins(await ops.list());
-        await ops.revokeDirect(name, cli.actor(), { breakGlass: opts.breakGlass === true });
+        await ops.revokeDirect(name, cli.actor(), { breakGlass: opts.breakGlass === true }, opts.reason);
         return admins;
       });
       if (admins) cli.breakGlassWarning(`operators revoke ${name}`);

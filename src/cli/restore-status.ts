@@ -40,7 +40,7 @@ export function restoreStatusCommand(restore: Command, cli: CliContext): void {
         cli.print(lineOf(id, body), body);
         return;
       }
-      if (cli.globals().json) await stream(body, read, every, (b) => cli.io.out(JSON.stringify(b)));
+      if (cli.machine()) await stream(body, read, every, (b) => cli.io.out(cli.render(b, true)));
       else if (cli.io.tty) cli.io.out(lineOf(id, await watch(body, read, every)));
       else await stream(body, read, every, (b) => cli.io.out(lineOf(id, b)));
     });

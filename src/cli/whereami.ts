@@ -6,31 +6,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { defaultConfigFileName, sqlitePath } from '../config/index.ts';
+import { defaultConfigFileName } from '../config/index.ts';
 import { adminUrlOf } from './api.ts';
 import type { CliContext } from './context.ts';
+import { storeOf } from './direct.ts';
 import { CliError } from './errors.ts';
-
-/** A PostgreSQL URL without its password. */
-const withoutPassword = (url: string): string => {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(not a URL)';
-  }
-};
-
-function storeOf(cli: CliContext): { kind: string; location: string } {
-  const cfg = cli.config();
-  if (cfg.store.kind === 'postgres')
-    return {
-      kind: 'postgres',
-      location: `${withoutPassword(cfg.store.postgres.url)} schema ${cfg.store.postgres.schema}`,
-    };
-  return { kind: 'sqlite', location: sqlitePath(cfg) };
-}
 
 function configFileOf(cli: CliContext): string | null {
   const named = cli.globals().config ?? cli.io.env.LIFELINE_CONFIG;
@@ -66,6 +46,8 @@ export function contextCommand(program: Command, cli: CliContext): void {
     .action(async () => {
       const admin = adminUrlOf(cli);
       const reach = await whoAnswers(cli);
+      // This command's whole answer is where things are: no trail line repeating it.
+      delete cli.trail.admin;
       const store = storeOf(cli);
       const config = configFileOf(cli);
       const token = (cli.globals().token ?? cli.io.env.LIFELINE_TOKEN) !== undefined;

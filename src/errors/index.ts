@@ -211,6 +211,14 @@ export const catalog = {
     status: 502,
     message: "Something answers at this admin URL, but not as Lifeline's admin API",
   },
+  NODE_UNREACHABLE: {
+    status: 503,
+    message: "The node's player listener cannot be reached at this URL: is `lifeline serve` running there?",
+  },
+  NODE_URL_WRONG: {
+    status: 502,
+    message: "Something answers at this player URL, but not as Lifeline's /health and /ready",
+  },
   // Configuration and start-up
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
   CONFIG_UNREADABLE: { status: 500, message: 'The configuration file cannot be read' },

@@ -111,6 +111,7 @@ export const SessionsQuery = Type.Object(
     zone: Type.Optional(Name),
     playerId: Type.Optional(PlayerId),
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9_-]+$' })),
   },
   { additionalProperties: false },
 );

@@ -69,6 +69,32 @@ export function liveStateContract(name: string, open: OpenLive): void {
       assert.deepEqual(await live.getSession('b'), liveSession('b', { shard: 'na-2', zone: 'na-a' }));
     });
 
+    test('sessions page in (createdAt, id) order past a key: a session that starts or ends between pages shifts none', async (t) => {
+      const { live } = await withLive(t);
+      // Put in an order unlike the page order; two share a createdAt, so the id breaks the tie.
+      for (const [id, at, region] of [
+        ['e', 50, 'na'],
+        ['b', 20, 'na'],
+        ['x', 30, 'eu'],
+        ['d', 40, 'na'],
+        ['a', 20, 'na'],
+        ['c', 30, 'na'],
+      ] as const)
+        await live.putSession(liveSession(id, { createdAt: at, region }));
+      const ids = (rows: { id: string }[]) => rows.map((s) => s.id);
+      const first = await live.pageSessions({ region: 'na' }, 2);
+      assert.deepEqual(ids(first), ['a', 'b'], 'oldest first, ties by id, the filter applied');
+      // Between pages: an older session starts (it belongs before the cursor: not on later
+      // pages) and one of the next page ends.
+      await live.putSession(liveSession('aa', { createdAt: 10 }));
+      await live.endSessions(['c']);
+      const second = await live.pageSessions({ region: 'na' }, 2, { at: 20, id: 'b' });
+      assert.deepEqual(ids(second), ['d', 'e']);
+      assert.deepEqual(ids(await live.pageSessions({ region: 'na' }, 2, { at: 50, id: 'e' })), []);
+      assert.deepEqual(ids(await live.pageSessions({}, 10)), ['aa', 'a', 'b', 'x', 'd', 'e']);
+      assert.deepEqual(ids(await live.pageSessions({ playerId: 'p-d' }, 10, { at: 20, id: 'b' })), ['d']);
+    });
+
     test('ending sessions hands each one to exactly one caller', async (t) => {
       const { live } = await withLive(t);
       for (const id of ['a', 'b', 'c']) await live.putSession(liveSession(id));

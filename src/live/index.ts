@@ -4,3 +4,4 @@
  * `openLive` (src/live/open.ts), which only the composition root imports.
  */
 export type * from './port.ts';
+export type { SessionKey } from './page.ts';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { matchesFilter as matches } from '../sessions/filter.ts';
 import { type AimdBounds, initialLimit, nextLimit, type PermitOutcome } from '../admission/aimd.ts';
 import type { Broadcast, Bus, Directive, LiveState } from './index.ts';
+import { type SessionKey, SessionPage } from './page.ts';
 import type {
   LiveSession,
   OpenedSession,
@@ -136,6 +137,12 @@ export class MemoryLiveState implements LiveState {
       if (matches(s, f)) out.push({ ...s });
     }
     return out;
+  }
+
+  async pageSessions(f: SessionFilter, limit: number, after?: SessionKey): Promise<LiveSession[]> {
+    const page = new SessionPage(limit, after);
+    for (const s of this.#candidates(f)) if (matches(s, f)) page.offer({ ...s });
+    return page.rows();
   }
 
   async countSessions(f: SessionFilter): Promise<SessionCounts> {

@@ -16,6 +16,7 @@ import type {
   SessionFilter,
 } from '../sessions/records.ts';
 import type { Broadcast, Directive } from '../sessions/directive.ts';
+import type { SessionKey } from './page.ts';
 
 /** Whether live state answers, and letting it go. */
 export interface LiveHealth {
@@ -53,6 +54,11 @@ export interface SessionDirectory {
    */
   endSessions(ids: readonly string[]): Promise<LiveSession[]>;
   findSessions(filter: SessionFilter, limit: number): Promise<LiveSession[]>;
+  /**
+   * The first `limit` sessions the filter matches in (createdAt, id) order, past `after` (the
+   * last key of the previous page): what the admin list pages through.
+   */
+  pageSessions(filter: SessionFilter, limit: number, after?: SessionKey): Promise<LiveSession[]>;
   countSessions(filter: SessionFilter): Promise<SessionCounts>;
   /** Sessions whose lastSeenAt is older than `before`, oldest first, for the idle reaper. */
   idleSessions(before: number, limit: number): Promise<LiveSession[]>;

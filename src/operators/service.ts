@@ -104,9 +104,9 @@ export class OperatorService {
   }
 
   /** The CLI's direct revoke, under the same rule as `addDirect`. */
-  async revokeDirect(name: string, actor: string, how: DirectWrite): Promise<Operator> {
+  async revokeDirect(name: string, actor: string, how: DirectWrite, reason?: string): Promise<Operator> {
     await this.#guardDirect(actor, 'operator.revoke', `operator:${name}`, how, {});
-    return this.revoke(name, actor);
+    return this.revoke(name, actor, reason);
   }
 
   async #guardDirect(
@@ -205,13 +205,14 @@ export class OperatorService {
     return this.#d.store.listOperators();
   }
 
-  async revoke(name: string, actor: string): Promise<Operator> {
+  /** Revokes at once; `reason`, when given, is kept in the audit entry's details. */
+  async revoke(name: string, actor: string, reason?: string): Promise<Operator> {
     const operator = await this.active(name);
     await this.#d.audit.append({
       actor,
       action: 'operator.revoke',
       target: `operator:${name}`,
-      details: { id: operator.id },
+      details: reason === undefined ? { id: operator.id } : { id: operator.id, reason },
       result: 'accepted',
     });
     const at = this.#d.clock();

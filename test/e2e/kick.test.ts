@@ -14,7 +14,7 @@ import {
   startLifeline,
 } from '../helpers.ts';
 
-async function cli(dataDir: string, args: string[]): Promise<{ code: number; out: string }> {
+async function cli(dataDir: string, args: string[]): Promise<{ code: number; out: string; stdout: string }> {
   return runCliCaptured(args, { LIFELINE_DATA_DIR: dataDir }, dataDir);
 }
 
@@ -112,7 +112,7 @@ test('200 players hold sockets; one is kicked, the other 199 stay; the chain ver
   await app.close();
   const ok = await cli(dataDir, ['audit', 'verify', '--json']);
   assert.equal(ok.code, 0, ok.out);
-  assert.equal(JSON.parse(ok.out).ok, true);
+  assert.equal(JSON.parse(ok.stdout).ok, true);
 
   // Someone edits one audit row in the SQLite file by hand.
   const editedSeq = trail[0].seq as number;
@@ -126,7 +126,7 @@ test('200 players hold sockets; one is kicked, the other 199 stay; the chain ver
   db.close();
   const broken = await cli(dataDir, ['audit', 'verify', '--json']);
   assert.equal(broken.code, 1);
-  const result = JSON.parse(broken.out);
+  const result = JSON.parse(broken.stdout);
   assert.equal(result.ok, false);
   assert.equal(result.firstBadSeq, editedSeq);
   assert.equal(result.reason, 'hash-mismatch');

@@ -220,11 +220,12 @@ test('every list pages through 10,000 records by cursor and filters; commands --
     [[asked.body.command.id, 'awaiting-approval', 'operator.add']],
   );
   const piped = await runCliCaptured(['commands', '--pending', '--limit', '3'], env, app.config.dataDir);
-  const lines = piped.out.trim().split('\n');
+  const lines = piped.stdout.trim().split('\n');
   assert.equal(
     lines[0]?.split('\t')[0],
     asked.body.command.id,
     'piped: tab-separated, newest first, no header',
   );
-  assert.match(lines.at(-1) ?? '', /^more: --cursor \S+ \(or --all\)$/);
+  assert.equal(lines.length, 3);
+  assert.match(piped.stderr, /^more: --cursor \S+ \(or --all\)$/m, 'on stderr: stdout holds only rows');
 });

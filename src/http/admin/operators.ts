@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CommandService } from '../../commands/index.ts';
 import type { OperatorService } from '../../operators/index.ts';
 import type { Operator } from '../../operators/records.ts';
-import { NameParam, OperatorBody, OperatorRoleBody } from '../schemas.ts';
+import { NameParam, OperatorBody, OperatorRoleBody, ReasonBody } from '../schemas.ts';
 import { allow } from './auth.ts';
 
 /** An operator as the API shows one: never the token hash or the TOTP secret. */
@@ -65,4 +65,18 @@ export const operatorsRoutes: FastifyPluginAsyncTypebox<OperatorsRoutesOptions> 
     );
     return { operator: operatorView(await deps.operators.revoke(request.params.name, operator.name)) };
   });
+
+  // The same revocation with the reason the audit entry keeps: what `lifeline operators revoke
+  // --reason` sends. One admin suffices: it removes power rather than granting it.
+  app.post(
+    '/operators/:name/revoke',
+    { schema: { params: NameParam, body: ReasonBody } },
+    async (request) => {
+      const name = request.params.name;
+      const operator = await allow(deps.operators, request, 'operators.manage', `operator:${name}`);
+      return {
+        operator: operatorView(await deps.operators.revoke(name, operator.name, request.body.reason)),
+      };
+    },
+  );
 };

@@ -17,7 +17,8 @@ import type { LiveState } from '../index.ts';
 import type { Client } from './client.ts';
 import { endNodeSessions, endSessions } from './ending.ts';
 import { Keys } from './keys.ts';
-import { countSessions, findSessions, idleSessions, load } from './reads.ts';
+import { countSessions, findSessions, idleSessions, load, pageSessions } from './reads.ts';
+import type { SessionKey } from '../page.ts';
 import { mapFailures } from './unavailable.ts';
 import { Deadline } from './deadline.ts';
 
@@ -82,6 +83,10 @@ export class RedisLiveState implements LiveState {
 
   async findSessions(f: SessionFilter, limit: number): Promise<LiveSession[]> {
     return findSessions(this.#c, this.#k, f, limit);
+  }
+
+  async pageSessions(f: SessionFilter, limit: number, after?: SessionKey): Promise<LiveSession[]> {
+    return pageSessions(this.#c, this.#k, f, limit, after);
   }
 
   async countSessions(f: SessionFilter): Promise<SessionCounts> {

@@ -6,6 +6,7 @@
  */
 import { matchesFilter } from '../../sessions/filter.ts';
 import type { LiveSession, SessionCounts, SessionFilter } from '../../sessions/records.ts';
+import { type SessionKey, SessionPage } from '../page.ts';
 import type { Client } from './client.ts';
 import type { Keys } from './keys.ts';
 
@@ -63,6 +64,21 @@ export async function findSessions(
     }
   }
   return out;
+}
+
+/** One page in (createdAt, id) order past `after`: one pass over the candidates (see page.ts). */
+export async function pageSessions(
+  c: Client,
+  k: Keys,
+  f: SessionFilter,
+  limit: number,
+  after: SessionKey | undefined,
+): Promise<LiveSession[]> {
+  const page = new SessionPage(limit, after);
+  if (limit <= 0) return [];
+  for await (const batch of candidates(c, k, f))
+    for (const s of batch) if (matchesFilter(s, f)) page.offer(s);
+  return page.rows();
 }
 
 const isEmptyFilter = (f: SessionFilter): boolean => Object.values(f).every((v) => v === undefined);
