@@ -17,7 +17,10 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
 
 async function withRoot(t: Parameters<typeof startLifeline>[0]) {
-  const running = await startLifeline(t);
+  // A dozen CLI calls within a second on a quiet machine: past the admin listener's default rate.
+  const running = await startLifeline(t, {
+    overrides: { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } } },
+  });
   const env = { LIFELINE_DATA_DIR: running.dataDir, LIFELINE_ADMIN_URL: running.adminUrl };
   const added = await runCliCaptured(
     ['operators', 'add', 'root', '--role', 'admin', '--json'],

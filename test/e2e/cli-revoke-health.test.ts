@@ -15,6 +15,9 @@ function cliIn(dataDir: string, env: Record<string, string> = {}) {
 }
 
 /** A loopback port nothing listens on: bound, read, closed. */
+/** CLI calls back to back on a quiet machine outrun the admin listener's default rate (5/s). */
+const fastAdmin = { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } } };
+
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -24,7 +27,7 @@ async function closedPort(): Promise<number> {
 }
 
 test('operators revoke with a token goes through the admin API: admin only, a reason, audited, the token dead at once', async (t) => {
-  const running = await startLifeline(t);
+  const running = await startLifeline(t, { overrides: fastAdmin });
   const cli = cliIn(running.dataDir, { LIFELINE_ADMIN_URL: running.adminUrl });
   const root = (await cli('operators', 'add', 'root', '--role', 'admin', '--json')).json;
   const alice = (await cli('operators', 'add', 'alice', '--role', 'admin', '--break-glass', '--json')).json;
@@ -108,7 +111,7 @@ test('operators revoke with a token goes through the admin API: admin only, a re
 });
 
 test('lifeline health prints /health and /ready of the node and exits 0 only when it is alive and ready', async (t) => {
-  const running = await startLifeline(t);
+  const running = await startLifeline(t, { overrides: fastAdmin });
   const cli = cliIn(running.dataDir);
 
   const ok = await cli('health', '--url', running.playerUrl);
