@@ -2,6 +2,7 @@
  * The operators subcommands that go through the admin API: asking for a new operator or a role
  * change (another admin approves), and a new operator redeeming their enrolment.
  */
+import { totpEnrolment } from './totp-qr.ts';
 import { type Command, Option } from 'commander';
 import { roles } from '../operators/records.ts';
 import type { CliContext } from './context.ts';
@@ -51,7 +52,7 @@ function enrolCommand(operators: Command, cli: CliContext): void {
         [
           `enrolled as ${body.operator.name} (${body.operator.role})`,
           `token (shown once): ${body.token}`,
-          `TOTP enrolment (shown once; add to an authenticator app): ${body.otpauthUri}`,
+          totpEnrolment(body.otpauthUri, cli.io.tty === true),
         ].join('\n'),
         body,
       );

@@ -3,6 +3,7 @@
  * when given a token and writes the store otherwise; the guarded ones that ask another admin
  * (request, set-role) and enrol are in operator-requests.ts.
  */
+import { totpEnrolment } from './totp-qr.ts';
 import { type Command, Option } from 'commander';
 import { roles } from '../operators/records.ts';
 import { type Column, renderTable, when } from './table.ts';
@@ -43,7 +44,7 @@ function addCommand(operators: Command, cli: CliContext): void {
         [
           `operator ${created.operator.name} (${created.operator.role}) created`,
           `token (shown once): ${created.token}`,
-          `TOTP enrolment (shown once; add to an authenticator app): ${created.otpauthUri}`,
+          totpEnrolment(created.otpauthUri, cli.io.tty === true),
         ].join('\n'),
         {
           operator: { id: created.operator.id, name: name, role: created.operator.role },

@@ -2,7 +2,8 @@
  * The CLI's output against a real node: `sessions` pages like every list (and says when more
  * follow), `-o json|yaml|wide` and `--jq` on lists and single answers, the admin URL or store a
  * command used named on stderr, shell completion generated from the program, and `bin/lifeline`
- * run as a shell runs it: on the pinned Node 24, with no npm engine warning.
+ * run as a shell runs it: on the pinned Node 24, with no npm engine warning; the TOTP enrolment as
+ * a QR code on a terminal.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -10,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { renderUnicodeCompact } from 'uqr';
 import { parse as parseYaml } from 'yaml';
 import { loginMany, runCliCaptured, startLifeline, tempDir } from '../helpers.ts';
 
@@ -220,4 +222,30 @@ test('bin/lifeline runs on the pinned Node 24 from a shell whose node is older, 
   const context = JSON.parse(stdout);
   assert.equal(context.adminUrl, running.adminUrl);
   assert.equal(context.admin.answers, true);
+});
+
+test('the TOTP enrolment is a QR code on a terminal, of the very URI printed; piped, only the URI', async (t) => {
+  const dir = tempDir(t);
+  const env = { LIFELINE_DATA_DIR: dir };
+  const onTerminal = await runCliCaptured(['operators', 'add', 'root', '--role', 'admin'], env, dir, {
+    tty: true,
+  });
+  assert.equal(onTerminal.code, 0, onTerminal.out);
+  const uri = /add to an authenticator app\): (otpauth:\/\/\S+)/.exec(onTerminal.stdout)?.[1] ?? '';
+  assert.ok(uri?.includes('secret='), onTerminal.stdout);
+  const qr = onTerminal.stdout.split('or scan it:\n')[1] ?? '';
+  assert.equal(qr.trimEnd(), renderUnicodeCompact(uri, { ecc: 'M', border: 2 }).trimEnd());
+  assert.match(qr, /[▀▄█]/);
+
+  const piped = await runCliCaptured(
+    ['operators', 'add', 'ops', '--role', 'viewer', '--break-glass'],
+    env,
+    dir,
+    {
+      tty: false,
+    },
+  );
+  assert.equal(piped.code, 0, piped.out);
+  assert.match(piped.stdout, /add to an authenticator app\): otpauth:\/\//);
+  assert.doesNotMatch(piped.stdout, /scan it|[▀▄█]/);
 });
