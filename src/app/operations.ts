@@ -165,6 +165,7 @@ function socketHub(
       maxBufferedBytes: config.session.maxBufferedBytes,
     },
     onSilent: silentSocketPolicy({ flags, sessions, logger }),
+    resume: (sessionId) => sessions.resume(sessionId),
     noticeIntervalMs: config.comms.noticeIntervalSeconds * 1000,
   });
 }

@@ -56,6 +56,11 @@ export interface SocketHubDeps {
   /** Told of each socket dropped for silence (after it is closed). */
   onSilent?: (sessionId: string) => void;
   /**
+   * Brings back from its grant a session that left live state while its socket was being
+   * attached; true when it is live again (SessionService.resume). Without it the socket closes.
+   */
+  resume?: (sessionId: string) => Promise<boolean>;
+  /**
    * The least time between two notices to one player on this node (ms): a notice that comes
    * sooner is not sent to that player. @defaultValue 0 (no limit)
    */
@@ -135,14 +140,19 @@ export class SocketHub {
     // died: from now on this node holds its socket, so kicks must be delivered here, and it is
     // no longer the other node's to lose.
     if (session.node !== d.nodeId) {
-      void d.live.moveSession(session.id, d.nodeId).then(
-        (live) => {
-          // Ended (kicked) between the check at upgrade and now: the kick went to the old holder.
-          const link = this.#links.get(session.id);
-          if (!live && link?.socket === socket) this.#close(link, { kind: 'session-ended' });
-        },
-        () => {},
-      );
+      void d.live
+        .moveSession(session.id, d.nodeId)
+        // Ended between the check at upgrade and now. By a kick (the kick went to the old holder,
+        // and the grant is revoked): the socket closes. By a lost node's sweep (the player was
+        // on its way here; the grant stands): the session comes back, held here.
+        .then((live) => live || (d.resume?.(session.id) ?? false))
+        .then(
+          (live) => {
+            const link = this.#links.get(session.id);
+            if (!live && link?.socket === socket) this.#close(link, { kind: 'session-ended' });
+          },
+          () => {},
+        );
     }
     const previous = this.#links.get(session.id);
     if (previous) this.#close(previous, { kind: 'replaced' });
