@@ -82,7 +82,7 @@ export async function buildOperations(
     health,
     logger,
     clock,
-    settings: config.restore,
+    settings: { ...config.restore, rejoinRetryGraceSeconds: config.tokens.refreshReuseGraceSeconds },
     policy: config.commands,
     nodeId: config.nodeId,
   });

@@ -21,6 +21,11 @@ export interface RestoreSettings {
   waitingRetryAfterSeconds: number;
   /** Hosts a restore's `thresholds.healthUrl` may name. @defaultValue ['127.0.0.1', '::1', 'localhost'] */
   healthUrlHosts: readonly string[];
+  /**
+   * How long after a rejoin restored a record a retry with the same resume token still gets that
+   * session, if unused since (tokens.refreshReuseGraceSeconds: the same lost answer). @defaultValue 0
+   */
+  rejoinRetryGraceSeconds?: number;
 }
 
 export interface RestorePlan {
@@ -72,7 +77,7 @@ export type RejoinAnswer =
 export interface RestoreServiceDeps {
   store: RestoreRecords &
     DisruptionLedger &
-    Pick<Grants, 'revokeGrants'> &
+    Pick<Grants, 'revokeGrants' | 'getGrant'> &
     Pick<CommandRecords, 'getCommand'> &
     Pick<BanRecords, 'currentBan' | 'listBans'>;
   live: RunLeases & SessionDirectory;

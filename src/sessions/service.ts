@@ -293,13 +293,9 @@ export class SessionService {
     const ended = await this.#d.live.endNodeSessions(node, limit);
     const connected = ended.filter((s) => s.lastSeenAt >= connectedSince);
     if (connected.length > 0) {
-      try {
-        await this.#record(connected, 'node-loss', false);
-      } catch (err) {
-        // The idle ones go too: their grants hold, and nothing needs their live entries.
-        await Promise.allSettled(connected.map((s) => this.#d.live.putSession(s)));
-        throw err;
-      }
+      // If this fails, the connected ones are put back to be found again; the idle ones stay
+      // out (their grants hold, and nothing needs their live entries).
+      await this.#record(connected, 'node-loss', false);
       // A player may have revived its session between its end above and its record: settled
       // now, or its record would wait for a rejoin that never comes.
       const back = await Promise.all(connected.map((s) => this.#d.live.getSession(s.id)));
