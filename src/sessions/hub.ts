@@ -242,9 +242,11 @@ export class SocketHub {
   }
 
   /**
-   * Closes the sockets whose session is no longer live here: ended while this node was taken for
-   * lost (4003, so the client refreshes and learns how to rejoin), or now held by another node
-   * (4004). Returns how many were closed.
+   * Checks the sockets held here against live state after this node's presence lapsed. A session
+   * taken out of live state meanwhile (this node taken for lost: its grant stands) comes back,
+   * held here, and its socket stays open; one ended for good (a kick or a ban while the lapse
+   * hid this node) closes with 4003, so the client refreshes and learns how to rejoin; one now
+   * held by another node closes with 4004. Returns how many were closed.
    */
   async reconcile(): Promise<number> {
     const d = this.#d;
@@ -252,7 +254,13 @@ export class SocketHub {
     const links = [...this.#links.values()];
     for (let i = 0; i < links.length; i += 500) {
       const batch = links.slice(i, i + 500);
-      const sessions = await Promise.all(batch.map((l) => d.live.getSession(l.sessionId)));
+      const sessions = await Promise.all(
+        batch.map(async (l) => {
+          const s = await d.live.getSession(l.sessionId);
+          if (s || !d.resume) return s;
+          return (await d.resume(l.sessionId).catch(() => false)) ? d.live.getSession(l.sessionId) : null;
+        }),
+      );
       batch.forEach((link, j) => {
         if (this.#links.get(link.sessionId) !== link) return;
         const s = sessions[j];
