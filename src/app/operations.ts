@@ -82,7 +82,7 @@ export async function buildOperations(
     health,
     logger,
     clock,
-    settings: config.restore,
+    settings: { ...config.restore, rejoinRetryGraceSeconds: config.tokens.refreshReuseGraceSeconds },
     policy: config.commands,
     nodeId: config.nodeId,
     startedAt: clock(),
@@ -166,6 +166,7 @@ function socketHub(
       maxBufferedBytes: config.session.maxBufferedBytes,
     },
     onSilent: silentSocketPolicy({ flags, sessions, logger }),
+    resume: (sessionId) => sessions.resume(sessionId),
     noticeIntervalMs: config.comms.noticeIntervalSeconds * 1000,
   });
 }

@@ -61,6 +61,7 @@ export async function buildPlayers(
     nodeId: config.nodeId,
     clock,
     ttlMs: config.live.presenceTtlSeconds * 1000,
+    heartbeatTimeoutMs: config.session.heartbeatTimeoutSeconds * 1000,
   });
   await presence.start();
   life.onClose('presence', () => presence.stop());

@@ -56,7 +56,7 @@ export class Rejoins {
     if (!record) throw new LifelineError('TOKEN_INVALID');
     switch (record.outcome) {
       case 'restored':
-        return refuse('already-restored');
+        return this.#again(record);
       case 'expired':
         return refuse('expired');
       case 'refused':
@@ -105,6 +105,24 @@ export class Rejoins {
       return refuse('already-restored');
     }
     return { kind: 'restored', tokens };
+  }
+
+  /**
+   * A rejoin of a record already restored. The answer to the rejoin that restored it may have
+   * died on its way (a request timed out on a busy node, or the node died after settling): the
+   * client retries with the resume token it still holds. Within the grace after the restore, and
+   * while the session it opened is unused (its grant unrevoked, never refreshed), the retry gets
+   * that same session; anything else is refused, already restored, as before.
+   */
+  async #again(record: Disruption): Promise<RejoinAnswer> {
+    const d = this.#d;
+    const sessionId = uuid7Of(record.at, `rejoin:${record.id}`);
+    const graceMs = (d.settings.rejoinRetryGraceSeconds ?? 0) * 1000;
+    const inGrace = record.settledAt != null && d.clock() - record.settledAt <= graceMs;
+    if (record.restoredSessionId !== sessionId || !inGrace) return refuse('already-restored');
+    const grant = await d.store.getGrant(sessionId);
+    if (!grant || grant.revokedAt !== null || grant.generation !== 0) return refuse('already-restored');
+    return { kind: 'restored', tokens: await d.sessions.reopen(record.playerId, record.snapshot, sessionId) };
   }
 
   async #waiting(record: Disruption): Promise<RejoinAnswer> {

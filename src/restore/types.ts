@@ -29,6 +29,11 @@ export interface RestoreSettings {
    * @defaultValue 15
    */
   startupGraceSeconds: number;
+  /**
+   * How long after a rejoin restored a record a retry with the same resume token still gets that
+   * session, if unused since (tokens.refreshReuseGraceSeconds: the same lost answer). @defaultValue 0
+   */
+  rejoinRetryGraceSeconds?: number;
 }
 
 export interface RestorePlan {
@@ -101,7 +106,7 @@ export type RejoinAnswer =
 export interface RestoreServiceDeps {
   store: RestoreRecords &
     DisruptionLedger &
-    Pick<Grants, 'revokeGrants'> &
+    Pick<Grants, 'revokeGrants' | 'getGrant'> &
     Pick<CommandRecords, 'getCommand'> &
     Pick<BanRecords, 'currentBan' | 'listBans'>;
   live: RunLeases & SessionDirectory;

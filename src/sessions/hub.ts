@@ -56,6 +56,11 @@ export interface SocketHubDeps {
   /** Told of each socket dropped for silence (after it is closed). */
   onSilent?: (sessionId: string) => void;
   /**
+   * Brings back from its grant a session that left live state while its socket was being
+   * attached; true when it is live again (SessionService.resume). Without it the socket closes.
+   */
+  resume?: (sessionId: string) => Promise<boolean>;
+  /**
    * The least time between two notices to one player on this node (ms): a notice that comes
    * sooner is not sent to that player. @defaultValue 0 (no limit)
    */
@@ -135,14 +140,19 @@ export class SocketHub {
     // died: from now on this node holds its socket, so kicks must be delivered here, and it is
     // no longer the other node's to lose.
     if (session.node !== d.nodeId) {
-      void d.live.moveSession(session.id, d.nodeId).then(
-        (live) => {
-          // Ended (kicked) between the check at upgrade and now: the kick went to the old holder.
-          const link = this.#links.get(session.id);
-          if (!live && link?.socket === socket) this.#close(link, { kind: 'session-ended' });
-        },
-        () => {},
-      );
+      void d.live
+        .moveSession(session.id, d.nodeId)
+        // Ended between the check at upgrade and now. By a kick (the kick went to the old holder,
+        // and the grant is revoked): the socket closes. By a lost node's sweep (the player was
+        // on its way here; the grant stands): the session comes back, held here.
+        .then((live) => live || (d.resume?.(session.id) ?? false))
+        .then(
+          (live) => {
+            const link = this.#links.get(session.id);
+            if (!live && link?.socket === socket) this.#close(link, { kind: 'session-ended' });
+          },
+          () => {},
+        );
     }
     const previous = this.#links.get(session.id);
     if (previous) this.#close(previous, { kind: 'replaced' });
@@ -236,24 +246,29 @@ export class SocketHub {
 
   /**
    * A socket whose session is no longer live, though this node was not told (a kick whose
-   * delivery failed): closed as ended, unless the directive arrives within a heartbeat interval
-   * (it is normally on its way: a wave ends its sessions before it delivers) or the session is
-   * live again by then.
+   * delivery failed, or a survivor's sweep while this node was taken for lost): after a heartbeat
+   * interval (a kick's directive is normally on its way: a wave ends its sessions before it
+   * delivers), a session whose grant stands comes back, held here, as `reconcile` brings it back;
+   * one ended for good is closed as ended.
    */
   #endedUntold(link: Link): void {
     const timer = setTimeout(async () => {
       if (this.#links.get(link.sessionId) !== link) return;
-      const session = await this.#d.live.getSession(link.sessionId).catch(() => undefined);
-      if (session === null && this.#links.get(link.sessionId) === link)
-        this.#close(link, { kind: 'session-ended' });
+      const d = this.#d;
+      const session = await d.live.getSession(link.sessionId).catch(() => undefined);
+      if (session !== null) return;
+      const resumed = d.resume ? await d.resume(link.sessionId).catch(() => false) : false;
+      if (!resumed && this.#links.get(link.sessionId) === link) this.#close(link, { kind: 'session-ended' });
     }, this.#d.heartbeatIntervalSeconds * 1000);
     timer.unref();
   }
 
   /**
-   * Closes the sockets whose session is no longer live here: ended while this node was taken for
-   * lost (4003, so the client refreshes and learns how to rejoin), or now held by another node
-   * (4004). Returns how many were closed.
+   * Checks the sockets held here against live state after this node's presence lapsed. A session
+   * taken out of live state meanwhile (this node taken for lost: its grant stands) comes back,
+   * held here, and its socket stays open; one ended for good (a kick or a ban while the lapse
+   * hid this node) closes with 4003, so the client refreshes and learns how to rejoin; one now
+   * held by another node closes with 4004. Returns how many were closed.
    */
   async reconcile(): Promise<number> {
     const d = this.#d;
@@ -261,7 +276,13 @@ export class SocketHub {
     const links = [...this.#links.values()];
     for (let i = 0; i < links.length; i += 500) {
       const batch = links.slice(i, i + 500);
-      const sessions = await Promise.all(batch.map((l) => d.live.getSession(l.sessionId)));
+      const sessions = await Promise.all(
+        batch.map(async (l) => {
+          const s = await d.live.getSession(l.sessionId);
+          if (s || !d.resume) return s;
+          return (await d.resume(l.sessionId).catch(() => false)) ? d.live.getSession(l.sessionId) : null;
+        }),
+      );
       batch.forEach((link, j) => {
         if (this.#links.get(link.sessionId) !== link) return;
         const s = sessions[j];

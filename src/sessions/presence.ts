@@ -14,6 +14,11 @@ export interface PresenceDeps {
   clock: () => number;
   /** A node silent this long is lost. */
   ttlMs: number;
+  /**
+   * session.heartbeatTimeoutSeconds in ms: a lost node's session not seen for this long before
+   * the node could have died had no player connected to it.
+   */
+  heartbeatTimeoutMs: number;
 }
 
 /** Sessions ended per store write while sweeping a lost node. */
@@ -23,8 +28,9 @@ const SWEEP_BATCH = 1000;
  * Presence: this node says it is alive every third of the TTL, and looks for nodes that stopped.
  * A node that died took its sockets with it; the sessions it held would otherwise sit in live
  * state until the idle reaper dropped them without a trace. Instead the first survivor to notice
- * ends them as `node-loss` disruptions (each exactly once, whichever survivors race), so that a
- * restore can bring those players back through the nodes that remain.
+ * takes them out of live state and records the connected ones as `node-loss` disruptions (each
+ * exactly once, whichever survivors race). Their grants stay: the players come back to the same
+ * sessions through the nodes that remain, and each record settles as its session is revived.
  */
 export class Presence {
   readonly #d: PresenceDeps;
@@ -111,9 +117,12 @@ export class Presence {
 
   async #sweep(node: string): Promise<void> {
     const d = this.#d;
+    // The node died at most two TTLs ago (its last renewal lapsed one TTL after it, and this
+    // round may come up to a TTL late); a connected client is seen within a heartbeat timeout.
+    const connectedSince = d.clock() - 2 * d.ttlMs - d.heartbeatTimeoutMs;
     let total = 0;
     for (;;) {
-      const n = await d.sessions.disruptNode(node, SWEEP_BATCH);
+      const n = await d.sessions.disruptNode(node, SWEEP_BATCH, connectedSince);
       if (n === 0) break;
       total += n;
     }

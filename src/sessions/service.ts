@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BanRecords, DisruptionLedger, Grants } from '../store/index.ts';
+import type { BanRecords, DisruptionLedger, Grants, RestoreRecords } from '../store/index.ts';
 import type { NodePresence, SessionDirectory } from '../live/index.ts';
 import type { EntitlementSource } from '../entitlements/index.ts';
 import { LifelineError } from '../errors/index.ts';
@@ -32,7 +32,10 @@ export interface SessionTokens {
 }
 
 export interface SessionServiceDeps {
-  store: Grants & DisruptionLedger & Pick<BanRecords, 'currentBan'>;
+  store: Grants &
+    DisruptionLedger &
+    Pick<BanRecords, 'currentBan'> &
+    Pick<RestoreRecords, 'settleDisruption'>;
   live: SessionDirectory & NodePresence;
   bus: Bus;
   tokens: Tokens;
@@ -241,6 +244,7 @@ export class SessionService {
     const opened = await this.#d.live.openSession(session, this.#d.cap);
     if (!opened.opened) return null;
     await this.#endReplaced(opened.replaced);
+    await this.#settleReconnected(session.id);
     return session;
   }
 
@@ -281,33 +285,73 @@ export class SessionService {
    * Ends sessions without the player choosing it, leaving a disruption record for each so a
    * restore can bring them back. Returns how many were still live.
    */
-  async disrupt(sessionIds: readonly string[], cause: 'heartbeat-loss' | 'node-loss'): Promise<number> {
-    return this.#recordEnded(await this.#d.live.endSessions(sessionIds), cause);
+  async disrupt(sessionIds: readonly string[], cause: 'heartbeat-loss'): Promise<number> {
+    const ended = await this.#d.live.endSessions(sessionIds);
+    if (ended.length > 0) await this.#record(ended, cause, true);
+    return ended.length;
   }
 
   /**
-   * Ends up to `limit` of the sessions a lost node held, as `node-loss` disruptions. Returns how
-   * many; 0 once the node holds none.
+   * Takes up to `limit` of the sessions a lost node held out of live state. Returns how many; 0
+   * once the node holds none.
+   *
+   * A node's loss ends no session: the session is the grant in the store, and only its socket
+   * died with the node. So the grant stays, and the player's own tokens bring the same session
+   * back through any node (a refresh, or the socket's upgrade, revives it), with no operator and
+   * no restore to wait for. What is recorded is the disruption: each session seen since
+   * `connectedSince` (its player was connected when the node died) leaves a `node-loss` record,
+   * settled `restored` (`reconnected`) when the session is revived. A session not seen since
+   * then had no player on it (gone idle, its player quit): nothing was disrupted, no record.
    */
-  async disruptNode(node: string, limit: number): Promise<number> {
-    return this.#recordEnded(await this.#d.live.endNodeSessions(node, limit), 'node-loss');
+  async disruptNode(node: string, limit: number, connectedSince: number): Promise<number> {
+    const ended = await this.#d.live.endNodeSessions(node, limit);
+    const connected = ended.filter((s) => s.lastSeenAt >= connectedSince);
+    if (connected.length > 0) {
+      // If this fails, the connected ones are put back to be found again; the idle ones stay
+      // out (their grants hold, and nothing needs their live entries).
+      await this.#record(connected, 'node-loss', false);
+      // A player may have revived its session between its end above and its record: settled
+      // now, or its record would wait for a rejoin that never comes.
+      const back = await Promise.all(connected.map((s) => this.#d.live.getSession(s.id)));
+      await Promise.all(connected.map((s, i) => (back[i] ? this.#settleReconnected(s.id) : null)));
+    }
+    return ended.length;
   }
 
-  async #recordEnded(ended: readonly LiveSession[], cause: 'heartbeat-loss' | 'node-loss'): Promise<number> {
+  /**
+   * Writes the records of sessions just ended (with their grants, unless `endGrants` is false);
+   * if that fails, puts the sessions back: without its record a restore could never find the
+   * session, so it is found again on the next pass rather than lost.
+   */
+  async #record(ended: readonly LiveSession[], cause: 'heartbeat-loss' | 'node-loss', endGrants: boolean) {
     const d = this.#d;
-    if (ended.length === 0) return 0;
     const at = d.clock();
     const records = ended.map((s) => disruptionOf(s, cause, at));
     try {
-      await d.store.recordDisruptions(records);
+      await d.store.recordDisruptions(records, { endGrants });
     } catch (err) {
-      // Without its record a restore could never find the session: put it back, to be found
-      // again on the next pass, rather than lose it.
       await Promise.allSettled(ended.map((s) => d.live.putSession(s)));
       throw err;
     }
     d.events.emit('session.ended', { cause, count: ended.length });
-    return ended.length;
+  }
+
+  /**
+   * A session came back into live state from its grant: if a node's loss had recorded it as
+   * disrupted, the record is settled, `restored` with the same session (a record is settled
+   * once, whoever gets there first).
+   */
+  async #settleReconnected(sessionId: string): Promise<void> {
+    const d = this.#d;
+    const record = await d.store.disruptionOfSession(sessionId);
+    if (record?.cause !== 'node-loss' || (record.outcome !== 'pending' && record.outcome !== 'ticketed'))
+      return;
+    await d.store.settleDisruption(record.id, ['pending', 'ticketed'], {
+      outcome: 'restored',
+      reason: 'reconnected',
+      at: d.clock(),
+      sessionId,
+    });
   }
 
   /** A provisional licence was confirmed upstream: the player's live sessions stop being provisional. */
@@ -401,6 +445,18 @@ export class SessionService {
     return new LifelineError('SESSION_ENDED', `The session has ended (${grant.revokedReason ?? 'revoked'})`, {
       ...(resume ? { details: resume } : {}),
     });
+  }
+
+  /**
+   * Brings a session whose live entry went while its socket was being attached (a lost node's
+   * sweep got there first) back into live state from its grant, on this node. False when the
+   * grant no longer stands (a kick or a ban ended the session) or the cap refuses it.
+   */
+  async resume(sessionId: string): Promise<boolean> {
+    const now = this.#d.clock();
+    const grant = await this.#d.store.getGrant(sessionId);
+    if (!grant || grant.revokedAt !== null || grant.expiresAt <= now) return false;
+    return (await this.#revive(grant, now)) !== null;
   }
 
   /** Checks an access token and that its session is still live: the WebSocket's gate. */

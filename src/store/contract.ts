@@ -538,6 +538,16 @@ export function recordStoreContract(name: string, open: OpenStore): void {
       assert.equal(after?.revokedReason, 'node-loss');
     });
 
+    test("a node's loss is recorded without ending the session's grant", async (t) => {
+      const store = await withStore(t);
+      const g = grant();
+      await store.openGrant(g);
+      const record = disruption(null, 500, { sessionId: g.sessionId, cause: 'node-loss' });
+      await store.recordDisruptions([record], { endGrants: false });
+      assert.equal((await store.getGrant(g.sessionId))?.revokedAt, null);
+      assert.equal((await store.disruptionOfSession(g.sessionId))?.outcome, 'pending');
+    });
+
     test('a TOTP step is spent once, and never an older one', async (t) => {
       const store = await withStore(t);
       await store.addOperator({

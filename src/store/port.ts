@@ -119,8 +119,12 @@ export interface CommandRecords {
 
 /** The disruption ledger: every session Lifeline ended, and its outcome. */
 export interface DisruptionLedger {
-  /** Writes disruption records and revokes their sessions' grants, all or none. */
-  recordDisruptions(batch: readonly Disruption[]): Promise<void>;
+  /**
+   * Writes disruption records and revokes their sessions' grants, all or none. With
+   * `endGrants: false` the grants stay (a node's loss: the session lives on in the store, and the
+   * player's own tokens bring it back through any node).
+   */
+  recordDisruptions(batch: readonly Disruption[], options?: { endGrants?: boolean }): Promise<void>;
   listDisruptions(query: DisruptionQuery): Promise<Disruption[]>;
   getDisruption(id: string): Promise<Disruption | null>;
   /** The newest disruption of a session, if it has one. */

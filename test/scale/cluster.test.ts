@@ -2,7 +2,8 @@
  * Three Lifeline processes on one PostgreSQL and one Redis: the guarantees of one node hold
  * across nodes. A kick planned on node 1 reaches sockets on nodes 2 and 3; the kick breaker's
  * cap and the admission limit are global; there is one audit chain; and when node 3 dies its
- * sessions become node-loss disruptions that a restore brings back through nodes 1 and 2.
+ * players come back to the same sessions through nodes 1 and 2, each node-loss record settling
+ * as its session is revived.
  */
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
@@ -32,11 +33,13 @@ async function cluster(t: TestContext, n: number, env: Record<string, string> = 
 
 if (s) {
   test('kicks, the breaker, the audit chain and node loss across three node processes', async (t) => {
-    const { spec, nodes } = await cluster(t, 3);
+    // The ap players hold their sockets without pinging: a heartbeat timeout longer than the test
+    // keeps them "connected" however slowly a busy machine gets to node 3's death, so each of
+    // their sessions is recorded as disrupted.
+    const { spec, nodes } = await cluster(t, 3, { LIFELINE_SESSION__HEARTBEAT_TIMEOUT_SECONDS: '3600' });
     const [n1, n2, n3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
     const alice = await enrol(spec, 'alice', 'admin');
     const bob = await enrol(spec, 'bob', 'admin');
-    const carol = await enrol(spec, 'carol', 'admin');
     const bot = await enrol(spec, 'ci-bot', 'operator');
 
     // 30 players in eu, ten logged in and connected on each node.
@@ -162,8 +165,7 @@ if (s) {
     const cliVerify = await clusterCli(spec, 'audit', 'verify', '--json');
     assert.equal(cliVerify.code, 0, cliVerify.out);
 
-    // 4. Node 3 dies. Its sockets drop; a survivor turns its sessions into node-loss disruptions.
-    const killedAt = Date.now();
+    // 4. Node 3 dies. Its sockets drop; a survivor records its sessions as node-loss disruptions.
     n3.child.kill('SIGKILL');
     await n3.exited;
     await Promise.all(ap.map((a) => a.client.closed));
@@ -178,48 +180,45 @@ if (s) {
     assert.equal(audit[0].details.node, 'node-3');
     assert.equal(audit[0].details.sessions, 30);
 
-    // 5. A restore of the window brings them back through nodes 1 and 2.
-    const restore = await postJson(
-      `${n1.adminUrl}/admin/v1/restores`,
-      {
-        from: killedAt - 1000,
-        to: Date.now(),
-        selector: { region: 'ap' },
-        pacing: { mode: 'fixed', batchSize: 10, intervalMs: 100 },
-        totp: await carol.totp(),
-      },
-      carol.auth,
-    );
-    assert.ok(restore.status < 300, JSON.stringify(restore.body));
+    // 5. Only the sockets died with the node: each player comes back to the same session through
+    // node 1 or 2, with its own tokens (half refresh first, half only reconnect the socket), no
+    // operator and no restore needed; each record settles as its session is revived.
     const survivors = [n1, n2];
     const back = await Promise.all(
       ap.map(async (a, i) => {
         const node = survivors[i % 2] as (typeof nodes)[0];
-        // The client's refresh tells it the session ended and how to come back.
-        const refreshed = await postJson(`${node.playerUrl}/v1/refresh`, { refreshToken: a.p.refreshToken });
-        assert.equal(refreshed.body.error.code, 'SESSION_ENDED');
-        const resumeToken = refreshed.body.error.resumeToken as string;
-        for (const until = Date.now() + 30_000; ; ) {
-          const r = await postJson(`${node.playerUrl}/v1/rejoin`, { resumeToken });
-          if (Date.now() > until) throw new Error(`still waiting after 30 s: ${JSON.stringify(r.body)}`);
-          if (r.status === 200) {
-            const c = new Client(node.playerUrl, r.body.accessToken);
-            clients.push(c);
-            await c.welcomed;
-            return { node: node.nodeId, region: r.body.restored };
-          }
-          assert.equal(r.status, 202, JSON.stringify(r.body));
-          await new Promise((resolve) => setTimeout(resolve, 100));
+        let accessToken = a.p.accessToken as string;
+        if (i % 4 < 2) {
+          const refreshed = await postJson(`${node.playerUrl}/v1/refresh`, {
+            refreshToken: a.p.refreshToken,
+          });
+          assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+          assert.equal(refreshed.body.sessionId, a.p.sessionId, 'the same session');
+          accessToken = refreshed.body.accessToken;
         }
+        const c = new Client(node.playerUrl, accessToken);
+        clients.push(c);
+        const welcome = await c.welcomed;
+        assert.equal(welcome.sessionId, a.p.sessionId, 'the same session');
+        return node.nodeId;
       }),
     );
-    assert.equal(back.length, 30);
-    assert.deepEqual(new Set(back.map((b) => b.node)), new Set(['node-1', 'node-2']));
+    assert.deepEqual(new Set(back), new Set(['node-1', 'node-2']));
     const apOnline = await getJson(`${n1.adminUrl}/admin/v1/sessions?region=ap`, alice.token);
     assert.equal(apOnline.body.counts.total, 30);
-    const restored = (await getJson(`${n2.adminUrl}/admin/v1/disruptions?region=ap`, alice.token)).body
-      .disruptions as { outcome: string }[];
-    assert.ok(restored.every((d) => d.outcome === 'restored'));
+    const settled = (await getJson(`${n2.adminUrl}/admin/v1/disruptions?region=ap`, alice.token)).body
+      .disruptions as {
+      outcome: string;
+      outcomeReason: string;
+      restoredSessionId: string;
+      sessionId: string;
+    }[];
+    assert.equal(settled.length, 30);
+    for (const d of settled) {
+      assert.equal(d.outcome, 'restored', JSON.stringify(d));
+      assert.equal(d.outcomeReason, 'reconnected');
+      assert.equal(d.restoredSessionId, d.sessionId);
+    }
   });
 
   test('the admission limit is global: logins storming three nodes never exceed it upstream', async (t) => {

@@ -16,7 +16,7 @@ if (s) {
   test('a node dies: its players fail over to the survivor and reconnect there, each outage measured', async (t) => {
     const spec = freshSpec(s as Services, {
       // Long enough that node 2's sessions are still live when its players reach node 1, so they
-      // move over (a node-loss disruption and its restore are test/scale/cluster.test.ts's).
+      // move over (sessions swept first, recorded and revived, are test/scale/cluster.test.ts's).
       LIFELINE_LIVE__PRESENCE_TTL_SECONDS: '60',
     });
     const nodes = await startCluster(spec, 2);

@@ -72,6 +72,10 @@ function storeConfig(store: NodeStore, timeScale: number): Record<string, unknow
   };
 }
 
+/** How long a restore's ticket lives on a drill's nodes (Lifeline's 900 s, compressed). */
+export const drillTicketTtlSeconds = (timeScale: number): number =>
+  timeScale <= 1 ? 900 : scaled(900, timeScale, 1);
+
 /** A wall-clock duration of Lifeline's, compressed with the scenario's clock (never below `min`). */
 const scaled = (seconds: number, timeScale: number, min: number): number =>
   Math.max(min, Math.round(seconds / timeScale));
@@ -81,8 +85,10 @@ const scaled = (seconds: number, timeScale: number, min: number): number =>
  * most Lifeline's default 600 s), so every player refreshes several times during a drill, as the
  * seed's players did during a two-hour incident. On a compressed clock (`timeScale` > 1) the rest
  * are compressed with it, or a player told to come back in 30 s would come back after the drill
- * ended: the rejoin lane's Retry-After, the restore's healthy hold, the kick breaker's window,
- * a bulk kick's hold and the status page's cache. Heartbeats are not: the fleet's clients ping on the wall clock.
+ * ended: the rejoin lane's Retry-After, the restore's healthy hold and its tickets' life (a ticket
+ * of 15 minutes would outlive a ×5 drill's restores by an hour of scenario time), the kick
+ * breaker's window, a bulk kick's hold and the status page's cache. Heartbeats are not: the
+ * fleet's clients ping on the wall clock.
  */
 export function compressedTimings(timeScale: number, durationSeconds: number): Record<string, unknown> {
   // The reuse grace is the clients' retry on the wall clock (a refresh whose answer died with a
@@ -98,6 +104,7 @@ export function compressedTimings(timeScale: number, durationSeconds: number): R
       waitingRetryAfterSeconds: scaled(30, timeScale, 1),
       healthyHoldSeconds: scaled(10, timeScale, 1),
       startupGraceSeconds: scaled(15, timeScale, 0),
+      ticketTtlSeconds: drillTicketTtlSeconds(timeScale),
     },
     breaker: { windowSeconds: scaled(60, timeScale, 1) },
     commands: { holdSeconds: scaled(30, timeScale, 0) },

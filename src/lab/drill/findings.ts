@@ -53,11 +53,12 @@ function refreshesWhileIdentityDown(input: FindingsInput): Finding {
 function outages(fleet: FleetSummary): Finding {
   const causes: Record<string, number> = {};
   for (const o of fleet.outages) causes[o.cause] = (causes[o.cause] ?? 0) + 1;
-  const still = fleet.outages.filter((o) => o.backAt === null).length;
+  const notBack = fleet.outages.filter((o) => o.backAt === null);
+  const left = notBack.filter((o) => o.leftAt !== undefined).length;
   return {
     name: 'outages',
     value: fleet.outages.length,
-    detail: `players' times out, by cause: ${JSON.stringify(causes)}; ${still} still out at the end`,
+    detail: `players' times out, by cause: ${JSON.stringify(causes)}; ${notBack.length - left} still out at the end, ${left} left the game while out`,
   };
 }
 

@@ -1,5 +1,6 @@
 /** From what a drill played and measured to a DrillResult (result.ts). */
 import { adminApi } from './admin.ts';
+import { drillTicketTtlSeconds } from './config.ts';
 import { findings } from './findings.ts';
 import { readIncidents } from './incidents.ts';
 import { checkObjectives } from './objectives.ts';
@@ -8,6 +9,31 @@ import type { DrillIncident, DrillResult, ObjectiveResult } from './result.ts';
 import type { DrillWorld } from './world.ts';
 import { buildSeries, type UpstreamSeries } from './series.ts';
 import { type SeenSignal, signalsBeforeFault, timeToDetect } from './signals.ts';
+
+/**
+ * Waits until every restore the operators started has finished: done once each record it owns is
+ * settled (restored, refused, or its ticket expired, unredeemed by a player who left or by the
+ * fleet, now stopped). A record is in a known state only then; counted before, a ticket still in
+ * its life would be "unsettled" only because the scenario ended first. A restore that cannot
+ * finish (paused, or records it can never settle) is given up on after its tickets' life twice
+ * over, and RPO then counts what it left.
+ */
+async function restoresFinished(world: DrillWorld, restores: readonly string[]): Promise<void> {
+  const op = world.ops[0];
+  if (!op || restores.length === 0) return;
+  const admin = adminApi(world.nodes);
+  const until = Date.now() + (2 * drillTicketTtlSeconds(world.scenario.timeScale) + 30) * 1000;
+  for (const id of restores) {
+    while (Date.now() < until) {
+      const state = await admin
+        .call<{ restore: { state: string } }>('GET', `/restores/${id}`, op)
+        .then((b) => b.restore.state)
+        .catch(() => null);
+      if (state === 'done' || state === 'cancelled') break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
 
 /** Disruption records still pending or ticketed (not restored, expired or refused), from the admin API. */
 async function unsettledRecords(world: DrillWorld): Promise<number | null> {
@@ -116,6 +142,7 @@ export async function measure(
     capacityPerSecond: u.capacityPerSecond,
     seconds: [...(played.upstreamSeconds.get(u.target)?.values() ?? [])].sort((a, b) => a.at - b.at),
   }));
+  await restoresFinished(world, played.restores);
   // Read while the nodes still serve, after the fleet stopped (no record changes under it).
   const incidents = withFirstKicks(
     await readIncidents(adminApi(world.nodes), world.ops[0], played.clock),

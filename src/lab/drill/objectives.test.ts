@@ -49,6 +49,11 @@ test('RTO: each outage belongs to the latest onset before it; the worst onset co
   const never = recoveryTime([60], [...outs, { player: 'd', outAt: 70, backAt: null, cause: 'close:4001' }]);
   assert.equal(never.rto, null);
   assert.match(never.detail, /1 of 3 players/);
+  const left = recoveryTime(
+    [60],
+    [...outs, { player: 'e', outAt: 70, backAt: null, cause: 'close:1006', leftAt: 160 }],
+  );
+  assert.equal(left.rto, 100, 'a player who left while out is not "never back", but was out until it left');
   assert.deepEqual(onsets(loadScenario('node-loss')), [120, 300], 'kills are onsets, restarts are not');
   const kicks = loadScenario('runaway-kick');
   assert.deepEqual(onsets(kicks), [60], "a kick's at, when the drill sent none");

@@ -50,7 +50,9 @@ export function onsets(s: Scenario, kicksSent: ReadonlyMap<string, number> = new
 /**
  * RTO: each outage belongs to the latest onset at or before it began; an onset's recovery time
  * is from the onset to the last of its players back. The worst onset is the measure; a player
- * never back makes it null.
+ * never back makes it null. A player who left the game while still out (the curve wanted fewer
+ * online) ended its outage by its own choice: it is not "never back", but it was out at least
+ * until it left, so that time counts.
  */
 export function recoveryTime(
   starts: readonly number[],
@@ -63,8 +65,9 @@ export function recoveryTime(
     const onset = starts.filter((t) => t <= o.outAt).at(-1);
     if (onset === undefined) continue;
     counted++;
-    if (o.backAt === null) never++;
-    else worst = Math.max(worst, o.backAt - onset);
+    const end = o.backAt ?? o.leftAt ?? null;
+    if (end === null) never++;
+    else worst = Math.max(worst, end - onset);
   }
   if (never > 0)
     return { rto: null, detail: `${never} of ${counted} players out after an onset never came back` };

@@ -18,7 +18,7 @@ import type { DrillMark } from './result.ts';
 import type { DrillOptions, DrillWorld } from './world.ts';
 import { mergeSeconds } from './series.ts';
 import { SignalWatch } from './signals.ts';
-import { buildSteps, playTimeline } from './timeline.ts';
+import { buildSteps, errorText, playTimeline } from './timeline.ts';
 import type { DrillUpstream } from './upstreams.ts';
 
 export interface Played {
@@ -35,6 +35,8 @@ export interface Played {
   signals: SignalWatch;
   /** Each kick action's commands and first request (RTO's onset). */
   kicks: ActionContext['kicks'];
+  /** The restores the operators started, which RPO waits on. */
+  restores: readonly string[];
 }
 
 async function sampleStats(ups: ReadonlyMap<FaultTarget, DrillUpstream>, into: Played['upstreamSeconds']) {
@@ -64,11 +66,29 @@ function actionContext(world: DrillWorld, clock: DrillClock, signal: AbortSignal
   };
 }
 
-async function nodeStep(world: DrillWorld, id: string, action: 'kill' | 'restart'): Promise<undefined> {
+/**
+ * A kill is done when the process is gone. A restart goes on in the background until the node
+ * serves: on a busy machine a node takes many wall seconds to start, and waiting for it here would
+ * hold back every later step (a kill due 60 s after the restart came a minute late at ×5). A
+ * restart that fails is marked when the timeline is over.
+ */
+async function nodeStep(
+  world: DrillWorld,
+  ctx: ActionContext,
+  failed: DrillMark[],
+  id: string,
+  action: 'kill' | 'restart',
+  at: number,
+): Promise<undefined> {
   const node = world.nodes.find((n) => n.nodeId === id);
   if (!node) throw new Error(`no ${id} in this drill`);
   if (action === 'kill') await stopNode(node, 'SIGKILL');
-  else await startNode(node);
+  else
+    ctx.background.push(
+      startNode(node).catch((err: unknown) => {
+        failed.push({ t: at, kind: 'node', label: `restart ${id}: failed: ${errorText(err)}` });
+      }),
+    );
   return undefined;
 }
 
@@ -128,12 +148,13 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
       void sampleStats(world.ups, upstreamSeconds).catch(() => {});
   }, 1000);
   let marks: DrillMark[];
+  const failedRestarts: DrillMark[] = [];
   try {
     marks = await playTimeline(
       buildSteps(s),
       {
         fault: (f, on) => faults.set(f, on, clock.now()),
-        node: (id, action) => nodeStep(world, id, action),
+        node: (id, action) => nodeStep(world, ctx, failedRestarts, id, action, clock.now()),
         action: (a) => playAction(ctx, a),
       },
       clock,
@@ -142,6 +163,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     );
     await untilScenarioSecond(clock, s.durationSeconds, abort.signal);
     await Promise.allSettled(ctx.background);
+    marks.push(...failedRestarts);
   } finally {
     clearInterval(ticker);
     await signals.stop();
@@ -162,5 +184,6 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     history,
     signals,
     kicks: ctx.kicks,
+    restores: ctx.restores,
   };
 }

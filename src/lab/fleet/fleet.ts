@@ -7,6 +7,7 @@
 import { HttpPool } from './http.ts';
 import { curveOf } from './curve.ts';
 import { Meter } from './meter.ts';
+import { NodeHealth } from './nodes.ts';
 import { parseFleetPlan } from './plan.ts';
 import { Player } from './player.ts';
 import { buildRoster } from './roster.ts';
@@ -44,11 +45,15 @@ export function startFleet(
   const plan = parseFleetPlan(input);
   const startedAtMs = Date.now();
   const now = () => ((Date.now() - startedAtMs) / 1000) * plan.timeScale;
+  const pool = new HttpPool(options.maxSockets ?? plan.players);
+  const timers = new Timers();
+  const stopped = new AbortController();
   const w: World = {
     plan,
     meter: new Meter(now),
-    pool: new HttpPool(options.maxSockets ?? plan.players),
-    timers: new Timers(),
+    pool,
+    timers,
+    nodes: new NodeHealth(plan.nodes, pool, timers, stopped.signal),
     sockets: new Set(),
     online: new Set(),
     heartbeatSeconds: 15,
@@ -87,6 +92,7 @@ export function startFleet(
     clearInterval(heartbeat);
     emit(w.meter.flush(gauges(), true));
     w.stopped = true;
+    stopped.abort();
     for (const p of players) p.stop();
     w.timers.clear();
     for (const s of w.sockets) s.terminate();

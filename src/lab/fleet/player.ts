@@ -119,11 +119,15 @@ export class Player implements WireListener {
     if (this.#state !== 'online') this.#out(`${family === 'logins' ? 'login' : 'rejoin'}:${outcome}`);
   }
 
-  /** Requests to this node keep failing at the network: try the next node (others share the state). */
+  /**
+   * Requests to this node keep failing at the network: try the next node up (others share the
+   * state), and tell the fleet's load balancer, so that players arriving meanwhile go elsewhere.
+   */
   #networkFailed(): void {
     if (++this.#netFails < FAILS_BEFORE_RECOVERY || this.#w.plan.nodes.length < 2) return;
     this.#netFails = 0;
-    this.#node = (this.#node + 1) % this.#w.plan.nodes.length;
+    this.#w.nodes.markDown(this.#node);
+    this.#node = this.#w.nodes.pick((this.#node + 1) % this.#w.plan.nodes.length);
   }
 
   #thinkMs(): number {
@@ -197,6 +201,8 @@ export class Player implements WireListener {
   async #join(epoch: number): Promise<void> {
     if (this.#stale(epoch)) return;
     this.#state = 'joining';
+    // A login goes where the load balancer sends it: not to a node known dead.
+    if (this.#w.nodes.isDown(this.#node)) this.#node = this.#w.nodes.pick(this.#node);
     const held = this.#fresh();
     const { region, shard } = this.seat;
     try {
@@ -305,6 +311,8 @@ export class Player implements WireListener {
       this.#out(`close:${code}`);
       this.#state = 'dropped';
       this.#dropped = true;
+      // The client reconnects to this player's node: another one, if the balancer knows it dead.
+      if (w.nodes.isDown(this.#node)) this.#node = w.nodes.pick(this.#node);
       if (++this.#socketFails >= FAILS_BEFORE_RECOVERY) {
         this.#socketFails = 0;
         void this.#recover(held, epoch, true);

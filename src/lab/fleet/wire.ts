@@ -5,6 +5,7 @@
  */
 import WebSocket from 'ws';
 import type { HttpPool } from './http.ts';
+import type { NodeHealth } from './nodes.ts';
 import { toResponse } from './http.ts';
 import type { Family, Meter } from './meter.ts';
 import type { Timers } from './timers.ts';
@@ -15,6 +16,8 @@ export interface World {
   readonly meter: Meter;
   readonly pool: HttpPool;
   readonly timers: Timers;
+  /** Which nodes players found dead, as a load balancer would know it. */
+  readonly nodes: NodeHealth;
   /** Sockets not yet closed, so that stopping can cut them all. */
   readonly sockets: Set<WebSocket>;
   /** Players holding a session with an open control socket (welcomed). */

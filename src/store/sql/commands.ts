@@ -45,21 +45,28 @@ export async function getCommand({ d, q }: Sql, id: string): Promise<CommandReco
   return r ? toCommand(r) : null;
 }
 
-export async function recordDisruptions(s: Sql, batch: readonly Disruption[]): Promise<void> {
+export async function recordDisruptions(s: Sql, batch: readonly Disruption[], endGrants: boolean) {
   if (batch.length === 0) return;
-  await s.d.tx((t) => insertDisruptions(t, s, batch));
+  await s.d.tx((t) => insertDisruptions(t, s, batch, endGrants));
 }
 
 /**
- * A disrupted session's grant ends with it: the player comes back through a restore (with a
- * new session), never by refreshing the old one. A command's wave (one command, one instant)
- * revokes its grants in one set-based statement; any other batch revokes session by session,
- * the first disruption of a session giving the time and reason.
+ * A disrupted session's grant ends with it (unless `endGrants` is false: a node's loss, which
+ * ends no session): the player comes back through a restore (with a new session), never by
+ * refreshing the old one. A command's wave (one command, one instant) revokes its grants in one
+ * set-based statement; any other batch revokes session by session, the first disruption of a
+ * session giving the time and reason.
  */
-async function insertDisruptions(t: SqlRunner, { q }: Sql, batch: readonly Disruption[]): Promise<void> {
+async function insertDisruptions(
+  t: SqlRunner,
+  { q }: Sql,
+  batch: readonly Disruption[],
+  endGrants = true,
+): Promise<void> {
   const first = batch[0];
   if (!first) return;
   await t.batch(q.disruptionInsert, batch.map(disruptionParams));
+  if (!endGrants) return;
   const wave =
     first.commandId !== null && batch.every((x) => x.commandId === first.commandId && x.at === first.at);
   if (wave) await t.run(q.grantRevokeForCommand, [first.at, first.cause, first.commandId, first.at]);

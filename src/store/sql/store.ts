@@ -147,8 +147,8 @@ export abstract class SqlRecordStore implements RecordStore {
   getCommand(id: string): Promise<CommandRecord | null> {
     return commands.getCommand(this.#s, id);
   }
-  recordDisruptions(batch: readonly Disruption[]): Promise<void> {
-    return commands.recordDisruptions(this.#s, batch);
+  recordDisruptions(batch: readonly Disruption[], options?: { endGrants?: boolean }): Promise<void> {
+    return commands.recordDisruptions(this.#s, batch, options?.endGrants ?? true);
   }
   listDisruptions(q: DisruptionQuery): Promise<Disruption[]> {
     return commands.listDisruptions(this.#s, q);
