@@ -24,18 +24,18 @@ test('dns-debacle, short: the delegation removed through the lab DNS, no session
   // detector: the 60-s time to detect is the 5,000-player run's to meet (docs/BENCHMARKS.md).
   const failed = r.objectives.filter((o) => !o.passed && o.name !== 'maxTimeToDetectSeconds');
   assert.deepEqual(failed, [], 'dns-debacle failed objectives');
-  const delegation = r.marks.find((m) => m.label.startsWith('delegation'));
-  assert.ok(delegation?.until !== undefined);
+  const removed = r.marks.find((m) => m.label.startsWith('delegation'))?.playedAt;
+  const restored = r.marks.find((m) => m.label.startsWith('recover delegation'))?.playedAt;
+  assert.ok(removed !== undefined && restored !== undefined, 'the delegation was removed and put back');
   const refreshes = (from: number, to: number) =>
     r.series
       .filter((s) => s.t >= from && s.t < to)
       .reduce((n, s) => n + Object.values(s.refreshes ?? {}).reduce((a, b) => a + b, 0), 0);
   assert.ok(refreshes(0, r.durationSeconds) > 0, 'players refreshed during the drill');
-  // The identity restart falls inside the delegation's removal: identity is unreachable exactly then.
-  assert.equal(
-    finding(r, 'refreshesWhileIdentityDown').value,
-    refreshes(delegation.t, delegation.until as number),
-  );
+  // The identity restart falls inside the delegation's removal: identity is unreachable exactly
+  // then, from the second the drill removed it to the one it put it back (on a busy machine a
+  // step plays after its scheduled second, and the fault is in force from when it played).
+  assert.equal(finding(r, 'refreshesWhileIdentityDown').value, refreshes(removed, restored));
   assert.equal(
     r.findings.find((f) => f.name === 'dnsFaultsNotApplied'),
     undefined,

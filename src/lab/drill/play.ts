@@ -123,7 +123,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     marks = await playTimeline(
       buildSteps(s),
       {
-        fault: (f, on) => faults.set(f, on, clock.now()),
+        fault: (f, on, at) => faults.set(f, on, at),
         node: (id, action) => nodeStep(world, id, action),
         action: (a) => playAction(ctx, a),
       },
