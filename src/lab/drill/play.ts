@@ -86,6 +86,7 @@ function planFleet(world: DrillWorld, o: DrillOptions) {
       protected: world.guarded,
       ...(oidc ? { oidcControlUrl: oidc.controlUrl } : {}),
       ...(joinUrl ? { gameJoinUrl: joinUrl } : {}),
+      ...(o.warmUp ? { warmUp: true } : {}),
     },
   );
 }
