@@ -13,14 +13,20 @@ test('runaway-kick, short: the breaker stops the script within its cap and the p
   // the 120 the curve wants at second 0, online before the clock starts (warmUp) instead of
   // logging in while it runs, which a loaded machine did too slowly for the script to find 50
   // ("the breaker never refused a kick; 40 sessions kicked in all"). No ramp, so they are wanted
-  // at 0. ×10, not ×40: the breaker's window (60 s / X) and the time to bring the kicked back
-  // (RTO 300 s) are wall time a starved node must do its work in.
-  const s = shortScenario('runaway-kick', 200, 10);
-  const { rampSeconds: _ramp, ...arrival } = s.players.arrival as { rampSeconds?: number };
-  const r = await runDrill({ ...s, players: { ...s.players, arrival } } as typeof s, {
-    env: {},
-    warmUp: true,
-  });
+  // at 0. ×5: the breaker's window is 60 s / X of wall time, and a node starved at load 16 served
+  // 40 kicks in the 6 s it is at ×10, under the cap, so the breaker rightly never opened. The run
+  // ends at 420, past the RTO's 360 (the onset at 60 plus 300): the actions after it (kicks back
+  // on at 500, the outage ended at 540) are not what is checked.
+  const full = shortScenario('runaway-kick', 200, 5);
+  const { rampSeconds: _ramp, ...arrival } = full.players.arrival as { rampSeconds?: number };
+  const durationSeconds = 420;
+  const s = {
+    ...full,
+    durationSeconds,
+    actions: full.actions.filter((a) => a.at < durationSeconds),
+    players: { ...full.players, arrival },
+  } as typeof full;
+  const r = await runDrill(s, { env: {}, warmUp: true });
   assertPassed(r);
   const kicked = objective(r, 'maxKickedBeforeTrip');
   assert.ok((kicked.measured ?? 0) > 0, 'the script did kick before the breaker opened');
