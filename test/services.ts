@@ -13,8 +13,15 @@ import { createClient } from 'redis';
 export const pgUrl = process.env.LIFELINE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const redisUrl = process.env.LIFELINE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/**
+ * How long a connect may take before the service counts as unreachable. A service that is not
+ * running refuses at once; this only bounds one that hangs. A loaded machine (load 20) has taken
+ * over 2 s to connect to a local PostgreSQL, which then failed a whole file under CI=true.
+ */
+const connectTimeoutMs = 30_000;
+
 async function pgFailure(): Promise<unknown> {
-  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2_000 });
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: connectTimeoutMs });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -26,9 +33,12 @@ async function pgFailure(): Promise<unknown> {
   }
 }
 
-/** A short, single connect attempt: a failing client neither reconnects nor keeps the process alive. */
+/** A single connect attempt: a failing client neither reconnects nor keeps the process alive. */
 async function redisFailure(): Promise<unknown> {
-  const probe = createClient({ url: redisUrl, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
+  const probe = createClient({
+    url: redisUrl,
+    socket: { reconnectStrategy: false, connectTimeout: connectTimeoutMs },
+  });
   probe.on('error', () => {});
   try {
     await probe.connect();
@@ -76,7 +86,7 @@ export function freshPrefix(): string {
 export async function dropAll(): Promise<{ schemas: number; keys: number }> {
   const dropped = { schemas: 0, keys: 0 };
   if (schemas.length > 0) {
-    const admin = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2_000 });
+    const admin = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: connectTimeoutMs });
     await admin.connect();
     try {
       for (const s of schemas.splice(0)) {
@@ -88,7 +98,10 @@ export async function dropAll(): Promise<{ schemas: number; keys: number }> {
     }
   }
   if (prefixes.length > 0) {
-    const admin = createClient({ url: redisUrl, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
+    const admin = createClient({
+      url: redisUrl,
+      socket: { reconnectStrategy: false, connectTimeout: connectTimeoutMs },
+    });
     admin.on('error', () => {});
     await admin.connect();
     try {

@@ -25,20 +25,18 @@ test('dns-debacle, short: the delegation removed through the lab DNS, no session
   // (detection.failures.minSteps) fit in the 60-s objective.
   const r = await shortDrill('dns-debacle', { players: 300 });
   assertPassed(r);
-  const delegation = r.marks.find((m) => m.label.startsWith('delegation'));
-  assert.ok(delegation?.until !== undefined);
+  const removed = r.marks.find((m) => m.label.startsWith('delegation'))?.playedAt;
+  const restored = r.marks.find((m) => m.label.startsWith('recover delegation'))?.playedAt;
+  assert.ok(removed !== undefined && restored !== undefined, 'the delegation was removed and put back');
   const refreshes = (from: number, to: number) =>
     r.series
       .filter((s) => s.t >= from && s.t < to)
       .reduce((n, s) => n + Object.values(s.refreshes ?? {}).reduce((a, b) => a + b, 0), 0);
   assert.ok(refreshes(0, r.durationSeconds) > 0, 'players refreshed during the drill');
   // The identity restart falls inside the delegation's removal: identity is unreachable exactly
-  // then, from when the drill put the fault in force to when it recovered it, each up to a scenario
-  // second after its mark on a busy machine (at ×10, 300 players refresh a few times a second).
-  const down = finding(r, 'refreshesWhileIdentityDown').value;
-  const until = delegation.until as number;
-  assert.ok(down >= refreshes(delegation.t + 1, until), `${down} refreshes counted`);
-  assert.ok(down <= refreshes(delegation.t, until + 1), `${down} refreshes counted`);
+  // then, from the second the drill removed it to the one it put it back (on a busy machine a
+  // step plays after its scheduled second, and the fault is in force from when it played).
+  assert.equal(finding(r, 'refreshesWhileIdentityDown').value, refreshes(removed, restored));
   assert.equal(
     r.findings.find((f) => f.name === 'dnsFaultsNotApplied'),
     undefined,

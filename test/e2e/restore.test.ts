@@ -92,6 +92,11 @@ async function sdkRejoin(playerUrl: string, resumeToken: string): Promise<{ toke
   let waits = 0;
   const client = new LifelineClient({
     baseUrl: playerUrl,
+    // A thousand rejoins at once in this one process: a loaded machine keeps some past the SDK's
+    // 10-s default, and the SDK's retry of one the server had already answered is refused
+    // `already-restored`, as a lost 200 is (docs/API.md, rejoin step 4). What is tested is the
+    // pacing and the accounting, not how fast a starved process answers.
+    requestTimeoutMs: 300_000,
     fetch: async (input, init) => {
       const res = await fetch(input, init);
       if (res.status === 202) waits++;

@@ -49,11 +49,16 @@ export function fuzzTimeout(ms: number): number {
 /**
  * Config for a fuzzed node: a long run outlasts the 15-minute idle reaper and approval expiry,
  * which would change state on their own between a snapshot and a refusal, and the admin rate
- * limit (its own test covers it), which would turn most requests into 429s.
+ * limit (its own test covers it), which would turn most requests into 429s. No automatic
+ * declaration either: an alert the fuzzer got accepted is linked to the running incident after
+ * its answer, on the event stream, and on a loaded machine that link landed during a later,
+ * refused request ("a refused request appended incident.link"); test/e2e/incidents.test.ts
+ * covers it.
  */
 export const fuzzConfig = {
   session: { idleTimeoutSeconds: 86_400 },
   commands: { approvalTtlSeconds: 86_400 },
+  incidents: { autoDeclare: false },
   admin: { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } },
 };
 

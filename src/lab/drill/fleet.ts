@@ -19,7 +19,13 @@ export interface FleetHandle {
 export function fleetPlan(
   s: Scenario,
   nodes: string[],
-  options: { seed: number; protected: boolean; oidcControlUrl?: string; gameJoinUrl?: string },
+  options: {
+    seed: number;
+    protected: boolean;
+    oidcControlUrl?: string;
+    gameJoinUrl?: string;
+    warmUp?: boolean;
+  },
 ): FleetPlan {
   return {
     seed: options.seed,
@@ -40,10 +46,14 @@ export function fleetPlan(
     timeScale: s.timeScale,
     durationSeconds: s.durationSeconds,
     ...(options.gameJoinUrl ? { gameJoinUrl: options.gameJoinUrl } : {}),
+    ...(options.warmUp ? { warmUp: true } : {}),
   };
 }
 
-/** Forks the fleet process with the plan; `t0` is when it was started (the drill's clock starts there). */
+/**
+ * Forks the fleet process with the plan; `t0` is when it was started, after its warm-up if it
+ * has one (the drill's clock starts there).
+ */
 export async function launchFleet(plan: FleetPlan): Promise<FleetHandle> {
   const fleet = await spawnFleet(plan);
   const t0 = fleet.startedAtMs ?? Date.now();

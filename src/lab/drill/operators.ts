@@ -18,16 +18,23 @@ export interface DrillOperator {
   lastStep: number;
 }
 
+/**
+ * Only there so that a CLI that hangs cannot hang the drill: a machine at load 20+ has taken over
+ * a minute to start three of them at once (each loads the whole app), which is not a failure.
+ */
+const cliGivesUpMs = 300_000;
+
 function cli(node: DrillNode, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [mainTs, ...args],
-      { cwd: node.dataDir, env: nodeEnv(node), timeout: 60_000 },
-      (err, stdout, stderr) =>
-        err
-          ? reject(new Error(`lifeline ${args.join(' ')}: ${stderr || stdout || err.message}`))
-          : resolve(stdout),
+      { cwd: node.dataDir, env: nodeEnv(node), timeout: cliGivesUpMs },
+      (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const why = err.killed ? `still running after ${cliGivesUpMs / 1000} s, ended` : err.message;
+        reject(new Error(`lifeline ${args.join(' ')}: ${stderr || stdout || why}`));
+      },
     );
   });
 }

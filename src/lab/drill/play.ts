@@ -108,6 +108,7 @@ function planFleet(world: DrillWorld, o: DrillOptions) {
       protected: world.guarded,
       ...(oidc ? { oidcControlUrl: oidc.controlUrl } : {}),
       ...(joinUrl ? { gameJoinUrl: joinUrl } : {}),
+      ...(o.warmUp ? { warmUp: true } : {}),
     },
   );
 }
@@ -153,7 +154,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
     marks = await playTimeline(
       buildSteps(s),
       {
-        fault: (f, on) => faults.set(f, on, clock.now()),
+        fault: (f, on, at) => faults.set(f, on, at),
         node: (id, action) => nodeStep(world, ctx, failedRestarts, id, action, clock.now()),
         action: (a) => playAction(ctx, a),
       },

@@ -35,6 +35,11 @@ export interface DrillSecond {
 export interface DrillMark {
   t: number;
   until?: number;
+  /**
+   * The scenario second the step actually played at (fractional), at or after `t`: later on a
+   * machine too busy to get to it in time. A fault is in force from here, and findings count so.
+   */
+  playedAt?: number;
   /** `fault`, `action`, `node`. */
   kind: string;
   label: string;

@@ -87,3 +87,31 @@ test('an aborted drill stops its timeline', async () => {
   );
   assert.deepEqual(marks, []);
 });
+
+test('a step played late is marked with the second it played at, and its fault is in force from then', async () => {
+  const scenario = loadScenario('dns-debacle');
+  // Started an hour ago at ×1: every step is due, and each plays at about scenario second 3,600.
+  const clock = drillClock(1, Date.now() - 3_600_000);
+  const faultsAt: number[] = [];
+  const marks = await playTimeline(
+    buildSteps(scenario),
+    {
+      fault: async (_f, _on, at) => {
+        faultsAt.push(at);
+        return undefined;
+      },
+      node: async () => undefined,
+      action: async () => undefined,
+    },
+    clock,
+    new AbortController().signal,
+  );
+  const faultMarks = marks.filter((m) => m.kind === 'fault');
+  assert.deepEqual(
+    faultMarks.map((m) => m.playedAt),
+    faultsAt,
+  );
+  for (const m of marks) {
+    assert.ok(m.playedAt !== undefined && m.playedAt >= 3_600 && m.playedAt > m.t, m.label);
+  }
+});

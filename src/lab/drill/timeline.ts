@@ -11,7 +11,8 @@ import type { DrillObserver } from './world.ts';
 
 /** What plays a step; each resolves with a note for the report (or nothing). */
 export interface Actuators {
-  fault(fault: Fault, on: boolean): Promise<string | undefined>;
+  /** `at`: the scenario second the step plays at (the fault is in force from then, not from its `t`). */
+  fault(fault: Fault, on: boolean, at: number): Promise<string | undefined>;
   node(node: string, action: 'kill' | 'restart'): Promise<string | undefined>;
   action(action: Action): Promise<string | undefined>;
 }
@@ -21,7 +22,7 @@ export interface Step {
   /** Ties at the same second run in this order: recoveries first, then onsets, nodes, actions. */
   order: number;
   mark: DrillMark;
-  run(a: Actuators): Promise<string | undefined>;
+  run(a: Actuators, at: number): Promise<string | undefined>;
 }
 
 function faultLabel(f: Fault): string {
@@ -51,14 +52,14 @@ function faultSteps(s: Scenario): Step[] {
       t: f.at,
       order: 1,
       mark: { t: f.at, until, kind: 'fault', label: faultLabel(f) },
-      run: (a) => a.fault(f, true),
+      run: (a, at) => a.fault(f, true, at),
     };
     if (until >= s.durationSeconds) return [on];
     const off: Step = {
       t: until,
       order: 0,
       mark: { t: until, kind: 'fault', label: `recover ${f.id ?? f.kind} on ${f.target}` },
-      run: (a) => a.fault(f, false),
+      run: (a, at) => a.fault(f, false, at),
     };
     return [on, off];
   });
@@ -86,7 +87,10 @@ export function buildSteps(s: Scenario): Step[] {
   return [...faultSteps(s), ...nodes, ...actions].sort((x, y) => x.t - y.t || x.order - y.order);
 }
 
-/** Plays the steps on the clock; returns the marks, each with the note its step resolved with. */
+/**
+ * Plays the steps on the clock; returns the marks, each with the note its step resolved with and
+ * the scenario second it played at (a busy machine gets to a step after its `t`).
+ */
 export async function playTimeline(
   steps: readonly Step[],
   actuators: Actuators,
@@ -99,13 +103,15 @@ export async function playTimeline(
     await untilScenarioSecond(clock, step.t, signal);
     await observer.before?.(step.mark);
     if (signal.aborted) break;
+    const playedAt = clock.now();
     let note: string | undefined;
     try {
-      note = await step.run(actuators);
+      note = await step.run(actuators, playedAt);
     } catch (err) {
       note = `failed: ${errorText(err)}`;
     }
-    const mark = note === undefined ? step.mark : { ...step.mark, label: `${step.mark.label}: ${note}` };
+    const label = note === undefined ? step.mark.label : `${step.mark.label}: ${note}`;
+    const mark = { ...step.mark, label, playedAt };
     marks.push(mark);
     await observer.step?.(mark);
   }

@@ -20,6 +20,11 @@ export interface DrillOptions {
   signal?: AbortSignal;
   /** Called about once a wall second with the scenario second reached. */
   onProgress?: (t: number, durationSeconds: number) => void;
+  /**
+   * Start the fleet warm: the players its curve wants at second 0 are online before the clock
+   * starts (FleetPlan.warmUp), however long a busy machine takes to log them in. @defaultValue false
+   */
+  warmUp?: boolean;
   /** The adapter for `dns` faults. @defaultValue the drill's lab DNS (dns.ts), when the scenario has a dns fault */
   dns?: DnsFaults;
   /** Lets a caller (a test) watch the run: the nodes once they serve, and each timeline step once played. */

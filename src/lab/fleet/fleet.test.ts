@@ -219,3 +219,34 @@ test('a node that comes back with none of its state: players reconnect, find the
   }
   assert.equal(second.app.hub.size, 6);
 });
+
+test('a warm fleet starts its clock once the players its curve wants at second 0 are online', async (t) => {
+  const { app, playerUrl } = await startLifeline(t);
+  const seconds = new Seconds();
+  const arrival = {
+    curve: 'diurnal',
+    troughShare: 0.5,
+    peakShare: 0.5,
+    periodSeconds: 60,
+    peakAtSeconds: 0,
+  } as const;
+  // Think times far longer than the test: a cold fleet would have nobody online for minutes.
+  const plan = smallPlan([playerUrl], {
+    players: 20,
+    arrival,
+    thinkSeconds: { min: 600, max: 900 },
+    warmUp: true,
+  });
+  const fleet = startFleet(plan, seconds.add);
+  t.after(() => fleet.stop());
+  await fleet.ready;
+  assert.equal(fleet.gauges().online, 10, 'the ten the curve wants at 0 are online before it starts');
+  assert.ok(fleet.now() < 60, 'the clock started at the end of the warm-up, not at startFleet');
+  assert.equal(app.hub.size, 10);
+  const first = await seconds.until(() => true);
+  assert.equal(first.t, 0);
+  assert.equal(first.online, 10, 'second 0 begins with the world online');
+  assert.equal(first.logins.ok, 10, "the warm-up's logins are in second 0");
+  const summary = await fleet.stop();
+  assert.deepEqual(summary.outages, []);
+});

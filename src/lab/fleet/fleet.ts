@@ -12,12 +12,14 @@ import { parseFleetPlan } from './plan.ts';
 import { Player } from './player.ts';
 import { buildRoster } from './roster.ts';
 import { Timers } from './timers.ts';
-import type { FleetPlan, FleetSecond, FleetSummary } from './types.ts';
+import { type FleetPlan, type FleetSecond, type FleetSummary, warmUpMaxSeconds } from './types.ts';
 import type { World } from './wire.ts';
 
 export interface RunningFleet {
-  /** Wall clock (ms since the epoch) at scenario second 0. */
+  /** Wall clock (ms since the epoch) at scenario second 0 (with `plan.warmUp`, once `ready`). */
   readonly startedAtMs: number;
+  /** Resolves when scenario second 0 begins: at once, or when the warm-up is over. */
+  readonly ready: Promise<void>;
   /** Scenario seconds since the start. */
   now(): number;
   /** Players the curve wants online now, and those online (welcomed on their socket). */
@@ -36,6 +38,25 @@ export interface FleetOptions {
   maxSockets?: number;
 }
 
+/** One timer pings a slice of the online players each wall second: each pings once per heartbeat. */
+function startHeartbeat(w: World): ReturnType<typeof setInterval> {
+  let beat = 0;
+  return setInterval(() => {
+    const every = Math.max(1, Math.round(w.heartbeatSeconds));
+    beat++;
+    for (const p of w.online) if (p.rank % every === beat % every) p.ping();
+  }, 1000);
+}
+
+/** These players log in at once (no think time); resolves when all are online (or the wait is too long). */
+async function warmUp(w: World, players: readonly Player[]): Promise<void> {
+  for (const p of players) p.arrive(false);
+  const until = Date.now() + warmUpMaxSeconds * 1000;
+  while (!w.stopped && w.online.size < players.length && Date.now() < until) {
+    await w.timers.sleep(50).catch(() => {});
+  }
+}
+
 /** Starts a fleet in this process; `onSecond` gets each scenario second as it ends. */
 export function startFleet(
   input: FleetPlan,
@@ -43,8 +64,10 @@ export function startFleet(
   options: FleetOptions = {},
 ): RunningFleet {
   const plan = parseFleetPlan(input);
-  const startedAtMs = Date.now();
-  const now = () => ((Date.now() - startedAtMs) / 1000) * plan.timeScale;
+  let startedAtMs = Date.now();
+  // A warm-up happens before scenario second 0: what it measures lands in second 0.
+  let warming = plan.warmUp === true;
+  const now = () => (warming ? 0 : ((Date.now() - startedAtMs) / 1000) * plan.timeScale);
   const pool = new HttpPool(options.maxSockets ?? plan.players);
   const timers = new Timers();
   const stopped = new AbortController();
@@ -78,14 +101,20 @@ export function startFleet(
     while (wanted > target) (players[--wanted] as Player).leave();
     emit(w.meter.flush(gauges()));
   };
-  const ticker = setInterval(tick, Math.max(20, Math.min(250, 1000 / plan.timeScale)));
-  let beat = 0;
-  const heartbeat = setInterval(() => {
-    const every = Math.max(1, Math.round(w.heartbeatSeconds));
-    beat++;
-    for (const p of w.online) if (p.rank % every === beat % every) p.ping();
-  }, 1000);
-  tick();
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  const heartbeat = startHeartbeat(w);
+  const begin = () => {
+    if (w.stopped) return;
+    startedAtMs = Date.now();
+    warming = false;
+    ticker = setInterval(tick, Math.max(20, Math.min(250, 1000 / plan.timeScale)));
+    tick();
+  };
+  const warm = async () => {
+    wanted = curve.wanted(0);
+    await warmUp(w, players.slice(0, wanted));
+  };
+  const ready = plan.warmUp ? warm().then(begin) : Promise.resolve(begin());
   let stopping: Promise<FleetSummary> | undefined;
   const stop = async (): Promise<FleetSummary> => {
     clearInterval(ticker);
@@ -102,7 +131,10 @@ export function startFleet(
     return w.meter.summary(players.length);
   };
   return {
-    startedAtMs,
+    get startedAtMs() {
+      return startedAtMs;
+    },
+    ready,
     now,
     gauges,
     stop: () => {

@@ -22,6 +22,7 @@ test('a plan that is not one is refused with VALIDATION_FAILED naming the field'
     [{ ...plan(), client: 'rude' }, 'client'],
     [{ ...plan(), credential: { kind: 'oidc' } }, 'credential.issuerControlUrl'],
     [{ ...plan(), timeScale: Number.NaN }, 'timeScale'],
+    [{ ...plan(), warmUp: 'yes' }, 'warmUp'],
   ];
   for (const [input, path] of cases) {
     assert.throws(
@@ -32,6 +33,7 @@ test('a plan that is not one is refused with VALIDATION_FAILED naming the field'
     );
   }
   assert.deepEqual(parseFleetPlan(plan()), plan());
+  assert.equal(parseFleetPlan({ ...plan(), warmUp: true }).warmUp, true);
 });
 
 test('the roster: owners by share, regions by weight and shards evenly, the same for the same seed', () => {

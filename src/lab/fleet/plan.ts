@@ -98,6 +98,10 @@ export function parseFleetPlan(input: unknown): FleetPlan {
   };
   if (p.noLicence !== undefined) plan.noLicence = str(p.noLicence, 'noLicence');
   if (p.gameJoinUrl !== undefined) plan.gameJoinUrl = str(p.gameJoinUrl, 'gameJoinUrl', httpUrl);
+  if (p.warmUp !== undefined) {
+    if (typeof p.warmUp !== 'boolean') bad('warmUp', 'must be true or false');
+    plan.warmUp = p.warmUp as boolean;
+  }
   if (p.naiveRetryMs !== undefined) plan.naiveRetryMs = num(p.naiveRetryMs, 'naiveRetryMs', 1, 60_000);
   return plan;
 }

@@ -46,8 +46,10 @@ function onMessage(message: ToFleet): void {
   }
   if (message?.type !== 'start' || fleet || ending) return;
   try {
-    fleet = startFleet(message.plan, (second) => void send({ type: 'second', second }));
-    void send({ type: 'started', startedAtMs: fleet.startedAtMs });
+    const started = startFleet(message.plan, (second) => void send({ type: 'second', second }));
+    fleet = started;
+    // After a warm-up (plan.warmUp), scenario second 0 is when it ended.
+    void started.ready.then(() => send({ type: 'started', startedAtMs: started.startedAtMs }));
   } catch (err) {
     // A coded error keeps its code in front, e.g. "VALIDATION_FAILED: fleet plan: players …".
     const code = (err as { code?: unknown }).code;

@@ -5,7 +5,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { EventEmitter, on } from 'node:events';
 import { join } from 'node:path';
-import type { FleetPlan, FleetSecond, FleetSummary, FromFleet, ToFleet } from './types.ts';
+import {
+  type FleetPlan,
+  type FleetSecond,
+  type FleetSummary,
+  type FromFleet,
+  type ToFleet,
+  warmUpMaxSeconds,
+} from './types.ts';
 
 export interface FleetProcessEvents {
   second: [FleetSecond];
@@ -76,7 +83,8 @@ export async function spawnFleet(
   plan: FleetPlan,
   options: { maxSeconds?: number } = {},
 ): Promise<FleetProcess> {
-  const maxSeconds = options.maxSeconds ?? Math.ceil(plan.durationSeconds / plan.timeScale) + 120;
+  const warm = plan.warmUp ? warmUpMaxSeconds : 0;
+  const maxSeconds = options.maxSeconds ?? Math.ceil(plan.durationSeconds / plan.timeScale) + 120 + warm;
   const child = fork(join(import.meta.dirname, 'process.ts'), ['--max-seconds', String(maxSeconds)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

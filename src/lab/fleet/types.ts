@@ -52,7 +52,17 @@ export interface FleetPlan {
    * connecting to its game server does: the load a restore paces against.
    */
   gameJoinUrl?: string;
+  /**
+   * Start warm: before scenario second 0, the players the curve wants at 0 log in at once (no
+   * think time), and the clock starts once they are all online (or after `warmUpMaxSeconds`).
+   * A scenario that starts with its world online then finds it online on a machine of any speed,
+   * instead of a cold world logging in while the timeline already runs. @defaultValue false
+   */
+  warmUp?: boolean;
 }
+
+/** The longest a warm-up waits for its players before the clock starts anyway (wall seconds). */
+export const warmUpMaxSeconds = 300;
 
 /**
  * Added by the fleet, for whoever grants licences upstream: players are `owner-0` …
