@@ -58,7 +58,8 @@ test('while an outage is declared, a silent socket ends its session with a disru
 });
 
 test('a socket whose session ended without its node being told is closed as ended after a heartbeat interval', async (t) => {
-  // A kick whose delivery failed: the session is gone from live state, no directive came.
+  // A kick whose delivery failed: the session is gone from live state and its grant revoked (as
+  // a wave writes it), no directive came.
   const clock = new TestClock();
   const { app, playerUrl } = await startLifeline(t, {
     clock: clock.now,
@@ -69,7 +70,28 @@ test('a socket whose session ended without its node being told is closed as ende
   t.after(() => client.close());
   await client.welcomed;
   assert.equal((await app.live.endSessions([player.sessionId])).length, 1);
+  await app.store.revokeGrants([player.sessionId], clock.now(), 'kick');
   clock.advance(1000);
   await client.ping();
   assert.equal(await client.closed, closeCodes.revoked);
+});
+
+test('a socket whose session left live state while its grant stands is brought back, not closed', async (t) => {
+  // A survivor's sweep while this node was taken for lost: the session comes back, held here.
+  const clock = new TestClock();
+  const { app, playerUrl } = await startLifeline(t, {
+    clock: clock.now,
+    overrides: { session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 2 } },
+  });
+  const player = await login(playerUrl, 'swept');
+  const client = new Client(playerUrl, player.accessToken);
+  t.after(() => client.close());
+  await client.welcomed;
+  assert.equal((await app.live.endSessions([player.sessionId])).length, 1);
+  clock.advance(1000);
+  await client.ping();
+  const back = await eventually(() => app.live.getSession(player.sessionId).then((s) => s ?? undefined));
+  assert.equal(back.node, app.config.nodeId);
+  await client.ping();
+  assert.equal(client.closeCode, undefined);
 });
