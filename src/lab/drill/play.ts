@@ -113,6 +113,17 @@ function planFleet(world: DrillWorld, o: DrillOptions) {
   );
 }
 
+/** Tells the observer, if any, where the nodes listen, with an admin token and the drill's clock. */
+function showNodes(world: DrillWorld, o: DrillOptions, clock: DrillClock): void {
+  const admin = world.ops[0];
+  if (!admin) return;
+  o.observer?.nodes?.({
+    nodes: world.nodes.map((n) => ({ nodeId: n.nodeId, playerUrl: n.playerUrl, adminUrl: n.adminUrl })),
+    adminToken: admin.token,
+    now: () => clock.now(),
+  });
+}
+
 export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> {
   const s = world.scenario;
   const faults = new FaultSwitch(world.ups, o.dns ?? world.dns?.faults ?? unavailableDns);
@@ -132,13 +143,7 @@ export async function play(world: DrillWorld, o: DrillOptions): Promise<Played> 
   world.fleet = fleet;
   const clock = drillClock(s.timeScale, fleet.t0);
   const ctx = actionContext(world, clock, abort.signal);
-  const admin = world.ops[0];
-  if (admin)
-    o.observer?.nodes?.({
-      nodes: world.nodes.map((n) => ({ nodeId: n.nodeId, playerUrl: n.playerUrl, adminUrl: n.adminUrl })),
-      adminToken: admin.token,
-      now: () => clock.now(),
-    });
+  showNodes(world, o, clock);
   const signals = new SignalWatch(world.nodes, world.ops[0]);
   signals.start();
   const upstreamSeconds: Played['upstreamSeconds'] = new Map();

@@ -57,6 +57,23 @@ async function warmUp(w: World, players: readonly Player[]): Promise<void> {
   }
 }
 
+/** The fleet's shared state: its plan, meter, HTTP pool, timers and the nodes' health. */
+function worldOf(plan: World['plan'], now: () => number, options: FleetOptions, stopped: AbortSignal): World {
+  const pool = new HttpPool(options.maxSockets ?? plan.players);
+  const timers = new Timers();
+  return {
+    plan,
+    meter: new Meter(now),
+    pool,
+    timers,
+    nodes: new NodeHealth(plan.nodes, pool, timers, stopped),
+    sockets: new Set(),
+    online: new Set(),
+    heartbeatSeconds: 15,
+    stopped: false,
+  };
+}
+
 /** Starts a fleet in this process; `onSecond` gets each scenario second as it ends. */
 export function startFleet(
   input: FleetPlan,
@@ -68,20 +85,8 @@ export function startFleet(
   // A warm-up happens before scenario second 0: what it measures lands in second 0.
   let warming = plan.warmUp === true;
   const now = () => (warming ? 0 : ((Date.now() - startedAtMs) / 1000) * plan.timeScale);
-  const pool = new HttpPool(options.maxSockets ?? plan.players);
-  const timers = new Timers();
   const stopped = new AbortController();
-  const w: World = {
-    plan,
-    meter: new Meter(now),
-    pool,
-    timers,
-    nodes: new NodeHealth(plan.nodes, pool, timers, stopped.signal),
-    sockets: new Set(),
-    online: new Set(),
-    heartbeatSeconds: 15,
-    stopped: false,
-  };
+  const w = worldOf(plan, now, options, stopped.signal);
   const players = buildRoster(plan).map((seat) => new Player(seat, w));
   const curve = curveOf(plan);
   let wanted = 0;
