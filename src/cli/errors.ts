@@ -1,20 +1,8 @@
 import { isLifelineError } from '../errors/index.ts';
 import type { CliBase, CliIo } from './base.ts';
+import { CliError } from './cli-error.ts';
 
-/**
- * An error the CLI reports, in the API's `code: message` shape, with the API's details (the
- * `known` regions, `overlapping`, `retryAfterSeconds`) and where it came from (`status`, the
- * HTTP status; `adminUrl`, the listener that answered or could not be reached).
- */
-export class CliError extends Error {
-  readonly code: string;
-  readonly details: Record<string, unknown>;
-  constructor(code: string, message: string, details: Record<string, unknown> = {}) {
-    super(message);
-    this.code = code;
-    this.details = details;
-  }
-}
+export { CliError };
 
 /** How a detail reads on a terminal: the CLI's words, not the API's field names. */
 const detailLabels: Record<string, (v: unknown) => string> = {

@@ -14,7 +14,7 @@
  * feeds `xargs` and `while read`), anything else as compact JSON.
  */
 import { stringify as yamlStringify } from 'yaml';
-import { CliError } from './errors.ts';
+import { CliError } from './cli-error.ts';
 
 export const outputFormats = ['json', 'yaml', 'wide', 'table'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
