@@ -49,6 +49,8 @@ async function listenOnce(port: number, timeoutMs: number): Promise<Loopback> {
       timeoutMs,
     );
   });
+  // Awaited only once the node has answered; a timeout before then must not go unhandled.
+  callback.catch(() => undefined);
   const s = server as unknown as Server;
   await new Promise<void>((resolve, reject) => {
     s.once('error', (err) =>
@@ -88,7 +90,7 @@ export function ssoCommands(program: Command, cli: CliContext): void {
           '/console/sso/cli',
           { redirectUri: loopback.redirectUri },
           false,
-        )) as { authorizationUrl: string };
+        )) as { authorizationUrl: string; finishKey: string };
         cli.io.err(
           cli.io.tty
             ? `Open this address in your browser to sign in (waiting on ${loopback.redirectUri}):`
@@ -96,7 +98,12 @@ export function ssoCommands(program: Command, cli: CliContext): void {
         );
         cli.io.err(started.authorizationUrl);
         const query = await loopback.callback;
-        const done = (await cli.api('POST', '/console/sso/cli/finish', { query }, false)) as Finished;
+        const done = (await cli.api(
+          'POST',
+          '/console/sso/cli/finish',
+          { query, finishKey: started.finishKey },
+          false,
+        )) as Finished;
         cli.io.err(`signed in as ${done.operator.name} (${done.operator.role}, SSO) until ${done.expiresAt}`);
         cli.print(`export LIFELINE_TOKEN=${done.token}`, done);
       } finally {

@@ -7,6 +7,7 @@
  * SSO session: the mapped role, expiry after `console.sessionTtlSeconds`, and TOTP step-up with
  * the operator's own secret wherever a route asks for one.
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LifelineError } from '../errors/index.ts';
 import type { OperatorService } from '../operators/index.ts';
@@ -68,24 +69,34 @@ export function cliSsoRoutes(app: FastifyInstance, deps: CliSsoDeps): void {
     async (request) => {
       if (!deps.sso.enabled) throw new LifelineError('CONSOLE_SSO_DISABLED');
       const redirectUri = loopbackRedirect(request.body.redirectUri);
-      const url = await deps.sso.start('cli', redirectUri);
-      return { authorizationUrl: url.href };
+      // The CLI's proof at finish that it started this sign-in: the PKCE verifier stays here, so
+      // without it another program that caught the code on the loopback could finish in its stead.
+      const finishKey = randomBytes(32).toString('base64url');
+      const url = await deps.sso.start('cli', redirectUri, finishKey);
+      return { authorizationUrl: url.href, finishKey };
     },
   );
-  app.post<{ Body: { query: string } }>(
+  app.post<{ Body: { query: string; finishKey: string } }>(
     '/console/sso/cli/finish',
     {
       schema: {
         body: {
           type: 'object',
           additionalProperties: false,
-          required: ['query'],
-          properties: { query: { type: 'string', minLength: 1, maxLength: 4096 } },
+          required: ['query', 'finishKey'],
+          properties: {
+            query: { type: 'string', minLength: 1, maxLength: 4096 },
+            finishKey: { type: 'string', minLength: 1, maxLength: 100 },
+          },
         },
       },
     },
     async (request) => {
-      const { name, role } = await deps.sso.finish(new URLSearchParams(request.body.query), 'cli');
+      const { name, role } = await deps.sso.finish(
+        new URLSearchParams(request.body.query),
+        'cli',
+        request.body.finishKey,
+      );
       const operator = await deps.operators.active(name).catch(() => {
         throw new LifelineError('CONSOLE_SSO_NO_ROLE', `No active Lifeline operator named ${name}`);
       });

@@ -5,6 +5,7 @@
  * an active Lifeline operator of the same name, so every action is audited under one identity and
  * TOTP step-up still uses their own secret.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { ConsoleConfig } from '../config/index.ts';
 import { LifelineError } from '../errors/index.ts';
@@ -30,7 +31,17 @@ interface Pending {
   redirectUri: string;
   /** Who started it: a sign-in is finished only by the same kind of client. */
   client: SsoClient;
+  /** SHA-256 of a secret only the starter holds (the CLI's finish key), or null (the console's cookie binds it). */
+  binding: Buffer | null;
   expiresAt: number;
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Whether `given` is the secret the sign-in was started with (constant time). */
+function bound(pending: Pending, given: string | undefined): boolean {
+  if (pending.binding === null) return true;
+  return given !== undefined && timingSafeEqual(pending.binding, sha256(given));
 }
 
 /** The console (a browser, cookie session) or the CLI (loopback redirect, bearer token). */
@@ -99,16 +110,28 @@ export class OperatorSso {
 
   /**
    * The provider's authorization URL for a new sign-in (state, nonce and PKCE verifier kept here);
-   * a CLI's sign-in names its own (loopback) redirect URI, checked by the caller.
+   * a CLI's sign-in names its own (loopback) redirect URI, checked by the caller, and a secret
+   * its finish must repeat: whoever else catches the code on the loopback cannot finish it.
    */
-  async start(client: SsoClient = 'console', redirectUri = this.#o.redirectUri): Promise<URL> {
+  async start(
+    client: SsoClient = 'console',
+    redirectUri = this.#o.redirectUri,
+    binding?: string,
+  ): Promise<URL> {
     if (!this.enabled) throw new LifelineError('CONSOLE_SSO_DISABLED');
     const config = await this.#discover();
     this.#sweep();
     const state = oidc.randomState();
     const verifier = oidc.randomPKCECodeVerifier();
     const nonce = oidc.randomNonce();
-    this.#pending.set(state, { verifier, nonce, redirectUri, client, expiresAt: this.#clock() + PENDING_MS });
+    this.#pending.set(state, {
+      verifier,
+      nonce,
+      redirectUri,
+      client,
+      binding: binding === undefined ? null : sha256(binding),
+      expiresAt: this.#clock() + PENDING_MS,
+    });
     return oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
       scope: 'openid profile groups',
@@ -120,12 +143,21 @@ export class OperatorSso {
   }
 
   /** Completes a sign-in from the callback's query; the person's name and mapped role. */
-  async finish(query: URLSearchParams, client: SsoClient = 'console'): Promise<{ name: string; role: Role }> {
+  async finish(
+    query: URLSearchParams,
+    client: SsoClient = 'console',
+    binding?: string,
+  ): Promise<{ name: string; role: Role }> {
     if (!this.enabled) throw new LifelineError('CONSOLE_SSO_DISABLED');
     const state = query.get('state') ?? '';
     const pending = this.#pending.get(state);
     this.#pending.delete(state);
-    if (!pending || pending.client !== client || pending.expiresAt <= this.#clock())
+    if (
+      !pending ||
+      pending.client !== client ||
+      pending.expiresAt <= this.#clock() ||
+      !bound(pending, binding)
+    )
       throw new LifelineError('SSO_STATE_INVALID');
     const config = await this.#discover();
     const url = new URL(pending.redirectUri);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { runCli } from '../../src/cli/index.ts';
+import { TestClock } from '../clock.ts';
 import { addOperatorWithTotp, postJson, runCliCaptured, startLifeline, tempDir } from '../helpers.ts';
 import { freePort, IDP_CLIENT, signInAtProvider, startProvider } from '../oidc-provider.ts';
 import { requireTool } from '../tools.ts';
@@ -45,7 +46,9 @@ if (chromiumPath) {
       { ada: ['sre-oncall'] },
     );
     t.after(() => idp.close());
-    const { app, adminUrl, dataDir } = await startLifeline(t, {
+    const clock = new TestClock();
+    const { app, adminUrl, dataDir, config } = await startLifeline(t, {
+      clock: clock.now,
       overrides: {
         console: {
           oidc: {
@@ -99,7 +102,10 @@ if (chromiumPath) {
     assert.match(unknown.stderr, /OPERATOR_UNAUTHENTICATED.*SSO token is unknown or expired/);
 
     // A forged (or replayed) state is refused with its code.
-    const forged = await postJson(`${adminUrl}/console/sso/cli/finish`, { query: 'code=x&state=forged' });
+    const forged = await postJson(`${adminUrl}/console/sso/cli/finish`, {
+      query: 'code=x&state=forged',
+      finishKey: 'x',
+    });
     assert.equal(forged.status, 401);
     assert.equal(forged.body.error.code, 'SSO_STATE_INVALID');
 
@@ -119,17 +125,44 @@ if (chromiumPath) {
     assert.equal(started.status, 200);
     const authorize = new URL(started.body.authorizationUrl);
     assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
-    const state = authorize.searchParams.get('state') as string;
+    const callback = (state: string) =>
+      new URLSearchParams({ error: 'access_denied', state, iss: `http://127.0.0.1:${idpPort}` }).toString();
+    // Whoever catches the callback on the loopback, but did not start the sign-in, cannot finish it.
+    const stolen = await postJson(`${adminUrl}/console/sso/cli/finish`, {
+      query: callback(authorize.searchParams.get('state') as string),
+      finishKey: 'not-the-key',
+    });
+    assert.equal(stolen.body.error?.code, 'SSO_STATE_INVALID');
+    const again = await postJson(`${adminUrl}/console/sso/cli`, {
+      redirectUri: 'http://127.0.0.1:4000/callback',
+    });
+    const state = new URL(again.body.authorizationUrl).searchParams.get('state') as string;
     const declined = await postJson(`${adminUrl}/console/sso/cli/finish`, {
-      query: new URLSearchParams({
-        error: 'access_denied',
-        state,
-        iss: `http://127.0.0.1:${idpPort}`,
-      }).toString(),
+      query: callback(state),
+      finishKey: again.body.finishKey,
     });
     assert.equal(declined.status, 502);
     assert.equal(declined.body.error.code, 'SSO_PROVIDER_ERROR');
     assert.equal(declined.body.error.providerError, 'access_denied');
+
+    // A sign-in left for more than 10 minutes is gone.
+    const late = await postJson(`${adminUrl}/console/sso/cli`, {
+      redirectUri: 'http://127.0.0.1:4000/callback',
+    });
+    clock.advance(10 * 60_000 + 1);
+    const lateState = new URL(late.body.authorizationUrl).searchParams.get('state') as string;
+    const expired = await postJson(`${adminUrl}/console/sso/cli/finish`, {
+      query: callback(lateState),
+      finishKey: late.body.finishKey,
+    });
+    assert.equal(expired.body.error?.code, 'SSO_STATE_INVALID');
+
+    // The token ends with console.sessionTtlSeconds, as a console session does.
+    assert.equal((await cli(answer.token, 'sessions')).code, 0);
+    clock.advance(config.console.sessionTtlSeconds * 1000);
+    const afterTtl = await cli(answer.token, 'sessions');
+    assert.equal(afterTtl.code, 1);
+    assert.match(afterTtl.stderr, /OPERATOR_UNAUTHENTICATED/);
   });
 }
 
