@@ -77,8 +77,8 @@ export class OperatorSso {
   readonly #pending = new Map<string, Pending>();
   #config: Promise<oidc.Configuration> | null = null;
 
-  constructor(oidc: ConsoleConfig['oidc'], clock: () => number) {
-    this.#o = oidc;
+  constructor(settings: ConsoleConfig['oidc'], clock: () => number) {
+    this.#o = settings;
     this.#clock = clock;
   }
 
