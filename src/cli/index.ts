@@ -31,6 +31,7 @@ import { serveCommand } from './serve.ts';
 import { sessionsCommand } from './sessions.ts';
 import { signalsCommands } from './signals.ts';
 import { sloCommands } from './slo.ts';
+import { ssoCommands } from './sso.ts';
 import { contextCommand } from './whereami.ts';
 
 export type { CliIo } from './base.ts';
@@ -40,6 +41,7 @@ export { parseDuration } from './parse.ts';
 const groups: ((program: Command, cli: CliContext) => void)[] = [
   serveCommand,
   contextCommand,
+  ssoCommands,
   healthCommand,
   operatorsCommands,
   sessionsCommand,

@@ -11,7 +11,8 @@ import type { SessionDirectory } from '../live/index.ts';
 import type { OperatorService } from '../operators/index.ts';
 import type { Operator } from '../operators/records.ts';
 import { OperatorSso } from './oidc.ts';
-import { consoleOperator, consoleRoutes } from './routes.ts';
+import { cliSsoRoutes, ssoBearerOperator } from './cli-sso.ts';
+import { consoleOperator, consoleRoutes, operatorOf } from './routes.ts';
 import { ConsoleSessions } from './sessions.ts';
 import { ConsoleStream, streamRoute } from './stream.ts';
 
@@ -35,6 +36,7 @@ export interface ConsoleDeps {
 
 /** What the admin listener's auth hook asks the console. */
 export interface InstalledConsole {
+  /** The operator a CLI SSO bearer or a console cookie names; null: check the operator token. */
   operatorOf: (request: FastifyRequest) => Promise<Operator | null>;
   stream: ConsoleStream;
 }
@@ -43,6 +45,13 @@ export interface InstalledConsole {
 export function installConsole(app: FastifyInstance, deps: ConsoleDeps, prefix: string): InstalledConsole {
   const sessions = new ConsoleSessions({ ttlSeconds: deps.config.sessionTtlSeconds, clock: deps.clock });
   const sso = new OperatorSso(deps.config.oidc, deps.clock);
+  const cli = {
+    sso,
+    tokens: new ConsoleSessions({ ttlSeconds: deps.config.sessionTtlSeconds, clock: deps.clock }),
+    operators: deps.operators,
+    operatorOf,
+  };
+  cliSsoRoutes(app, cli);
   consoleRoutes(app, {
     config: deps.config,
     sessions,
@@ -60,5 +69,12 @@ export function installConsole(app: FastifyInstance, deps: ConsoleDeps, prefix: 
   });
   streamRoute(app, stream, prefix);
   stream.start();
-  return { operatorOf: consoleOperator({ sessions, operators: deps.operators }), stream };
+  const bearer = ssoBearerOperator(cli);
+  const cookie = consoleOperator({ sessions, operators: deps.operators });
+  return {
+    // A CLI SSO token first; the cookie only when no bearer is given (an operator token wins).
+    operatorOf: async (request) =>
+      (await bearer(request)) ?? (request.headers.authorization === undefined ? cookie(request) : null),
+    stream,
+  };
 }

@@ -5,7 +5,8 @@
  * an active Lifeline operator of the same name, so every action is audited under one identity and
  * TOTP step-up still uses their own secret.
  */
-import * as client from 'openid-client';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import * as oidc from 'openid-client';
 import type { ConsoleConfig } from '../config/index.ts';
 import { LifelineError } from '../errors/index.ts';
 import type { Role } from '../operators/records.ts';
@@ -26,7 +27,44 @@ export function roleFromGroups(groups: unknown, mapping: Readonly<Record<string,
 interface Pending {
   verifier: string;
   nonce: string;
+  /** Where the provider sends the code: the console's callback, or a CLI's loopback listener. */
+  redirectUri: string;
+  /** Who started it: a sign-in is finished only by the same kind of client. */
+  client: SsoClient;
+  /** SHA-256 of a secret only the starter holds (the CLI's finish key), or null (the console's cookie binds it). */
+  binding: Buffer | null;
   expiresAt: number;
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Whether `given` is the secret the sign-in was started with (constant time). */
+function bound(pending: Pending, given: string | undefined): boolean {
+  if (pending.binding === null) return true;
+  return given !== undefined && timingSafeEqual(pending.binding, sha256(given));
+}
+
+/** The console (a browser, cookie session) or the CLI (loopback redirect, bearer token). */
+export type SsoClient = 'console' | 'cli';
+
+/**
+ * A CLI's redirect URI, if it is a loopback one (RFC 8252 §7.3): plain http to 127.0.0.1 or
+ * [::1] with an explicit port. `localhost` is refused (it may resolve elsewhere, §8.3), and so is
+ * anything else: the code must never travel to a host other than the operator's own machine.
+ */
+export function loopbackRedirect(value: string): string {
+  const url = URL.parse(value);
+  const ok =
+    url !== null &&
+    url.protocol === 'http:' &&
+    (url.hostname === '127.0.0.1' || url.hostname === '[::1]') &&
+    url.port !== '' &&
+    url.username === '' &&
+    url.password === '' &&
+    url.search === '' &&
+    url.hash === '';
+  if (!ok) throw new LifelineError('SSO_REDIRECT_REFUSED', undefined, { details: { redirectUri: value } });
+  return url.href;
 }
 
 const PENDING_MS = 10 * 60 * 1000;
@@ -37,10 +75,10 @@ export class OperatorSso {
   readonly #o: ConsoleConfig['oidc'];
   readonly #clock: () => number;
   readonly #pending = new Map<string, Pending>();
-  #config: Promise<client.Configuration> | null = null;
+  #config: Promise<oidc.Configuration> | null = null;
 
-  constructor(oidc: ConsoleConfig['oidc'], clock: () => number) {
-    this.#o = oidc;
+  constructor(settings: ConsoleConfig['oidc'], clock: () => number) {
+    this.#o = settings;
     this.#clock = clock;
   }
 
@@ -48,21 +86,21 @@ export class OperatorSso {
     return this.#o.issuer !== '';
   }
 
-  #discover(): Promise<client.Configuration> {
+  #discover(): Promise<oidc.Configuration> {
     if (!this.#config) {
       const issuer = new URL(this.#o.issuer);
       const insecure = issuer.protocol === 'http:';
-      this.#config = client
+      this.#config = oidc
         .discovery(
           issuer,
           this.#o.clientId,
           this.#o.clientSecret === '' ? undefined : this.#o.clientSecret,
-          this.#o.clientSecret === '' ? client.None() : undefined,
-          insecure ? { execute: [client.allowInsecureRequests] } : undefined,
+          this.#o.clientSecret === '' ? oidc.None() : undefined,
+          insecure ? { execute: [oidc.allowInsecureRequests] } : undefined,
         )
         .catch((err: unknown) => {
           this.#config = null;
-          throw new LifelineError('CONSOLE_SSO_FAILED', 'The OpenID provider could not be reached', {
+          throw new LifelineError('SSO_PROVIDER_ERROR', 'The OpenID provider could not be reached', {
             cause: err,
           });
         });
@@ -70,19 +108,34 @@ export class OperatorSso {
     return this.#config;
   }
 
-  /** The provider's authorization URL for a new sign-in (state, nonce and PKCE verifier kept here). */
-  async start(): Promise<URL> {
+  /**
+   * The provider's authorization URL for a new sign-in (state, nonce and PKCE verifier kept here);
+   * a CLI's sign-in names its own (loopback) redirect URI, checked by the caller, and a secret
+   * its finish must repeat: whoever else catches the code on the loopback cannot finish it.
+   */
+  async start(
+    client: SsoClient = 'console',
+    redirectUri = this.#o.redirectUri,
+    binding?: string,
+  ): Promise<URL> {
     if (!this.enabled) throw new LifelineError('CONSOLE_SSO_DISABLED');
     const config = await this.#discover();
     this.#sweep();
-    const state = client.randomState();
-    const verifier = client.randomPKCECodeVerifier();
-    const nonce = client.randomNonce();
-    this.#pending.set(state, { verifier, nonce, expiresAt: this.#clock() + PENDING_MS });
-    return client.buildAuthorizationUrl(config, {
-      redirect_uri: this.#o.redirectUri,
+    const state = oidc.randomState();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const nonce = oidc.randomNonce();
+    this.#pending.set(state, {
+      verifier,
+      nonce,
+      redirectUri,
+      client,
+      binding: binding === undefined ? null : sha256(binding),
+      expiresAt: this.#clock() + PENDING_MS,
+    });
+    return oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
       scope: 'openid profile groups',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
       nonce,
@@ -90,26 +143,40 @@ export class OperatorSso {
   }
 
   /** Completes a sign-in from the callback's query; the person's name and mapped role. */
-  async finish(query: URLSearchParams): Promise<{ name: string; role: Role }> {
+  async finish(
+    query: URLSearchParams,
+    client: SsoClient = 'console',
+    binding?: string,
+  ): Promise<{ name: string; role: Role }> {
     if (!this.enabled) throw new LifelineError('CONSOLE_SSO_DISABLED');
     const state = query.get('state') ?? '';
     const pending = this.#pending.get(state);
     this.#pending.delete(state);
-    if (!pending || pending.expiresAt <= this.#clock())
-      throw new LifelineError('CONSOLE_SSO_FAILED', 'Unknown or expired sign-in: start again');
+    if (
+      !pending ||
+      pending.client !== client ||
+      pending.expiresAt <= this.#clock() ||
+      !bound(pending, binding)
+    )
+      throw new LifelineError('SSO_STATE_INVALID');
     const config = await this.#discover();
-    const url = new URL(this.#o.redirectUri);
+    const url = new URL(pending.redirectUri);
     url.search = query.toString();
-    let claims: client.IDToken | undefined;
+    let claims: oidc.IDToken | undefined;
     try {
-      const tokens = await client.authorizationCodeGrant(config, url, {
+      const tokens = await oidc.authorizationCodeGrant(config, url, {
         pkceCodeVerifier: pending.verifier,
         expectedState: state,
         expectedNonce: pending.nonce,
       });
       claims = tokens.claims();
     } catch (err) {
-      throw new LifelineError('CONSOLE_SSO_FAILED', 'The provider refused the sign-in', { cause: err });
+      // The provider's own error (access_denied, a spent code) or a token that does not verify.
+      const said = (err as { error?: unknown }).error;
+      throw new LifelineError('SSO_PROVIDER_ERROR', undefined, {
+        cause: err,
+        ...(typeof said === 'string' ? { details: { providerError: said } } : {}),
+      });
     }
     const name = claims?.[this.#o.usernameClaim];
     if (typeof name !== 'string' || name === '')

@@ -53,9 +53,9 @@ export function consoleOperator(
 }
 
 /** The session's operator as the store has it now (revoked: null), with an SSO role applied. */
-async function operatorOf(
+export async function operatorOf(
   operators: Pick<OperatorService, 'active'>,
-  session: ConsoleSession,
+  session: Pick<ConsoleSession, 'operatorId' | 'operatorName' | 'role'>,
 ): Promise<Operator | null> {
   const operator = await operators.active(session.operatorName).catch(() => null);
   if (!operator || operator.id !== session.operatorId) return null;

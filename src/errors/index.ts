@@ -71,6 +71,15 @@ export const catalog = {
   CONSOLE_SSO_DISABLED: { status: 404, message: 'Single sign-on is not configured (console.oidc.issuer)' },
   CONSOLE_SSO_FAILED: { status: 401, message: 'The single sign-on did not complete' },
   CONSOLE_SSO_NO_ROLE: { status: 403, message: 'None of your groups maps to a Lifeline role' },
+  SSO_STATE_INVALID: {
+    status: 401,
+    message: 'This sign-in is unknown, already finished or expired (10 minutes): start it again',
+  },
+  SSO_REDIRECT_REFUSED: {
+    status: 400,
+    message: 'A CLI sign-in redirects only to http://127.0.0.1:<port>/… or http://[::1]:<port>/…',
+  },
+  SSO_PROVIDER_ERROR: { status: 502, message: 'The OpenID provider failed or refused the sign-in' },
   OPERATOR_DIRECT_WRITE_REFUSED: {
     status: 409,
     message:

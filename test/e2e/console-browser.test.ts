@@ -8,53 +8,17 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
-import Provider from 'oidc-provider';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { LifelineClient } from '../../src/sdk/index.ts';
 import { addOperatorWithTotp, Client, login, startLifeline } from '../helpers.ts';
+import { freePort, IDP_CLIENT, signInAtProvider, startProvider } from '../oidc-provider.ts';
 import { requireTool } from '../tools.ts';
 
 const chromiumPath = requireTool('console in a browser', '/usr/bin/chromium', 'chromium');
 const shots = path.resolve(import.meta.dirname, '../../test-output/console');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** The studio's identity provider on loopback: any login name, groups by name. */
-async function startProvider(port: number, redirectUri: string, groups: Record<string, string[]>) {
-  const provider = new Provider(`http://127.0.0.1:${port}`, {
-    clients: [
-      {
-        client_id: 'lifeline-console',
-        client_secret: 'console-test-secret-0123456789',
-        redirect_uris: [redirectUri],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      },
-    ],
-    pkce: { required: () => true },
-    scopes: ['openid', 'profile', 'groups'],
-    claims: { openid: ['sub'], profile: ['preferred_username'], groups: ['groups'] },
-    conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: true } },
-    findAccount: async (_ctx, id) => ({
-      accountId: id,
-      claims: async () => ({ sub: id, preferred_username: id, groups: groups[id] ?? [] }),
-    }),
-  });
-  const server = provider.listen(port, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return server;
-}
 
 async function axe(page: Page, view: string): Promise<void> {
   const result = await new AxeBuilder({ page }).analyze();
@@ -96,7 +60,7 @@ if (chromiumPath) {
     mkdirSync(shots, { recursive: true });
     const [adminPort, idpPort] = [await freePort(), await freePort()];
     const adminBase = `http://127.0.0.1:${adminPort}`;
-    const idp = await startProvider(idpPort, `${adminBase}/console/sso/callback`, { ada: ['sre-admins'] });
+    const idp = await startProvider(idpPort, [`${adminBase}/console/sso/callback`], { ada: ['sre-admins'] });
     t.after(() => idp.close());
     const { app, adminUrl, playerUrl } = await startLifeline(t, {
       overrides: {
@@ -106,8 +70,8 @@ if (chromiumPath) {
           streamIntervalMs: 200,
           oidc: {
             issuer: `http://127.0.0.1:${idpPort}`,
-            clientId: 'lifeline-console',
-            clientSecret: 'console-test-secret-0123456789',
+            clientId: IDP_CLIENT.id,
+            clientSecret: IDP_CLIENT.secret,
             redirectUri: `${adminBase}/console/sso/callback`,
             roles: { 'sre-admins': 'admin', support: 'viewer' },
           },
@@ -131,10 +95,7 @@ if (chromiumPath) {
     await axe(page, 'sign-in');
     await shot(page, 'sign-in');
     await page.getByRole('link', { name: "Sign in with the studio's SSO" }).click();
-    await page.locator('input[name="login"]').fill('ada');
-    await page.locator('input[name="password"]').fill('any');
-    await page.getByRole('button', { name: 'Sign-in' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await signInAtProvider(page, 'ada');
     await page.locator('#who').getByText('Signed in as ada (admin, SSO)').waitFor();
     await page.locator('#status[data-stream="open"]').waitFor({ state: 'attached' });
     await shot(page, 'signed-in-sso');

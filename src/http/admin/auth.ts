@@ -26,8 +26,9 @@ export interface AuthDeps {
   /** `detection.intakeSecret`: empty when only operators may post signals. */
   intakeSecret?: string;
   /**
-   * The web console's cookie session (src/console): the operator a request without a bearer
-   * names by its session cookie (CSRF-checked there), or null to fall back to the bearer check.
+   * The web console (src/console): the operator a CLI SSO bearer (`llsso_…`) names, or a request
+   * without a bearer by its session cookie (CSRF-checked there); null to fall back to the bearer
+   * check. An SSO bearer that is unknown or expired is refused there.
    */
   consoleOperator?: (request: FastifyRequest) => Promise<Operator | null>;
 }
@@ -65,7 +66,7 @@ export function authenticateOperators(app: FastifyInstance, deps: AuthDeps): voi
       return takeToken(deps, `intake:${request.intakeSender}`, 'SIGNAL_INTAKE_BUSY');
     const header = request.headers.authorization;
     const operator =
-      (header === undefined ? await deps.consoleOperator?.(request) : null) ??
+      (await deps.consoleOperator?.(request)) ??
       (await deps.operators.authenticate(header?.startsWith('Bearer ') ? header.slice(7) : undefined));
     request.operator = operator;
     // Per operator, so one runaway script cannot starve the person trying to stop it.
