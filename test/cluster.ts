@@ -65,6 +65,9 @@ export function clusterEnv(spec: ClusterSpec, dataDir: string): Record<string, s
     // Each node (and each CLI run) has its own anchor beside its own data directory here, so no
     // one anchor sees every writer's checkpoints.
     LIFELINE_AUDIT__ANCHOR__SHARED: 'false',
+    // As testConfig: a restore started seconds after its node (every test's) would otherwise wait
+    // out the 15-s start-up grace before releasing anyone; a test of the grace sets it.
+    LIFELINE_RESTORE__STARTUP_GRACE_SECONDS: '0',
     ...spec.env,
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { closeCodes } from '../../src/sessions/index.ts';
 import { TestClock } from '../clock.ts';
 import { Client, eventually, login, postJson, startLifeline } from '../helpers.ts';
@@ -57,40 +57,39 @@ test('while an outage is declared, a silent socket ends its session with a disru
   assert.equal(rejoin.status, 202, 'it waits for a restore instead of stampeding back');
 });
 
-test('a socket whose session ended without its node being told is closed as ended after a heartbeat interval', async (t) => {
-  // A kick whose delivery failed: the session is gone from live state and its grant revoked (as
-  // a wave writes it), no directive came.
+/**
+ * A held socket whose session has been taken out of live state behind its node's back (no
+ * directive), `revoked` saying whether its grant went too; then the node's next touch, one
+ * heartbeat interval on.
+ */
+async function sessionGoneUntold(t: TestContext, playerId: string, revoked: boolean) {
   const clock = new TestClock();
   const { app, playerUrl } = await startLifeline(t, {
     clock: clock.now,
     overrides: { session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 2 } },
   });
-  const player = await login(playerUrl, 'untold');
+  const player = await login(playerUrl, playerId);
   const client = new Client(playerUrl, player.accessToken);
   t.after(() => client.close());
   await client.welcomed;
   assert.equal((await app.live.endSessions([player.sessionId])).length, 1);
-  await app.store.revokeGrants([player.sessionId], clock.now(), 'kick');
+  if (revoked) await app.store.revokeGrants([player.sessionId], clock.now(), 'kick');
   clock.advance(1000);
   await client.ping();
+  return { app, client, sessionId: player.sessionId };
+}
+
+test('a socket whose session ended without its node being told is closed as ended after a heartbeat interval', async (t) => {
+  // A kick whose delivery failed: the session is gone from live state and its grant revoked (as
+  // a wave writes it), no directive came.
+  const { client } = await sessionGoneUntold(t, 'untold', true);
   assert.equal(await client.closed, closeCodes.revoked);
 });
 
 test('a socket whose session left live state while its grant stands is brought back, not closed', async (t) => {
   // A survivor's sweep while this node was taken for lost: the session comes back, held here.
-  const clock = new TestClock();
-  const { app, playerUrl } = await startLifeline(t, {
-    clock: clock.now,
-    overrides: { session: { heartbeatIntervalSeconds: 1, heartbeatTimeoutSeconds: 2 } },
-  });
-  const player = await login(playerUrl, 'swept');
-  const client = new Client(playerUrl, player.accessToken);
-  t.after(() => client.close());
-  await client.welcomed;
-  assert.equal((await app.live.endSessions([player.sessionId])).length, 1);
-  clock.advance(1000);
-  await client.ping();
-  const back = await eventually(() => app.live.getSession(player.sessionId).then((s) => s ?? undefined));
+  const { app, client, sessionId } = await sessionGoneUntold(t, 'swept', false);
+  const back = await eventually(() => app.live.getSession(sessionId).then((s) => s ?? undefined));
   assert.equal(back.node, app.config.nodeId);
   await client.ping();
   assert.equal(client.closeCode, undefined);

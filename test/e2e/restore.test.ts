@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { App } from '../../src/app.ts';
+import type { Config, DeepPartial } from '../../src/config/index.ts';
 import { type GameBackend, gameBackend } from '../../src/lab/index.ts';
 import { LifelineClient, type Tokens } from '../../src/sdk/index.ts';
 import {
@@ -473,20 +474,28 @@ test('killed mid-restore and restarted, the run resumes and the accounting is ex
   assert.equal(live.body.counts.total, 300);
 });
 
-// A rejoin that wrote its session and crashed before settling the record left a grant newer than
-// the disruption: its retry took that for a session the player had opened elsewhere and was
-// refused `newer-session` (seen under load in the kill-and-restart test above).
-test('a rejoin retried after writing its session, but before settling, restores the player', async (t) => {
-  const { app, playerUrl, adminUrl } = await startLifeline(t, { overrides: fast });
+/**
+ * A node with 60 players kicked by an approved command (past the small tier, what kickMany drives)
+ * and a fixed-pace restore of that command started: the app, its URLs and the resume tokens.
+ */
+async function sixtyKickedRestoring(t: TestContext, overrides: DeepPartial<Config>) {
+  const { app, playerUrl, adminUrl } = await startLifeline(t, { overrides });
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const bob = await addOperatorWithTotp(app, 'bob', 'admin');
   const carol = await addOperatorWithTotp(app, 'carol', 'admin');
-  // Past the small tier, so that the kick is an approved command (what kickMany drives).
   const { commandId, resumeTokens } = await kickMany(t, { playerUrl, adminUrl }, { alice, bob }, 60);
   await startRestore(adminUrl, carol, {
     commandId,
     pacing: { mode: 'fixed', batchSize: 100, intervalMs: 100 },
   });
+  return { app, playerUrl, adminUrl, resumeTokens };
+}
+
+// A rejoin that wrote its session and crashed before settling the record left a grant newer than
+// the disruption: its retry took that for a session the player had opened elsewhere and was
+// refused `newer-session` (seen under load in the kill-and-restart test above).
+test('a rejoin retried after writing its session, but before settling, restores the player', async (t) => {
+  const { app, playerUrl, resumeTokens } = await sixtyKickedRestoring(t, fast);
   const resumeToken = resumeTokens[0] as string;
   const { disruptionId } = await app.tokens.parseResume(resumeToken, Date.now());
   const record = await app.store.getDisruption(disruptionId);
@@ -515,15 +524,7 @@ test('a rejoin retried after writing its session, but before settling, restores 
 test('a rejoin retried after its answer was lost gets the same session, until that session is used', async (t) => {
   // A grace far longer than the test, so that nothing here depends on how fast the machine is.
   const overrides = { ...fast, tokens: { refreshReuseGraceSeconds: 3600 } };
-  const { playerUrl, adminUrl, app } = await startLifeline(t, { overrides });
-  const alice = await addOperatorWithTotp(app, 'alice', 'admin');
-  const bob = await addOperatorWithTotp(app, 'bob', 'admin');
-  const carol = await addOperatorWithTotp(app, 'carol', 'admin');
-  const { commandId, resumeTokens } = await kickMany(t, { playerUrl, adminUrl }, { alice, bob }, 60);
-  await startRestore(adminUrl, carol, {
-    commandId,
-    pacing: { mode: 'fixed', batchSize: 100, intervalMs: 100 },
-  });
+  const { playerUrl, app, resumeTokens } = await sixtyKickedRestoring(t, overrides);
   const resumeToken = resumeTokens[0] as string;
   const first = await eventually(async () => {
     const r = await postJson(`${playerUrl}/v1/rejoin`, { resumeToken });
