@@ -382,3 +382,25 @@ export async function kickHeldPlayers(
   assert.equal(kicked.status, 200, JSON.stringify(kicked.body));
   return { clients, commandId: kicked.body.command.id as string };
 }
+
+/** Resolves with the next `announcement` frame the client receives. */
+export function nextAnnouncement(c: Client): Promise<any> {
+  return new Promise((resolve) => {
+    const onMessage = (data: unknown) => {
+      const m = JSON.parse(String(data));
+      if (m.type !== 'announcement') return;
+      c.socket.off('message', onMessage);
+      resolve(m);
+    };
+    c.socket.on('message', onMessage);
+  });
+}
+
+/**
+ * The announcements a client has received so far, proven complete: a pong is sent after every
+ * frame the node queued before it, so whatever was sent to this socket has arrived.
+ */
+export async function announcements(c: Client): Promise<string[]> {
+  await c.ping();
+  return c.messages.filter((m) => m.type === 'announcement').map((m) => m.id as string);
+}

@@ -17,31 +17,11 @@ import {
   getJson,
   login,
   postJson,
+  announcements,
+  nextAnnouncement,
   runCliCaptured,
   startLifeline,
 } from '../helpers.ts';
-
-/** Resolves with the next `announcement` frame the client receives. */
-function nextAnnouncement(c: Client): Promise<any> {
-  return new Promise((resolve) => {
-    const onMessage = (data: unknown) => {
-      const m = JSON.parse(String(data));
-      if (m.type !== 'announcement') return;
-      c.socket.off('message', onMessage);
-      resolve(m);
-    };
-    c.socket.on('message', onMessage);
-  });
-}
-
-/**
- * The announcements a client has received so far, proven complete: a pong is sent after every
- * frame the node queued before it, so whatever was sent to this socket has arrived.
- */
-async function announcements(c: Client): Promise<string[]> {
-  await c.ping();
-  return c.messages.filter((m) => m.type === 'announcement').map((m) => m.id as string);
-}
 
 async function send(method: string, url: string, body: unknown, token: string) {
   const res = await fetch(url, {
@@ -247,7 +227,7 @@ test('lifeline incident update and updates: sent once, then "already sent"; refu
   const id = declared.body.incident.id as string;
   const cli = (...args: string[]) =>
     runCliCaptured([...args, '--token', carol], { LIFELINE_ADMIN_URL: adminUrl }, dataDir);
-  const first = await cli(
+  const update = [
     'incident',
     'update',
     id,
@@ -257,23 +237,14 @@ test('lifeline incident update and updates: sent once, then "already sent"; refu
     'eu,na',
     '--eta',
     'soon',
-  );
+  ];
+  const first = await cli(...update);
   assert.equal(first.code, 0, first.out);
   assert.match(
     first.out,
     /^sent\n.*\tupdate\tinvestigating\teu,na\nUpdate on Logins fail: investigating\.\nWe found it\./,
   );
-  const second = await cli(
-    'incident',
-    'update',
-    id,
-    '--message',
-    'We found it.',
-    '--regions',
-    'eu,na',
-    '--eta',
-    'soon',
-  );
+  const second = await cli(...update);
   assert.match(second.out, /^already sent, not sent again/);
   const bad = await cli('incident', 'update', id, '--message', 'x', '--regions', 'mars', '--json');
   assert.notEqual(bad.code, 0);

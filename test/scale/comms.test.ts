@@ -7,28 +7,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { enrol, freshSpec, startCluster, stopCluster } from '../cluster.ts';
-import { Client, getJson, login, postJson } from '../helpers.ts';
+import { announcements, Client, getJson, login, nextAnnouncement, postJson } from '../helpers.ts';
 import { type Services, services } from '../services.ts';
 
 const s = await services('comms across nodes', ['postgres', 'redis']);
-
-function nextAnnouncement(c: Client): Promise<any> {
-  return new Promise((resolve) => {
-    const onMessage = (data: unknown) => {
-      const m = JSON.parse(String(data));
-      if (m.type !== 'announcement') return;
-      c.socket.off('message', onMessage);
-      resolve(m);
-    };
-    c.socket.on('message', onMessage);
-  });
-}
-
-/** The announcements received so far, proven complete by a pong that follows them on the socket. */
-async function announcements(c: Client): Promise<string[]> {
-  await c.ping();
-  return c.messages.filter((m) => m.type === 'announcement').map((m) => m.id as string);
-}
 
 if (s) {
   test('an update reaches every eu socket on three nodes and none outside eu; unchanged, it sends nothing', async (t) => {
