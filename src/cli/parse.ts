@@ -15,14 +15,11 @@ export function parseCheckpoint(value: string): { seq: number; hash: string } {
   return { seq: Number(m[1]), hash: m[2] as string };
 }
 
-/** "5s", "500ms", "2m" or plain milliseconds. */
-export function parseDuration(text: string): number {
+/** "5s", "500ms", "2m" or plain milliseconds; `flag` names the option in the error. */
+export function parseDuration(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (!m)
-    throw new CliError(
-      'VALIDATION_FAILED',
-      `--interval takes a duration like 5s, 500ms or 1m, not "${text}"`,
-    );
+    throw new CliError('VALIDATION_FAILED', `${flag} takes a duration like 5s, 500ms or 1m, not "${text}"`);
   const n = Number(m[1]);
   return Math.round(m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n);
 }

@@ -45,7 +45,11 @@ export function pacingFrom(o: StartOptions): Record<string, unknown> {
     return { mode: 'adaptive', maxRate: Number(o.maxRate) };
   }
   if (o.pacing !== 'fixed') throw new CliError('VALIDATION_FAILED', '--pacing is fixed or adaptive');
-  return { mode: 'fixed', batchSize: Number(o.batchSize), intervalMs: parseDuration(o.interval) };
+  return {
+    mode: 'fixed',
+    batchSize: Number(o.batchSize),
+    intervalMs: parseDuration(o.interval, '--interval'),
+  };
 }
 
 export function thresholdsFrom(o: StartOptions): Record<string, unknown> {

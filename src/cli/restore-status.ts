@@ -32,7 +32,7 @@ export function restoreStatusCommand(restore: Command, cli: CliContext): void {
     .option('--watch', 'keep polling until the restore is done or cancelled')
     .option('--interval <duration>', 'with --watch: time between polls (500ms, 2s)', '1s')
     .action(async (id: string, opts: { watch?: boolean; interval: string }) => {
-      const every = parseDuration(opts.interval);
+      const every = parseDuration(opts.interval, '--interval');
       const read = async () =>
         (await cli.api('GET', `/admin/v1/restores/${encodeURIComponent(id)}`)) as RestoreStatusView;
       const body = await read();

@@ -93,7 +93,8 @@ function paceCommand(restore: Command, cli: CliContext): void {
         pacing = {
           mode: 'fixed',
           batchSize: opts.batchSize === undefined ? kept?.batchSize : Number(opts.batchSize),
-          intervalMs: opts.interval === undefined ? kept?.intervalMs : parseDuration(opts.interval),
+          intervalMs:
+            opts.interval === undefined ? kept?.intervalMs : parseDuration(opts.interval, '--interval'),
         };
       }
       const body = (await cli.api('POST', `${path}/pace`, {

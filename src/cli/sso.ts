@@ -83,7 +83,7 @@ export function ssoCommands(program: Command, cli: CliContext): void {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new CliError('VALIDATION_FAILED', '--port is a port number (0: any free one)');
-      const loopback = await listenOnce(port, parseDuration(opts.timeout));
+      const loopback = await listenOnce(port, parseDuration(opts.timeout, '--timeout'));
       try {
         const started = (await cli.api(
           'POST',
