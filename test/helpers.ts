@@ -86,6 +86,15 @@ export const raisedPlayerLimitsEnv: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The admin API's rate limit raised out of the way, for tests that drive it harder than an
+ * operator would (the limit has its own tests); `fastCommands` also drops a bulk command's hold.
+ */
+export const fastAdmin: DeepPartial<Config> = {
+  admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } },
+};
+export const fastCommands: DeepPartial<Config> = { ...fastAdmin, commands: { holdSeconds: 0 } };
+
+/**
  * Loopback listeners on ephemeral ports, silent logs, the data dir given, player-API limits
  * raised out of the way (raisedPlayerLimits); overrides merge in deep.
  */

@@ -6,6 +6,7 @@ import {
   addOperatorWithTotp,
   Client,
   eventually,
+  fastCommands,
   getJson,
   login,
   postJson,
@@ -13,8 +14,6 @@ import {
   startLifeline,
   startRestore,
 } from '../helpers.ts';
-
-const fast = { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } }, commands: { holdSeconds: 0 } };
 
 async function deleteJson(
   url: string,
@@ -81,7 +80,7 @@ async function restoreStatus(adminUrl: string, token: string, id: string) {
 }
 
 test('a banned player is refused by the restore, cannot log in or refresh, and is let back once the ban is lifted', async (t) => {
-  const running = await startLifeline(t, { overrides: fast });
+  const running = await startLifeline(t, { overrides: fastCommands });
   const { app, playerUrl, adminUrl } = running;
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const carol = await addOperatorWithTotp(app, 'carol', 'admin');
@@ -233,7 +232,7 @@ test('a banned player is refused by the restore, cannot log in or refresh, and i
 });
 
 test('a ban placed while a ticket is out is refused at the rejoin; the counts stay exact', async (t) => {
-  const running = await startLifeline(t, { overrides: fast });
+  const running = await startLifeline(t, { overrides: fastCommands });
   const { app, playerUrl, adminUrl } = running;
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const carol = await addOperatorWithTotp(app, 'carol', 'admin');
@@ -268,7 +267,7 @@ test('a ban placed while a ticket is out is refused at the rejoin; the counts st
 });
 
 test('bad ban input gets a coded 4xx and changes nothing', async (t) => {
-  const { app, playerUrl, adminUrl } = await startLifeline(t, { overrides: fast });
+  const { app, playerUrl, adminUrl } = await startLifeline(t, { overrides: fastCommands });
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const p = await login(playerUrl, 'p-1', 'na', 'na-1');
   const snapshot = async () => ({

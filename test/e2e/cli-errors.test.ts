@@ -12,12 +12,13 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import {
   addOperatorWithTotp,
+  fastAdmin,
+  kickHeldPlayers,
   postJson,
   runCliCaptured,
   startLifeline,
   startRestore,
   tempDir,
-  kickHeldPlayers,
 } from '../helpers.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -58,7 +59,7 @@ async function exited(p: ReturnType<typeof child>): Promise<{ code: number | nul
 
 test("the walkthrough's CLI errors are coded, with their details in CLI terms", async (t) => {
   const running = await startLifeline(t, {
-    overrides: { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } } },
+    overrides: fastAdmin,
   });
   const { app, playerUrl, adminUrl, dataDir } = running;
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { renderUnicodeCompact } from 'uqr';
 import { parse as parseYaml } from 'yaml';
-import { loginMany, runCliCaptured, startLifeline, tempDir } from '../helpers.ts';
+import { fastAdmin, loginMany, runCliCaptured, startLifeline, tempDir } from '../helpers.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
@@ -21,7 +21,7 @@ const root = join(import.meta.dirname, '../..');
 async function withRoot(t: Parameters<typeof startLifeline>[0]) {
   // A dozen CLI calls within a second on a quiet machine: past the admin listener's default rate.
   const running = await startLifeline(t, {
-    overrides: { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } } },
+    overrides: fastAdmin,
   });
   const env = { LIFELINE_DATA_DIR: running.dataDir, LIFELINE_ADMIN_URL: running.adminUrl };
   const added = await runCliCaptured(

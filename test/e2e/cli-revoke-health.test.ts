@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { eventually, runCliCaptured, startLifeline } from '../helpers.ts';
+import { eventually, fastAdmin, runCliCaptured, startLifeline } from '../helpers.ts';
 import { TcpProxy } from '../proxy.ts';
 import { services } from '../services.ts';
 
@@ -16,7 +16,6 @@ function cliIn(dataDir: string, env: Record<string, string> = {}) {
 
 /** A loopback port nothing listens on: bound, read, closed. */
 /** CLI calls back to back on a quiet machine outrun the admin listener's default rate (5/s). */
-const fastAdmin = { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } } };
 
 async function closedPort(): Promise<number> {
   const server = createServer();

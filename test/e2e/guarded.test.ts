@@ -6,6 +6,7 @@ import {
   addOperatorWithTotp,
   Client,
   eventually,
+  fastAdmin,
   getJson,
   login,
   loginMany,
@@ -15,7 +16,6 @@ import {
 } from '../helpers.ts';
 
 /** A fast admin plane for tests that fire many requests; the rate limit has its own test. */
-const fastAdmin = { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } } };
 
 async function commandState(adminUrl: string, token: string, id: string) {
   return (await getJson(`${adminUrl}/admin/v1/commands/${id}`, token)).body.command;

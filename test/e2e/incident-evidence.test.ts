@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { addOperator, runCliCaptured, startLifeline, tempDir } from '../helpers.ts';
+import { addOperator, fastAdmin, runCliCaptured, startLifeline, tempDir } from '../helpers.ts';
 
 test('incident evidence writes an archive that verifies offline, and fails once a byte changes', async (t) => {
   const { app, adminUrl, dataDir } = await startLifeline(t, {
-    overrides: { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } } },
+    overrides: fastAdmin,
   });
   const carol = await addOperator(app, 'carol', 'operator');
   const cli = (...args: string[]) =>

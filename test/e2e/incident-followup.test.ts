@@ -13,6 +13,7 @@ import {
   addOperator,
   addOperatorWithTotp,
   Client,
+  fastCommands,
   login,
   postJson,
   runCliCaptured,
@@ -20,10 +21,8 @@ import {
   tempDir,
 } from '../helpers.ts';
 
-const fast = { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } }, commands: { holdSeconds: 0 } };
-
 test('compensate twice grants once, the dry run counts the grants made; the post-mortem renders every section', async (t) => {
-  const { app, playerUrl, adminUrl, dataDir } = await startLifeline(t, { overrides: fast });
+  const { app, playerUrl, adminUrl, dataDir } = await startLifeline(t, { overrides: fastCommands });
   const carol = await addOperator(app, 'carol', 'operator');
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const bob = await addOperatorWithTotp(app, 'bob', 'admin');

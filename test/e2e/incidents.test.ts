@@ -14,6 +14,7 @@ import {
   addOperatorWithTotp,
   Client,
   eventually,
+  fastCommands,
   getJson,
   login,
   postJson,
@@ -22,8 +23,6 @@ import {
   startRestore,
 } from '../helpers.ts';
 import { TestClock } from '../clock.ts';
-
-const fast = { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } }, commands: { holdSeconds: 0 } };
 
 async function send(method: string, url: string, body: unknown, token: string) {
   const res = await fetch(url, {
@@ -72,7 +71,7 @@ async function kickEach(
 
 test('declared by hand: statuses, roles, notes; a kick and restore in its window are its timeline and its impact', async (t) => {
   const { app, playerUrl, adminUrl, dataDir } = await startLifeline(t, {
-    overrides: { ...fast, entitlements: { licences: { 'p-free': 'free' } } },
+    overrides: { ...fastCommands, entitlements: { licences: { 'p-free': 'free' } } },
   });
   const carol = await addOperator(app, 'carol', 'operator');
   const dave = await addOperator(app, 'dave', 'operator');
@@ -293,7 +292,7 @@ test('declared by hand: statuses, roles, notes; a kick and restore in its window
 
 test('a runaway kick script trips the breaker, which declares a P1 by itself, once; signals join it', async (t) => {
   const { app, playerUrl, adminUrl } = await startLifeline(t, {
-    overrides: { ...fast, breaker: { minKicks: 5, onlinePercent: 0.1, windowSeconds: 60 } },
+    overrides: { ...fastCommands, breaker: { minKicks: 5, onlinePercent: 0.1, windowSeconds: 60 } },
   });
   const bot = await addOperator(app, 'ci-bot', 'operator');
   const viewer = await addOperator(app, 'vic', 'viewer');

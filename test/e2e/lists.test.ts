@@ -10,7 +10,14 @@ import type { App } from '../../src/app.ts';
 import type { CommandRecord } from '../../src/commands/records.ts';
 import type { Disruption } from '../../src/disruptions/records.ts';
 import type { RestoreRecord } from '../../src/restore/records.ts';
-import { addOperatorWithTotp, getJson, postJson, runCliCaptured, startLifeline } from '../helpers.ts';
+import {
+  addOperatorWithTotp,
+  fastAdmin,
+  getJson,
+  postJson,
+  runCliCaptured,
+  startLifeline,
+} from '../helpers.ts';
 
 const N = 10_000;
 const T0 = Date.UTC(2026, 10, 1);
@@ -150,7 +157,7 @@ async function pageAll(adminUrl: string, token: string, path: string, key: strin
 
 test('every list pages through 10,000 records by cursor and filters; commands --pending lists an approval waiting', async (t) => {
   const { app, adminUrl } = await startLifeline(t, {
-    overrides: { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } } },
+    overrides: fastAdmin,
   });
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   await addOperatorWithTotp(app, 'bob', 'admin');

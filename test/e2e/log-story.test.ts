@@ -10,10 +10,11 @@ import pino from 'pino';
 import {
   addOperatorWithTotp,
   eventually,
+  fastAdmin,
+  kickHeldPlayers,
   postJson,
   startLifeline,
   startRestore,
-  kickHeldPlayers,
 } from '../helpers.ts';
 
 interface Line {
@@ -33,7 +34,7 @@ test('a restore tells its story at info; access lines stay at debug', async (t) 
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Line) });
   const { app, playerUrl, adminUrl } = await startLifeline(t, {
     logger,
-    overrides: { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } } },
+    overrides: fastAdmin,
   });
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   // A TOTP code is spent once: the restore is carol's, the kick alice's.

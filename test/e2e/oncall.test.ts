@@ -12,6 +12,7 @@ import {
   addOperator,
   addOperatorWithTotp,
   eventually,
+  fastCommands,
   getJson,
   kickHeldPlayers,
   login,
@@ -20,8 +21,6 @@ import {
   startLifeline,
   startRestore,
 } from '../helpers.ts';
-
-const fast = { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } }, commands: { holdSeconds: 0 } };
 
 function cliIn(dataDir: string, adminUrl: string, token: string) {
   return (...args: string[]) =>
@@ -33,7 +32,7 @@ function cliIn(dataDir: string, adminUrl: string, token: string) {
 }
 
 async function kicked(t: TestContext, n: number, clock?: TestClock) {
-  const running = await startLifeline(t, { overrides: fast, ...(clock ? { clock: clock.now } : {}) });
+  const running = await startLifeline(t, { overrides: fastCommands, ...(clock ? { clock: clock.now } : {}) });
   const admin = await addOperatorWithTotp(running.app, 'alice', 'admin');
   const ids = Array.from({ length: n }, (_, i) => `oc-${i}`);
   const { commandId } = await kickHeldPlayers(t, running, admin, ids, { region: 'eu', shard: 'eu-1' });
@@ -224,7 +223,7 @@ test('lifeline ban --for 7d: login, refresh and restore are refused until then a
 });
 
 test('lifeline ban --from FILE: one bad line bans nobody and is named; a large list needs TOTP, then bans in batches', async (t) => {
-  const running = await startLifeline(t, { overrides: fast });
+  const running = await startLifeline(t, { overrides: fastCommands });
   const { app, dataDir, adminUrl } = running;
   const admin = await addOperatorWithTotp(app, 'root', 'admin');
   const cli = cliIn(dataDir, adminUrl, admin.token);
@@ -307,7 +306,7 @@ test('a new pace survives a restart: the resumed run releases its first batch at
   await eventually(async () => ((await app.restores.status(id)).restore.released === 6 ? true : undefined));
   await app.close();
 
-  const again = await startLifeline(t, { dataDir, overrides: fast });
+  const again = await startLifeline(t, { dataDir, overrides: fastCommands });
   // The run resumed at start releases at once, at the stored pace: five more, not one.
   await eventually(async () =>
     (await again.app.restores.status(id)).restore.released === 11 ? true : undefined,

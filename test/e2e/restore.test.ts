@@ -10,6 +10,7 @@ import {
   addOperatorWithTotp,
   Client,
   eventually,
+  fastCommands,
   getJson,
   login,
   postJson,
@@ -18,8 +19,6 @@ import {
   startRestore,
   tempDir,
 } from '../helpers.ts';
-
-const fast = { admin: { rateLimit: { perSecond: 100_000, burst: 100_000 } }, commands: { holdSeconds: 0 } };
 
 /** Logs `n` players in, opens their sockets, and kicks them all in one approved command. */
 async function kickMany(
@@ -96,7 +95,7 @@ async function sdkRejoin(playerUrl: string, resumeToken: string): Promise<{ toke
     // A thousand rejoins at once in this one process: a loaded machine keeps some past the SDK's
     // 10-s default, and the SDK's retry of one the server had already answered is refused
     // `already-restored`, as a lost 200 is (docs/API.md, rejoin step 4). What is tested is the
-    // pacing and the accounting, not how fast a starved process answers.
+    // pacing and the accounting, not how fastCommands a starved process answers.
     requestTimeoutMs: 300_000,
     fetch: async (input, init) => {
       const res = await fetch(input, init);
@@ -116,7 +115,7 @@ async function restoreStatus(adminUrl: string, token: string, id: string) {
 }
 
 test('1,000 kicked players come back through the SDK in batches of at most 100, every record accounted for', async (t) => {
-  const { app, playerUrl, adminUrl } = await startLifeline(t, { overrides: fast });
+  const { app, playerUrl, adminUrl } = await startLifeline(t, { overrides: fastCommands });
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const bob = await addOperatorWithTotp(app, 'bob', 'admin');
   const carol = await addOperatorWithTotp(app, 'carol', 'admin');
@@ -208,7 +207,7 @@ async function thresholdSetup(t: TestContext) {
   const game = await gameBackend();
   t.after(() => game.close());
   const { app, playerUrl, adminUrl } = await startLifeline(t, {
-    overrides: { ...fast, restore: { tickMs: 100, healthyHoldSeconds: 1 } },
+    overrides: { ...fastCommands, restore: { tickMs: 100, healthyHoldSeconds: 1 } },
   });
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const bob = await addOperatorWithTotp(app, 'bob', 'admin');
@@ -301,7 +300,7 @@ test('an adaptive run answers a breach by cutting its rate, and pauses when it l
 });
 
 test('restore requests that cannot run get a coded error and change nothing', async (t) => {
-  const { app, playerUrl, adminUrl } = await startLifeline(t, { overrides: fast });
+  const { app, playerUrl, adminUrl } = await startLifeline(t, { overrides: fastCommands });
   const alice = await addOperatorWithTotp(app, 'alice', 'admin');
   const bob = await addOperatorWithTotp(app, 'bob', 'admin');
   const carol = await addOperatorWithTotp(app, 'carol', 'admin');
@@ -495,7 +494,7 @@ async function sixtyKickedRestoring(t: TestContext, overrides: DeepPartial<Confi
 // the disruption: its retry took that for a session the player had opened elsewhere and was
 // refused `newer-session` (seen under load in the kill-and-restart test above).
 test('a rejoin retried after writing its session, but before settling, restores the player', async (t) => {
-  const { app, playerUrl, resumeTokens } = await sixtyKickedRestoring(t, fast);
+  const { app, playerUrl, resumeTokens } = await sixtyKickedRestoring(t, fastCommands);
   const resumeToken = resumeTokens[0] as string;
   const { disruptionId } = await app.tokens.parseResume(resumeToken, Date.now());
   const record = await app.store.getDisruption(disruptionId);
@@ -522,8 +521,8 @@ test('a rejoin retried after writing its session, but before settling, restores 
 // retries with the resume token it still holds. Seen in the node-loss drill at 2,500 players:
 // 376 retries refused `already-restored`, each player then logging in again.
 test('a rejoin retried after its answer was lost gets the same session, until that session is used', async (t) => {
-  // A grace far longer than the test, so that nothing here depends on how fast the machine is.
-  const overrides = { ...fast, tokens: { refreshReuseGraceSeconds: 3600 } };
+  // A grace far longer than the test, so that nothing here depends on how fastCommands the machine is.
+  const overrides = { ...fastCommands, tokens: { refreshReuseGraceSeconds: 3600 } };
   const { playerUrl, app, resumeTokens } = await sixtyKickedRestoring(t, overrides);
   const resumeToken = resumeTokens[0] as string;
   const first = await eventually(async () => {
