@@ -3,17 +3,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runDrill } from '../../src/lab/drill/index.ts';
 import { loadScenario } from '../../src/lab/scenario/index.ts';
-import { assertPassed, objective, peakOnline, shortDrill } from '../drill.ts';
+import { assertPassed, objective, peakOnline, shortScenario } from '../drill.ts';
 import { runCliCaptured } from '../helpers.ts';
 
 // runaway-kick, short, is test/e2e/drill-incident.test.ts: one run checks its objectives and the
 // incident Lifeline declares on it.
 
 test('login-storm, short: admission keeps identity within its capacity and every player gets in', async () => {
-  // 120 scenario seconds at ×10 (12 wall s): at ×40 the whole storm is 3 wall seconds, which a
-  // busy machine may not serve at the identity limit the drill sets (capacity × latency).
-  const r = await shortDrill('login-storm', { timeScale: 10 });
+  // At ×10 (not ×40, where the whole storm is 3 wall seconds a busy machine may not serve). The
+  // storm's own targets are left out: 60 players at 250/s are N/C = 0.24 s, shorter than the
+  // 1 s a Retry-After counts in, so neither the all-in ratio nor the first ETAs say anything of
+  // the estimator at this size (storm.test.ts and objectives.test.ts test their arithmetic;
+  // docs/DRILLS.md has them at 5,000 players).
+  const s = shortScenario('login-storm', 60, 10);
+  const { maxAllInRatio: _ratio, maxFirstEtaErrorP90: _eta, ...objectives } = s.objectives;
+  const r = await runDrill({ ...s, objectives }, { env: {} });
   assertPassed(r);
   const ratio = objective(r, 'maxUpstreamLoadRatio.identity');
   assert.ok((ratio.measured ?? 0) > 0, 'identity load was measured');

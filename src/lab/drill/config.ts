@@ -129,15 +129,19 @@ export function drillDetection(timeScale: number): Record<string, unknown> {
 
 /**
  * What the studio knows of its identity upstream, set as the configuration reference says
- * (`admission.maxLimit`: "what the upstream is known to take"): the calls in flight that its
- * capacity a second allows at its normal latency (Little's law), split over the nodes. Left at
- * the default (50), the admission's probing above that reaches the upstream as a burst past its
- * capacity before the limit comes down.
+ * (`admission.maxLimit`: "what the upstream is known to take"): twice the calls in flight that its
+ * capacity a second allows at its normal latency (Little's law), split over the nodes. Twice, as
+ * bench:storm sets it, so that one round of calls waits at the upstream: at exactly Little's law
+ * every call also carries this node's own time to read an answer and send the next, and the
+ * upstream sat idle for it (login-storm at 5,000 players, ×5: identity's busiest second 137 of
+ * 250, 182 of 5,000 players in when the scenario ended). Left at the default (50), the
+ * admission's probing above that reaches the upstream as a burst past its capacity before the
+ * limit comes down.
  */
 export function knownIdentityLimit(s: Scenario): Record<string, unknown> {
   const id = s.upstreams?.identity;
   if (id?.capacityPerSecond === undefined || !id.latencyMs) return {};
-  const inFlight = (id.capacityPerSecond * id.latencyMs) / 1000 / s.nodes.count;
+  const inFlight = (2 * id.capacityPerSecond * id.latencyMs) / 1000 / s.nodes.count;
   const maxLimit = Math.max(1, Math.floor(inFlight));
   return { admission: { maxLimit, initialLimit: Math.min(10, maxLimit) } };
 }

@@ -24,6 +24,7 @@ const summary = (over: Partial<FleetSummary> = {}): FleetSummary => ({
   ownersDenied: 0,
   outages: [],
   requests: {},
+  firstLogins: [],
   ...over,
 });
 
@@ -107,4 +108,29 @@ test('kicked before the trip, lost writes, unsettled records and time to detect 
     measured({ tally: { ...newTally(), kicked: 400, kickedBeforeTrip: 400 } }),
   );
   assert.equal(untripped.find((r) => r.name === 'maxKickedBeforeTrip')?.passed, false);
+});
+
+test("a login storm's all-in ratio and first-ETA error come from the fleet's first logins, against identity's capacity", () => {
+  const s = { ...loadScenario('login-storm'), timeScale: 1 };
+  const identity = { target: 'identity' as const, capacityPerSecond: 250, seconds: [] };
+  // 500 players (N/C = 2 s), every one quoted exactly; the last in 2.498 s after the first asked.
+  const firstLogins = Array.from({ length: 500 }, (_, i) => ({
+    startedAt: 5,
+    etaSeconds: 1 + i / 500,
+    quotedAt: 5.5,
+    inAt: 5.5 + 1 + i / 500,
+  }));
+  const by = (m: Measured) => Object.fromEntries(checkObjectives(s, m).map((r) => [r.name, r]));
+  const ok = by(measured({ upstreams: [identity], fleet: summary({ firstLogins }) }));
+  assert.ok(Math.abs((ok.maxAllInRatio?.measured ?? 0) - 2.498 / 2) < 1e-9);
+  assert.equal(ok.maxAllInRatio?.passed, false, '1.249 × N/C is past 1.15');
+  assert.ok((ok.maxFirstEtaErrorP90?.measured ?? 1) < 1e-9, 'every ETA was exact');
+  assert.equal(ok.maxFirstEtaErrorP90?.passed, true);
+  // One player never in: the ratio is not measured, and fails; with no capacity, too.
+  const stuck = [...firstLogins, { startedAt: 5, etaSeconds: null, quotedAt: null, inAt: null }];
+  const never = by(measured({ upstreams: [identity], fleet: summary({ firstLogins: stuck }) }));
+  assert.equal(never.maxAllInRatio?.measured, null);
+  assert.equal(never.maxAllInRatio?.passed, false);
+  assert.match(never.maxAllInRatio?.detail ?? '', /1 of 501 players never got in/);
+  assert.equal(by(measured({ fleet: summary({ firstLogins }) })).maxAllInRatio?.measured, null);
 });

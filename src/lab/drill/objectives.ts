@@ -7,6 +7,7 @@ import type { Scenario } from '../scenario/index.ts';
 import type { KickTally } from './actions.ts';
 import type { ObjectiveResult } from './result.ts';
 import { secondLoad, type UpstreamSeries } from './series.ts';
+import { allInRatio, firstEtaError } from './storm.ts';
 import type { Detection } from './signals.ts';
 
 export interface Measured {
@@ -130,6 +131,24 @@ function rpo(target: { maxUnsettled: number; maxLostWrites: number }, m: Measure
   ];
 }
 
+/** A login storm's figures (storm.ts), against identity's normal capacity. */
+function storm(s: Scenario, m: Measured): ObjectiveResult[] {
+  const o = s.objectives;
+  const out: ObjectiveResult[] = [];
+  if (o.maxAllInRatio !== undefined) {
+    const capacity = m.upstreams.find((u) => u.target === 'identity')?.capacityPerSecond;
+    const f = capacity
+      ? allInRatio(m.fleet.firstLogins, capacity, s.timeScale)
+      : { value: null, detail: 'no identity capacity to measure against' };
+    out.push(result('maxAllInRatio', o.maxAllInRatio, f.value, f.detail));
+  }
+  if (o.maxFirstEtaErrorP90 !== undefined) {
+    const f = firstEtaError(m.fleet.firstLogins, s.timeScale);
+    out.push(result('maxFirstEtaErrorP90', o.maxFirstEtaErrorP90, f.value, f.detail));
+  }
+  return out;
+}
+
 export function checkObjectives(s: Scenario, m: Measured): ObjectiveResult[] {
   const o = s.objectives;
   const out: ObjectiveResult[] = [];
@@ -152,5 +171,6 @@ export function checkObjectives(s: Scenario, m: Measured): ObjectiveResult[] {
     const d = m.detection ?? { seconds: null, detail: "the nodes' signals were not read" };
     out.push(result('maxTimeToDetectSeconds', o.maxTimeToDetectSeconds, d.seconds, d.detail));
   }
+  out.push(...storm(s, m));
   return out;
 }

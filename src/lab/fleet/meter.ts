@@ -3,7 +3,7 @@
  * they happened in, however many seconds one wall tick spans), outages per player, and totals.
  * Nothing here is copied from the plan.
  */
-import type { FleetSecond, FleetSummary, Outage } from './types.ts';
+import type { FirstLogin, FleetSecond, FleetSummary, Outage } from './types.ts';
 
 type Counts = Record<string, number>;
 
@@ -48,6 +48,7 @@ export class Meter {
   /** The second each owner was last counted as denied in (once per owner per second). */
   readonly #deniedIn = new Map<string, number>();
   sessionsLost = 0;
+  readonly #firstLogins = new Map<string, FirstLogin>();
 
   /** `now` gives scenario seconds since the fleet started. */
   constructor(now: () => number) {
@@ -86,6 +87,27 @@ export class Meter {
     this.#bucket().sessionsLost++;
   }
 
+  /** A player starts a login: its first one is kept (the storm's arrival); later ones change nothing. */
+  loginStarted(player: string): void {
+    if (!this.#firstLogins.has(player))
+      this.#firstLogins.set(player, { startedAt: this.#now(), etaSeconds: null, quotedAt: null, inAt: null });
+  }
+
+  /** A queue quoted the player an ETA: the first quote of its first login is kept. */
+  loginQuoted(player: string, etaSeconds: number): void {
+    const f = this.#firstLogins.get(player);
+    if (f && f.inAt === null && f.quotedAt === null) {
+      f.etaSeconds = etaSeconds;
+      f.quotedAt = this.#now();
+    }
+  }
+
+  /** The player's login was answered with tokens: the first time ends its first login. */
+  loginDone(player: string): void {
+    const f = this.#firstLogins.get(player);
+    if (f && f.inAt === null) f.inAt = this.#now();
+  }
+
   /** Opens an outage; returns it so its player can close it. */
   out(player: string, cause: string): Outage {
     const o: Outage = { player, outAt: this.#now(), backAt: null, cause };
@@ -120,6 +142,7 @@ export class Meter {
       ownersDenied: this.#denied.size,
       outages: this.outages,
       requests: { ...this.requests },
+      firstLogins: [...this.#firstLogins.values()],
     };
   }
 }

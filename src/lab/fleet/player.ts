@@ -108,6 +108,10 @@ export class Player implements WireListener {
     }
   }
 
+  quoted(etaSeconds: number): void {
+    this.#w.meter.loginQuoted(this.seat.id, etaSeconds);
+  }
+
   answered(family: Family | null, outcome: string): void {
     if (outcome === 'NETWORK') this.#networkFailed();
     else this.#netFails = 0;
@@ -205,10 +209,12 @@ export class Player implements WireListener {
     if (this.#w.nodes.isDown(this.#node)) this.#node = this.#w.nodes.pick(this.#node);
     const held = this.#fresh();
     const { region, shard } = this.seat;
+    this.#w.meter.loginStarted(this.seat.id);
     try {
       const credential = await this.#credential(held.abort.signal);
       const tokens = await held.client.login({ ...credential, region, shard });
       if (this.#stale(epoch)) return;
+      this.#w.meter.loginDone(this.seat.id);
       this.#checkLicence(tokens.accessToken);
       this.#joinGame(held);
     } catch (err) {

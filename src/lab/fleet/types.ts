@@ -127,6 +127,18 @@ export interface Outage {
   leftAt?: number;
 }
 
+/**
+ * A player's first login of the run, for a storm's figures: when it asked, the first ETA a queue
+ * quoted it (`etaSeconds`, wall seconds, as Lifeline said it) and when, and when its login was
+ * answered with tokens. Times in scenario seconds; null when it did not happen.
+ */
+export interface FirstLogin {
+  startedAt: number;
+  etaSeconds: number | null;
+  quotedAt: number | null;
+  inAt: number | null;
+}
+
 export interface FleetSummary {
   players: number;
   /** Sessions ended by something other than an operator's kick or ban and not resumable (refresh refused, 4003 without a ban, …). */
@@ -136,4 +148,6 @@ export interface FleetSummary {
   outages: Outage[];
   /** Requests the fleet sent to Lifeline, by endpoint (for the naive-vs-sdk comparison). */
   requests: Record<string, number>;
+  /** Each player's first login, in no particular order (a storm's time until all are in, its ETAs). */
+  firstLogins: FirstLogin[];
 }

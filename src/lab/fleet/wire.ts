@@ -33,6 +33,8 @@ export interface WireListener {
   readonly nodeUrl: string;
   readonly homeUrl: string;
   answered(family: Family | null, outcome: string): void;
+  /** A login was queued and quoted this ETA (seconds, as Lifeline said it). */
+  quoted(etaSeconds: number): void;
 }
 
 const families: Record<string, Family> = {
@@ -81,6 +83,8 @@ export function wiredFetch(w: World, who: WireListener, signal: AbortSignal): ty
     if (!w.stopped && !signal.aborted) {
       if (family) w.meter.count(family, outcome);
       who.answered(family, outcome);
+      const eta = (body as { etaSeconds?: unknown } | null)?.etaSeconds;
+      if (outcome === 'queued' && typeof eta === 'number') who.quoted(eta);
     }
     return toResponse(answer);
   }) as typeof fetch;

@@ -80,6 +80,17 @@ function objectiveProblems(s: ScenarioFile): Problem[] {
         path: `objectives.maxUpstreamLoadRatio.${target}`,
         message: `needs upstreams.${target}.capacityPerSecond to measure load against`,
       });
+  if (o.maxAllInRatio !== undefined && s.upstreams?.identity?.capacityPerSecond === undefined)
+    problems.push({
+      path: 'objectives.maxAllInRatio',
+      message: 'needs upstreams.identity.capacityPerSecond to measure N/C against',
+    });
+  for (const key of ['maxAllInRatio', 'maxFirstEtaErrorP90'] as const)
+    if (o[key] !== undefined && s.players.arrival.curve !== 'storm')
+      problems.push({
+        path: `objectives.${key}`,
+        message: 'needs a storm arrival (players.arrival.curve "storm")',
+      });
   const kicks = s.actions.some((a) => a.do === 'kick' || a.do === 'runaway-kick');
   if (o.maxKickedBeforeTrip !== undefined && !kicks)
     problems.push({ path: 'objectives.maxKickedBeforeTrip', message: 'needs a kick or runaway-kick action' });

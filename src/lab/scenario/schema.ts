@@ -103,6 +103,10 @@ export const objectivesSchema = strict({
   /** Sessions a kick ended before the kick breaker opened. */
   maxKickedBeforeTrip: Type.Optional(count()),
   maxTimeToDetectSeconds: Type.Optional(seconds()),
+  /** A login storm: from the first login asked to the last answered, over N/C (C: identity's capacity). */
+  maxAllInRatio: Type.Optional(positiveNumber()),
+  /** A login storm: the first quoted ETA's error at the 90th percentile, as a fraction (0.2 is 20%). */
+  maxFirstEtaErrorP90: Type.Optional(positiveNumber()),
 });
 
 export const scenarioSchema = strict({
