@@ -233,6 +233,10 @@ test('a node that comes back with none of its state: players reconnect, find the
   for (const o of summary.outages) {
     assert.match(o.cause, /^close:/, 'out from the moment the socket dropped');
     assert.ok(o.backAt !== null && o.backAt > o.outAt, 'back after logging in again');
+    assert.ok(
+      o.backSentAt !== undefined && o.backSentAt <= o.backAt,
+      `the login that brought ${o.player} back was sent (${o.backSentAt}) before it was back (${o.backAt})`,
+    );
   }
   assert.equal(second.app.hub.size, 6);
 });
