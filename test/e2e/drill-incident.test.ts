@@ -304,10 +304,32 @@ test('runaway-kick, short: the breaker stops the script, the restore brings ever
   const drillRto = objective(r, 'rtoSeconds').measured;
   assert.ok(drillRto !== null);
   assert.ok(incident.rto.seconds <= drillRto, `Lifeline ${incident.rto.seconds} s, drill ${drillRto} s`);
+  // Equality, up to the trips the drill measured: whatever Lifeline dates the onset and the last
+  // player back by, it saw the first kick between its sending and its answer, and the last
+  // player's way back (the rejoin that restored it) between its sending and the player being
+  // back. So any RTO measured on Lifeline's side of the network lies in [last player's request
+  // back − the kick's answer, the drill's RTO], and the post-mortem's must too: outside, Lifeline
+  // would have dated its onset or its last restore by something other than the players' kick and
+  // way back (or counted other players), not merely a trip apart.
+  const bounds = incident.rtoBounds;
+  assert.ok(bounds && bounds.lower !== null && bounds.upper !== null, `bounds: ${JSON.stringify(bounds)}`);
+  assert.equal(bounds.upper, drillRto, "one onset: the upper bound is the drill's RTO");
+  assert.ok(
+    bounds.lower <= incident.rto.seconds && incident.rto.seconds <= bounds.upper,
+    `post-mortem RTO ${incident.rto.seconds} s within [${bounds.lower}, ${bounds.upper}] (${bounds.detail})`,
+  );
+  assert.equal(bounds.within, true, 'the report says so');
+  t.diagnostic(
+    `post-mortem RTO ${incident.rto.seconds} s (${incident.rto.ms} ms at ×${r.timeScale}), drill ${drillRto} s, Lifeline's side [${bounds.lower}, ${bounds.upper}] s; onset ${incident.at.started}, first kick sent ${first.sent}, answered ${first.answered}`,
+  );
   const span = (incident.rto.lastBackAt ?? Number.NaN) - incident.at.started;
   // Equal but for floating point: the two are the same milliseconds placed on the scenario clock.
   assert.ok(Math.abs(incident.rto.seconds - span) < 1e-6, `RTO ${incident.rto.seconds} against ${span}`);
   assert.match(r.findings.find((f) => f.name === 'incidents')?.detail ?? '', /post-mortem RTO .* \(drill /);
+  assert.match(
+    r.findings.find((f) => f.name === 'incidents')?.detail ?? '',
+    /Lifeline's side of the network: [\d.]+–[\d.]+ s, within\)/,
+  );
 
   // The status page during the drill: a major outage once identified; then the updates in order and the all clear.
   assert.ok(seen.atIdentified, 'the observer read the page when the incident was identified');

@@ -3,7 +3,7 @@ import { adminApi } from './admin.ts';
 import { drillTicketTtlSeconds } from './config.ts';
 import { findings } from './findings.ts';
 import { readIncidents } from './incidents.ts';
-import { checkObjectives } from './objectives.ts';
+import { checkObjectives, onsets, recoveryBounds, withinBounds } from './objectives.ts';
 import type { Played } from './play.ts';
 import type { DrillIncident, DrillResult, ObjectiveResult } from './result.ts';
 import type { DrillWorld } from './world.ts';
@@ -88,15 +88,28 @@ function beforeFaultFinding(s: DrillWorld['scenario'], played: Played): DrillRes
   ];
 }
 
-/** Sets beside each incident the drill's first kick at or before its onset (the latest such). */
-function withFirstKicks(list: DrillIncident[] | null, played: Played): DrillIncident[] | null {
+/**
+ * Sets beside each incident the drill's first kick at or before its onset (the latest such), and
+ * the interval its RTO must fall in, measured from that kick over the fleet's outages (`starts`:
+ * the RTO's onsets).
+ */
+function withFirstKicks(
+  list: DrillIncident[] | null,
+  played: Played,
+  starts: readonly number[],
+): DrillIncident[] | null {
   if (list === null) return null;
   const at = (ms: number | undefined) => (ms === undefined ? null : played.clock.at(ms));
   const sent = [...played.kicks.values()]
     .filter((k) => k.firstSentMs !== undefined)
     .map((k) => ({ sent: at(k.firstSentMs) as number, answered: at(k.firstAcceptedMs) }))
     .sort((a, b) => a.sent - b.sent);
-  return list.map((i) => ({ ...i, firstKick: sent.filter((k) => k.sent <= i.at.started).at(-1) ?? null }));
+  return list.map((i) => {
+    const firstKick = sent.filter((k) => k.sent <= i.at.started).at(-1) ?? null;
+    if (firstKick === null) return { ...i, firstKick, rtoBounds: null };
+    const b = recoveryBounds(starts, played.summary.outages, firstKick);
+    return { ...i, firstKick, rtoBounds: { ...b, within: withinBounds(b, i.rto.seconds) } };
+  });
 }
 
 const secs = (n: number | null) => (n === null ? 'null' : `${n.toFixed(2)} s`);
@@ -106,7 +119,9 @@ const secs = (n: number | null) => (n === null ? 'null' : `${n.toFixed(2)} s`);
  * definitions (first kick to the last affected player back; records not final) measured from
  * two sides: Lifeline's records (the kick recorded, the record restored) and the drill's (the
  * kick sent, the fleet holding a session again), so the drill's RTO is the larger by the first
- * kick's trip to Lifeline and the last player's answer back.
+ * kick's trip to Lifeline and the last player's answer back. Those trips are measured too: beside
+ * the drill's RTO stands the interval Lifeline's side of the network must find it in
+ * (`rtoBounds`), and whether the post-mortem's is inside, i.e. equal up to the trips.
  */
 function incidentsFinding(
   list: DrillIncident[] | null,
@@ -120,10 +135,14 @@ function incidentsFinding(
     const onset = i.firstKick ? ` (the drill sent its first kick at ${i.firstKick.sent.toFixed(2)} s)` : '';
     const back =
       i.rto.lastBackAt === null ? '' : `, last record restored at ${i.rto.lastBackAt.toFixed(2)} s`;
+    const b = i.rtoBounds;
+    const side = b
+      ? `; Lifeline's side of the network: ${b.lower === null ? '?' : b.lower.toFixed(2)}–${b.upper === null ? '?' : b.upper.toFixed(2)} s, ${b.within === null ? 'not checkable' : b.within ? 'within' : 'OUTSIDE'}`
+      : '';
     return (
       `${i.severity} "${i.title}" declared by ${i.declaredBy} at ${i.at.declared.toFixed(1)} s, ${i.status}` +
       `${i.at.resolved === null ? '' : ` at ${i.at.resolved.toFixed(1)} s`}; ${i.records} of ${i.recordsInDrill} disruption records, ${i.playersAffected} players;` +
-      ` post-mortem RTO ${secs(i.rto.seconds)} from its onset at ${i.at.started.toFixed(2)} s${onset}${back} (drill ${secs(rto)});` +
+      ` post-mortem RTO ${secs(i.rto.seconds)} from its onset at ${i.at.started.toFixed(2)} s${onset}${back} (drill ${secs(rto)}${side});` +
       ` RPO ${i.rpo.recordsNotFinal} records not final (drill ${unsettled ?? 'null'}); ${i.updates.length} public updates`
     );
   };
@@ -143,15 +162,16 @@ export async function measure(
     seconds: [...(played.upstreamSeconds.get(u.target)?.values() ?? [])].sort((a, b) => a.at - b.at),
   }));
   await restoresFinished(world, played.restores);
-  // Read while the nodes still serve, after the fleet stopped (no record changes under it).
-  const incidents = withFirstKicks(
-    await readIncidents(adminApi(world.nodes), world.ops[0], played.clock),
-    played,
-  );
   const kicksSent = new Map(
     [...played.kicks]
       .filter(([, k]) => k.firstSentMs !== undefined)
       .map(([id, k]) => [id, played.clock.at(k.firstSentMs as number)]),
+  );
+  // Read while the nodes still serve, after the fleet stopped (no record changes under it).
+  const incidents = withFirstKicks(
+    await readIncidents(adminApi(world.nodes), world.ops[0], played.clock),
+    played,
+    onsets(s, kicksSent),
   );
   const objectives = checkObjectives(s, {
     fleet: played.summary,

@@ -4,7 +4,14 @@ import type { FleetSummary } from '../fleet/index.ts';
 import { loadScenario, parseScenario } from '../scenario/index.ts';
 import type { LabSecond } from '../stats.ts';
 import { newTally } from './actions.ts';
-import { checkObjectives, type Measured, onsets, recoveryTime } from './objectives.ts';
+import {
+  checkObjectives,
+  type Measured,
+  onsets,
+  recoveryBounds,
+  recoveryTime,
+  withinBounds,
+} from './objectives.ts';
 
 const second = (at: number, requests: number): LabSecond => ({
   at,
@@ -62,6 +69,65 @@ test('RTO: each outage belongs to the latest onset before it; the worst onset co
     onsets(kicks, new Map([['script', 61.25]])),
     [61.25],
     "a kick's onset is when the drill sent its first request",
+  );
+});
+
+test("RTO's interval on Lifeline's side: from the last player's request back less the first kick's answer, to the drill's RTO", () => {
+  const kick = { sent: 60, answered: 60.5 };
+  const a = { player: 'a', outAt: 61, backAt: 90, backSentAt: 89.6, cause: 'close:4001' };
+  const outs = [
+    a,
+    { player: 'b', outAt: 62, backAt: 181.5, backSentAt: 181.2, cause: 'close:4001' },
+    { player: 'c', outAt: 20, backAt: 400, backSentAt: 399, cause: 'login:NETWORK' },
+    { player: 'd', outAt: 300, backAt: 320, backSentAt: 319, cause: 'close:1006' },
+  ];
+  const starts = [20, 60, 300];
+  const b = recoveryBounds(starts, outs, kick);
+  assert.equal(b.upper, 121.5, "the drill's RTO for the onset: b back at 181.5, sent the kick at 60");
+  assert.equal(recoveryTime([60], outs.slice(0, 2)).rto, b.upper, 'the upper bound is the RTO');
+  assert.ok(
+    Math.abs((b.lower ?? Number.NaN) - 120.7) < 1e-9,
+    `b's rejoin sent at 181.2, the kick answered at 60.5: ${b.lower}`,
+  );
+  assert.match(b.detail, /over 2 outages$/, 'c and d belong to other onsets');
+  assert.equal(withinBounds(b, 121.32), true);
+  assert.equal(withinBounds(b, 120.7), true, 'both ends are inside');
+  assert.equal(withinBounds(b, 121.5), true);
+  assert.equal(
+    withinBounds(b, 120.6),
+    false,
+    'a Lifeline RTO shorter than the trips allow: its last restore came too early',
+  );
+  assert.equal(withinBounds(b, 121.6), false, 'longer than the players were out');
+  assert.equal(withinBounds({ lower: null, upper: 121.5 }, 121), null, 'no lower bound: nothing to check');
+
+  // b left before it was back: its time out counts to the RTO up to then, not below it.
+  const left = { player: 'b', outAt: 62, backAt: null, leftAt: 190, cause: 'close:4001' };
+  const lb = recoveryBounds(starts, [a, left], kick);
+  assert.equal(lb.upper, 130, 'out until it left');
+  assert.ok(Math.abs((lb.lower ?? Number.NaN) - 29.1) < 1e-9, `only a's rejoin bounds it below: ${lb.lower}`);
+  assert.match(lb.detail, /1 of them left out of the lower bound/);
+  assert.equal(
+    recoveryBounds(starts, [left], kick).lower,
+    null,
+    'nobody came back by a request: no lower bound',
+  );
+
+  const never = recoveryBounds(
+    starts,
+    [...outs, { player: 'e', outAt: 70, backAt: null, cause: 'close:4001' }],
+    kick,
+  );
+  assert.deepEqual([never.lower, never.upper], [null, null], 'a player never back: no RTO, no interval');
+  assert.match(never.detail, /1 of 3 players never came back/);
+  assert.equal(
+    recoveryBounds(starts, outs, { sent: 60, answered: null }).lower,
+    null,
+    'no answer to the kick',
+  );
+  assert.match(
+    recoveryBounds([60, 61.5], outs.slice(0, 1), { sent: 61.5, answered: 62 }).detail,
+    /no player went out/,
   );
 });
 

@@ -63,7 +63,7 @@ export function recoveryTime(
   let never = 0;
   let counted = 0;
   for (const o of outages) {
-    const onset = starts.filter((t) => t <= o.outAt).at(-1);
+    const onset = onsetOf(starts, o);
     if (onset === undefined) continue;
     counted++;
     const end = o.backAt ?? o.leftAt ?? null;
@@ -73,6 +73,59 @@ export function recoveryTime(
   if (never > 0)
     return { rto: null, detail: `${never} of ${counted} players out after an onset never came back` };
   return { rto: worst, detail: `from each onset to its last affected player back, over ${counted} outages` };
+}
+
+/** The onset an outage belongs to: the latest at or before it began (undefined: none). */
+const onsetOf = (starts: readonly number[], o: Outage) => starts.filter((t) => t <= o.outAt).at(-1);
+
+/**
+ * Where an observer on Lifeline's side of the network must find the RTO of one onset, in scenario
+ * seconds (null where the run cannot say). `upper` is the drill's recovery time for the onset: from
+ * sending the first kick to the last of its players back. Lifeline saw that kick arrive no earlier
+ * than it was sent and no later than its answer came (`kick.answered`), and each player's way back
+ * (the request in `Outage.backSentAt`) no earlier than it was sent and no later than the player was
+ * back, so whatever it dates the recovery by, it is at least `lower` = (latest `backSentAt`) −
+ * (the kick's answer). The width is the first kick's round trip and the last player's.
+ *
+ * A player who left the game while out counts up to its `leftAt` in `upper`, as in the RTO, and
+ * not in `lower`: it sent nothing that brought it back. Left out, an outage can only lower `lower`,
+ * so the interval stays one Lifeline's figure must fall in. An outage with no `backSentAt` (a result
+ * from before the fleet recorded it) is left out of `lower` the same way.
+ */
+export function recoveryBounds(
+  starts: readonly number[],
+  outages: readonly Outage[],
+  kick: { sent: number; answered: number | null },
+): RtoBounds {
+  const mine = outages.filter((o) => onsetOf(starts, o) === kick.sent);
+  const never = mine.filter((o) => o.backAt === null && o.leftAt === undefined).length;
+  if (mine.length === 0 || never > 0) {
+    const why = never > 0 ? `${never} of ${mine.length} players never came back` : 'no player went out';
+    return { lower: null, upper: null, detail: `${why} after the onset at ${kick.sent}` };
+  }
+  const upper = Math.max(...mine.map((o) => (o.backAt ?? o.leftAt ?? kick.sent) - kick.sent));
+  const sent = mine.flatMap((o) => (o.backAt !== null && o.backSentAt !== undefined ? [o.backSentAt] : []));
+  const lower = sent.length === 0 || kick.answered === null ? null : Math.max(...sent) - kick.answered;
+  const without = mine.length - sent.length;
+  const detail = `over ${mine.length} outages${without > 0 ? `, ${without} of them left out of the lower bound (the player left while out, or no request was recorded)` : ''}`;
+  return { lower, upper, detail };
+}
+
+/** recoveryBounds's answer: the interval, and what it was taken over. */
+export interface RtoBounds {
+  lower: number | null;
+  upper: number | null;
+  detail: string;
+}
+
+/**
+ * Whether Lifeline's RTO (`seconds`, scenario s) is inside the bounds: null when either bound or
+ * the figure is missing. A nanosecond's slack absorbs the floating point of placing the same
+ * milliseconds on the scenario clock by two routes.
+ */
+export function withinBounds(b: Pick<RtoBounds, 'lower' | 'upper'>, seconds: number | null): boolean | null {
+  if (b.lower === null || b.upper === null || seconds === null) return null;
+  return b.lower - 1e-9 <= seconds && seconds <= b.upper + 1e-9;
 }
 
 function peakLoad(up: UpstreamSeries, wall: Measured['wall']): number {

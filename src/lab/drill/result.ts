@@ -89,6 +89,15 @@ export interface DrillIncident {
    * between. Null when no kick of the drill's came at or before the onset.
    */
   firstKick: { sent: number; answered: number | null } | null;
+  /**
+   * Where, by the drill's own measurements, an observer on Lifeline's side of the network must find
+   * the RTO of this onset (scenario s): from the last player's request back (`Outage.backSentAt`)
+   * less the first kick's answer, up to the drill's RTO for the onset (from sending the first kick
+   * to the last player back). `within`: the post-mortem's RTO lies inside. Null without a first
+   * kick; a bound is null when the run cannot give it (a player never back, no answer to the kick).
+   * Absent in results from before it was measured.
+   */
+  rtoBounds?: { lower: number | null; upper: number | null; within: boolean | null; detail: string } | null;
   /** Lifeline's RPO: its records not in a final state (acknowledged writes lost are not measured by Lifeline). */
   rpo: { recordsNotFinal: number; met: boolean };
   /** Its timeline, on the scenario clock. */

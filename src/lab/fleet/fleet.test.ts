@@ -52,9 +52,26 @@ test('a storm of 30 SDK players logs in, joins the game and holds sockets; a kic
   const summary = await fleet.stop();
   const outages = summary.outages.filter((o) => o.cause === 'close:4001');
   assert.equal(outages.length, kicked, 'one outage per kicked player');
+  // Lifeline restored each record while the rejoin that brought its player back was on its way:
+  // after the player sent it, before the player was back (the fleet's clock is wall seconds here).
+  const restoredAt = new Map(
+    (await app.store.listDisruptions({ commandId: kick.body.command.id })).map((d) => [
+      d.playerId,
+      d.settledAt === null || d.settledAt === undefined ? null : (d.settledAt - fleet.startedAtMs) / 1000,
+    ]),
+  );
   for (const o of outages) {
     assert.ok(o.backAt !== null && o.backAt >= o.outAt, `${o.player} came back after going out`);
     assert.match(o.player, /^owner-/);
+    const settled = restoredAt.get(o.player) ?? null;
+    assert.ok(
+      o.backSentAt !== undefined && settled !== null,
+      `${o.player}: sent ${o.backSentAt}, restored ${settled}`,
+    );
+    assert.ok(
+      o.outAt <= o.backSentAt && o.backSentAt <= settled && settled <= o.backAt,
+      `${o.player}: out ${o.outAt}, rejoin sent ${o.backSentAt}, restored ${settled}, back ${o.backAt}`,
+    );
   }
   assert.equal(summary.sessionsLost, 0, "a kick is the operator's, and every kicked session was resumed");
   assert.equal(summary.requests['/v1/login'], 30);
@@ -216,6 +233,10 @@ test('a node that comes back with none of its state: players reconnect, find the
   for (const o of summary.outages) {
     assert.match(o.cause, /^close:/, 'out from the moment the socket dropped');
     assert.ok(o.backAt !== null && o.backAt > o.outAt, 'back after logging in again');
+    assert.ok(
+      o.backSentAt !== undefined && o.backSentAt <= o.backAt,
+      `the login that brought ${o.player} back was sent (${o.backSentAt}) before it was back (${o.backAt})`,
+    );
   }
   assert.equal(second.app.hub.size, 6);
 });

@@ -115,8 +115,15 @@ export class Meter {
     return o;
   }
 
-  back(o: Outage): void {
+  /** Closes an outage; `sentAt` is when the request that brought the player back was sent. */
+  back(o: Outage, sentAt: number): void {
     o.backAt = this.#now();
+    o.backSentAt = sentAt;
+  }
+
+  /** Scenario seconds now (the clock outages are on). */
+  now(): number {
+    return this.#now();
   }
 
   left(o: Outage): void {

@@ -6,7 +6,8 @@
  * client (rejoin and login need only the resume token or the credential); the old one is retired,
  * its waits and requests aborted, so nothing it scheduled runs on.
  *
- * Outages: from losing (or failing to get) a session the player wanted, to its next welcome.
+ * Outages: from losing (or failing to get) a session the player wanted, to its next welcome; each
+ * also says when the request that brought the player back was sent (`Outage.backSentAt`).
  */
 import { LifelineApiError, LifelineClient } from '../../sdk/index.ts';
 import { seededRandom } from '../random.ts';
@@ -47,6 +48,12 @@ export class Player implements WireListener {
   #socketFails = 0;
   #dropped = false;
   #revokeReason: unknown;
+  /** When the request whose answer gave the player its current session went out (scenario s), if one did during the outage. */
+  #gaveSentAt: number | null = null;
+  /** The earliest session request since the last answer whose own answer never came. */
+  #unansweredSentAt: number | null = null;
+  /** When the latest control socket's upgrade went out. */
+  #upgradeSentAt = 0;
 
   constructor(seat: Seat, w: World) {
     this.seat = seat;
@@ -112,15 +119,34 @@ export class Player implements WireListener {
     this.#w.meter.loginQuoted(this.seat.id, etaSeconds);
   }
 
-  answered(family: Family | null, outcome: string): void {
+  answered(family: Family | null, outcome: string, sentAt: number): void {
     if (outcome === 'NETWORK') this.#networkFailed();
     else this.#netFails = 0;
+    if (family !== null) this.#sessionAnswer(outcome, sentAt);
     if (family !== 'logins' && family !== 'rejoins') return;
     if (outcome === 'ok' || outcome === 'queued' || outcome === 'waiting') return;
     if (family === 'logins' && this.seat.owner && deniedCodes.has(outcome))
       this.#w.meter.ownerDenied(this.seat.id);
     if (outcome === 'PLAYER_BANNED' || (!this.seat.owner && outcome === 'ENTITLEMENT_NONE')) return;
     if (this.#state !== 'online') this.#out(`${family === 'logins' ? 'login' : 'rejoin'}:${outcome}`);
+  }
+
+  upgrading(sentAt: number): void {
+    this.#upgradeSentAt = sentAt;
+  }
+
+  /**
+   * A login, refresh or rejoin was answered: an `ok` gave the player a session, sent when this one
+   * was, or when the first since the last answer whose answer never came was (Lifeline may have
+   * given the session then and the answer been lost). Any other answer (an error, queued, waiting)
+   * says no session was given.
+   */
+  #sessionAnswer(outcome: string, sentAt: number): void {
+    if (outcome === 'NETWORK') this.#unansweredSentAt ??= sentAt;
+    else {
+      if (outcome === 'ok') this.#gaveSentAt = this.#unansweredSentAt ?? sentAt;
+      this.#unansweredSentAt = null;
+    }
   }
 
   /**
@@ -140,7 +166,10 @@ export class Player implements WireListener {
   }
 
   #out(cause: string): void {
-    if (!this.#outage) this.#outage = this.#w.meter.out(this.seat.id, cause);
+    if (this.#outage) return;
+    this.#outage = this.#w.meter.out(this.seat.id, cause);
+    // A session given before the outage is not what ends it (a request still in flight is kept).
+    this.#gaveSentAt = null;
   }
 
   #stale(epoch: number): boolean {
@@ -296,7 +325,8 @@ export class Player implements WireListener {
     this.#socketFails = 0;
     this.#state = 'online';
     this.#w.online.add(this);
-    if (this.#outage) this.#w.meter.back(this.#outage);
+    // Back on a session a request gave during the outage, else on the same session through this socket.
+    if (this.#outage) this.#w.meter.back(this.#outage, this.#gaveSentAt ?? this.#upgradeSentAt);
     this.#outage = null;
   }
 

@@ -118,6 +118,15 @@ export interface Outage {
   outAt: number;
   /** Null when the player was still out at the end. */
   backAt: number | null;
+  /**
+   * Added by the fleet, with `backAt`: when the player sent the request that brought it back (scenario
+   * seconds): the rejoin, login (or login poll) or refresh whose answer gave it the session it is back
+   * on, else the socket upgrade that was welcomed (a dropped socket reconnecting to the same session).
+   * Whatever Lifeline did to bring the player back, it did between this and `backAt`. When a request
+   * before it got no answer (a timeout, a reset) since the last answer, it is that one's: Lifeline may
+   * have done the work and lost only the answer.
+   */
+  backSentAt?: number;
   /** Why it went out: a close code (`close:4001`), or the failed call's error code (`login:UPSTREAM_UNAVAILABLE`). */
   cause: string;
   /**

@@ -32,9 +32,12 @@ export interface WireListener {
   /** The node this player talks to now (plan.nodes index). */
   readonly nodeUrl: string;
   readonly homeUrl: string;
-  answered(family: Family | null, outcome: string): void;
+  /** `sentAt`: when the request went out (the meter's scenario seconds). */
+  answered(family: Family | null, outcome: string, sentAt: number): void;
   /** A login was queued and quoted this ETA (seconds, as Lifeline said it). */
   quoted(etaSeconds: number): void;
+  /** A control socket's upgrade request went out at `sentAt` (scenario seconds). */
+  upgrading(sentAt: number): void;
 }
 
 const families: Record<string, Family> = {
@@ -67,6 +70,7 @@ export function wiredFetch(w: World, who: WireListener, signal: AbortSignal): ty
     const path = new URL(url).pathname;
     const family = families[path] ?? null;
     if (!w.stopped) w.meter.count('requests', path);
+    const sentAt = w.meter.now();
     const sig = init.signal ? AbortSignal.any([init.signal, signal]) : signal;
     let answer: Awaited<ReturnType<HttpPool['send']>>;
     try {
@@ -74,7 +78,7 @@ export function wiredFetch(w: World, who: WireListener, signal: AbortSignal): ty
     } catch (err) {
       if (!w.stopped && !signal.aborted) {
         if (family) w.meter.count(family, 'NETWORK');
-        who.answered(family, 'NETWORK');
+        who.answered(family, 'NETWORK', sentAt);
       }
       throw err;
     }
@@ -82,7 +86,7 @@ export function wiredFetch(w: World, who: WireListener, signal: AbortSignal): ty
     const outcome = outcomeOf(family, answer.status, body);
     if (!w.stopped && !signal.aborted) {
       if (family) w.meter.count(family, outcome);
-      who.answered(family, outcome);
+      who.answered(family, outcome, sentAt);
       const eta = (body as { etaSeconds?: unknown } | null)?.etaSeconds;
       if (outcome === 'queued' && typeof eta === 'number') who.quoted(eta);
     }
@@ -94,6 +98,7 @@ export function wiredFetch(w: World, who: WireListener, signal: AbortSignal): ty
 export function wiredSocket(w: World, who: WireListener): typeof globalThis.WebSocket {
   return function open(url: string) {
     if (!w.stopped) w.meter.count('requests', '/v1/session');
+    who.upgrading(w.meter.now());
     const s = new WebSocket(
       url.replace(who.homeUrl.replace(/^http/, 'ws'), who.nodeUrl.replace(/^http/, 'ws')),
       {

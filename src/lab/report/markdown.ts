@@ -61,6 +61,19 @@ export const postmortemFile = (i: Pick<DrillIncident, 'id'>): string =>
 
 const at = (t: number | null): string => (t === null ? 'not reached' : `${fmt(t)} s`);
 
+/**
+ * The interval the drill measured for Lifeline's side of the network, and whether the
+ * post-mortem's RTO is inside it (docs/DRILLS.md, "Incidents"); no row without one.
+ */
+function boundsRow(i: DrillIncident): string[] {
+  const b = i.rtoBounds;
+  if (!b) return [];
+  const verdict = b.within === null ? 'not checkable' : b.within ? 'within' : '**outside**';
+  return [
+    `| RTO on Lifeline's side of the network (s, the drill's interval) | ${verdict} | ${fmt(b.lower)} to ${fmt(b.upper)} |`,
+  ];
+}
+
 function incidentLines(i: DrillIncident, r: DrillResult): string[] {
   const rto = r.objectives.find((o) => o.name === 'rtoSeconds');
   const unsettled = r.objectives.find((o) => o.name === 'rpo.maxUnsettled');
@@ -75,6 +88,7 @@ function incidentLines(i: DrillIncident, r: DrillResult): string[] {
     '| | Lifeline (post-mortem) | the drill |',
     '|---|---:|---:|',
     `| RTO (s, first kick to the last affected player back) | ${fmt(i.rto.seconds)} | ${fmt(rto?.measured ?? null)} |`,
+    ...boundsRow(i),
     `| RPO: records not final | ${fmt(i.rpo.recordsNotFinal)} | ${fmt(unsettled?.measured ?? null)} |`,
     `| disruption records | ${fmt(i.records)} (its own) | ${fmt(i.recordsInDrill)} (the run's) |`,
     '',

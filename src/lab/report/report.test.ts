@@ -126,6 +126,7 @@ test("an incident Lifeline declared: a section beside the drill's figures, and i
       byCause: { kick: 7 },
       rto: { ms: 190, seconds: 1.9, lastBackAt: 4, met: true },
       firstKick: { sent: 2, answered: 2.2 },
+      rtoBounds: { lower: 1.7, upper: 2.5, within: true, detail: 'over 7 outages' },
       rpo: { recordsNotFinal: 0, met: true },
       timeline: [{ t: 2.1, kind: 'command', summary: 'kick requested' }],
       updates: [
@@ -139,6 +140,18 @@ test("an incident Lifeline declared: a section beside the drill's figures, and i
     assert.match(md, /## Incidents/);
     assert.match(md, /\| RTO \(s, first kick to the last affected player back\) \| 1\.9 \| 2\.5 \|/);
     assert.match(md, /\| RPO: records not final \| 0 \|/);
+    assert.match(
+      md,
+      /\| RTO on Lifeline's side of the network \(s, the drill's interval\) \| within \| 1\.7 to 2\.5 \|/,
+    );
+    const outside = { ...incident, rtoBounds: { ...incident.rtoBounds, within: false } };
+    assert.match(renderMarkdown(result({ incidents: [outside] })), /\| \*\*outside\*\* \| 1\.7 to 2\.5 \|/);
+    const before = { ...incident, rtoBounds: undefined };
+    assert.doesNotMatch(
+      renderMarkdown(result({ incidents: [before] })),
+      /Lifeline's side of the network/,
+      'a result from before the interval has no row',
+    );
     assert.match(md, /announcement \(investigating\) at 2\.6 s, all-clear \(resolved\) at 5\.5 s/);
     const files = await writeReport(r, join(dir, 'out'));
     assert.deepEqual(files.postmortems, [join(dir, 'out', `postmortem-${incident.id}.md`)]);
