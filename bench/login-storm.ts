@@ -36,7 +36,8 @@ import { createApp } from '../src/app.ts';
 import type { LabStatsSnapshot } from '../src/lab/index.ts';
 import { removeAnchor, testConfig } from '../test/helpers.ts';
 import { machineLoad, sampleMachine } from './login/machine.ts';
-import { type ClientsReport, etaErrors, goodput, pct, traceEtas, upstreamDuring } from './storm/analyse.ts';
+import { allInRatio, etaErrorPercentiles } from '../src/lab/drill/index.ts';
+import { type ClientsReport, firstLogins, goodput, traceEtas, upstreamDuring } from './storm/analyse.ts';
 
 const { values } = parseArgs({
   options: {
@@ -209,21 +210,21 @@ function summarise(
   load: ReturnType<typeof machineLoad>,
   deadline: number,
 ) {
-  const ins = report.records.filter((r) => r.inAt !== null).map((r) => (r.inAt as number) - report.t0);
-  const allIn = ins.length === c.n ? Math.max(...ins) / 1000 : null;
-  const errors = etaErrors(report)
-    .map((x) => Math.abs(x.error))
-    .sort((a, b) => a - b);
+  // The drill's definitions (src/lab/drill/storm.ts), on the clients' records in ms.
+  const logins = firstLogins(report);
+  const allIn = allInRatio(logins, C, 1000).value;
+  const eta = etaErrorPercentiles(logins, 1000);
+  const pct1 = (x: number | undefined) => (x === undefined ? null : Math.round(x * 1000) / 10);
   return {
     ...c,
     deadline,
-    admitted: ins.length,
-    allInSeconds: allIn === null ? null : Math.round(allIn * 10) / 10,
+    admitted: logins.filter((l) => l.inAt !== null).length,
+    allInSeconds: allIn === null ? null : Math.round(allIn * (c.n / C) * 10) / 10,
     idealSeconds: c.n / C,
-    ratioToIdeal: allIn === null ? null : Math.round((allIn / (c.n / C)) * 100) / 100,
-    etaMedianErrorPct: pct(errors, 0.5),
-    etaP90ErrorPct: pct(errors, 0.9),
-    quoted: errors.length,
+    ratioToIdeal: allIn === null ? null : Math.round(allIn * 100) / 100,
+    etaMedianErrorPct: pct1(eta?.median),
+    etaP90ErrorPct: pct1(eta?.p90),
+    quoted: eta?.count ?? 0,
     requests: report.records.reduce((a, r) => a + r.attempts, 0),
     goodputPerSecond: goodput(report),
     upstream: { ...upstream, answersPerSecond: undefined },

@@ -2,7 +2,8 @@
  * What bench:storm makes of one case: the clients' records (when each was in, the first ETA it
  * was told) and the lab identity upstream's stats, turned into the figures it prints.
  */
-import type { LabStatsSnapshot } from '../../src/lab/index.ts';
+import { signedEtaErrors } from '../../src/lab/drill/index.ts';
+import type { FirstLogin, LabStatsSnapshot } from '../../src/lab/index.ts';
 
 export interface ClientRecord {
   startedAt: number;
@@ -17,18 +18,23 @@ export interface ClientsReport {
   records: ClientRecord[];
 }
 
+/**
+ * The clients' records as the fleet's first logins, so that the bench and the login-storm drill
+ * judge ETAs by one definition (src/lab/drill/storm.ts); times are ms from the clients' start.
+ */
+export function firstLogins(report: ClientsReport): FirstLogin[] {
+  const since = (t: number | null) => (t === null ? null : t - report.t0);
+  return report.records.map((r) => ({
+    startedAt: r.startedAt - report.t0,
+    etaSeconds: r.firstEta,
+    quotedAt: since(r.firstEtaAt),
+    inAt: since(r.inAt),
+  }));
+}
+
 /** Each queued client's first ETA against the wait that followed: negative when told too soon. */
-export function etaErrors(report: ClientsReport): { actual: number; error: number; quotedAt: number }[] {
-  return report.records
-    .filter((r) => r.firstEta !== null && r.inAt !== null && r.firstEtaAt !== null)
-    .map((r) => {
-      const actual = ((r.inAt as number) - (r.firstEtaAt as number)) / 1000;
-      return {
-        actual,
-        error: ((r.firstEta as number) - actual) / Math.max(1, actual),
-        quotedAt: ((r.firstEtaAt as number) - report.t0) / 1000,
-      };
-    });
+export function etaErrors(report: ClientsReport): { wait: number; error: number; quotedAt: number }[] {
+  return signedEtaErrors(firstLogins(report), 1000).map((e) => ({ ...e, quotedAt: e.quotedAt / 1000 }));
 }
 
 /** The p-th percentile of a sorted list, in % with one decimal; null when empty. */
@@ -80,7 +86,7 @@ export function traceEtas(label: string, report: ClientsReport): void {
     [40, Number.POSITIVE_INFINITY],
   ] as const) {
     const xs = signed
-      .filter((x) => x.actual >= lo && x.actual < hi)
+      .filter((x) => x.wait >= lo && x.wait < hi)
       .map((x) => x.error)
       .sort((a, b) => a - b);
     if (xs.length === 0) continue;
@@ -91,9 +97,9 @@ export function traceEtas(label: string, report: ClientsReport): void {
   const quoted = [...signed].sort((a, b) => a.quotedAt - b.quotedAt);
   for (let i = 0; i < quoted.length; i += Math.max(1, Math.floor(quoted.length / 10))) {
     const q = quoted[i] as (typeof quoted)[number];
-    const eta = Math.round((q.error * Math.max(1, q.actual) + q.actual) * 10) / 10;
+    const eta = Math.round((q.error * Math.max(1, q.wait) + q.wait) * 10) / 10;
     console.error(
-      `[${label}] quoted at ${q.quotedAt.toFixed(1)} s: eta ${eta} s, in after ${q.actual.toFixed(1)} s`,
+      `[${label}] quoted at ${q.quotedAt.toFixed(1)} s: eta ${eta} s, in after ${q.wait.toFixed(1)} s`,
     );
   }
 }

@@ -9,5 +9,12 @@ export { onsets, recoveryTime } from './objectives.ts';
 export { writeDrillReport } from './output.ts';
 export type { DrillIncident, DrillMark, DrillResult, DrillSecond, ObjectiveResult } from './result.ts';
 export { runDrill } from './run.ts';
+export {
+  allInRatio,
+  etaErrorPercentiles,
+  firstEtaError,
+  signedEtaErrors,
+  type StormFigure,
+} from './storm.ts';
 export type { DrillObserver, DrillOptions, DrillView } from './world.ts';
 export { buildSteps } from './timeline.ts';

@@ -39,18 +39,45 @@ export function allInRatio(
   };
 }
 
-export function firstEtaError(logins: readonly FirstLogin[], timeScale: number): StormFigure {
-  const errors = logins
+/**
+ * Each quoted player's first ETA against the wait that followed (wall seconds), signed: negative
+ * when told too soon. `quotedAt` is the quote's time on the logins' own clock. bench:storm traces
+ * these; the drill and the bench both judge their absolute values (firstEtaError).
+ */
+export function signedEtaErrors(
+  logins: readonly FirstLogin[],
+  timeScale: number,
+): { wait: number; error: number; quotedAt: number }[] {
+  return logins
     .filter((l) => l.etaSeconds !== null && l.quotedAt !== null && l.inAt !== null)
     .map((l) => {
       const wait = ((l.inAt as number) - (l.quotedAt as number)) / timeScale;
-      return Math.abs((l.etaSeconds as number) - wait) / Math.max(1, wait);
-    })
+      return {
+        wait,
+        error: ((l.etaSeconds as number) - wait) / Math.max(1, wait),
+        quotedAt: l.quotedAt as number,
+      };
+    });
+}
+
+/** The first-ETA errors' absolute values, sorted, and their median and 90th percentile. */
+export function etaErrorPercentiles(
+  logins: readonly FirstLogin[],
+  timeScale: number,
+): { count: number; median: number; p90: number } | null {
+  const errors = signedEtaErrors(logins, timeScale)
+    .map((e) => Math.abs(e.error))
     .sort((a, b) => a - b);
-  if (errors.length === 0) return { value: null, detail: 'no player in was quoted an ETA' };
+  if (errors.length === 0) return null;
   const at = (p: number) => errors[Math.floor((errors.length - 1) * p)] as number;
+  return { count: errors.length, median: at(0.5), p90: at(0.9) };
+}
+
+export function firstEtaError(logins: readonly FirstLogin[], timeScale: number): StormFigure {
+  const e = etaErrorPercentiles(logins, timeScale);
+  if (e === null) return { value: null, detail: 'no player in was quoted an ETA' };
   return {
-    value: at(0.9),
-    detail: `over ${errors.length} queued players: median ${round(at(0.5) * 100, 1)}%, p90 ${round(at(0.9) * 100, 1)}%`,
+    value: e.p90,
+    detail: `over ${e.count} queued players: median ${round(e.median * 100, 1)}%, p90 ${round(e.p90 * 100, 1)}%`,
   };
 }

@@ -14,6 +14,7 @@ export { maxFleetPlayers, parseFleetPlan } from './plan.ts';
 export { fleetOwners, fleetPlayerIds } from './roster.ts';
 export { FleetProcess, spawnFleet } from './spawn.ts';
 export type {
+  FirstLogin,
   FleetPlan,
   FleetPlayerId,
   FleetSecond,
