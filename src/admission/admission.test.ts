@@ -286,3 +286,39 @@ test('a poll for a login due within 2 s is answered when the login is done, not 
   assert.deepEqual(await poll, { kind: 'done', value: 'second' });
   admission.stop();
 });
+
+test('calls in flight that fail together pause the line one backoff step, not one step each', async () => {
+  // Three logins in flight when the upstream fails (one lapsed DNS answer fails them all): the
+  // line waits 100 ms, as after one failure; the probe after it failing too doubles the wait.
+  let now = 0;
+  const admission = new AdmissionController<string>({
+    settings: { ...settings, initialLimit: 3, maxLimit: 3 },
+    clock: () => now,
+    events: new EventStream(),
+    isUpstreamFailure: () => true,
+    permits: new MemoryLiveState(),
+  });
+  const fault = gate();
+  const tries: number[] = [];
+  let probed = gate();
+  const work = async () => {
+    tries.push(now);
+    probed.open();
+    await fault.wait;
+    throw new Error('upstream down');
+  };
+  const logins = [admission.enter(work), admission.enter(work), admission.enter(work)];
+  await new Promise((r) => setImmediate(r));
+  assert.equal(admission.inFlight, 3);
+  now = 1000;
+  fault.open();
+  for (const answer of await Promise.all(logins)) assert.equal(answer.kind, 'queued');
+  assert.equal(admission.pausedUntil, 1100, 'one step for the three calls that failed together');
+  probed = gate();
+  now = 1100;
+  await probed.wait;
+  assert.deepEqual(tries, [0, 0, 0, 1100], 'one probe after the pause');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(admission.pausedUntil, 1300, 'the failed probe is a second step');
+  admission.stop();
+});
