@@ -107,17 +107,29 @@ test('resolvingFetch connects to the resolved address, keeps the hostname as Hos
   assert.equal(identity.stats.snapshot().requests, 1, 'the failed call never reached the upstream');
 });
 
-test('with no dns.servers, Lifeline keeps the system resolver and the global fetch', async (t) => {
+test('with no dns.servers, the system resolves the host, over the same node:http client (an IPv6 literal too, and the 1 MiB cap)', async (t) => {
   const resolver = new HostResolver({ servers: [], cacheTtlCapSeconds: 300, timeoutMs: 1000 }, Date.now);
   assert.equal(resolver.system, true);
   const identity = await identityUpstream();
   t.after(() => identity.close());
-  const { fetch: get } = resolvingFetch(resolver);
+  const { fetch: get, close } = resolvingFetch(resolver);
+  t.after(close);
   const res = await get(identity.verifyUrl.replace('127.0.0.1', 'localhost'), {
     method: 'POST',
     body: JSON.stringify({ playerId: 'p2' }),
   });
   assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { playerId: 'p2' });
+  const six = createServer((_req, res) => res.end('six'));
+  await new Promise<void>((r) => six.listen(0, '::1', r));
+  t.after(() => six.close());
+  const viaSix = await get(`http://[::1]:${(six.address() as AddressInfo).port}/`);
+  assert.equal(await viaSix.text(), 'six');
+  // The global fetch would buffer this whole; Lifeline's client refuses it, whatever resolves.
+  const big = createServer((_req, res) => res.end(Buffer.alloc(2 * 1024 * 1024)));
+  await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
+  t.after(() => big.close());
+  await assert.rejects(get(`http://localhost:${(big.address() as AddressInfo).port}/`), TypeError);
 });
 
 test('an upstream answer larger than 1 MiB is refused, not buffered', async (t) => {

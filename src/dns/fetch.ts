@@ -1,9 +1,16 @@
 /**
- * A `fetch` for Lifeline's upstream clients that resolves through the HostResolver. With the
- * system resolver it is the global fetch itself (behaviour unchanged). With `dns.servers`, every
- * request asks the resolver (its cache, or the servers), then connects to that address over
- * node:http(s) with the hostname kept as the Host header and the TLS server name: a request never
- * reaches a name whose answer has lapsed, even over a pooled connection.
+ * A `fetch` for Lifeline's upstream clients over node:http(s), with keep-alive pools, resolving
+ * through the HostResolver. With the system resolver the operating system resolves each new
+ * connection's host, as the global fetch does. With `dns.servers`, every request asks the resolver
+ * (its cache, or the servers), then connects to that address with the hostname kept as the Host
+ * header and the TLS server name: a request never reaches a name whose answer has lapsed, even over
+ * a pooled connection.
+ *
+ * Not the global fetch (undici), even with the system resolver: it costs more than twice the CPU
+ * per call (a loopback POST, client and server in one process: 286–547 µs against 126–202 µs),
+ * and while a storm arrives on a busy node the identity calls' turnaround is what keeps the
+ * upstream fed (bench:storm at 1,000 clients from a cold node: 1.10–1.24 × N/C and first-ETA p90
+ * 9–49% over 7 runs with it, 1.06–1.11 × and 5–13% over 10 without; docs/BENCHMARKS.md).
  *
  * It speaks the part of fetch the clients use: a string body, headers, `signal`, and no redirect
  * following (as `redirect: "manual"`). Bodies are read whole, up to 1 MiB.
@@ -19,12 +26,14 @@ const noBody = new Set([101, 204, 205, 304]);
 
 /** The fetch to hand to upstream clients, and `close()` for its connection pools. */
 export function resolvingFetch(resolver: HostResolver): { fetch: Fetch; close: () => void } {
-  if (resolver.system) return { fetch: (input, init) => fetch(input, init), close: () => {} };
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   return {
     fetch: async (input, init) => {
       const url = new URL(String(input));
-      const { address } = await resolver.lookup(url.hostname);
+      // The system's resolver is asked by node:http itself, as a connection opens.
+      const address = resolver.system
+        ? unbracketed(url.hostname)
+        : (await resolver.lookup(url.hostname)).address;
       return send(url, address, init ?? {}, agents);
     },
     close: () => {
@@ -32,6 +41,11 @@ export function resolvingFetch(resolver: HostResolver): { fetch: Fetch; close: (
       agents.https.destroy();
     },
   };
+}
+
+/** A URL's hostname as a socket takes it: an IPv6 literal without its brackets. */
+function unbracketed(hostname: string): string {
+  return hostname.replace(/^\[(.*)\]$/, '$1');
 }
 
 function send(
@@ -61,7 +75,7 @@ function send(
       ? httpsRequest({
           ...options,
           agent: agents.https,
-          servername: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+          servername: unbracketed(url.hostname),
         })
       : httpRequest({ ...options, agent: agents.http });
     req.on('error', (err) => reject(new TypeError('fetch failed', { cause: err })));
