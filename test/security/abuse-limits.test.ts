@@ -154,6 +154,30 @@ test('one client hammering login for one player is held to a few sessions and gr
   assert.deepEqual(grantRows(config, 'victim'), { total: 5, valid: 5 });
 });
 
+test('a banned player is refused PLAYER_BANNED while its bucket lasts, then the limit answers first', async (t) => {
+  // The ban is read beside the player's bucket (two round trips on PostgreSQL and Redis), and the
+  // bucket's refusal still comes first, as when it was read after.
+  const clock = virtualClock();
+  const { app, playerUrl } = await start(t, clock.now);
+  await app.store.banPlayer({
+    id: 'ban-1',
+    playerId: 'banned',
+    reason: 'chargeback fraud',
+    bannedBy: 'operator:alice',
+    at: clock.now(),
+    expiresAt: null,
+    liftedAt: null,
+    liftedBy: null,
+    liftReason: null,
+  });
+  const answers = [];
+  for (let i = 0; i < 6; i++) answers.push(await postJson(`${playerUrl}/v1/login`, loginBody('banned')));
+  const codes = answers.map((a) => a.body.error?.code);
+  assert.deepEqual(codes, [...Array(5).fill('PLAYER_BANNED'), 'PLAYER_RATE_LIMITED']);
+  assertLimited(answers[5] as (typeof answers)[0], 'login:player');
+  assert.equal((await app.live.countSessions({ playerId: 'banned' })).total, 0);
+});
+
 test('the per-address bucket stops one address logging in many players, and loopback is not exempt', async (t) => {
   const clock = virtualClock();
   const { playerUrl } = await start(t, clock.now);
