@@ -64,18 +64,24 @@ test('a run ends when the line empties: idle time is not counted as a slow upstr
   assert.equal(pace.rate(now, 8), 400);
 });
 
-test('a run that stopped completing says nothing of the rate now: the pace does', () => {
+test('a run slower than the pace (this node busy taking a storm) is met halfway: the wait spans both', () => {
   const pace = new Pace();
-  // 250 a second by the run, 400 by the pace (8 at 20 ms): the run's figure is the line's rate...
+  // 250 a second by the run, 400 by the pace (8 at 20 ms): the node drains at 250 now and at 400
+  // once the storm's arrivals stop...
   let now = 0;
   for (let i = 0; i < 64; i++) {
     now += 4;
     pace.record({ now, latency: 20, inFlight: 8, loaded: true, waiting: true });
   }
-  assert.equal(pace.rate(now, 8), 400, 'the higher of the two');
-  // ...and a second without a completion leaves the pace alone to say it.
+  assert.equal(pace.rate(now, 8), 325, 'the mean of the two');
+  // ...and a run that stopped completing leaves the pace alone to say it.
+  assert.equal(pace.rate(now + 1000, 8), 400, 'the pace, once the run is stale');
+});
+
+test('a run faster than the pace is the rate, until it stops completing: then the pace is', () => {
+  // 8 in flight at 80 ms (the pace says 100 a second), completing every 4 ms (250 a second).
   const slowPace = new Pace();
-  now = 0;
+  let now = 0;
   for (let i = 0; i < 64; i++) {
     now += 4;
     slowPace.record({ now, latency: 80, inFlight: 8, loaded: true, waiting: true });

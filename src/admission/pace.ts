@@ -9,10 +9,18 @@
  * - **Pace**: a call's latency over the calls in flight when it started, by Little's law the
  *   upstream's time per call at that concurrency (1000 / pace is the rate it was serving at).
  *
- * The ETA divides by the higher of the two. Calls made without load (a trickle of logins served
- * one at a time) measure the upstream's latency, not its capacity: 20 ms a call at one in flight
- * says 50 a second of an upstream that serves 250 (issue 14: 3,000 clients after a trickle were
- * told ETAs 2–6 times too long). They are kept apart and used only while nothing measured under
+ * When the run drains slower than the pace says, the node itself is the bottleneck: while a storm
+ * arrives, this process spends its time taking the storm's requests, reads answers late and starts
+ * the next calls late, and the line drains at the throughput measured now; once the arrivals stop,
+ * it drains at the pace. A queued login's wait spans both, so the ETA divides by their mean. Taking
+ * the higher (the pace) told nearly every player of a storm too soon: bench:storm's first-ETA
+ * error p90 was 4.5–23.3% over sizes 1,000 to 20,000, cold and after a trickle (2026-12-02 06:42),
+ * and 4.8–15.9% with the mean (07:09, docs/BENCHMARKS.md). When the run drains faster than the pace says (answers read late
+ * slow the pace, not the line), the run's throughput is the rate.
+ *
+ * Calls made without load (a trickle of logins served one at a time) measure the upstream's
+ * latency, not its capacity: 20 ms a call at one in flight says 50 a second of an upstream that
+ * serves 250 (issue 14: 3,000 clients after a trickle were told ETAs 2–6 times too long). They are kept apart and used only while nothing measured under
  * load exists yet.
  */
 
@@ -25,8 +33,14 @@ const PACE_PERCENTILE = 0.25;
  * the rate.
  */
 export const THROUGHPUT_MIN_COMPLETIONS = 32;
-/** A run's throughput is taken over its last completions within this window. */
-const THROUGHPUT_WINDOW_MS = 2000;
+/**
+ * A run's throughput is taken over its last completions within this window: short enough to follow
+ * a node that speeds up as a storm's arrivals end (over 2 s the figure lagged ~1 s behind it),
+ * long enough to hold 250 completions of a 250/s upstream.
+ */
+const THROUGHPUT_WINDOW_MS = 1000;
+/** A run without a completion for this long stopped (the upstream hung): its throughput is stale. */
+const THROUGHPUT_STALE_MS = 1000;
 
 /** Paces (ms of upstream per call), a ring, with the percentile the ETA takes. */
 class PaceRing {
@@ -101,12 +115,16 @@ export class Pace {
     while ((this.#run[0] as number) < call.now - THROUGHPUT_WINDOW_MS) this.#run.shift();
   }
 
-  /** Completions a second, by the higher of throughput and pace; a guess before any call. */
+  /**
+   * Completions a second: the run's throughput when it beats the pace, else the mean of the two
+   * (see the module's header); the pace alone while no fresh run is measured; a guess before any
+   * call.
+   */
   rate(now: number, limit: number): number {
     const first = this.#run[0];
     const last = this.#run.at(-1);
     // A run that stopped completing (the upstream hung) says nothing of its rate now.
-    const fresh = last !== undefined && now - last < THROUGHPUT_WINDOW_MS / 2;
+    const fresh = last !== undefined && now - last < THROUGHPUT_STALE_MS;
     let throughput = 0;
     if (fresh && first !== undefined && this.#run.length >= THROUGHPUT_MIN_COMPLETIONS && last > first) {
       // Completed after the first over the time since it: answers read here in a bunch share one
@@ -117,7 +135,9 @@ export class Pace {
     }
     // Until a call has completed, a guess: 100 ms a call at the limit.
     const pace = this.#loaded.value ?? this.#unloaded.value ?? 100 / Math.max(1, limit);
-    return Math.max(throughput, 1000 / Math.max(0.01, pace));
+    const paced = 1000 / Math.max(0.01, pace);
+    if (throughput === 0 || throughput >= paced) return Math.max(throughput, paced);
+    return (throughput + paced) / 2;
   }
 
   /** Seconds until this place in line is served (unrounded). */
