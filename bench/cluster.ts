@@ -665,7 +665,7 @@ function loginsPerNode(runs: readonly LoginRun[]) {
   return {
     sqlite,
     postgresOne: one,
-    postgresThreeEach: three,
+    postgresThreeEach: Math.round(three),
     ratio: round3(one / sqlite),
     postgresCpuUs: pgCpu,
   };

@@ -63,6 +63,8 @@ export function num(v: unknown, unit = ''): string {
   return `${sign}${grouped}${frac === undefined ? '' : `.${frac}`}${unit}`;
 }
 
+/** A rate per node is a total over the nodes divided by their count: whole logins a second. */
+const whole = (v: unknown) => (typeof v === 'number' ? Math.round(v) : v);
 const ratio = (v: unknown) => (typeof v === 'number' ? `${num(v)}×` : '—');
 const pct = (v: unknown) => (typeof v === 'number' ? `${num(v)}%` : '—');
 const met = (v: unknown) => (v === true ? ' (met)' : v === false ? ' (**missed**)' : '');
@@ -176,7 +178,7 @@ function cluster(j: Json): Row[] {
     rows.push(
       [
         'logins/s per node on PostgreSQL + Redis (median)',
-        `one node ${num(at(j, 'login.perNode.postgresOne'))}/s; three nodes ${num(at(j, 'login.perNode.postgresThreeEach'))}/s each`,
+        `one node ${num(at(j, 'login.perNode.postgresOne'))}/s; three nodes ${num(whole(at(j, 'login.perNode.postgresThreeEach')))}/s each`,
         `one node on SQLite ${num(at(j, 'login.perNode.sqlite'))}/s`,
         ratio(at(j, 'login.perNode.ratio')),
         '≥ 0.5× the SQLite node',
