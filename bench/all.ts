@@ -103,6 +103,18 @@ function ownTicks(): number {
   }
 }
 
+// A partial run rewrites the whole table: a bench it leaves out keeps its row only from its last
+// result in the out folder. On a fresh checkout there is none, and the rewrite would drop the rows
+// measured before (it did once, 2026-12-02), so such a run stops before running anything.
+const unkept = BENCHES.filter((b) => !selected.includes(b) && !existsSync(join(outDir, b.out)));
+if (!values['from-out'] && !values.dry && unkept.length > 0) {
+  console.error(
+    `--only/--skip leave out ${unkept.map((b) => b.name).join(', ')}, with no result in ${outDir} to keep: ` +
+      'their rows would vanish from the doc. Run the whole bench (npm run bench), or look first with --dry.',
+  );
+  process.exit(2);
+}
+
 const previous = readJson(join(outDir, 'all.json')) as AllRun | undefined;
 let run: AllRun | null = previous ?? null;
 if (!values['from-out']) {

@@ -4,7 +4,7 @@
  * hand-written part of the doc is kept.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,4 +145,22 @@ test('npm run bench -- --from-out rewrites the doc from the results without runn
   );
   assert.ok(dry.includes(renderSection(run, fixtureOutputs())));
   assert.throws(() => readFileSync(join(dir, 'none.md')), /ENOENT/, '--dry writes nothing');
+});
+
+test('a partial run where the benches it leaves out have no results stops before running one', (t: TestContext) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-partial-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const doc = join(dir, 'BENCHMARKS.md');
+  copyFileSync(join(fixtures, 'BENCHMARKS.md'), doc);
+  const before = readFileSync(doc, 'utf8');
+  const empty = join(dir, 'out');
+  const partial = spawnSync(
+    process.execPath,
+    [join(import.meta.dirname, 'all.ts'), '--only', 'audit', '--out', empty, '--doc', doc],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  assert.equal(partial.status, 2);
+  assert.doesNotMatch(partial.stdout, /=== bench:/, 'no bench ran');
+  assert.match(partial.stderr, /leave out login, kick, restore, storm, cluster, redis-slowlog, detection/);
+  assert.equal(readFileSync(doc, 'utf8'), before, 'the doc is untouched');
 });
