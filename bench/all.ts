@@ -5,6 +5,7 @@
  * bench/out/all.json; the hand-written history outside the section's markers is kept.
  *
  *   npm run bench [-- --only audit,login] [-- --skip cluster,redis-slowlog]
+ *     (a subset only where every bench it leaves out has a result in bench/out to keep)
  *   npm run bench -- --from-out [--dry]     regenerate from the results already in bench/out
  *
  * `--dry` prints the section instead of writing the doc; `--doc FILE` writes another doc, and
