@@ -175,7 +175,12 @@ if (s) {
       return d.length === 30 ? d : undefined;
     }, 20_000);
     assert.ok(lost.every((d) => d.cause === 'node-loss' && d.outcome === 'pending'));
-    const audit = (await getJson(`${n2.adminUrl}/admin/v1/audit?action=node.lost`, alice.token)).body.entries;
+    // The audit entry is written after the records it describes: wait for it too (read once, it
+    // was missing in one clean-clone run, 2026-12-02).
+    const audit = await eventually(async () => {
+      const e = (await getJson(`${n2.adminUrl}/admin/v1/audit?action=node.lost`, alice.token)).body.entries;
+      return e.length > 0 ? e : undefined;
+    }, 20_000);
     assert.equal(audit.length, 1, 'one survivor recorded the loss, once');
     assert.equal(audit[0].details.node, 'node-3');
     assert.equal(audit[0].details.sessions, 30);
