@@ -15,13 +15,13 @@
  * it drains at the pace. A queued login's wait spans both, so the ETA divides by their mean. Taking
  * the higher (the pace) told nearly every player of a storm too soon: bench:storm's first-ETA
  * error p90 was 4.5–23.3% over sizes 1,000 to 20,000, cold and after a trickle (2026-12-02 06:42),
- * and 4.8–15.9% with the mean (07:09, docs/BENCHMARKS.md). When the run drains faster than the pace says (answers read late
- * slow the pace, not the line), the run's throughput is the rate.
+ * and 4.8–15.9% with the mean (07:09, docs/BENCHMARKS.md). When the run drains faster than the
+ * pace says (answers read late slow the pace, not the line), the run's throughput is the rate.
  *
  * Calls made without load (a trickle of logins served one at a time) measure the upstream's
  * latency, not its capacity: 20 ms a call at one in flight says 50 a second of an upstream that
- * serves 250 (issue 14: 3,000 clients after a trickle were told ETAs 2–6 times too long). They are kept apart and used only while nothing measured under
- * load exists yet.
+ * serves 250 (issue 14: 3,000 clients after a trickle were told ETAs 2–6 times too long). They are
+ * kept apart and used only while nothing measured under load exists yet.
  */
 
 /** Identity calls' paces kept for the ETA, and the percentile taken (see `#pace`). */
