@@ -1,7 +1,7 @@
 /**
- * The fleet in this process: one tick (a wall timer at most every 250 ms, and at least once a
- * scenario second) moves players in and out as the curve wants and hands out the seconds that
- * ended; one heartbeat timer (every wall second) pings a slice of the online players, so each
+ * The fleet in this process: one tick (a wall timer every 20 ms, so a storm's arrivals follow
+ * its curve rather than come in lumps) moves players in and out as the curve wants and hands out
+ * the seconds that ended; one heartbeat timer (every wall second) pings a slice of the online players, so each
  * pings once per the nodes' heartbeat interval. No timer per player spins.
  */
 import { HttpPool } from './http.ts';
@@ -112,7 +112,7 @@ export function startFleet(
     if (w.stopped) return;
     startedAtMs = Date.now();
     warming = false;
-    ticker = setInterval(tick, Math.max(20, Math.min(250, 1000 / plan.timeScale)));
+    ticker = setInterval(tick, 20);
     tick();
   };
   const warm = async () => {

@@ -84,7 +84,7 @@ export class Player implements WireListener {
     this.#life = new AbortController();
     this.#state = 'joining';
     const wait = thinkFirst ? this.#thinkMs() : 0;
-    this.#w.timers.sleep(wait, this.#life.signal).then(
+    this.#w.timers.sleep(wait, this.#life.signal, 'arrival').then(
       () => this.#join(epoch),
       () => {},
     );
