@@ -43,6 +43,7 @@ test('with no file and no variables, the defaults apply and paths resolve agains
   assert.deepEqual(config.player, {
     host: '0.0.0.0',
     port: 8080,
+    backlog: 4096,
     bodyLimitBytes: 16384,
     trustProxy: [],
     rateLimit: {

@@ -222,6 +222,12 @@ export const configSchema = Type.Object(
     player: section({
       host: nonEmptyString('0.0.0.0'),
       port: port(8080),
+      backlog: Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        default: 4096,
+        errorMessage: 'must be an integer from 1 to 65535',
+      }),
       bodyLimitBytes: positiveInteger(16384),
       trustProxy: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
         default: [],

@@ -38,14 +38,22 @@ export function listenFailure(err: unknown, listener: ListenerName, host: string
   });
 }
 
-/** Binds one listener; a bind failure becomes a coded error (see `listenFailure`). */
+/**
+ * Binds one listener; a bind failure becomes a coded error (see `listenFailure`). `backlog` is
+ * the kernel's queue of connections not yet accepted (Node's default is 511, capped by
+ * net.core.somaxconn): see `player.backlog` in docs/CONFIGURATION.md.
+ */
 export async function bind(
   app: FastifyInstance,
   listener: ListenerName,
-  address: { host: string; port: number },
+  address: { host: string; port: number; backlog?: number },
 ): Promise<string> {
   try {
-    return await app.listen({ host: address.host, port: address.port });
+    return await app.listen({
+      host: address.host,
+      port: address.port,
+      ...(address.backlog !== undefined && { backlog: address.backlog }),
+    });
   } catch (err) {
     throw listenFailure(err, listener, address.host, address.port);
   }
