@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FleetSummary } from '../fleet/index.ts';
-import { loadScenario, parseScenario } from '../scenario/index.ts';
+import { loadScenario, parseScenario, scenarioWithTimeScale } from '../scenario/index.ts';
 import type { LabSecond } from '../stats.ts';
 import { newTally } from './actions.ts';
 import {
   checkObjectives,
+  loadWindowSeconds,
   type Measured,
   onsets,
+  peakLoad,
   recoveryBounds,
   recoveryTime,
   withinBounds,
@@ -131,18 +133,66 @@ test("RTO's interval on Lifeline's side: from the last player's request back les
   );
 });
 
-test('the upstream load ratio is the peak wall second inside the run over the normal capacity', () => {
-  const s = loadScenario('login-storm');
+test('the upstream load ratio is the peak rate over 10 scenario seconds inside the run over the normal capacity', () => {
   const seconds = [second(9_000, 900), second(10_000, 120), second(11_000, 300), second(20_000, 900)];
-  const [ratio] = checkObjectives(
-    s,
-    measured({ upstreams: [{ target: 'identity', capacityPerSecond: 250, seconds }] }),
-  ).filter((o) => o.name === 'maxUpstreamLoadRatio.identity');
-  assert.equal(ratio?.measured, 300 / 250, 'seconds before t0 (the history) and after the end are left out');
-  assert.equal(ratio?.passed, false);
-  const missing = checkObjectives(s, measured()).find((o) => o.name === 'maxUpstreamLoadRatio.identity');
+  const upstreams = [{ target: 'identity' as const, capacityPerSecond: 250, seconds }];
+  const ratioOf = (timeScale: number) =>
+    checkObjectives(
+      scenarioWithTimeScale(loadScenario('login-storm'), timeScale),
+      measured({ upstreams }),
+    ).find((o) => o.name === 'maxUpstreamLoadRatio.identity');
+  // At ×1 the window is 10 wall seconds: the run's ten, 420 requests, 42 a second.
+  const slow = ratioOf(1);
+  assert.equal(slow?.measured, 42 / 250, 'seconds before t0 (the history) and after the end are left out');
+  assert.match(slow?.detail ?? '', /peak 42 requests a second over 10 wall-clock seconds/);
+  assert.equal(slow?.passed, true);
+  // At ×10 it is one wall second: the busiest, 300.
+  const fast = ratioOf(10);
+  assert.equal(fast?.measured, 300 / 250);
+  assert.match(fast?.detail ?? '', /peak 300 requests in a wall-clock second/);
+  assert.equal(fast?.passed, false);
+  const missing = checkObjectives(loadScenario('login-storm'), measured()).find(
+    (o) => o.name === 'maxUpstreamLoadRatio.identity',
+  );
   assert.equal(missing?.measured, null, 'no upstream measured: null, and failed');
   assert.equal(missing?.passed, false);
+});
+
+test('the load window slides: a burst inside the run is seen whole, a late second made up is diluted, not hidden', () => {
+  const wall = { from: 0, to: 30_000 };
+  const up = (requests: (i: number) => number) => ({
+    target: 'identity' as const,
+    capacityPerSecond: 250,
+    seconds: Array.from({ length: 30 }, (_, i) => second(i * 1000, requests(i))),
+  });
+  // Three calls a second late: 247 then 253. Over ten seconds the 253 counts as 250.3.
+  assert.equal(
+    peakLoad(
+      up((i) => (i === 12 ? 253 : i === 11 ? 247 : 250)),
+      wall,
+      1,
+    ),
+    253,
+  );
+  assert.equal(
+    peakLoad(
+      up((i) => (i === 12 ? 253 : i === 11 ? 247 : 250)),
+      wall,
+      10,
+    ),
+    250.3,
+  );
+  // Five seconds at 750 and five at 100 in the busiest window: 425 a second.
+  assert.equal(
+    peakLoad(
+      up((i) => (i >= 14 && i < 19 ? 750 : 100)),
+      wall,
+      10,
+    ),
+    425,
+  );
+  assert.equal(loadWindowSeconds(1), 10);
+  assert.equal(loadWindowSeconds(40), 1);
 });
 
 test('kicked before the trip, lost writes, unsettled records and time to detect are measured, or null and failed', () => {
