@@ -60,11 +60,48 @@ function wellTyped(e: Omit<AuditEntry, 'hash' | 'details'>): boolean {
 
 function encodeWith(e: Omit<AuditEntry, 'hash' | 'details'>, encodedDetails: string): string {
   const { action, actor, at, prevHash, result, seq, target } = e;
+  return encodeFields(action, actor, at, encodedDetails, prevHash, result, seq, target);
+}
+
+/** The hashed fields in canonical order, well typed, the details already encoded. */
+function encodeFields(
+  action: string,
+  actor: string,
+  at: number,
+  encodedDetails: string,
+  prevHash: string,
+  result: string,
+  seq: number,
+  target: string,
+): string {
   return (
     `{"action":${encodeString(action)},"actor":${encodeString(actor)},"at":${at}` +
     `,"details":${encodedDetails},"prevHash":${encodeString(prevHash)}` +
     `,"result":${encodeString(result)},"seq":${seq},"target":${encodeString(target)}}`
   );
+}
+
+/**
+ * `hashWithDetailsText` of a store's row as it comes (the columns seq, at, actor, action, target,
+ * details, result, prev_hash), without building an entry: verify's workers take this way for every
+ * row until one does not match. Undefined when a column is not of its type.
+ */
+export function hashRowWithDetailsText(row: readonly unknown[]): string | undefined {
+  const [seq, at, actor, action, target, details, result, prevHash] = row;
+  if (
+    typeof seq !== 'number' ||
+    !Number.isFinite(seq) ||
+    typeof at !== 'number' ||
+    !Number.isFinite(at) ||
+    typeof actor !== 'string' ||
+    typeof action !== 'string' ||
+    typeof target !== 'string' ||
+    typeof details !== 'string' ||
+    typeof result !== 'string' ||
+    typeof prevHash !== 'string'
+  )
+    return undefined;
+  return hash('sha256', encodeFields(action, actor, at, details, prevHash, result, seq, target), 'hex');
 }
 
 /**

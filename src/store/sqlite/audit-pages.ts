@@ -10,7 +10,7 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
-import { ChainVerifier, hashEntry, hashWithDetailsText } from '../../audit/chain.ts';
+import { ChainVerifier, hashEntry, hashRowWithDetailsText, hashWithDetailsText } from '../../audit/chain.ts';
 import type { AuditEntry, CheckedAuditPage, CheckedPagesOptions } from '../../audit/records.ts';
 import { toAudit } from '../rows.ts';
 
@@ -68,20 +68,57 @@ export function checkRows(rows: readonly unknown[][]): CheckedAuditPage {
     keys: [],
   };
   if (count === 0) return page;
-  const texts: string[] = new Array(count);
-  const entries = rows.map((r, i) => {
-    texts[i] = String(r[5]);
-    return lightEntry(r);
-  });
-  const first = entries[0]!;
-  page.firstSeq = first.seq;
-  page.firstPrevHash = first.prevHash;
-  const verifier = new ChainVerifier(undefined, { seq: first.seq - 1, hash: first.prevHash });
-  for (let i = 0; i < count; i++) {
-    const e = entries[i]!;
+  const first = rows[0]!;
+  page.firstSeq = Number(first[0]);
+  page.firstPrevHash = first[7] as string;
+  const good = checkPlainRows(rows, page);
+  if (good < count) checkEntries(rows, good, page);
+  return page;
+}
+
+/**
+ * The common case, without building an entry per row: each row follows the one before (its seq
+ * the next, its prev_hash that row's hash) and hashes, details unparsed, to its stored hash.
+ * Returns how many rows from the start are so; the first that is not (whatever the reason, a
+ * type included) is judged by `checkEntries`, the exact way. Verify spends its time here: with an
+ * entry object and a verifier call per row, a thread checked ~210,000 entries a second.
+ */
+function checkPlainRows(rows: readonly unknown[][], page: CheckedAuditPage): number {
+  let lastSeq = page.firstSeq - 1;
+  let lastHash = page.firstPrevHash;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const seq = r[0];
+    const hash = r[8];
+    if (seq !== lastSeq + 1 || r[7] !== lastHash || hashRowWithDetailsText(r) !== hash) return i;
+    if (r[3] === 'audit.key') {
+      const keyId = parsed(r).details.keyId;
+      if (typeof keyId === 'string') page.keys.push({ index: i, keyId });
+    }
+    page.seqs.push(seq as number);
+    page.ats.push(r[1] as number);
+    page.hashes.push(hash as string);
+    lastSeq = seq as number;
+    lastHash = hash as string;
+  }
+  return rows.length;
+}
+
+/** The rows from `from` on, entry by entry through `ChainVerifier`, as a walk checks them. */
+function checkEntries(rows: readonly unknown[][], from: number, page: CheckedAuditPage): void {
+  const before = from === 0 ? undefined : rows[from - 1]!;
+  const verifier = new ChainVerifier(
+    undefined,
+    before === undefined
+      ? { seq: page.firstSeq - 1, hash: page.firstPrevHash }
+      : { seq: Number(before[0]), hash: before[8] as string },
+  );
+  for (let i = from; i < rows.length; i++) {
+    const row = rows[i]!;
+    const e = lightEntry(row);
     verifier.push(e, (x) => {
-      const fast = hashWithDetailsText(x, texts[i]!);
-      return fast === x.hash ? fast : hashEntry(parsed(rows[i]!));
+      const fast = hashWithDetailsText(x, String(row[5]));
+      return fast === x.hash ? fast : hashEntry(parsed(row));
     });
     if (verifier.failed) {
       const r = verifier.result();
@@ -92,11 +129,10 @@ export function checkRows(rows: readonly unknown[][]): CheckedAuditPage {
     page.ats.push(e.at);
     page.hashes.push(e.hash);
     if (e.action === 'audit.key') {
-      const keyId = parsed(rows[i]!).details.keyId;
+      const keyId = parsed(row).details.keyId;
       if (typeof keyId === 'string') page.keys.push({ index: i, keyId });
     }
   }
-  return page;
 }
 
 function pick(r: { firstBadSeq: number; reason: string; detail: string }) {
