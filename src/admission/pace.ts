@@ -12,11 +12,15 @@
  * When the run drains slower than the pace says, the node itself is the bottleneck: while a storm
  * arrives, this process spends its time taking the storm's requests, reads answers late and starts
  * the next calls late, and the line drains at the throughput measured now; once the arrivals stop,
- * it drains at the pace. A queued login's wait spans both, so the ETA divides by their mean. Taking
- * the higher (the pace) told nearly every player of a storm too soon: bench:storm's first-ETA
- * error p90 was 4.5–23.3% over sizes 1,000 to 20,000, cold and after a trickle (2026-12-02 06:42),
- * and 4.8–15.9% with the mean (07:09, docs/BENCHMARKS.md). When the run drains faster than the
- * pace says (answers read late slow the pace, not the line), the run's throughput is the rate.
+ * it drains at the pace. When they stop is not known here, so the ETA takes the slow drain to go
+ * on for as long again as the run has lasted (a storm 1 s in is guessed to have 1 s to go; a node
+ * slow for a minute, a minute), and the pace after that. Taking the pace alone told nearly every
+ * player of a storm too soon (bench:storm's first-ETA error p90 4.5–23.3%, 2026-12-02 06:42), and
+ * the mean of the two rates told those queued in the storm's first seconds too late: in the
+ * login-storm drill at 5,000 players its p90 was 17.6–28% over three runs, the node slow for the
+ * storm's first 2 s and the mean holding the slow rate over waits of 4–8 s; with this model, 16.2%
+ * and 10.8% (docs/BENCHMARKS.md). When the run drains faster than the pace says (answers read late
+ * slow the pace, not the line), the run's throughput is the rate.
  *
  * Calls made without load (a trickle of logins served one at a time) measure the upstream's
  * latency, not its capacity: 20 ms a call at one in flight says 50 a second of an upstream that
@@ -81,6 +85,8 @@ export class Pace {
   readonly #unloaded = new PaceRing();
   /** When the completions of the current run happened (the last THROUGHPUT_WINDOW_MS of it). */
   readonly #run: number[] = [];
+  /** When the current run's first completion came (the line has not emptied since). */
+  #runStartedAt: number | undefined;
 
   /** How many paces under load are known (at most PACE_SAMPLES). */
   get samples(): number {
@@ -109,18 +115,19 @@ export class Pace {
     (call.loaded ? this.#loaded : this.#unloaded).add(call.latency / call.inFlight);
     if (!call.waiting) {
       this.#run.length = 0;
+      this.#runStartedAt = undefined;
       return;
     }
+    this.#runStartedAt ??= call.now;
     this.#run.push(call.now);
     while ((this.#run[0] as number) < call.now - THROUGHPUT_WINDOW_MS) this.#run.shift();
   }
 
   /**
-   * Completions a second: the run's throughput when it beats the pace, else the mean of the two
-   * (see the module's header); the pace alone while no fresh run is measured; a guess before any
-   * call.
+   * The two rates a second: the run's throughput (0 while no fresh run is measured) and the pace's
+   * (a guess before any call).
    */
-  rate(now: number, limit: number): number {
+  rates(now: number, limit: number): { throughput: number; paced: number } {
     const first = this.#run[0];
     const last = this.#run.at(-1);
     // A run that stopped completing (the upstream hung) says nothing of its rate now.
@@ -135,13 +142,22 @@ export class Pace {
     }
     // Until a call has completed, a guess: 100 ms a call at the limit.
     const pace = this.#loaded.value ?? this.#unloaded.value ?? 100 / Math.max(1, limit);
-    const paced = 1000 / Math.max(0.01, pace);
-    if (throughput === 0 || throughput >= paced) return Math.max(throughput, paced);
-    return (throughput + paced) / 2;
+    return { throughput, paced: 1000 / Math.max(0.01, pace) };
   }
 
-  /** Seconds until this place in line is served (unrounded). */
+  /**
+   * Seconds until this place in line is served (unrounded). When the run drains slower than the
+   * pace says (this node busy taking a storm), the line is drained at the run's throughput for as
+   * long again as the run has lasted, and at the pace after it (see the module's header);
+   * otherwise at the higher of the two.
+   */
   etaSeconds(position: number, now: number, limit: number): number {
-    return (position + 1) / this.rate(now, limit);
+    const ahead = position + 1;
+    const { throughput, paced } = this.rates(now, limit);
+    if (throughput === 0 || throughput >= paced) return ahead / Math.max(throughput, paced);
+    const slowSeconds = this.#runStartedAt === undefined ? 0 : Math.max(0, now - this.#runStartedAt) / 1000;
+    const drainedSlowly = throughput * slowSeconds;
+    if (ahead <= drainedSlowly) return ahead / throughput;
+    return slowSeconds + (ahead - drainedSlowly) / paced;
   }
 }
