@@ -45,3 +45,11 @@ test('first-ETA error: a wait under a second counts against a second; players ne
   assert.match(f.detail, /over 1 queued players/);
   assert.equal(firstEtaError([login(0, 1)], 1).value, null);
 });
+
+test('first-ETA error at exactly the target is the target: told 1.2 s, in after 1.5 s is 20%, not a bit over', () => {
+  // In seconds, (1.2 − 1.5) / 1.5 is −0.20000000000000004; the drill's 0.2 target then failed.
+  const f = firstEtaError([login(3.5, 5, [1.2, 3.5])], 1);
+  assert.equal(f.value, 0.2);
+  const scaled = firstEtaError([login(3.5, 3.5 + 1.5 * 40, [1.2, 3.5])], 40);
+  assert.equal(scaled.value, 0.2, 'the same at ×40: the wait is taken on the wall clock');
+});

@@ -43,6 +43,10 @@ export function allInRatio(
  * Each quoted player's first ETA against the wait that followed (wall seconds), signed: negative
  * when told too soon. `quotedAt` is the quote's time on the logins' own clock. bench:storm traces
  * these; the drill and the bench both judge their absolute values (firstEtaError).
+ *
+ * Worked in whole milliseconds (the clocks' resolution; ETAs come in tenths of a second), so one
+ * division gives the error: in seconds, an ETA of 1.2 s against a wait of 1.5 s came out as
+ * 0.20000000000000004, and a drill at exactly its 20% target failed on the last bit.
  */
 export function signedEtaErrors(
   logins: readonly FirstLogin[],
@@ -51,10 +55,11 @@ export function signedEtaErrors(
   return logins
     .filter((l) => l.etaSeconds !== null && l.quotedAt !== null && l.inAt !== null)
     .map((l) => {
-      const wait = ((l.inAt as number) - (l.quotedAt as number)) / timeScale;
+      const waitMs = Math.round((((l.inAt as number) - (l.quotedAt as number)) * 1000) / timeScale);
+      const etaMs = Math.round((l.etaSeconds as number) * 1000);
       return {
-        wait,
-        error: ((l.etaSeconds as number) - wait) / Math.max(1, wait),
+        wait: waitMs / 1000,
+        error: (etaMs - waitMs) / Math.max(1000, waitMs),
         quotedAt: l.quotedAt as number,
       };
     });
