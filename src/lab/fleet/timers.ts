@@ -10,8 +10,8 @@
  * their logins (~0.5 ms each) takes the fleet seconds of CPU, and what it measures is the times
  * of the players already waiting. Timed in one go behind the arrivals (before this, the fleet
  * spent 1.2 s at once starting logins), those players' answers were read seconds late, and the
- * login-storm drill's first-ETA error measured the fleet's backlog as much as Lifeline's ETAs
- * (p90 45–63% in the fleet, against 13–17% timed on Lifeline's side of the same runs).
+ * login-storm drill's first-ETA error measured the fleet's backlog as much as Lifeline's ETAs (in
+ * five runs timed on both sides, p90 18–66% in the fleet against 13–33% on Lifeline's side).
  */
 const WAKES_PER_TURN = 32;
 
