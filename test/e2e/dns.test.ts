@@ -48,11 +48,12 @@ test('a removed NS delegation: logins fail once caches lapse, with UPSTREAM_DNS_
   for (const p of ['p1', 'p2', 'p3']) await login(playerUrl, p);
   assert.equal(identity.stats.snapshot().byStatus[200], 3);
   await eventually(async () => ((await dependency(`delegation:${host}`)) === 'ok' ? true : undefined));
-  assert.equal(
-    await dependency(`hostname:${host}`),
-    'ok',
-    'the upstream URL host is probed without being listed',
-  );
+  // Waited for, as the delegation is: with both cores busy, one round's query to the lab's
+  // resolver (in this process) timed out ('failing: ETIMEOUT') and the next one answered.
+  const hostnameProbe = await eventually(async () =>
+    (await dependency(`hostname:${host}`)) === 'ok' ? 'ok' : undefined,
+  ).catch(() => dependency(`hostname:${host}`));
+  assert.equal(hostnameProbe, 'ok', 'the upstream URL host is probed without being listed');
 
   // The cleanup task deletes the delegation (seed 001, 16:40).
   await dns.faults.set({ kind: 'dns', target: 'identity', mode: 'delegation-removed' });
