@@ -18,9 +18,12 @@
  * player of a storm too soon (bench:storm's first-ETA error p90 4.5–23.3%, 2026-12-02 06:42), and
  * the mean of the two rates told those queued in the storm's first seconds too late: in the
  * login-storm drill at 5,000 players its p90 was 17.6–28% over three runs, the node slow for the
- * storm's first 2 s and the mean holding the slow rate over waits of 4–8 s; with this model, 16.2%
- * and 10.8% (docs/BENCHMARKS.md). When the run drains faster than the pace says (answers read late
- * slow the pace, not the line), the run's throughput is the rate.
+ * storm's first 2 s and the mean holding the slow rate over waits of 4–8 s; with this model,
+ * 14.7%, 15.5%, 20% and 24.7% over four full runs, and bench:storm met at every size (p90
+ * 6.3–18%). What misses is the pace itself early in a storm (179–211/s against 250 in a failing
+ * run: its ring holds calls whose answers the swamped node read late; docs/BENCHMARKS.md). When
+ * the run drains faster than the pace says (answers read late slow the pace, not the line), the
+ * run's throughput is the rate.
  *
  * Calls made without load (a trickle of logins served one at a time) measure the upstream's
  * latency, not its capacity: 20 ms a call at one in flight says 50 a second of an upstream that
