@@ -383,6 +383,11 @@ test('killed mid-restore and restarted, the run resumes and the accounting is ex
         // The start-up grace (src/restore/run.test.ts) is kept short here: the rejoins' deadline
         // keeps its margin on a loaded machine.
         LIFELINE_RESTORE__STARTUP_GRACE_SECONDS: '1',
+        // A node killed mid-request is what the reuse grace is for (docs/API.md, rejoin step 4):
+        // a rejoin the node settled and died before answering is retried after the restart, and
+        // without the grace it is refused `already-restored` (seen once with a busy loop on each
+        // core). A minute covers the restart on a loaded machine; the session is still unused.
+        LIFELINE_TOKENS__REFRESH_REUSE_GRACE_SECONDS: '60',
         LIFELINE_ADMIN__RATE_LIMIT__PER_SECOND: '100000',
         LIFELINE_ADMIN__RATE_LIMIT__BURST: '100000',
         ...raisedPlayerLimitsEnv,
