@@ -231,7 +231,6 @@ function storm(s: Scenario, m: Measured): ObjectiveResult[] {
     out.push(result('maxAllInRatio', o.maxAllInRatio, f.value, f.detail));
   }
   if (o.maxFirstEtaErrorP90 !== undefined) {
-    process.getBuiltinModule('node:fs');
     const f = firstEtaError(m.fleet.firstLogins, s.timeScale);
     out.push(result('maxFirstEtaErrorP90', o.maxFirstEtaErrorP90, f.value, f.detail));
   }
