@@ -76,6 +76,9 @@ function storeConfig(store: NodeStore, timeScale: number): Record<string, unknow
 export const drillTicketTtlSeconds = (timeScale: number): number =>
   timeScale <= 1 ? 900 : scaled(900, timeScale, 1);
 
+/** The kick breaker's window on a compressed clock, at least (wall seconds; see compressedTimings). */
+export const BREAKER_MIN_WINDOW_SECONDS = 10;
+
 /** A wall-clock duration of Lifeline's, compressed with the scenario's clock (never below `min`). */
 const scaled = (seconds: number, timeScale: number, min: number): number =>
   Math.max(min, Math.round(seconds / timeScale));
@@ -106,7 +109,11 @@ export function compressedTimings(timeScale: number, durationSeconds: number): R
       startupGraceSeconds: scaled(15, timeScale, 0),
       ticketTtlSeconds: drillTicketTtlSeconds(timeScale),
     },
-    breaker: { windowSeconds: scaled(60, timeScale, 1) },
+    // At least BREAKER_MIN_WINDOW_SECONDS: a window of a wall second or two measures how fast the
+    // machine serves kicks, not the script's pace (at ×40 the scenario's 50 a second is 2,000 a
+    // wall second; with a busy loop on each core the drill's node served ~10 kicks a wall second,
+    // and a 1.5-s window never held the 50 that trip it).
+    breaker: { windowSeconds: scaled(60, timeScale, BREAKER_MIN_WINDOW_SECONDS) },
     commands: { holdSeconds: scaled(30, timeScale, 0) },
     // The status page's cache: at ×40 its 10 s would hide a whole incident from the page.
     comms: { statusCacheSeconds: scaled(10, timeScale, 0) },
