@@ -20,7 +20,8 @@ const MAX_RETRY_AFTER_SECONDS = 20;
  * A poll whose login is due within this is held until the login is done (or this long at most),
  * instead of sending the client away again: Retry-After counts whole seconds, and a client told
  * "1 s" for a login done 100 ms later would wait 900 ms for nothing (at 1,000 clients of an
- * upstream serving 250 a second, a quarter of N/C).
+ * upstream serving 250 a second, a quarter of N/C). A queued login due within it is told
+ * Retry-After 0 (see `#place`).
  */
 const POLL_HOLD_MS = 2000;
 /** The longest a queued login's first answer waits for its line's rate to be measured under load. */
@@ -279,17 +280,25 @@ export class AdmissionController<T> {
   }
 
   /**
-   * Retry-After is half the ETA, and at most MAX_RETRY_AFTER_SECONDS: an early estimate can be far
-   * off (it is made while the storm is still arriving), and a client that comes back sooner gets a
-   * better one; a few polls per client, each a map lookup.
+   * Retry-After is half the ETA, rounded down, at least 1 and at most MAX_RETRY_AFTER_SECONDS: an
+   * early estimate can be far off (it is made while the storm is still arriving), and a client that
+   * comes back sooner gets a better one; a few polls per client, each a map lookup. Rounded down so
+   * that the client is back before its login is due by the estimate, where its poll is held until
+   * the login is done. A login due within POLL_HOLD_MS is told 0: ask again now, and the poll is
+   * held. Measured in the login-storm drill at 5,000 players (2026-12-02): with "at least 1, half
+   * rounded up", logins due in under 2 s were handed over a median 453 ms after they were done,
+   * and logins due in 2–5 s a p90 of 1.1 s after (an ETA of 2.2 s sent the client away for 2 s,
+   * its login done at 1.5 s); the fleet's first-ETA error p90 was 19% where the estimates' own,
+   * against when the logins were done, was 13%.
    */
   #place(entry: Entry<T>): { position: number; etaSeconds: number; retryAfterSeconds: number } {
-    if (entry.outcome.state !== 'queued') return { position: 0, etaSeconds: 1, retryAfterSeconds: 1 };
+    if (entry.outcome.state !== 'queued') return { position: 0, etaSeconds: 1, retryAfterSeconds: 0 };
     const eta = this.#etaOf(entry);
     return {
       position: this.#line.ahead(entry),
       etaSeconds: tenths(eta),
-      retryAfterSeconds: Math.min(MAX_RETRY_AFTER_SECONDS, whole(eta / 2)),
+      retryAfterSeconds:
+        eta * 1000 <= POLL_HOLD_MS ? 0 : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.floor(eta / 2))),
     };
   }
 
