@@ -17,11 +17,14 @@ const PERMIT_RETRY_MS = 25;
  */
 const MAX_RETRY_AFTER_SECONDS = 20;
 /**
- * A poll whose login is due within this is held until the login is done (or this long at most),
- * instead of sending the client away again: Retry-After counts whole seconds, and a client told
- * "1 s" for a login done 100 ms later would wait 900 ms for nothing (at 1,000 clients of an
- * upstream serving 250 a second, a quarter of N/C). A queued login due within it is told
- * Retry-After 0 (see `#place`).
+ * A queued login due within this is waited for (this long at most), on its first answer and on
+ * each poll, instead of sending the client away: Retry-After counts whole seconds, and a client
+ * told "1 s" for a login done 100 ms later would wait 900 ms for nothing (at 1,000 clients of an
+ * upstream serving 250 a second, a quarter of N/C). On the first answer too: in the login-storm
+ * drill at 5,000 players (2026-12-02), with only polls held, logins due in under 2 s were handed
+ * over a median 453 ms after they were done. Answering those `Retry-After: 0` instead (poll
+ * again now) was tried and measured worse: their ETAs, at least 1 s, were then judged against
+ * waits of a few hundred ms (first-ETA p90 67%).
  */
 const POLL_HOLD_MS = 2000;
 /** The longest a queued login's first answer waits for its line's rate to be measured under load. */
@@ -190,9 +193,14 @@ export class AdmissionController<T> {
     this.#expire();
     const entry = this.#line.find(ticket);
     if (!entry) throw new LifelineError('LOGIN_TICKET_UNKNOWN');
+    return this.#answerWhenDue(entry);
+  }
+
+  /** Answers, after waiting for the login when it is due within POLL_HOLD_MS (see there). */
+  async #answerWhenDue(entry: Entry<T>): Promise<Admitted<T>> {
     if (!this.#settled(entry) && this.#etaOf(entry) * 1000 <= POLL_HOLD_MS) {
       await this.#untilSettled(entry, POLL_HOLD_MS);
-      if (!this.#line.find(ticket)) throw new LifelineError('LOGIN_TICKET_UNKNOWN');
+      if (!this.#line.find(entry.ticket)) throw new LifelineError('LOGIN_TICKET_UNKNOWN');
     }
     return this.#answer(entry);
   }
@@ -250,7 +258,8 @@ export class AdmissionController<T> {
    * sends every client back at the wrong time. So an answer waits until the rate is measured under
    * load for a line as long as the one it joins (Pace.measured), or QUOTE_WAIT_MS at most (an
    * upstream that is down may never complete a call); once one has waited that long, the busy
-   * period's later answers do not wait.
+   * period's later answers do not wait. A login due within POLL_HOLD_MS by then is waited for, as a
+   * poll's is: its client gets its tokens, not a ticket.
    */
   async #quote(entry: Entry<T>): Promise<Admitted<T>> {
     if (!this.#gaveUpMeasuring && !this.#pace.measured(this.queued)) {
@@ -264,7 +273,7 @@ export class AdmissionController<T> {
       });
       clearTimeout(timer);
     }
-    return this.#answer(entry);
+    return this.#answerWhenDue(entry);
   }
 
   #enqueue(work: Work<T>, front: boolean): Entry<T> {
@@ -284,21 +293,18 @@ export class AdmissionController<T> {
    * early estimate can be far off (it is made while the storm is still arriving), and a client that
    * comes back sooner gets a better one; a few polls per client, each a map lookup. Rounded down so
    * that the client is back before its login is due by the estimate, where its poll is held until
-   * the login is done. A login due within POLL_HOLD_MS is told 0: ask again now, and the poll is
-   * held. Measured in the login-storm drill at 5,000 players (2026-12-02): with "at least 1, half
-   * rounded up", logins due in under 2 s were handed over a median 453 ms after they were done,
-   * and logins due in 2–5 s a p90 of 1.1 s after (an ETA of 2.2 s sent the client away for 2 s,
-   * its login done at 1.5 s); the fleet's first-ETA error p90 was 19% where the estimates' own,
-   * against when the logins were done, was 13%.
+   * the login is done. Measured in the login-storm drill at 5,000 players (2026-12-02): rounded
+   * up, logins due in 2–5 s were handed over a p90 of 1.1 s after they were done (an ETA of 2.2 s
+   * sent the client away for 2 s, its login done at 1.5 s); the fleet's first-ETA error p90 was
+   * 19% where the estimates' own, against when the logins were done, was 13%.
    */
   #place(entry: Entry<T>): { position: number; etaSeconds: number; retryAfterSeconds: number } {
-    if (entry.outcome.state !== 'queued') return { position: 0, etaSeconds: 1, retryAfterSeconds: 0 };
+    if (entry.outcome.state !== 'queued') return { position: 0, etaSeconds: 1, retryAfterSeconds: 1 };
     const eta = this.#etaOf(entry);
     return {
       position: this.#line.ahead(entry),
       etaSeconds: tenths(eta),
-      retryAfterSeconds:
-        eta * 1000 <= POLL_HOLD_MS ? 0 : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.floor(eta / 2))),
+      retryAfterSeconds: Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.floor(eta / 2))),
     };
   }
 

@@ -47,9 +47,9 @@ function messageOf(e: Partial<FastifyError>): string {
   return `${where} ${first.message ?? 'is invalid'}`;
 }
 
-/** A Retry-After header value: whole seconds from `min` (1 unless told) to 3600, whatever a flag or a plan computed. */
-export function retryAfterHeader(seconds: number, min = 1): string {
-  return String(Math.min(3600, Math.max(min, Math.ceil(Number.isFinite(seconds) ? seconds : 1))));
+/** A Retry-After header value: whole seconds from 1 to 3600, whatever a flag or a plan computed. */
+export function retryAfterHeader(seconds: number): string {
+  return String(Math.min(3600, Math.max(1, Math.ceil(Number.isFinite(seconds) ? seconds : 1))));
 }
 
 /** Every error leaves as `{error:{code,message}}` with the catalog's status; 5xx are logged. */

@@ -17,8 +17,7 @@ export interface LoginRoutesOptions {
 /** 200 with the tokens now, or 202 with a ticket, a place in line and Retry-After. */
 function admitted(reply: FastifyReply, a: Admitted<IssuedTokens>) {
   if (a.kind === 'done') return a.value;
-  // 0 for a login due within the poll's hold: ask again now, and the poll waits for it.
-  void reply.status(202).header('retry-after', retryAfterHeader(a.retryAfterSeconds, 0));
+  void reply.status(202).header('retry-after', retryAfterHeader(a.retryAfterSeconds));
   return {
     queued: true,
     ticket: a.ticket,
