@@ -52,7 +52,7 @@ async function queueBehindHeldPermits(
   );
   await new Promise((r) => setImmediate(r));
   // Queued in order (each joins the line before its first await); answered together, since the
-  // first answer of a login due within 2 s waits up to 2 s for it (and its permit stays held).
+  // first answer of a login due within 2 s waits up to 4 s for it (and its permit stays held).
   const answers = await Promise.all(
     Array.from({ length: count }, (_, i) => admission.enter(async () => `q${i}`)),
   );
@@ -186,7 +186,7 @@ test('a login far back in line is sent away for 20 s at most, however long its E
   const near = answers[49];
   const far = answers[4999];
   assert.ok(near?.kind === 'queued' && far?.kind === 'queued');
-  // 50 ahead: 1 s, come back then (answered after the 2 s its first answer waits for a login due
+  // 50 ahead: 1 s, come back then (answered after the 4 s its first answer waits for a login due
   // that soon, the permit still held). 5,000 ahead: 100 s, come back in 20 s for a fresher one.
   assert.deepEqual([near.etaSeconds, near.retryAfterSeconds], [1, 1]);
   assert.deepEqual([far.etaSeconds, far.retryAfterSeconds], [100, 20]);
