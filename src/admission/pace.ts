@@ -20,8 +20,11 @@
  * login-storm drill at 5,000 players its p90 was 17.6–28% over three runs, the node slow for the
  * storm's first 2 s and the mean holding the slow rate over waits of 4–8 s; with this model,
  * 14.7%, 15.5%, 20% and 24.7% over four full runs, and bench:storm met at every size (p90
- * 6.3–18%). What misses is the pace itself early in a storm (179–211/s against 250 in a failing
- * run: its ring holds calls whose answers the swamped node read late; docs/BENCHMARKS.md). When
+ * 6.3–18%). Most of what the drill still missed was not this estimate (its own p90 against when
+ * the logins were done was 13%) but clients collecting their logins late, fixed in the controller
+ * (a login due within 2 s is waited for): 5.8–10.4% over three runs since. The pace itself is low
+ * early in a storm (179–211/s against 250 in one run: its ring holds calls whose answers the
+ * swamped node read late; docs/BENCHMARKS.md). When
  * the run drains faster than the pace says (answers read late slow the pace, not the line), the
  * run's throughput is the rate.
  *
