@@ -266,7 +266,7 @@ export class AdmissionController<T> {
    * load for a line as long as the one it joins (Pace.measured), or QUOTE_WAIT_MS at most (an
    * upstream that is down may never complete a call); once one has waited that long, the busy
    * period's later answers do not wait. A login due within POLL_HOLD_MS by then is waited for, as a
-   * poll's is: its client gets its tokens, not a ticket.
+   * poll's is (its client gets its tokens, not a ticket), unless calls are failing or unanswered.
    */
   async #quote(entry: Entry<T>): Promise<Admitted<T>> {
     if (!this.#gaveUpMeasuring && !this.#pace.measured(this.queued)) {
@@ -280,7 +280,11 @@ export class AdmissionController<T> {
       });
       clearTimeout(timer);
     }
-    return this.#answerWhenDue(entry);
+    // Not while the upstream fails or answers nothing: an ETA then rests on nothing, and a client
+    // held for it would wait 5 s for its first answer (fleet.test.ts: SDK players against an
+    // identity upstream that is down).
+    const flowing = !this.#gaveUpMeasuring && this.#clock() >= this.#pausedUntil;
+    return flowing ? this.#answerWhenDue(entry) : this.#answer(entry);
   }
 
   #enqueue(work: Work<T>, front: boolean): Entry<T> {
