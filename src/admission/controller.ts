@@ -17,7 +17,7 @@ const PERMIT_RETRY_MS = 25;
  */
 const MAX_RETRY_AFTER_SECONDS = 20;
 /**
- * A queued login due within this is waited for (this long at most), on its first answer and on
+ * A queued login due within this is waited for (HOLD_MAX_MS at most), on its first answer and on
  * each poll, instead of sending the client away: Retry-After counts whole seconds, and a client
  * told "1 s" for a login done 100 ms later would wait 900 ms for nothing (at 1,000 clients of an
  * upstream serving 250 a second, a quarter of N/C). On the first answer too: in the login-storm
