@@ -13,23 +13,18 @@ async function identityUpstreamFor(t: { after: (fn: () => Promise<void>) => void
 }
 
 /** A client that logs in, waiting in line as told. */
-async function loginThroughQueue(
-  playerUrl: string,
-  playerId: string,
-): Promise<{ body: any; waited: number }> {
+async function loginThroughQueue(playerUrl: string, playerId: string): Promise<{ body: any }> {
   let res = await postJson(`${playerUrl}/v1/login`, { playerId, region: 'na', shard: 'na-1' });
-  let waited = 0;
   while (res.status === 202) {
     assert.ok(res.body.ticket && res.body.position >= 0 && res.body.etaSeconds >= 1);
     assert.equal(res.headers.get('retry-after'), String(res.body.retryAfterSeconds));
     assert.ok(res.body.retryAfterSeconds <= res.body.etaSeconds);
-    waited++;
     // Retry-After is honoured, capped for the test's sake at 1 s.
     await new Promise((r) => setTimeout(r, Math.min(1000, Number(res.headers.get('retry-after')) * 1000)));
     res = await postJson(`${playerUrl}/v1/login/poll`, { ticket: res.body.ticket });
   }
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  return { body: res.body, waited };
+  return { body: res.body };
 }
 
 test('identity down: 500 sessions stay connected and refresh for three token lifetimes; new logins queue and are admitted after recovery within the upstream concurrency', async (t) => {
@@ -72,7 +67,6 @@ test('identity down: 500 sessions stay connected and refresh for three token lif
     }),
   );
   assert.ok(deepest > 0, '500 at once exceed the limit of 5: some waited in line');
-  assert.equal(sessions.length, 500);
 
   await idp.faults.set({ kind: 'error', rate: 1, status: 503 });
   const queued = await Promise.all(

@@ -96,11 +96,10 @@ async function browserUpdates(browser: Browser | null, url: string, id: string):
 
 /**
  * Until Lifeline has declared an incident, or the drill has ended without one (its end on the
- * drill's clock, not a wall-clock timeout). Not the script's end: with a busy loop on each core
- * the commander's step once found no incident to move, and the likeliest reason is that the
- * declaration, which follows the trip (it reads the audit log for the first kick first), came
- * after the script's last scenario second. A drill with no trip at all still fails, on its
- * breaker objective and on the one-incident check.
+ * drill's clock, not a wall-clock timeout), not the script's: the declaration follows the trip (it
+ * reads the audit log for the first kick first), and a starved node trips late (with a busy loop on
+ * each core the script's kicks once ended at 32 with no trip; see the script's run below). A drill
+ * with no trip at all still fails, on its breaker objective and on the one-incident check.
  * Polled: the admin API has no push for incidents.
  */
 async function untilDeclared(view: DrillView, drillEnds: number): Promise<void> {
