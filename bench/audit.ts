@@ -9,7 +9,7 @@
  * 2. Baseline: the rows the log wrote, read back, inserted with a prepared INSERT into a fresh
  *    file of the same schema, in transactions of the same sizes as the log's writes.
  * 3. Verify: `AuditLog.verify()` as `lifeline audit verify` runs it (the chain read and hashed on
- *    worker threads, default paging), and the same on one thread (`workers: 0`) for comparison;
+ *    worker threads, default paging, Node's compile cache on as src/main.ts turns it on), and the same on one thread (`workers: 0`) for comparison;
  *    and `verifyAnchored` (the CLI's and the admin API's walk, here with an empty anchor).
  *
  * Targets (DESIGN.md): ≥ 50,000 appends/s batched, ≥ 500,000 entries verified/s.
@@ -25,6 +25,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { type AuditDraft, AuditLog, verifyAnchored } from '../src/audit/index.ts';
 import type { AuditEntry } from '../src/audit/records.ts';
+import { useCompileCache } from '../src/cli/compile-cache.ts';
 import { SqliteRecordStore } from '../src/store/sqlite/index.ts';
 import { coreTimes, stealPercent } from './login/machine.ts';
 
@@ -185,6 +186,8 @@ async function round(): Promise<Round> {
   };
 }
 
+// As `lifeline audit verify` (src/main.ts) does: the verify workers load from Node's compile cache.
+useCompileCache();
 const started = performance.now();
 const steal0 = coreTimes();
 say(`bench:audit — ${fmt(N)} entries, ${CALLERS} concurrent callers, ${ROUNDS} rounds`);

@@ -1,5 +1,9 @@
 /** Process entry: the one place the process's argv and environment enter Lifeline. */
-import { runCli } from './cli/index.ts';
+import { useCompileCache } from './cli/compile-cache.ts';
+
+// Before the rest is loaded, so that it loads from the cache (see compile-cache.ts).
+useCompileCache();
+const { runCli } = await import('./cli/index.ts');
 
 // A reader that stopped reading (`lifeline restore status --watch | head`) is not an error: the
 // output it wanted is out, so the command ends quietly, as `yes | head` does.

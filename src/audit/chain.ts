@@ -82,29 +82,6 @@ function encodeFields(
 }
 
 /**
- * `hashWithDetailsText` of a store's row as it comes (the columns seq, at, actor, action, target,
- * details, result, prev_hash), without building an entry: verify's workers take this way for every
- * row until one does not match. Undefined when a column is not of its type.
- */
-export function hashRowWithDetailsText(row: readonly unknown[]): string | undefined {
-  const [seq, at, actor, action, target, details, result, prevHash] = row;
-  if (
-    typeof seq !== 'number' ||
-    !Number.isFinite(seq) ||
-    typeof at !== 'number' ||
-    !Number.isFinite(at) ||
-    typeof actor !== 'string' ||
-    typeof action !== 'string' ||
-    typeof target !== 'string' ||
-    typeof details !== 'string' ||
-    typeof result !== 'string' ||
-    typeof prevHash !== 'string'
-  )
-    return undefined;
-  return hash('sha256', encodeFields(action, actor, at, details, prevHash, result, seq, target), 'hex');
-}
-
-/**
  * The hash of an entry whose details are still the JSON text a store keeps, without parsing it:
  * `hashEntry` of the parsed entry whenever this equals the stored hash, so verify may skip the
  * parse for entries that match and take the exact way only for the rest. Why that holds: the
