@@ -184,14 +184,16 @@ test('runaway-kick, short: the breaker stops the script, the restore brings ever
   // Enough players online that the script reaches the breaker's cap (max(50, 0.5% online) a
   // window). The scenario's ramp is for 5,000 players; 200 arriving cold is 120 joins, far under
   // the backend's capacity, and with the ramp too few would be online when the script starts.
-  const s = shortScenario('runaway-kick', 200);
+  // At ×20, not the shorts' ×40: a node starved by a busy loop on each core served ~10 kicks a wall
+  // second, so the script's 50 took 200 scenario s at ×40 and the RTO (300 s) was missed at 364.8.
+  const s = shortScenario('runaway-kick', 200, 20);
   const { rampSeconds: _ramp, ...arrival } = s.players.arrival as { rampSeconds?: number };
   const browser = chromiumPath
     ? await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] })
     : null;
   t.after(() => browser?.close());
   const seen: Seen = { problems: [] };
-  // The script runs until 440 s, not for its 120 s: at ×40 those are 3 wall seconds, and with a
+  // The script runs until 440 s, not for its 120 s: at ×40 those were 3 wall seconds, and with a
   // busy loop on each core the node served ~10 kicks a wall second, 32 before the script ended and
   // none refused by the breaker. A runaway script does not stop by itself; the kill switch (held
   // until the trip, below) and the breaker stop it. It ends before kicks are switched back on (500 s).
